@@ -1,0 +1,46 @@
+"""cxstats: customer-experience statistics validated against R.
+
+The public face of the package; everything else lives in its modules.
+"""
+
+from . import plots
+from ._errors import CodebookError, CxStatsError, CxStatsWarning, DataValidationError
+from .data import (
+    Codebook,
+    Dataset,
+    Item,
+    Variable,
+    list_datasets,
+    load_dataset,
+    read_survey,
+    read_table,
+    validate,
+)
+from .describe import describe_datasets, describe_items, describe_transactions, group_sizes
+from .simulate import SimulatedPanel, simulate_cx_panel
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Codebook",
+    "CodebookError",
+    "CxStatsError",
+    "CxStatsWarning",
+    "DataValidationError",
+    "Dataset",
+    "Item",
+    "SimulatedPanel",
+    "Variable",
+    "describe_datasets",
+    "describe_items",
+    "describe_transactions",
+    "group_sizes",
+    "list_datasets",
+    "load_dataset",
+    "plots",
+    "read_survey",
+    "read_table",
+    "simulate_cx_panel",
+    "validate",
+    "__version__",
+]

@@ -1,0 +1,30 @@
+"""Small helpers that turn lists of offending rows and values into readable messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+_MAX_SHOWN = 5
+
+
+def listing(values: Iterable[Any], *, limit: int = _MAX_SHOWN, quote: bool = False) -> str:
+    """Join values as ``a, b, c`` and say how many more were left out."""
+    values = list(values)
+    shown = [f"'{v}'" if quote else _plain(v) for v in values[:limit]]
+    text = ", ".join(shown)
+    if len(values) > limit:
+        text += f" and {len(values) - limit} more"
+    return text
+
+
+def rows_and_values(rows: Sequence[Any], values: Sequence[Any], *, limit: int = _MAX_SHOWN) -> str:
+    """``rows 14, 88: 9, 0`` — the form the validation messages use."""
+    noun = "row" if len(rows) == 1 else "rows"
+    return f"{noun} {listing(rows, limit=limit)}: {listing(values, limit=limit)}"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

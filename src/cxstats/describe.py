@@ -1,0 +1,133 @@
+"""Descriptive tables of items, data sets and groups (the first look at any survey)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._errors import CxStatsError
+from .data.codebook import Codebook
+from .data.datasets import list_datasets, load_dataset
+
+__all__ = ["describe_items", "describe_datasets", "describe_transactions", "group_sizes"]
+
+_ITEM_COLUMNS = ["item", "construct", "wording", "n", "n_missing", "pct_missing", "mean", "sd",
+                 "median", "min", "max", "skew", "kurtosis", "pct_top2"]
+
+
+def describe_items(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One row per codebook item with its distribution.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``item, construct, wording, n, n_missing, pct_missing, mean, sd, median,
+        min, max, skew, kurtosis, pct_top2``. ``sd`` uses n - 1; ``skew`` and ``kurtosis``
+        (excess) are pandas' bias-corrected sample estimates (as SPSS reports them);
+        ``pct_top2`` is the share of answers in the two highest scale points (top-2-box).
+    """
+    absent = [i for i in codebook.item_names if i not in data.columns]
+    if absent:
+        raise CxStatsError(
+            f"describe_items: the data lack the item(s) {', '.join(absent)} of codebook "
+            f"'{codebook.name}'. Pass the data that were validated with this codebook."
+        )
+    rows = []
+    for item in codebook.items:
+        values = data[item.name]
+        answered = values.dropna()
+        top2 = float("nan")
+        if item.scale is not None and len(answered):
+            top2 = 100.0 * float((answered >= item.scale[1] - 1).mean())
+        rows.append({
+            "item": item.name,
+            "construct": item.construct,
+            "wording": item.wording,
+            "n": int(answered.size),
+            "n_missing": int(values.isna().sum()),
+            "pct_missing": 100.0 * float(values.isna().mean()),
+            "mean": float(answered.mean()),
+            "sd": float(answered.std(ddof=1)),
+            "median": float(answered.median()),
+            "min": float(answered.min()),
+            "max": float(answered.max()),
+            "skew": float(answered.skew()),
+            "kurtosis": float(answered.kurt()),
+            "pct_top2": top2,
+        })
+    return pd.DataFrame(rows, columns=_ITEM_COLUMNS)
+
+
+def describe_datasets() -> pd.DataFrame:
+    """The bundled data sets: ``name, title, rows, items, constructs, missing_cells, licence, citation``."""
+    rows = []
+    for name in list_datasets():
+        ds = load_dataset(name)
+        rows.append({
+            "name": name,
+            "title": ds.codebook.title,
+            "rows": len(ds.data),
+            "items": len(ds.codebook.items),
+            "constructs": len(ds.codebook.blocks()),
+            "missing_cells": int(ds.data[list(ds.codebook.item_names)].isna().sum().sum()),
+            "licence": ds.codebook.licence,
+            "citation": ds.codebook.citation,
+        })
+    return pd.DataFrame(rows)
+
+
+def group_sizes(data: pd.DataFrame, group: str | list[str], *, codebook: Codebook | None = None) -> pd.DataFrame:
+    """Respondents per group (``group`` value(s), ``label``, ``n``, ``pct``), labels from the codebook."""
+    groups = [group] if isinstance(group, str) else list(group)
+    absent = [g for g in groups if g not in data.columns]
+    if absent:
+        raise CxStatsError(
+            f"group_sizes: no column {', '.join(repr(g) for g in absent)} in the data; "
+            f"columns are {', '.join(map(str, data.columns))}."
+        )
+    counts = data.groupby(groups, dropna=False).size().rename("n").reset_index()
+    counts["pct"] = 100.0 * counts["n"] / counts["n"].sum()
+    if codebook is not None and len(groups) == 1:
+        labels = {v.name: v.labels for v in codebook.variables}.get(groups[0], {})
+        counts.insert(1, "label", [labels.get(float(v), str(v)) if _is_number(v) else str(v)
+                                   for v in counts[groups[0]]])
+    return counts
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def describe_transactions(data: pd.DataFrame, *, customer: str = "customer_id", date: str = "date",
+                          amount: str = "amount") -> pd.DataFrame:
+    """A one-row summary of purchase records.
+
+    Returns
+    -------
+    DataFrame
+        ``customers, transactions, first_date, last_date, purchases_per_customer,
+        pct_repeat_customers, mean_amount, median_amount, total_amount``;
+        ``pct_repeat_customers`` is the share of customers with two or more purchases.
+    """
+    absent = [c for c in (customer, date, amount) if c not in data.columns]
+    if absent:
+        raise CxStatsError(
+            f"describe_transactions: no column {', '.join(repr(c) for c in absent)}; the data have "
+            f"{', '.join(map(str, data.columns))}. Name the columns with customer=, date=, amount=."
+        )
+    per_customer = data.groupby(customer).size()
+    dates = pd.to_datetime(data[date])
+    return pd.DataFrame([{
+        "customers": int(per_customer.size),
+        "transactions": int(len(data)),
+        "first_date": dates.min().date(),
+        "last_date": dates.max().date(),
+        "purchases_per_customer": float(per_customer.mean()),
+        "pct_repeat_customers": 100.0 * float((per_customer >= 2).mean()),
+        "mean_amount": float(data[amount].mean()),
+        "median_amount": float(data[amount].median()),
+        "total_amount": float(data[amount].sum()),
+    }])

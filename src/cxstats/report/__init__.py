@@ -1,0 +1,11 @@
+"""The report pipeline: notebooks -> executed notebooks -> HTML and PDF reports.
+
+Used from the command line (``cxstats render notebooks -o reports`` or
+``python -m cxstats.report notebooks -o reports``) and by ``make report``. Quarto users
+can instead run ``quarto render`` in ``reports/``; the notebooks carry Quarto's options.
+"""
+
+from ._execute import RenderError, execute_notebook
+from ._render import RenderedReport, render_notebook, render_suite
+
+__all__ = ["RenderError", "RenderedReport", "execute_notebook", "render_notebook", "render_suite"]

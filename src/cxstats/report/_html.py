@@ -1,0 +1,76 @@
+"""Executed notebook -> stakeholder HTML (nbconvert, code hidden, one self-contained file)."""
+
+from __future__ import annotations
+
+import copy
+import html
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from ._cells import cell_options, front_matter
+from ._tables import tidy_table_html
+
+__all__ = ["to_html", "report_cells"]
+
+_CSS = """
+<style>
+  body { max-width: 60rem; margin: 0 auto; padding: 1.5rem 2rem; }
+  .jp-Notebook { padding: 0; }
+  .cx-title h1 { margin-bottom: 0.2rem; }
+  .cx-title p { color: #555; margin-top: 0; }
+  .jp-RenderedHTMLCommon table { font-size: 0.82rem; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.2em 0.5em; }
+  .jp-RenderedImage img, .jp-RenderedSVG svg { max-width: 100%; height: auto; }
+  .cx-caption { font-size: 0.9rem; color: #444; margin: 0.2rem 0 1.2rem 0; }
+</style>
+"""
+
+
+def report_cells(nb: nbformat.NotebookNode) -> tuple[dict, list[nbformat.NotebookNode]]:
+    """Front matter and the cells a report shows (``include: false`` dropped, ``output: false`` emptied)."""
+    meta, raw_index = front_matter(nb)
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        if index == raw_index or cell.cell_type == "raw":
+            continue
+        options = cell_options(cell)
+        if options.get("include") is False:
+            continue
+        cell = copy.deepcopy(cell)
+        if cell.cell_type == "code":
+            cell.outputs = [] if options.get("output") is False else [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
+            for output in cell.outputs:
+                if "text/html" in output.get("data", {}):
+                    output.data["text/html"] = tidy_table_html(output.data["text/html"])
+            cell.metadata["cx_options"] = options
+        cells.append(cell)
+    return meta, cells
+
+
+def _title_block(meta: dict) -> str:
+    parts = [f"<h1>{html.escape(str(meta.get('title', 'Report')))}</h1>"]
+    sub = " · ".join(str(meta[k]) for k in ("subtitle", "author", "date") if meta.get(k))
+    if sub:
+        parts.append(f"<p>{html.escape(sub)}</p>")
+    return f'<div class="cx-title">{"".join(parts)}</div>'
+
+
+def to_html(nb: nbformat.NotebookNode) -> str:
+    """Render an executed notebook as one HTML page with the code hidden."""
+    meta, cells = report_cells(nb)
+    shown = nbformat.v4.new_notebook(metadata=nb.metadata)
+    shown.cells.append(nbformat.v4.new_markdown_cell(""))  # placeholder for the title block
+    for cell in cells:
+        shown.cells.append(cell)
+        caption = cell.metadata.get("cx_options", {}).get("fig-cap") or cell.metadata.get(
+            "cx_options", {}).get("tbl-cap")
+        if caption and cell.outputs:
+            shown.cells.append(nbformat.v4.new_markdown_cell(f'<p class="cx-caption">{html.escape(caption)}</p>'))
+    shown.cells[0].source = _title_block(meta)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(shown, resources={"metadata": {"name": meta.get("title", "Report")}})
+    return body.replace("</head>", _CSS + "</head>", 1)

@@ -1,0 +1,108 @@
+"""Executed notebook -> PDF: cells to Pandoc Markdown, Pandoc to Typst, Typst to PDF.
+
+All three tools come from the package registries: pandoc inside ``pypandoc_binary`` and
+the Typst compiler inside ``typst``. Figures are embedded as SVG (vector) or PNG; HTML
+tables (pandas) are converted to Markdown tables by pandoc and typeset by Typst with a
+smaller font so that wide tables fit the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pypandoc
+import typst
+import yaml
+
+from ._execute import RenderError
+
+from ._html import report_cells
+
+__all__ = ["to_pdf", "to_markdown"]
+
+_HEADER = r"""
+#set text(size: 10pt)
+#set par(justify: false)
+#show table: set text(size: 7.5pt)
+#show table: set par(justify: false)
+#show table.cell.where(y: 0): set text(weight: "bold")
+#show raw.where(block: true): set text(size: 7.5pt)
+#show figure: set block(breakable: true)
+#show figure.caption: set text(size: 8.5pt)
+#set table(stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { none }, inset: (x: 4pt, y: 2.5pt))
+"""
+
+_MARKDOWN_FORMAT = "markdown-raw_html-native_divs-native_spans-fenced_divs-bracketed_spans-raw_attribute"
+
+
+def _html_to_markdown(fragment: str) -> str:
+    fragment = re.sub(r"<style.*?</style>", "", fragment, flags=re.S)
+    return pypandoc.convert_text(fragment, _MARKDOWN_FORMAT, format="html", extra_args=["--wrap=none"])
+
+
+def _output_markdown(output: nbformat.NotebookNode, media: Path, stem: str, caption: str | None) -> str:
+    if output.output_type == "stream":
+        return f"```\n{output.text.rstrip()}\n```"
+    if output.output_type not in ("display_data", "execute_result"):
+        return ""
+    data = output.get("data", {})
+    for mime, suffix in (("image/svg+xml", "svg"), ("image/png", "png")):
+        if mime in data:
+            target = media / f"{stem}.{suffix}"
+            if suffix == "svg":
+                target.write_text(data[mime], encoding="utf-8")
+            else:
+                target.write_bytes(base64.b64decode(data[mime]))
+            return f"![{caption or ''}]({target.name})"
+    if "text/markdown" in data:
+        return data["text/markdown"]
+    if "text/html" in data:
+        table = _html_to_markdown(data["text/html"])
+        return f"{table}\n\n: {caption}" if caption and "<table" in data["text/html"] else table
+    if "text/plain" in data:
+        return f"```\n{data['text/plain'].rstrip()}\n```"
+    return ""
+
+
+def to_markdown(nb: nbformat.NotebookNode, media: Path) -> tuple[dict, str]:
+    """Front matter and the report body as Pandoc Markdown; figures are written to ``media``."""
+    meta, cells = report_cells(nb)
+    blocks: list[str] = []
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "markdown":
+            blocks.append(cell.source)
+            continue
+        options = cell.metadata.get("cx_options", {})
+        caption = options.get("fig-cap") or options.get("tbl-cap")
+        for k, output in enumerate(cell.outputs):
+            block = _output_markdown(output, media, f"cell{index}-{k}", caption)
+            if block:
+                blocks.append(block)
+    return meta, "\n\n".join(blocks) + "\n"
+
+
+def to_pdf(nb: nbformat.NotebookNode, target: Path) -> None:
+    """Render an executed notebook to a PDF file at ``target``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        meta, body = to_markdown(nb, folder)
+        (folder / "header.typ").write_text(_HEADER, encoding="utf-8")
+        settings = {"papersize": "a4", "margin": {"x": "2cm", "y": "2.2cm"}, "fontsize": "10pt",
+                    "page-numbering": "1"}
+        settings.update({k: str(meta[k]) for k in ("title", "subtitle", "date", "author") if meta.get(k)})
+        body = "---\n" + yaml.safe_dump(settings, allow_unicode=True) + "---\n\n" + body
+        args = ["--standalone", "--wrap=none", "--columns=110", f"--include-in-header={folder / 'header.typ'}"]
+        source = pypandoc.convert_text(body, "typst", format="markdown", extra_args=args)
+        typ = folder / "report.typ"
+        typ.write_text(source, encoding="utf-8")
+        try:
+            typst.compile(str(typ), output=str(target), root=str(folder))
+        except typst.TypstError as exc:
+            raise RenderError(
+                f"Typst could not typeset the PDF of '{target.stem}': {exc}. The HTML report is "
+                "unaffected; check the notebook's Markdown cells and table outputs."
+            ) from None

@@ -1,0 +1,33 @@
+"""Tidy pandas' HTML tables for a stakeholder report.
+
+A default integer index (0, 1, 2, ...) carries no information, so it is dropped; column
+headers lose their underscores (``p_value`` -> ``p value``). Named indexes are kept.
+"""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+__all__ = ["tidy_table_html"]
+
+
+def tidy_table_html(fragment: str) -> str:
+    """Return ``fragment`` with every pandas table tidied; other HTML passes unchanged."""
+    if "<table" not in fragment:
+        return fragment
+    soup = BeautifulSoup(fragment, "html.parser")
+    for table in soup.find_all("table"):
+        body_rows = table.find("tbody").find_all("tr") if table.find("tbody") else []
+        row_headers = [row.find_all("th", recursive=False) for row in body_rows]
+        labels = [cells[0].get_text(strip=True) if len(cells) == 1 else None for cells in row_headers]
+        if body_rows and labels == [str(i) for i in range(len(body_rows))]:
+            for cells in row_headers:
+                cells[0].decompose()
+            for row in table.find("thead").find_all("tr") if table.find("thead") else []:
+                first = row.find(["th", "td"])
+                if first is not None and not first.get_text(strip=True):
+                    first.decompose()
+        for header in table.select("thead th"):
+            if header.string:
+                header.string.replace_with(header.string.replace("_", " "))
+    return str(soup)

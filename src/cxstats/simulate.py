@@ -1,0 +1,342 @@
+"""A multi-country customer-experience panel generated from a stated model (known truth).
+
+The simulator is how cxstats' tests check parameter recovery and how the notebooks show a
+method where real multi-country data is not bundled. Everything is fixed by ``seed``.
+
+The model (latent scores, one row per respondent; ``D`` are the five SERVQUAL dimensions
+TAN, REL, RES, ASS, EMP and ``Q`` their mean)::
+
+    EXP = mu_EXP[country] + z
+    D_k = 0.3 EXP + u_k                    (u correlated 0.45, unit variances)
+    EMO = mu_EMO[country] + 0.4 Q + e      (sd 0.8)
+    VAL = 0.2 EXP + 0.4 Q + e              (sd 0.8)
+    SAT = mu_SAT[country] + sum_k b_k D_k + 0.25 VAL + 0.3 EMO
+          + g (Q - mean Q)(EMO - mean EMO) + e   (sd 0.6)
+    LOY = 0.5 SAT + 0.25 EMO + 0.15 VAL + e       (sd 0.6)
+
+With ``kano=True`` the reliability dimension is a *basic factor*: its term in SAT is
+``0.45 min(REL, 0) + 0.05 max(REL, 0)`` (poor reliability hurts; good reliability does not
+delight). Items are 1-7 ratings ``round(intercept + loading * eta + e)`` clipped to the
+scale; ``EMO4`` is worded negatively and stored reverse-coded. Retention: each customer
+churns at a constant monthly hazard ``0.03 exp(-0.4 EMO - 0.2 SAT)`` and is observed for
+24 months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import CxStatsError
+from .data.codebook import Codebook
+
+__all__ = ["SimulatedPanel", "simulate_cx_panel", "SERVQUAL"]
+
+SERVQUAL = ("TAN", "REL", "RES", "ASS", "EMP")
+
+_CONSTRUCTS = {
+    "EXP": "Expectations",
+    "TAN": "Tangibles",
+    "REL": "Reliability",
+    "RES": "Responsiveness",
+    "ASS": "Assurance",
+    "EMP": "Empathy",
+    "EMO": "Emotional experience",
+    "VAL": "Perceived value",
+    "SAT": "Satisfaction",
+    "LOY": "Loyalty",
+    "REC": "Recommendation (NPS question)",
+}
+
+_WORDING = {
+    "EXP1": "Before I became a customer I expected high overall quality",
+    "EXP2": "I expected the service to meet my personal needs",
+    "EXP3": "I expected few things to go wrong",
+    "TAN1": "The company's facilities and equipment look modern",
+    "TAN2": "Staff appear neat and professional",
+    "TAN3": "The app, statements and brochures are visually appealing",
+    "REL1": "The company delivers its services as promised",
+    "REL2": "The company performs the service right the first time",
+    "REL3": "The company keeps my records accurately",
+    "RES1": "Staff give me prompt service",
+    "RES2": "Staff are always willing to help me",
+    "RES3": "Staff are never too busy to respond to my requests",
+    "ASS1": "I feel safe in my transactions with the company",
+    "ASS2": "Staff are consistently courteous to me",
+    "ASS3": "Staff have the knowledge to answer my questions",
+    "EMP1": "The company gives me individual attention",
+    "EMP2": "Staff understand my specific needs",
+    "EMP3": "The company has my best interests at heart",
+    "EMO1": "Dealing with the company makes me feel happy",
+    "EMO2": "I trust the company",
+    "EMO3": "I feel grateful for the way I am treated",
+    "EMO4": "Dealing with the company frustrates me",
+    "VAL1": "The service is worth the price I pay",
+    "VAL2": "The service is worth the time and effort it takes",
+    "VAL3": "Compared with the alternatives, the service is good value",
+    "SAT1": "Overall, I am satisfied with the company",
+    "SAT2": "The service meets my expectations",
+    "SAT3": "The company comes close to my ideal provider",
+    "LOY1": "I intend to stay with the company",
+    "LOY2": "I would stay even if its prices rose a little",
+    "LOY3": "I say positive things about the company to other people",
+    "REC": "How likely are you to recommend the company to a friend or colleague?",
+}
+
+_LIKERT = {1.0: "Strongly disagree", 4.0: "Neither agree nor disagree", 7.0: "Strongly agree"}
+_COUNTRIES = ("DE", "US", "CN", "BR")
+_COUNTRY_MEANS = {  # latent means of EXP, EMO, SAT by country position
+    "EXP": (0.0, 0.2, 0.4, -0.1),
+    "EMO": (0.0, 0.1, -0.2, 0.3),
+    "SAT": (0.0, 0.15, -0.25, 0.1),
+}
+_DRIVER_WEIGHTS = {"TAN": 0.05, "REL": 0.30, "RES": 0.20, "ASS": 0.10, "EMP": 0.15}
+_KANO_SLOPES = (0.45, 0.05)  # below / above the midpoint for the basic factor REL
+_NONINVARIANCE = (  # (item, parameter, value in the affected country)
+    ("RES2", "intercept", +0.9),
+    ("EMP3", "loading", 0.45),
+)
+_INTERCEPT = 4.2
+_RESIDUAL_SD = 0.65
+_MONTHS = 24
+_BASE_HAZARD = 0.03
+_HAZARD_LOG = {"EMO": -0.4, "SAT": -0.2}
+
+
+@dataclass(frozen=True)
+class SimulatedPanel:
+    """Data, codebook and the true parameters of one simulated CX panel.
+
+    Attributes
+    ----------
+    data : one row per respondent: ``respondent``, ``country``, the 31 items (1-7), ``REC``
+        (0-10), ``tenure_months`` (1-24) and ``churned`` (1 if the customer left within
+        24 months). ``EMO4`` is stored as answered (reverse-worded); load it through
+        :func:`cxstats.validate` with the codebook to recode it.
+    codebook : the codebook of ``data``.
+    scores : the true latent scores (EXP, TAN ... EMP, Q, EMO, VAL, SAT, LOY) per respondent.
+    measurement : true loading, intercept and residual sd of every item in every country
+        (columns ``construct, item, country, loading, intercept, residual_sd``).
+    structural : true regression coefficients, lavaan-style (``lhs, op, rhs, estimate``);
+        the interaction row has ``rhs == "Q:EMO"``; with ``kano=True`` REL enters as the
+        rows ``REL_low`` and ``REL_high``.
+    latent_means : true latent means of EXP, EMO and SAT per country.
+    noninvariant : ``(item, parameter, country)`` for each non-invariant item.
+    retention : true log hazard ratios of monthly churn per unit of EMO and SAT and the
+        base monthly hazard.
+    settings : the arguments the panel was generated with.
+    """
+
+    data: pd.DataFrame
+    codebook: Codebook
+    scores: pd.DataFrame
+    measurement: pd.DataFrame
+    structural: pd.DataFrame
+    latent_means: pd.DataFrame
+    noninvariant: tuple[tuple[str, str, str], ...]
+    retention: Mapping[str, float]
+    settings: Mapping[str, Any]
+
+
+def simulate_cx_panel(
+    n_per_country: int = 500,
+    *,
+    countries: Sequence[str] = _COUNTRIES,
+    noninvariant_items: int = 0,
+    noninvariant_country: int = 2,
+    interaction: float = 0.0,
+    kano: bool = False,
+    seed: int | None = None,
+) -> SimulatedPanel:
+    """Simulate a multi-country CX survey panel with a 24-month retention outcome.
+
+    Parameters
+    ----------
+    n_per_country : respondents per country (at least 50).
+    countries : country codes; the first is the reference (latent means 0).
+    noninvariant_items : 0, 1 or 2 items measured differently in one country: 1 shifts the
+        intercept of ``RES2`` (scalar non-invariance), 2 also weakens the loading of
+        ``EMP3`` (metric non-invariance).
+    noninvariant_country : position in ``countries`` of the country with those items.
+    interaction : coefficient of the quality x emotion product in the satisfaction
+        equation; a negative value means a good emotional experience buffers poor quality.
+    kano : make reliability a basic factor (asymmetric effect on satisfaction).
+    seed : fixes every random draw; the same seed gives identical output.
+
+    Returns
+    -------
+    SimulatedPanel
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> panel = cxstats.simulate_cx_panel(100, noninvariant_items=1, seed=1)
+    >>> panel.data.shape
+    (400, 36)
+    >>> panel.noninvariant
+    (('RES2', 'intercept', 'CN'),)
+    """
+    countries = tuple(str(c) for c in countries)
+    _check_arguments(n_per_country, countries, noninvariant_items, noninvariant_country)
+    rng = np.random.default_rng(seed)
+    n = n_per_country * len(countries)
+    position = np.repeat(np.arange(len(countries)), n_per_country)
+    scores = _latent_scores(rng, position, interaction=interaction, kano=kano)
+    affected = countries[noninvariant_country] if noninvariant_items else None
+    measurement = _measurement_table(countries, noninvariant_items, affected)
+    items = _items(rng, scores, measurement, countries, position)
+    tenure, churned = _retention(rng, scores)
+    data = pd.DataFrame({"respondent": np.arange(1, n + 1), "country": np.asarray(countries)[position]})
+    data = pd.concat([data, items], axis=1)
+    data["REC"] = np.clip(np.round(7.0 + 1.5 * scores["LOY"] + rng.normal(0.0, 1.2, n)), 0, 10)
+    data["tenure_months"] = tenure
+    data["churned"] = churned
+    return SimulatedPanel(
+        data=data,
+        codebook=_codebook(len(data)),
+        scores=scores,
+        measurement=measurement,
+        structural=_structural_table(interaction, kano),
+        latent_means=pd.DataFrame(
+            {lv: list(_COUNTRY_MEANS[lv][: len(countries)]) + [0.0] * max(0, len(countries) - 4)
+             for lv in _COUNTRY_MEANS},
+            index=pd.Index(countries, name="country"),
+        ),
+        noninvariant=tuple((item, par, affected) for item, par, _ in _NONINVARIANCE[:noninvariant_items]),
+        retention=MappingProxyType({"base_monthly_hazard": _BASE_HAZARD,
+                                    **{f"log_hr_{k}": v for k, v in _HAZARD_LOG.items()}}),
+        settings=MappingProxyType({"n_per_country": n_per_country, "countries": countries,
+                                   "noninvariant_items": noninvariant_items,
+                                   "noninvariant_country": noninvariant_country,
+                                   "interaction": interaction, "kano": kano, "seed": seed}),
+    )
+
+
+def _check_arguments(n_per_country: int, countries: tuple[str, ...], k: int, where: int) -> None:
+    if not isinstance(n_per_country, (int, np.integer)) or n_per_country < 50:
+        raise CxStatsError(f"n_per_country must be a whole number of at least 50, got {n_per_country!r}.")
+    if len(countries) < 1 or len(set(countries)) != len(countries):
+        raise CxStatsError(f"countries must be distinct codes, got {countries!r}.")
+    if k not in (0, 1, 2):
+        raise CxStatsError(f"noninvariant_items must be 0, 1 or 2, got {k!r}.")
+    if k and not 0 < where < len(countries):
+        raise CxStatsError(
+            f"noninvariant_country must point at a country other than the reference "
+            f"(1..{len(countries) - 1}), got {where!r}."
+        )
+
+
+def _country_shift(latent: str, position: np.ndarray) -> np.ndarray:
+    means = np.array(list(_COUNTRY_MEANS[latent]) + [0.0] * max(0, position.max() + 1 - 4))
+    return means[position]
+
+
+def _latent_scores(rng: np.random.Generator, position: np.ndarray, *, interaction: float, kano: bool) -> pd.DataFrame:
+    n = len(position)
+    exp_ = _country_shift("EXP", position) + rng.standard_normal(n)
+    corr = np.full((5, 5), 0.45) + 0.55 * np.eye(5)
+    dims = 0.3 * exp_[:, None] + rng.standard_normal((n, 5)) @ np.linalg.cholesky(corr).T
+    quality = dims.mean(axis=1)
+    emo = _country_shift("EMO", position) + 0.4 * quality + rng.normal(0.0, 0.8, n)
+    val = 0.2 * exp_ + 0.4 * quality + rng.normal(0.0, 0.8, n)
+    sat = _country_shift("SAT", position) + 0.25 * val + 0.3 * emo
+    for k, name in enumerate(SERVQUAL):
+        if kano and name == "REL":
+            low, high = _KANO_SLOPES
+            sat = sat + low * np.minimum(dims[:, k], 0.0) + high * np.maximum(dims[:, k], 0.0)
+        else:
+            sat = sat + _DRIVER_WEIGHTS[name] * dims[:, k]
+    sat = sat + interaction * (quality - quality.mean()) * (emo - emo.mean()) + rng.normal(0.0, 0.6, n)
+    loy = 0.5 * sat + 0.25 * emo + 0.15 * val + rng.normal(0.0, 0.6, n)
+    frame = {"EXP": exp_, **{name: dims[:, k] for k, name in enumerate(SERVQUAL)},
+             "Q": quality, "EMO": emo, "VAL": val, "SAT": sat, "LOY": loy}
+    return pd.DataFrame(frame)
+
+
+def _structural_table(interaction: float, kano: bool) -> pd.DataFrame:
+    rows = [(d, "~", "EXP", 0.3) for d in SERVQUAL]
+    rows += [("EMO", "~", "Q", 0.4), ("VAL", "~", "EXP", 0.2), ("VAL", "~", "Q", 0.4)]
+    for name in SERVQUAL:
+        if kano and name == "REL":
+            rows += [("SAT", "~", "REL_low", _KANO_SLOPES[0]), ("SAT", "~", "REL_high", _KANO_SLOPES[1])]
+        else:
+            rows.append(("SAT", "~", name, _DRIVER_WEIGHTS[name]))
+    rows += [("SAT", "~", "VAL", 0.25), ("SAT", "~", "EMO", 0.3), ("SAT", "~", "Q:EMO", interaction)]
+    rows += [("LOY", "~", "SAT", 0.5), ("LOY", "~", "EMO", 0.25), ("LOY", "~", "VAL", 0.15)]
+    return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "estimate"])
+
+
+def _item_names() -> list[tuple[str, str]]:
+    return [(name, name.rstrip("0123456789")) for name in _WORDING if name != "REC"]
+
+
+def _measurement_table(countries: tuple[str, ...], k: int, affected: str | None) -> pd.DataFrame:
+    rows = []
+    for item, construct in _item_names():
+        number = int(item[-1])
+        loading = 1.0 + 0.1 * (number % 3)
+        intercept = _INTERCEPT + 0.15 * number
+        for country in countries:
+            row = {"construct": construct, "item": item, "country": country, "loading": loading,
+                   "intercept": intercept, "residual_sd": _RESIDUAL_SD}
+            for name, parameter, value in _NONINVARIANCE[:k]:
+                if item == name and country == affected:
+                    row[parameter] = row[parameter] + value if parameter == "intercept" else value
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _items(rng: np.random.Generator, scores: pd.DataFrame, measurement: pd.DataFrame,
+           countries: tuple[str, ...], position: np.ndarray) -> pd.DataFrame:
+    n = len(scores)
+    out = {}
+    for item, construct in _item_names():
+        par = measurement[measurement["item"] == item].set_index("country").loc[list(countries)]
+        loading = par["loading"].to_numpy()[position]
+        intercept = par["intercept"].to_numpy()[position]
+        latent = scores[construct].to_numpy()
+        value = np.clip(np.round(intercept + loading * latent + rng.normal(0.0, _RESIDUAL_SD, n)), 1, 7)
+        out[item] = 8.0 - value if item == "EMO4" else value
+    return pd.DataFrame(out)
+
+
+def _retention(rng: np.random.Generator, scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    rate = _BASE_HAZARD * np.exp(sum(b * scores[k].to_numpy() for k, b in _HAZARD_LOG.items()))
+    time_to_churn = rng.exponential(1.0 / rate)
+    churned = (time_to_churn <= _MONTHS).astype(int)
+    tenure = np.minimum(np.ceil(time_to_churn), _MONTHS).astype(int)
+    return tenure, churned
+
+
+def _codebook(n_rows: int) -> Codebook:
+    items = [
+        {"name": item, "construct": construct, "wording": _WORDING[item], "scale": [1, 7],
+         "reverse": item == "EMO4", "labels": dict(_LIKERT)}
+        for item, construct in _item_names()
+    ]
+    items.append({"name": "REC", "construct": "REC", "wording": _WORDING["REC"], "scale": [0, 10],
+                  "labels": {0: "Not at all likely", 10: "Extremely likely"}})
+    variables = [
+        {"name": "respondent", "role": "id", "kind": "integer", "description": "Respondent number"},
+        {"name": "country", "role": "group", "kind": "category", "description": "Country of the respondent"},
+        {"name": "tenure_months", "role": "count", "kind": "integer",
+         "description": "Months observed as a customer (1-24); censored at 24"},
+        {"name": "churned", "role": "outcome", "kind": "integer",
+         "description": "1 if the customer left within the 24 months observed, else 0"},
+    ]
+    return Codebook.from_dict({
+        "dataset": {"name": "simulated_cx_panel", "title": "Simulated multi-country CX panel",
+                    "id": "respondent", "groups": ["country"], "n_rows": n_rows,
+                    "source": "cxstats.simulate_cx_panel", "licence": "Generated data; no restrictions",
+                    "description": "A survey of service quality (SERVQUAL), emotional experience, value, "
+                                   "satisfaction and loyalty, with 24-month retention, generated from "
+                                   "a stated model with known parameters."},
+        "constructs": {k: v for k, v in _CONSTRUCTS.items()},
+        "items": items,
+        "variables": variables,
+    })
