@@ -54,6 +54,16 @@ def _codes(raw: Any, where: str) -> tuple[float, ...]:
         raise CodebookError(f"{where}: missing codes must be numbers, got {raw!r}.") from None
 
 
+def _sav_missing_codes(meta: Any, name: str) -> list[float]:
+    """User-missing values of an SPSS variable: discrete values and (short) integer ranges."""
+    codes = [float(v) for v in (meta.missing_user_values or {}).get(name, []) if isinstance(v, (int, float))]
+    for span in (meta.missing_ranges or {}).get(name, []):
+        low, high = span.get("lo"), span.get("hi")
+        if isinstance(low, (int, float)) and isinstance(high, (int, float)) and high - low <= 20:
+            codes += [float(v) for v in range(int(low), int(high) + 1) if low <= v <= high]
+    return sorted(set(codes))
+
+
 @dataclass(frozen=True)
 class Item:
     """One rating item (a Likert statement, a 0-10 recommendation question ...).
@@ -248,7 +258,7 @@ class Codebook:
         items, variables = [], []
         for name in meta.column_names:
             labels = meta.variable_value_labels.get(name, {})
-            missing = [v for v in (meta.missing_user_values or {}).get(name, []) if isinstance(v, (int, float))]
+            missing = _sav_missing_codes(meta, name)
             numeric_codes = sorted(k for k in labels if isinstance(k, (int, float)) and k not in missing)
             wording = (meta.column_names_to_labels or {}).get(name) or ""
             if len(numeric_codes) >= 2 and meta.readstat_variable_types.get(name) == "double":

@@ -96,7 +96,9 @@ def _replace_missing(column: pd.Series, codes: tuple[float, ...]) -> pd.Series:
 def _clean_variable(column: pd.Series, variable: Variable) -> pd.Series:
     column = _replace_missing(column, variable.missing)
     if variable.kind == "date":
-        parsed = pd.to_datetime(column, errors="coerce")
+        if pd.api.types.is_datetime64_any_dtype(column):
+            return column
+        parsed = pd.to_datetime(column, errors="coerce", format="ISO8601")
         bad = parsed.isna() & column.notna()
         if bad.any():
             raise DataValidationError(
