@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.cxstats-installed
 
-.PHONY: report test lab bench clean
+.PHONY: report test lab bench quarto clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cxstats needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -29,6 +29,10 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/run.py
+
+quarto: $(STAMP)
+	cp notebooks/[0-9]*.ipynb reports/
+	cd reports && QUARTO_PYTHON=$(abspath $(BIN)/python) quarto render
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

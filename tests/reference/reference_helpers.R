@@ -47,17 +47,26 @@ fit_record <- function(fit, call, model, data_file, modindices = TRUE) {
     options = opts[c("estimator", "se", "test", "information",
                      "observed.information", "h1.information", "std.lv",
                      "missing", "likelihood", "meanstructure", "fixed.x",
-                     "bootstrap", "optim.method")],
+                     "optim.method")],
     nobs = lavInspect(fit, "nobs"),
     converged = lavInspect(fit, "converged"),
     iterations = lavInspect(fit, "iterations"),
     post_check = lavInspect(fit, "post.check"),  # TRUE = admissible solution
+    max_abs_gradient = max(abs(lavInspect(fit, "gradient"))),  # at the optimum
     parameters = param_table(fit),
     fit_measures = as.list(unclass(fitMeasures(fit))),  # all of them
     r2 = as.list(unclass(lavInspect(fit, "r2"))),
     implied_cov = matrix_json(fitted(fit)$cov),
     sample_cov = matrix_json(lavInspect(fit, "sampstat")$cov)  # ML: divisor N
   )
+  if (opts$se == "bootstrap") {
+    boot <- lavInspect(fit, "boot")  # rows of failed draws are kept (NA)
+    rec$options$bootstrap <- opts$bootstrap
+    rec$bootstrap_failed <- length(attr(boot, "error.idx"))
+    rec$bootstrap_draws_ok <- nrow(boot) - rec$bootstrap_failed
+    # nonadmissible (e.g. negative variance) draws are kept and used by lavaan
+    rec$bootstrap_nonadmissible <- length(attr(boot, "nonadmissible"))
+  }
   if (modindices) {
     mi <- as.data.frame(modindices(fit))
     rec$modindices <- mi[, c("lhs", "op", "rhs", "mi", "epc",

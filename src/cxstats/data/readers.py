@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Literal
 
@@ -45,7 +46,7 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
         )
     try:
         if kind == "csv":
-            return pd.read_csv(path, sep=None, engine="python")
+            return pd.read_csv(path, sep=_delimiter(path))
         if kind == "tsv":
             return pd.read_csv(path, sep="\t")
         if kind == "excel":
@@ -58,6 +59,16 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
         return data
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise CxStatsError(f"Could not read '{path.name}' as {kind}: {exc}. Is the file complete?") from None
+
+
+def _delimiter(path: Path) -> str:
+    """The field separator of a delimited text file (comma, semicolon, tab or bar)."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        sample = handle.read(16384)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 def read_survey(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import html
 
@@ -21,7 +22,8 @@ _CSS = """
   .cx-title p { color: #555; margin-top: 0; }
   .jp-RenderedHTMLCommon table { font-size: 0.82rem; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.2em 0.5em; }
-  .jp-RenderedImage img, .jp-RenderedSVG svg { max-width: 100%; height: auto; }
+  .cx-figure { margin: 0.5rem 0 1.2rem 0; }
+  .cx-figure img { max-width: 100%; height: auto; }
   .cx-caption { font-size: 0.9rem; color: #444; margin: 0.2rem 0 1.2rem 0; }
 </style>
 """
@@ -58,18 +60,34 @@ def _title_block(meta: dict) -> str:
     return f'<div class="cx-title">{"".join(parts)}</div>'
 
 
+def _figure_html(output: nbformat.NotebookNode, caption: str | None) -> nbformat.NotebookNode:
+    """An image output as an HTML <figure> whose alt text and caption are the cell's fig-cap."""
+    data = output.get("data", {})
+    if "image/svg+xml" in data:
+        source = "data:image/svg+xml;base64," + base64.b64encode(data["image/svg+xml"].encode("utf-8")).decode()
+    elif "image/png" in data:
+        source = "data:image/png;base64," + data["image/png"].replace("\n", "")
+    else:
+        return output
+    alt = html.escape(caption or "Figure", quote=True)
+    figcaption = f'<figcaption class="cx-caption">{html.escape(caption)}</figcaption>' if caption else ""
+    return nbformat.v4.new_output("display_data", data={
+        "text/html": f'<figure class="cx-figure"><img alt="{alt}" src="{source}">{figcaption}</figure>'})
+
+
 def to_html(nb: nbformat.NotebookNode) -> str:
     """Render an executed notebook as one HTML page with the code hidden."""
     meta, cells = report_cells(nb)
     shown = nbformat.v4.new_notebook(metadata=nb.metadata)
-    shown.cells.append(nbformat.v4.new_markdown_cell(""))  # placeholder for the title block
+    shown.cells.append(nbformat.v4.new_markdown_cell(_title_block(meta)))
     for cell in cells:
+        options = cell.metadata.get("cx_options", {})
+        if cell.cell_type == "code":
+            cell.outputs = [_figure_html(o, options.get("fig-cap")) for o in cell.outputs]
+            if options.get("tbl-cap") and cell.outputs:
+                shown.cells.append(nbformat.v4.new_markdown_cell(
+                    f'<p class="cx-caption">{html.escape(options["tbl-cap"])}</p>'))
         shown.cells.append(cell)
-        caption = cell.metadata.get("cx_options", {}).get("fig-cap") or cell.metadata.get(
-            "cx_options", {}).get("tbl-cap")
-        if caption and cell.outputs:
-            shown.cells.append(nbformat.v4.new_markdown_cell(f'<p class="cx-caption">{html.escape(caption)}</p>'))
-    shown.cells[0].source = _title_block(meta)
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(shown, resources={"metadata": {"name": meta.get("title", "Report")}})
