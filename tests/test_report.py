@@ -38,6 +38,8 @@ def test_default_index_is_dropped_and_named_index_kept():
     assert "<th>0</th>" not in plain and "p value" in plain and "p_value" not in plain
     named = tidy_table_html(pd.DataFrame({"n": [3, 4]}, index=["DE", "US"]).to_html())
     assert "<th>DE</th>" in named
+    filtered = tidy_table_html(pd.DataFrame({"n": [3, 4]}, index=[7, 12]).to_html())
+    assert "<th>7</th>" not in filtered
     assert tidy_table_html("<p>no table</p>") == "<p>no table</p>"
 
 

@@ -123,7 +123,7 @@ class SimulatedPanel:
     measurement : true loading, intercept and residual sd of every item in every country
         (columns ``construct, item, country, loading, intercept, residual_sd``).
     structural : true regression coefficients, lavaan-style (``lhs, op, rhs, estimate``);
-        the interaction row has ``rhs == "Q:EMO"``; with ``kano=True`` REL enters as the
+        the interaction row (present when ``interaction`` is not 0) has ``rhs == "Q:EMO"``; with ``kano=True`` REL enters as the
         rows ``REL_low`` and ``REL_high``.
     latent_means : true latent means of EXP, EMO and SAT per country.
     noninvariant : ``(item, parameter, country)`` for each non-invariant item.
@@ -203,8 +203,7 @@ def simulate_cx_panel(
         measurement=measurement,
         structural=_structural_table(interaction, kano),
         latent_means=pd.DataFrame(
-            {lv: list(_COUNTRY_MEANS[lv][: len(countries)]) + [0.0] * max(0, len(countries) - 4)
-             for lv in _COUNTRY_MEANS},
+            {lv: _country_shift(lv, np.arange(len(countries))) for lv in _COUNTRY_MEANS},
             index=pd.Index(countries, name="country"),
         ),
         noninvariant=tuple((item, par, affected) for item, par, _ in _NONINVARIANCE[:noninvariant_items]),
@@ -232,7 +231,8 @@ def _check_arguments(n_per_country: int, countries: tuple[str, ...], k: int, whe
 
 
 def _country_shift(latent: str, position: np.ndarray) -> np.ndarray:
-    means = np.array(list(_COUNTRY_MEANS[latent]) + [0.0] * max(0, position.max() + 1 - 4))
+    """Latent mean of each respondent's country; countries past the fourth get mean 0."""
+    means = np.array(_COUNTRY_MEANS[latent] + (0.0,) * max(0, int(position.max()) + 1 - len(_COUNTRY_MEANS[latent])))
     return means[position]
 
 
@@ -266,7 +266,9 @@ def _structural_table(interaction: float, kano: bool) -> pd.DataFrame:
             rows += [("SAT", "~", "REL_low", _KANO_SLOPES[0]), ("SAT", "~", "REL_high", _KANO_SLOPES[1])]
         else:
             rows.append(("SAT", "~", name, _DRIVER_WEIGHTS[name]))
-    rows += [("SAT", "~", "VAL", 0.25), ("SAT", "~", "EMO", 0.3), ("SAT", "~", "Q:EMO", interaction)]
+    rows += [("SAT", "~", "VAL", 0.25), ("SAT", "~", "EMO", 0.3)]
+    if interaction:
+        rows.append(("SAT", "~", "Q:EMO", interaction))
     rows += [("LOY", "~", "SAT", 0.5), ("LOY", "~", "EMO", 0.25), ("LOY", "~", "VAL", 0.15)]
     return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "estimate"])
 

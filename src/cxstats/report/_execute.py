@@ -13,10 +13,13 @@ from .._errors import CxStatsError
 
 __all__ = ["RenderError", "execute_notebook"]
 
-# Vector figures for the reports (crisp in the PDF), PNG kept as a fallback.
+# Vector figures for the reports (crisp in the PDF), full text in table cells, and SVG
+# element ids that do not change from run to run (so re-rendered reports diff cleanly).
 _SETUP = (
     "%config InlineBackend.figure_formats = ['svg']\n"
-    "import pandas as _pd; _pd.set_option('display.max_colwidth', 300)"
+    "%config InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'metadata': {'Date': None}}\n"
+    "import pandas as _pd; _pd.set_option('display.max_colwidth', 300)\n"
+    "import matplotlib as _mpl; _mpl.rcParams['svg.hashsalt'] = 'cxstats'"
 )
 
 

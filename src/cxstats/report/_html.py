@@ -79,14 +79,14 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     """Render an executed notebook as one HTML page with the code hidden."""
     meta, cells = report_cells(nb)
     shown = nbformat.v4.new_notebook(metadata=nb.metadata)
-    shown.cells.append(nbformat.v4.new_markdown_cell(_title_block(meta)))
-    for cell in cells:
+    shown.cells.append(nbformat.v4.new_markdown_cell(_title_block(meta), id="cx-title"))
+    for index, cell in enumerate(cells):
         options = cell.metadata.get("cx_options", {})
         if cell.cell_type == "code":
             cell.outputs = [_figure_html(o, options.get("fig-cap")) for o in cell.outputs]
             if options.get("tbl-cap") and cell.outputs:
                 shown.cells.append(nbformat.v4.new_markdown_cell(
-                    f'<p class="cx-caption">{html.escape(options["tbl-cap"])}</p>'))
+                    f'<p class="cx-caption">{html.escape(options["tbl-cap"])}</p>', id=f"cx-caption-{index}"))
         shown.cells.append(cell)
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)

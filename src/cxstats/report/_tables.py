@@ -1,7 +1,8 @@
 """Tidy pandas' HTML tables for a stakeholder report.
 
-A default integer index (0, 1, 2, ...) carries no information, so it is dropped; column
-headers lose their underscores (``p_value`` -> ``p value``). Named indexes are kept.
+An unnamed integer index (0, 1, 2, ... or the row numbers left after filtering) carries no
+information for a reader, so it is dropped; column headers lose their underscores
+(``p_value`` -> ``p value``). Named and text indexes are kept.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def tidy_table_html(fragment: str) -> str:
         body_rows = table.find("tbody").find_all("tr") if table.find("tbody") else []
         row_headers = [row.find_all("th", recursive=False) for row in body_rows]
         labels = [cells[0].get_text(strip=True) if len(cells) == 1 else None for cells in row_headers]
-        if body_rows and labels == [str(i) for i in range(len(body_rows))]:
+        if body_rows and _is_row_numbers(labels):
             for cells in row_headers:
                 cells[0].decompose()
             for row in table.find("thead").find_all("tr") if table.find("thead") else []:
@@ -31,3 +32,10 @@ def tidy_table_html(fragment: str) -> str:
             if header.string:
                 header.string.replace_with(header.string.replace("_", " "))
     return str(soup)
+
+
+def _is_row_numbers(labels: list[str | None]) -> bool:
+    if any(label is None or not label.isdigit() for label in labels):
+        return False
+    numbers = [int(label) for label in labels]  # type: ignore[arg-type]
+    return all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
