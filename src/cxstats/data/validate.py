@@ -99,25 +99,24 @@ def _clean_variable(column: pd.Series, variable: Variable) -> pd.Series:
         if pd.api.types.is_datetime64_any_dtype(column):
             return column
         parsed = pd.to_datetime(column, errors="coerce", format="ISO8601")
-        bad = parsed.isna() & column.notna()
-        if bad.any():
-            raise DataValidationError(
-                f"Column '{variable.name}' is declared as a date but has values that are not "
-                f"dates at {rows_and_values(list(column.index[bad]), list(column[bad]))}. "
-                "Write dates as YYYY-MM-DD."
-            )
+        _reject_unparsed(column, parsed, "a date", "dates", "Write dates as YYYY-MM-DD.")
         return parsed
     if variable.kind in ("integer", "number"):
         numeric = pd.to_numeric(column, errors="coerce")
-        bad = numeric.isna() & column.notna()
-        if bad.any():
-            raise DataValidationError(
-                f"Column '{variable.name}' is declared as a {variable.kind} but has values "
-                f"that are not numbers at {rows_and_values(list(column.index[bad]), list(column[bad]))}. "
-                "Fix these cells or declare the column with kind: text."
-            )
+        _reject_unparsed(column, numeric, f"a {variable.kind}", "numbers",
+                         "Fix these cells or declare the column with kind: text.")
         return numeric
     return column
+
+
+def _reject_unparsed(column: pd.Series, parsed: pd.Series, declared: str, plural: str, remedy: str) -> None:
+    """Raise if any non-missing cell of ``column`` failed to parse (is missing in ``parsed``)."""
+    bad = parsed.isna() & column.notna()
+    if bad.any():
+        raise DataValidationError(
+            f"Column '{column.name}' is declared as {declared} but has values that are not "
+            f"{plural} at {rows_and_values(list(column.index[bad]), list(column[bad]))}. {remedy}"
+        )
 
 
 def _clean_item(column: pd.Series, item: Item, *, reverse_code: bool) -> pd.Series:
