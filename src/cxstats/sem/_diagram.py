@@ -1,0 +1,440 @@
+"""Path diagrams of a fitted SEM, drawn with matplotlib alone (no graphviz).
+
+The layout is computed first, in inches, from the parameter table (layers, order within a
+layer, positions, curves, label places); the drawing step only turns it into patches.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Ellipse, FancyArrowPatch, Rectangle
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
+
+from .._errors import CxStatsError
+
+__all__ = ["path_diagram"]
+
+_REQUIRED = ("lhs", "op", "rhs", "estimate", "std_all", "p_value")
+_SHOW = ("structural", "full")
+_WIDTH, _MARGIN = 7.0, 0.15           # figure width and outer margin, inches
+_NODE_PT, _TEXT_PT = 9.0, 8.0         # node names; coefficients, R², footnote
+_GAP_MIN, _GAP_MAX = 0.45, 1.7        # horizontal room between layers, inches
+_VGAP, _DUMMY = 0.32, 0.07            # vertical room between nodes; half-height of a bend point
+_IND_GAP = 0.7                        # latent -> indicator row distance, inches
+_INK, _GREY, _FILL = "#222222", "#9a9a9a", "#dde9f4"
+_FOOTNOTE = "Standardized coefficients; *** p < .001, ** p < .01, * p < .05; dashed: not significant."
+
+
+@dataclass
+class _Node:
+    name: str
+    kind: str          # "latent" (ellipse), "observed" or "indicator" (rectangle)
+    w: float
+    h: float
+    x: float = 0.0
+    y: float = 0.0
+
+    def box(self, pad: float = 0.0) -> tuple[float, float, float, float]:
+        return (self.x - self.w / 2 - pad, self.y - self.h / 2 - pad,
+                self.x + self.w / 2 + pad, self.y + self.h / 2 + pad)
+
+    def contains(self, pts: np.ndarray, pad: float = 0.015) -> np.ndarray:
+        dx = (pts[..., 0] - self.x) / (self.w / 2 + pad)
+        dy = (pts[..., 1] - self.y) / (self.h / 2 + pad)
+        if self.kind == "latent":
+            return dx**2 + dy**2 <= 1.0
+        return (np.abs(dx) <= 1.0) & (np.abs(dy) <= 1.0)
+
+
+@dataclass
+class _Edge:
+    curve: np.ndarray  # (n, 2) points in inches, clipped to the node outlines
+    label: str
+    solid: bool
+    style: str         # "-|>" path or loading, "<|-|>" covariance
+    gid: str
+    width: float = 1.1
+    spots: tuple[float, ...] = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.2, 0.8)
+
+
+def _text_size(text: str, size: float, weight: str = "normal") -> tuple[float, float]:
+    ext = TextPath((0, 0), text, size=size, prop=FontProperties(weight=weight)).get_extents()
+    return ext.width / 72.0, size * 1.25 / 72.0
+
+
+def _coef(value: float, digits: int) -> str:
+    if not np.isfinite(value):
+        return "–"
+    text = f"{value:.{digits}f}"
+    return text.lstrip("-").replace("-", "") if float(text) == 0 else text.replace("-", "−")
+
+
+def _stars(p: float) -> str:
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def _check(table: pd.DataFrame, show: str, digits: int, alpha: float) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"path_diagram needs a parameter table as a pandas DataFrame, got "
+                        f"{type(table).__name__}. Pass the .table of a fitted model.")
+    missing = [c for c in _REQUIRED if c not in table.columns]
+    if missing:
+        raise CxStatsError(f"The parameter table is missing column(s) {', '.join(repr(c) for c in missing)}. "
+                           f"Pass a table with columns {', '.join(_REQUIRED)} (fit with standardized "
+                           "estimates, e.g. the .table of a fitted model).")
+    if show not in _SHOW:
+        raise CxStatsError(f"Unknown show={show!r}. Use show='structural' or show='full'.")
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or digits < 0:
+        raise CxStatsError(f"digits={digits!r} must be a whole number >= 0, such as 2.")
+    if not 0 < alpha < 1:
+        raise CxStatsError(f"alpha={alpha!r} must lie between 0 and 1, such as 0.05.")
+    if "group" in table.columns and table["group"].nunique() > 1:
+        raise CxStatsError(f"The table holds {table['group'].nunique()} groups; draw one group at a time "
+                           "by passing table[table['group'] == g].")
+    table = table.assign(op=table["op"].astype(str).str.strip(), lhs=table["lhs"].astype(str),
+                         rhs=table["rhs"].astype(str))
+    if show == "structural" and not (table["op"] == "~").any():
+        raise CxStatsError("The model has no regressions to draw; use show='full' to draw the measurement model.")
+    if not table["op"].isin(["~", "=~"]).any():
+        raise CxStatsError("The model has no loadings ('=~') or regressions ('~') to draw. "
+                           "Pass the parameter table of a fitted SEM or CFA.")
+    return table
+
+
+def _layers(names: list[str], links: list[tuple[str, str]]) -> dict[str, int]:
+    """Longest-path layering; an edge that closes a cycle is ignored."""
+    preds = defaultdict(list)
+    for s, d in links:
+        preds[d].append(s)
+    layer: dict[str, int] = {}
+    active: set[str] = set()
+
+    def visit(v: str) -> int:
+        if v not in layer:
+            active.add(v)
+            layer[v] = 1 + max((visit(u) for u in preds[v] if u not in active), default=-1)
+            active.discard(v)
+        return layer[v]
+
+    for v in names:
+        visit(v)
+    return layer
+
+
+def _isotonic_decreasing(values: list[float]) -> list[float]:
+    blocks: list[list[float]] = []
+    for v in values:
+        blocks.append([v, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
+            s, c = blocks.pop()
+            blocks[-1][0] += s
+            blocks[-1][1] += c
+    return [s / c for s, c in blocks for _ in range(int(c))]
+
+
+def _arrange(layer: dict[str, int], links: list[tuple[str, str]], extent: dict) -> tuple[dict, list]:
+    """Order each layer by barycentres (with bend points for long edges), then place vertically.
+
+    Returns the y of every item and, per link, the chain of items it passes through.
+    """
+    rows: list[list] = [[] for _ in range(max(layer.values()) + 1)]
+    for v in layer:
+        rows[layer[v]].append(v)
+    chains, pairs = [], []
+    for i, (s, d) in enumerate(links):
+        bends = [("bend", i, k) for k in range(layer[s] + 1, layer[d])]
+        for b in bends:
+            rows[b[2]].append(b)
+            extent[b] = (_DUMMY, _DUMMY)
+        chain = [s, *bends, d]
+        chains.append(chain)
+        pairs += list(zip(chain[:-1], chain[1:]))
+    up, down = defaultdict(list), defaultdict(list)
+    for a, b in pairs:
+        if layer.get(a, a[2] if isinstance(a, tuple) else 0) < layer.get(b, b[2] if isinstance(b, tuple) else 0):
+            up[b].append(a)
+            down[a].append(b)
+    for sweep in range(8):
+        order = range(1, len(rows)) if sweep % 2 == 0 else range(len(rows) - 2, -1, -1)
+        for k in order:
+            ref = rows[k - 1] if sweep % 2 == 0 else rows[k + 1]
+            pos = {v: i for i, v in enumerate(ref)}
+            nbrs = up if sweep % 2 == 0 else down
+            key = {v: np.mean([pos[u] for u in nbrs[v] if u in pos]) if any(u in pos for u in nbrs[v]) else i
+                   for i, v in enumerate(rows[k])}
+            rows[k].sort(key=key.get)
+    y: dict = {}
+    for row in rows:
+        top = 0.0
+        for v in row:
+            y[v] = top - extent[v][0]
+            top = y[v] - extent[v][1] - _VGAP
+    weight = {(a, b): 1.0 + isinstance(a, tuple) + isinstance(b, tuple) for a, b in pairs}
+    nbrs = defaultdict(list)
+    for (a, b), wt in weight.items():
+        nbrs[a].append((b, wt))
+        nbrs[b].append((a, wt))
+    for _ in range(40):
+        for row in rows:
+            want = [sum(wt * y[u] for u, wt in nbrs[v]) / sum(wt for _, wt in nbrs[v]) if nbrs[v] else y[v]
+                    for v in row]
+            seps = [0.0] + [extent[a][1] + _VGAP + extent[b][0] for a, b in zip(row[:-1], row[1:])]
+            cum = np.cumsum(seps)
+            for v, z, c in zip(row, _isotonic_decreasing(list(np.add(want, cum))), cum):
+                y[v] = z - c
+    return y, chains
+
+
+def _smooth(points: np.ndarray, per: int = 40) -> np.ndarray:
+    """Catmull-Rom curve through the points (a straight line for two points)."""
+    if len(points) == 2:
+        return np.linspace(points[0], points[1], per)
+    ext = np.vstack([2 * points[0] - points[1], points, 2 * points[-1] - points[-2]])
+    t = np.linspace(0, 1, per)[:, None]
+    out = []
+    for i in range(1, len(ext) - 2):
+        p0, p1, p2, p3 = ext[i - 1: i + 3]
+        m1, m2 = (p2 - p0) / 2, (p3 - p1) / 2
+        out.append((2 * t**3 - 3 * t**2 + 1) * p1 + (t**3 - 2 * t**2 + t) * m1
+                   + (-2 * t**3 + 3 * t**2) * p2 + (t**3 - t**2) * m2)
+    return np.vstack(out)
+
+
+def _clip(curve: np.ndarray, start: _Node, end: _Node) -> np.ndarray:
+    """Cut the curve where it leaves ``start`` and where it enters ``end``."""
+    for node, flip in ((start, False), (end, True)):
+        pts = curve[::-1] if flip else curve
+        inside = node.contains(pts)
+        j = int(np.argmax(~inside)) if (~inside).any() else len(pts) - 1
+        if j > 0:
+            a, b = pts[j - 1], pts[j]
+            for _ in range(25):
+                m = (a + b) / 2
+                a, b = (m, b) if node.contains(m) else (a, m)
+            pts = np.vstack([b, pts[j:]])
+        curve = pts[::-1] if flip else pts
+    return curve
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _inside(pts: np.ndarray, box: tuple) -> int:
+    return int(((pts[:, 0] > box[0]) & (pts[:, 0] < box[2]) & (pts[:, 1] > box[1]) & (pts[:, 1] < box[3])).sum())
+
+
+def _place(edge: _Edge, size: tuple[float, float], boxes: list, lines: np.ndarray, heads: np.ndarray) -> tuple:
+    """The spot along the edge where its label covers the fewest boxes, arrow heads and lines."""
+    curve = edge.curve
+    seg = np.r_[0, np.cumsum(np.hypot(*np.diff(curve, axis=0).T))]
+    best = None
+    for k, f in enumerate(edge.spots):
+        at = np.array([np.interp(f * seg[-1], seg, curve[:, i]) for i in (0, 1)])
+        j = min(int(np.searchsorted(seg, f * seg[-1])), len(curve) - 1)
+        tangent = curve[j] - curve[max(j - 1, 0)]
+        normal = np.array([-tangent[1], tangent[0]]) / (np.hypot(*tangent) or 1.0)
+        for side in (0, 1, -1):  # on the line, or beside it when the line is too short
+            x, y = at + side * normal * (abs(normal[0]) * size[0] + abs(normal[1]) * size[1] + 0.04) / 2
+            box = (x - size[0] / 2, y - size[1] / 2, x + size[0] / 2, y + size[1] / 2)
+            score = (100 * sum(_overlap(box, b) for b in boxes) + _inside(heads, box)
+                     + 0.01 * _inside(lines, box) + 0.001 * k + 0.1 * abs(side))
+            if best is None or score < best[0]:
+                best = (score, x, y, box)
+    return best[1], best[2], best[3]
+
+
+def path_diagram(table: pd.DataFrame, r2: pd.Series | None = None, *, title: str | None = None,
+                 show: str = "structural", digits: int = 2, alpha: float = 0.05) -> Figure:
+    """Draw the path diagram of a fitted SEM with standardized coefficients.
+
+    Latent variables are ellipses, observed variables rectangles. Variables are set out left
+    to right in causal layers: exogenous variables on the left, every other variable one
+    layer right of its right-most predictor; within a layer they are ordered by the mean
+    position of their neighbours to reduce crossings. Paths spanning several layers bend
+    around the variables in between.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Parameter table in lavaan's vocabulary, one row per parameter, with columns
+        ``lhs, op, rhs, estimate, std_all, p_value`` (``p_value`` NaN for fixed parameters).
+        Rows with ``op`` ``"=~"`` (loading), ``"~"`` (regression) and ``"~~"`` (covariance)
+        are drawn; intercepts and defined parameters are ignored. One group only.
+    r2 : pandas.Series, optional
+        R² of the endogenous variables, indexed by variable name; printed under each node.
+    title : str, optional
+        Title above the diagram.
+    show : {"structural", "full"}
+        ``"structural"`` draws the latent variables and the observed variables in
+        regressions; ``"full"`` also draws the indicators of every latent with their
+        loadings (readable for small models).
+    digits : int
+        Decimals of the coefficients and R².
+    alpha : float
+        Paths with ``p_value >= alpha`` are drawn dashed and grey; fixed paths are solid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        About 7 inches wide (wider only if the layers do not fit), as tall as the busiest
+        layer needs; text is 8 pt or larger. Nodes, arrows and labels carry ``gid``\\ s
+        (``node:NAME``, ``path:LHS~RHS``, ``label:LHS~RHS``, with ``=~`` and ``~~`` likewise).
+
+    Raises
+    ------
+    ValueError
+        A required column is missing, ``show`` is unknown, ``digits`` or ``alpha`` is out of
+        range, the table holds several groups, or there is nothing to draw.
+
+    Notes
+    -----
+    Covariances are drawn between exogenous variables only (curved double-headed arrows on
+    the left); residual covariances are left out to keep the picture readable. Stars:
+    *** p < .001, ** p < .01, * p < .05. Coefficients keep their leading zero (standardized
+    coefficients can exceed 1); R² drops it.
+    """
+    table = _check(table, show, digits, alpha)
+    r2 = pd.Series(dtype=float) if r2 is None else pd.Series(r2, dtype=float)
+    loads, regs = table[table["op"] == "=~"], table[table["op"] == "~"]
+    latents = list(dict.fromkeys(loads["lhs"]))
+    names = list(dict.fromkeys([*latents, *regs["rhs"], *regs["lhs"]]))
+    rows = pd.concat([regs.assign(src=regs["rhs"], dst=regs["lhs"]),
+                      loads[loads["rhs"].isin(names)].assign(src=lambda d: d["lhs"], dst=lambda d: d["rhs"])])
+    inds = loads[~loads["rhs"].isin(names)] if show == "full" else loads.iloc[:0]
+
+    nodes: dict[str, _Node] = {}
+    for v in names:
+        tw, th = _text_size(v, _NODE_PT, "bold" if v in latents else "normal")
+        kind = "latent" if v in latents else "observed"
+        nodes[v] = (_Node(v, kind, max(0.5, 1.15 * tw + 0.1), 0.42) if kind == "latent"
+                    else _Node(v, kind, max(0.45, tw + 0.16), 0.34))
+    ind_of = {lv: [_Node(i, "indicator", max(0.36, _text_size(i, _TEXT_PT)[0] + 0.14), 0.27)
+                   for i in inds.loc[inds["lhs"] == lv, "rhs"]] for lv in latents}
+    r2_h = _text_size("R²", _TEXT_PT)[1] + 0.04
+    extent, width = {}, {}
+    for v, n in nodes.items():
+        row = ind_of.get(v, [])
+        extent[v] = (n.h / 2 + (_IND_GAP + 0.27 if row else 0.0), n.h / 2 + (r2_h if v in r2.index else 0.0))
+        width[v] = max(n.w, sum(i.w for i in row) + 0.08 * (len(row) - 1))
+
+    links = list(dict.fromkeys(zip(rows["src"], rows["dst"])))
+    layer = _layers(names, links)
+    y, chains = _arrange(layer, links, extent)
+    n_layers = max(layer.values()) + 1
+    lw = [max(width[v] for v in names if layer[v] == k) for k in range(n_layers)]
+    exo = [v for v in names if layer[v] == 0 and not any(d == v for _, d in links)]
+    covs = table[(table["op"] == "~~") & (table["lhs"] != table["rhs"])
+                 & table["lhs"].isin(exo) & table["rhs"].isin(exo)]
+    left = 0.45 + 0.12 * len(covs) if len(covs) else 0.0
+    room = _WIDTH - 2 * _MARGIN - left - sum(lw)
+    gap = min(_GAP_MAX, max(_GAP_MIN, room / (n_layers - 1))) if n_layers > 1 else 0.0
+    xs = np.r_[0, np.cumsum([(a + b) / 2 + gap for a, b in zip(lw[:-1], lw[1:])])]
+    for v, n in nodes.items():
+        n.x, n.y = xs[layer[v]], y[v]
+        row = ind_of.get(v, [])
+        total = sum(i.w for i in row) + 0.08 * (len(row) - 1)
+        at = n.x - total / 2
+        for i in row:
+            i.x, i.y, at = at + i.w / 2, n.y + n.h / 2 + _IND_GAP + i.h / 2, at + i.w + 0.08
+
+    edges: list[_Edge] = []
+    for (s, d), chain in zip(links, chains):
+        r = rows[(rows["src"] == s) & (rows["dst"] == d)].iloc[0]
+        pts = np.array([(nodes[s].x, y[s]), *[(xs[b[2]], y[b]) for b in chain[1:-1]], (nodes[d].x, y[d])])
+        op = "~" if r["op"] == "~" else "=~"
+        gid = f"{r['lhs']}{op}{r['rhs']}"
+        p = float(r["p_value"]) if pd.notna(r["p_value"]) else np.nan
+        edges.append(_Edge(_clip(_smooth(pts), nodes[s], nodes[d]), _coef(r["std_all"], digits) + _stars(p),
+                           not p >= alpha, "-|>", gid))
+    ordered = sorted(exo, key=lambda v: -nodes[v].y)
+    for _, r in covs.iterrows():
+        a, b = sorted((nodes[r["lhs"]], nodes[r["rhs"]]), key=lambda n: -n.y)
+        between = ordered[ordered.index(a.name): ordered.index(b.name) + 1]
+        lo = min(nodes[v].x - width[v] / 2 for v in between) - 0.25 - 0.1 * (len(between) - 2)
+        ctrl = np.array([2 * lo - (a.x + b.x) / 2, (a.y + b.y) / 2])
+        t = np.linspace(0, 1, 80)[:, None]
+        bez = (1 - t) ** 2 * [a.x, a.y] + 2 * t * (1 - t) * ctrl + t**2 * [b.x, b.y]
+        p = float(r["p_value"]) if pd.notna(r["p_value"]) else np.nan
+        edges.append(_Edge(_clip(bez, a, b), _coef(r["std_all"], digits) + _stars(p), not p >= alpha,
+                           "<|-|>", f"{r['lhs']}~~{r['rhs']}", 0.8))
+    for _, r in inds.iterrows():
+        lv, ind = nodes[r["lhs"]], next(i for i in ind_of[r["lhs"]] if i.name == r["rhs"])
+        tier = [i.name for i in ind_of[lv.name]].index(ind.name) % 2  # labels in two staggered rows
+        p = float(r["p_value"]) if pd.notna(r["p_value"]) else np.nan
+        spread = min(1.0, 0.7 * lv.w / (width[lv.name] or 1.0))  # start points fan out within the ellipse
+        line = _clip(np.linspace([lv.x + spread * (ind.x - lv.x), lv.y], [ind.x, ind.y], 40), lv, ind)
+        edges.append(_Edge(line, _coef(r["std_all"], digits) + _stars(p), not p >= alpha, "-|>",
+                           f"{r['lhs']}=~{r['rhs']}", 0.8,
+                           (0.5, 0.44, 0.56, 0.38) if tier else (0.8, 0.74, 0.68, 0.62)))
+    return _draw(nodes, [i for row in ind_of.values() for i in row], edges, r2, title, digits, alpha)
+
+
+def _draw(nodes: dict[str, _Node], indicators: list[_Node], edges: list[_Edge], r2: pd.Series,
+          title: str | None, digits: int, alpha: float) -> Figure:
+    boxes = [n.box(0.03) for n in [*nodes.values(), *indicators]]
+    r2_text = {}
+    for v, n in nodes.items():
+        if v in r2.index and np.isfinite(r2[v]):
+            text = "R² = " + (f"{r2[v]:.{digits}f}".replace("0.", ".", 1) if abs(r2[v]) < 1 else f"{r2[v]:.{digits}f}")
+            tw, th = _text_size(text, _TEXT_PT)
+            r2_text[v] = text
+            boxes.append((n.x - tw / 2 - 0.06, n.y - n.h / 2 - 0.03 - th, n.x + tw / 2 + 0.06, n.y - n.h / 2))
+    labels = []
+    heads = np.array([e.curve[i] for e in edges for i in ((0, -1) if e.style == "<|-|>" else (-1,))])
+    for k, e in enumerate(edges):
+        others = np.vstack([o.curve for j, o in enumerate(edges) if j != k] or [np.zeros((0, 2))])
+        tw, th = _text_size(e.label, _TEXT_PT)
+        x, y, box = _place(e, (tw + 0.06, th), boxes, others, heads)
+        boxes.append(box)
+        labels.append((x, y))
+    allx = np.concatenate([[b[0] for b in boxes], [b[2] for b in boxes], *[e.curve[:, 0] for e in edges]])
+    ally = np.concatenate([[b[1] for b in boxes], [b[3] for b in boxes], *[e.curve[:, 1] for e in edges]])
+    top, bottom = (0.45 if title else 0.15), 0.38
+    width = max(_WIDTH, allx.max() - allx.min() + 2 * _MARGIN)
+    height = max(2.0, ally.max() - ally.min() + top + bottom)
+    x0 = (allx.min() + allx.max()) / 2 - width / 2
+    y0 = ally.min() - bottom
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(x0, x0 + width)
+    ax.set_ylim(y0, y0 + height)
+    ax.set_axis_off()
+    for e, (x, y) in zip(edges, labels):
+        colour = _INK if e.solid else _GREY
+        arrow = FancyArrowPatch(path=Path(e.curve), arrowstyle=e.style, mutation_scale=8 + 2 * e.width,
+                                color=colour, lw=e.width, linestyle="-" if e.solid else (0, (4, 2.5)),
+                                shrinkA=0, shrinkB=0, zorder=2, gid=f"path:{e.gid}")
+        ax.add_patch(arrow)
+        ax.text(x, y, e.label, ha="center", va="center", fontsize=_TEXT_PT, color=colour, zorder=4,
+                gid=f"label:{e.gid}", bbox={"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none"})
+    for n in [*nodes.values(), *indicators]:
+        if n.kind == "latent":
+            shape = Ellipse((n.x, n.y), n.w, n.h, fc=_FILL, ec="#2b5d8a", lw=1.2)
+        else:
+            shape = Rectangle((n.x - n.w / 2, n.y - n.h / 2), n.w, n.h, lw=1.0 if n.kind == "observed" else 0.8,
+                              fc="#f3f3f3" if n.kind == "observed" else "white", ec="#555555")
+        shape.set(zorder=3, gid=f"node:{n.name}")
+        ax.add_patch(shape)
+        ax.text(n.x, n.y, n.name, ha="center", va="center", zorder=5, color=_INK,
+                fontsize=_NODE_PT if n.kind != "indicator" else _TEXT_PT,
+                fontweight="bold" if n.kind == "latent" else "normal", gid=f"name:{n.name}")
+        if n.name in r2_text and n.kind != "indicator":
+            ax.text(n.x, n.y - n.h / 2 - 0.03, r2_text[n.name], ha="center", va="top", fontsize=_TEXT_PT,
+                    color="#444444", zorder=5, gid=f"r2:{n.name}")
+    if title:
+        ax.text(x0 + _MARGIN, y0 + height - 0.15, title, ha="left", va="top", fontsize=10, fontweight="bold")
+    note = _FOOTNOTE if alpha == 0.05 else _FOOTNOTE.replace("not significant.", f"p ≥ {alpha:g}.")
+    ax.text(x0 + _MARGIN, y0 + 0.12, note, ha="left", va="bottom", fontsize=_TEXT_PT, color="#444444",
+            gid="footnote")
+    return fig

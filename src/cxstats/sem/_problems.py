@@ -1,0 +1,41 @@
+"""Errors for bad models/data and warnings for problems with an estimate.
+
+Every warning is also recorded on the result (``SEMResult.problems``) so reports show it.
+"""
+
+from __future__ import annotations
+
+from .._errors import CxStatsError, CxStatsWarning
+
+__all__ = [
+    "ModelSpecificationError",
+    "ConvergenceWarning",
+    "HeywoodWarning",
+    "NonPositiveDefiniteWarning",
+    "IdentificationWarning",
+    "BootstrapWarning",
+]
+
+
+class ModelSpecificationError(CxStatsError):
+    """The model cannot be fitted as written (unknown variables, too few rows, bad labels)."""
+
+
+class ConvergenceWarning(CxStatsWarning):
+    """The optimiser stopped before reaching a minimum; estimates are not trustworthy."""
+
+
+class HeywoodWarning(CxStatsWarning):
+    """A variance estimate is negative (a Heywood case)."""
+
+
+class NonPositiveDefiniteWarning(CxStatsWarning):
+    """The covariance matrix of the latent variables is not positive definite."""
+
+
+class IdentificationWarning(CxStatsWarning):
+    """The information matrix is singular: some parameters are not identified."""
+
+
+class BootstrapWarning(CxStatsWarning):
+    """Some bootstrap draws failed to converge and were left out."""

@@ -1,0 +1,189 @@
+"""Maximum likelihood: the discrepancy function, its gradient, starting values, optimiser.
+
+The ML discrepancy (without lavaan's factor 1/2, so that chi-square = N * F at the
+minimum) is
+
+    F(theta) = log|Sigma| + tr(S Sigma^-1) - log|S| - p + (m - mu)' Sigma^-1 (m - mu).
+
+Its gradient is ``tr(W dSigma_k) - 2 (m - mu)' Sigma^-1 dmu_k`` with
+``W = Sigma^-1 (Sigma - S) Sigma^-1``, and its expected Hessian (the Fisher information
+per observation, times 2) is ``H_kl = tr(Sigma^-1 dSigma_k Sigma^-1 dSigma_l) +
+2 dmu_k' Sigma^-1 dmu_l``. Fisher scoring with step halving minimises F; linear equality
+constraints (``==`` and shared labels beyond one row) are handled by optimising over
+``theta = theta0 + K phi``. Starting values follow lavaan's "simple" rules, with
+loadings and factor variances from indicator triads (close to lavaan's fabin starts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg
+
+from .matrices import Implied, RamModel
+
+__all__ = ["Estimate", "discrepancy", "fisher_scoring", "start_values", "expected_hessian"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    theta: np.ndarray
+    fmin: float  # F at the minimum (chi-square / N)
+    iterations: int
+    converged: bool
+    gradient_max: float
+
+
+def discrepancy(model: RamModel, imp: Implied, cov: np.ndarray, mean: np.ndarray, logdet_s: float) -> float:
+    sign, logdet = np.linalg.slogdet(imp.sigma)
+    if sign <= 0:
+        return np.inf
+    inv = np.linalg.inv(imp.sigma)
+    value = logdet + np.einsum("ij,ji->", cov, inv) - logdet_s - model.p
+    if model.meanstructure:
+        diff = mean - imp.mu
+        value += diff @ inv @ diff
+    return float(value)
+
+
+def _gradient_and_hessian(model: RamModel, imp: Implied, cov: np.ndarray, mean: np.ndarray,
+                          hessian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    inv = np.linalg.inv(imp.sigma)
+    d_sigma, d_mu = model.jacobian(imp)
+    w = inv @ (imp.sigma - cov) @ inv
+    grad = np.einsum("ab,kab->k", w, d_sigma)
+    g = inv @ d_sigma  # (q, p, p) : Sigma^-1 dSigma_k
+    hess = np.einsum("kab,lba->kl", g, g) if hessian else None
+    if model.meanstructure:
+        diff = mean - imp.mu
+        grad -= 2.0 * d_mu @ (inv @ diff)
+        if hessian:
+            hess += 2.0 * d_mu @ inv @ d_mu.T
+    return grad, hess
+
+
+def expected_hessian(model: RamModel, theta: np.ndarray) -> np.ndarray:
+    """The expected Hessian H of F at ``theta`` (n_par x n_par)."""
+    imp = model.implied(theta)
+    return _gradient_and_hessian(model, imp, imp.sigma, imp.mu)[1]  # type: ignore[return-value]
+
+
+def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: np.ndarray, *,
+                   constraint_basis: np.ndarray | None = None, tol: float = 1e-10,
+                   max_iter: int = 500) -> Estimate:
+    """Minimise F by Fisher scoring with step halving; ``theta = theta0 + K phi`` when K is given."""
+    k = constraint_basis
+    logdet_s = np.linalg.slogdet(cov)[1]
+    theta = theta0.astype(float).copy()
+    imp = model.implied(theta)
+    f = discrepancy(model, imp, cov, mean, logdet_s)
+    if not np.isfinite(f):
+        return Estimate(theta, np.inf, 0, False, np.inf)
+    grad = np.full(len(theta), np.inf)
+    for iteration in range(1, max_iter + 1):
+        grad, hess = _gradient_and_hessian(model, imp, cov, mean)
+        g, h = (grad, hess) if k is None else (k.T @ grad, k.T @ hess @ k)
+        try:
+            step = linalg.solve(h, g, assume_a="sym")
+        except (linalg.LinAlgError, ValueError):
+            step = np.linalg.lstsq(h, g, rcond=None)[0]
+        direction = step if k is None else k @ step
+        scale, improved = 1.0, False
+        for _ in range(40):
+            candidate = theta - scale * direction
+            try:
+                imp_new = model.implied(candidate)
+                f_new = discrepancy(model, imp_new, cov, mean, logdet_s)
+            except np.linalg.LinAlgError:
+                f_new = np.inf
+            if f_new <= f + 1e-14 * max(1.0, abs(f)):
+                improved = True
+                break
+            scale *= 0.5
+        if not improved:
+            break
+        change = f - f_new
+        theta, imp, f = candidate, imp_new, f_new
+        if np.max(np.abs(scale * direction)) < tol or change < tol * 1e-3 * max(1.0, abs(f)):
+            grad, _ = _gradient_and_hessian(model, imp, cov, mean, hessian=False)
+            g = grad if k is None else k.T @ grad
+            if np.max(np.abs(g)) < 1e-5:
+                return Estimate(theta, f, iteration, True, float(np.max(np.abs(g))))
+    grad, _ = _gradient_and_hessian(model, imp, cov, mean, hessian=False)
+    g = grad if k is None else k.T @ grad
+    gmax = float(np.max(np.abs(g))) if len(g) else 0.0
+    return Estimate(theta, f, iteration, gmax < 1e-5, gmax)
+
+
+def start_values(model: RamModel, cov: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Starting values: user starts, else lavaan-like simple starts with triad loadings."""
+    spec, t = model.spec, model.spec.table
+    obs = {n: i for i, n in enumerate(spec.observed)}
+    theta = np.zeros(model.n_par)
+    factor_var = _factor_variances(spec, cov, obs)
+    for row in t.itertuples(index=False):
+        if row.free == 0:
+            continue
+        k = row.free - 1
+        if not np.isnan(row.value):
+            theta[k] = row.value
+        elif row.op == "=~" and row.rhs in obs:
+            marker = _marker(t, row.lhs, obs)
+            phi = factor_var.get(row.lhs, 0.0)
+            j = obs[row.rhs]
+            ratio = cov[j, obs[marker]] / phi if marker is not None and marker != row.rhs and phi > 0 else 1.0
+            if _variance_fixed(t, row.lhs):  # std.lv metric: loadings carry the factor's sd
+                ratio *= np.sqrt(phi if phi > 0 else 0.5 * cov[j, j])
+            theta[k] = ratio
+        elif row.op == "~~" and row.lhs == row.rhs:
+            if row.lhs in obs:
+                theta[k] = 0.5 * cov[obs[row.lhs], obs[row.lhs]]
+            else:
+                theta[k] = factor_var.get(row.lhs, 0.05) if row.lhs not in _outcomes(t) else 0.05
+        elif row.op == "~1" and row.lhs in obs:
+            theta[k] = mean[obs[row.lhs]]
+    return theta
+
+
+def _variance_fixed(t, latent: str) -> bool:
+    rows = t[(t["op"] == "~~") & (t["lhs"] == latent) & (t["rhs"] == latent)]
+    return bool(len(rows)) and bool((rows["free"] == 0).all())
+
+
+def _outcomes(t) -> set[str]:
+    return set(t.loc[t["op"] == "~", "lhs"])
+
+
+def _marker(t, latent: str, obs: dict[str, int]) -> str | None:
+    loadings = t[(t["op"] == "=~") & (t["lhs"] == latent) & t["rhs"].isin(list(obs))]
+    fixed = loadings[loadings["free"] == 0]
+    if len(fixed):
+        return fixed["rhs"].iloc[0]
+    return loadings["rhs"].iloc[0] if len(loadings) else None
+
+
+def _factor_variances(spec, cov: np.ndarray, obs: dict[str, int]) -> dict[str, float]:
+    """Variance of each factor in the metric of its marker, from indicator triads."""
+    t = spec.table
+    out = {}
+    for latent in spec.latent:
+        marker = _marker(t, latent, obs)
+        others = [r for r in t[(t["op"] == "=~") & (t["lhs"] == latent)]["rhs"] if r in obs and r != marker]
+        if marker is None:
+            continue
+        m = obs[marker]
+        if len(others) >= 2:
+            est = []
+            for a in range(len(others)):
+                for b in range(a + 1, len(others)):
+                    i, j = obs[others[a]], obs[others[b]]
+                    if abs(cov[i, j]) > 1e-12:
+                        est.append(cov[m, i] * cov[m, j] / cov[i, j])
+            value = float(np.median(est)) if est else 0.5 * cov[m, m]
+        elif len(others) == 1:
+            value = abs(cov[m, obs[others[0]]])
+        else:
+            value = 0.5 * cov[m, m]
+        out[latent] = min(max(value, 0.05 * cov[m, m]), cov[m, m])
+    return out

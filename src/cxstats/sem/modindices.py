@@ -1,0 +1,92 @@
+"""Modification indices: score tests for parameters fixed to zero (lavaan's ``modindices()``).
+
+For each candidate parameter c the model is extended by c (at 0) and, with the expected
+information Q of the extended model (per observation) and the gradient d of the ML
+discrepancy, ``mi = N d_c^2 / (4 V_c)`` and ``epc = -d_c / (2 V_c)`` where
+``V = Q_cc - Q_ct Q_tt^-1 Q_tc`` (Saris, Satorra & Sörbom, 1987). Candidates follow
+lavaan's ``lav_partable_full``: loadings of every factor on every observed variable,
+covariances among observed variables, regressions among the variables of the
+structural part; parameters already in the model are skipped. Validated against
+lavaan 0.6.14 (HS CFA, Political Democracy, ECSI).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .estimate import _gradient_and_hessian
+from .inference import standardized
+from .matrices import RamModel
+from .partable import ParameterTable
+
+__all__ = ["modification_indices", "candidate_parameters"]
+
+
+def candidate_parameters(spec: ParameterTable) -> list[tuple[str, str, str]]:
+    t = spec.table
+    present = {(a, o, b) for a, o, b in zip(t["lhs"], t["op"], t["rhs"], strict=True)}
+    present |= {(b, o, a) for a, o, b in present if o == "~~"}
+    ov = [n for n in spec.observed if n not in spec.exogenous_x]
+    out = [(lv, "=~", x) for lv in spec.latent for x in ov]
+    out += [(ov[i], "~~", ov[j]) for i in range(len(ov)) for j in range(i + 1, len(ov))]
+    regressions = t[t["op"] == "~"]
+    if len(regressions):
+        indicators = set(t.loc[t["op"] == "=~", "rhs"])
+        eqs = list(dict.fromkeys(list(regressions["lhs"]) + list(regressions["rhs"])))
+        out += [(y, "~", x) for y in eqs for x in eqs
+                if y != x and not (y in indicators and x in spec.latent)]
+    return [c for c in out if c not in present]
+
+
+def modification_indices(result) -> pd.DataFrame:
+    spec: ParameterTable = result._spec
+    moments = result._moments
+    candidates = candidate_parameters(spec)
+    if not candidates:
+        return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all"])
+    extra = pd.DataFrame({"lhs": [c[0] for c in candidates], "op": [c[1] for c in candidates],
+                          "rhs": [c[2] for c in candidates], "label": "", "value": np.nan,
+                          "user": False, "exo": False})
+    q = spec.n_free
+    extra["free"] = np.arange(q + 1, q + 1 + len(extra))
+    extended_table = pd.concat([spec.table, extra[spec.table.columns]], ignore_index=True)
+    extended = RamModel(type(spec)(**{**spec.__dict__, "table": extended_table}), moments.cov, moments.mean)
+    theta = np.concatenate([result._theta, np.zeros(len(extra))])
+    imp = extended.implied(theta)
+    grad, hess = _gradient_and_hessian(extended, imp, moments.cov, moments.mean)
+    info = hess / 2.0  # expected information per observation
+    model_idx, extra_idx = np.arange(q), np.arange(q, q + len(extra))
+    q_tt_inv = result._vcov * moments.nobs  # (K (K'QK)^-1 K'): respects constraints
+    q_ct = info[np.ix_(extra_idx, model_idx)]
+    v = np.diag(info[np.ix_(extra_idx, extra_idx)]) - np.einsum("ij,jk,ik->i", q_ct, q_tt_inv, q_ct)
+    d = grad[extra_idx] / 2.0  # gradient of lavaan's F (with its factor 1/2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(v < 1e-15, np.nan, v)
+        mi = moments.nobs * d**2 / v
+        epc = -d / v
+    _, _, sd_lv, sd_all = standardized(result._model, result._theta)
+    sepc_lv, sepc_all = [], []
+    for (lhs, op, rhs), value in zip(candidates, epc, strict=True):
+        for scale, out in ((sd_lv, sepc_lv), (sd_all, sepc_all)):
+            if op == "=~":
+                out.append(value * scale[lhs] / scale[rhs])
+            elif op == "~":
+                out.append(value * scale[rhs] / scale[lhs])
+            else:
+                out.append(_residual_scale(result, lhs, rhs, value, scale is sd_all))
+    return pd.DataFrame({"lhs": [c[0] for c in candidates], "op": [c[1] for c in candidates],
+                         "rhs": [c[2] for c in candidates], "mi": mi, "epc": epc,
+                         "sepc_lv": sepc_lv, "sepc_all": sepc_all})
+
+
+def _residual_scale(result, lhs: str, rhs: str, value: float, full: bool) -> float:
+    """A residual covariance EPC as a residual correlation (observed variables: std.all only)."""
+    model: RamModel = result._model
+    names = {n: i for i, n in enumerate(model.names)}
+    s = model.matrices(result._theta)[1]
+    si, sj = s[names[lhs], names[lhs]], s[names[rhs], names[rhs]]
+    latent = lhs in model.spec.latent and rhs in model.spec.latent
+    if (full or latent) and si > 0 and sj > 0:
+        return value / np.sqrt(si * sj)
+    return value

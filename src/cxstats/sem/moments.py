@@ -1,0 +1,105 @@
+"""Data (or published summary statistics) -> the sample moments the estimator uses.
+
+ML works with the covariance matrix with divisor N (lavaan's convention for
+``likelihood = "normal"``) and the means. A covariance matrix given as input is taken to
+be the usual unbiased one (divisor N - 1) and rescaled by (N - 1)/N, as lavaan does with
+``sample.cov.rescale = TRUE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._format import listing
+from ._problems import ModelSpecificationError
+
+__all__ = ["SampleMoments", "moments_from_data", "moments_from_summary"]
+
+
+@dataclass(frozen=True)
+class SampleMoments:
+    """Covariance (divisor N), means and N of the observed variables, in model order."""
+
+    names: tuple[str, ...]
+    cov: np.ndarray
+    mean: np.ndarray
+    nobs: int
+    data: np.ndarray | None = None  # complete cases, kept for the bootstrap
+    n_dropped: int = 0
+
+
+def _unknown(names: tuple[str, ...], available: list[str], where: str) -> None:
+    missing = [n for n in names if n not in available]
+    if missing:
+        raise ModelSpecificationError(
+            f"The model uses {listing(missing, limit=10, quote=True)}, which {'is' if len(missing) == 1 else 'are'} "
+            f"neither a latent variable (left of '=~') nor a column of the {where}. The {where} "
+            f"has: {listing(available, limit=30, quote=True)}. Check the spelling, or define it with '=~'."
+        )
+
+
+def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int) -> SampleMoments:
+    """Listwise-complete moments of ``names`` in ``data``, with the checks a user needs."""
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    _unknown(names, [str(c) for c in data.columns], "data")
+    frame = data.loc[:, list(names)]
+    bad = [c for c in names if not (pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))]
+    if bad:
+        examples = {c: frame[c].dropna().astype(str).unique()[:3].tolist() for c in bad}
+        shown = "; ".join(f"'{c}' (e.g. {', '.join(map(repr, v))})" for c, v in examples.items())
+        raise ModelSpecificationError(
+            f"Column(s) {shown} are not numeric. Convert them to numbers (load the data through "
+            "cxstats.read_survey with a codebook, which maps value labels to codes) before fitting."
+        )
+    values = frame.to_numpy(dtype=float)
+    complete = ~np.isnan(values).any(axis=1)
+    values = values[complete]
+    n = values.shape[0]
+    if n <= n_free:
+        raise ModelSpecificationError(
+            f"The data have {n} complete rows for {n_free} free parameters; ML needs more rows than "
+            "parameters (and in practice many more). Simplify the model or collect more data."
+        )
+    mean = values.mean(axis=0)
+    centred = values - mean
+    cov = centred.T @ centred / n
+    constant = [names[i] for i in np.flatnonzero(np.diag(cov) <= 1e-12 * max(1.0, np.abs(mean).max()))]
+    if constant:
+        raise ModelSpecificationError(
+            f"Variable(s) {listing(constant, quote=True)} have the same value in every complete row; "
+            "a constant variable cannot be modelled. Drop it from the model."
+        )
+    return SampleMoments(names=names, cov=cov, mean=mean, nobs=n, data=values, n_dropped=int((~complete).sum()))
+
+
+def moments_from_summary(cov: pd.DataFrame | np.ndarray, names: tuple[str, ...], *, nobs: int,
+                         means: pd.Series | np.ndarray | None = None, n_free: int) -> SampleMoments:
+    """Moments from a published covariance (or correlation) matrix, means and N."""
+    if nobs is None or int(nobs) != nobs or nobs < 2:
+        raise ModelSpecificationError(f"nobs must be the number of observations behind cov=, got {nobs!r}.")
+    if isinstance(cov, pd.DataFrame):
+        _unknown(names, [str(c) for c in cov.columns], "covariance matrix")
+        matrix = cov.loc[list(names), list(names)].to_numpy(dtype=float)
+    else:
+        matrix = np.asarray(cov, dtype=float)
+        if matrix.shape != (len(names), len(names)):
+            raise ModelSpecificationError(
+                f"cov= is a {matrix.shape} array but the model has {len(names)} observed variables "
+                f"({listing(names, limit=10)}); pass a DataFrame with named rows and columns."
+            )
+    if not np.allclose(matrix, matrix.T, atol=1e-10):
+        raise ModelSpecificationError("cov= is not symmetric; pass a full covariance matrix.")
+    if np.linalg.eigvalsh(matrix).min() <= 0:
+        raise ModelSpecificationError("cov= is not positive definite; check it was copied correctly.")
+    if int(nobs) <= n_free:
+        raise ModelSpecificationError(f"nobs={nobs} is not more than the {n_free} free parameters.")
+    mean = np.zeros(len(names))
+    if means is not None:
+        mean = (means.loc[list(names)] if isinstance(means, pd.Series) else np.asarray(means, dtype=float))
+        mean = np.asarray(mean, dtype=float)
+    n = int(nobs)
+    return SampleMoments(names=names, cov=matrix * (n - 1) / n, mean=mean, nobs=n)
