@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import fit as fitindex
+from . import fit_indices as fitindex
 from ._bootstrap import bootstrap_estimates
 from ._problems import (
     ConvergenceWarning,

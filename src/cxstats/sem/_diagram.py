@@ -46,7 +46,7 @@ class _Node:
         return (self.x - self.w / 2 - pad, self.y - self.h / 2 - pad,
                 self.x + self.w / 2 + pad, self.y + self.h / 2 + pad)
 
-    def contains(self, pts: np.ndarray, pad: float = 0.015) -> np.ndarray:
+    def contains(self, pts: np.ndarray, pad: float = 0.0) -> np.ndarray:
         dx = (pts[..., 0] - self.x) / (self.w / 2 + pad)
         dy = (pts[..., 1] - self.y) / (self.h / 2 + pad)
         if self.kind == "latent":
@@ -143,35 +143,32 @@ def _isotonic_decreasing(values: list[float]) -> list[float]:
 
 
 def _arrange(layer: dict[str, int], links: list[tuple[str, str]], extent: dict) -> tuple[dict, list]:
-    """Order each layer by barycentres (with bend points for long edges), then place vertically.
+    """Order each layer by barycentres (long edges get a bend point per layer), then place it.
 
-    Returns the y of every item and, per link, the chain of items it passes through.
+    Returns the y of every item (nodes and bend points) and, per link, the items it passes.
     """
     rows: list[list] = [[] for _ in range(max(layer.values()) + 1)]
     for v in layer:
         rows[layer[v]].append(v)
-    chains, pairs = [], []
+    chains, up, down, nbrs = [], defaultdict(list), defaultdict(list), defaultdict(list)
     for i, (s, d) in enumerate(links):
         bends = [("bend", i, k) for k in range(layer[s] + 1, layer[d])]
         for b in bends:
             rows[b[2]].append(b)
             extent[b] = (_DUMMY, _DUMMY)
-        chain = [s, *bends, d]
-        chains.append(chain)
-        pairs += list(zip(chain[:-1], chain[1:]))
-    up, down = defaultdict(list), defaultdict(list)
-    for a, b in pairs:
-        if layer.get(a, a[2] if isinstance(a, tuple) else 0) < layer.get(b, b[2] if isinstance(b, tuple) else 0):
-            up[b].append(a)
-            down[a].append(b)
-    for sweep in range(8):
-        order = range(1, len(rows)) if sweep % 2 == 0 else range(len(rows) - 2, -1, -1)
-        for k in order:
-            ref = rows[k - 1] if sweep % 2 == 0 else rows[k + 1]
-            pos = {v: i for i, v in enumerate(ref)}
-            nbrs = up if sweep % 2 == 0 else down
-            key = {v: np.mean([pos[u] for u in nbrs[v] if u in pos]) if any(u in pos for u in nbrs[v]) else i
-                   for i, v in enumerate(rows[k])}
+        chains.append([s, *bends, d])
+        for a, b in zip(chains[-1][:-1], chains[-1][1:]):
+            weight = 1.0 + isinstance(a, tuple) + isinstance(b, tuple)  # keep long edges straight
+            nbrs[a].append((b, weight))
+            nbrs[b].append((a, weight))
+            if layer[s] < layer[d]:
+                up[b].append(a)
+                down[a].append(b)
+    for sweep in range(8):  # down with predecessors, up with successors
+        forward = sweep % 2 == 0
+        for k in range(1, len(rows)) if forward else range(len(rows) - 2, -1, -1):
+            pos = {v: i for i, v in enumerate(rows[k - 1] if forward else rows[k + 1])}
+            key = {v: np.mean([pos[u] for u in (up if forward else down)[v]] or [i]) for i, v in enumerate(rows[k])}
             rows[k].sort(key=key.get)
     y: dict = {}
     for row in rows:
@@ -179,17 +176,10 @@ def _arrange(layer: dict[str, int], links: list[tuple[str, str]], extent: dict) 
         for v in row:
             y[v] = top - extent[v][0]
             top = y[v] - extent[v][1] - _VGAP
-    weight = {(a, b): 1.0 + isinstance(a, tuple) + isinstance(b, tuple) for a, b in pairs}
-    nbrs = defaultdict(list)
-    for (a, b), wt in weight.items():
-        nbrs[a].append((b, wt))
-        nbrs[b].append((a, wt))
-    for _ in range(40):
+    for _ in range(40):  # move towards the neighbours, keep order and spacing (isotonic regression)
         for row in rows:
-            want = [sum(wt * y[u] for u, wt in nbrs[v]) / sum(wt for _, wt in nbrs[v]) if nbrs[v] else y[v]
-                    for v in row]
-            seps = [0.0] + [extent[a][1] + _VGAP + extent[b][0] for a, b in zip(row[:-1], row[1:])]
-            cum = np.cumsum(seps)
+            want = [sum(w * y[u] for u, w in nbrs[v]) / sum(w for _, w in nbrs[v]) if nbrs[v] else y[v] for v in row]
+            cum = np.cumsum([0.0] + [extent[a][1] + _VGAP + extent[b][0] for a, b in zip(row[:-1], row[1:])])
             for v, z, c in zip(row, _isotonic_decreasing(list(np.add(want, cum))), cum):
                 y[v] = z - c
     return y, chains
@@ -305,91 +295,92 @@ def path_diagram(table: pd.DataFrame, r2: pd.Series | None = None, *, title: str
     coefficients can exceed 1); R² drops it.
     """
     table = _check(table, show, digits, alpha)
-    r2 = pd.Series(dtype=float) if r2 is None else pd.Series(r2, dtype=float)
+    return _draw(*_layout(table, pd.Series(dtype=float) if r2 is None else pd.Series(r2, dtype=float),
+                          show, digits, alpha), title=title, alpha=alpha)
+
+
+def _label(row: pd.Series, digits: int, alpha: float) -> tuple[str, bool]:
+    p = float(row["p_value"]) if pd.notna(row["p_value"]) else np.nan
+    return _coef(float(row["std_all"]), digits) + _stars(p), not p >= alpha  # fixed (NaN p): solid
+
+
+def _layout(table: pd.DataFrame, r2: pd.Series, show: str, digits: int, alpha: float) -> tuple:
+    """Nodes, indicators and edges in inches, plus the R² text of each endogenous node."""
     loads, regs = table[table["op"] == "=~"], table[table["op"] == "~"]
     latents = list(dict.fromkeys(loads["lhs"]))
     names = list(dict.fromkeys([*latents, *regs["rhs"], *regs["lhs"]]))
-    rows = pd.concat([regs.assign(src=regs["rhs"], dst=regs["lhs"]),
+    rows = pd.concat([regs.assign(src=regs["rhs"], dst=regs["lhs"]),  # loadings on a structural variable
                       loads[loads["rhs"].isin(names)].assign(src=lambda d: d["lhs"], dst=lambda d: d["rhs"])])
     inds = loads[~loads["rhs"].isin(names)] if show == "full" else loads.iloc[:0]
-
     nodes: dict[str, _Node] = {}
     for v in names:
-        tw, th = _text_size(v, _NODE_PT, "bold" if v in latents else "normal")
-        kind = "latent" if v in latents else "observed"
-        nodes[v] = (_Node(v, kind, max(0.5, 1.15 * tw + 0.1), 0.42) if kind == "latent"
-                    else _Node(v, kind, max(0.45, tw + 0.16), 0.34))
+        tw = _text_size(v, _NODE_PT, "bold" if v in latents else "normal")[0]
+        nodes[v] = (_Node(v, "latent", max(0.5, 1.15 * tw + 0.1), 0.42) if v in latents
+                    else _Node(v, "observed", max(0.45, tw + 0.16), 0.34))
     ind_of = {lv: [_Node(i, "indicator", max(0.36, _text_size(i, _TEXT_PT)[0] + 0.14), 0.27)
                    for i in inds.loc[inds["lhs"] == lv, "rhs"]] for lv in latents}
-    r2_h = _text_size("R²", _TEXT_PT)[1] + 0.04
+    r2_text = {v: "R² = " + _coef(r2[v], digits).replace("0.", ".", 1) if abs(r2[v]) < 1 else _coef(r2[v], digits)
+               for v in names if v in r2.index and np.isfinite(r2[v])}
     extent, width = {}, {}
     for v, n in nodes.items():
         row = ind_of.get(v, [])
-        extent[v] = (n.h / 2 + (_IND_GAP + 0.27 if row else 0.0), n.h / 2 + (r2_h if v in r2.index else 0.0))
+        extent[v] = (n.h / 2 + (_IND_GAP + 0.27 if row else 0.0), n.h / 2 + (0.2 if v in r2_text else 0.0))
         width[v] = max(n.w, sum(i.w for i in row) + 0.08 * (len(row) - 1))
 
     links = list(dict.fromkeys(zip(rows["src"], rows["dst"])))
     layer = _layers(names, links)
     y, chains = _arrange(layer, links, extent)
-    n_layers = max(layer.values()) + 1
-    lw = [max(width[v] for v in names if layer[v] == k) for k in range(n_layers)]
+    lw = [max(width[v] for v in names if layer[v] == k) for k in range(max(layer.values()) + 1)]
     exo = [v for v in names if layer[v] == 0 and not any(d == v for _, d in links)]
     covs = table[(table["op"] == "~~") & (table["lhs"] != table["rhs"])
                  & table["lhs"].isin(exo) & table["rhs"].isin(exo)]
-    left = 0.45 + 0.12 * len(covs) if len(covs) else 0.0
-    room = _WIDTH - 2 * _MARGIN - left - sum(lw)
-    gap = min(_GAP_MAX, max(_GAP_MIN, room / (n_layers - 1))) if n_layers > 1 else 0.0
+    left = 0.6 + 0.25 * max(0, len(exo) - 2) if len(covs) else 0.0  # room for covariance brackets
+    room = _WIDTH - 2 * _MARGIN - left - sum(lw) - 0.06  # 0.06: the padding around node boxes
+    gap = min(_GAP_MAX, max(_GAP_MIN, room / (len(lw) - 1))) if len(lw) > 1 else 0.0
     xs = np.r_[0, np.cumsum([(a + b) / 2 + gap for a, b in zip(lw[:-1], lw[1:])])]
     for v, n in nodes.items():
         n.x, n.y = xs[layer[v]], y[v]
-        row = ind_of.get(v, [])
-        total = sum(i.w for i in row) + 0.08 * (len(row) - 1)
-        at = n.x - total / 2
-        for i in row:
+        at = n.x - (sum(i.w for i in ind_of.get(v, [])) + 0.08 * (len(ind_of.get(v, [])) - 1)) / 2
+        for i in ind_of.get(v, []):
             i.x, i.y, at = at + i.w / 2, n.y + n.h / 2 + _IND_GAP + i.h / 2, at + i.w + 0.08
 
     edges: list[_Edge] = []
     for (s, d), chain in zip(links, chains):
         r = rows[(rows["src"] == s) & (rows["dst"] == d)].iloc[0]
         pts = np.array([(nodes[s].x, y[s]), *[(xs[b[2]], y[b]) for b in chain[1:-1]], (nodes[d].x, y[d])])
+        if (d, s) in links and len(pts) == 2:  # reciprocal paths bow apart, each to its own left
+            along = (pts[1] - pts[0]) / np.hypot(*(pts[1] - pts[0]))
+            pts = np.array([pts[0], pts.mean(axis=0) + 0.15 * np.array([-along[1], along[0]]), pts[1]])
         op = "~" if r["op"] == "~" else "=~"
-        gid = f"{r['lhs']}{op}{r['rhs']}"
-        p = float(r["p_value"]) if pd.notna(r["p_value"]) else np.nan
-        edges.append(_Edge(_clip(_smooth(pts), nodes[s], nodes[d]), _coef(r["std_all"], digits) + _stars(p),
-                           not p >= alpha, "-|>", gid))
+        edges.append(_Edge(_clip(_smooth(pts), nodes[s], nodes[d]), *_label(r, digits, alpha), "-|>",
+                           f"{r['lhs']}{op}{r['rhs']}"))
     ordered = sorted(exo, key=lambda v: -nodes[v].y)
+    t = np.linspace(0, 1, 80)[:, None]
     for _, r in covs.iterrows():
         a, b = sorted((nodes[r["lhs"]], nodes[r["rhs"]]), key=lambda n: -n.y)
         between = ordered[ordered.index(a.name): ordered.index(b.name) + 1]
-        lo = min(nodes[v].x - width[v] / 2 for v in between) - 0.25 - 0.1 * (len(between) - 2)
-        ctrl = np.array([2 * lo - (a.x + b.x) / 2, (a.y + b.y) / 2])
-        t = np.linspace(0, 1, 80)[:, None]
-        bez = (1 - t) ** 2 * [a.x, a.y] + 2 * t * (1 - t) * ctrl + t**2 * [b.x, b.y]
-        p = float(r["p_value"]) if pd.notna(r["p_value"]) else np.nan
-        edges.append(_Edge(_clip(bez, a, b), _coef(r["std_all"], digits) + _stars(p), not p >= alpha,
-                           "<|-|>", f"{r['lhs']}~~{r['rhs']}", 0.8))
+        lo = min(nodes[v].x - width[v] / 2 for v in between) - 0.35 - 0.25 * (len(between) - 2)
+        c = (lo - 0.125 * (a.x + b.x)) / 0.75  # a bracket whose far-left point is at ``lo``
+        ya, yb = a.y - min(0.14, 0.07 * (len(between) - 2)), b.y + min(0.14, 0.07 * (len(between) - 2))
+        bez = ((1 - t) ** 3 * [a.x, ya] + 3 * t * (1 - t) ** 2 * [c, ya] + 3 * t**2 * (1 - t) * [c, yb]
+               + t**3 * [b.x, yb])
+        edges.append(_Edge(_clip(bez, a, b), *_label(r, digits, alpha), "<|-|>", f"{r['lhs']}~~{r['rhs']}", 0.8))
     for _, r in inds.iterrows():
-        lv, ind = nodes[r["lhs"]], next(i for i in ind_of[r["lhs"]] if i.name == r["rhs"])
-        tier = [i.name for i in ind_of[lv.name]].index(ind.name) % 2  # labels in two staggered rows
-        p = float(r["p_value"]) if pd.notna(r["p_value"]) else np.nan
-        spread = min(1.0, 0.7 * lv.w / (width[lv.name] or 1.0))  # start points fan out within the ellipse
-        line = _clip(np.linspace([lv.x + spread * (ind.x - lv.x), lv.y], [ind.x, ind.y], 40), lv, ind)
-        edges.append(_Edge(line, _coef(r["std_all"], digits) + _stars(p), not p >= alpha, "-|>",
-                           f"{r['lhs']}=~{r['rhs']}", 0.8,
-                           (0.5, 0.44, 0.56, 0.38) if tier else (0.8, 0.74, 0.68, 0.62)))
-    return _draw(nodes, [i for row in ind_of.values() for i in row], edges, r2, title, digits, alpha)
+        lv, row = nodes[r["lhs"]], ind_of[r["lhs"]]
+        k = [i.name for i in row].index(r["rhs"])
+        spread = min(1.0, 0.7 * lv.w / width[lv.name])  # start points fan out within the ellipse
+        line = _clip(np.linspace([lv.x + spread * (row[k].x - lv.x), lv.y], [row[k].x, row[k].y], 40), lv, row[k])
+        edges.append(_Edge(line, *_label(r, digits, alpha), "-|>", f"{r['lhs']}=~{r['rhs']}", 0.8,
+                           (0.5, 0.44, 0.56, 0.38) if k % 2 else (0.8, 0.74, 0.68, 0.62)))  # staggered labels
+    return nodes, [i for row in ind_of.values() for i in row], edges, r2_text
 
 
-def _draw(nodes: dict[str, _Node], indicators: list[_Node], edges: list[_Edge], r2: pd.Series,
-          title: str | None, digits: int, alpha: float) -> Figure:
+def _draw(nodes: dict[str, _Node], indicators: list[_Node], edges: list[_Edge], r2_text: dict[str, str], *,
+          title: str | None, alpha: float) -> Figure:
     boxes = [n.box(0.03) for n in [*nodes.values(), *indicators]]
-    r2_text = {}
-    for v, n in nodes.items():
-        if v in r2.index and np.isfinite(r2[v]):
-            text = "R² = " + (f"{r2[v]:.{digits}f}".replace("0.", ".", 1) if abs(r2[v]) < 1 else f"{r2[v]:.{digits}f}")
-            tw, th = _text_size(text, _TEXT_PT)
-            r2_text[v] = text
-            boxes.append((n.x - tw / 2 - 0.06, n.y - n.h / 2 - 0.03 - th, n.x + tw / 2 + 0.06, n.y - n.h / 2))
+    for v, text in r2_text.items():
+        n, (tw, th) = nodes[v], _text_size(text, _TEXT_PT)
+        boxes.append((n.x - tw / 2 - 0.06, n.y - n.h / 2 - 0.03 - th, n.x + tw / 2 + 0.06, n.y - n.h / 2))
     labels = []
     heads = np.array([e.curve[i] for e in edges for i in ((0, -1) if e.style == "<|-|>" else (-1,))])
     for k, e in enumerate(edges):
@@ -403,19 +394,16 @@ def _draw(nodes: dict[str, _Node], indicators: list[_Node], edges: list[_Edge], 
     top, bottom = (0.45 if title else 0.15), 0.38
     width = max(_WIDTH, allx.max() - allx.min() + 2 * _MARGIN)
     height = max(2.0, ally.max() - ally.min() + top + bottom)
-    x0 = (allx.min() + allx.max()) / 2 - width / 2
-    y0 = ally.min() - bottom
+    x0, y0 = (allx.min() + allx.max()) / 2 - width / 2, ally.min() - bottom
     fig = plt.figure(figsize=(width, height))
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(x0, x0 + width)
-    ax.set_ylim(y0, y0 + height)
+    ax.set(xlim=(x0, x0 + width), ylim=(y0, y0 + height))
     ax.set_axis_off()
     for e, (x, y) in zip(edges, labels):
         colour = _INK if e.solid else _GREY
-        arrow = FancyArrowPatch(path=Path(e.curve), arrowstyle=e.style, mutation_scale=8 + 2 * e.width,
-                                color=colour, lw=e.width, linestyle="-" if e.solid else (0, (4, 2.5)),
-                                shrinkA=0, shrinkB=0, zorder=2, gid=f"path:{e.gid}")
-        ax.add_patch(arrow)
+        ax.add_patch(FancyArrowPatch(path=Path(e.curve), arrowstyle=e.style, mutation_scale=8 + 2 * e.width,
+                                     color=colour, lw=e.width, linestyle="-" if e.solid else (0, (4, 2.5)),
+                                     zorder=2, gid=f"path:{e.gid}"))
         ax.text(x, y, e.label, ha="center", va="center", fontsize=_TEXT_PT, color=colour, zorder=4,
                 gid=f"label:{e.gid}", bbox={"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none"})
     for n in [*nodes.values(), *indicators]:
@@ -424,14 +412,14 @@ def _draw(nodes: dict[str, _Node], indicators: list[_Node], edges: list[_Edge], 
         else:
             shape = Rectangle((n.x - n.w / 2, n.y - n.h / 2), n.w, n.h, lw=1.0 if n.kind == "observed" else 0.8,
                               fc="#f3f3f3" if n.kind == "observed" else "white", ec="#555555")
-        shape.set(zorder=3, gid=f"node:{n.name}")
-        ax.add_patch(shape)
+        ax.add_patch(shape).set(zorder=3, gid=f"node:{n.name}")
         ax.text(n.x, n.y, n.name, ha="center", va="center", zorder=5, color=_INK,
-                fontsize=_NODE_PT if n.kind != "indicator" else _TEXT_PT,
+                fontsize=_TEXT_PT if n.kind == "indicator" else _NODE_PT,
                 fontweight="bold" if n.kind == "latent" else "normal", gid=f"name:{n.name}")
-        if n.name in r2_text and n.kind != "indicator":
-            ax.text(n.x, n.y - n.h / 2 - 0.03, r2_text[n.name], ha="center", va="top", fontsize=_TEXT_PT,
-                    color="#444444", zorder=5, gid=f"r2:{n.name}")
+    for v, text in r2_text.items():
+        n = nodes[v]
+        ax.text(n.x, n.y - n.h / 2 - 0.03, text, ha="center", va="top", fontsize=_TEXT_PT, color="#444444",
+                zorder=5, gid=f"r2:{v}")
     if title:
         ax.text(x0 + _MARGIN, y0 + height - 0.15, title, ha="left", va="top", fontsize=10, fontweight="bold")
     note = _FOOTNOTE if alpha == 0.05 else _FOOTNOTE.replace("not significant.", f"p ≥ {alpha:g}.")

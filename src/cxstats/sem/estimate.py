@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import warnings
+
 from scipy import linalg
 
 from .matrices import Implied, RamModel
@@ -70,7 +72,7 @@ def expected_hessian(model: RamModel, theta: np.ndarray) -> np.ndarray:
 
 
 def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: np.ndarray, *,
-                   constraint_basis: np.ndarray | None = None, tol: float = 1e-10,
+                   constraint_basis: np.ndarray | None = None, tol: float = 1e-7,
                    max_iter: int = 500) -> Estimate:
     """Minimise F by Fisher scoring with step halving; ``theta = theta0 + K phi`` when K is given."""
     k = constraint_basis
@@ -85,7 +87,9 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
         grad, hess = _gradient_and_hessian(model, imp, cov, mean)
         g, h = (grad, hess) if k is None else (k.T @ grad, k.T @ hess @ k)
         try:
-            step = linalg.solve(h, g, assume_a="sym")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", linalg.LinAlgWarning)
+                step = linalg.solve(h, g, assume_a="sym")
         except (linalg.LinAlgError, ValueError):
             step = np.linalg.lstsq(h, g, rcond=None)[0]
         direction = step if k is None else k @ step
@@ -105,7 +109,7 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
             break
         change = f - f_new
         theta, imp, f = candidate, imp_new, f_new
-        if np.max(np.abs(scale * direction)) < tol or change < tol * 1e-3 * max(1.0, abs(f)):
+        if np.max(np.abs(scale * direction)) < tol or change < 1e-13 * max(1.0, abs(f)):
             grad, _ = _gradient_and_hessian(model, imp, cov, mean, hessian=False)
             g = grad if k is None else k.T @ grad
             if np.max(np.abs(g)) < 1e-5:
@@ -118,72 +122,66 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
 
 def start_values(model: RamModel, cov: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Starting values: user starts, else lavaan-like simple starts with triad loadings."""
-    spec, t = model.spec, model.spec.table
+    spec = model.spec
+    rows = list(spec.table[["lhs", "op", "rhs", "free", "value"]].itertuples(index=False, name=None))
     obs = {n: i for i, n in enumerate(spec.observed)}
+    markers, fixed_variance = _markers(rows, obs), _latents_with_fixed_variance(rows, spec.latent)
+    outcomes = {lhs for lhs, op, *_ in rows if op == "~"}
+    factor_var = _factor_variances(rows, spec.latent, markers, cov, obs)
     theta = np.zeros(model.n_par)
-    factor_var = _factor_variances(spec, cov, obs)
-    for row in t.itertuples(index=False):
-        if row.free == 0:
+    for lhs, op, rhs, free, value in rows:
+        if free == 0:
             continue
-        k = row.free - 1
-        if not np.isnan(row.value):
-            theta[k] = row.value
-        elif row.op == "=~" and row.rhs in obs:
-            marker = _marker(t, row.lhs, obs)
-            phi = factor_var.get(row.lhs, 0.0)
-            j = obs[row.rhs]
-            ratio = cov[j, obs[marker]] / phi if marker is not None and marker != row.rhs and phi > 0 else 1.0
-            if _variance_fixed(t, row.lhs):  # std.lv metric: loadings carry the factor's sd
+        k = free - 1
+        if not np.isnan(value):
+            theta[k] = value
+        elif op == "=~" and rhs in obs:
+            marker, phi, j = markers.get(lhs), factor_var.get(lhs, 0.0), obs[rhs]
+            ratio = cov[j, obs[marker]] / phi if marker is not None and marker != rhs and phi > 0 else 1.0
+            if lhs in fixed_variance:  # std.lv metric: loadings carry the factor's sd
                 ratio *= np.sqrt(phi if phi > 0 else 0.5 * cov[j, j])
             theta[k] = ratio
-        elif row.op == "~~" and row.lhs == row.rhs:
-            if row.lhs in obs:
-                theta[k] = 0.5 * cov[obs[row.lhs], obs[row.lhs]]
+        elif op == "~~" and lhs == rhs:
+            if lhs in obs:
+                theta[k] = 0.5 * cov[obs[lhs], obs[lhs]]
             else:
-                theta[k] = factor_var.get(row.lhs, 0.05) if row.lhs not in _outcomes(t) else 0.05
-        elif row.op == "~1" and row.lhs in obs:
-            theta[k] = mean[obs[row.lhs]]
+                theta[k] = factor_var.get(lhs, 0.05)  # regressions start at 0: total = residual
+        elif op == "~1" and lhs in obs:
+            theta[k] = mean[obs[lhs]]
     return theta
 
 
-def _variance_fixed(t, latent: str) -> bool:
-    rows = t[(t["op"] == "~~") & (t["lhs"] == latent) & (t["rhs"] == latent)]
-    return bool(len(rows)) and bool((rows["free"] == 0).all())
+def _latents_with_fixed_variance(rows, latent) -> set[str]:
+    return {lhs for lhs, op, rhs, free, _ in rows if op == "~~" and lhs == rhs and lhs in latent and free == 0}
 
 
-def _outcomes(t) -> set[str]:
-    return set(t.loc[t["op"] == "~", "lhs"])
+def _markers(rows, obs: dict[str, int]) -> dict[str, str]:
+    """The scaling indicator of each factor: its fixed loading, else its first indicator."""
+    first, fixed = {}, {}
+    for lhs, op, rhs, free, _ in rows:
+        if op == "=~" and rhs in obs:
+            first.setdefault(lhs, rhs)
+            if free == 0:
+                fixed.setdefault(lhs, rhs)
+    return {**first, **fixed}
 
 
-def _marker(t, latent: str, obs: dict[str, int]) -> str | None:
-    loadings = t[(t["op"] == "=~") & (t["lhs"] == latent) & t["rhs"].isin(list(obs))]
-    fixed = loadings[loadings["free"] == 0]
-    if len(fixed):
-        return fixed["rhs"].iloc[0]
-    return loadings["rhs"].iloc[0] if len(loadings) else None
-
-
-def _factor_variances(spec, cov: np.ndarray, obs: dict[str, int]) -> dict[str, float]:
+def _factor_variances(rows, latent, markers: dict[str, str], cov: np.ndarray, obs: dict[str, int]) -> dict[str, float]:
     """Variance of each factor in the metric of its marker, from indicator triads."""
-    t = spec.table
     out = {}
-    for latent in spec.latent:
-        marker = _marker(t, latent, obs)
-        others = [r for r in t[(t["op"] == "=~") & (t["lhs"] == latent)]["rhs"] if r in obs and r != marker]
+    for name in latent:
+        marker = markers.get(name)
         if marker is None:
             continue
+        others = [rhs for lhs, op, rhs, *_ in rows if op == "=~" and lhs == name and rhs in obs and rhs != marker]
         m = obs[marker]
         if len(others) >= 2:
-            est = []
-            for a in range(len(others)):
-                for b in range(a + 1, len(others)):
-                    i, j = obs[others[a]], obs[others[b]]
-                    if abs(cov[i, j]) > 1e-12:
-                        est.append(cov[m, i] * cov[m, j] / cov[i, j])
+            est = [cov[m, obs[a]] * cov[m, obs[b]] / cov[obs[a], obs[b]]
+                   for i, a in enumerate(others) for b in others[i + 1:] if abs(cov[obs[a], obs[b]]) > 1e-12]
             value = float(np.median(est)) if est else 0.5 * cov[m, m]
         elif len(others) == 1:
             value = abs(cov[m, obs[others[0]]])
         else:
             value = 0.5 * cov[m, m]
-        out[latent] = min(max(value, 0.05 * cov[m, m]), cov[m, m])
+        out[name] = min(max(value, 0.05 * cov[m, m]), cov[m, m])
     return out

@@ -6,7 +6,9 @@ discrepancy, ``mi = N d_c^2 / (4 V_c)`` and ``epc = -d_c / (2 V_c)`` where
 ``V = Q_cc - Q_ct Q_tt^-1 Q_tc`` (Saris, Satorra & Sörbom, 1987). Candidates follow
 lavaan's ``lav_partable_full``: loadings of every factor on every observed variable,
 covariances among observed variables, regressions among the variables of the
-structural part; parameters already in the model are skipped. Validated against
+structural part, covariances among latent variables; parameters already in the model are
+skipped, and so are candidates that would not be identified if freed (V ~ 0: lavaan's
+``na.remove``). Validated against
 lavaan 0.6.14 (HS CFA, Political Democracy, ECSI).
 """
 
@@ -22,17 +24,25 @@ from .partable import ParameterTable
 
 __all__ = ["modification_indices", "candidate_parameters"]
 
+# V below this share of Q_cc: the freed parameter would not be identified (rounding
+# leaves ~1e-10 where lavaan's exact zero is; identified candidates are far above)
+_V_TOLERANCE = 1e-8
+
 
 def candidate_parameters(spec: ParameterTable) -> list[tuple[str, str, str]]:
     t = spec.table
     present = {(a, o, b) for a, o, b in zip(t["lhs"], t["op"], t["rhs"], strict=True)}
     present |= {(b, o, a) for a, o, b in present if o == "~~"}
-    ov = [n for n in spec.observed if n not in spec.exogenous_x]
+    indicators = set(t.loc[t["op"] == "=~", "rhs"])
+    # with latent variables, observed variables of the structural part are not candidates
+    # for loadings or residual covariances (lavaan represents them as phantom factors)
+    ov = [n for n in spec.observed if n not in spec.exogenous_x and (n in indicators or not spec.latent)]
     out = [(lv, "=~", x) for lv in spec.latent for x in ov]
     out += [(ov[i], "~~", ov[j]) for i in range(len(ov)) for j in range(i + 1, len(ov))]
+    lv = list(spec.latent)
+    out += [(lv[i], "~~", lv[j]) for i in range(len(lv)) for j in range(i + 1, len(lv))]
     regressions = t[t["op"] == "~"]
     if len(regressions):
-        indicators = set(t.loc[t["op"] == "=~", "rhs"])
         eqs = list(dict.fromkeys(list(regressions["lhs"]) + list(regressions["rhs"])))
         out += [(y, "~", x) for y in eqs for x in eqs
                 if y != x and not (y in indicators and x in spec.latent)]
@@ -62,7 +72,8 @@ def modification_indices(result) -> pd.DataFrame:
     v = np.diag(info[np.ix_(extra_idx, extra_idx)]) - np.einsum("ij,jk,ik->i", q_ct, q_tt_inv, q_ct)
     d = grad[extra_idx] / 2.0  # gradient of lavaan's F (with its factor 1/2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.where(v < 1e-15, np.nan, v)
+        q_cc = np.diag(info[np.ix_(extra_idx, extra_idx)])
+        v = np.where(v < _V_TOLERANCE * np.maximum(q_cc, 1.0), np.nan, v)
         mi = moments.nobs * d**2 / v
         epc = -d / v
     _, _, sd_lv, sd_all = standardized(result._model, result._theta)
@@ -75,9 +86,10 @@ def modification_indices(result) -> pd.DataFrame:
                 out.append(value * scale[rhs] / scale[lhs])
             else:
                 out.append(_residual_scale(result, lhs, rhs, value, scale is sd_all))
-    return pd.DataFrame({"lhs": [c[0] for c in candidates], "op": [c[1] for c in candidates],
-                         "rhs": [c[2] for c in candidates], "mi": mi, "epc": epc,
-                         "sepc_lv": sepc_lv, "sepc_all": sepc_all})
+    table = pd.DataFrame({"lhs": [c[0] for c in candidates], "op": [c[1] for c in candidates],
+                          "rhs": [c[2] for c in candidates], "mi": mi, "epc": epc,
+                          "sepc_lv": sepc_lv, "sepc_all": sepc_all})
+    return table[table["mi"].notna()].reset_index(drop=True)
 
 
 def _residual_scale(result, lhs: str, rhs: str, value: float, full: bool) -> float:

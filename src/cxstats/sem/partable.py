@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .._format import listing
@@ -163,26 +164,25 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
 
 def _number_free_parameters(table: pd.DataFrame, observed: list[str], latent: list[str]) -> pd.DataFrame:
     """Give each free row an index; rows that share a label share the index."""
-    table = table.copy()
+    labels, values, free = list(table["label"]), list(table["value"]), list(table["free"])
+    fixed_labels = {lab: val for lab, val, f in zip(labels, values, free, strict=True) if lab and f == 0}
     by_label: dict[str, int] = {}
-    fixed_labels = {lab: val for lab, val, free in zip(table["label"], table["value"], table["free"], strict=True)
-                    if lab and free == 0}
     counter = 0
-    for i in table.index:
-        label = table.at[i, "label"]
+    for i, label in enumerate(labels):
         if label in fixed_labels:
-            table.at[i, "free"], table.at[i, "value"] = 0, fixed_labels[label]
+            free[i], values[i] = 0, fixed_labels[label]
+        elif free[i] == 0:
             continue
-        if table.at[i, "free"] == 0:
-            continue
-        if label and label in by_label:
-            table.at[i, "free"] = by_label[label]
-            continue
-        counter += 1
-        table.at[i, "free"] = counter
-        if label:
-            by_label[label] = counter
-    table["free"] = table["free"].astype(int)
+        elif label and label in by_label:
+            free[i] = by_label[label]
+        else:
+            counter += 1
+            free[i] = counter
+            if label:
+                by_label[label] = counter
+    table = table.copy()
+    table["free"] = np.asarray(free, dtype=int)
+    table["value"] = np.asarray(values, dtype=float)
     return table
 
 
