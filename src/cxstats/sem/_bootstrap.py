@@ -104,7 +104,8 @@ def _refit(rows: np.ndarray) -> np.ndarray:
     model = ram.with_sample(cov, mean) if ram.spec.exogenous_x else ram
     try:
         with np.errstate(all="ignore"):
-            est: Estimate = fisher_scoring(model, theta, cov, mean, constraint_basis=k, tol=1e-9, max_iter=200)
+            est: Estimate = fisher_scoring(model, theta, cov, mean, constraint_basis=k, ftol=1e-7,
+                                             max_iter=200, warm=True)
     except (np.linalg.LinAlgError, ValueError):
         return np.full(len(theta) + len(defined.items), np.nan)
     if not est.converged:

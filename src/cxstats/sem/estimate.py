@@ -19,11 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import warnings
-
 from scipy import linalg
 
-from .matrices import Implied, RamModel
+from .matrices import Implied, RamModel, second_order_term
 
 __all__ = ["Estimate", "discrepancy", "fisher_scoring", "start_values", "expected_hessian"]
 
@@ -38,25 +36,37 @@ class Estimate:
 
 
 def discrepancy(model: RamModel, imp: Implied, cov: np.ndarray, mean: np.ndarray, logdet_s: float) -> float:
-    sign, logdet = np.linalg.slogdet(imp.sigma)
-    if sign <= 0:
+    """F at the implied moments; +inf when Sigma is not positive definite."""
+    try:
+        chol = np.linalg.cholesky(imp.sigma)
+    except np.linalg.LinAlgError:
         return np.inf
-    inv = np.linalg.inv(imp.sigma)
-    value = logdet + np.einsum("ij,ji->", cov, inv) - logdet_s - model.p
+    logdet = 2.0 * np.sum(np.log(np.diag(chol)))
+    value = logdet + np.trace(np.linalg.solve(imp.sigma, cov)) - logdet_s - model.p
     if model.meanstructure:
         diff = mean - imp.mu
-        value += diff @ inv @ diff
+        value += diff @ np.linalg.solve(imp.sigma, diff)
     return float(value)
 
 
 def _gradient_and_hessian(model: RamModel, imp: Implied, cov: np.ndarray, mean: np.ndarray,
-                          hessian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+                          hessian: bool = True, exact: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gradient of F and its expected Hessian (or, with ``exact=True`` and no mean
+    structure, the exact Hessian, for Newton steps near the minimum)."""
     inv = np.linalg.inv(imp.sigma)
     d_sigma, d_mu = model.jacobian(imp)
     w = inv @ (imp.sigma - cov) @ inv
-    grad = np.einsum("ab,kab->k", w, d_sigma)
-    g = inv @ d_sigma  # (q, p, p) : Sigma^-1 dSigma_k
-    hess = np.einsum("kab,lba->kl", g, g) if hessian else None
+    q = d_sigma.shape[0]
+    grad = d_sigma.reshape(q, -1) @ w.ravel()
+    hess = None
+    if hessian:
+        g = inv @ d_sigma  # (q, p, p) : Sigma^-1 dSigma_k
+        g_t = g.transpose(0, 2, 1).reshape(q, -1)
+        hess = g.reshape(q, -1) @ g_t.T  # tr(G_k G_l)
+        if exact and not model.meanstructure:
+            pg = (inv @ cov) @ g
+            t1 = g.reshape(q, -1) @ pg.transpose(0, 2, 1).reshape(q, -1).T  # tr(G_l P G_k)
+            hess = -hess + t1 + t1.T + second_order_term(model, imp, w)
     if model.meanstructure:
         diff = mean - imp.mu
         grad -= 2.0 * d_mu @ (inv @ diff)
@@ -73,8 +83,13 @@ def expected_hessian(model: RamModel, theta: np.ndarray) -> np.ndarray:
 
 def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: np.ndarray, *,
                    constraint_basis: np.ndarray | None = None, tol: float = 1e-7,
-                   max_iter: int = 500) -> Estimate:
-    """Minimise F by Fisher scoring with step halving; ``theta = theta0 + K phi`` when K is given."""
+                   ftol: float = 1e-13, max_iter: int = 500, warm: bool = False) -> Estimate:
+    """Minimise F: Fisher scoring with step halving, then Newton steps with the exact Hessian.
+
+    Scoring is robust far from the minimum; Newton converges quadratically near it. A
+    warm start (``warm=True``, e.g. bootstrap draws started at the full-sample estimate)
+    begins with Newton. With ``constraint_basis`` K the search runs over theta0 + K phi.
+    """
     k = constraint_basis
     logdet_s = np.linalg.slogdet(cov)[1]
     theta = theta0.astype(float).copy()
@@ -82,34 +97,32 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
     f = discrepancy(model, imp, cov, mean, logdet_s)
     if not np.isfinite(f):
         return Estimate(theta, np.inf, 0, False, np.inf)
-    grad = np.full(len(theta), np.inf)
+    newton = False  # the first step scores (robust); Newton takes over once steps are whole
+    iteration = 0
     for iteration in range(1, max_iter + 1):
-        grad, hess = _gradient_and_hessian(model, imp, cov, mean)
-        g, h = (grad, hess) if k is None else (k.T @ grad, k.T @ hess @ k)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", linalg.LinAlgWarning)
-                step = linalg.solve(h, g, assume_a="sym")
-        except (linalg.LinAlgError, ValueError):
-            step = np.linalg.lstsq(h, g, rcond=None)[0]
-        direction = step if k is None else k @ step
-        scale, improved = 1.0, False
-        for _ in range(40):
-            candidate = theta - scale * direction
-            try:
-                imp_new = model.implied(candidate)
-                f_new = discrepancy(model, imp_new, cov, mean, logdet_s)
-            except np.linalg.LinAlgError:
-                f_new = np.inf
-            if f_new <= f + 1e-14 * max(1.0, abs(f)):
-                improved = True
-                break
-            scale *= 0.5
-        if not improved:
+        step = None
+        for use_newton in ((True, False) if newton else (False,)):
+            grad, hess = _gradient_and_hessian(model, imp, cov, mean, exact=use_newton)
+            g, h = (grad, hess) if k is None else (k.T @ grad, k.T @ hess @ k)
+            direction = _solve_step(h, g, k, exact=use_newton)
+            if direction is not None and use_newton and 0.5 * (grad @ direction) < ftol * max(1.0, abs(f)):
+                # Newton decrement below tolerance: the full step lands on the minimum
+                theta = theta - direction
+                imp = model.implied(theta)
+                f = discrepancy(model, imp, cov, mean, logdet_s)
+                gmax = float(np.max(np.abs(g)))
+                return Estimate(theta, f, iteration, bool(np.isfinite(f)), gmax)
+            if direction is not None:
+                step = _line_search(model, theta, direction, f, cov, mean, logdet_s)
+                if step is not None:
+                    break
+        if step is None:
             break
+        scale, candidate, imp_new, f_new = step
         change = f - f_new
         theta, imp, f = candidate, imp_new, f_new
-        if np.max(np.abs(scale * direction)) < tol or change < 1e-13 * max(1.0, abs(f)):
+        newton = not model.meanstructure and (warm or (scale == 1.0 and change < 1e-2 * max(1.0, abs(f))))
+        if np.max(np.abs(scale * direction)) < tol or change < ftol * max(1.0, abs(f)):
             grad, _ = _gradient_and_hessian(model, imp, cov, mean, hessian=False)
             g = grad if k is None else k.T @ grad
             if np.max(np.abs(g)) < 1e-5:
@@ -118,6 +131,37 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
     g = grad if k is None else k.T @ grad
     gmax = float(np.max(np.abs(g))) if len(g) else 0.0
     return Estimate(theta, f, iteration, gmax < 1e-5, gmax)
+
+
+def _line_search(model: RamModel, theta: np.ndarray, direction: np.ndarray, f: float, cov: np.ndarray,
+                 mean: np.ndarray, logdet_s: float):
+    """Halve the step until F does not increase: (scale, theta, implied, F) or None."""
+    scale = 1.0
+    for _ in range(40):
+        candidate = theta - scale * direction
+        try:
+            imp_new = model.implied(candidate)
+            f_new = discrepancy(model, imp_new, cov, mean, logdet_s)
+        except np.linalg.LinAlgError:
+            f_new = np.inf
+        if f_new <= f + 1e-14 * max(1.0, abs(f)):
+            return scale, candidate, imp_new, f_new
+        scale *= 0.5
+    return None
+
+
+def _solve_step(h: np.ndarray, g: np.ndarray, k: np.ndarray | None, *, exact: bool) -> np.ndarray | None:
+    """The step H^-1 g (mapped back through K). An exact Hessian that is not positive
+    definite gives None (take a scoring step instead); a singular expected Hessian gets
+    the least-squares step."""
+    try:
+        np.linalg.cholesky(h)
+        step = np.linalg.solve(h, g)
+    except np.linalg.LinAlgError:
+        if exact:
+            return None
+        step = np.linalg.lstsq(h, g, rcond=None)[0]
+    return step if k is None else k @ step
 
 
 def start_values(model: RamModel, cov: np.ndarray, mean: np.ndarray) -> np.ndarray:

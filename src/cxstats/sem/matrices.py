@@ -75,6 +75,22 @@ class RamModel:
         self.m_slots = np.array(slots["M"], dtype=int).reshape(-1, 3)
         self.meanstructure = spec.meanstructure
         self._eye = np.eye(self.m)
+        # slot -> parameter incidence, so that derivatives aggregate by one matrix product
+        self._pa = self._incidence(self.a_slots)
+        self._ps = self._incidence(self.s_slots)
+        self._pm = self._incidence(self.m_slots)
+        # index grids of the second-order term, computed once
+        ai, aj = self.a_slots[:, 0], self.a_slots[:, 1]
+        si, sj = self.s_slots[:, 0], self.s_slots[:, 1]
+        self._grid = {"ji": np.ix_(aj, ai), "ii": np.ix_(ai, ai), "jj": np.ix_(aj, aj),
+                      "il": np.ix_(ai, sj), "jk": np.ix_(aj, si), "ik": np.ix_(ai, si), "jl": np.ix_(aj, sj),
+                      "s_factor": np.where(si != sj, 2.0, 1.0)[None, :]}
+
+    def _incidence(self, slots: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(slots), self.n_par))
+        if len(slots):
+            out[np.arange(len(slots)), slots[:, 2]] = 1.0
+        return out
 
     def with_sample(self, cov: np.ndarray, mean: np.ndarray) -> RamModel:
         """The same model with the fixed.x entries taken from other sample moments (bootstrap)."""
@@ -111,20 +127,51 @@ class RamModel:
         """d Sigma / d theta (n_par, p, p) and d mu / d theta (n_par, p)."""
         p, q = self.p, self.n_par
         fb = imp.b[:p, :]  # p x m
-        d_sigma = np.zeros((q, p, p))
+        d_sigma = np.zeros((q, p * p))
         d_mu = np.zeros((q, p))
         if len(self.a_slots):
-            i, j, k = self.a_slots.T
-            term = np.einsum("ak,kb->kab", fb[:, i], imp.total[j, :p])
-            np.add.at(d_sigma, k, term + term.transpose(0, 2, 1))
+            i, j = self.a_slots[:, 0], self.a_slots[:, 1]
+            term = (fb[:, i].T[:, :, None] * imp.total[j, :p][:, None, :])  # (nA, p, p)
+            term = term + term.transpose(0, 2, 1)
+            d_sigma += self._pa.T @ term.reshape(len(i), p * p)
             if self.meanstructure:
-                np.add.at(d_mu, k, (fb[:, i] * imp.total_mean[j]).T)
+                d_mu += self._pa.T @ (fb[:, i] * imp.total_mean[j]).T
         if len(self.s_slots):
-            i, j, k = self.s_slots.T
-            term = np.einsum("ak,bk->kab", fb[:, i], fb[:, j])
+            i, j = self.s_slots[:, 0], self.s_slots[:, 1]
+            left, right = fb[:, i].T, fb[:, j].T
+            term = left[:, :, None] * right[:, None, :]
             off = (i != j)[:, None, None]
-            np.add.at(d_sigma, k, term + off * term.transpose(0, 2, 1))
+            term = term + off * term.transpose(0, 2, 1)
+            d_sigma += self._ps.T @ term.reshape(len(i), p * p)
         if len(self.m_slots) and self.meanstructure:
-            i, _, k = self.m_slots.T
-            np.add.at(d_mu, k, fb[:, i].T)
-        return d_sigma, d_mu
+            d_mu += self._pm.T @ fb[:, self.m_slots[:, 0]].T
+        return d_sigma.reshape(q, p, p), d_mu
+
+
+def second_order_term(model: RamModel, imp: Implied, w: np.ndarray) -> np.ndarray:
+    """``tr(W d2Sigma / dtheta_k dtheta_l)`` for all parameter pairs (no mean structure).
+
+    Closed form in RAM notation with ``Wm = F' W F``, ``C = B' Wm B`` and ``E = B S B'``:
+    for two paths A_ij, A_kl the term is ``2[(E Wm B)_jk B_li + (E Wm B)_li B_jk + C_ki E_jl]``;
+    for a path A_ij and a (co)variance S_kl it is ``(C_li B_jk + C_ki B_jl)`` (doubled when
+    k != l); (co)variances enter Sigma linearly and contribute nothing.
+    """
+    q, m = model.n_par, model.m
+    wm = np.zeros((m, m))
+    wm[: model.p, : model.p] = w
+    b, e = imp.b, imp.total
+    c = b.T @ wm @ b
+    out = np.zeros((q, q))
+    if not len(model.a_slots):
+        return out
+    grid = model._grid
+    ewb = e @ wm @ b
+    t1 = ewb[grid["ji"]] * b[grid["ji"]].T
+    h_aa = 2.0 * (t1 + t1.T + c[grid["ii"]] * e[grid["jj"]])
+    pa = model._pa
+    out += pa.T @ h_aa @ pa
+    if len(model.s_slots):
+        h_as = (c[grid["il"]] * b[grid["jk"]] + c[grid["ik"]] * b[grid["jl"]]) * grid["s_factor"]
+        cross = pa.T @ h_as @ model._ps
+        out += cross + cross.T
+    return out
