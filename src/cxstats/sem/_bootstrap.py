@@ -4,8 +4,9 @@ Rows are resampled with replacement (the draws are generated up front from ``see
 the numbers do not depend on how the work is split), each resample is refitted from the
 full-sample estimate (warm start), and the draws are shared between the two processes
 of a 2-core machine when the platform can fork. SEs are the SD of the draws (divisor
-B - 1, as lavaan); intervals are percentile (lavaan's ``boot.ci.type = "perc"``),
-bias-corrected (``"bca.simple"``) or BCa with jackknife acceleration.
+B for model parameters and B - 1 for defined ones, as lavaan 0.6.14); intervals are percentile (lavaan's ``boot.ci.type = "perc"``),
+bias-corrected (``"bca.simple"``) or BCa with jackknife acceleration; quantiles are
+interpolated on the normal scale (boot's ``norm.inter``), as lavaan computes them.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class BootstrapDraws:
                 accel = _acceleration(self.jackknife[:, j]) if self.ci == "bca" and self.jackknife is not None else 0.0
                 probs = stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z))) if self.ci == "bca" else \
                     stats.norm.cdf(2 * z0 + z)
-            low, high = np.quantile(x, probs)
+            low, high = (_normal_interpolated_quantile(np.sort(x), prob) for prob in probs)
             lows.append(low)
             highs.append(high)
         return np.array(lows), np.array(highs)
@@ -69,11 +70,12 @@ class BootstrapDraws:
         """Bootstrap SEs and intervals in the parameter table; ``free_index`` is the free
         parameter (0-based, -1 if fixed) of each model row. z and p use the bootstrap SE."""
         table = table.copy()
-        se = self.draws.std(axis=0, ddof=1)
-        low, high = self.interval()
         model_rows = table.index[table["op"] != ":="]
         defined_rows = table.index[table["op"] == ":="]
-        q = len(se) - len(defined_rows)
+        q = self.draws.shape[1] - len(defined_rows)
+        # lavaan 0.6.14: divisor B for model parameters, B - 1 (R's sd) for := parameters
+        se = np.concatenate([self.draws[:, :q].std(axis=0, ddof=0), self.draws[:, q:].std(axis=0, ddof=1)])
+        low, high = self.interval()
         for row, k in zip(model_rows, free_index, strict=True):
             if k >= 0:
                 table.loc[row, ["se", "ci_low", "ci_high"]] = se[k], low[k], high[k]
@@ -84,6 +86,24 @@ class BootstrapDraws:
         table["z"] = z
         table["p_value"] = 2 * stats.norm.sf(np.abs(z))
         return table
+
+
+def _normal_interpolated_quantile(sorted_draws: np.ndarray, prob: float) -> float:
+    """Quantile of bootstrap draws by interpolation on the normal scale between the order
+    statistics around (B + 1) p (Davison & Hinkley, 1997, eq. 5.8; boot's ``norm.inter``,
+    which lavaan uses for its bootstrap intervals)."""
+    b = len(sorted_draws)
+    rank = (b + 1) * prob
+    k = int(np.floor(rank + 1e-10))
+    if k <= 0:
+        return float(sorted_draws[0])
+    if k >= b:
+        return float(sorted_draws[-1])
+    if abs(rank - k) < 1e-10:
+        return float(sorted_draws[k - 1])
+    z = stats.norm.ppf([prob, k / (b + 1), (k + 1) / (b + 1)])
+    share = (z[0] - z[1]) / (z[2] - z[1])
+    return float(sorted_draws[k - 1] + share * (sorted_draws[k] - sorted_draws[k - 1]))
 
 
 def _acceleration(jack: np.ndarray) -> float:
