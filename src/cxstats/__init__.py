@@ -16,6 +16,7 @@ from .data import (
     read_table,
     validate,
 )
+from .index import IndexResult, satisfaction_index
 from .describe import describe_datasets, describe_items, describe_transactions, group_sizes
 from .simulate import SimulatedPanel, simulate_cx_panel
 
@@ -28,6 +29,7 @@ __all__ = [
     "CxStatsWarning",
     "DataValidationError",
     "Dataset",
+    "IndexResult",
     "Item",
     "SimulatedPanel",
     "Variable",
@@ -40,6 +42,7 @@ __all__ = [
     "plots",
     "read_survey",
     "read_table",
+    "satisfaction_index",
     "simulate_cx_panel",
     "validate",
     "__version__",

@@ -18,7 +18,7 @@ from ._errors import CxStatsError
 from .data.codebook import Codebook
 from .describe import group_sizes as _group_size_table
 
-__all__ = ["item_distributions", "missingness", "group_sizes"]
+__all__ = ["item_distributions", "missingness", "group_sizes", "index_distribution"]
 
 _WIDTH = 7.0
 
@@ -100,5 +100,23 @@ def group_sizes(data: pd.DataFrame, group: str, *, codebook: Codebook | None = N
     ax.set_xlim(0, table["n"].max() * 1.3)
     ax.set_xlabel("Respondents")
     ax.set_title(title or f"Respondents by {group}", fontsize=10)
+    sns.despine(ax=ax)
+    return fig
+
+
+def index_distribution(result, *, title: str | None = None, label: str = "Satisfaction index (0-100)") -> Figure:
+    """Histogram of respondents' 0-100 index scores with the mean and its confidence interval."""
+    scores = result.scores.dropna()
+    row = result.table.iloc[0]
+    fig, ax = plt.subplots(figsize=(_WIDTH, 2.8), layout="constrained")
+    ax.hist(scores, bins=np.linspace(0, 100, 21), color=sns.color_palette()[0], alpha=0.8, edgecolor="white")
+    ax.axvspan(row["ci_low"], row["ci_high"], color="black", alpha=0.15, lw=0)
+    ax.axvline(row["estimate"], color="black", lw=1.2)
+    ax.text(row["estimate"], ax.get_ylim()[1] * 0.95, f"  mean {row['estimate']:.1f} "
+            f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]", va="top", fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(label)
+    ax.set_ylabel("Respondents")
+    ax.set_title(title or f"{label}: {int(row['n'])} respondents", fontsize=10)
     sns.despine(ax=ax)
     return fig

@@ -2,7 +2,8 @@
 
 An unnamed integer index (0, 1, 2, ... or the row numbers left after filtering) carries no
 information for a reader, so it is dropped; column headers lose their underscores
-(``p_value`` -> ``p value``). Named and text indexes are kept.
+(``p_value`` -> ``p value``); missing values (``NaN``) show as empty cells. Named and
+text indexes are kept.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def tidy_table_html(fragment: str) -> str:
                 first = row.find(["th", "td"])
                 if first is not None and not first.get_text(strip=True):
                     first.decompose()
+        for cell in table.select("tbody td"):
+            if cell.get_text(strip=True) in ("NaN", "None", "<NA>"):
+                cell.string = ""  # fixed parameters have no SE, z or p: leave the cell empty
         for header in table.select("thead th"):
             if header.string:
                 header.string.replace_with(header.string.replace("_", " "))

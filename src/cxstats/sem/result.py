@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["SEMResult", "TABLE_COLUMNS"]
+__all__ = ["SEMResult", "PlainText", "TABLE_COLUMNS"]
 
 TABLE_COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "estimate", "se", "z", "p_value",
                  "ci_low", "ci_high", "std_lv", "std_all"]
@@ -17,6 +17,19 @@ TABLE_COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "estimate", "se",
 _SECTIONS = (("=~", "Measurement (loadings)"), ("~", "Regressions"), ("~~", "Variances and covariances"),
              ("~1", "Intercepts"), (":=", "Defined parameters"))
 _HEADLINE = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr")
+
+
+@dataclass(frozen=True)
+class PlainText:
+    """Markdown text that Jupyter and the report renderer show as formatted text."""
+
+    text: str
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -72,11 +85,93 @@ class SEMResult:
             table = table.sort_values("mi", ascending=False, kind="stable")
         return table.reset_index(drop=True)
 
-    def plot(self, *, show: str = "structural", title: str | None = None):
-        """Path diagram with standardized coefficients and significance stars."""
+    def latent_correlations(self) -> pd.DataFrame:
+        """Model-implied correlations among the latent variables (a square DataFrame).
+
+        Correlations above about .90 mean two constructs are hardly distinguishable
+        (a discriminant-validity problem); their separate effects are then unstable.
+        """
+        model = self._model
+        total = model.implied(self._theta).total[model.p:, model.p:]
+        sd = np.sqrt(np.clip(np.diag(total), 1e-300, None))
+        names = list(model.spec.latent)
+        return pd.DataFrame(total / np.outer(sd, sd), index=names, columns=names)
+
+    def effects(self) -> pd.DataFrame:
+        """Standardized direct, indirect and total effects between the variables of the
+        structural part (every pair linked by a directed path).
+
+        Returns ``outcome, predictor, direct, indirect, total`` (std.all metric). Total
+        effects are ``(I - A*)^-1 - I`` with ``A*`` the standardized path matrix; use
+        labelled paths and ``:=`` with ``se="bootstrap"`` for their confidence intervals.
+        """
+        model = self._model
+        a = model.matrices(self._theta)[0]
+        sd = np.sqrt(np.clip(np.diag(model.implied(self._theta).total), 1e-300, None))
+        structural = sorted({*self.table.loc[self.table["op"] == "~", "lhs"], *self.table.loc[self.table["op"] == "~", "rhs"]},
+                            key=list(model.names).index)
+        index = [list(model.names).index(n) for n in structural]
+        a_std = a[np.ix_(index, index)] * sd[index][None, :] / sd[index][:, None]
+        total = np.linalg.inv(np.eye(len(index)) - a_std) - np.eye(len(index))
+        rows = [
+            {"outcome": structural[i], "predictor": structural[j], "direct": a_std[i, j],
+             "indirect": total[i, j] - a_std[i, j], "total": total[i, j]}
+            for i in range(len(index)) for j in range(len(index)) if i != j and abs(total[i, j]) > 1e-12
+        ]
+        return pd.DataFrame(rows, columns=["outcome", "predictor", "direct", "indirect", "total"])
+
+    def plain_summary(self, outcome: str, *, labels: dict[str, str] | None = None) -> PlainText:
+        """A few sentences for a stakeholder: how well the model fits, and what drives ``outcome``.
+
+        Fit is called good when CFI >= .95, RMSEA <= .06 and SRMR <= .08 (Hu & Bentler, 1999),
+        acceptable when CFI >= .90 and RMSEA <= .08, otherwise poor.
+        """
+        labels = labels or {}
+        name = lambda v: labels.get(v, v)  # noqa: E731
+        fm = self.fit_measures
+        if fm["cfi"] >= 0.95 and fm["rmsea"] <= 0.06 and fm["srmr"] <= 0.08:
+            verdict = "fits the data well"
+        elif fm["cfi"] >= 0.90 and fm["rmsea"] <= 0.08:
+            verdict = "fits the data acceptably"
+        else:
+            verdict = "fits the data poorly, so its numbers are a rough guide only"
+        effects = self.effects()
+        drivers = effects[effects["outcome"] == outcome].sort_values("total", key=np.abs, ascending=False)
+        if drivers.empty:
+            raise KeyError(f"'{outcome}' is not an outcome of the structural model; outcomes: "
+                           f"{', '.join(sorted(set(effects['outcome'])))}.")
+        top = drivers.iloc[0]
+        lines = [f"- The model {verdict} (CFI {fm['cfi']:.2f}, RMSEA {fm['rmsea']:.3f}, SRMR {fm['srmr']:.3f}; "
+                 f"{self.nobs} respondents).",
+                 f"- **{name(top['predictor'])}** has the largest total effect on {name(outcome)}: one standard "
+                 f"deviation more goes with {top['total']:+.2f} standard deviations of {name(outcome)}"
+                 + (f", {abs(top['indirect']) / max(abs(top['total']), 1e-12):.0%} of it through other drivers."
+                    if abs(top["indirect"]) > 0.05 * abs(top["total"]) else ".")]
+        others = [f"{name(r.predictor)} ({r.total:+.2f})" for r in drivers.iloc[1:4].itertuples()]
+        if others:
+            lines.append(f"- Next: {', '.join(others)} (standardized total effects).")
+        if outcome in self.r2.index:
+            lines.append(f"- Together the drivers explain {self.r2[outcome]:.0%} of the differences in {name(outcome)}.")
+        for problem in self.problems:
+            lines.append(f"- Caution: {problem.split(': ', 1)[-1]}")
+        corr = self.latent_correlations() if self._spec.latent else pd.DataFrame()
+        close = [f"{name(a)} and {name(b)} ({corr.loc[a, b]:.2f})" for i, a in enumerate(corr.index)
+                 for b in corr.index[i + 1:] if abs(corr.loc[a, b]) > 0.90]
+        if close:
+            lines.append(f"- Caution: respondents hardly distinguish {', '.join(close)}; the separate "
+                         "effects of these constructs are unstable.")
+        return PlainText("\n".join(lines))
+
+    def plot(self, *, show: str = "structural", title: str | None = None, labels: dict[str, str] | None = None):
+        """Path diagram with standardized coefficients and significance stars; ``labels``
+        renames variables for readers (e.g. ``{"CUSA": "Satisfaction"}``)."""
         from ._diagram import path_diagram
 
-        return path_diagram(self.table, self.r2, show=show, title=title)
+        table, r2 = self.table, self.r2
+        if labels:
+            table = table.assign(lhs=table["lhs"].replace(labels), rhs=table["rhs"].replace(labels))
+            r2 = r2.rename(index=labels)
+        return path_diagram(table, r2, show=show, title=title)
 
     # ------------------------------------------------------------------------------
     def _headline(self) -> str:

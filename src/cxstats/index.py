@@ -1,0 +1,147 @@
+"""A 0-100 satisfaction index in the ACSI/ECSI manner: weighted items rescaled to 0-100.
+
+Each respondent's index is ``100 * sum_j w_j (x_j - low) / (high - low) / sum_j w_j`` over
+the items they answered; the index of a group is the mean with its standard error
+``sd / sqrt(n)`` and a t interval. Weights are equal by default, given explicitly, or
+taken from a fitted model: the standardized loadings of the construct the items measure
+(the CB-SEM counterpart of the PLS outer weights the ACSI uses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._errors import CxStatsError
+from ._format import listing
+from .data.codebook import Codebook
+
+__all__ = ["IndexResult", "satisfaction_index"]
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """A 0-100 index: ``table`` (``group, n, estimate, se, ci_low, ci_high``), ``scores``
+    (one value per respondent, NaN when every item is missing), ``weights`` (normalised to
+    sum 1) and the response ``scale`` the items were rescaled from."""
+
+    table: pd.DataFrame
+    scores: pd.Series
+    weights: pd.Series
+    scale: tuple[float, float]
+
+    def _repr_html_(self) -> str:
+        return self.table.round(2).to_html(index=False)
+
+
+def satisfaction_index(
+    data: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    scale: tuple[float, float] | None = None,
+    codebook: Codebook | None = None,
+    weights: Mapping[str, float] | object | None = None,
+    group: str | None = None,
+    ci_level: float = 0.95,
+) -> IndexResult:
+    """Compute a 0-100 index from rating items, overall and per group.
+
+    Parameters
+    ----------
+    data : respondents in rows.
+    items : the items of the index (e.g. the three ACSI satisfaction items).
+    scale : ``(low, high)`` of the response scale; read from ``codebook`` when omitted.
+    weights : ``None`` (equal), a mapping item -> weight, or a fitted
+        :class:`cxstats.sem.SEMResult` whose standardized loadings on the construct
+        measured by ``items`` become the weights.
+    group : a column to report the index by (e.g. country or segment).
+
+    Returns
+    -------
+    IndexResult
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> mobi = cxstats.load_dataset("ecsi_mobile")
+    >>> res = cxstats.satisfaction_index(mobi.data, ["CUSA1", "CUSA2", "CUSA3"], codebook=mobi.codebook)
+    >>> round(res.table["estimate"].iloc[0], 1)
+    72.0
+    """
+    items = list(items)
+    absent = [i for i in items if i not in data.columns]
+    if absent:
+        raise CxStatsError(f"satisfaction_index: no column {listing(absent, quote=True)} in the data.")
+    if len(items) == 0:
+        raise CxStatsError("satisfaction_index needs at least one item.")
+    low, high = _scale(items, scale, codebook)
+    w = _weights(items, weights)
+    values = data[items].astype(float)
+    outside = values.notna() & ((values < low) | (values > high))
+    if outside.to_numpy().any():
+        column = values.columns[outside.any()][0]
+        raise CxStatsError(
+            f"satisfaction_index: '{column}' has values outside the {low:g}-{high:g} scale "
+            f"({listing(values.loc[outside[column], column].tolist())}); recode them or pass the right scale=."
+        )
+    rescaled = (values - low) / (high - low) * 100.0
+    answered = rescaled.notna()
+    weight_sum = answered.mul(w, axis=1).sum(axis=1)
+    scores = (rescaled.fillna(0.0).mul(w, axis=1).sum(axis=1) / weight_sum.replace(0.0, np.nan)).rename("index")
+    frames = [("all", scores)] if group is None else [(g, s) for g, s in scores.groupby(data[group], sort=True)]
+    rows = [_summary(label, s.dropna(), ci_level) for label, s in frames]
+    table = pd.DataFrame(rows, columns=["group", "n", "estimate", "se", "ci_low", "ci_high"])
+    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high))
+
+
+def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:
+    if scale is not None:
+        low, high = (float(v) for v in scale)
+    elif codebook is not None:
+        scales = {codebook.item(i).scale for i in items}
+        if len(scales) != 1 or None in scales:
+            raise CxStatsError(
+                f"satisfaction_index: the items {listing(items)} do not share one declared scale in the "
+                "codebook; pass scale=(low, high)."
+            )
+        low, high = scales.pop()  # type: ignore[misc]
+    else:
+        raise CxStatsError("satisfaction_index needs the response scale: pass scale=(low, high) or codebook=.")
+    if not low < high:
+        raise CxStatsError(f"satisfaction_index: scale low end {low:g} is not below high end {high:g}.")
+    return low, high
+
+
+def _weights(items: list[str], weights) -> pd.Series:
+    if weights is None:
+        raw = pd.Series(1.0, index=items)
+    elif isinstance(weights, Mapping):
+        missing = [i for i in items if i not in weights]
+        if missing:
+            raise CxStatsError(f"satisfaction_index: no weight for {listing(missing, quote=True)}.")
+        raw = pd.Series({i: float(weights[i]) for i in items})
+    elif hasattr(weights, "table"):
+        loadings = weights.table[(weights.table["op"] == "=~") & weights.table["rhs"].isin(items)]
+        if set(loadings["rhs"]) != set(items) or loadings["lhs"].nunique() != 1:
+            raise CxStatsError(
+                "satisfaction_index: the model must measure exactly these items by one factor "
+                f"(found loadings for {listing(sorted(set(loadings['rhs'])))})."
+            )
+        raw = loadings.set_index("rhs")["std_all"].reindex(items)
+    else:
+        raise TypeError("weights must be None, a mapping item -> weight, or a fitted cxstats.sem result.")
+    if (raw <= 0).any() or raw.isna().any():
+        raise CxStatsError(f"satisfaction_index: weights must be positive, got {raw.round(3).to_dict()}.")
+    return raw / raw.sum()
+
+
+def _summary(label, scores: pd.Series, ci_level: float) -> dict:
+    n = int(scores.size)
+    mean = float(scores.mean()) if n else float("nan")
+    se = float(scores.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    half = stats.t.ppf(0.5 + ci_level / 2, n - 1) * se if n > 1 else float("nan")
+    return {"group": label, "n": n, "estimate": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half}
