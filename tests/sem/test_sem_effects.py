@@ -1,0 +1,60 @@
+"""Standardized effects, latent correlations and the plain-language summary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import lavaan_table, reference, reference_data
+
+import cxstats.sem as sem
+
+
+@pytest.fixture(scope="module")
+def poldem() -> sem.SEMResult:
+    return sem.fit(reference("lavaan_poldem")["model"], reference_data("lavaan_poldem"))
+
+
+def test_total_effects_are_direct_plus_products_of_lavaan_paths(poldem):
+    lav = lavaan_table("lavaan_poldem").set_index(["lhs", "op", "rhs"])["std.all"]
+    a, b, c = lav[("dem60", "~", "ind60")], lav[("dem65", "~", "dem60")], lav[("dem65", "~", "ind60")]
+    effects = poldem.effects().set_index(["outcome", "predictor"])
+    assert effects.loc[("dem65", "ind60"), "direct"] == pytest.approx(c, abs=1e-5)
+    assert effects.loc[("dem65", "ind60"), "indirect"] == pytest.approx(a * b, abs=1e-5)
+    assert effects.loc[("dem65", "ind60"), "total"] == pytest.approx(c + a * b, abs=1e-5)
+    assert ("ind60", "dem65") not in effects.index  # no path back
+
+
+def test_latent_correlations_match_lavaan_std_all(poldem):
+    corr = poldem.latent_correlations()
+    assert np.allclose(np.diag(corr), 1.0)
+    lav = lavaan_table("lavaan_poldem").set_index(["lhs", "op", "rhs"])["std.all"]
+    # corr(ind60, dem60) equals the standardized path when dem60 has ind60 as its only predictor
+    assert corr.loc["ind60", "dem60"] == pytest.approx(lav[("dem60", "~", "ind60")], abs=1e-5)
+
+
+def test_plain_summary_names_the_strongest_driver_and_cautions(poldem):
+    text = str(poldem.plain_summary("dem65", labels={"dem60": "Democracy 1960", "dem65": "Democracy 1965"}))
+    assert "fits the data well" in text
+    assert "**Democracy 1960** has the largest total effect on Democracy 1965" in text
+    assert "% of the differences in Democracy 1965" in text
+    assert poldem.plain_summary("dem65")._repr_markdown_() == str(poldem.plain_summary("dem65"))
+    with pytest.raises(KeyError, match="'ind60' is not an outcome"):
+        poldem.plain_summary("ind60")
+
+
+def test_plain_summary_flags_indistinguishable_constructs():
+    ecsi = sem.fit(reference("lavaan_ecsi")["model"], reference_data("lavaan_ecsi"))
+    text = str(ecsi.plain_summary("CUSL"))
+    assert "fits the data poorly" in text
+    assert "Caution: respondents hardly distinguish IMAG and CUEX (0.99)" in text
+
+
+def test_plot_uses_reader_labels(poldem):
+    import matplotlib.pyplot as plt
+
+    fig = poldem.plot(labels={"dem65": "Democracy 1965"})
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "Democracy 1965" in texts and "dem65" not in texts
+    plt.close(fig)
+    assert isinstance(poldem.effects(), pd.DataFrame)
