@@ -205,9 +205,10 @@ def test_covariance_dataframe_may_hold_other_columns_in_any_order(hs, hs_fit):
     np.testing.assert_allclose(summary.table["se"], hs_fit.table["se"], rtol=1e-6, atol=1e-9)
 
 
-def test_covariance_array_in_model_order(hs, hs_fit):
-    summary = sem.fit(HS_MODEL, cov=hs[HS_ITEMS].cov().to_numpy(), nobs=len(hs))
-    np.testing.assert_allclose(summary.table["estimate"], hs_fit.table["estimate"], rtol=1e-6, atol=1e-9)
+def test_covariance_array_without_names_is_refused(hs):
+    # an unnamed array could silently be read in the wrong variable order
+    with pytest.raises(sem.ModelSpecificationError, match="cov= must be a DataFrame"):
+        sem.fit(HS_MODEL, cov=hs[HS_ITEMS].cov().to_numpy(), nobs=len(hs))
 
 
 def test_means_with_an_intercept_model(hs):
@@ -308,13 +309,19 @@ def test_bootstrap_different_seed_different_ses(small_data):
 
 
 def test_bootstrap_ses_agree_with_standard_ses():
+    """With B = 200 a bootstrap SE has a Monte Carlo error of about 1/sqrt(2B) = 5%, so
+    over 21 parameters single ratios reach 0.85 or 1.2 by chance (seeds 0-9: worst ratios
+    0.84-1.22, RMS log-ratio 0.06-0.085). Checked: the RMS deviation is within ~12%, the
+    median within 7%, and no SE is off by more than a third."""
     data = _simulate(1000, seed=8)
     standard = sem.fit(SEM_MODEL, data)
     boot = sem.fit(SEM_MODEL, data, se="bootstrap", bootstrap=200, seed=8)
     assert boot.bootstrap_draws == 200 and boot.bootstrap_failed == 0 and not boot.problems
     free = standard.table["free"]
     ratio = boot.table.loc[free, "se"] / standard.table.loc[free, "se"]
-    assert ratio.between(0.85, 1.15).all(), ratio
+    assert np.sqrt(np.mean(np.log(ratio) ** 2)) < 0.12, ratio
+    assert 0.93 < ratio.median() < 1.07, ratio
+    assert ratio.between(0.75, 1.33).all(), ratio
     np.testing.assert_array_equal(boot.table["estimate"], standard.table["estimate"])
 
 

@@ -94,6 +94,10 @@ def fit(
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     if (data is None) == (cov is None):
         raise ModelSpecificationError("Pass either data= (raw data) or cov= with nobs= (summary statistics).")
+    if data is not None and (means is not None or nobs is not None):
+        raise ModelSpecificationError("means= and nobs= go with cov=; with data= they come from the data. Drop them.")
+    if cov is not None and se == "bootstrap":
+        raise ModelSpecificationError("se='bootstrap' needs raw data; summary statistics (cov=) cannot be resampled.")
     if data is not None:
         moments = moments_from_data(data, spec.observed, n_free=spec.n_free)
     else:
@@ -103,7 +107,7 @@ def fit(
     _check_degrees_of_freedom(spec, moments)
     ram = RamModel(spec, moments.cov, moments.mean)
     k, theta0 = constraint_basis(spec)
-    start = start_values(ram, moments.cov, moments.mean)
+    start = _feasible(ram, start_values(ram, moments.cov, moments.mean), moments)
     if k is not None:
         start = theta0 + k @ np.linalg.lstsq(k, start - theta0, rcond=None)[0]
     estimate = fisher_scoring(ram, start, moments.cov, moments.mean, constraint_basis=k)
@@ -130,7 +134,8 @@ def fit(
     if nonpd:
         problems.append(_warn(NonPositiveDefiniteWarning,
                               "The covariance matrix of the latent variables is not positive definite "
-                              "(a correlation at or beyond 1). Two factors may measure the same thing."))
+                              "(a negative latent variance, or a correlation at or beyond 1: two factors "
+                              "may measure the same thing)."))
     boot = None
     if se == "bootstrap":
         boot = bootstrap_estimates(ram, spec, moments, estimate, k, defined, draws=bootstrap, seed=seed,
@@ -194,7 +199,7 @@ def _check_degrees_of_freedom(spec: ParameterTable, moments: SampleMoments) -> N
     if n_par > data_points:
         raise ModelSpecificationError(
             f"The model is not identified: it has {n_par} free parameters but the data provide only "
-            f"{data_points} variances, covariances{' and means' if spec.meanstructure else ''}. Fix "
+            f"{data_points} {'variances, covariances and means' if spec.meanstructure else 'variances and covariances'}. Fix "
             "parameters (e.g. a loading per factor), add indicators, or remove paths."
         )
 
@@ -269,8 +274,11 @@ def _fit_measures(ram: RamModel, spec: ParameterTable, moments: SampleMoments, e
         data_points += p_all - px
     npar = spec.n_free - len(spec.constraints)
     df = data_points - npar
-    chisq = n * estimate.fmin
+    chisq = max(n * estimate.fmin, 0.0)  # a just-identified model can round to -1e-13
     imp = ram.implied(estimate.theta)
+    if not np.isfinite(chisq) or np.linalg.eigvalsh(imp.sigma).min() <= 0:
+        return pd.Series({"npar": npar, "df": df, "ntotal": n}, name="fit_measures", dtype=float).reindex(
+            _MEASURE_NAMES)
     base_chisq, base_df = _baseline(spec, moments)
     mean_s = moments.mean if spec.meanstructure else None
     mean_m = imp.mu if spec.meanstructure else None
@@ -293,6 +301,30 @@ def _fit_measures(ram: RamModel, spec: ParameterTable, moments: SampleMoments, e
         "srmr": fitindex.srmr(moments.cov, imp.sigma, mean_s, mean_m),
     }
     return pd.Series(out, name="fit_measures", dtype=float)
+
+
+_MEASURE_NAMES = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "baseline.pvalue",
+                  "cfi", "tli", "logl", "unrestricted.logl", "aic", "bic", "bic2", "ntotal", "rmsea",
+                  "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr"]
+
+
+def _feasible(ram: RamModel, start: np.ndarray, moments: SampleMoments) -> np.ndarray:
+    """Raise free variance starts until the implied covariance matrix is positive definite."""
+    t = ram.spec.table
+    variances = [f - 1 for lhs, op, rhs, f in zip(t["lhs"], t["op"], t["rhs"], t["free"], strict=True)
+                 if op == "~~" and lhs == rhs and f > 0]
+    theta = start.copy()
+    for _ in range(30):
+        try:
+            if np.linalg.eigvalsh(ram.implied(theta).sigma).min() > 0:
+                return theta
+        except np.linalg.LinAlgError:
+            pass
+        theta[variances] = np.abs(theta[variances]) * 2.0 + 0.1
+    raise ModelSpecificationError(
+        "No starting values give a positive definite implied covariance matrix: check fixed values "
+        "(e.g. a fixed covariance larger than the variances allow) and start() values."
+    )
 
 
 def _baseline(spec: ParameterTable, moments: SampleMoments) -> tuple[float, float]:

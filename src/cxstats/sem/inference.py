@@ -28,6 +28,11 @@ def _label_index(spec: ParameterTable) -> dict[str, int]:
     return {lab: int(f) - 1 for lab, f in zip(t["label"], t["free"], strict=True) if lab and f > 0}
 
 
+def _fixed_labels(spec: ParameterTable) -> dict[str, float]:
+    t = spec.table
+    return {lab: float(v) for lab, v, f in zip(t["label"], t["value"], t["free"], strict=True) if lab and f == 0}
+
+
 def constraint_basis(spec: ParameterTable) -> tuple[np.ndarray | None, np.ndarray]:
     """For linear ``==`` constraints: (K, theta0) with theta = theta0 + K phi; (None, 0) if none."""
     q = spec.n_free
@@ -41,13 +46,17 @@ def constraint_basis(spec: ParameterTable) -> tuple[np.ndarray | None, np.ndarra
                 f"Line {s.line}: inequality constraints ('{s.op}') are not supported; use '==' or fix the parameter."
             )
         try:
+            compile_expression(s.lhs)
+            compile_expression(s.expression)
             f, names = compile_expression(f"({s.lhs}) - ({s.expression})")
         except ExpressionError as exc:
             raise ModelSpecificationError(f"Line {s.line}: {exc}") from None
         unknown = [n for n in names if n not in index]
         if unknown:
             raise ModelSpecificationError(
-                f"Line {s.line}: the constraint uses {', '.join(unknown)}, which label no free parameter."
+                f"Line {s.line}: the constraint '{s.lhs} == {s.expression}' uses {', '.join(unknown)}, "
+                f"which {'is not the label' if len(unknown) == 1 else 'are not labels'} of a free parameter. "
+                f"Labels: {', '.join(sorted(index)) or '(none)'}."
             )
 
         def value(theta: np.ndarray) -> complex:
@@ -69,11 +78,19 @@ def constraint_basis(spec: ParameterTable) -> tuple[np.ndarray | None, np.ndarra
 
 
 def covariance_of_estimates(hessian: np.ndarray, nobs: int, k: np.ndarray | None) -> tuple[np.ndarray, bool]:
-    """(vcov, identified): (2/N) H^-1, in the constrained space when K is given."""
+    """(vcov, identified): (2/N) H^-1, in the constrained space when K is given.
+
+    Identification is judged on H scaled to unit diagonal (a correlation-like matrix), so
+    that the units of the data do not matter.
+    """
     h = hessian if k is None else k.T @ hessian @ k
-    eigen = np.linalg.eigvalsh(h) if h.size else np.array([1.0])
+    if not h.size:
+        return np.zeros((0, 0)), True
+    d = np.sqrt(np.clip(np.diag(h), 1e-300, None))
+    scaled = h / np.outer(d, d)
+    eigen = np.linalg.eigvalsh(scaled)
     identified = bool(eigen.min() > 1e-10 * max(1.0, eigen.max()))
-    inv = np.linalg.pinv(h) if not identified else np.linalg.inv(h)
+    inv = (np.linalg.inv(scaled) if identified else np.linalg.pinv(scaled)) / np.outer(d, d)
     vcov = inv if k is None else k @ inv @ k.T
     return 2.0 / nobs * vcov, identified
 
@@ -83,13 +100,14 @@ class DefinedParameters:
 
     def __init__(self, spec: ParameterTable):
         self.index = _label_index(spec)
+        self.constants = _fixed_labels(spec)  # labels of fixed parameters enter as numbers
         self.items = []
         for s in spec.defined:
             try:
                 f, names = compile_expression(s.expression)
             except ExpressionError as exc:
                 raise ModelSpecificationError(f"Line {s.line}: {exc}") from None
-            known = set(self.index) | {d[0] for d in self.items}
+            known = set(self.index) | set(self.constants) | {d[0] for d in self.items}
             unknown = [n for n in names if n not in known]
             if unknown:
                 raise ModelSpecificationError(
@@ -100,7 +118,7 @@ class DefinedParameters:
             self.items.append((s.lhs, s.expression, f, names))
 
     def values(self, theta: np.ndarray, overrides: Mapping[str, complex] | None = None) -> np.ndarray:
-        values: dict[str, complex] = {lab: theta[i] for lab, i in self.index.items()}
+        values: dict[str, complex] = {**self.constants, **{lab: theta[i] for lab, i in self.index.items()}}
         if overrides:
             values.update(overrides)
         out = []
@@ -128,7 +146,7 @@ def standardized(model: RamModel, theta: np.ndarray) -> tuple[np.ndarray, np.nda
     between two different variables, as lavaan reports them.
     """
     imp = model.implied(theta)
-    sd = np.sqrt(np.clip(np.diag(imp.total), 0, None))
+    sd = np.sqrt(np.clip(np.diag(imp.total), 1e-300, None))  # a zero variance must not divide by 0
     names = model.names
     sd_all = dict(zip(names, sd, strict=True))
     sd_lv = {n: (sd_all[n] if n in model.spec.latent else 1.0) for n in names}

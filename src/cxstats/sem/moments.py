@@ -56,6 +56,14 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
             "cxstats.read_survey with a codebook, which maps value labels to codes) before fitting."
         )
     values = frame.to_numpy(dtype=float)
+    infinite = np.isinf(values)
+    if infinite.any():
+        cols = [names[j] for j in np.flatnonzero(infinite.any(axis=0))]
+        rows = list(frame.index[infinite.any(axis=1)])
+        raise ModelSpecificationError(
+            f"Column(s) {listing(cols, quote=True)} hold infinite values (rows {listing(rows)}). "
+            "Replace them with valid numbers or with NaN (missing)."
+        )
     complete = ~np.isnan(values).any(axis=1)
     values = values[complete]
     n = values.shape[0]
@@ -67,7 +75,7 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
     mean = values.mean(axis=0)
     centred = values - mean
     cov = centred.T @ centred / n
-    constant = [names[i] for i in np.flatnonzero(np.diag(cov) <= 1e-12 * max(1.0, np.abs(mean).max()))]
+    constant = [names[i] for i in np.flatnonzero(np.diag(cov) <= 1e-12 * np.maximum(1.0, mean**2))]
     if constant:
         raise ModelSpecificationError(
             f"Variable(s) {listing(constant, quote=True)} have the same value in every complete row; "
@@ -76,21 +84,24 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
     return SampleMoments(names=names, cov=cov, mean=mean, nobs=n, data=values, n_dropped=int((~complete).sum()))
 
 
-def moments_from_summary(cov: pd.DataFrame | np.ndarray, names: tuple[str, ...], *, nobs: int,
-                         means: pd.Series | np.ndarray | None = None, n_free: int) -> SampleMoments:
+def moments_from_summary(cov: pd.DataFrame, names: tuple[str, ...], *, nobs: int,
+                         means: pd.Series | None = None, n_free: int) -> SampleMoments:
     """Moments from a published covariance (or correlation) matrix, means and N."""
     if nobs is None or int(nobs) != nobs or nobs < 2:
         raise ModelSpecificationError(f"nobs must be the number of observations behind cov=, got {nobs!r}.")
-    if isinstance(cov, pd.DataFrame):
-        _unknown(names, [str(c) for c in cov.columns], "covariance matrix")
-        matrix = cov.loc[list(names), list(names)].to_numpy(dtype=float)
-    else:
-        matrix = np.asarray(cov, dtype=float)
-        if matrix.shape != (len(names), len(names)):
+    if not isinstance(cov, pd.DataFrame):
+        raise ModelSpecificationError(
+            "cov= must be a DataFrame with the variable names on its rows and columns (e.g. "
+            "data.cov()), so that each number is matched to the right variable."
+        )
+    for axis, labels in (("columns", cov.columns), ("rows", cov.index)):
+        missing = [n for n in names if n not in [str(c) for c in labels]]
+        if missing:
             raise ModelSpecificationError(
-                f"cov= is a {matrix.shape} array but the model has {len(names)} observed variables "
-                f"({listing(names, limit=10)}); pass a DataFrame with named rows and columns."
+                f"The {axis} of cov= lack {listing(missing, quote=True)}, used by the model. Pass the "
+                "full covariance matrix with named rows and columns."
             )
+    matrix = cov.loc[list(names), list(names)].to_numpy(dtype=float)
     if not np.allclose(matrix, matrix.T, atol=1e-10):
         raise ModelSpecificationError("cov= is not symmetric; pass a full covariance matrix.")
     if np.linalg.eigvalsh(matrix).min() <= 0:
@@ -99,7 +110,11 @@ def moments_from_summary(cov: pd.DataFrame | np.ndarray, names: tuple[str, ...],
         raise ModelSpecificationError(f"nobs={nobs} is not more than the {n_free} free parameters.")
     mean = np.zeros(len(names))
     if means is not None:
-        mean = (means.loc[list(names)] if isinstance(means, pd.Series) else np.asarray(means, dtype=float))
-        mean = np.asarray(mean, dtype=float)
+        if not isinstance(means, pd.Series):
+            raise ModelSpecificationError("means= must be a Series indexed by variable name (e.g. data.mean()).")
+        missing = [n for n in names if n not in means.index]
+        if missing:
+            raise ModelSpecificationError(f"means= lacks {listing(missing, quote=True)}, used by the model.")
+        mean = means.loc[list(names)].to_numpy(dtype=float)
     n = int(nobs)
     return SampleMoments(names=names, cov=matrix * (n - 1) / n, mean=mean, nobs=n)

@@ -61,8 +61,8 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
     composite = [s for s in statements if s.op == "<~"]
     if composite:
         raise ModelSpecificationError(
-            f"Line {composite[0].line}: '<~' (composite/formative) is a PLS construct; fit it with "
-            "cxstats.pls, or write it as a reflective factor with '=~'."
+            f"Line {composite[0].line}: '<~' (a composite/formative construct) belongs to PLS path "
+            "modelling, which cxstats does not offer yet; write the construct as a reflective factor with '=~'."
         )
     indicators = _ordered_unique(t.name for s in model_statements if s.op == "=~" for t in s.terms)
     mentioned = _ordered_unique(
@@ -104,7 +104,8 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
             if term.fixed is not None:
                 if len(term.fixed) != 1:
                     raise ModelSpecificationError(
-                        f"Line {line}: per-group values c(...) need group=; this model has one group."
+                        f"Line {line}: per-group values c(...) belong to multigroup models, which are not "
+                        "available yet; give one value."
                     )
                 fixed = term.fixed[0]
             if term.free:
@@ -112,7 +113,8 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
             if term.labels is not None:
                 if len(term.labels) != 1:
                     raise ModelSpecificationError(
-                        f"Line {line}: per-group labels c(...) need group=; this model has one group."
+                        f"Line {line}: per-group labels c(...) belong to multigroup models, which are not "
+                        "available yet; give one label."
                     )
                 label = term.labels[0] or ""
             if term.start is not None and fixed is None:
@@ -206,7 +208,13 @@ def _check_labels(table: pd.DataFrame, defined: tuple[Statement, ...], variables
             f"The label '{label}' is used for different kinds of parameter ({', '.join(sorted(kind))}). "
             "Equal labels mean equal values; give each kind its own label."
         )
+    seen_defined: set[str] = set()
     for s in defined:
+        if s.lhs in seen_defined:
+            raise ModelSpecificationError(
+                f"Line {s.line}: '{s.lhs}' is defined with ':=' more than once; give each definition its own name."
+            )
+        seen_defined.add(s.lhs)
         if s.lhs in labels or s.lhs in variables:
             raise ModelSpecificationError(
                 f"Line {s.line}: ':=' defines '{s.lhs}', which is already a label or a variable; "

@@ -168,6 +168,8 @@ class SEMResult:
         from ._diagram import path_diagram
 
         table, r2 = self.table, self.r2
+        if show == "structural" and not (table["op"] == "~").any():
+            show = "full"  # a measurement model (CFA): draw factors and their items
         if labels:
             table = table.assign(lhs=table["lhs"].replace(labels), rhs=table["rhs"].replace(labels))
             r2 = r2.rename(index=labels)
