@@ -69,7 +69,7 @@ def satisfaction_index(
     >>> import cxstats
     >>> mobi = cxstats.load_dataset("ecsi_mobile")
     >>> res = cxstats.satisfaction_index(mobi.data, ["CUSA1", "CUSA2", "CUSA3"], codebook=mobi.codebook)
-    >>> round(res.table["estimate"].iloc[0], 1)
+    >>> round(float(res.table["estimate"].iloc[0]), 1)
     72.0
     """
     items = list(items)
