@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from . import fit_indices as fitindex
 from ._bootstrap import bootstrap_estimates
@@ -125,7 +125,7 @@ def fit(
                               "Fix a loading or variance per factor, or remove redundant paths."))
     defined = DefinedParameters(spec)
     table = _parameter_table(ram, spec, estimate, vcov, defined, ci_level)
-    heywood = _heywood(table)
+    heywood = _heywood(ram, estimate.theta)
     if heywood:
         problems.append(_warn(HeywoodWarning,
                               f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case). "
@@ -140,7 +140,7 @@ def fit(
     if se == "bootstrap":
         boot = bootstrap_estimates(ram, spec, moments, estimate, k, defined, draws=bootstrap, seed=seed,
                                    ci=bootstrap_ci, ci_level=ci_level, progress=progress)
-        table = boot.apply(table, spec.table["free"].to_numpy() - 1)
+        table = boot.apply(table, np.array([r.free for r in spec.rows]) - 1)
         if boot.failed:
             problems.append(boot.message)
     measures = _fit_measures(ram, spec, moments, estimate)
@@ -206,12 +206,12 @@ def _check_degrees_of_freedom(spec: ParameterTable, moments: SampleMoments) -> N
 
 def _parameter_table(ram: RamModel, spec: ParameterTable, estimate: Estimate, vcov: np.ndarray,
                      defined: DefinedParameters, ci_level: float) -> pd.DataFrame:
-    t = spec.table
+    rows = spec.rows
     theta = estimate.theta
     a, s, mvec = ram.matrices(theta)
-    est = []
     index = {n: i for i, n in enumerate(ram.names)}
-    for row in t.itertuples(index=False):
+    est = []
+    for row in rows:
         if row.op == "=~":
             est.append(a[index[row.rhs], index[row.lhs]])
         elif row.op == "~":
@@ -220,41 +220,38 @@ def _parameter_table(ram: RamModel, spec: ParameterTable, estimate: Estimate, vc
             est.append(s[index[row.lhs], index[row.rhs]])
         else:
             est.append(mvec[index[row.lhs]])
-    free = t["free"].to_numpy()
+    free = np.array([r.free for r in rows])
     se_all = np.sqrt(np.clip(np.diag(vcov), 0, None))
     se = np.where(free > 0, se_all[np.maximum(free - 1, 0)], 0.0)
     std_lv, std_all, _, _ = standardized(ram, theta)
-    table = pd.DataFrame({
-        "lhs": t["lhs"], "op": t["op"], "rhs": t["rhs"], "group": None, "label": t["label"],
-        "free": free > 0, "estimate": est, "se": se, "std_lv": std_lv, "std_all": std_all,
-    })
+    columns = {"lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
+               "label": [r.label for r in rows], "free": list(free > 0), "estimate": est, "se": list(se),
+               "std_lv": list(std_lv), "std_all": list(std_all)}
     if defined.items:
-        values = defined.values(theta).real
         jac = defined.jacobian(theta)
-        d_se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None))
-        lab = {r: i for i, r in enumerate(t["label"]) if r}
-        std_values_lv = {label: std_lv[i] for label, i in lab.items()}
-        std_values_all = {label: std_all[i] for label, i in lab.items()}
-        extra = pd.DataFrame({
-            "lhs": [d[0] for d in defined.items], "op": ":=", "rhs": [d[1] for d in defined.items],
-            "group": None, "label": [d[0] for d in defined.items], "free": False, "estimate": values, "se": d_se,
-            "std_lv": defined.values(theta, std_values_lv).real,
-            "std_all": defined.values(theta, std_values_all).real,
-        })
-        table = pd.concat([table, extra], ignore_index=True)
-    z_crit = stats.norm.ppf(0.5 + ci_level / 2)
+        labelled = {r.label: i for i, r in enumerate(rows) if r.label}
+        columns["lhs"] += [d[0] for d in defined.items]
+        columns["op"] += [":="] * len(defined.items)
+        columns["rhs"] += [d[1] for d in defined.items]
+        columns["label"] += [d[0] for d in defined.items]
+        columns["free"] += [False] * len(defined.items)
+        columns["estimate"] += list(defined.values(theta).real)
+        columns["se"] += list(np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None)))
+        columns["std_lv"] += list(defined.values(theta, {lab: std_lv[i] for lab, i in labelled.items()}).real)
+        columns["std_all"] += list(defined.values(theta, {lab: std_all[i] for lab, i in labelled.items()}).real)
+    estimate_arr, se_arr = np.array(columns["estimate"], dtype=float), np.array(columns["se"], dtype=float)
+    z_crit = special.ndtri(0.5 + ci_level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(table["se"] > 0, table["estimate"] / table["se"], np.nan)
-    table["z"] = z
-    table["p_value"] = 2 * stats.norm.sf(np.abs(z))
-    table["ci_low"] = table["estimate"] - z_crit * table["se"]
-    table["ci_high"] = table["estimate"] + z_crit * table["se"]
-    return table[TABLE_COLUMNS]
+        z = np.where(se_arr > 0, estimate_arr / se_arr, np.nan)
+    columns.update(group=[None] * len(estimate_arr), estimate=estimate_arr, se=se_arr, z=z,
+                   p_value=2 * special.ndtr(-np.abs(z)), ci_low=estimate_arr - z_crit * se_arr,
+                   ci_high=estimate_arr + z_crit * se_arr)
+    return pd.DataFrame({name: columns[name] for name in TABLE_COLUMNS})
 
 
-def _heywood(table: pd.DataFrame) -> list[str]:
-    rows = table[(table["op"] == "~~") & (table["lhs"] == table["rhs"]) & table["free"] & (table["estimate"] < 0)]
-    return list(rows["lhs"])
+def _heywood(ram: RamModel, theta: np.ndarray) -> list[str]:
+    """Variables whose free (residual) variance is estimated below zero."""
+    return [r.lhs for r in ram.spec.rows if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and theta[r.free - 1] < 0]
 
 
 def _latent_not_positive_definite(ram: RamModel, theta: np.ndarray) -> bool:
@@ -310,9 +307,7 @@ _MEASURE_NAMES = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "ba
 
 def _feasible(ram: RamModel, start: np.ndarray, moments: SampleMoments) -> np.ndarray:
     """Raise free variance starts until the implied covariance matrix is positive definite."""
-    t = ram.spec.table
-    variances = [f - 1 for lhs, op, rhs, f in zip(t["lhs"], t["op"], t["rhs"], t["free"], strict=True)
-                 if op == "~~" and lhs == rhs and f > 0]
+    variances = [r.free - 1 for r in ram.spec.rows if r.op == "~~" and r.lhs == r.rhs and r.free > 0]
     theta = start.copy()
     for _ in range(30):
         try:

@@ -167,7 +167,7 @@ def _solve_step(h: np.ndarray, g: np.ndarray, k: np.ndarray | None, *, exact: bo
 def start_values(model: RamModel, cov: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Starting values: user starts, else lavaan-like simple starts with triad loadings."""
     spec = model.spec
-    rows = list(spec.table[["lhs", "op", "rhs", "free", "value"]].itertuples(index=False, name=None))
+    rows = [(r.lhs, r.op, r.rhs, r.free, r.value) for r in spec.rows]
     obs = {n: i for i, n in enumerate(spec.observed)}
     markers, fixed_variance = _markers(rows, obs), _latents_with_fixed_variance(rows, spec.latent)
     outcomes = {lhs for lhs, op, *_ in rows if op == "~"}

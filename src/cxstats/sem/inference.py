@@ -24,13 +24,11 @@ __all__ = ["constraint_basis", "covariance_of_estimates", "DefinedParameters", "
 
 
 def _label_index(spec: ParameterTable) -> dict[str, int]:
-    t = spec.table
-    return {lab: int(f) - 1 for lab, f in zip(t["label"], t["free"], strict=True) if lab and f > 0}
+    return {r.label: r.free - 1 for r in spec.rows if r.label and r.free > 0}
 
 
 def _fixed_labels(spec: ParameterTable) -> dict[str, float]:
-    t = spec.table
-    return {lab: float(v) for lab, v, f in zip(t["label"], t["value"], t["free"], strict=True) if lab and f == 0}
+    return {r.label: r.value for r in spec.rows if r.label and r.free == 0}
 
 
 def constraint_basis(spec: ParameterTable) -> tuple[np.ndarray | None, np.ndarray]:
@@ -153,7 +151,7 @@ def standardized(model: RamModel, theta: np.ndarray) -> tuple[np.ndarray, np.nda
     a, s, mvec = imp.a, imp.s, model.matrices(theta)[2]
     index = {n: i for i, n in enumerate(names)}
     std_lv, std_all = [], []
-    for row in model.spec.table.itertuples(index=False):
+    for row in model.spec.rows:
         for scale, out in ((sd_lv, std_lv), (sd_all, std_all)):
             if row.op == "=~":
                 est = a[index[row.rhs], index[row.lhs]]
@@ -180,8 +178,7 @@ def standardized(model: RamModel, theta: np.ndarray) -> tuple[np.ndarray, np.nda
 def r_squared(model: RamModel, theta: np.ndarray) -> dict[str, float]:
     """R² of every endogenous variable (indicators and outcomes): 1 - residual / total variance."""
     imp = model.implied(theta)
-    t = model.spec.table
-    endogenous = list(dict.fromkeys(
-        list(t.loc[t["op"] == "=~", "rhs"]) + list(t.loc[t["op"] == "~", "lhs"])))
+    rows = model.spec.rows
+    endogenous = list(dict.fromkeys([r.rhs for r in rows if r.op == "=~"] + [r.lhs for r in rows if r.op == "~"]))
     index = {n: i for i, n in enumerate(model.names)}
     return {n: float(1.0 - imp.s[index[n], index[n]] / imp.total[index[n], index[n]]) for n in endogenous}

@@ -42,13 +42,12 @@ class RamModel:
         self.names = spec.observed + spec.latent
         self.p, self.m = len(spec.observed), len(self.names)
         index = {n: i for i, n in enumerate(self.names)}
-        t = spec.table
         self.n_par = spec.n_free
         a0, s0, m0 = np.zeros((self.m, self.m)), np.zeros((self.m, self.m)), np.zeros(self.m)
         slots = {"A": [], "S": [], "M": []}
         x_index = {n: k for k, n in enumerate(spec.observed) if n in spec.exogenous_x}
         self._exo: list[tuple[str, int, int, int, int]] = []
-        for row in t.itertuples(index=False):
+        for row in spec.rows:
             if row.op in ("=~", "~"):
                 target, i, j = "A", *((index[row.rhs], index[row.lhs]) if row.op == "=~" else (index[row.lhs], index[row.rhs]))
             elif row.op == "~~":

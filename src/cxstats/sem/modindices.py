@@ -61,7 +61,7 @@ def modification_indices(result) -> pd.DataFrame:
     q = spec.n_free
     extra["free"] = np.arange(q + 1, q + 1 + len(extra))
     extended_table = pd.concat([spec.table, extra[spec.table.columns]], ignore_index=True)
-    extended = RamModel(type(spec)(**{**spec.__dict__, "table": extended_table}), moments.cov, moments.mean)
+    extended = RamModel(type(spec)(**{**spec.__dict__, "table": extended_table, "rows": ()}), moments.cov, moments.mean)
     theta = np.concatenate([result._theta, np.zeros(len(extra))])
     imp = extended.implied(theta)
     grad, hess = _gradient_and_hessian(extended, imp, moments.cov, moments.mean)

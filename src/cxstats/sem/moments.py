@@ -47,7 +47,8 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _unknown(names, [str(c) for c in data.columns], "data")
     frame = data.loc[:, list(names)]
-    bad = [c for c in names if not (pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))]
+    bad = [c for c, dtype in zip(names, frame.dtypes, strict=True)
+           if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))]
     if bad:
         examples = {c: frame[c].dropna().astype(str).unique()[:3].tolist() for c in bad}
         shown = "; ".join(f"'{c}' (e.g. {', '.join(map(repr, v))})" for c, v in examples.items())

@@ -11,7 +11,8 @@ parameters equal; ``:=`` rows define new parameters; ``==`` rows are linear cons
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,22 @@ from .._format import listing
 from ._problems import ModelSpecificationError
 from .syntax import Statement, Term
 
-__all__ = ["ParameterTable", "build_parameter_table"]
+__all__ = ["ParameterTable", "Row", "build_parameter_table"]
 
 COLUMNS = ["lhs", "op", "rhs", "label", "free", "value", "user", "exo"]
+
+
+class Row(NamedTuple):
+    """One parameter-table row as plain Python values (the engine's fast path)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    label: str
+    free: int
+    value: float
+    user: bool
+    exo: bool
 
 
 @dataclass(frozen=True)
@@ -43,10 +57,16 @@ class ParameterTable:
     meanstructure: bool
     defined: tuple[Statement, ...]
     constraints: tuple[Statement, ...]
+    rows: tuple[Row, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.rows:
+            rows = tuple(Row(*r) for r in self.table[COLUMNS].itertuples(index=False, name=None))
+            object.__setattr__(self, "rows", rows)
 
     @property
     def n_free(self) -> int:
-        return int(self.table["free"].max()) if len(self.table) else 0
+        return max((r.free for r in self.rows), default=0)
 
 
 def _ordered_unique(names) -> list[str]:
@@ -154,42 +174,42 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
         for name in latent:
             add(name, "~1", "", None, user=False, default_fixed=0.0)
 
+    rows = _number_free_parameters(rows)
     table = pd.DataFrame(rows, columns=COLUMNS)
-    table = _number_free_parameters(table, observed, latent)
     defined = tuple(s for s in statements if s.op == ":=")
     constraints = tuple(s for s in statements if s.op in ("==", "<", ">"))
-    _check_labels(table, defined, observed + latent)
+    _check_labels(rows, defined, observed + latent)
     return ParameterTable(table=table, observed=tuple(observed), latent=tuple(latent),
                           exogenous_x=tuple(exogenous_x), meanstructure=meanstructure,
-                          defined=defined, constraints=constraints)
+                          defined=defined, constraints=constraints,
+                          rows=tuple(Row(**{c: r[c] for c in COLUMNS}) for r in rows))
 
 
-def _number_free_parameters(table: pd.DataFrame, observed: list[str], latent: list[str]) -> pd.DataFrame:
+def _number_free_parameters(rows: list[dict]) -> list[dict]:
     """Give each free row an index; rows that share a label share the index."""
-    labels, values, free = list(table["label"]), list(table["value"]), list(table["free"])
-    fixed_labels = {lab: val for lab, val, f in zip(labels, values, free, strict=True) if lab and f == 0}
+    fixed_labels = {r["label"]: r["value"] for r in rows if r["label"] and r["free"] == 0}
     by_label: dict[str, int] = {}
     counter = 0
-    for i, label in enumerate(labels):
+    for row in rows:
+        label = row["label"]
         if label in fixed_labels:
-            free[i], values[i] = 0, fixed_labels[label]
-        elif free[i] == 0:
+            row["free"], row["value"] = 0, fixed_labels[label]
+        elif row["free"] == 0:
             continue
         elif label and label in by_label:
-            free[i] = by_label[label]
+            row["free"] = by_label[label]
         else:
             counter += 1
-            free[i] = counter
+            row["free"] = counter
             if label:
                 by_label[label] = counter
-    table = table.copy()
-    table["free"] = np.asarray(free, dtype=int)
-    table["value"] = np.asarray(values, dtype=float)
-    return table
+    for row in rows:
+        row["value"] = float(row["value"])
+    return rows
 
 
-def _check_labels(table: pd.DataFrame, defined: tuple[Statement, ...], variables: list[str]) -> None:
-    labels = set(table["label"]) - {""}
+def _check_labels(rows: list[dict], defined: tuple[Statement, ...], variables: list[str]) -> None:
+    labels = {r["label"] for r in rows} - {""}
     clash = sorted(labels & set(variables))
     if clash:
         raise ModelSpecificationError(
@@ -197,7 +217,7 @@ def _check_labels(table: pd.DataFrame, defined: tuple[Statement, ...], variables
             "differ from every variable (e.g. 'a1' instead of 'x1')."
         )
     kinds: dict[str, set[str]] = {}
-    for label, op in zip(table["label"], table["op"], strict=True):
+    for label, op in ((r["label"], r["op"]) for r in rows):
         if label:
             kinds.setdefault(label, set()).add({"=~": "loading", "~": "regression", "~~": "(co)variance",
                                                 "~1": "intercept"}[op])
