@@ -297,7 +297,7 @@ def _fit_measures(ram: RamModel, spec: ParameterTable, moments: SampleMoments, e
         "rmsea.pvalue": fitindex.rmsea_pvalue(chisq, df, n),
         "srmr": fitindex.srmr(moments.cov, imp.sigma, mean_s, mean_m),
     }
-    return pd.Series(out, name="fit_measures", dtype=float)
+    return pd.Series(np.array(list(out.values()), dtype=float), index=list(out), name="fit_measures")
 
 
 _MEASURE_NAMES = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "baseline.pvalue",

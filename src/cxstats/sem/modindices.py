@@ -14,13 +14,15 @@ lavaan 0.6.14 (HS CFA, Political Democracy, ECSI).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from .estimate import _gradient_and_hessian
 from .inference import standardized
 from .matrices import RamModel
-from .partable import ParameterTable
+from .partable import ParameterTable, Row
 
 __all__ = ["modification_indices", "candidate_parameters"]
 
@@ -55,13 +57,12 @@ def modification_indices(result) -> pd.DataFrame:
     candidates = candidate_parameters(spec)
     if not candidates:
         return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all"])
-    extra = pd.DataFrame({"lhs": [c[0] for c in candidates], "op": [c[1] for c in candidates],
-                          "rhs": [c[2] for c in candidates], "label": "", "value": np.nan,
-                          "user": False, "exo": False})
     q = spec.n_free
-    extra["free"] = np.arange(q + 1, q + 1 + len(extra))
-    extended_table = pd.concat([spec.table, extra[spec.table.columns]], ignore_index=True)
-    extended = RamModel(type(spec)(**{**spec.__dict__, "table": extended_table, "rows": ()}), moments.cov, moments.mean)
+    extra_rows = tuple(Row(lhs, op, rhs, "", q + 1 + i, float("nan"), False, False)
+                       for i, (lhs, op, rhs) in enumerate(candidates))
+    extended_spec = dataclasses.replace(spec, rows=spec.rows + extra_rows)
+    extended = RamModel(extended_spec, moments.cov, moments.mean)
+    extra = extra_rows
     theta = np.concatenate([result._theta, np.zeros(len(extra))])
     imp = extended.implied(theta)
     grad, hess = _gradient_and_hessian(extended, imp, moments.cov, moments.mean)

@@ -46,21 +46,21 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _unknown(names, [str(c) for c in data.columns], "data")
-    frame = data.loc[:, list(names)]
-    bad = [c for c, dtype in zip(names, frame.dtypes, strict=True)
-           if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))]
+    columns = {c: data[c] for c in names}  # column by column: much cheaper than a sub-frame
+    bad = [c for c, column in columns.items()
+           if not (pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype))]
     if bad:
-        examples = {c: frame[c].dropna().astype(str).unique()[:3].tolist() for c in bad}
+        examples = {c: columns[c].dropna().astype(str).unique()[:3].tolist() for c in bad}
         shown = "; ".join(f"'{c}' (e.g. {', '.join(map(repr, v))})" for c, v in examples.items())
         raise ModelSpecificationError(
             f"Column(s) {shown} are not numeric. Convert them to numbers (load the data through "
             "cxstats.read_survey with a codebook, which maps value labels to codes) before fitting."
         )
-    values = frame.to_numpy(dtype=float)
+    values = np.column_stack([column.to_numpy(dtype=float, na_value=np.nan) for column in columns.values()])
     infinite = np.isinf(values)
     if infinite.any():
         cols = [names[j] for j in np.flatnonzero(infinite.any(axis=0))]
-        rows = list(frame.index[infinite.any(axis=1)])
+        rows = list(data.index[infinite.any(axis=1)])
         raise ModelSpecificationError(
             f"Column(s) {listing(cols, quote=True)} hold infinite values (rows {listing(rows)}). "
             "Replace them with valid numbers or with NaN (missing)."

@@ -11,7 +11,8 @@ parameters equal; ``:=`` rows define new parameters; ``==`` rows are linear cons
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -43,26 +44,24 @@ class Row(NamedTuple):
 class ParameterTable:
     """The parameter table and the variable roles read from it.
 
-    ``table`` has one row per model parameter (columns ``lhs, op, rhs, label, free,
-    value, user, exo``): ``free`` is 0 for a fixed parameter and k > 0 for the k-th free
-    parameter (rows sharing a label share k); ``value`` holds the fixed value or, for
-    free rows, a user start value (NaN when none); ``exo`` marks the fixed.x rows whose
-    value comes from the data.
+    ``rows`` hold one :class:`Row` per model parameter; ``table`` shows them as a
+    DataFrame (columns ``lhs, op, rhs, label, free, value, user, exo``): ``free`` is 0 for
+    a fixed parameter and k > 0 for the k-th free parameter (rows sharing a label share
+    k); ``value`` holds the fixed value or, for free rows, a user start value (NaN when
+    none); ``exo`` marks the fixed.x rows whose value comes from the data.
     """
 
-    table: pd.DataFrame
+    rows: tuple[Row, ...]
     observed: tuple[str, ...]
     latent: tuple[str, ...]
     exogenous_x: tuple[str, ...]
     meanstructure: bool
     defined: tuple[Statement, ...]
     constraints: tuple[Statement, ...]
-    rows: tuple[Row, ...] = field(default=(), repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        if not self.rows:
-            rows = tuple(Row(*r) for r in self.table[COLUMNS].itertuples(index=False, name=None))
-            object.__setattr__(self, "rows", rows)
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=COLUMNS)
 
     @property
     def n_free(self) -> int:
@@ -175,14 +174,12 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
             add(name, "~1", "", None, user=False, default_fixed=0.0)
 
     rows = _number_free_parameters(rows)
-    table = pd.DataFrame(rows, columns=COLUMNS)
     defined = tuple(s for s in statements if s.op == ":=")
     constraints = tuple(s for s in statements if s.op in ("==", "<", ">"))
     _check_labels(rows, defined, observed + latent)
-    return ParameterTable(table=table, observed=tuple(observed), latent=tuple(latent),
-                          exogenous_x=tuple(exogenous_x), meanstructure=meanstructure,
-                          defined=defined, constraints=constraints,
-                          rows=tuple(Row(**{c: r[c] for c in COLUMNS}) for r in rows))
+    return ParameterTable(rows=tuple(Row(**{c: r[c] for c in COLUMNS}) for r in rows), observed=tuple(observed),
+                          latent=tuple(latent), exogenous_x=tuple(exogenous_x), meanstructure=meanstructure,
+                          defined=defined, constraints=constraints)
 
 
 def _number_free_parameters(rows: list[dict]) -> list[dict]:
