@@ -60,11 +60,13 @@ def _gradient_and_hessian(model: RamModel, imp: Implied, cov: np.ndarray, mean: 
     grad = d_sigma.reshape(q, -1) @ w.ravel()
     hess = None
     if hessian:
-        g = inv @ d_sigma  # (q, p, p) : Sigma^-1 dSigma_k
+        p = inv.shape[0]
+        stacked = d_sigma.transpose(1, 0, 2).reshape(p, q * p)  # all dSigma_k side by side: one product
+        g = (inv @ stacked).reshape(p, q, p).transpose(1, 0, 2)  # (q, p, p) : Sigma^-1 dSigma_k
         g_t = g.transpose(0, 2, 1).reshape(q, -1)
         hess = g.reshape(q, -1) @ g_t.T  # tr(G_k G_l)
         if exact and not model.meanstructure:
-            pg = (inv @ cov) @ g
+            pg = ((inv @ cov) @ g.transpose(1, 0, 2).reshape(p, q * p)).reshape(p, q, p).transpose(1, 0, 2)
             t1 = g.reshape(q, -1) @ pg.transpose(0, 2, 1).reshape(q, -1).T  # tr(G_l P G_k)
             hess = -hess + t1 + t1.T + second_order_term(model, imp, w)
     if model.meanstructure:
