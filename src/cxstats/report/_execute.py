@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import tempfile
 from pathlib import Path
 
 import nbformat
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -38,7 +40,10 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
     nb = nbformat.read(path, as_version=4)
     work = copy.deepcopy(nb)
     work.cells.insert(0, nbformat.v4.new_code_cell(_SETUP))
-    client = NotebookClient(work, timeout=timeout, kernel_name="python3",
+    # a local kernel talks over IPC sockets: no network ports, no warning about unencrypted TCP
+    sockets = tempfile.TemporaryDirectory()
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets.name) / "kernel"))
+    client = NotebookClient(work, km=manager, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute()
@@ -51,5 +56,9 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
             f"Notebook '{path.name}' failed in {where}: {summary[-1] if summary else exc}. "
             f"Open it in JupyterLab and run it top to bottom to see the full traceback."
         ) from None
+    finally:
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
+        sockets.cleanup()
     work.cells.pop(0)
     return work
