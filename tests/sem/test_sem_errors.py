@@ -226,7 +226,7 @@ def test_label_that_is_a_variable_name(hs):
 
 def test_defined_parameter_with_unknown_label(hs):
     with pytest.raises(sem.ModelSpecificationError,
-                       match=r"Line 2: 'ab := a\*c' uses c, which labels no free parameter. Labels: a, b\."):
+                       match=r"Line 2: 'ab := a\*c' uses c, which is not the label of a free parameter. Labels: a, b\."):
         sem.fit("visual =~ x1 + a*x2 + b*x3\nab := a*c", hs)
 
 
@@ -261,7 +261,7 @@ def test_inequality_constraint(op, hs):
 
 
 def test_constraint_with_unknown_label(hs):
-    with pytest.raises(sem.ModelSpecificationError, match=r"Line 2: the constraint 'a == c' uses c, which is not the label of a free parameter. Labels: a, b\."):
+    with pytest.raises(sem.ModelSpecificationError, match=r"Line 2: 'a == c' uses c, which is not the label of a free parameter. Labels: a, b\."):
         sem.fit("visual =~ x1 + a*x2 + b*x3\na == c", hs)
 
 

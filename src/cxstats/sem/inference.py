@@ -43,19 +43,8 @@ def constraint_basis(spec: ParameterTable) -> tuple[np.ndarray | None, np.ndarra
             raise ModelSpecificationError(
                 f"Line {s.line}: inequality constraints ('{s.op}') are not supported; use '==' or fix the parameter."
             )
-        try:
-            compile_expression(s.lhs)
-            compile_expression(s.expression)
-            f, names = compile_expression(f"({s.lhs}) - ({s.expression})")
-        except ExpressionError as exc:
-            raise ModelSpecificationError(f"Line {s.line}: {exc}") from None
-        unknown = [n for n in names if n not in index]
-        if unknown:
-            raise ModelSpecificationError(
-                f"Line {s.line}: the constraint '{s.lhs} == {s.expression}' uses {', '.join(unknown)}, "
-                f"which {'is not the label' if len(unknown) == 1 else 'are not labels'} of a free parameter. "
-                f"Labels: {', '.join(sorted(index)) or '(none)'}."
-            )
+        _compile(s, s.lhs, set(index), sorted(index))
+        f, names = _compile(s, f"({s.lhs}) - ({s.expression})", set(index), sorted(index))
 
         def value(theta: np.ndarray) -> complex:
             return f({n: theta[index[n]] for n in names})
@@ -73,6 +62,23 @@ def constraint_basis(spec: ParameterTable) -> tuple[np.ndarray | None, np.ndarra
     theta0 = np.linalg.lstsq(r, c, rcond=None)[0]
     k = linalg.null_space(r)
     return k, theta0
+
+
+def _compile(statement, text: str, known: set[str], labels: list[str]):
+    """Compile the arithmetic of a ``:=`` or ``==`` statement; every name must be known."""
+    try:
+        compile_expression(statement.expression)
+        f, names = compile_expression(text)
+    except ExpressionError as exc:
+        raise ModelSpecificationError(f"Line {statement.line}: {exc}") from None
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ModelSpecificationError(
+            f"Line {statement.line}: '{statement.lhs} {statement.op} {statement.expression}' uses "
+            f"{', '.join(unknown)}, which {'is not the label' if len(unknown) == 1 else 'are not labels'} "
+            f"of a free parameter. Labels: {', '.join(labels) or '(none)'}."
+        )
+    return f, names
 
 
 def covariance_of_estimates(hessian: np.ndarray, nobs: int, k: np.ndarray | None) -> tuple[np.ndarray, bool]:
@@ -101,18 +107,8 @@ class DefinedParameters:
         self.constants = _fixed_labels(spec)  # labels of fixed parameters enter as numbers
         self.items = []
         for s in spec.defined:
-            try:
-                f, names = compile_expression(s.expression)
-            except ExpressionError as exc:
-                raise ModelSpecificationError(f"Line {s.line}: {exc}") from None
             known = set(self.index) | set(self.constants) | {d[0] for d in self.items}
-            unknown = [n for n in names if n not in known]
-            if unknown:
-                raise ModelSpecificationError(
-                    f"Line {s.line}: '{s.lhs} := {s.expression}' uses {', '.join(unknown)}, which "
-                    f"label{'s' if len(unknown) == 1 else ''} no free parameter. Labels: "
-                    f"{', '.join(sorted(self.index)) or '(none)'}."
-                )
+            f, names = _compile(s, s.expression, known, sorted(self.index))
             self.items.append((s.lhs, s.expression, f, names))
 
     def values(self, theta: np.ndarray, overrides: Mapping[str, complex] | None = None) -> np.ndarray:
