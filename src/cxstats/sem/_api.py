@@ -279,9 +279,11 @@ def _fit_measures(ram: RamModel, spec: ParameterTable, moments: SampleMoments, e
     base_chisq, base_df = _baseline(spec, moments)
     mean_s = moments.mean if spec.meanstructure else None
     mean_m = imp.mu if spec.meanstructure else None
-    logl = fitindex.loglik_normal(moments.cov, imp.sigma, n, moments.mean if spec.meanstructure else None,
-                                  imp.mu if spec.meanstructure else None)
-    logl_h1 = fitindex.loglik_normal(moments.cov, moments.cov, n, mean_s, mean_s)
+    # log-likelihoods from the discrepancy: log|Sigma| + tr(S Sigma^-1) (+ mean term) = F + log|S| + p
+    # (the same numbers as fit_indices.loglik_normal, without refactoring Sigma)
+    p_all_log = p_all * np.log(2 * np.pi) + np.linalg.slogdet(moments.cov)[1] + p_all
+    logl_h1 = -0.5 * n * p_all_log
+    logl = -0.5 * n * (p_all_log + estimate.fmin)
     ic = fitindex.information_criteria(logl, npar, n)
     ci = fitindex.rmsea_ci(chisq, df, n)
     out = {

@@ -123,7 +123,7 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
         scale, candidate, imp_new, f_new = step
         change = f - f_new
         theta, imp, f = candidate, imp_new, f_new
-        newton = not model.meanstructure and (warm or (scale == 1.0 and change < 1e-2 * max(1.0, abs(f))))
+        newton = not model.meanstructure and (warm or (scale == 1.0 and change < 0.1 * max(1.0, abs(f))))
         if np.max(np.abs(scale * direction)) < tol or change < ftol * max(1.0, abs(f)):
             grad, _ = _gradient_and_hessian(model, imp, cov, mean, hessian=False)
             g = grad if k is None else k.T @ grad
