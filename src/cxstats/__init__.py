@@ -17,6 +17,7 @@ from .data import (
     validate,
 )
 from .index import IndexResult, satisfaction_index
+from .reliability import ReliabilityResult, ValidityResult, reliability, validity
 from .describe import describe_datasets, describe_items, describe_transactions, group_sizes
 from .simulate import SimulatedPanel, simulate_cx_panel
 
@@ -31,7 +32,9 @@ __all__ = [
     "Dataset",
     "IndexResult",
     "Item",
+    "ReliabilityResult",
     "SimulatedPanel",
+    "ValidityResult",
     "Variable",
     "describe_datasets",
     "describe_items",
@@ -42,8 +45,10 @@ __all__ = [
     "plots",
     "read_survey",
     "read_table",
+    "reliability",
     "satisfaction_index",
     "simulate_cx_panel",
     "validate",
+    "validity",
     "__version__",
 ]
