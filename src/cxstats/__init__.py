@@ -18,6 +18,7 @@ from .data import (
 )
 from .index import IndexResult, satisfaction_index
 from .reliability import ReliabilityResult, ValidityResult, reliability, validity
+from .drivers import CollinearityWarning, DriverResult, ImportanceResult, driver_regression, relative_importance
 from .describe import describe_datasets, describe_items, describe_transactions, group_sizes
 from .simulate import SimulatedPanel, simulate_cx_panel
 
@@ -25,11 +26,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Codebook",
+    "CollinearityWarning",
     "CodebookError",
     "CxStatsError",
     "CxStatsWarning",
     "DataValidationError",
     "Dataset",
+    "DriverResult",
+    "ImportanceResult",
     "IndexResult",
     "Item",
     "ReliabilityResult",
@@ -39,6 +43,7 @@ __all__ = [
     "describe_datasets",
     "describe_items",
     "describe_transactions",
+    "driver_regression",
     "group_sizes",
     "list_datasets",
     "load_dataset",
@@ -46,6 +51,7 @@ __all__ = [
     "read_survey",
     "read_table",
     "reliability",
+    "relative_importance",
     "satisfaction_index",
     "simulate_cx_panel",
     "validate",

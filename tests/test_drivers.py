@@ -1,0 +1,111 @@
+"""Driver regression and relative importance against R (lm, sandwich, car, glm, and an
+independent subset-enumeration LMG: tests/reference/drivers_lm_sandwich_car.R)."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxstats
+from cxstats import CollinearityWarning, CxStatsError
+
+ROOT = Path(__file__).resolve().parents[1]
+REF = json.loads((ROOT / "tests" / "reference" / "drivers_lm_sandwich_car.json").read_text())["cases"]
+
+
+def _case(name: str) -> tuple[pd.DataFrame, dict]:
+    return cxstats.load_dataset(name).data, REF[name]
+
+
+@pytest.mark.parametrize("name", list(REF))
+@pytest.mark.parametrize("se", ["classical", "HC3", "HC1"])
+def test_ols_matches_lm_sandwich_and_car(name, se):
+    data, ref = _case(name)
+    res = cxstats.driver_regression(data, ref["outcome"], ref["drivers"], se=se)
+    table = res.table.set_index("term")
+    coef = pd.DataFrame(ref["ols"]["coefficients"]).T
+    assert res.nobs == ref["n"]
+    assert np.allclose(table["estimate"], coef.loc[table.index, "estimate"], atol=1e-10, rtol=1e-10)
+    ses = coef["se"] if se == "classical" else pd.Series(ref["robust"][se]["se"])
+    assert np.allclose(table["se"], ses[table.index], rtol=1e-8)
+    if se == "classical":
+        assert np.allclose(table["p_value"], coef.loc[table.index, "p"], rtol=1e-6, atol=1e-300)
+        assert np.allclose(table["ci_low"], coef.loc[table.index, "ci_lower"], rtol=1e-8)
+    assert res.r2 == pytest.approx(ref["ols"]["r_squared"], abs=1e-12)
+    assert res.adj_r2 == pytest.approx(ref["ols"]["adj_r_squared"], abs=1e-12)
+    drivers = table.drop(index="(Intercept)")
+    assert np.allclose(drivers["std_beta"], pd.Series(ref["standardized"]["beta"])[drivers.index], atol=1e-10)
+    assert np.allclose(drivers["vif"], pd.Series(ref["collinearity"]["vif"])[drivers.index], rtol=1e-10)
+    assert res.condition_number == pytest.approx(ref["collinearity"]["condition_index_cor"], rel=1e-10)
+
+
+def test_logistic_matches_glm():
+    data, ref = _case("customersat")
+    logistic = ref["logistic"]
+    binary = data.assign(top2=(data["q1"] >= 9).astype(int))
+    res = cxstats.driver_regression(binary, "top2", ref["drivers"], family="binomial")
+    table = res.table.set_index("term")
+    coef = pd.DataFrame(logistic["coefficients"]).T
+    assert np.allclose(table["estimate"], coef.loc[table.index, "estimate"], rtol=1e-6)
+    assert np.allclose(table["se"], coef.loc[table.index, "se"], rtol=1e-6)
+    assert np.allclose(table["odds_ratio"], coef.loc[table.index, "odds_ratio"], rtol=1e-6)
+    drivers = table.drop(index="(Intercept)")
+    assert np.allclose(drivers["ame"], pd.Series(logistic["ame"])[drivers.index], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(REF))
+def test_lmg_matches_the_r_enumeration(name):
+    data, ref = _case(name)
+    res = cxstats.relative_importance(data, ref["outcome"], ref["drivers"])
+    table = res.table.set_index("term")
+    assert np.allclose(table["lmg"], pd.Series(ref["lmg"]["lmg"])[table.index], atol=1e-12)
+    assert np.allclose(table["share"], 100 * pd.Series(ref["lmg"]["share"])[table.index], atol=1e-10)
+    assert res.r2 == pytest.approx(ref["lmg"]["r_squared"], abs=1e-12)
+    assert sorted(table["rank"]) == list(range(1, len(table) + 1))
+
+
+def test_bootstrap_intervals_are_seeded_and_cover_the_estimates():
+    data, ref = _case("customersat")
+    a = cxstats.relative_importance(data, "q1", ref["drivers"], bootstrap=100, seed=3)
+    b = cxstats.relative_importance(data, "q1", ref["drivers"], bootstrap=100, seed=3)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert (a.table["share_ci_low"] < a.table["share"]).all() and (a.table["share"] < a.table["share_ci_high"]).all()
+    assert len(a.differences) == 9 * 8 // 2
+    top = a.differences.set_index(["term_a", "term_b"]).loc[("q2", "q4")]
+    assert top["ci_high"] < 0  # q4 is clearly ahead of q2
+
+
+def test_collinearity_warning_and_errors():
+    rng = np.random.default_rng(0)
+    x1 = rng.standard_normal(300)
+    data = pd.DataFrame({"x1": x1, "x2": x1 + 0.05 * rng.standard_normal(300), "x3": rng.standard_normal(300)})
+    data["y"] = data.sum(axis=1) + rng.standard_normal(300)
+    with pytest.warns(CollinearityWarning) as caught:
+        res = cxstats.driver_regression(data, "y", ["x1", "x2", "x3"])
+    messages = [str(w.message) for w in caught]
+    assert any(re.search(r"variance inflation above 10 for x1 \(\d+\.\d\), x2", m) for m in messages)
+    assert any("condition number of the drivers' correlations is" in m for m in messages)
+    assert len(res.problems) == 2 and any("ranking is not meaningful" in p for p in res.problems)
+    exact = data.assign(x4=data["x1"] + 2 * data["x3"])
+    with pytest.raises(CxStatsError, match=r"Driver 'x1' is a linear combination of 'x3', 'x4'"):
+        cxstats.driver_regression(exact, "y", ["x1", "x3", "x4"])
+    with pytest.raises(CxStatsError, match=r"20 drivers need 2\^20 = 1,048,576 subset regressions.*Group related drivers"):
+        wide = pd.DataFrame(rng.standard_normal((100, 21)), columns=["y", *[f"d{i}" for i in range(20)]])
+        cxstats.relative_importance(wide, "y", [f"d{i}" for i in range(20)])
+    with pytest.raises(CxStatsError, match=r"Driver\(s\) 'c' do not vary"):
+        cxstats.driver_regression(data.assign(c=1.0), "y", ["x3", "c"])
+    with pytest.raises(CxStatsError, match="No column 'zz'"):
+        cxstats.driver_regression(data, "y", ["zz"])
+    with pytest.raises(CxStatsError, match="must be coded 0/1"):
+        cxstats.driver_regression(data, "y", ["x3"], family="binomial")
+    with pytest.raises(CxStatsError, match="se must be"):
+        cxstats.driver_regression(data, "y", ["x3"], se="HC9")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cxstats.driver_regression(data, "y", ["x3"])  # one clean driver: no warning
