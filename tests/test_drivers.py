@@ -109,3 +109,14 @@ def test_collinearity_warning_and_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cxstats.driver_regression(data, "y", ["x3"])  # one clean driver: no warning
+
+
+def test_lmg_agrees_with_pingouin():
+    import pingouin as pg
+
+    data, ref = _case("customersat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = pg.linear_regression(data[ref["drivers"]], data["q1"], relimp=True).set_index("names")
+    ours = cxstats.relative_importance(data, "q1", ref["drivers"]).table.set_index("term")
+    assert np.allclose(ours["lmg"], peer.loc[ours.index, "relimp"], atol=1e-10)
