@@ -19,12 +19,14 @@ from .data import (
 from .index import IndexResult, satisfaction_index
 from .reliability import ReliabilityResult, ValidityResult, reliability, validity
 from .drivers import CollinearityWarning, DriverResult, ImportanceResult, driver_regression, relative_importance
+from .asymmetry import AsymmetryResult, penalty_reward
 from .describe import describe_datasets, describe_items, describe_transactions, group_sizes
 from .simulate import SimulatedPanel, simulate_cx_panel
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsymmetryResult",
     "Codebook",
     "CollinearityWarning",
     "CodebookError",
@@ -47,6 +49,7 @@ __all__ = [
     "group_sizes",
     "list_datasets",
     "load_dataset",
+    "penalty_reward",
     "plots",
     "read_survey",
     "read_table",

@@ -1,0 +1,114 @@
+"""Asymmetric effects of quality attributes: penalty-reward contrast analysis (three-factor theory).
+
+Each attribute's rating is split into low, middle and high performance (two dummies; the
+middle is the reference), and overall satisfaction is regressed on all dummies (OLS with
+HC3 standard errors). The low-performance coefficient is the *penalty*, the
+high-performance coefficient the *reward*. Their sum (reward - |penalty| when the penalty
+is negative) tests the asymmetry: significantly negative -> a **basic** factor (hurts when
+poor, does not delight when good); significantly positive -> an **excitement** factor;
+otherwise a **performance** factor (Brandt, 1987; Matzler & Sauerwein, 2002; Mikulić &
+Prebežac, 2008, for the impact-asymmetry index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from ._errors import CxStatsError
+from ._format import listing
+from .data.codebook import Codebook
+
+__all__ = ["AsymmetryResult", "penalty_reward"]
+
+
+@dataclass(frozen=True)
+class AsymmetryResult:
+    """``table``: one row per attribute (``term, n_low, n_high, penalty, penalty_se, reward,
+    reward_se, asymmetry, ci_low, ci_high, p_value, impact_asymmetry, factor``) and the
+    cut-offs used (``low_cut``: at or below is low; ``high_cut``: at or above is high)."""
+
+    table: pd.DataFrame
+    nobs: int
+    r2: float
+    low_cut: float
+    high_cut: float
+
+    def _repr_html_(self) -> str:
+        return (f"<p>Penalty-reward contrast analysis, N = {self.nobs}, low <= {self.low_cut:g}, "
+                f"high >= {self.high_cut:g}</p>" + self.table.round(3).to_html(index=False))
+
+
+def _cuts(values: pd.DataFrame, attributes: list[str], scale, codebook: Codebook | None, low_cut, high_cut):
+    if low_cut is not None and high_cut is not None:
+        return float(low_cut), float(high_cut)
+    if scale is None and codebook is not None:
+        scales = {codebook.item(a).scale for a in attributes}
+        if len(scales) == 1 and None not in scales:
+            scale = scales.pop()
+    if scale is None:
+        raise CxStatsError("penalty_reward needs the rating scale (scale=(low, high) or codebook=) or explicit "
+                           "low_cut= and high_cut=.")
+    low, high = (float(v) for v in scale)
+    third = (high - low) / 3
+    return (float(np.floor(low + third)) if low_cut is None else float(low_cut),
+            float(np.ceil(high - third)) if high_cut is None else float(high_cut))
+
+
+def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], *,
+                   scale: tuple[float, float] | None = None, codebook: Codebook | None = None,
+                   low_cut: float | None = None, high_cut: float | None = None,
+                   alpha: float = 0.05, min_group: int = 10) -> AsymmetryResult:
+    """Penalty-reward contrast analysis of ``attributes`` on ``outcome``.
+
+    Parameters
+    ----------
+    scale, codebook : the rating scale; by default the lowest third of it counts as low
+        performance and the highest third as high (1-7: <= 3 and >= 5; 1-10: <= 4 and >= 7).
+    low_cut, high_cut : explicit cut-offs instead.
+    alpha : significance level of the asymmetry test that decides the factor type.
+    min_group : fewest respondents a low or high group may have (else a clear error).
+    """
+    attributes = list(attributes)
+    absent = [c for c in [outcome, *attributes] if c not in data.columns]
+    if absent:
+        raise CxStatsError(f"penalty_reward: no column {listing(absent, quote=True)} in the data.")
+    frame = data[[outcome, *attributes]].apply(pd.to_numeric, errors="coerce").dropna()
+    low, high = _cuts(frame, attributes, scale, codebook, low_cut, high_cut)
+    if not low < high:
+        raise CxStatsError(f"low_cut ({low:g}) must be below high_cut ({high:g}).")
+    columns, counts = {}, {}
+    for a in attributes:
+        lo, hi = (frame[a] <= low).astype(float), (frame[a] >= high).astype(float)
+        counts[a] = (int(lo.sum()), int(hi.sum()))
+        small = [f"{kind} ({n})" for kind, n in zip(("low", "high"), counts[a], strict=True) if n < min_group]
+        if small:
+            raise CxStatsError(
+                f"Attribute '{a}' has too few respondents in its {' and '.join(small)} group(s) (minimum "
+                f"{min_group}); move the cut-offs (low_cut=, high_cut=) or leave the attribute out."
+            )
+        columns[f"{a}__low"], columns[f"{a}__high"] = lo, hi
+    design = sm.add_constant(pd.DataFrame(columns, index=frame.index))
+    fit = sm.OLS(frame[outcome].to_numpy(dtype=float), design.to_numpy()).fit(cov_type="HC3")
+    names = list(design.columns)
+    cov = np.asarray(fit.cov_params())
+    rows = []
+    z = stats.norm.ppf(1 - alpha / 2)
+    for a in attributes:
+        i, j = names.index(f"{a}__low"), names.index(f"{a}__high")
+        penalty, reward = fit.params[i], fit.params[j]
+        asym = reward + penalty
+        se = float(np.sqrt(cov[i, i] + cov[j, j] + 2 * cov[i, j]))
+        p = float(2 * stats.norm.sf(abs(asym / se)))
+        factor = "performance" if p >= alpha else ("basic" if asym < 0 else "excitement")
+        rows.append({"term": a, "n_low": counts[a][0], "n_high": counts[a][1], "penalty": penalty,
+                     "penalty_se": fit.bse[i], "reward": reward, "reward_se": fit.bse[j], "asymmetry": asym,
+                     "ci_low": asym - z * se, "ci_high": asym + z * se, "p_value": p,
+                     "impact_asymmetry": (reward - abs(penalty)) / (reward + abs(penalty)),
+                     "factor": factor})
+    return AsymmetryResult(table=pd.DataFrame(rows), nobs=len(frame), r2=float(fit.rsquared), low_cut=low, high_cut=high)

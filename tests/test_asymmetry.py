@@ -1,0 +1,71 @@
+"""Penalty-reward contrast analysis: the simulator's Kano basic factor is found, numbers by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxstats
+from cxstats import CxStatsError
+
+SERVQUAL = ["TAN", "REL", "RES", "ASS", "EMP"]
+
+
+def _scores(kano: bool, seed: int) -> pd.DataFrame:
+    panel = cxstats.simulate_cx_panel(1000, kano=kano, seed=seed)
+    data = cxstats.validate(panel.data, panel.codebook)
+    return pd.DataFrame({c: data[list(panel.codebook.items_of(c))].mean(axis=1) for c in [*SERVQUAL, "SAT"]})
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_simulated_basic_factor_is_classified_basic(seed):
+    result = cxstats.penalty_reward(_scores(kano=True, seed=seed), "SAT", SERVQUAL, scale=(1, 7))
+    factors = result.table.set_index("term")["factor"]
+    assert factors["REL"] == "basic"
+    assert (factors.drop("REL") == "performance").all()
+    rel = result.table.set_index("term").loc["REL"]
+    assert rel["penalty"] < 0 < rel["reward"] and abs(rel["penalty"]) > rel["reward"]
+    assert rel["impact_asymmetry"] < 0
+
+
+def test_symmetric_truth_gives_performance_factors():
+    result = cxstats.penalty_reward(_scores(kano=False, seed=5), "SAT", SERVQUAL, scale=(1, 7))
+    assert (result.table["factor"] == "performance").all()
+
+
+def test_numbers_by_hand_ols_and_hc3():
+    scores = _scores(kano=True, seed=5)
+    result = cxstats.penalty_reward(scores, "SAT", SERVQUAL, scale=(1, 7))
+    assert (result.low_cut, result.high_cut) == (3.0, 5.0)
+    columns = [np.ones(len(scores))]
+    for a in SERVQUAL:
+        columns += [(scores[a] <= 3).astype(float), (scores[a] >= 5).astype(float)]
+    x, y = np.column_stack(columns), scores["SAT"].to_numpy()
+    beta = np.linalg.lstsq(x, y, rcond=None)[0]
+    resid = y - x @ beta
+    bread = np.linalg.inv(x.T @ x)
+    leverage = np.einsum("ij,jk,ik->i", x, bread, x)
+    meat = (x * (resid / (1 - leverage))[:, None]).T @ (x * (resid / (1 - leverage))[:, None])
+    hc3 = bread @ meat @ bread
+    table = result.table.set_index("term")
+    for k, a in enumerate(SERVQUAL):
+        i, j = 1 + 2 * k, 2 + 2 * k
+        assert table.loc[a, "penalty"] == pytest.approx(beta[i], abs=1e-10)
+        assert table.loc[a, "reward"] == pytest.approx(beta[j], abs=1e-10)
+        se = np.sqrt(hc3[i, i] + hc3[j, j] + 2 * hc3[i, j])
+        assert table.loc[a, "ci_high"] - table.loc[a, "asymmetry"] == pytest.approx(1.959963984540054 * se, rel=1e-8)
+
+
+def test_cut_offs_from_a_codebook_and_errors():
+    survey = cxstats.load_dataset("customersat")
+    result = cxstats.penalty_reward(survey.data, "q1", ["q2", "q4", "q6"], codebook=survey.codebook)
+    assert (result.low_cut, result.high_cut) == (4.0, 7.0)
+    with pytest.raises(CxStatsError, match="needs the rating scale"):
+        cxstats.penalty_reward(survey.data, "q1", ["q2"])
+    with pytest.raises(CxStatsError, match=r"Attribute 'q9' has too few respondents in its low \(\d+\) group"):
+        cxstats.penalty_reward(survey.data, "q1", ["q9"], low_cut=1, high_cut=7, min_group=200)
+    with pytest.raises(CxStatsError, match="low_cut \\(5\\) must be below high_cut \\(5\\)"):
+        cxstats.penalty_reward(survey.data, "q1", ["q2"], low_cut=5, high_cut=5)
+    with pytest.raises(CxStatsError, match="no column 'q99'"):
+        cxstats.penalty_reward(survey.data, "q1", ["q99"], scale=(1, 10))
