@@ -16,6 +16,7 @@ from .data import (
     read_table,
     validate,
 )
+from .moderation import ModerationResult, moderation
 from .index import IndexResult, satisfaction_index
 from .reliability import ReliabilityResult, ValidityResult, reliability, validity
 from .drivers import CollinearityWarning, DriverResult, ImportanceResult, driver_regression, relative_importance
@@ -38,6 +39,7 @@ __all__ = [
     "ImportanceResult",
     "IndexResult",
     "Item",
+    "ModerationResult",
     "ReliabilityResult",
     "SimulatedPanel",
     "ValidityResult",
@@ -49,6 +51,7 @@ __all__ = [
     "group_sizes",
     "list_datasets",
     "load_dataset",
+    "moderation",
     "penalty_reward",
     "plots",
     "read_survey",
