@@ -120,3 +120,23 @@ def test_lmg_agrees_with_pingouin():
         peer = pg.linear_regression(data[ref["drivers"]], data["q1"], relimp=True).set_index("names")
     ours = cxstats.relative_importance(data, "q1", ref["drivers"]).table.set_index("term")
     assert np.allclose(ours["lmg"], peer.loc[ours.index, "relimp"], atol=1e-10)
+
+
+def test_importance_performance_map():
+    import matplotlib.pyplot as plt
+
+    data, ref = _case("customersat")
+    ipma = cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10))
+    table = ipma.table.set_index("term")
+    assert np.allclose(table["importance"], 100 * pd.Series(ref["lmg"]["share"])[table.index], atol=1e-10)
+    assert table.loc["q2", "performance"] == pytest.approx((data["q2"].mean() - 1) / 9 * 100)
+    assert ipma.importance_split == pytest.approx(100 / 9)
+    q4 = table.loc["q4"]  # the most important driver: where does it fall?
+    assert q4["quadrant"] == ("Concentrate here" if q4["performance"] < ipma.performance_split else "Keep up the good work")
+    beta = cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10), importance="std_beta")
+    assert beta.importance_label == "standardized beta"
+    fig = ipma.plot()
+    assert len(fig.axes[0].collections) == 1
+    plt.close(fig)
+    with pytest.raises(CxStatsError, match="importance must be 'lmg' or 'std_beta'"):
+        cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10), importance="shap")

@@ -19,7 +19,15 @@ from .data import (
 from .moderation import ModerationResult, moderation
 from .index import IndexResult, satisfaction_index
 from .reliability import ReliabilityResult, ValidityResult, reliability, validity
-from .drivers import CollinearityWarning, DriverResult, ImportanceResult, driver_regression, relative_importance
+from .drivers import (
+    CollinearityWarning,
+    DriverResult,
+    ImportanceResult,
+    IPMAResult,
+    driver_regression,
+    importance_performance,
+    relative_importance,
+)
 from .asymmetry import AsymmetryResult, penalty_reward
 from .describe import describe_datasets, describe_items, describe_transactions, group_sizes
 from .simulate import SimulatedPanel, simulate_cx_panel
@@ -38,6 +46,7 @@ __all__ = [
     "DriverResult",
     "ImportanceResult",
     "IndexResult",
+    "IPMAResult",
     "Item",
     "ModerationResult",
     "ReliabilityResult",
@@ -49,6 +58,7 @@ __all__ = [
     "describe_transactions",
     "driver_regression",
     "group_sizes",
+    "importance_performance",
     "list_datasets",
     "load_dataset",
     "moderation",

@@ -24,7 +24,8 @@ import statsmodels.api as sm
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 
-__all__ = ["CollinearityWarning", "DriverResult", "ImportanceResult", "driver_regression", "relative_importance"]
+__all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
+           "importance_performance", "relative_importance"]
 
 _VIF_LIMIT, _CONDITION_LIMIT = 10.0, 30.0
 
@@ -262,3 +263,72 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     table = pd.DataFrame({"term": drivers, "lmg": lmg, "share": share, "share_ci_low": low, "share_ci_high": high,
                           "rank": rank})
     return ImportanceResult(table=table, differences=differences, r2=r2, nobs=len(y), bootstrap=bootstrap)
+
+
+@dataclass(frozen=True)
+class IPMAResult:
+    """Importance-performance map: ``table`` (``term, importance, performance, quadrant``;
+    performance is the mean rating rescaled to 0-100) and the split points (means)."""
+
+    table: pd.DataFrame
+    importance_split: float
+    performance_split: float
+    importance_label: str
+
+    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None):
+        """The map a manager reads: importance across, performance up, quadrants named."""
+        import matplotlib.pyplot as plt
+
+        labels = labels or {}
+        fig, ax = plt.subplots(figsize=(7.0, 4.6), layout="constrained")
+        t = self.table
+        ax.scatter(t["importance"], t["performance"], s=40, color="#3465a4", zorder=3)
+        for row in t.itertuples():
+            ax.annotate(labels.get(row.term, row.term), (row.importance, row.performance), xytext=(5, 4),
+                        textcoords="offset points", fontsize=8)
+        ax.axvline(self.importance_split, color="grey", lw=0.8, ls="--")
+        ax.axhline(self.performance_split, color="grey", lw=0.8, ls="--")
+        x_low, x_high = ax.get_xlim()
+        y_low, y_high = ax.get_ylim()
+        for text, x, y, ha, va in (("Concentrate here", x_high, y_low, "right", "bottom"),
+                                   ("Keep up the good work", x_high, y_high, "right", "top"),
+                                   ("Low priority", x_low, y_low, "left", "bottom"),
+                                   ("Possible overkill", x_low, y_high, "left", "top")):
+            ax.text(x, y, text, ha=ha, va=va, fontsize=8, color="#a40000" if text.startswith("Concentrate") else "grey")
+        ax.set_xlabel(f"Importance ({self.importance_label})")
+        ax.set_ylabel("Performance (mean rating, 0-100)")
+        ax.set_title(title or "Importance-performance map", fontsize=10)
+        return fig
+
+
+_QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good work",
+              (False, False): "Low priority", (False, True): "Possible overkill"}
+
+
+def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
+                           scale: tuple[float, float], importance: str = "lmg") -> IPMAResult:
+    """Importance-performance analysis (Martilla & James, 1977) of ``drivers``.
+
+    Importance is the LMG share of R² (``"lmg"``, %) or the standardized beta
+    (``"std_beta"``); performance is each driver's mean rating rescaled from ``scale`` to
+    0-100. Quadrants split at the mean importance and mean performance: high importance
+    and low performance is where to "concentrate here".
+    """
+    if importance not in ("lmg", "std_beta"):
+        raise CxStatsError(f"importance must be 'lmg' or 'std_beta', got {importance!r}.")
+    low, high = (float(v) for v in scale)
+    if not low < high:
+        raise CxStatsError(f"scale low end {low:g} is not below high end {high:g}.")
+    if importance == "lmg":
+        values = relative_importance(data, outcome, drivers).table.set_index("term")["share"]
+        label = "share of R², %"
+    else:
+        values = driver_regression(data, outcome, drivers).table.set_index("term")["std_beta"]
+        label = "standardized beta"
+    x, _, drivers = _design(data, outcome, drivers)
+    performance = (x.mean(axis=0) - low) / (high - low) * 100
+    table = pd.DataFrame({"term": drivers, "importance": values.loc[drivers].to_numpy(), "performance": performance})
+    imp_split, perf_split = float(table["importance"].mean()), float(table["performance"].mean())
+    table["quadrant"] = [_QUADRANTS[(i > imp_split, p > perf_split)]
+                         for i, p in zip(table["importance"], table["performance"], strict=True)]
+    return IPMAResult(table=table, importance_split=imp_split, performance_split=perf_split, importance_label=label)
