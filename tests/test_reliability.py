@@ -94,3 +94,9 @@ def test_errors():
         cxstats.reliability(data, cxstats.load_dataset("ecsi_mobile").codebook, constructs=["SAT"])
     with pytest.raises(CxStatsError, match="validity needs at least two constructs"):
         cxstats.validity(data, {"CUSA": ["CUSA1", "CUSA2", "CUSA3"]})
+
+
+def test_single_item_constructs_of_a_codebook_are_skipped():
+    survey = cxstats.load_dataset("customersat")
+    result = cxstats.reliability(survey.data, survey.codebook)
+    assert list(result.table["construct"]) == ["PRICE", "REACH", "DIST"]  # SAT and EFFECT have one item

@@ -57,7 +57,10 @@ class ValidityResult:
 
 
 def _blocks(blocks: Mapping[str, Sequence[str]] | Codebook, constructs: Sequence[str] | None) -> dict[str, list[str]]:
+    """The constructs to assess; from a codebook without ``constructs=``, those with 2+ items."""
     found = dict(blocks.blocks()) if isinstance(blocks, Codebook) else {k: list(v) for k, v in blocks.items()}
+    if constructs is None and isinstance(blocks, Codebook):
+        found = {c: items for c, items in found.items() if len(items) >= 2}
     if constructs is not None:
         unknown = [c for c in constructs if c not in found]
         if unknown:
