@@ -79,6 +79,9 @@ def test_bootstrap_intervals_are_seeded_and_cover_the_estimates():
     assert len(a.differences) == 9 * 8 // 2
     top = a.differences.set_index(["term_a", "term_b"]).loc[("q2", "q4")]
     assert top["ci_high"] < 0  # q4 is clearly ahead of q2
+    text = str(a.plain_summary(labels={"q4": "Pricing given volume"}))
+    assert "**Pricing given volume** (23% of the explained part)" in text
+    assert "Their order is not certain" in text  # q4 and q6 cannot be told apart
 
 
 def test_collinearity_warning_and_errors():

@@ -23,6 +23,7 @@ import statsmodels.api as sm
 
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
+from ._results import PlainText
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -69,6 +70,25 @@ class ImportanceResult:
 
     def _repr_html_(self) -> str:
         return f"<p>R² = {self.r2:.3f} (N = {self.nobs})</p>" + self.table.round(2).to_html(index=False, na_rep="")
+
+    def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
+        """Sentences for a stakeholder: the leading drivers and whether their order is certain."""
+        name = (labels or {}).get
+        ranked = self.table.sort_values("rank")
+        first, second = ranked.iloc[0], ranked.iloc[1]
+        lines = [f"- Together the drivers explain {self.r2:.0%} of the differences in the outcome ({self.nobs:,} respondents).",
+                 f"- The most important are **{name(first.term, first.term)}** ({first.share:.0f}% of the explained "
+                 f"part) and **{name(second.term, second.term)}** ({second.share:.0f}%)."]
+        if not self.differences.empty:
+            pair = self.differences[((self.differences["term_a"] == first.term) & (self.differences["term_b"] == second.term))
+                                    | ((self.differences["term_a"] == second.term) & (self.differences["term_b"] == first.term))]
+            row = pair.iloc[0]
+            tied = row["ci_low"] <= 0 <= row["ci_high"]
+            lines.append("- Their order is not certain: the bootstrap interval of the difference includes zero."
+                         if tied else "- The first is clearly ahead: the bootstrap interval of the difference excludes zero.")
+        weakest = ranked.iloc[-1]
+        lines.append(f"- The least important is {name(weakest.term, weakest.term)} ({weakest.share:.0f}%).")
+        return PlainText("\n".join(lines))
 
 
 def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:

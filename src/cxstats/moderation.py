@@ -59,7 +59,7 @@ class ModerationResult:
             m = row.moderator_value - self.moderator_mean
             ax.plot(xs + self.predictor_mean, b0 + b1 * xs + b2 * m + b3 * xs * m, style, color="black",
                     label=f"{self.moderator} {row.label} (slope {row.slope:.2f})")
-        ax.set_xlabel(f"{self.predictor} (centred range: mean +/- 2)")
+        ax.set_xlabel(f"{self.predictor} (mean +/- 2 points)")
         ax.set_ylabel(f"Predicted {self.outcome}")
         ax.legend(fontsize=8, frameon=False)
         ax.set_title(title or f"How {self.moderator} changes the effect of {self.predictor}", fontsize=10)

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._results import PlainText
+
 __all__ = ["SEMResult", "PlainText", "TABLE_COLUMNS"]
 
 TABLE_COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "estimate", "se", "z", "p_value",
@@ -17,19 +19,6 @@ TABLE_COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "estimate", "se",
 _SECTIONS = (("=~", "Measurement (loadings)"), ("~", "Regressions"), ("~~", "Variances and covariances"),
              ("~1", "Intercepts"), (":=", "Defined parameters"))
 _HEADLINE = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr")
-
-
-@dataclass(frozen=True)
-class PlainText:
-    """Markdown text that Jupyter and the report renderer show as formatted text."""
-
-    text: str
-
-    def _repr_markdown_(self) -> str:
-        return self.text
-
-    def __str__(self) -> str:
-        return self.text
 
 
 @dataclass(frozen=True)
