@@ -100,3 +100,15 @@ def test_single_item_constructs_of_a_codebook_are_skipped():
     survey = cxstats.load_dataset("customersat")
     result = cxstats.reliability(survey.data, survey.codebook)
     assert list(result.table["construct"]) == ["PRICE", "REACH", "DIST"]  # SAT and EFFECT have one item
+
+
+def test_htmt_bootstrap_intervals():
+    survey = cxstats.load_dataset("customersat")
+    a = cxstats.validity(survey.data, survey.codebook, bootstrap=100, seed=1)
+    b = cxstats.validity(survey.data, survey.codebook, bootstrap=100, seed=1)
+    pd.testing.assert_frame_equal(a.htmt_ci, b.htmt_ci)
+    ci = a.htmt_ci.set_index(["construct_a", "construct_b"])
+    assert list(ci.index) == [("PRICE", "REACH"), ("PRICE", "DIST"), ("REACH", "DIST")]
+    assert ((ci["ci_low"] < ci["htmt"]) & (ci["htmt"] < ci["ci_high"])).all()
+    assert ci.loc[("PRICE", "REACH"), "htmt"] == pytest.approx(a.htmt.loc["PRICE", "REACH"])
+    assert cxstats.validity(survey.data, survey.codebook).htmt_ci["ci_low"].isna().all()
