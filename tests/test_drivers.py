@@ -143,3 +143,31 @@ def test_importance_performance_map():
     plt.close(fig)
     with pytest.raises(CxStatsError, match="importance must be 'lmg' or 'std_beta'"):
         cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10), importance="shap")
+
+
+def test_ordinal_matches_polr():
+    ref = json.loads((ROOT / "tests" / "reference" / "drivers_polr.json").read_text())
+    data = cxstats.load_dataset("customersat").data
+    res = cxstats.driver_regression(data, "q1", ref["drivers"], family="ordinal")
+    table = res.table.set_index("term")
+    coef = pd.DataFrame(ref["coefficients"]).T
+    assert np.allclose(table.loc[ref["drivers"], "estimate"], coef["estimate"], atol=1e-5)
+    assert np.allclose(table.loc[ref["drivers"], "se"], coef["se"], rtol=1e-3)
+    cuts = table.loc[[t for t in table.index if t.startswith("threshold")], "estimate"]
+    assert np.allclose(cuts, list(ref["thresholds"].values()), atol=1e-5)
+    assert res.r2 == pytest.approx(1 - ref["loglik"] / ref["null_loglik"], abs=1e-7)
+    with pytest.raises(CxStatsError, match="at least 3 categories"):
+        cxstats.driver_regression(data.assign(top=(data["q1"] > 8).astype(int)), "top", ["q2"], family="ordinal")
+
+
+def test_ordinal_non_convergence_is_a_named_warning_and_a_problem(monkeypatch):
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    from cxstats.sem import ConvergenceWarning
+
+    original = OrderedModel.fit
+    monkeypatch.setattr(OrderedModel, "fit", lambda self, **kw: original(self, **{**kw, "maxiter": 1}))
+    data = cxstats.load_dataset("customersat").data
+    with pytest.warns(ConvergenceWarning, match="The ordinal model did not converge"):
+        res = cxstats.driver_regression(data, "q1", ["q2", "q4"], family="ordinal")
+    assert res.problems and res.problems[-1].startswith("ConvergenceWarning: The ordinal model did not converge")

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._results import PlainText
+from .sem._problems import ConvergenceWarning
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -153,7 +155,9 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
 
     Parameters
     ----------
-    family : ``"gaussian"`` (OLS) or ``"binomial"`` (logistic; the outcome must be 0/1).
+    family : ``"gaussian"`` (OLS), ``"binomial"`` (logistic; the outcome must be 0/1) or
+        ``"ordinal"`` (proportional-odds logit for a rating outcome, as R's ``MASS::polr``;
+        the table adds the thresholds; ``r2`` is McFadden's pseudo R²).
     se : ``"classical"``, ``"HC3"`` (heteroskedasticity-consistent, recommended for rating
         scales) or ``"HC1"``; logistic models use the model-based SEs.
 
@@ -164,12 +168,14 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     is sqrt(largest / smallest eigenvalue) of the drivers' correlation matrix. Average
     marginal effects are mean_i(b_j p_i (1 - p_i)).
     """
-    if family not in ("gaussian", "binomial"):
-        raise CxStatsError(f"family must be 'gaussian' or 'binomial', got {family!r}.")
+    if family not in ("gaussian", "binomial", "ordinal"):
+        raise CxStatsError(f"family must be 'gaussian', 'binomial' or 'ordinal', got {family!r}.")
     if se not in ("classical", "HC3", "HC1"):
         raise CxStatsError(f"se must be 'classical', 'HC3' or 'HC1', got {se!r}.")
     x, y, drivers = _design(data, outcome, drivers)
     vif, condition, problems = _collinearity(x, drivers)
+    if family == "ordinal":
+        return _ordinal(x, y, drivers, vif, condition, problems, ci_level)
     design = sm.add_constant(x, has_constant="add")
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     terms = ["(Intercept)", *drivers]
@@ -197,6 +203,49 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
         table["ame"] = np.concatenate([[np.nan], fit.params[1:] * np.mean(prob * (1 - prob))])
     return DriverResult(table=table, nobs=len(y), r2=r2, adj_r2=adj, condition_number=condition, family=family,
                         se_type=se, problems=problems)
+
+
+def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, condition: float,
+             problems: tuple[str, ...], ci_level: float) -> DriverResult:
+    """Proportional-odds logit (statsmodels ``OrderedModel``; the model of R's ``MASS::polr``)."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    levels = np.unique(y)
+    if len(levels) < 3:
+        raise CxStatsError(f"An ordinal outcome needs at least 3 categories; it has {len(levels)}. "
+                           "Use family='binomial' for two.")
+    codes = pd.Series(pd.Categorical(y, categories=levels, ordered=True))
+
+    def fit_on(design: np.ndarray):
+        model = OrderedModel(codes, design, distr="logit")
+        with warnings.catch_warnings():  # convergence is checked below, in our own words
+            warnings.simplefilter("ignore")
+            return model, model.fit(method="bfgs", disp=False, maxiter=5000, gtol=1e-6)
+
+    model, fit = fit_on(x)
+    if not fit.mle_retvals.get("converged", True):
+        message = ("The ordinal model did not converge; check for categories with very few answers (merge "
+                   "them) or drivers that separate the categories perfectly.")
+        warnings.warn(message, ConvergenceWarning, stacklevel=3)
+        problems = (*problems, f"ConvergenceWarning: {message}")
+    p = len(drivers)
+    z_std = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
+    std_beta = fit_on(z_std)[1].params[:p]
+    thresholds = model.transform_threshold_params(fit.params)[1:-1]
+    counts = codes.value_counts().to_numpy()
+    null_loglik = float(np.sum(counts * np.log(counts / counts.sum())))
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    est, se = np.asarray(fit.params[:p]), np.asarray(fit.bse[:p])
+    table = pd.DataFrame({"term": drivers, "estimate": est, "se": se, "statistic": est / se, "df": np.inf,
+                          "p_value": 2 * stats.norm.sf(np.abs(est / se)), "ci_low": est - z * se,
+                          "ci_high": est + z * se, "std_beta": np.asarray(std_beta), "vif": vif,
+                          "odds_ratio": np.exp(est)})
+    cuts = pd.DataFrame({"term": [f"threshold {a:g}|{b:g}" for a, b in zip(levels[:-1], levels[1:], strict=True)],
+                         "estimate": thresholds})
+    table = pd.concat([table, cuts], ignore_index=True)
+    pseudo = float(1 - fit.llf / null_loglik)
+    return DriverResult(table=table, nobs=len(y), r2=pseudo, adj_r2=pseudo, condition_number=condition,
+                        family="ordinal", se_type="model", problems=problems)
 
 
 def _subset_r2(corr: np.ndarray) -> np.ndarray:
