@@ -69,3 +69,24 @@ def test_cut_offs_from_a_codebook_and_errors():
         cxstats.penalty_reward(survey.data, "q1", ["q2"], low_cut=5, high_cut=5)
     with pytest.raises(CxStatsError, match="no column 'q99'"):
         cxstats.penalty_reward(survey.data, "q1", ["q99"], scale=(1, 10))
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_piecewise_slopes_find_the_basic_factor(seed):
+    result = cxstats.piecewise_effects(_scores(kano=True, seed=seed), "SAT", SERVQUAL).set_index("term")
+    assert result.loc["REL", "factor"] == "basic"
+    assert result.loc["REL", "slope_below"] > result.loc["REL", "slope_above"]
+    assert (result.drop(index="REL")["factor"] == "performance").all()
+    symmetric = cxstats.piecewise_effects(_scores(kano=False, seed=seed), "SAT", SERVQUAL)
+    assert (symmetric["factor"] == "performance").all()
+
+
+def test_piecewise_by_hand_and_errors():
+    scores = _scores(kano=True, seed=5)
+    result = cxstats.piecewise_effects(scores, "SAT", ["REL"], knots={"REL": 4.0}).iloc[0]
+    x = np.column_stack([np.ones(len(scores)), np.minimum(scores["REL"] - 4, 0), np.maximum(scores["REL"] - 4, 0)])
+    beta = np.linalg.lstsq(x, scores["SAT"].to_numpy(), rcond=None)[0]
+    assert (result["slope_below"], result["slope_above"]) == pytest.approx((beta[1], beta[2]), abs=1e-10)
+    assert result["knot"] == 4.0
+    with pytest.raises(CxStatsError, match="fewer than 10 answers on one side of its knot 7"):
+        cxstats.piecewise_effects(scores, "SAT", ["REL"], knots={"REL": 7.0})

@@ -28,7 +28,7 @@ from .drivers import (
     importance_performance,
     relative_importance,
 )
-from .asymmetry import AsymmetryResult, penalty_reward
+from .asymmetry import AsymmetryResult, penalty_reward, piecewise_effects
 from .describe import describe_datasets, describe_items, describe_transactions, group_sizes
 from .simulate import SimulatedPanel, simulate_cx_panel
 
@@ -63,6 +63,7 @@ __all__ = [
     "load_dataset",
     "moderation",
     "penalty_reward",
+    "piecewise_effects",
     "plots",
     "read_survey",
     "read_table",
