@@ -68,3 +68,23 @@ def test_errors():
         cxstats.moderation(data.assign(K=1.0), "SAT", "QUAL", "K")
     with pytest.raises(CxStatsError, match="must be different columns"):
         cxstats.moderation(data, "SAT", "QUAL", "QUAL")
+
+
+@pytest.mark.parametrize(("interaction", "significant"), [(-0.15, True), (0.0, False)])
+def test_latent_interaction_by_product_indicators(interaction, significant):
+    panel = cxstats.simulate_cx_panel(1000, interaction=interaction, seed=9)
+    data = cxstats.validate(panel.data, panel.codebook)
+    fit = cxstats.latent_interaction(data, ["REL1", "REL2", "REL3"], ["EMO1", "EMO2", "EMO3"],
+                                     ["SAT1", "SAT2", "SAT3"], names=("REL", "EMO", "SAT"))
+    row = fit.table.set_index(["lhs", "op", "rhs"]).loc[("SAT", "~", "RELEMO")]
+    assert fit.converged and not fit.problems
+    assert (row["p_value"] < 0.001 and row["estimate"] < 0) if significant else row["p_value"] > 0.05
+    assert ("RELEMO", "=~", "REL1.EMO1") in fit.table.set_index(["lhs", "op", "rhs"]).index
+
+
+def test_latent_interaction_errors():
+    data = _scores(0.0)
+    with pytest.raises(CxStatsError, match="same number \\(2 or more\\) of each; got 2 and 1"):
+        cxstats.latent_interaction(data, ["TAN", "REL"], ["EMO"], ["SAT"])
+    with pytest.raises(CxStatsError, match="no column 'X9'"):
+        cxstats.latent_interaction(data, ["TAN", "X9"], ["EMO", "REL"], ["SAT"])

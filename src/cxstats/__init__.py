@@ -16,7 +16,7 @@ from .data import (
     read_table,
     validate,
 )
-from .moderation import ModerationResult, moderation
+from .moderation import ModerationResult, latent_interaction, moderation
 from .index import IndexResult, satisfaction_index
 from .reliability import ReliabilityResult, ValidityResult, reliability, validity
 from .drivers import (
@@ -59,6 +59,7 @@ __all__ = [
     "driver_regression",
     "group_sizes",
     "importance_performance",
+    "latent_interaction",
     "list_datasets",
     "load_dataset",
     "moderation",
