@@ -90,3 +90,19 @@ def test_piecewise_by_hand_and_errors():
     assert result["knot"] == 4.0
     with pytest.raises(CxStatsError, match="fewer than 10 answers on one side of its knot 7"):
         cxstats.piecewise_effects(scores, "SAT", ["REL"], knots={"REL": 7.0})
+
+
+def test_holm_adjustment_by_hand():
+    survey = cxstats.load_dataset("customersat")
+    drivers = [f"q{i}" for i in range(2, 11)]
+    adjusted = cxstats.penalty_reward(survey.data, "q1", drivers, codebook=survey.codebook).table
+    raw = cxstats.penalty_reward(survey.data, "q1", drivers, codebook=survey.codebook, adjust="none").table
+    p = raw["p_value"].to_numpy()
+    order = np.argsort(p)
+    holm = np.minimum(np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order]), 1)
+    assert np.allclose(adjusted["p_adjusted"].to_numpy()[order], holm)
+    q8 = raw.set_index("term").loc["q8"]
+    assert q8["p_value"] < 0.05 and q8["factor"] == "basic"  # unadjusted: basic
+    assert adjusted.set_index("term").loc["q8", "factor"] == "performance"  # not after testing nine at once
+    with pytest.raises(CxStatsError, match="adjust must be 'holm' or 'none'"):
+        cxstats.penalty_reward(survey.data, "q1", drivers, codebook=survey.codebook, adjust="bonferroni")

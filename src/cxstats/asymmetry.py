@@ -27,10 +27,29 @@ from .data.codebook import Codebook
 __all__ = ["AsymmetryResult", "penalty_reward", "piecewise_effects"]
 
 
+def _classify(table: pd.DataFrame, alpha: float, adjust: str, basic_when_positive: bool) -> pd.DataFrame:
+    """Holm-adjusted p-values (several attributes are tested at once) and the factor type."""
+    if adjust not in ("holm", "none"):
+        raise CxStatsError(f"adjust must be 'holm' or 'none', got {adjust!r}.")
+    p = table["p_value"].to_numpy()
+    if adjust == "holm":
+        order = np.argsort(p)
+        stepped = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
+        adjusted = np.empty_like(p)
+        adjusted[order] = np.minimum(stepped, 1.0)
+    else:
+        adjusted = p
+    table = table.assign(p_adjusted=adjusted)
+    sign = table["difference" if "difference" in table else "asymmetry"]
+    basic = sign > 0 if basic_when_positive else sign < 0
+    table["factor"] = np.where(adjusted >= alpha, "performance", np.where(basic, "basic", "excitement"))
+    return table
+
+
 @dataclass(frozen=True)
 class AsymmetryResult:
     """``table``: one row per attribute (``term, n_low, n_high, penalty, penalty_se, reward,
-    reward_se, asymmetry, ci_low, ci_high, p_value, impact_asymmetry, factor``) and the
+    reward_se, asymmetry, ci_low, ci_high, p_value, impact_asymmetry, p_adjusted, factor``) and the
     cut-offs used (``low_cut``: at or below is low; ``high_cut``: at or above is high)."""
 
     table: pd.DataFrame
@@ -63,7 +82,7 @@ def _cuts(values: pd.DataFrame, attributes: list[str], scale, codebook: Codebook
 def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], *,
                    scale: tuple[float, float] | None = None, codebook: Codebook | None = None,
                    low_cut: float | None = None, high_cut: float | None = None,
-                   alpha: float = 0.05, min_group: int = 10) -> AsymmetryResult:
+                   alpha: float = 0.05, adjust: str = "holm", min_group: int = 10) -> AsymmetryResult:
     """Penalty-reward contrast analysis of ``attributes`` on ``outcome``.
 
     Parameters
@@ -72,6 +91,8 @@ def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], 
         performance and the highest third as high (1-7: <= 3 and >= 5; 1-10: <= 4 and >= 7).
     low_cut, high_cut : explicit cut-offs instead.
     alpha : significance level of the asymmetry test that decides the factor type.
+    adjust : ``"holm"`` (default) adjusts the p-values for testing every attribute at once
+        (Holm, 1979) before classifying; ``"none"`` does not.
     min_group : fewest respondents a low or high group may have (else a clear error).
     """
     attributes = list(attributes)
@@ -105,28 +126,30 @@ def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], 
         asym = reward + penalty
         se = float(np.sqrt(cov[i, i] + cov[j, j] + 2 * cov[i, j]))
         p = float(2 * stats.norm.sf(abs(asym / se)))
-        factor = "performance" if p >= alpha else ("basic" if asym < 0 else "excitement")
         rows.append({"term": a, "n_low": counts[a][0], "n_high": counts[a][1], "penalty": penalty,
                      "penalty_se": fit.bse[i], "reward": reward, "reward_se": fit.bse[j], "asymmetry": asym,
                      "ci_low": asym - z * se, "ci_high": asym + z * se, "p_value": p,
-                     "impact_asymmetry": (reward - abs(penalty)) / (reward + abs(penalty)),
-                     "factor": factor})
-    return AsymmetryResult(table=pd.DataFrame(rows), nobs=len(frame), r2=float(fit.rsquared), low_cut=low, high_cut=high)
+                     "impact_asymmetry": (reward - abs(penalty)) / (reward + abs(penalty))})
+    table = _classify(pd.DataFrame(rows), alpha, adjust, basic_when_positive=False)
+    return AsymmetryResult(table=table, nobs=len(frame), r2=float(fit.rsquared), low_cut=low, high_cut=high)
 
 
 def piecewise_effects(data: pd.DataFrame, outcome: str, attributes: Sequence[str], *,
-                      knots: dict[str, float] | None = None, alpha: float = 0.05) -> pd.DataFrame:
+                      knots: dict[str, float] | None = None, alpha: float = 0.05,
+                      adjust: str = "holm") -> pd.DataFrame:
     """The continuous alternative to penalty-reward analysis: a slope below and above a knot.
 
     Each attribute enters as ``min(x - k, 0)`` and ``max(x - k, 0)`` (knot ``k``: the
     attribute's median unless given), all attributes in one OLS with HC3 errors. A basic
     factor has a steeper slope below the knot than above (``slope_below - slope_above``
-    significantly positive); an excitement factor the reverse.
+    significantly positive, Holm-adjusted over the attributes unless ``adjust="none"``); an
+    excitement factor the reverse.
 
     Returns
     -------
     DataFrame
-        ``term, knot, slope_below, slope_above, difference, ci_low, ci_high, p_value, factor``.
+        ``term, knot, slope_below, slope_above, difference, ci_low, ci_high, p_value,
+        p_adjusted, factor``.
     """
     attributes = list(attributes)
     absent = [c for c in [outcome, *attributes] if c not in data.columns]
@@ -151,8 +174,6 @@ def piecewise_effects(data: pd.DataFrame, outcome: str, attributes: Sequence[str
         diff = fit.params[i] - fit.params[j]
         se = float(np.sqrt(cov[i, i] + cov[j, j] - 2 * cov[i, j]))
         p = float(2 * stats.norm.sf(abs(diff / se)))
-        factor = "performance" if p >= alpha else ("basic" if diff > 0 else "excitement")
         rows.append({"term": a, "knot": knots[a], "slope_below": fit.params[i], "slope_above": fit.params[j],
-                     "difference": diff, "ci_low": diff - z * se, "ci_high": diff + z * se, "p_value": p,
-                     "factor": factor})
-    return pd.DataFrame(rows)
+                     "difference": diff, "ci_low": diff - z * se, "ci_high": diff + z * se, "p_value": p})
+    return _classify(pd.DataFrame(rows), alpha, adjust, basic_when_positive=True)
