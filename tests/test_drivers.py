@@ -141,8 +141,13 @@ def test_importance_performance_map():
     fig = ipma.plot()
     assert len(fig.axes[0].collections) == 1
     plt.close(fig)
-    with pytest.raises(CxStatsError, match="importance must be 'lmg' or 'std_beta'"):
+    with pytest.raises(CxStatsError, match="importance must be 'lmg', 'std_beta' or a Series"):
         cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10), importance="shap")
+    total = pd.Series(np.linspace(0.1, 0.9, 9), index=ref["drivers"], name="total effect")
+    custom = cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10), importance=total)
+    assert custom.importance_label == "total effect" and np.allclose(custom.table["importance"], total)
+    with pytest.raises(CxStatsError, match="no value for 'q10'"):
+        cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10), importance=total.drop("q10"))
 
 
 def test_ordinal_matches_polr():

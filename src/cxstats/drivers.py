@@ -375,20 +375,27 @@ _QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good
 
 
 def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
-                           scale: tuple[float, float], importance: str = "lmg") -> IPMAResult:
+                           scale: tuple[float, float], importance: str | pd.Series = "lmg") -> IPMAResult:
     """Importance-performance analysis (Martilla & James, 1977) of ``drivers``.
 
-    Importance is the LMG share of R² (``"lmg"``, %) or the standardized beta
-    (``"std_beta"``); performance is each driver's mean rating rescaled from ``scale`` to
+    Importance is the LMG share of R² (``"lmg"``, %), the standardized beta
+    (``"std_beta"``), or a Series indexed by driver (e.g. total effects from
+    ``SEMResult.effects()``, as in PLS-SEM's IPMA); performance is each driver's mean rating rescaled from ``scale`` to
     0-100. Quadrants split at the mean importance and mean performance: high importance
     and low performance is where to "concentrate here".
     """
-    if importance not in ("lmg", "std_beta"):
-        raise CxStatsError(f"importance must be 'lmg' or 'std_beta', got {importance!r}.")
+    if isinstance(importance, pd.Series):
+        missing = [d for d in drivers if d not in importance.index]
+        if missing:
+            raise CxStatsError(f"The importance Series has no value for {listing(missing, quote=True)}.")
+    elif importance not in ("lmg", "std_beta"):
+        raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver, got {importance!r}.")
     low, high = (float(v) for v in scale)
     if not low < high:
         raise CxStatsError(f"scale low end {low:g} is not below high end {high:g}.")
-    if importance == "lmg":
+    if isinstance(importance, pd.Series):
+        values, label = importance, str(importance.name or "importance")
+    elif importance == "lmg":
         values = relative_importance(data, outcome, drivers).table.set_index("term")["share"]
         label = "share of R², %"
     else:
