@@ -85,7 +85,7 @@ def expected_hessian(model: RamModel, theta: np.ndarray) -> np.ndarray:
 
 def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: np.ndarray, *,
                    constraint_basis: np.ndarray | None = None, tol: float = 1e-7,
-                   ftol: float = 1e-13, max_iter: int = 500, warm: bool = False) -> Estimate:
+                   ftol: float = 1e-10, max_iter: int = 500, warm: bool = False) -> Estimate:
     """Minimise F: Fisher scoring with step halving, then Newton steps with the exact Hessian.
 
     Scoring is robust far from the minimum; Newton converges quadratically near it. A
@@ -167,13 +167,14 @@ def _solve_step(h: np.ndarray, g: np.ndarray, k: np.ndarray | None, *, exact: bo
 
 
 def start_values(model: RamModel, cov: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Starting values: user starts, else lavaan-like simple starts with triad loadings."""
+    """Starting values: user starts, else lavaan-like simple starts with triad loadings, and
+    structural paths from the covariances of the factors' marker indicators."""
     spec = model.spec
     rows = [(r.lhs, r.op, r.rhs, r.free, r.value) for r in spec.rows]
     obs = {n: i for i, n in enumerate(spec.observed)}
     markers, fixed_variance = _markers(rows, obs), _latents_with_fixed_variance(rows, spec.latent)
-    outcomes = {lhs for lhs, op, *_ in rows if op == "~"}
     factor_var = _factor_variances(rows, spec.latent, markers, cov, obs)
+    paths, residual = _structural_starts(rows, spec, markers, factor_var, fixed_variance, cov, obs)
     theta = np.zeros(model.n_par)
     for lhs, op, rhs, free, value in rows:
         if free == 0:
@@ -187,14 +188,57 @@ def start_values(model: RamModel, cov: np.ndarray, mean: np.ndarray) -> np.ndarr
             if lhs in fixed_variance:  # std.lv metric: loadings carry the factor's sd
                 ratio *= np.sqrt(phi if phi > 0 else 0.5 * cov[j, j])
             theta[k] = ratio
+        elif op == "~":
+            theta[k] = paths.get((lhs, rhs), 0.0)
         elif op == "~~" and lhs == rhs:
-            if lhs in obs:
+            if lhs in residual:
+                theta[k] = residual[lhs]
+            elif lhs in obs:
                 theta[k] = 0.5 * cov[obs[lhs], obs[lhs]]
             else:
-                theta[k] = factor_var.get(lhs, 0.05)  # regressions start at 0: total = residual
+                theta[k] = factor_var.get(lhs, 0.05)
         elif op == "~1" and lhs in obs:
             theta[k] = mean[obs[lhs]]
     return theta
+
+
+def _structural_starts(rows, spec, markers, factor_var, fixed_variance, cov, obs):
+    """Regression starts by OLS on the covariances of marker indicators (a factor's marker
+    carries the factor's covariances when its loading is 1); residual variances to match."""
+    regressions: dict[str, list[str]] = {}
+    for lhs, op, rhs, free, value in rows:
+        if op == "~":
+            regressions.setdefault(lhs, []).append(rhs)
+    if not regressions or fixed_variance:
+        return {}, {}
+
+    def proxy(name: str) -> int | None:
+        if name in obs and name not in spec.latent:
+            return obs[name]
+        marker = markers.get(name)
+        return obs[marker] if marker is not None else None
+
+    def phi(a: str, b: str) -> float:
+        if a == b and a in factor_var:
+            return factor_var[a]
+        return cov[proxy(a), proxy(b)]
+
+    paths, residual = {}, {}
+    for outcome, predictors in regressions.items():
+        if proxy(outcome) is None or any(proxy(x) is None for x in predictors):
+            continue
+        sxx = np.array([[phi(a, b) for b in predictors] for a in predictors])
+        sxy = np.array([phi(a, outcome) for a in predictors])
+        try:
+            beta = np.linalg.solve(sxx, sxy)
+        except np.linalg.LinAlgError:
+            continue
+        if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 10:
+            continue
+        paths.update({(outcome, x): b for x, b in zip(predictors, beta, strict=True)})
+        total = phi(outcome, outcome) if outcome in spec.latent else cov[obs[outcome], obs[outcome]]
+        residual[outcome] = max(total - beta @ sxy, 0.1 * total)
+    return paths, residual
 
 
 def _latents_with_fixed_variance(rows, latent) -> set[str]:
