@@ -154,7 +154,8 @@ def bootstrap_estimates(ram: RamModel, spec: ParameterTable, moments: SampleMome
     chunks = np.array_split(indices, max(1, min(draws // 25, 40)))
     results: list[np.ndarray] = []
     workers = min(2, os.cpu_count() or 1)
-    can_fork = "fork" in mp.get_all_start_methods() and workers > 1 and draws >= 200
+    # fork is cheap and safe on Linux; elsewhere (macOS system libraries, Windows) stay serial
+    can_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() and workers > 1 and draws >= 200
     with tqdm(total=draws, disable=not show, desc="bootstrap", unit="draw") as bar:
         if can_fork:
             with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
