@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import tempfile
 from pathlib import Path
 
@@ -40,9 +41,11 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
     nb = nbformat.read(path, as_version=4)
     work = copy.deepcopy(nb)
     work.cells.insert(0, nbformat.v4.new_code_cell(_SETUP))
-    # a local kernel talks over IPC sockets: no network ports, no warning about unencrypted TCP
+    # on POSIX a local kernel talks over IPC sockets: no network ports, no warning about
+    # unencrypted TCP; Windows has no IPC transport and keeps the default (TCP on localhost)
     sockets = tempfile.TemporaryDirectory()
-    manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets.name) / "kernel"))
+    manager = (KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets.name) / "kernel"))
+               if os.name == "posix" else KernelManager(kernel_name="python3"))
     client = NotebookClient(work, km=manager, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     try:
