@@ -17,6 +17,7 @@ from .data import (
     validate,
 )
 from .moderation import ModerationResult, latent_interaction, moderation
+from .nps import NPSResult, nps, nps_difference, top_box
 from .index import IndexResult, satisfaction_index
 from .reliability import ReliabilityResult, ValidityResult, reliability, validity
 from .drivers import (
@@ -49,6 +50,7 @@ __all__ = [
     "IPMAResult",
     "Item",
     "ModerationResult",
+    "NPSResult",
     "ReliabilityResult",
     "SimulatedPanel",
     "ValidityResult",
@@ -63,6 +65,8 @@ __all__ = [
     "list_datasets",
     "load_dataset",
     "moderation",
+    "nps",
+    "nps_difference",
     "penalty_reward",
     "piecewise_effects",
     "plots",
@@ -72,6 +76,7 @@ __all__ = [
     "relative_importance",
     "satisfaction_index",
     "simulate_cx_panel",
+    "top_box",
     "validate",
     "validity",
     "__version__",

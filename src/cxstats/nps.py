@@ -1,0 +1,135 @@
+"""Net Promoter Score and top-box satisfaction with their uncertainty and minimum base sizes.
+
+NPS = %promoters (9-10) - %detractors (0-6) of 0-10 answers. With shares p_P and p_D from
+n answers its variance is ``(p_P + p_D - (p_P - p_D)^2) / n`` (the multinomial variance of
+a difference of two shares); intervals are normal-theory on the -100..100 scale. Two
+independent groups are compared with the z test of the difference. Top-box shares use
+Wilson score intervals (Wilson, 1927), which stay inside 0-100% for small bases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._errors import CxStatsError
+from ._format import listing
+
+__all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
+
+
+@dataclass(frozen=True)
+class NPSResult:
+    """``table``: one row per group (``group, n, pct_promoters, pct_passives, pct_detractors,
+    nps, se, ci_low, ci_high, suppressed``); groups below ``min_base`` keep their n but
+    their shares and NPS are NaN and ``suppressed`` is True."""
+
+    table: pd.DataFrame
+    min_base: int
+
+    def _repr_html_(self) -> str:
+        return self.table.round(1).to_html(index=False, na_rep="–")
+
+
+def _answers(data: pd.DataFrame, column: str) -> pd.Series:
+    if column not in data.columns:
+        raise CxStatsError(f"No column '{column}' in the data; columns: {listing(data.columns, limit=20)}.")
+    values = pd.to_numeric(data[column], errors="coerce")
+    bad = data[column].notna() & (values.isna() | (values < 0) | (values > 10) | (values != np.floor(values)))
+    if bad.any():
+        rows = list(data.index[bad])
+        raise CxStatsError(
+            f"NPS answers in '{column}' must be whole numbers from 0 to 10; rows {listing(rows)} hold "
+            f"{listing(data.loc[bad, column].tolist())}. Recode them or set them to missing."
+        )
+    return values
+
+
+def _nps_row(values: pd.Series, ci_level: float) -> dict:
+    answered = values.dropna()
+    n = int(answered.size)
+    promoters, detractors = float((answered >= 9).mean()), float((answered <= 6).mean())
+    score = 100 * (promoters - detractors)
+    se = 100 * np.sqrt((promoters + detractors - (promoters - detractors) ** 2) / n)
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    return {"n": n, "pct_promoters": 100 * promoters, "pct_passives": 100 * (1 - promoters - detractors),
+            "pct_detractors": 100 * detractors, "nps": score, "se": se, "ci_low": max(score - z * se, -100.0),
+            "ci_high": min(score + z * se, 100.0)}
+
+
+def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: int = 30,
+        ci_level: float = 0.95) -> NPSResult:
+    """Net Promoter Score overall or per group, with a confidence interval and base-size rule.
+
+    Groups with fewer than ``min_base`` answers are kept but suppressed (values NaN,
+    ``suppressed`` True): an NPS from a handful of answers is noise.
+    """
+    values = _answers(data, column)
+    if group is not None and group not in data.columns:
+        raise CxStatsError(f"No group column '{group}' in the data.")
+    parts = [("all", values)] if group is None else list(values.groupby(data[group], sort=True))
+    rows = []
+    for label, part in parts:
+        row = {"group": label, **_nps_row(part, ci_level)} if part.notna().sum() else {"group": label, "n": 0}
+        row["suppressed"] = row["n"] < min_base
+        if row["suppressed"]:
+            row.update({k: np.nan for k in ("pct_promoters", "pct_passives", "pct_detractors", "nps", "se",
+                                            "ci_low", "ci_high")})
+        rows.append(row)
+    if group is None and rows[0]["suppressed"]:
+        raise CxStatsError(f"Only {rows[0]['n']} answers: below the minimum base of {min_base} for an NPS. "
+                           "Collect more answers or lower min_base deliberately.")
+    columns = ["group", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "se", "ci_low", "ci_high",
+               "suppressed"]
+    return NPSResult(table=pd.DataFrame(rows, columns=columns), min_base=min_base)
+
+
+def nps_difference(first: pd.Series, second: pd.Series, *, min_base: int = 30, ci_level: float = 0.95) -> pd.DataFrame:
+    """Difference of two independent NPS values (e.g. two segments or two survey waves).
+
+    Returns one row: ``nps_first, nps_second, difference, se, statistic, p_value, ci_low,
+    ci_high`` (z test with the multinomial variances added).
+    """
+    frame = pd.DataFrame({"a": pd.concat([first, second], ignore_index=True)})
+    a = _answers(frame.iloc[: len(first)], "a")
+    b = _answers(frame.iloc[len(first):], "a")
+    for label, values in (("first", a), ("second", b)):
+        if values.notna().sum() < min_base:
+            raise CxStatsError(f"The {label} group has {int(values.notna().sum())} answers, below the minimum "
+                               f"base of {min_base}.")
+    ra, rb = _nps_row(a, ci_level), _nps_row(b, ci_level)
+    diff, se = ra["nps"] - rb["nps"], float(np.hypot(ra["se"], rb["se"]))
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    return pd.DataFrame([{"nps_first": ra["nps"], "nps_second": rb["nps"], "difference": diff, "se": se,
+                          "statistic": diff / se, "p_value": 2 * stats.norm.sf(abs(diff / se)),
+                          "ci_low": diff - z * se, "ci_high": diff + z * se}])
+
+
+def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float], boxes: int = 2,
+            ci_level: float = 0.95) -> pd.DataFrame:
+    """Share of answers in the top ``boxes`` scale points (CSAT top-2-box), with Wilson intervals.
+
+    Returns ``item, n, pct_top, ci_low, ci_high`` (percentages).
+    """
+    low, high = (float(v) for v in scale)
+    if boxes < 1 or boxes > high - low:
+        raise CxStatsError(f"boxes must be between 1 and {high - low:g} for a {low:g}-{high:g} scale, got {boxes}.")
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    rows = []
+    for item in items:
+        if item not in data.columns:
+            raise CxStatsError(f"No column '{item}' in the data.")
+        answered = pd.to_numeric(data[item], errors="coerce").dropna()
+        n = int(answered.size)
+        if n == 0:
+            raise CxStatsError(f"Item '{item}' has no answers.")
+        share = float((answered > high - boxes).mean())
+        centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
+        rows.append({"item": item, "n": n, "pct_top": 100 * share, "ci_low": 100 * (centre - half),
+                     "ci_high": 100 * (centre + half)})
+    return pd.DataFrame(rows)
