@@ -22,6 +22,7 @@ from scipy import stats
 
 from ._errors import CxStatsError
 from ._format import listing
+from ._linear import combination
 from .data.codebook import Codebook
 
 __all__ = ["AsymmetryResult", "penalty_reward", "piecewise_effects"]
@@ -123,8 +124,7 @@ def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], 
     for a in attributes:
         i, j = names.index(f"{a}__low"), names.index(f"{a}__high")
         penalty, reward = fit.params[i], fit.params[j]
-        asym = reward + penalty
-        se = float(np.sqrt(cov[i, i] + cov[j, j] + 2 * cov[i, j]))
+        asym, se = combination(fit.params, cov, {i: 1.0, j: 1.0})
         p = float(2 * stats.norm.sf(abs(asym / se)))
         rows.append({"term": a, "n_low": counts[a][0], "n_high": counts[a][1], "penalty": penalty,
                      "penalty_se": fit.bse[i], "reward": reward, "reward_se": fit.bse[j], "asymmetry": asym,
@@ -171,8 +171,7 @@ def piecewise_effects(data: pd.DataFrame, outcome: str, attributes: Sequence[str
     rows = []
     for a in attributes:
         i, j = names.index(f"{a}__below"), names.index(f"{a}__above")
-        diff = fit.params[i] - fit.params[j]
-        se = float(np.sqrt(cov[i, i] + cov[j, j] - 2 * cov[i, j]))
+        diff, se = combination(fit.params, cov, {i: 1.0, j: -1.0})
         p = float(2 * stats.norm.sf(abs(diff / se)))
         rows.append({"term": a, "knot": knots[a], "slope_below": fit.params[i], "slope_above": fit.params[j],
                      "difference": diff, "ci_low": diff - z * se, "ci_high": diff + z * se, "p_value": p})

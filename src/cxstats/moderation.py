@@ -20,6 +20,7 @@ from scipy import stats
 
 from ._errors import CxStatsError
 from ._format import listing
+from ._linear import combination
 
 __all__ = ["ModerationResult", "latent_interaction", "moderation"]
 
@@ -98,8 +99,7 @@ def moderation(data: pd.DataFrame, outcome: str, predictor: str, moderator: str,
     t_crit = stats.t.ppf(0.5 + ci_level / 2, fit.df_resid)
     slopes = []
     for label, value in (("-1 SD", -m_sd), ("mean", 0.0), ("+1 SD", m_sd)):
-        slope = fit.params[1] + fit.params[3] * value
-        se = float(np.sqrt(cov[1, 1] + 2 * value * cov[1, 3] + value**2 * cov[3, 3]))
+        slope, se = combination(fit.params, cov, {1: 1.0, 3: value})
         tval = slope / se
         slopes.append({"moderator_value": value + m_mean, "label": label, "slope": slope, "se": se, "statistic": tval,
                        "p_value": 2 * stats.t.sf(abs(tval), fit.df_resid), "ci_low": slope - t_crit * se,

@@ -24,6 +24,7 @@ from scipy import stats
 from ._errors import CxStatsError
 from ._format import listing
 from .data.codebook import Codebook
+from .sem.moments import ml_moments
 
 __all__ = ["ReliabilityResult", "ValidityResult", "reliability", "validity"]
 
@@ -114,8 +115,7 @@ def _one_factor(items: list[str], values: np.ndarray) -> tuple[np.ndarray, float
     residual = fit.table[(fit.table["op"] == "~~") & (fit.table["lhs"] != "F")].set_index("lhs")
     lam, theta = loadings.loc[items, "estimate"].to_numpy(), residual.loc[items, "estimate"].to_numpy()
     true_part = lam.sum() ** 2
-    centred = values - values.mean(axis=0)
-    sample = centred.T @ centred / len(values)  # ML (divisor N), as lavaan's sample moments
+    sample = ml_moments(values)[0]  # divisor N, as lavaan's sample moments
     return (loadings.loc[items, "std_all"].to_numpy(), true_part / sample.sum(),
             true_part / (true_part + theta.sum()), float((lam**2).sum() / np.trace(sample)))
 
@@ -218,8 +218,7 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
     model_text = "\n".join(f"{c} =~ {' + '.join(block)}" for c, block in chosen.items())
     fit = sem.fit(model_text, frame, std_lv=True)
     table = fit.table
-    centred = frame.to_numpy(dtype=float) - frame.to_numpy(dtype=float).mean(axis=0)
-    sample = pd.DataFrame(centred.T @ centred / len(frame), index=items, columns=items)
+    sample = pd.DataFrame(ml_moments(frame.to_numpy(dtype=float))[0], index=items, columns=items)
     rows = []
     for construct, block in chosen.items():
         loadings = table[(table["op"] == "=~") & (table["lhs"] == construct)].set_index("rhs").loc[block]

@@ -27,7 +27,7 @@ from ._problems import BootstrapWarning
 from .estimate import Estimate, fisher_scoring
 from .inference import DefinedParameters
 from .matrices import RamModel
-from .moments import SampleMoments
+from .moments import SampleMoments, ml_moments
 from .partable import ParameterTable
 
 __all__ = ["bootstrap_estimates", "BootstrapDraws"]
@@ -112,15 +112,9 @@ def _acceleration(jack: np.ndarray) -> float:
     return float(np.sum(centred**3) / denom) if denom > 0 else 0.0
 
 
-def _moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = rows.mean(axis=0)
-    centred = rows - mean
-    return centred.T @ centred / rows.shape[0], mean
-
-
 def _refit(rows: np.ndarray) -> np.ndarray:
     ram, theta, k, defined = _STATE["ram"], _STATE["theta"], _STATE["k"], _STATE["defined"]
-    cov, mean = _moments(rows)
+    cov, mean = ml_moments(rows)
     model = ram.with_sample(cov, mean) if ram.spec.exogenous_x else ram
     try:
         with np.errstate(all="ignore"):
@@ -141,11 +135,7 @@ def _run_chunk(index_block: np.ndarray) -> np.ndarray:
 def bootstrap_estimates(ram: RamModel, spec: ParameterTable, moments: SampleMoments, estimate: Estimate,
                         k: np.ndarray | None, defined: DefinedParameters, *, draws: int, seed: int | None,
                         ci: str, ci_level: float, progress: bool | None) -> BootstrapDraws:
-    if moments.data is None:
-        from ._problems import ModelSpecificationError
-
-        raise ModelSpecificationError("se='bootstrap' needs raw data; summary statistics (cov=) cannot be resampled.")
-    data = moments.data
+    data = moments.data  # fit() refuses se="bootstrap" with summary statistics, so rows are here
     n = data.shape[0]
     rng = np.random.default_rng(seed)
     indices = rng.integers(0, n, size=(draws, n))

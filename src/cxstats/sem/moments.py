@@ -16,7 +16,7 @@ import pandas as pd
 from .._format import listing
 from ._problems import ModelSpecificationError
 
-__all__ = ["SampleMoments", "moments_from_data", "moments_from_summary"]
+__all__ = ["SampleMoments", "ml_moments", "moments_from_data", "moments_from_summary"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,13 @@ def _unknown(names: tuple[str, ...], available: list[str], where: str) -> None:
             f"neither a latent variable (left of '=~') nor a column of the {where}. The {where} "
             f"has: {listing(available, limit=30, quote=True)}. Check the spelling, or define it with '=~'."
         )
+
+
+def ml_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(covariance with divisor N, means) of the rows of ``values``: lavaan's ML sample moments."""
+    mean = values.mean(axis=0)
+    centred = values - mean
+    return centred.T @ centred / values.shape[0], mean
 
 
 def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int) -> SampleMoments:
@@ -73,9 +80,7 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
             f"The data have {n} complete rows for {n_free} free parameters; ML needs more rows than "
             "parameters (and in practice many more). Simplify the model or collect more data."
         )
-    mean = values.mean(axis=0)
-    centred = values - mean
-    cov = centred.T @ centred / n
+    cov, mean = ml_moments(values)
     constant = [names[i] for i in np.flatnonzero(np.diag(cov) <= 1e-12 * np.maximum(1.0, mean**2))]
     if constant:
         raise ModelSpecificationError(
