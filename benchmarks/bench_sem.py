@@ -2,7 +2,11 @@
 
 Fits: the Holzinger-Swineford 3-factor CFA and the Political Democracy SEM (tests/reference),
 median of 15 after warm-up; building the model object is inside the timing for every library,
-as a user experiences it. Bootstrap: 1000 draws of the Political Democracy mediation (labels
+as a user experiences it. "1 fit" is estimation with every check that warns (convergence,
+identification, Heywood cases, positive definiteness) against semopy's ``Model(...).fit``;
+"fit + table" also reads the parameter table with SEs and standardized values and the fit
+measures (built on first access) against semopy's ``fit`` + ``inspect(std_est=True)`` +
+``calc_stats``. Bootstrap: 1000 draws of the Political Democracy mediation (labels
 and ``:=`` effects). semopy has no bootstrap, so its figure is a loop of 1000 refits on
 resampled rows (warm-started, as cxstats' draws are), run once: it takes several minutes.
 lavaan is timed inside R (benchmarks/lavaan_timing.R) when Rscript is on PATH. A peer that
@@ -64,6 +68,20 @@ def _semopy_fit(model: str, data: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _semopy().Model(model).fit(data)
+
+
+def _semopy_fit_table(model: str, data: pd.DataFrame) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = _semopy().Model(model)
+        m.fit(data)
+        m.inspect(std_est=True)
+        _semopy().calc_stats(m)
+
+
+def _cxstats_fit_table(model: str, data: pd.DataFrame) -> None:
+    result = sem.fit(model, data)
+    result.table, result.fit_measures  # noqa: B018 - reading them builds them
 
 
 def _semopy_bootstrap(model: str, data: pd.DataFrame) -> tuple[float, float, int]:
@@ -154,6 +172,12 @@ def main() -> None:
             if semopy_version else None
         rows.append([case, ours, peer, None])
         print(f"{case}: cxstats {ours * 1e3:.1f} ms, semopy {_seconds(peer)} s (median of {REPEATS})")
+    model, data, _ = fits["HS CFA, 1 fit"]
+    full = median_seconds(lambda: _cxstats_fit_table(model, data), repeat=REPEATS)
+    peer = _peer("semopy HS fit + table", lambda: median_seconds(lambda: _semopy_fit_table(model, data),
+                                                                repeat=REPEATS)) if semopy_version else None
+    print(f"HS CFA, fit + table + fit measures: cxstats {full * 1e3:.1f} ms, semopy {_seconds(peer)} s "
+          f"(fit + inspect + calc_stats; ratio {_ratio(full, peer)}, no target)")
 
     boot_times, boot_se = _cxstats_bootstrap(mediation, poldem)
     boot_case = f"PolDem mediation, bootstrap {DRAWS}"

@@ -11,9 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from . import fit_indices as fitindex
 from ._bootstrap import bootstrap_estimates
 from ._problems import (
     ConvergenceWarning,
@@ -22,12 +20,12 @@ from ._problems import (
     ModelSpecificationError,
     NonPositiveDefiniteWarning,
 )
-from .estimate import Estimate, expected_hessian, fisher_scoring, start_values
-from .inference import DefinedParameters, constraint_basis, covariance_of_estimates, r_squared, standardized
+from .estimate import expected_hessian, fisher_scoring, start_values
+from .inference import DefinedParameters, constraint_basis, covariance_of_estimates
 from .matrices import RamModel
 from .moments import SampleMoments, moments_from_data, moments_from_summary
 from .partable import ParameterTable, build_parameter_table
-from .result import TABLE_COLUMNS, SEMResult
+from .result import SEMResult
 from .syntax import parse_model
 
 __all__ = ["fit"]
@@ -124,7 +122,6 @@ def fit(
                               "The information matrix is singular: at least one parameter is not identified. "
                               "Fix a loading or variance per factor, or remove redundant paths."))
     defined = DefinedParameters(spec)
-    table = _parameter_table(ram, spec, estimate, vcov, defined, ci_level)
     heywood = _heywood(ram, estimate.theta)
     if heywood:
         problems.append(_warn(HeywoodWarning,
@@ -140,15 +137,9 @@ def fit(
     if se == "bootstrap":
         boot = bootstrap_estimates(ram, spec, moments, estimate, k, defined, draws=bootstrap, seed=seed,
                                    ci=bootstrap_ci, ci_level=ci_level, progress=progress)
-        table = boot.apply(table, np.array([r.free for r in spec.rows]) - 1)
         if boot.failed:
             problems.append(boot.message)
-    measures = _fit_measures(ram, spec, moments, estimate)
-    r2 = pd.Series(r_squared(ram, estimate.theta), name="r2")
     return SEMResult(
-        table=table,
-        fit_measures=measures,
-        r2=r2,
         nobs=moments.nobs,
         n_dropped=moments.n_dropped,
         converged=estimate.converged,
@@ -166,6 +157,10 @@ def fit(
         _theta=estimate.theta,
         _vcov=vcov,
         _constraint_basis=k,
+        _estimate=estimate,
+        _defined=defined,
+        _ci_level=ci_level,
+        _bootstrap=boot,
     )
 
 
@@ -204,51 +199,6 @@ def _check_degrees_of_freedom(spec: ParameterTable, moments: SampleMoments) -> N
         )
 
 
-def _parameter_table(ram: RamModel, spec: ParameterTable, estimate: Estimate, vcov: np.ndarray,
-                     defined: DefinedParameters, ci_level: float) -> pd.DataFrame:
-    rows = spec.rows
-    theta = estimate.theta
-    a, s, mvec = ram.matrices(theta)
-    index = {n: i for i, n in enumerate(ram.names)}
-    est = []
-    for row in rows:
-        if row.op == "=~":
-            est.append(a[index[row.rhs], index[row.lhs]])
-        elif row.op == "~":
-            est.append(a[index[row.lhs], index[row.rhs]])
-        elif row.op == "~~":
-            est.append(s[index[row.lhs], index[row.rhs]])
-        else:
-            est.append(mvec[index[row.lhs]])
-    free = np.array([r.free for r in rows])
-    se_all = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    se = np.where(free > 0, se_all[np.maximum(free - 1, 0)], 0.0)
-    std_lv, std_all, _, _ = standardized(ram, theta)
-    columns = {"lhs": [r.lhs for r in rows], "op": [r.op for r in rows], "rhs": [r.rhs for r in rows],
-               "label": [r.label for r in rows], "free": list(free > 0), "estimate": est, "se": list(se),
-               "std_lv": list(std_lv), "std_all": list(std_all)}
-    if defined.items:
-        jac = defined.jacobian(theta)
-        labelled = {r.label: i for i, r in enumerate(rows) if r.label}
-        columns["lhs"] += [d[0] for d in defined.items]
-        columns["op"] += [":="] * len(defined.items)
-        columns["rhs"] += [d[1] for d in defined.items]
-        columns["label"] += [d[0] for d in defined.items]
-        columns["free"] += [False] * len(defined.items)
-        columns["estimate"] += list(defined.values(theta).real)
-        columns["se"] += list(np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None)))
-        columns["std_lv"] += list(defined.values(theta, {lab: std_lv[i] for lab, i in labelled.items()}).real)
-        columns["std_all"] += list(defined.values(theta, {lab: std_all[i] for lab, i in labelled.items()}).real)
-    estimate_arr, se_arr = np.array(columns["estimate"], dtype=float), np.array(columns["se"], dtype=float)
-    z_crit = special.ndtri(0.5 + ci_level / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se_arr > 0, estimate_arr / se_arr, np.nan)
-    columns.update(group=[None] * len(estimate_arr), estimate=estimate_arr, se=se_arr, z=z,
-                   p_value=2 * special.ndtr(-np.abs(z)), ci_low=estimate_arr - z_crit * se_arr,
-                   ci_high=estimate_arr + z_crit * se_arr)
-    return pd.DataFrame({name: columns[name] for name in TABLE_COLUMNS})
-
-
 def _heywood(ram: RamModel, theta: np.ndarray) -> list[str]:
     """Variables whose free (residual) variance is estimated below zero."""
     return [r.lhs for r in ram.spec.rows if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and theta[r.free - 1] < 0]
@@ -260,51 +210,6 @@ def _latent_not_positive_definite(ram: RamModel, theta: np.ndarray) -> bool:
     imp = ram.implied(theta)
     block = imp.total[ram.p:, ram.p:]
     return bool(np.linalg.eigvalsh(block).min() <= 1e-12 * max(1.0, np.abs(block).max()))
-
-
-def _fit_measures(ram: RamModel, spec: ParameterTable, moments: SampleMoments, estimate: Estimate) -> pd.Series:
-    n = moments.nobs
-    p_all = len(spec.observed)
-    px = len(spec.exogenous_x)
-    data_points = p_all * (p_all + 1) // 2 - px * (px + 1) // 2
-    if spec.meanstructure:
-        data_points += p_all - px
-    npar = spec.n_free - len(spec.constraints)
-    df = data_points - npar
-    chisq = max(n * estimate.fmin, 0.0)  # a just-identified model can round to -1e-13
-    imp = ram.implied(estimate.theta)
-    if not np.isfinite(chisq) or np.linalg.eigvalsh(imp.sigma).min() <= 0:
-        return pd.Series({"npar": npar, "df": df, "ntotal": n}, name="fit_measures", dtype=float).reindex(
-            _MEASURE_NAMES)
-    base_chisq, base_df = _baseline(spec, moments)
-    mean_s = moments.mean if spec.meanstructure else None
-    mean_m = imp.mu if spec.meanstructure else None
-    # log-likelihoods from the discrepancy: log|Sigma| + tr(S Sigma^-1) (+ mean term) = F + log|S| + p
-    # (the same numbers as fit_indices.loglik_normal, without refactoring Sigma)
-    p_all_log = p_all * np.log(2 * np.pi) + np.linalg.slogdet(moments.cov)[1] + p_all
-    logl_h1 = -0.5 * n * p_all_log
-    logl = -0.5 * n * (p_all_log + estimate.fmin)
-    ic = fitindex.information_criteria(logl, npar, n)
-    ci = fitindex.rmsea_ci(chisq, df, n)
-    out = {
-        "npar": npar, "fmin": estimate.fmin / 2, "chisq": chisq, "df": df,
-        "pvalue": fitindex.chisq_pvalue(chisq, df),
-        "baseline.chisq": base_chisq, "baseline.df": base_df,
-        "baseline.pvalue": fitindex.chisq_pvalue(base_chisq, base_df),
-        "cfi": fitindex.cfi(chisq, df, base_chisq, base_df),
-        "tli": fitindex.tli(chisq, df, base_chisq, base_df),
-        "logl": logl, "unrestricted.logl": logl_h1,
-        "aic": ic["aic"], "bic": ic["bic"], "bic2": ic["bic2"], "ntotal": n,
-        "rmsea": fitindex.rmsea(chisq, df, n), "rmsea.ci.lower": ci[0], "rmsea.ci.upper": ci[1],
-        "rmsea.pvalue": fitindex.rmsea_pvalue(chisq, df, n),
-        "srmr": fitindex.srmr(moments.cov, imp.sigma, mean_s, mean_m),
-    }
-    return pd.Series(np.array(list(out.values()), dtype=float), index=list(out), name="fit_measures")
-
-
-_MEASURE_NAMES = ["npar", "fmin", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "baseline.pvalue",
-                  "cfi", "tli", "logl", "unrestricted.logl", "aic", "bic", "bic2", "ntotal", "rmsea",
-                  "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr"]
 
 
 def _feasible(ram: RamModel, start: np.ndarray, moments: SampleMoments) -> np.ndarray:
@@ -322,18 +227,3 @@ def _feasible(ram: RamModel, start: np.ndarray, moments: SampleMoments) -> np.nd
         "No starting values give a positive definite implied covariance matrix: check fixed values "
         "(e.g. a fixed covariance larger than the variances allow) and start() values."
     )
-
-
-def _baseline(spec: ParameterTable, moments: SampleMoments) -> tuple[float, float]:
-    """The independence model: free variances (and means), fixed.x block kept at its sample values."""
-    cov, names, n = moments.cov, spec.observed, moments.nobs
-    xs = [names.index(x) for x in spec.exogenous_x]
-    ys = [i for i in range(len(names)) if i not in xs]
-    sigma = np.diag(np.diag(cov))
-    if xs:
-        sigma[np.ix_(xs, xs)] = cov[np.ix_(xs, xs)]
-    p = len(names)
-    f = (np.linalg.slogdet(sigma)[1] + np.trace(cov @ np.linalg.inv(sigma)) - np.linalg.slogdet(cov)[1] - p)
-    py, px = len(ys), len(xs)
-    df = py * (py + 1) // 2 + py * px - py
-    return float(n * f), float(df)

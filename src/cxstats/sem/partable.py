@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from .._format import listing

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._results import PlainText
+from ._tables import TABLE_COLUMNS, fit_measures, parameter_table
+from .inference import r_squared
 
 __all__ = ["SEMResult", "PlainText", "TABLE_COLUMNS"]
 
-TABLE_COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "estimate", "se", "z", "p_value",
-                 "ci_low", "ci_high", "std_lv", "std_all"]
 
 _SECTIONS = (("=~", "Measurement (loadings)"), ("~", "Regressions"), ("~~", "Variances and covariances"),
              ("~1", "Intercepts"), (":=", "Defined parameters"))
@@ -38,9 +39,6 @@ class SEMResult:
         estimate; ``problems`` holds the warning messages, for reports.
     """
 
-    table: pd.DataFrame
-    fit_measures: pd.Series
-    r2: pd.Series
     nobs: int
     n_dropped: int
     converged: bool
@@ -58,6 +56,27 @@ class SEMResult:
     _theta: np.ndarray = field(repr=False, compare=False)
     _vcov: np.ndarray = field(repr=False, compare=False)
     _constraint_basis: Any = field(repr=False, compare=False)
+    _estimate: Any = field(repr=False, compare=False)
+    _defined: Any = field(repr=False, compare=False)
+    _ci_level: float = field(repr=False, compare=False)
+    _bootstrap: Any = field(repr=False, compare=False)
+
+    # The tables are built when first read (and then kept): fitting many models, as a
+    # bootstrap or an invariance ladder does, should not pay for pandas objects nobody reads.
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        table = parameter_table(self._model, self._spec, self._estimate, self._vcov, self._defined, self._ci_level)
+        if self._bootstrap is not None:
+            table = self._bootstrap.apply(table, np.array([r.free for r in self._spec.rows]) - 1)
+        return table
+
+    @cached_property
+    def fit_measures(self) -> pd.Series:
+        return fit_measures(self._model, self._spec, self._moments, self._estimate)
+
+    @cached_property
+    def r2(self) -> pd.Series:
+        return pd.Series(r_squared(self._model, self._theta), name="r2")
 
     # ------------------------------------------------------------------------------
     def modindices(self, *, minimum: float = 0.0, sort: bool = True) -> pd.DataFrame:
