@@ -102,3 +102,124 @@ reference_header <- function(case) {
        generated_on = format(Sys.time(), "%Y-%m-%d %H:%M:%S %Z"),
        machine = paste(Sys.info()[["sysname"]], Sys.info()[["machine"]]))
 }
+
+# ---------------------------------------------------------------------------
+# Helpers for multi-group models, equality constraints and robust tests
+# (lavaan_invariance.R, lavaan_mlr.R, lavaan_fiml.R). param_table() and
+# fit_record() above match rows on lhs/op/rhs, which is not unique with groups.
+
+# Every row of parTable(fit), in its order (including the `==` rows that
+# group.equal adds and the `:=` rows), with the columns of
+# parameterEstimates(fit, standardized = TRUE, ci = TRUE) and the delta-method
+# SE of std.all from standardizedSolution(fit). `label` is lavaan's (group.equal
+# constraints get automatic `.pN.` labels); `plabel` is the `.pN.` name used by
+# the `==` rows and lavTestScore(); `free` = k-th free parameter (0 = fixed).
+# On `==` rows est is lhs - rhs (0 at the solution) and std.all the difference
+# of the two standardized values.
+param_table_full <- function(fit) {
+  pt <- as.data.frame(parTable(fit))
+  pe <- as.data.frame(parameterEstimates(
+    fit, standardized = TRUE, ci = TRUE, remove.eq = FALSE,
+    remove.system.eq = FALSE, remove.ineq = FALSE, remove.def = FALSE,
+    remove.nonfree = FALSE))
+  stopifnot(nrow(pe) == nrow(pt), identical(pe$lhs, pt$lhs),
+            identical(pe$op, pt$op), identical(pe$rhs, pt$rhs),
+            all(pe$block == pt$block))
+  if (is.null(pt$group)) pt$group <- pt$block  # single group: block 1
+  ss <- as.data.frame(standardizedSolution(fit, remove.eq = FALSE,
+                                           remove.ineq = FALSE,
+                                           remove.def = FALSE))
+  if (is.null(ss$group)) ss$group <- ifelse(ss$op %in% c("==", ":="), 0L, 1L)
+  key <- function(d) paste(d$lhs, d$op, d$rhs, d$group, sep = "\r")
+  i <- match(key(pt), key(ss))
+  stopifnot(!anyNA(i), max(abs(ss$est.std[i] - pe$std.all)) < 1e-10)
+  out <- data.frame(id = pt$id, lhs = pt$lhs, op = pt$op, rhs = pt$rhs,
+                    user = pt$user, block = pt$block, group = pt$group,
+                    free = pt$free, label = pt$label, plabel = pt$plabel,
+                    stringsAsFactors = FALSE)
+  for (col in c("est", "se", "z", "pvalue", "ci.lower", "ci.upper",
+                "std.lv", "std.all", "std.nox"))
+    if (!is.null(pe[[col]])) out[[col]] <- pe[[col]]
+  out$std.all.se <- ss$se[i]
+  out
+}
+
+# lavInspect(fit, "test") without the R attributes: one entry per test
+# (standard, and e.g. yuan.bentler.mplus for MLR). stat.group is in group order;
+# for the scaled test, h1/h0 are the traces of the Mplus-variant correction
+# (scaling.factor = (sum(h1) - sum(h0)) / df).
+tests_json <- function(fit) {
+  lapply(lavInspect(fit, "test"), function(t) {
+    out <- lapply(t, function(v) if (is.numeric(v)) as.vector(v) else v)
+    # per-group values are always arrays, also with one group
+    if (!is.null(out$stat.group)) out$stat.group <- I(out$stat.group)
+    if (!is.null(attr(t$stat, "h1"))) {
+      out$trace_h1 <- I(as.vector(attr(t$stat, "h1")))
+      out$trace_h0 <- I(as.vector(attr(t$stat, "h0")))
+      out$h1_ndat <- I(as.vector(attr(t$stat, "h1.ndat")))
+    }
+    out
+  })
+}
+
+# Fit record for any model (one or more groups, `==`/`:=` rows, robust tests).
+fit_record_full <- function(fit, call, model, data_file) {
+  opts <- lavInspect(fit, "options")
+  tests <- lavInspect(fit, "test")
+  rec <- list(
+    lavaan_version = LAVAAN_VERSION,
+    r_version = R_VERSION,
+    call = call,
+    model = model,
+    data_file = data_file,  # relative to the repository root
+    options = opts[c("estimator", "se", "test", "information",
+                     "observed.information", "h1.information", "std.lv",
+                     "missing", "likelihood", "meanstructure", "fixed.x",
+                     "optim.method", "group.equal", "group.partial")],
+    ngroups = lavInspect(fit, "ngroups"),
+    group_labels = I(lavInspect(fit, "group.label")),  # always an array
+    nobs = I(lavInspect(fit, "nobs")),  # per group, in group order
+    ntotal = lavInspect(fit, "ntotal"),
+    converged = lavInspect(fit, "converged"),
+    iterations = lavInspect(fit, "iterations"),
+    post_check = lavInspect(fit, "post.check"),
+    # gradient per free parameter; with equality constraints only its
+    # projection on the constrained space vanishes (max_abs_gradient_reduced)
+    max_abs_gradient = max(abs(lavInspect(fit, "gradient"))),
+    max_abs_gradient_reduced = if (fit@Model@eq.constraints)
+      max(abs(crossprod(fit@Model@eq.constraints.K,
+                        lavInspect(fit, "gradient"))))
+      else max(abs(lavInspect(fit, "gradient"))),
+    parameters = param_table_full(fit),
+    fit_measures = as.list(unclass(fitMeasures(fit))),  # all of them
+    chisq_group = I(as.vector(tests[[1]]$stat.group)),  # group order
+    tests = tests_json(fit)
+  )
+  if (length(tests) > 1 && !is.null(tests[[2]]$stat.group))
+    rec$chisq_scaled_group <- I(as.vector(tests[[2]]$stat.group))
+  rec
+}
+
+# A lavTestLRT() table as rows with a `model` column (the row names); the other
+# columns keep lavaan's names (Df, AIC, BIC, Chisq, "Chisq diff", RMSEA,
+# "Df diff", "Pr(>Chisq)"). `heading` is lavaan's printed heading; `method` the
+# difference-test method it names ("standard" = plain chi-square difference).
+lrt_json <- function(tab) {
+  d <- as.data.frame(tab)
+  rows <- cbind(model = rownames(d), d, stringsAsFactors = FALSE)
+  rownames(rows) <- NULL
+  heading <- paste(attr(tab, "heading"), collapse = "")
+  m <- regmatches(heading, regexpr("method = .([a-z0-9.]+).", heading))
+  method <- if (length(m)) sub("method = .([a-z0-9.]+).", "\\1", m) else "standard"
+  list(method = method, heading = heading, table = rows)
+}
+
+# Value of expr plus the text of any warnings it raised.
+with_warnings <- function(expr) {
+  w <- character(0)
+  value <- withCallingHandlers(expr, warning = function(cond) {
+    w <<- c(w, conditionMessage(cond))
+    invokeRestart("muffleWarning")
+  })
+  list(value = value, warnings = I(w))
+}
