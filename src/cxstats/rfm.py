@@ -157,15 +157,16 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
       them up first if a day's rows are one order);
     - ``monetary`` = total amount spent.
 
-    Scores. With ``ties="shared"`` a customer's score is
-    ``1 + floor(bins * k / n)``, where ``n`` is the number of customers and ``k`` the number
-    of customers with a strictly *worse* value (longer recency, fewer purchases, lower
-    spend). Equal values always get equal scores and the result does not depend on row
-    order; when many customers tie (e.g. half bought once) the bins are unequal and a level
-    can be empty. ``ties="first"`` is the equal-count rule of ``pd.qcut(x.rank(method="first"),
-    bins)`` common in RFM practice: customers are ranked with ties broken by customer id
-    (sorted) and the k-th worst gets ``1 + floor(bins * (k - 1) / n)``; two customers with
-    the same purchases can then get different scores.
+    Scores. A customer with ``k`` customers strictly *worse* (longer recency, fewer
+    purchases, lower spend) among ``n`` gets ``max(1, ceil(bins * k / (n - 1)))``: without
+    ties this is exactly ``pd.qcut(x.rank(method="first"), bins)`` (levels of equal size, the
+    common RFM practice; checked for every n up to 3,000 in tests/test_rfm.py). Ties:
+    ``"shared"`` (default) counts only strictly worse customers, so equal values always get
+    the same score, the lowest their tied positions would give, and the result does not
+    depend on row order; when many customers tie (e.g. half bought once) the levels are
+    unequal and a level can be empty. ``"first"`` ranks tied customers by customer id (as
+    ``rank(method="first")`` on data sorted by customer), which keeps the levels equal but
+    can give two customers with the same purchases different scores.
 
     Segments (first matching rule; R, F, M are quintile scores, computed with the same tie
     rule even when ``bins`` is not 5, so the segments mean the same at any ``bins``):
@@ -211,6 +212,9 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
         raise CxStatsError(f"{where}: ties must be 'shared' or 'first', got {ties!r}.")
     records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
                                        as_of=as_of)
+    if len(records.customers) < 2:
+        raise CxStatsError(f"{where}: only one customer ({records.customers[0]}) has bought by "
+                           f"{stamp.date()}; RFM scores rank customers against each other and need at least two.")
     totals = per_customer(records)
     recency = (stamp.value - totals["last"]) // _NS_PER_DAY
     frequency, monetary = totals["frequency"], totals["monetary"]
@@ -370,7 +374,7 @@ def _score(values: np.ndarray, better: str, bins: int, ties: str) -> np.ndarray:
         key = values if better == "higher" else -values
         worse = np.empty(n, dtype=np.int64)
         worse[np.argsort(key, kind="stable")] = np.arange(n)
-    return (1 + (bins * worse.astype(np.int64)) // n).astype(np.int64)
+    return np.maximum(1, -((-bins * worse.astype(np.int64)) // (n - 1)))
 
 
 def _segment(r: np.ndarray, f: np.ndarray, m: np.ndarray) -> np.ndarray:
