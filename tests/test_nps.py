@@ -69,3 +69,47 @@ def test_errors():
         cxstats.top_box(pd.DataFrame({"s": [1, 2]}), ["s"], scale=(1, 7), boxes=7)
     with pytest.raises(CxStatsError, match="No column 'nps'"):
         cxstats.nps(pd.DataFrame({"rec": [1]}), "nps")
+
+
+def test_bootstrap_interval_agrees_with_the_closed_form_on_a_large_sample():
+    rng = np.random.default_rng(11)
+    probs = np.array([0.04] * 7 + [0.1, 0.14, 0.2, 0.28])
+    data = pd.DataFrame({"r": rng.choice(11, size=20_000, p=probs / probs.sum())})
+    closed = cxstats.nps(data, "r").table.iloc[0]
+    boot = cxstats.nps(data, "r", ci="bootstrap", n_boot=4000, seed=5).table.iloc[0]
+    # the point estimate and shares are unchanged; percentile end points of 4,000 draws have a
+    # Monte-Carlo SD of about 0.04 SE, so they agree with nps +/- 1.96 SE within 0.15 SE
+    for column in ("n", "pct_promoters", "pct_passives", "pct_detractors", "nps"):
+        assert boot[column] == closed[column]
+    assert boot["se"] == pytest.approx(closed["se"], rel=0.05)
+    assert abs(boot["ci_low"] - closed["ci_low"]) < 0.15 * closed["se"]
+    assert abs(boot["ci_high"] - closed["ci_high"]) < 0.15 * closed["se"]
+
+
+def test_bootstrap_interval_is_deterministic_with_a_seed_and_keeps_the_columns():
+    data = pd.DataFrame({"rec": [10, 9, 8, 7, 3, 0] * 20, "seg": ["a", "b", "c"] * 40})
+    first = cxstats.nps(data, "rec", group="seg", ci="bootstrap", n_boot=500, seed=3, min_base=30)
+    again = cxstats.nps(data, "rec", group="seg", ci="bootstrap", n_boot=500, seed=3, min_base=30)
+    other = cxstats.nps(data, "rec", group="seg", ci="bootstrap", n_boot=500, seed=4, min_base=30)
+    pd.testing.assert_frame_equal(first.table, again.table)
+    assert not first.table["ci_low"].equals(other.table["ci_low"])
+    assert list(first.table.columns) == list(cxstats.nps(data, "rec", group="seg").table.columns)
+    assert (first.ci, first.n_boot) == ("bootstrap", 500)
+    assert (cxstats.nps(data, "rec").ci, cxstats.nps(data, "rec").n_boot) == ("normal", None)
+    assert (first.table["ci_low"] <= first.table["nps"]).all() and (first.table["nps"] <= first.table["ci_high"]).all()
+
+
+def test_bootstrap_leaves_suppressed_groups_empty():
+    data = pd.DataFrame({"rec": [10] * 40 + [2] * 10, "seg": ["a"] * 40 + ["b"] * 10})
+    table = cxstats.nps(data, "rec", group="seg", ci="bootstrap", seed=1).table.set_index("group")
+    assert table.loc["b", "suppressed"] and np.isnan(table.loc["b", "ci_low"])
+    assert table.loc["a", "ci_low"] == table.loc["a", "ci_high"] == 100.0  # every resample is all promoters
+
+
+def test_bootstrap_errors():
+    data = pd.DataFrame({"rec": [10] * 40})
+    with pytest.raises(CxStatsError, match=r"ci must be 'normal' or 'bootstrap', got 'bca'"):
+        cxstats.nps(data, "rec", ci="bca")
+    with pytest.raises(CxStatsError, match=r"n_boot must be a whole number of at least 100 for a bootstrap "
+                                           r"interval, got 10"):
+        cxstats.nps(data, "rec", ci="bootstrap", n_boot=10)

@@ -2,7 +2,8 @@
 
 NPS = %promoters (9-10) - %detractors (0-6) of 0-10 answers. With shares p_P and p_D from
 n answers its variance is ``(p_P + p_D - (p_P - p_D)^2) / n`` (the multinomial variance of
-a difference of two shares); intervals are normal-theory on the -100..100 scale. Two
+a difference of two shares); intervals are normal-theory on the -100..100 scale, or
+bootstrap percentile intervals on request (``ci="bootstrap"``). Two
 independent groups are compared with the z test of the difference. Top-box shares use
 Wilson score intervals (Wilson, 1927), which stay inside 0-100% for small bases.
 """
@@ -30,6 +31,8 @@ class NPSResult:
 
     table: pd.DataFrame
     min_base: int
+    ci: str = "normal"
+    n_boot: int | None = None
 
     def _repr_html_(self) -> str:
         return self.table.round(1).to_html(index=False, na_rep="–")
@@ -62,20 +65,64 @@ def _nps_row(values: pd.Series, ci_level: float) -> dict:
 
 
 def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: int = 30,
-        ci_level: float = 0.95) -> NPSResult:
+        ci_level: float = 0.95, ci: str = "normal", n_boot: int = 2000, seed: int | None = None) -> NPSResult:
     """Net Promoter Score overall or per group, with a confidence interval and base-size rule.
 
     Groups with fewer than ``min_base`` answers are kept but suppressed (values NaN,
     ``suppressed`` True): an NPS from a handful of answers is noise.
+
+    Parameters
+    ----------
+    data : respondents in rows.
+    column : the 0-10 "how likely are you to recommend" answers.
+    group : a column to report the NPS by (segment, country, wave).
+    min_base : groups with fewer answers are suppressed.
+    ci_level : coverage of the interval.
+    ci : ``"normal"`` (default): ``nps +/- z se`` with the closed-form multinomial SE,
+        clipped to -100..100. ``"bootstrap"``: percentile interval of ``n_boot``
+        resampled NPS values; ``se`` is then their standard deviation.
+    n_boot : bootstrap resamples per group (at least 100).
+    seed : fixes the bootstrap draws; the same seed gives identical intervals.
+
+    Returns
+    -------
+    NPSResult
+        ``table``: ``group, n, pct_promoters, pct_passives, pct_detractors, nps, se, ci_low,
+        ci_high, suppressed`` (the same columns for both kinds of interval).
+
+    Notes
+    -----
+    Resampling n answers with replacement and counting promoters, passives and detractors
+    is a multinomial draw with the observed shares, so each bootstrap NPS is drawn that way
+    (exactly the nonparametric bootstrap, without materialising resampled rows). Groups
+    are resampled in sorted order from one generator seeded with ``seed``. On 20,000
+    answers the bootstrap interval agrees with the closed-form one within Monte-Carlo
+    error (tests/test_nps.py).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxstats.nps import nps
+    >>> answers = pd.DataFrame({"rec": [10] * 50 + [8] * 30 + [3] * 20})
+    >>> row = nps(answers, "rec", ci="bootstrap", seed=1).table.iloc[0]
+    >>> float(row["nps"]), bool(row["ci_low"] < 30 < row["ci_high"])
+    (30.0, True)
     """
+    if ci not in ("normal", "bootstrap"):
+        raise CxStatsError(f"ci must be 'normal' or 'bootstrap', got {ci!r}.")
+    if ci == "bootstrap" and (isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100):
+        raise CxStatsError(f"n_boot must be a whole number of at least 100 for a bootstrap interval, got {n_boot!r}.")
     values = _answers(data, column)
     if group is not None and group not in data.columns:
         raise CxStatsError(f"No group column '{group}' in the data.")
     parts = [("all", values)] if group is None else list(values.groupby(data[group], sort=True))
+    rng = np.random.default_rng(seed) if ci == "bootstrap" else None
     rows = []
     for label, part in parts:
         row = {"group": label, **_nps_row(part, ci_level)} if part.notna().sum() else {"group": label, "n": 0}
         row["suppressed"] = row["n"] < min_base
+        if rng is not None and not row["suppressed"] and row["n"] > 0:
+            row.update(_bootstrap_interval(row, n_boot, ci_level, rng))
         if row["suppressed"]:
             row.update({k: np.nan for k in ("pct_promoters", "pct_passives", "pct_detractors", "nps", "se",
                                             "ci_low", "ci_high")})
@@ -85,7 +132,17 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
                            "Collect more answers or lower min_base deliberately.")
     columns = ["group", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "se", "ci_low", "ci_high",
                "suppressed"]
-    return NPSResult(table=pd.DataFrame(rows, columns=columns), min_base=min_base)
+    return NPSResult(table=pd.DataFrame(rows, columns=columns), min_base=min_base, ci=ci,
+                     n_boot=int(n_boot) if ci == "bootstrap" else None)
+
+
+def _bootstrap_interval(row: dict, n_boot: int, ci_level: float, rng: np.random.Generator) -> dict:
+    n = row["n"]
+    shares = np.array([row["pct_promoters"], row["pct_passives"], row["pct_detractors"]]) / 100
+    counts = rng.multinomial(n, shares / shares.sum(), size=int(n_boot))
+    draws = 100.0 * (counts[:, 0] - counts[:, 2]) / n
+    low, high = np.quantile(draws, [0.5 - ci_level / 2, 0.5 + ci_level / 2])
+    return {"se": float(draws.std(ddof=1)), "ci_low": float(low), "ci_high": float(high)}
 
 
 def nps_difference(first: pd.Series, second: pd.Series, *, min_base: int = 30, ci_level: float = 0.95) -> pd.DataFrame:
