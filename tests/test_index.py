@@ -58,3 +58,8 @@ def test_errors(ratings):
         cxstats.satisfaction_index(ratings, ["s1", "s2"], scale=(1, 10), weights={"s1": 1, "s2": -1})
     with pytest.raises(TypeError, match="weights must be None"):
         cxstats.satisfaction_index(ratings, ["s1"], scale=(1, 10), weights=[1])
+
+
+def test_unknown_group_column_is_named(ratings):
+    with pytest.raises(CxStatsError, match=r"satisfaction_index: no group column 'country' in the data; columns: 's1'"):
+        cxstats.satisfaction_index(ratings, ["s1"], scale=(1, 10), group="country")

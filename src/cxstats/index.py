@@ -78,6 +78,9 @@ def satisfaction_index(
         raise CxStatsError(f"satisfaction_index: no column {listing(absent, quote=True)} in the data.")
     if len(items) == 0:
         raise CxStatsError("satisfaction_index needs at least one item.")
+    if group is not None and group not in data.columns:
+        raise CxStatsError(f"satisfaction_index: no group column '{group}' in the data; columns: "
+                           f"{listing(data.columns, limit=20, quote=True)}.")
     low, high = _scale(items, scale, codebook)
     w = _weights(items, weights)
     values = data[items].astype(float)
