@@ -119,8 +119,15 @@ def test_nothing_on_one_side_of_the_operator():
 ])
 def test_per_group_modifiers_in_a_one_group_model(model, kind, hs):
     with pytest.raises(sem.ModelSpecificationError,
-                       match=rf"Line 1: per-group {kind} c\(\.\.\.\) belong to multigroup models, which are not available yet"):
+                       match=rf"Line 1: c\(\.\.\.\) gives 2 {kind} but the model has 1 group; give one value per "
+                             r"group, or pass group= for a multigroup model"):
         sem.fit(model, hs)
+
+
+def test_per_group_modifiers_of_the_wrong_length(hs):
+    with pytest.raises(sem.ModelSpecificationError,
+                       match=r"Line 1: c\(\.\.\.\) gives 3 labels but the model has 2 groups; give one value per group\."):
+        sem.fit("visual =~ x1 + c(a, b, c)*x2 + x3", hs, group="school")
 
 
 def test_mixed_per_group_modifier():
@@ -293,8 +300,7 @@ def test_composite_is_not_fitted_by_sem(hs):
     ({"ci_level": 0}, r"ci_level must lie between 0 and 1, got 0"),
     ({"se": "bootstrap", "bootstrap": 5}, r"bootstrap must be a whole number of at least 10 draws, got 5"),
     ({"se": "bootstrap", "bootstrap": 50.5}, r"bootstrap must be a whole number of at least 10 draws, got 50\.5"),
-    ({"group": "school"}, r"Multigroup models \(group=, group_equal=\) are not available yet"),
-    ({"group_equal": ["loadings"]}, r"Multigroup models"),
+    ({"group_equal": ["loadings"]}, r"group_equal= needs a multigroup model: pass group= as well"),
 ])
 def test_unavailable_options(options, pattern, hs):
     with pytest.raises(sem.ModelSpecificationError, match=pattern):
@@ -486,3 +492,51 @@ def test_small_variance_next_to_a_large_mean_is_not_constant():
                          "revenue": revenue, "share": share})
     result = sem.fit("y ~ revenue + share", data)
     assert result.converged
+
+
+# --- multigroup models -------------------------------------------------------------------------
+
+
+def test_group_column_not_in_the_data(hs):
+    with pytest.raises(sem.ModelSpecificationError, match=r"The group column 'schol' is not in the data; columns: .*'school'"):
+        sem.fit(ONE_FACTOR, hs, group="schol")
+
+
+def test_group_equal_outside_lavaans_vocabulary(hs):
+    with pytest.raises(sem.ModelSpecificationError,
+                       match=r"group_equal='loading' is not in lavaan's vocabulary; use any of 'loadings', 'intercepts'"):
+        sem.fit(ONE_FACTOR, hs, group="school", group_equal=["loading"])
+
+
+def test_group_partial_that_is_not_a_parameter(hs):
+    with pytest.raises(sem.ModelSpecificationError, match=r"group_partial entry 'x3' is not a parameter; write it as in lavaan"):
+        sem.fit(ONE_FACTOR, hs, group="school", group_equal=["intercepts"], group_partial=["x3"])
+
+
+def test_group_level_absent_from_the_data(hs):
+    with pytest.raises(sem.ModelSpecificationError,
+                       match=r"Group level\(s\) 'Grant White' do not occur in 'school'; its values are 'Pasteur', 'Grant-White'"):
+        sem.fit(ONE_FACTOR, hs, group="school", group_labels=["Pasteur", "Grant White"])
+
+
+def test_a_single_group_value(hs):
+    with pytest.raises(sem.ModelSpecificationError, match=r"has 1 value\(s\) \('Pasteur'\); a multigroup model needs at least two"):
+        sem.fit(ONE_FACTOR, hs[hs["school"] == "Pasteur"], group="school")
+
+
+def test_a_group_with_too_few_cases(hs):
+    small = pd.concat([hs[hs["school"] == "Pasteur"], hs[hs["school"] == "Grant-White"].head(3)])
+    with pytest.raises(sem.ModelSpecificationError,
+                       match=r"Group 'Grant-White' of 'school' has 3 complete rows for 3 variables; each group needs more rows"):
+        sem.fit(ONE_FACTOR, small, group="school")
+
+
+def test_a_label_used_for_two_kinds_of_parameter_across_groups(hs):
+    model = "visual =~ x1 + c(a, b)*x2 + x3\nx1 ~~ c(b, c)*x1"
+    with pytest.raises(sem.ModelSpecificationError, match=r"The label 'b' is used for different kinds of parameter"):
+        sem.fit(model, hs, group="school")
+
+
+def test_summary_statistics_with_groups(hs):
+    with pytest.raises(sem.ModelSpecificationError, match=r"Multigroup models need raw data with the group column"):
+        sem.fit(ONE_FACTOR, cov=hs[ITEMS3].cov(), nobs=len(hs), group="school")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._format import listing
 from ._bootstrap import bootstrap_estimates
 from ._problems import (
     ConvergenceWarning,
@@ -20,7 +21,7 @@ from ._problems import (
     ModelSpecificationError,
     NonPositiveDefiniteWarning,
 )
-from .estimate import expected_hessian, fisher_scoring, start_values
+from .estimate import Groups, fisher_scoring, start_values
 from .inference import DefinedParameters, constraint_basis, covariance_of_estimates
 from .matrices import RamModel
 from .moments import SampleMoments, moments_from_data, moments_from_summary
@@ -37,6 +38,8 @@ def fit(
     *,
     group: str | None = None,
     group_equal: Sequence[str] = (),
+    group_partial: Sequence[str] = (),
+    group_labels: Sequence | None = None,
     estimator: str = "ML",
     missing: str = "listwise",
     se: str = "standard",
@@ -59,7 +62,14 @@ def fit(
         ``:=`` defined parameters, ``==`` linear constraints).
     data : raw data, one row per respondent; rows with a missing value in a model
         variable are dropped (``missing="listwise"``).
-    group, group_equal : multigroup models (not yet available).
+    group : the column that splits the rows into groups (a multigroup model: one set of
+        parameters per group, a mean structure, lavaan's defaults).
+    group_equal : classes of parameters equal across groups, in lavaan's vocabulary:
+        ``loadings``, ``intercepts``, ``means``, ``residuals``, ``residual.covariances``,
+        ``lv.variances``, ``lv.covariances``, ``regressions``.
+    group_partial : parameters exempt from ``group_equal``, e.g. ``["x3 ~ 1"]``.
+    group_labels : the group values to use, in this order (default: every value, in order
+        of first appearance, as lavaan).
     estimator : ``"ML"``.
     se : ``"standard"`` (expected information, lavaan's default for ML), ``"bootstrap"``
         (non-parametric, ``bootstrap`` draws, percentile or BCa intervals), or ``"none"``.
@@ -86,74 +96,91 @@ def fit(
     Political Democracy SEM, a mediation model with ``:=`` and the ECSI model
     (tests/reference).
     """
-    _check_options(group, group_equal, estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
-    spec = build_parameter_table(parse_model(model), std_lv=std_lv, fixed_x=fixed_x)
-    if spec.n_free == 0:
-        raise ModelSpecificationError("The model has no free parameters to estimate.")
+    _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
+    statements = parse_model(model)
     if (data is None) == (cov is None):
         raise ModelSpecificationError("Pass either data= (raw data) or cov= with nobs= (summary statistics).")
     if data is not None and (means is not None or nobs is not None):
         raise ModelSpecificationError("means= and nobs= go with cov=; with data= they come from the data. Drop them.")
     if cov is not None and se == "bootstrap":
         raise ModelSpecificationError("se='bootstrap' needs raw data; summary statistics (cov=) cannot be resampled.")
-    if data is not None:
-        moments = moments_from_data(data, spec.observed, n_free=spec.n_free)
+    if cov is not None and group is not None:
+        raise ModelSpecificationError("Multigroup models need raw data with the group column: pass data= and group=.")
+    levels, frames, n_no_group = _split_groups(data, group, group_labels)
+    spec = build_parameter_table(statements, std_lv=std_lv, fixed_x=fixed_x, groups=levels,
+                                 group_equal=tuple(group_equal), group_partial=tuple(group_partial))
+    if spec.n_free == 0:
+        raise ModelSpecificationError("The model has no free parameters to estimate.")
+    if data is not None and group is None:
+        moments = (moments_from_data(data, spec.observed, n_free=spec.n_free),)
+    elif data is not None:
+        moments = tuple(_group_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True))
     else:
         if spec.meanstructure and means is None:
             raise ModelSpecificationError("The model has intercepts; pass means= together with cov=.")
-        moments = moments_from_summary(cov, spec.observed, nobs=nobs, means=means, n_free=spec.n_free)  # type: ignore[arg-type]
+        moments = (moments_from_summary(cov, spec.observed, nobs=nobs, means=means, n_free=spec.n_free),)  # type: ignore[arg-type]
+    n_total = sum(m.nobs for m in moments)
+    if n_total <= spec.n_free:
+        raise ModelSpecificationError(
+            f"The data have {n_total} complete rows for {spec.n_free} free parameters; ML needs more rows "
+            "than parameters (and in practice many more). Simplify the model or collect more data."
+        )
     _check_degrees_of_freedom(spec, moments)
-    ram = RamModel(spec, moments.cov, moments.mean)
+    models = tuple(RamModel(spec.group_view(g), m.cov, m.mean) for g, m in enumerate(moments))
+    groups = Groups(models, [m.cov for m in moments], [m.mean for m in moments], [m.nobs for m in moments])
     k, theta0 = constraint_basis(spec)
-    start = _feasible(ram, start_values(ram, moments.cov, moments.mean), moments)
+    start = _feasible(groups, _start_values(groups))
     if k is not None:
         start = theta0 + k @ np.linalg.lstsq(k, start - theta0, rcond=None)[0]
-    estimate = fisher_scoring(ram, start, moments.cov, moments.mean, constraint_basis=k)
+    estimate = fisher_scoring(groups, start, constraint_basis=k)
     problems: list[str] = []
     if not estimate.converged:
         problems.append(_warn(ConvergenceWarning,
                               f"The ML optimiser did not converge after {estimate.iterations} iterations "
                               f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
                               "Check the model, the starting values or the data."))
-    hessian = expected_hessian(ram, estimate.theta)
-    vcov, identified = covariance_of_estimates(hessian, moments.nobs, k)
+    vcov, identified = covariance_of_estimates(groups.expected_hessian(estimate.theta), n_total, k)
     if not identified:
         problems.append(_warn(IdentificationWarning,
                               "The information matrix is singular: at least one parameter is not identified. "
                               "Fix a loading or variance per factor, or remove redundant paths."))
     defined = DefinedParameters(spec)
-    heywood = _heywood(ram, estimate.theta)
+    heywood = [name for ram in models for name in _heywood(ram, estimate.theta, multigroup=len(models) > 1)]
     if heywood:
         problems.append(_warn(HeywoodWarning,
                               f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case). "
                               "The model may be misspecified or a factor has too few indicators."))
-    nonpd = _latent_not_positive_definite(ram, estimate.theta)
+    nonpd = [ram.spec.groups[0] for ram in models if _latent_not_positive_definite(ram, estimate.theta)]
     if nonpd:
+        where = "" if group is None else f" in group(s) {', '.join(map(str, nonpd))}"
         problems.append(_warn(NonPositiveDefiniteWarning,
-                              "The covariance matrix of the latent variables is not positive definite "
+                              f"The covariance matrix of the latent variables is not positive definite{where} "
                               "(a negative latent variance, or a correlation at or beyond 1: two factors "
                               "may measure the same thing)."))
     boot = None
     if se == "bootstrap":
-        boot = bootstrap_estimates(ram, spec, moments, estimate, k, defined, draws=bootstrap, seed=seed,
+        boot = bootstrap_estimates(groups, moments, estimate, k, defined, draws=bootstrap, seed=seed,
                                    ci=bootstrap_ci, ci_level=ci_level, progress=progress)
         if boot.failed:
             problems.append(boot.message)
     return SEMResult(
-        nobs=moments.nobs,
-        n_dropped=moments.n_dropped,
+        nobs=n_total,
+        n_dropped=sum(m.n_dropped for m in moments) + n_no_group,
         converged=estimate.converged,
         iterations=estimate.iterations,
         identified=identified,
         heywood=tuple(heywood),
-        nonpositive_latent=nonpd,
+        nonpositive_latent=bool(nonpd),
         problems=tuple(problems),
         se_type=se,
         bootstrap_draws=boot.n_ok if boot else 0,
         bootstrap_failed=boot.failed if boot else 0,
-        _model=ram,
+        group=group,
+        groups=levels if group is not None else (),
+        group_nobs=tuple(m.nobs for m in moments) if group is not None else (),
+        _model=models[0],
         _spec=spec,
-        _moments=moments,
+        _moments=moments[0],
         _theta=estimate.theta,
         _vcov=vcov,
         _constraint_basis=k,
@@ -161,6 +188,8 @@ def fit(
         _defined=defined,
         _ci_level=ci_level,
         _bootstrap=boot,
+        _groups=groups,
+        _group_moments=moments,
     )
 
 
@@ -169,9 +198,7 @@ def _warn(category: type[Warning], message: str) -> str:
     return f"{category.__name__}: {message}"
 
 
-def _check_options(group, group_equal, estimator, missing, se, bootstrap_ci, ci_level, bootstrap) -> None:
-    if group is not None or tuple(group_equal):
-        raise ModelSpecificationError("Multigroup models (group=, group_equal=) are not available yet.")
+def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) -> None:
     if str(estimator).upper() != "ML":
         raise ModelSpecificationError(f"estimator={estimator!r} is not available; use 'ML'.")
     if missing not in ("listwise", "listwise_deletion"):
@@ -186,10 +213,10 @@ def _check_options(group, group_equal, estimator, missing, se, bootstrap_ci, ci_
         raise ModelSpecificationError(f"bootstrap must be a whole number of at least 10 draws, got {bootstrap!r}.")
 
 
-def _check_degrees_of_freedom(spec: ParameterTable, moments: SampleMoments) -> None:
+def _check_degrees_of_freedom(spec: ParameterTable, moments) -> None:
     p = len(spec.observed) - len(spec.exogenous_x)
     px = len(spec.exogenous_x)
-    data_points = p * (p + 1) // 2 + p * px + (p if spec.meanstructure else 0)
+    data_points = (p * (p + 1) // 2 + p * px + (p if spec.meanstructure else 0)) * spec.n_groups
     n_par = spec.n_free - len(spec.constraints)
     if n_par > data_points:
         raise ModelSpecificationError(
@@ -199,9 +226,69 @@ def _check_degrees_of_freedom(spec: ParameterTable, moments: SampleMoments) -> N
         )
 
 
-def _heywood(ram: RamModel, theta: np.ndarray) -> list[str]:
+def _split_groups(data: pd.DataFrame | None, group: str | None, labels) -> tuple[tuple, list, int]:
+    """(group values in lavaan's order, one frame per group, rows without a group value).
+
+    The order is that of first appearance in the data (as lavaan), or ``labels``."""
+    if group is None:
+        if labels is not None:
+            raise ModelSpecificationError("group_labels= goes with group=; pass the group column too.")
+        return (None,), [data], 0
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    if group not in data.columns:
+        raise ModelSpecificationError(
+            f"The group column '{group}' is not in the data; columns: {listing(data.columns, limit=30, quote=True)}."
+        )
+    column = data[group]
+    present = list(pd.unique(column.dropna()))
+    if labels is None:
+        levels = present
+    else:
+        levels = list(labels)
+        absent = [v for v in levels if v not in present]
+        if absent:
+            raise ModelSpecificationError(
+                f"Group level(s) {listing(absent, quote=True)} do not occur in '{group}'; its values are "
+                f"{listing(present, limit=30, quote=True)}."
+            )
+    if len(levels) < 2:
+        raise ModelSpecificationError(
+            f"The group column '{group}' has {len(levels)} value(s) ({listing(levels, quote=True)}); a multigroup "
+            "model needs at least two groups. Fit without group= instead."
+        )
+    frames = [data[column == level] for level in levels]
+    return tuple(levels), frames, int(len(data) - sum(len(f) for f in frames))
+
+
+def _group_moments(frame: pd.DataFrame, spec: ParameterTable, group: str, level) -> SampleMoments:
+    moments = moments_from_data(frame, spec.observed, n_free=0)
+    p = len(spec.observed)
+    if moments.nobs <= p:
+        raise ModelSpecificationError(
+            f"Group {level!r} of '{group}' has {moments.nobs} complete rows for {p} variables; each group needs "
+            "more rows than variables (and in practice many more) for its covariance matrix. Merge small groups "
+            f"or leave {level!r} out with group_labels=."
+        )
+    return moments
+
+
+def _start_values(groups: Groups) -> np.ndarray:
+    """Each group's starting values; a parameter shared by groups starts at their mean."""
+    total, count = np.zeros(groups.n_par), np.zeros(groups.n_par)
+    for ram, cov, mean in zip(groups.models, groups.covs, groups.means, strict=True):
+        theta = start_values(ram, cov, mean)
+        present = np.unique([r.free - 1 for r in ram.spec.rows if r.free > 0])
+        total[present] += theta[present]
+        count[present] += 1
+    return total / np.maximum(count, 1)
+
+
+def _heywood(ram: RamModel, theta: np.ndarray, *, multigroup: bool = False) -> list[str]:
     """Variables whose free (residual) variance is estimated below zero."""
-    return [r.lhs for r in ram.spec.rows if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and theta[r.free - 1] < 0]
+    where = f" (group {ram.spec.groups[0]})" if multigroup else ""
+    return [r.lhs + where for r in ram.spec.rows
+            if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and theta[r.free - 1] < 0]
 
 
 def _latent_not_positive_definite(ram: RamModel, theta: np.ndarray) -> bool:
@@ -212,13 +299,14 @@ def _latent_not_positive_definite(ram: RamModel, theta: np.ndarray) -> bool:
     return bool(np.linalg.eigvalsh(block).min() <= 1e-12 * max(1.0, np.abs(block).max()))
 
 
-def _feasible(ram: RamModel, start: np.ndarray, moments: SampleMoments) -> np.ndarray:
-    """Raise free variance starts until the implied covariance matrix is positive definite."""
-    variances = [r.free - 1 for r in ram.spec.rows if r.op == "~~" and r.lhs == r.rhs and r.free > 0]
+def _feasible(groups: Groups, start: np.ndarray) -> np.ndarray:
+    """Raise free variance starts until every group's implied covariance matrix is positive definite."""
+    variances = sorted({r.free - 1 for ram in groups.models for r in ram.spec.rows
+                        if r.op == "~~" and r.lhs == r.rhs and r.free > 0})
     theta = start.copy()
     for _ in range(30):
         try:
-            if np.linalg.eigvalsh(ram.implied(theta).sigma).min() > 0:
+            if all(np.linalg.eigvalsh(ram.implied(theta).sigma).min() > 0 for ram in groups.models):
                 return theta
         except np.linalg.LinAlgError:
             pass

@@ -24,11 +24,9 @@ from scipy import stats
 from tqdm import tqdm
 
 from ._problems import BootstrapWarning
-from .estimate import Estimate, fisher_scoring
+from .estimate import Estimate, Groups, fisher_scoring
 from .inference import DefinedParameters
-from .matrices import RamModel
 from .moments import SampleMoments, ml_moments
-from .partable import ParameterTable
 
 __all__ = ["bootstrap_estimates", "BootstrapDraws"]
 
@@ -112,14 +110,20 @@ def _acceleration(jack: np.ndarray) -> float:
     return float(np.sum(centred**3) / denom) if denom > 0 else 0.0
 
 
-def _refit(rows: np.ndarray) -> np.ndarray:
-    ram, theta, k, defined = _STATE["ram"], _STATE["theta"], _STATE["k"], _STATE["defined"]
-    cov, mean = ml_moments(rows)
-    model = ram.with_sample(cov, mean) if ram.spec.exogenous_x else ram
+def _refit(rows: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
+    """Refit to resampled rows; ``sizes`` splits them into the groups (stacked in order)."""
+    template: Groups = _STATE["groups"]
+    theta, k, defined = _STATE["theta"], _STATE["k"], _STATE["defined"]
+    models, covs, means = [], [], []
+    for ram, block in zip(template.models, np.split(rows, np.cumsum(sizes)[:-1]), strict=True):
+        cov, mean = ml_moments(block)
+        models.append(ram.with_sample(cov, mean) if ram.spec.exogenous_x else ram)
+        covs.append(cov)
+        means.append(mean)
     try:
         with np.errstate(all="ignore"):
-            est: Estimate = fisher_scoring(model, theta, cov, mean, constraint_basis=k, ftol=1e-7,
-                                             max_iter=200, warm=True)
+            est: Estimate = fisher_scoring(Groups(models, covs, means, sizes), theta, constraint_basis=k,
+                                           ftol=1e-7, max_iter=200, warm=True)
     except (np.linalg.LinAlgError, ValueError):
         return np.full(len(theta) + len(defined.items), np.nan)
     if not est.converged:
@@ -128,18 +132,22 @@ def _refit(rows: np.ndarray) -> np.ndarray:
 
 
 def _run_chunk(index_block: np.ndarray) -> np.ndarray:
-    data = _STATE["data"]
-    return np.array([_refit(data[idx]) for idx in index_block])
+    data, sizes = _STATE["data"], _STATE["sizes"]
+    return np.array([_refit(data[idx], sizes) for idx in index_block])
 
 
-def bootstrap_estimates(ram: RamModel, spec: ParameterTable, moments: SampleMoments, estimate: Estimate,
+def bootstrap_estimates(groups: Groups, moments: tuple[SampleMoments, ...], estimate: Estimate,
                         k: np.ndarray | None, defined: DefinedParameters, *, draws: int, seed: int | None,
                         ci: str, ci_level: float, progress: bool | None) -> BootstrapDraws:
-    data = moments.data  # fit() refuses se="bootstrap" with summary statistics, so rows are here
+    """Draws resample rows within each group (as lavaan), from the groups' rows stacked in order."""
+    data = np.vstack([m.data for m in moments])  # fit() refuses se="bootstrap" with summary statistics
+    sizes = tuple(m.data.shape[0] for m in moments)
     n = data.shape[0]
     rng = np.random.default_rng(seed)
-    indices = rng.integers(0, n, size=(draws, n))
-    _STATE.update(ram=ram, theta=estimate.theta, k=k, defined=defined, data=data)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    indices = np.hstack([offset + rng.integers(0, size, size=(draws, size)) for offset, size in
+                         zip(offsets, sizes, strict=True)])
+    _STATE.update(groups=groups, theta=estimate.theta, k=k, defined=defined, data=data, sizes=sizes)
     show = sys.stderr.isatty() if progress is None else progress
     chunks = np.array_split(indices, max(1, min(draws // 25, 40)))
     results: list[np.ndarray] = []
@@ -162,7 +170,9 @@ def bootstrap_estimates(ram: RamModel, spec: ParameterTable, moments: SampleMome
     full = np.concatenate([estimate.theta, defined.values(estimate.theta).real]) if defined.items else estimate.theta
     jackknife = None
     if ci == "bca":
-        jackknife = np.array([_refit(np.delete(data, i, axis=0)) for i in range(n)])
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        jackknife = np.array([_refit(np.delete(data, i, axis=0),
+                                     tuple(s - (g == owner[i]) for g, s in enumerate(sizes))) for i in range(n)])
         jackknife = jackknife[~np.isnan(jackknife).any(axis=1)]
     message = ""
     if failed:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .matrices import Implied, RamModel, second_order_term
 
-__all__ = ["Estimate", "discrepancy", "fisher_scoring", "start_values", "expected_hessian"]
+__all__ = ["Estimate", "Groups", "discrepancy", "fisher_scoring", "start_values", "expected_hessian"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,9 @@ def _gradient_and_hessian(model: RamModel, imp: Implied, cov: np.ndarray, mean: 
     structure, the exact Hessian, for Newton steps near the minimum)."""
     inv = np.linalg.inv(imp.sigma)
     d_sigma, d_mu = model.jacobian(imp)
-    w = inv @ (imp.sigma - cov) @ inv
+    diff = mean - imp.mu if model.meanstructure else None
+    # the mean term (m - mu)' Sigma^-1 (m - mu) also depends on Sigma: it acts as S + d d'
+    w = inv @ (imp.sigma - (cov if diff is None else cov + np.outer(diff, diff))) @ inv
     q = d_sigma.shape[0]
     grad = d_sigma.reshape(q, -1) @ w.ravel()
     hess = None
@@ -68,8 +70,7 @@ def _gradient_and_hessian(model: RamModel, imp: Implied, cov: np.ndarray, mean: 
             pg = ((inv @ cov) @ g.transpose(1, 0, 2).reshape(p, q * p)).reshape(p, q, p).transpose(1, 0, 2)
             t1 = g.reshape(q, -1) @ pg.transpose(0, 2, 1).reshape(q, -1).T  # tr(G_l P G_k)
             hess = -hess + t1 + t1.T + second_order_term(model, imp, w)
-    if model.meanstructure:
-        diff = mean - imp.mu
+    if diff is not None:
         grad -= 2.0 * d_mu @ (inv @ diff)
         if hessian:
             hess += 2.0 * d_mu @ inv @ d_mu.T
@@ -82,7 +83,53 @@ def expected_hessian(model: RamModel, theta: np.ndarray) -> np.ndarray:
     return _gradient_and_hessian(model, imp, imp.sigma, imp.mu)[1]  # type: ignore[return-value]
 
 
-def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: np.ndarray, *,
+class Groups:
+    """The groups' RAM models with their sample moments and weights ``n_g / N``: what the
+    optimiser sees. One group is the ordinary single-sample model."""
+
+    def __init__(self, models, covs, means, nobs):
+        self.models, self.covs, self.means = tuple(models), tuple(covs), tuple(means)
+        self.nobs = tuple(int(n) for n in nobs)
+        total = sum(self.nobs)
+        self.weights = tuple(n / total for n in self.nobs)
+        self.logdets = tuple(np.linalg.slogdet(c)[1] for c in self.covs)
+        self.meanstructure = any(m.meanstructure for m in self.models)
+        self.n_par = self.models[0].n_par
+
+    @classmethod
+    def single(cls, model: RamModel, cov: np.ndarray, mean: np.ndarray, nobs: int = 1) -> Groups:
+        return cls((model,), (cov,), (mean,), (nobs,))
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def implied(self, theta: np.ndarray) -> list[Implied]:
+        return [m.implied(theta) for m in self.models]
+
+    def discrepancy(self, imps: list[Implied]) -> float:
+        return float(sum(w * discrepancy(m, imp, c, mu, ld) for m, imp, c, mu, ld, w in
+                         zip(self.models, imps, self.covs, self.means, self.logdets, self.weights, strict=True)))
+
+    def gradient_and_hessian(self, imps: list[Implied], hessian: bool = True, exact: bool = False):
+        if len(self.models) == 1:
+            return _gradient_and_hessian(self.models[0], imps[0], self.covs[0], self.means[0], hessian, exact)
+        grad, hess = np.zeros(self.n_par), (np.zeros((self.n_par, self.n_par)) if hessian else None)
+        for m, imp, c, mu, w in zip(self.models, imps, self.covs, self.means, self.weights, strict=True):
+            g, h = _gradient_and_hessian(m, imp, c, mu, hessian, exact)
+            grad += w * g
+            if hessian:
+                hess += w * h
+        return grad, hess
+
+    def expected_hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The expected Hessian of the (weighted) discrepancy at ``theta``."""
+        out = np.zeros((self.n_par, self.n_par))
+        for m, w in zip(self.models, self.weights, strict=True):
+            out += w * expected_hessian(m, theta)
+        return out
+
+
+def fisher_scoring(groups: Groups, theta0: np.ndarray, *,
                    constraint_basis: np.ndarray | None = None, tol: float = 1e-7,
                    ftol: float = 1e-10, max_iter: int = 500, warm: bool = False) -> Estimate:
     """Minimise F: Fisher scoring with step halving, then Newton steps with the exact Hessian.
@@ -92,10 +139,9 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
     begins with Newton. With ``constraint_basis`` K the search runs over theta0 + K phi.
     """
     k = constraint_basis
-    logdet_s = np.linalg.slogdet(cov)[1]
     theta = theta0.astype(float).copy()
-    imp = model.implied(theta)
-    f = discrepancy(model, imp, cov, mean, logdet_s)
+    imp = groups.implied(theta)
+    f = groups.discrepancy(imp)
     if not np.isfinite(f):
         return Estimate(theta, np.inf, 0, False, np.inf)
     newton = False  # the first step scores (robust); Newton takes over once steps are whole
@@ -103,18 +149,18 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
     for iteration in range(1, max_iter + 1):
         step = None
         for use_newton in ((True, False) if newton else (False,)):
-            grad, hess = _gradient_and_hessian(model, imp, cov, mean, exact=use_newton)
+            grad, hess = groups.gradient_and_hessian(imp, exact=use_newton)
             g, h = (grad, hess) if k is None else (k.T @ grad, k.T @ hess @ k)
             direction = _solve_step(h, g, k, exact=use_newton)
             if direction is not None and use_newton and 0.5 * (grad @ direction) < ftol * max(1.0, abs(f)):
                 # Newton decrement below tolerance: the full step lands on the minimum
                 theta = theta - direction
-                imp = model.implied(theta)
-                f = discrepancy(model, imp, cov, mean, logdet_s)
+                imp = groups.implied(theta)
+                f = groups.discrepancy(imp)
                 gmax = float(np.max(np.abs(g)))
                 return Estimate(theta, f, iteration, bool(np.isfinite(f)), gmax)
             if direction is not None:
-                step = _line_search(model, theta, direction, f, cov, mean, logdet_s)
+                step = _line_search(groups, theta, direction, f)
                 if step is not None:
                     break
         if step is None:
@@ -122,27 +168,26 @@ def fisher_scoring(model: RamModel, theta0: np.ndarray, cov: np.ndarray, mean: n
         scale, candidate, imp_new, f_new = step
         change = f - f_new
         theta, imp, f = candidate, imp_new, f_new
-        newton = not model.meanstructure and (warm or (scale == 1.0 and change < 0.1 * max(1.0, abs(f))))
+        newton = not groups.meanstructure and (warm or (scale == 1.0 and change < 0.1 * max(1.0, abs(f))))
         if np.max(np.abs(scale * direction)) < tol or change < ftol * max(1.0, abs(f)):
-            grad, _ = _gradient_and_hessian(model, imp, cov, mean, hessian=False)
+            grad, _ = groups.gradient_and_hessian(imp, hessian=False)
             g = grad if k is None else k.T @ grad
             if np.max(np.abs(g)) < 1e-5:
                 return Estimate(theta, f, iteration, True, float(np.max(np.abs(g))))
-    grad, _ = _gradient_and_hessian(model, imp, cov, mean, hessian=False)
+    grad, _ = groups.gradient_and_hessian(imp, hessian=False)
     g = grad if k is None else k.T @ grad
     gmax = float(np.max(np.abs(g))) if len(g) else 0.0
     return Estimate(theta, f, iteration, gmax < 1e-5, gmax)
 
 
-def _line_search(model: RamModel, theta: np.ndarray, direction: np.ndarray, f: float, cov: np.ndarray,
-                 mean: np.ndarray, logdet_s: float):
+def _line_search(groups: Groups, theta: np.ndarray, direction: np.ndarray, f: float):
     """Halve the step until F does not increase: (scale, theta, implied, F) or None."""
     scale = 1.0
     for _ in range(40):
         candidate = theta - scale * direction
         try:
-            imp_new = model.implied(candidate)
-            f_new = discrepancy(model, imp_new, cov, mean, logdet_s)
+            imp_new = groups.implied(candidate)
+            f_new = groups.discrepancy(imp_new)
         except np.linalg.LinAlgError:
             f_new = np.inf
         if f_new <= f + 1e-14 * max(1.0, abs(f)):

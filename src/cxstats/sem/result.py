@@ -50,6 +50,9 @@ class SEMResult:
     se_type: str
     bootstrap_draws: int
     bootstrap_failed: int
+    group: str | None
+    groups: tuple
+    group_nobs: tuple[int, ...]
     _model: Any = field(repr=False, compare=False)
     _spec: Any = field(repr=False, compare=False)
     _moments: Any = field(repr=False, compare=False)
@@ -60,23 +63,30 @@ class SEMResult:
     _defined: Any = field(repr=False, compare=False)
     _ci_level: float = field(repr=False, compare=False)
     _bootstrap: Any = field(repr=False, compare=False)
+    _groups: Any = field(repr=False, compare=False)
+    _group_moments: Any = field(repr=False, compare=False)
 
     # The tables are built when first read (and then kept): fitting many models, as a
     # bootstrap or an invariance ladder does, should not pay for pandas objects nobody reads.
     @cached_property
     def table(self) -> pd.DataFrame:
-        table = parameter_table(self._model, self._spec, self._estimate, self._vcov, self._defined, self._ci_level)
+        table = parameter_table(self._groups.models, self._spec, self._estimate, self._vcov, self._defined,
+                                self._ci_level)
         if self._bootstrap is not None:
             table = self._bootstrap.apply(table, np.array([r.free for r in self._spec.rows]) - 1)
         return table
 
     @cached_property
     def fit_measures(self) -> pd.Series:
-        return fit_measures(self._model, self._spec, self._moments, self._estimate)
+        return fit_measures(self._groups, self._spec, self._group_moments, self._estimate)
 
     @cached_property
     def r2(self) -> pd.Series:
-        return pd.Series(r_squared(self._model, self._theta), name="r2")
+        if not self.groups:
+            return pd.Series(r_squared(self._model, self._theta), name="r2")
+        parts = {level: pd.Series(r_squared(ram, self._theta)) for level, ram in
+                 zip(self.groups, self._groups.models, strict=True)}
+        return pd.concat(parts, names=["group", "variable"]).rename("r2")
 
     # ------------------------------------------------------------------------------
     def modindices(self, *, minimum: float = 0.0, sort: bool = True) -> pd.DataFrame:
