@@ -98,6 +98,12 @@ def _alpha(cov: np.ndarray) -> float:
     return k / (k - 1) * (1 - np.trace(cov) / cov.sum())
 
 
+def _composite_reliability(loadings: np.ndarray) -> float:
+    """rho_C of standardized loadings l: (sum l)^2 / ((sum l)^2 + sum(1 - l^2))."""
+    total = float(np.sum(loadings)) ** 2
+    return total / (total + float(np.sum(1 - np.asarray(loadings) ** 2)))
+
+
 def _feldt(alpha: float, n: int, k: int, ci_level: float) -> tuple[float, float]:
     """Feldt (1965) interval: 1 - (1 - alpha) F, with F on (n - 1, (n - 1)(k - 1)) df."""
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -153,7 +159,7 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
         loadings, omega, omega_model, cr, ave = np.full(k, np.nan), np.nan, np.nan, np.nan, np.nan
         if k >= 3:
             loadings, omega, omega_model, ave = _one_factor(items, values)
-            cr = loadings.sum() ** 2 / (loadings.sum() ** 2 + (1 - loadings**2).sum())
+            cr = _composite_reliability(loadings)
         rows.append({"construct": construct, "n_items": k, "n": n, "alpha": alpha, "alpha_ci_low": low,
                      "alpha_ci_high": high, "alpha_std": k * average_r / (1 + (k - 1) * average_r),
                      "average_r": average_r, "omega": omega, "omega_model": omega_model, "cr": cr, "ave": ave})
@@ -227,7 +233,7 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
         true_part = lam.sum() ** 2
         rows.append({"construct": construct, "n_items": len(block),
                      "ave": float((lam**2).sum() / np.diag(sample.loc[block, block]).sum()),
-                     "cr": std.sum() ** 2 / (std.sum() ** 2 + (1 - std**2).sum()),
+                     "cr": _composite_reliability(std.to_numpy()),
                      "omega": true_part / sample.loc[block, block].to_numpy().sum(),
                      "omega_model": true_part / (true_part + theta["estimate"].sum())})
     result = pd.DataFrame(rows)
