@@ -11,18 +11,14 @@ interpolated on the normal scale (boot's ``norm.inter``), as lavaan computes the
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-import sys
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from tqdm import tqdm
 
+from .._resampling import jackknife_acceleration, map_chunks
 from ._problems import BootstrapWarning
 from .estimate import Estimate, Groups, fisher_scoring
 from .inference import DefinedParameters
@@ -56,7 +52,8 @@ class BootstrapDraws:
                 share = np.mean(x < self.estimate[j])
                 z0 = stats.norm.ppf(share) if 0 < share < 1 else 0.0
                 z = stats.norm.ppf(probs)
-                accel = _acceleration(self.jackknife[:, j]) if self.ci == "bca" and self.jackknife is not None else 0.0
+                accel = (jackknife_acceleration(self.jackknife[:, j])
+                         if self.ci == "bca" and self.jackknife is not None else 0.0)
                 probs = stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z))) if self.ci == "bca" else \
                     stats.norm.cdf(2 * z0 + z)
             low, high = (_normal_interpolated_quantile(np.sort(x), prob) for prob in probs)
@@ -104,12 +101,6 @@ def _normal_interpolated_quantile(sorted_draws: np.ndarray, prob: float) -> floa
     return float(sorted_draws[k - 1] + share * (sorted_draws[k] - sorted_draws[k - 1]))
 
 
-def _acceleration(jack: np.ndarray) -> float:
-    centred = jack.mean() - jack
-    denom = 6.0 * (np.sum(centred**2) ** 1.5)
-    return float(np.sum(centred**3) / denom) if denom > 0 else 0.0
-
-
 def _refit(rows: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
     """Refit to resampled rows; ``sizes`` splits them into the groups (stacked in order)."""
     template: Groups = _STATE["groups"]
@@ -148,22 +139,8 @@ def bootstrap_estimates(groups: Groups, moments: tuple[SampleMoments, ...], esti
     indices = np.hstack([offset + rng.integers(0, size, size=(draws, size)) for offset, size in
                          zip(offsets, sizes, strict=True)])
     _STATE.update(groups=groups, theta=estimate.theta, k=k, defined=defined, data=data, sizes=sizes)
-    show = sys.stderr.isatty() if progress is None else progress
     chunks = np.array_split(indices, max(1, min(draws // 25, 40)))
-    results: list[np.ndarray] = []
-    workers = min(2, os.cpu_count() or 1)
-    # fork is cheap and safe on Linux; elsewhere (macOS system libraries, Windows) stay serial
-    can_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() and workers > 1 and draws >= 200
-    with tqdm(total=draws, disable=not show, desc="bootstrap", unit="draw") as bar:
-        if can_fork:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-                for block in pool.map(_run_chunk, chunks):
-                    results.append(block)
-                    bar.update(len(block))
-        else:
-            for chunk in chunks:
-                results.append(_run_chunk(chunk))
-                bar.update(len(chunk))
+    results = map_chunks(_run_chunk, chunks, progress=progress, parallel=draws >= 200)
     all_draws = np.vstack(results)
     ok = ~np.isnan(all_draws).any(axis=1)
     failed = int((~ok).sum())
