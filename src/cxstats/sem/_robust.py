@@ -292,7 +292,7 @@ class ScaledTest:
     trace_h1: float  # sum over groups of tr(B1 A1^-1)
     trace_h0: float  # tr(B0 E^-1)
     h1_ndat: int
-    npar: int
+    npar: int  # free parameters net of equality constraints (fitMeasures' npar)
 
     @property
     def trace_ugamma(self) -> float:
@@ -324,7 +324,8 @@ def yuan_bentler_mplus(chisq: float, df: float, information: np.ndarray, first_o
     -----
     trace_h1 = sum_g tr(B1_g A1_g^-1), trace_h0 = tr(B0 E^-1), c = (trace_h1 - trace_h0)/df,
     chisq.scaled = chisq / c, scaling.factor.h1 = trace_h1 / ndat_h1 and
-    scaling.factor.h0 = trace_h0 / npar. A negative c is ``nan``; with df = 0 the statistic
+    scaling.factor.h0 = trace_h0 / n_par (all free parameters, also those tied by
+    constraints, as lavaan's ``nx.free``). A negative c is ``nan``; with df = 0 the statistic
     is left unscaled and c is ``nan``, as in lavaan. lavaan 0.6.14
     ``lav_test_yuan_bentler()`` and ``lav_test_yuan_bentler_mplus_trace()``
     (R/lav_test_yuan_bentler.R). Yuan & Bentler (2000); Muthen & Muthen (Mplus).
@@ -337,16 +338,18 @@ def yuan_bentler_mplus(chisq: float, df: float, information: np.ndarray, first_o
         ndat += int(keep.sum())
     e_inv = _constrained_inverse(information, constraint_basis)
     trace_h0 = float(np.sum(first_order * e_inv.T))
-    npar = information.shape[0] if constraint_basis is None else constraint_basis.shape[1]
+    n_free = information.shape[0]  # lavaan's nx.free: constrained parameters count in scaling.factor.h0
+    npar = n_free if constraint_basis is None else constraint_basis.shape[1]
+    factor_h0 = trace_h0 / n_free if n_free else math.nan
     pvalue = fi.chisq_pvalue(chisq, df) if df > 0 else math.nan
     if df <= 0:
-        return ScaledTest(chisq, df, pvalue, chisq, math.nan, math.nan, trace_h1 / ndat,
-                          trace_h0 / npar if npar else math.nan, trace_h1, trace_h0, ndat, npar)
+        return ScaledTest(chisq, df, pvalue, chisq, math.nan, math.nan, trace_h1 / ndat, factor_h0,
+                          trace_h1, trace_h0, ndat, npar)
     c = (trace_h1 - trace_h0) / df
     c = c if c >= 0 else math.nan
     scaled = chisq / c
     return ScaledTest(chisq, df, pvalue, scaled, fi.chisq_pvalue(scaled, df) if np.isfinite(scaled) else math.nan,
-                      c, trace_h1 / ndat, trace_h0 / npar if npar else math.nan, trace_h1, trace_h0, ndat, npar)
+                      c, trace_h1 / ndat, factor_h0, trace_h1, trace_h0, ndat, npar)
 
 
 def scaled_difference(chisq0: float, df0: float, c0: float, chisq1: float, df1: float, c1: float) -> dict[str, float]:
