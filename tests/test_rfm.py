@@ -236,3 +236,12 @@ def test_rfm_argument_errors():
         rfm(_tx(), ties="average")
     with pytest.raises(CxStatsError, match="no column 'client'"):
         rfm(_tx(), customer="client")
+
+
+def test_totals_equal_up_to_rounding_share_a_score():
+    # 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the last binary digit; both customers spent 0.6
+    data = pd.DataFrame({"customer_id": ["a"] * 3 + ["b"] * 3 + ["c", "d"], "date": "2024-01-01",
+                         "amount": [0.1, 0.2, 0.3, 0.3, 0.2, 0.1, 0.05, 2.0]})
+    assert (0.1 + 0.2) + 0.3 != (0.3 + 0.2) + 0.1
+    table = rfm(data).table.set_index("customer")
+    assert table.loc["a", "m_score"] == table.loc["b", "m_score"]

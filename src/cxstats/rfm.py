@@ -166,7 +166,9 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     depend on row order; when many customers tie (e.g. half bought once) the levels are
     unequal and a level can be empty. ``"first"`` ranks tied customers by customer id (as
     ``rank(method="first")`` on data sorted by customer), which keeps the levels equal but
-    can give two customers with the same purchases different scores.
+    can give two customers with the same purchases different scores. Totals that agree to
+    12 significant digits of the largest total tie (sums of the same amounts added in
+    another order can differ in the last binary digit).
 
     Segments (first matching rule; R, F, M are quintile scores, computed with the same tie
     rule even when ``bins`` is not 5, so the segments mean the same at any ``bins``):
@@ -364,6 +366,8 @@ def _check_bins(bins: object, where: str) -> int:
 def _score(values: np.ndarray, better: str, bins: int, ties: str) -> np.ndarray:
     """1..bins from the number of customers with a worse value (see :func:`rfm`, Notes)."""
     n = values.size
+    if values.dtype.kind == "f":
+        values = _snap(values)
     if ties == "shared":
         ordered = np.sort(values)
         if better == "higher":
@@ -375,6 +379,15 @@ def _score(values: np.ndarray, better: str, bins: int, ties: str) -> np.ndarray:
         worse = np.empty(n, dtype=np.int64)
         worse[np.argsort(key, kind="stable")] = np.arange(n)
     return np.maximum(1, -((-bins * worse.astype(np.int64)) // (n - 1)))
+
+
+def _snap(values: np.ndarray) -> np.ndarray:
+    """Round to 12 significant digits of the largest value, so that sums of the same amounts
+    added in a different order (which can differ in the last binary digit) tie."""
+    top = float(np.max(np.abs(values)))
+    if top == 0.0 or not np.isfinite(top):
+        return values
+    return np.round(values, 12 - int(np.ceil(np.log10(top))))
 
 
 def _segment(r: np.ndarray, f: np.ndarray, m: np.ndarray) -> np.ndarray:
