@@ -1,7 +1,7 @@
 """Partial least squares path modelling (PLS-SEM) in lavaan syntax.
 
 >>> import cxstats.pls as pls
->>> res = pls.fit("SAT =~ s1 + s2\nLOY =~ l1 + l2\nLOY ~ SAT", data, bootstrap=1000, seed=1)  # doctest: +SKIP
+>>> res = pls.fit("SAT =~ s1 + s2; LOY =~ l1 + l2; LOY ~ SAT", data, bootstrap=1000, seed=1)  # doctest: +SKIP
 >>> res.table, res.r2, res.f2, res.effects(), res.assess()                                       # doctest: +SKIP
 """
 

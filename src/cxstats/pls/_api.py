@@ -108,7 +108,7 @@ def fit(
     ...     CUSA ~ IMAG
     ...     CUSL ~ IMAG + CUSA''', mobi)
     >>> round(float(res.r2.set_index("construct").loc["CUSL", "r2"]), 3)
-    0.446
+    0.454
     """
     _check_options(scheme, missing, max_iter, tol, bootstrap, ci, ci_level)
     if not isinstance(data, pd.DataFrame):
@@ -140,8 +140,9 @@ def fit(
     f2 = _f_squared(spec, r, statistics, estimate, scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter)
     boot = None
     if bootstrap:
-        impute = missing == "mean" and bool(np.isnan(raw).any())
-        x = _raw_with_missing(data, spec, used_rows) if impute else z
+        x = _numeric(data, spec).to_numpy()[used_rows]
+        impute = missing == "mean" and bool(np.isnan(x).any())  # each draw replaces its own missing values
+        x = x if impute else z
         boot = run_bootstrap(statistics, x, weights[0], estimate, draws=int(bootstrap), seed=seed, ci=ci,
                              ci_level=ci_level, tol=tol, max_iter=max_iter, impute=impute, progress=progress)
         if boot.failed:
@@ -213,10 +214,6 @@ def _indicator_data(data: pd.DataFrame, spec: PLSSpec, missing: str) -> tuple[np
     text = (f"Mean replacement: {int(counts.sum())} missing values in {listing(which, limit=10)} were replaced by "
             f"the indicator's mean (seminr's default); all {len(values)} rows analysed.")
     return filled, np.arange(len(values)), text
-
-
-def _raw_with_missing(data: pd.DataFrame, spec: PLSSpec, used_rows: np.ndarray) -> np.ndarray:
-    return _numeric(data, spec).to_numpy()[used_rows]
 
 
 def _check_constant(spec: PLSSpec, raw: np.ndarray, sds: np.ndarray) -> None:
