@@ -196,7 +196,7 @@ def median_time(curve: pd.DataFrame) -> tuple[float, float, float]:
     def at(column: str) -> float:
         return _findq(x, np.concatenate([[0.0], 1.0 - curve[column].to_numpy()]), 0.5)
 
-    return at("survival"), at("ci_high"), at("ci_low")
+    return at("survival"), at("ci_low"), at("ci_high")
 
 
 def logrank(time: np.ndarray, event: np.ndarray, start: np.ndarray | None,
@@ -228,48 +228,68 @@ def logrank(time: np.ndarray, event: np.ndarray, start: np.ndarray | None,
     return chisq, df, observed, expected
 
 
-def concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray) -> dict[str, float]:
+def concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
+                start: np.ndarray | None = None) -> dict[str, float]:
     """Harrell's C as R's ``concordance()`` reports it for a Cox model.
 
-    A pair is comparable when the shorter time is an event; a censored time tied with an
-    event time counts as longer; two events at the same time are not comparable (``tied_y``).
+    A pair is comparable when the shorter time is an event and the other customer is in its
+    risk set: a censored time tied with an event time counts as longer; with ``start``, a
+    customer who entered at or after the event time is not comparable. Two events at the
+    same time are not comparable (``tied_y``, or ``tied_xy`` when their risks are tied too).
     Concordant: the one who churned first had the higher risk. Ties in risk count 1/2.
-    O(n log^2 n): merge passes with vectorised binary searches.
     """
-    n = len(time)
     ranks = np.unique(risk, return_inverse=True)[1].astype(np.int64)
-    order = np.lexsort((ranks, -event, time))  # by time, events first, then risk
-    t, e, r = time[order], event[order], ranks[order]
-    width = int(r.max()) + 2
-    less = equal = greater = 0.0
-    position = np.arange(n, dtype=np.int64)
-    run = 1
-    while run < n:
-        pair = position // (2 * run)
-        right = (position // run) % 2 == 1
-        keys = np.sort((position // run) * width + r)  # each run sorted by rank
-        right_keys = keys[((np.arange(n) // run) % 2 == 1)]  # sorted runs on the right, by pair
-        pair_of_right = right_keys // width // 2
-        block_start = np.searchsorted(pair_of_right, np.arange(pair.max() + 1), side="left")
-        block_end = np.searchsorted(pair_of_right, np.arange(pair.max() + 1), side="right")
-        query = (~right) & (e == 1)
-        qp = pair[query]
-        base = (2 * qp + 1) * width
-        lo = np.searchsorted(right_keys, base + r[query], side="left")
-        hi = np.searchsorted(right_keys, base + r[query], side="right")
-        less += float(np.sum(lo - block_start[qp]))
-        equal += float(np.sum(hi - lo))
-        greater += float(np.sum(block_end[qp] - hi))
-        run *= 2
-    # pairs of events at the same time were counted once each (rank ascending): remove them
-    ev = e == 1
-    _, per_time = np.unique(t[ev], return_counts=True)
-    _, per_time_risk = np.unique(np.column_stack([t[ev], r[ev]]), axis=0, return_counts=True)
+    time_rank = np.unique(time, return_inverse=True)[1].astype(np.int64)
+    ev = event == 1
+    # risk set of event i: t_j > t_i, or t_j == t_i and j censored
+    counts = _pair_counts(2 * time_rank[ev], ranks[ev], 2 * time_rank + (~ev), ranks, strict=True)
+    if start is not None:  # minus those who had not yet entered: start_j >= t_i
+        late = _pair_counts(time[ev], ranks[ev], start, ranks, strict=False)
+        counts = counts - late
+    less, equal, greater = counts
+    _, per_time = np.unique(time[ev], return_counts=True)
+    _, per_time_risk = np.unique(np.column_stack([time[ev], ranks[ev]]), axis=0, return_counts=True)
     tied_pairs = float(np.sum(per_time * (per_time - 1) / 2))
     tied_both = float(np.sum(per_time_risk * (per_time_risk - 1) / 2))
-    equal -= tied_both
-    greater -= tied_pairs - tied_both
-    concordant, discordant, tied_x = less, greater, equal
-    total = concordant + discordant + tied_x
-    return {"concordance": (concordant + tied_x / 2) / total if total else np.nan, "concordant": concordant,
-            "discordant": discordant, "tied_x": tied_x, "tied_y": tied_pairs - tied_both, "tied_xy": tied_both}
+    total = less + greater + equal
+    return {"concordance": (less + equal / 2) / total if total else np.nan, "concordant": less,
+            "discordant": greater, "tied_x": equal, "tied_y": tied_pairs - tied_both, "tied_xy": tied_both}
+
+
+def _pair_counts(query_key: np.ndarray, query_rank: np.ndarray, item_key: np.ndarray, item_rank: np.ndarray, *,
+                 strict: bool) -> np.ndarray:
+    """For every query, count the items with a larger key (``>=`` unless ``strict``) whose
+    rank is below, equal to and above the query's rank; summed over queries.
+
+    O(n log^2 n): merge-sort passes over the key order, each a vectorised binary search of
+    the queries in the left half of a block against the sorted items in its right half.
+    """
+    n_items = len(item_key)
+    keys = np.concatenate([item_key, query_key]).astype(float)
+    is_item = np.arange(len(keys)) < n_items
+    tie = np.where(is_item, 0 if strict else 1, 1 if strict else 0)  # order at equal keys
+    order = np.lexsort((tie, keys))
+    width = int(max(item_rank.max(initial=0), query_rank.max(initial=0))) + 2
+    values = np.concatenate([item_rank, query_rank])[order]
+    item = is_item[order]
+    n = len(keys)
+    position = np.arange(n, dtype=np.int64)
+    items_before = np.concatenate([[0], np.cumsum(item)])
+    less = equal = greater = 0.0
+    run = 1
+    while run < n:
+        block = position // run
+        right = block % 2 == 1
+        right_items = np.sort(block[right & item] * width + values[right & item])
+        query = ~right & ~item
+        right_block = block[query] + 1
+        target = right_block * width + values[query]
+        base = np.searchsorted(right_items, right_block * width, side="left")
+        lo = np.searchsorted(right_items, target, side="left")
+        hi = np.searchsorted(right_items, target, side="right")
+        total = items_before[np.minimum((right_block + 1) * run, n)] - items_before[np.minimum(right_block * run, n)]
+        less += float(np.sum(lo - base))
+        equal += float(np.sum(hi - lo))
+        greater += float(np.sum(total - (hi - base)))
+        run *= 2
+    return np.array([less, equal, greater])

@@ -472,9 +472,10 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
     converged = bool(np.isfinite(params).all() and gradient < 1e-4 * max(1.0, abs(fit.llf)))
     huge = [n for n, b, s in zip(names, params, scale, strict=True) if abs(b) * s > 10]
     if huge or not converged:
-        message = ("The Cox model did not converge" if not converged else "Some hazard ratios are implausibly large")
-        message += (f" ({listing(huge, quote=True)}): a covariate may separate churners from stayers, so its "
-                    "coefficient is infinite. Merge sparse groups or drop the covariate." if huge else ".")
+        message = ("The Cox model did not converge" if not converged
+                   else f"Hazard ratios of {listing(huge, quote=True)} are implausibly large")
+        message += (": a covariate may order who churns first perfectly (monotone likelihood), so its coefficient "
+                    "is infinite. Merge sparse groups or drop the covariate.")
         warnings.warn(message, ConvergenceWarning, stacklevel=2)
         problems.append(f"ConvergenceWarning: {message}")
     z = stats.norm.ppf(0.5 + ci_level / 2)
@@ -485,7 +486,8 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
     table["hr_ci_low"], table["hr_ci_high"] = np.exp(table["ci_low"]), np.exp(table["ci_high"])
     loglik, loglik_null = float(fit.llf), float(model.loglike(np.zeros(len(names))))
     lr = 2 * (loglik - loglik_null)
-    c_index = (_survival.concordance(sd.time, sd.event, x @ params)["concordance"] if concordance else np.nan)
+    c_index = (_survival.concordance(sd.time, sd.event, x @ params, sd.start)["concordance"]
+               if concordance else np.nan)
     return CoxResult(table=table, nobs=len(sd.time), n_events=n_events, loglik=loglik, loglik_null=loglik_null,
                      lr_statistic=lr, lr_df=len(names), lr_p_value=float(stats.chi2.sf(lr, len(names))),
                      concordance=float(c_index), ties=ties, converged=converged, ci_level=ci_level,
@@ -658,12 +660,12 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
         raise CxStatsError(f"Too few rows: {int(keep.sum())} transaction(s) with a customer and a date.")
     dates = dates[keep]
     codes = pd.factorize(ids[keep])[0].astype(np.int64)
-    ordinal = pd.DatetimeIndex(dates).to_period(freq).asi8 if freq != "M" else (
-        dates.to_numpy().astype("datetime64[M]").astype(np.int64))
+    ordinal = pd.DatetimeIndex(dates).to_period(freq).asi8
     first = int(ordinal.min())
     slot = ordinal - first
     n_slots = int(slot.max()) + 1
-    pairs = np.unique(codes * n_slots + slot)  # distinct (customer, period), sorted by customer then period
+    pairs = np.sort(codes * n_slots + slot)  # (customer, period) keys, sorted by customer then period
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # distinct (faster than np.unique)
     who, when = pairs // n_slots, pairs % n_slots
     same_next = np.zeros(len(pairs), dtype=bool)
     same_next[:-1] = (who[1:] == who[:-1]) & (when[1:] == when[:-1] + 1)
