@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from _group_view import GroupView
 from conftest import REFERENCE, ROOT
 from scipy import linalg
 
@@ -32,25 +33,6 @@ SCALED_KEYS = ("chisq", "chisq.scaled", "chisq.scaling.factor", "baseline.chisq"
 @cache
 def _json(name: str) -> dict:
     return json.loads((REFERENCE / f"{name}.json").read_text())
-
-
-class GroupView:
-    """One group's RamModel seen through a global parameter vector: local free parameter k
-    is global parameter ``index[k]`` (shared indices = equal parameters across groups)."""
-
-    def __init__(self, model: RamModel, index: np.ndarray, n_par: int):
-        self.model, self.index, self.n_par = model, index, n_par
-        self.p, self.meanstructure, self.spec = model.p, model.meanstructure, model.spec
-
-    def implied(self, theta):
-        return self.model.implied(np.asarray(theta)[self.index])
-
-    def jacobian(self, imp):
-        d_sigma, d_mu = self.model.jacobian(imp)
-        out_s, out_m = np.zeros((self.n_par, self.p, self.p)), np.zeros((self.n_par, self.p))
-        np.add.at(out_s, self.index, d_sigma)
-        np.add.at(out_m, self.index, d_mu)
-        return out_s, out_m
 
 
 def _moments(values):
