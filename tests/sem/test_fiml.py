@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-from _group_view import GroupView
+from _group_view import GroupView, equality_basis, lavaan_index, lavaan_theta
 from conftest import REFERENCE, ROOT
 
 from cxstats.sem import _fiml as fiml
@@ -243,6 +243,39 @@ def test_two_group_configural_model_matches_lavaan():
     per_group = [2 * (s.logl - fiml.fiml_loglik(m.implied(est.theta).sigma, m.implied(est.theta).mu, p))
                  for m, p, s in zip(models, patterns, fit.saturated, strict=True)]
     np.testing.assert_allclose(per_group, rec["chisq_group"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["configural", "metric"])
+def test_two_group_mlr_with_equality_constraints_matches_lavaan(case):
+    """Two groups sharing one theta; metric invariance ties the loadings by `==` (a K basis)."""
+    rec = json.loads((REFERENCE / "lavaan_fiml_extra.json").read_text())["fits"][case]
+    spec = build_parameter_table(parse_model(rec["model"]), meanstructure=True)
+    frame = pd.read_csv(ROOT / rec["data_file"])
+    table = pd.DataFrame(rec["parameters"])
+    theta = lavaan_theta(table)
+    models, patterns = [], []
+    for g, label in enumerate(rec["group_labels"], start=1):
+        pat = fiml.missing_patterns(frame.loc[frame["school"] == label, list(spec.observed)].to_numpy(float))
+        h1 = fiml.em_saturated(pat)
+        models.append(GroupView(RamModel(spec, h1.cov, h1.mean), lavaan_index(spec, table, g), len(theta)))
+        patterns.append(pat)
+        ref_h1 = rec["h1"][label]
+        np.testing.assert_allclose(h1.cov, np.array(ref_h1["cov"]["values"]), atol=1e-5)
+    k = equality_basis(table)
+    assert (k is None) == (case == "configural")
+    fit = fiml.fiml(models, theta, patterns, estimator="MLR", constraint_basis=k)
+    free = table[table["free"] > 0].sort_values("free")
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), free["se"], rtol=1e-3)
+    ref = rec["tests"]["yuan.bentler.mplus"]
+    assert fit.test.trace_h1 == pytest.approx(sum(ref["trace_h1"]), rel=1e-6)
+    assert fit.test.trace_h0 == pytest.approx(sum(ref["trace_h0"]), rel=1e-6)
+    theirs = rec["fit_measures"]
+    compared = [key for key in fit.fit_measures if theirs.get(key) is not None]
+    assert len(compared) >= 58
+    for key in compared:
+        assert fit.fit_measures[key] == pytest.approx(theirs[key], abs=1e-4), key
+    for key in SCALED_KEYS:
+        assert fit.fit_measures[key] == pytest.approx(theirs[key], rel=1e-6), key
 
 
 # --------------------------------------------------------------------------- errors

@@ -15,9 +15,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-from _group_view import GroupView
+from _group_view import GroupView, equality_basis, lavaan_index, lavaan_theta
 from conftest import REFERENCE, ROOT
-from scipy import linalg
 
 from cxstats.sem import _robust as robust
 from cxstats.sem.estimate import _gradient_and_hessian
@@ -40,50 +39,23 @@ def _moments(values):
     return (values - mean).T @ (values - mean) / len(values), mean
 
 
-def _global_theta(table: pd.DataFrame) -> np.ndarray:
-    free = table[table["free"] > 0].drop_duplicates("free").sort_values("free")
-    return free["est"].to_numpy()
-
-
 def _group_models(rec: dict, *, meanstructure: bool):
     """(models, data, theta, lavaan table) with each group's free parameters mapped to lavaan's."""
     table = pd.DataFrame(rec["parameters"])
     table["rhs"] = table["rhs"].str.replace(" ", "")
     spec = build_parameter_table(parse_model(rec["model"]), meanstructure=meanstructure)
     frame = pd.read_csv(ROOT / rec["data_file"])
-    theta = _global_theta(table)
+    theta = lavaan_theta(table)
     groups = table["group"].max() if "group" in table else 1
     models, data = [], []
     for g in range(1, groups + 1):
         rows = frame if groups == 1 else frame[frame["school"] == rec["group_labels"][g - 1]]
         values = rows[list(spec.observed)].to_numpy(float)
         cov, mean = _moments(values)
-        ram = RamModel(spec, cov, mean)
-        mine = table[table["group"] == g] if "group" in table else table
-        key = {(r.lhs, r.op, r.rhs): r.free - 1 for r in mine.itertuples() if r.free > 0}
-        index = np.array([key[(r.lhs, r.op, r.rhs)] for r in sorted(
-            (r for r in spec.rows if r.free > 0), key=lambda r: r.free)])
-        models.append(GroupView(ram, index, len(theta)))
+        index = lavaan_index(spec, table, g if "group" in table else None)
+        models.append(GroupView(RamModel(spec, cov, mean), index, len(theta)))
         data.append(values)
     return models, data, theta, table
-
-
-def _equality_basis(table: pd.DataFrame) -> np.ndarray | None:
-    """K from lavaan's `==` rows between labels (or plabels) of free parameters."""
-    label_of = {}
-    for r in table.itertuples():
-        if r.free > 0:
-            label_of[r.plabel] = r.free - 1
-            if r.label:
-                label_of.setdefault(r.label, r.free - 1)
-    eq = table[table["op"] == "=="]
-    if eq.empty:
-        return None
-    q = int(table["free"].max())
-    rows = np.zeros((len(eq), q))
-    for i, r in enumerate(eq.itertuples()):
-        rows[i, label_of[r.lhs]], rows[i, label_of[r.rhs]] = 1.0, -1.0
-    return linalg.null_space(rows)
 
 
 def _check_measures(ours: dict, theirs: dict, *, scaled_keys=SCALED_KEYS) -> None:
@@ -161,7 +133,7 @@ def test_observed_information_of_a_quadratic_is_exact():
 def test_equality_constraint_sandwich_and_test_match_lavaan():
     rec = _json("lavaan_mlr_extra")["fits"]["equality"]
     models, data, theta, table = _group_models(rec, meanstructure=False)
-    k = _equality_basis(table)
+    k = equality_basis(table)
     spec_k, _ = constraint_basis(models[0].spec)
     assert np.linalg.matrix_rank(np.hstack([k, spec_k])) == k.shape[1]  # the same constrained space
     fit = robust.mlr(models, theta, data, constraint_basis=k)
@@ -177,7 +149,7 @@ def test_two_groups_with_one_parameter_vector_match_lavaan(case):
     rec = _json("lavaan_mlr_extra")["fits"][case]
     models, data, theta, table = _group_models(rec, meanstructure=True)
     assert [len(v) for v in data] == rec["nobs"]
-    k = _equality_basis(table)
+    k = equality_basis(table)
     fit = robust.mlr(models, theta, data, constraint_basis=k)
     free = table[table["free"] > 0].sort_values("free")
     np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), free["se"], rtol=1e-3)
