@@ -23,6 +23,7 @@ from scipy import stats
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import combination
+from ._multiplicity import holm
 from .data.codebook import Codebook
 
 __all__ = ["AsymmetryResult", "penalty_reward", "piecewise_effects"]
@@ -33,13 +34,7 @@ def _classify(table: pd.DataFrame, alpha: float, adjust: str, basic_when_positiv
     if adjust not in ("holm", "none"):
         raise CxStatsError(f"adjust must be 'holm' or 'none', got {adjust!r}.")
     p = table["p_value"].to_numpy()
-    if adjust == "holm":
-        order = np.argsort(p)
-        stepped = np.maximum.accumulate((len(p) - np.arange(len(p))) * p[order])
-        adjusted = np.empty_like(p)
-        adjusted[order] = np.minimum(stepped, 1.0)
-    else:
-        adjusted = p
+    adjusted = holm(p) if adjust == "holm" else p
     table = table.assign(p_adjusted=adjusted)
     sign = table["difference" if "difference" in table else "asymmetry"]
     basic = sign > 0 if basic_when_positive else sign < 0

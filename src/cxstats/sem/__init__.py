@@ -3,6 +3,8 @@
 >>> import cxstats.sem as sem
 >>> res = sem.fit("visual =~ x1 + x2 + x3", hs)            # doctest: +SKIP
 >>> res.table, res.fit_measures, res.r2, res.modindices()  # doctest: +SKIP
+>>> ladder = sem.invariance(model, data, group="country")   # doctest: +SKIP
+>>> ladder.table, ladder.noninvariant_items                 # doctest: +SKIP
 """
 
 from ._api import fit
@@ -14,12 +16,21 @@ from ._problems import (
     ModelSpecificationError,
     NonPositiveDefiniteWarning,
 )
+from .group_tests import GroupComparison, latent_mean_differences, path_differences, score_tests, wald_test
+from .invariance import InvarianceResult, invariance
 from .result import SEMResult
 from .syntax import ModelSyntaxError, parse_model
 
 __all__ = [
     "fit",
     "SEMResult",
+    "invariance",
+    "InvarianceResult",
+    "score_tests",
+    "wald_test",
+    "latent_mean_differences",
+    "path_differences",
+    "GroupComparison",
     "parse_model",
     "ModelSyntaxError",
     "ModelSpecificationError",

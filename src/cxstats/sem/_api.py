@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._format import listing
+from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
 from ._problems import (
     ConvergenceWarning,
@@ -32,6 +33,7 @@ from .syntax import parse_model
 __all__ = ["fit"]
 
 
+@single_threaded_blas
 def fit(
     model: str,
     data: pd.DataFrame | None = None,

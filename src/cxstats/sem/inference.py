@@ -20,7 +20,7 @@ from ._problems import ModelSpecificationError
 from .matrices import RamModel
 from .partable import ParameterTable
 
-__all__ = ["constraint_basis", "covariance_of_estimates", "DefinedParameters", "standardized", "r_squared"]
+__all__ = ["constraint_basis", "constraint_rows", "covariance_of_estimates", "DefinedParameters", "standardized", "r_squared"]
 
 
 def _label_index(spec: ParameterTable) -> dict[str, int]:
@@ -33,12 +33,19 @@ def _fixed_labels(spec: ParameterTable) -> dict[str, float]:
 
 def constraint_basis(spec: ParameterTable) -> tuple[np.ndarray | None, np.ndarray]:
     """For linear ``==`` constraints: (K, theta0) with theta = theta0 + K phi; (None, 0) if none."""
-    q = spec.n_free
     if not spec.constraints:
-        return None, np.zeros(q)
+        return None, np.zeros(spec.n_free)
+    r, c = constraint_rows(spec, spec.constraints)
+    theta0 = np.linalg.lstsq(r, c, rcond=None)[0]
+    return linalg.null_space(r), theta0
+
+
+def constraint_rows(spec: ParameterTable, statements) -> tuple[np.ndarray, np.ndarray]:
+    """Linear ``==`` statements on labels as ``R theta = c`` (one row per statement)."""
+    q = spec.n_free
     index = _label_index(spec)
     rows, rhs = [], []
-    for s in spec.constraints:
+    for s in statements:
         if s.op != "==":
             raise ModelSpecificationError(
                 f"Line {s.line}: inequality constraints ('{s.op}') are not supported; use '==' or fix the parameter."
@@ -58,10 +65,7 @@ def constraint_basis(spec: ParameterTable) -> tuple[np.ndarray | None, np.ndarra
             )
         rows.append(grad)
         rhs.append(-value(base).real)
-    r, c = np.array(rows), np.array(rhs)
-    theta0 = np.linalg.lstsq(r, c, rcond=None)[0]
-    k = linalg.null_space(r)
-    return k, theta0
+    return np.array(rows), np.array(rhs)
 
 
 def _compile(statement, text: str, known: set[str], labels: list[str]):

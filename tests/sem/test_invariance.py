@@ -1,0 +1,190 @@
+"""The invariance ladder, score tests, Wald tests and group comparisons against lavaan 0.6.14
+(tests/reference/lavaan_invariance.R), and the partial-invariance search on the simulator,
+whose non-invariant items are known."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxstats
+import cxstats.sem as sem
+from conftest import REFERENCE, reference, reference_data
+
+matplotlib.use("Agg")
+CASE = "lavaan_invariance"
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+SERVQUAL = "\n".join(f"{f} =~ {f}1 + {f}2 + {f}3" for f in ("TAN", "REL", "RES", "ASS", "EMP"))
+
+
+@cache
+def invariance_json() -> dict:
+    return json.loads((REFERENCE / f"{CASE}.json").read_text())
+
+
+@cache
+def hs_ladder() -> sem.InvarianceResult:
+    return sem.invariance(HS, reference_data(CASE, "configural_ml"), group="school")
+
+
+def test_the_ladder_matches_lavaan_lrt():
+    ladder = sem.invariance(HS, reference_data(CASE, "configural_ml"), group="school", partial=False)
+    assert ladder.search.empty and len(ladder.table) == 4
+    full = ladder.table.set_index("level")
+    lrt = {row["model"]: row for row in invariance_json()["lrt_ml"]["table"]}
+    for level in ("configural", "metric", "scalar", "strict"):
+        assert full.loc[level, "chisq"] == pytest.approx(lrt[level]["Chisq"], rel=1e-6)
+        assert full.loc[level, "df"] == lrt[level]["Df"]
+    for level in ("metric", "scalar", "strict"):  # each against the level below (lavTestLRT's order)
+        assert full.loc[level, "chisq_diff"] == pytest.approx(lrt[level]["Chisq diff"], rel=1e-5)
+        assert full.loc[level, "df_diff"] == lrt[level]["Df diff"]
+        assert full.loc[level, "p_value"] == pytest.approx(lrt[level]["Pr(>Chisq)"], rel=1e-4)
+    for level in ("configural", "metric", "scalar", "strict"):
+        ref = reference(CASE, f"{level}_ml")["fit_measures"]
+        assert full.loc[level, "cfi"] == pytest.approx(ref["cfi"], abs=1e-6)
+        assert full.loc[level, "rmsea"] == pytest.approx(ref["rmsea"], abs=1e-6)
+    assert full.loc["metric", "delta_cfi"] == pytest.approx(
+        reference(CASE, "metric_ml")["fit_measures"]["cfi"] - reference(CASE, "configural_ml")["fit_measures"]["cfi"],
+        abs=1e-6)
+
+
+def test_decisions_by_lrt_and_by_fit_change_rules():
+    table = hs_ladder().table.set_index("level")
+    assert table.loc["metric", "lrt"] == "holds" and table.loc["metric", "fit_rule"] == "holds"
+    # scalar: p < .001 and CFI drops by .038 (> .01)
+    assert table.loc["scalar", "lrt"] == "rejected" and table.loc["scalar", "fit_rule"] == "rejected"
+    assert not table.loc["scalar", "holds"]
+
+
+def test_the_partial_search_frees_the_intercepts_lavaan_scores_highest():
+    ladder = hs_ladder()
+    univariate = sorted(invariance_json()["score_test_scalar_ml"]["univariate"], key=lambda u: -u["X2"])
+    assert ladder.search["parameter"].iloc[0] == "x3 ~ 1" == univariate[0]["parameter"].replace("~1", "~ 1")
+    assert ladder.search["x2"].iloc[0] == pytest.approx(univariate[0]["X2"], rel=1e-4)
+    assert ladder.noninvariant_items == ("x3", "x7")
+    partial = ladder.table.set_index("level").loc["scalar (partial)"]
+    assert partial["holds"] and partial["df"] == 58
+
+
+def test_partial_scalar_model_matches_lavaan():
+    ref = invariance_json()["partial_scalar"]
+    ladder = sem.invariance(HS, reference_data(CASE, "configural_ml"), group="school",
+                            levels=("metric", "scalar"), group_partial=[ref["group_partial"]], partial=False)
+    lrt = {row["model"]: row for row in ref["lrt"]["table"]}
+    scalar = ladder.table.set_index("level").loc["scalar"]
+    assert scalar["chisq"] == pytest.approx(lrt["partial_scalar"]["Chisq"], rel=1e-6)
+    assert scalar["chisq_diff"] == pytest.approx(lrt["partial_scalar"]["Chisq diff"], rel=1e-5)
+    assert scalar["df_diff"] == lrt["partial_scalar"]["Df diff"] == 5
+    assert ladder.freed == ("x3 ~ 1",) and ladder.noninvariant_items == ()
+
+
+def test_score_tests_match_lavtestscore():
+    scalar = sem.fit(HS, reference_data(CASE, "scalar_ml"), group="school", group_equal=["loadings", "intercepts"])
+    ours = sem.score_tests(scalar).set_index("parameter")
+    ref = invariance_json()["score_test_scalar_ml"]
+    assert len(ours) == len(ref["univariate"])
+    for row in ref["univariate"]:
+        name = row["parameter"].replace("~1", "~1")
+        # statistics near 0 differ by the optimisers' tolerances (about 1e-5 on the chi-square scale)
+        assert ours.loc[name, "x2"] == pytest.approx(row["X2"], rel=1e-4, abs=1e-4), name
+        assert ours.loc[name, "df"] == row["df"]
+    total = ref["total"][0]
+    assert ours.attrs["total"]["x2"] == pytest.approx(total["X2"], rel=1e-4)
+    assert ours.attrs["total"]["df"] == total["df"]
+
+
+def test_wald_test_matches_lavtestwald():
+    ref = reference(CASE, "sem_scalar")
+    result = sem.fit(ref["model"], reference_data(CASE, "sem_scalar"), group="school",
+                     group_equal=["loadings", "intercepts"])
+    wald = sem.wald_test(result, "b1 == b2")
+    assert wald["stat"] == pytest.approx(ref["wald_b1_eq_b2"]["stat"], rel=1e-4)
+    assert wald["df"] == 1
+    assert wald["p_value"] == pytest.approx(ref["wald_b1_eq_b2"]["p.value"], rel=1e-3)
+    paths = sem.path_differences(result).table
+    visual = paths[paths["path"] == "speed ~ visual"]
+    assert visual["wald"].iloc[0] == pytest.approx(wald["stat"], rel=1e-10)
+    assert set(visual["group"]) == {"Pasteur", "Grant-White"}
+    figure = sem.path_differences(result).plot()
+    assert len(figure.axes[0].get_yticklabels()) == len(paths)
+
+
+def test_latent_mean_differences_match_lavaan_and_give_effect_sizes():
+    scalar = sem.fit(HS, reference_data(CASE, "scalar_ml"), group="school", group_equal=["loadings", "intercepts"])
+    table = sem.latent_mean_differences(scalar).table.set_index("factor")
+    ref = invariance_json()["latent_means_scalar"]["ml"]["means"]
+    for factor, values in ref.items():
+        assert table.loc[factor, "difference"] == pytest.approx(values["est"], abs=1e-4)
+        assert table.loc[factor, "se"] == pytest.approx(values["se"], rel=1e-3)
+        assert table.loc[factor, "p_value"] == pytest.approx(values["pvalue"], rel=1e-3, abs=1e-8)
+    est = scalar.table
+    psi = est[(est["op"] == "~~") & (est["lhs"] == "textual") & (est["rhs"] == "textual")].set_index("group")["estimate"]
+    n = dict(zip(scalar.groups, scalar.group_nobs, strict=True))
+    pooled = (n["Pasteur"] * psi["Pasteur"] + n["Grant-White"] * psi["Grant-White"]) / sum(n.values())
+    assert table.loc["textual", "d"] == pytest.approx(table.loc["textual", "difference"] / np.sqrt(pooled), rel=1e-10)
+    assert 0 < table.loc["textual", "d_se"] < table.loc["textual", "d"]
+
+
+def test_the_simulated_noninvariant_items_are_found():
+    panel = cxstats.simulate_cx_panel(500, noninvariant_items=2, seed=11)
+    ladder = sem.invariance(SERVQUAL, panel.data, group="country")
+    truth = {item for item, _, _ in panel.noninvariant}
+    assert set(ladder.noninvariant_items) == truth == {"RES2", "EMP3"}
+    assert list(ladder.search["parameter"]) == ["EMP =~ EMP3", "RES2 ~ 1"]
+    assert ladder.table.set_index("level").loc["scalar (partial)", "holds"]
+    means = sem.latent_mean_differences(ladder.models["scalar (partial)"]).table
+    assert len(means) == 5 * 3  # five factors, three countries against the first
+
+
+def test_an_invariant_panel_needs_no_partial_model():
+    panel = cxstats.simulate_cx_panel(400, noninvariant_items=0, seed=4)
+    ladder = sem.invariance(SERVQUAL, panel.data, group="country", levels=("configural", "metric", "scalar"))
+    assert ladder.noninvariant_items == ()
+    assert ladder.search.empty
+    assert ladder.table["holds"].all()
+    text = str(ladder.plain_summary())
+    assert "Latent means can be compared" in text and "(scalar invariance, full)" in text
+
+
+def test_plain_summary_names_the_items():
+    text = str(hs_ladder().plain_summary(labels={"x3": "Lozenges"}))
+    assert "Lozenges, x7" in text and "does not hold" in text
+
+
+@pytest.mark.parametrize(("kwargs", "pattern"), [
+    ({"levels": ("configural", "weak")}, r"levels='weak': choose from 'configural', 'metric', 'scalar', 'strict'"),
+    ({"levels": ("scalar", "metric")}, r"levels must go up the ladder without repeats"),
+])
+def test_ladder_errors(kwargs, pattern, hs):
+    with pytest.raises(sem.ModelSpecificationError, match=pattern):
+        sem.invariance(HS, hs, group="school", **kwargs)
+
+
+def test_group_comparisons_need_groups_and_free_means(hs):
+    single = sem.fit(HS, hs)
+    with pytest.raises(sem.ModelSpecificationError, match=r"score_tests\(\) compares groups: fit the model with group= first"):
+        sem.score_tests(single)
+    configural = sem.fit(HS, hs, group="school")
+    with pytest.raises(sem.ModelSpecificationError, match=r"The latent means are fixed in every group"):
+        sem.latent_mean_differences(configural)
+    with pytest.raises(sem.ModelSpecificationError, match=r"ties no parameter across groups"):
+        sem.score_tests(configural)
+    with pytest.raises(sem.ModelSpecificationError, match=r"no regression paths"):
+        sem.path_differences(configural)
+    with pytest.raises(sem.ModelSpecificationError, match=r"No '==' constraint"):
+        sem.wald_test(configural, "b1 ~ b2")
+
+
+def test_latent_mean_forest_plot():
+    scalar = sem.fit(HS, reference_data(CASE, "scalar_ml"), group="school", group_equal=["loadings", "intercepts"])
+    comparison = sem.latent_mean_differences(scalar)
+    figure = comparison.plot(labels={"textual": "Verbal"})
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert any(label.startswith("Verbal") for label in labels)
+    assert "<table" in comparison._repr_html_()
+    assert isinstance(pd.DataFrame(comparison.table), pd.DataFrame)
