@@ -163,16 +163,34 @@ def _check_meanstructure(model) -> None:
         raise ValueError("FIML needs a model with a mean structure (build the parameter table with meanstructure=True).")
 
 
+def fiml_moments_gradient(sigma: np.ndarray, mu: np.ndarray, patterns: MissingPatterns
+                          ) -> tuple[float, np.ndarray, np.ndarray]:
+    """(log L, d log L / dSigma, d log L / dmu) of one group at moments Sigma, mu.
+
+    The Sigma derivative treats the p x p entries as free (a symmetric matrix G with
+    ``d log L = tr(G dSigma)``), so any model's gradient is
+    ``dSigma_k . G + dmu_k . g`` summed over the entries: the chain rule with the RamModel
+    Jacobian. G = -1/2 sum_p n_p embed(P - P T P), g = sum_p n_p embed(P d).
+    """
+    logl, w_mat, w_vec = _pattern_terms(sigma, mu, patterns, gradient=True)
+    return float(logl), -0.5 * w_mat, w_vec
+
+
 def fiml_gradient(models, theta: np.ndarray, patterns) -> np.ndarray:
     """Gradient of the total FIML log-likelihood (all groups) with respect to theta."""
-    grad = np.zeros(len(theta))
-    for model, pat in zip(_as_list(models), _as_list(patterns), strict=True):
+    return _loglik_and_gradient(_as_list(models), theta, _as_list(patterns))[1]
+
+
+def _loglik_and_gradient(models, theta, patterns) -> tuple[float, np.ndarray]:
+    logl, grad = 0.0, np.zeros(len(theta))
+    for model, pat in zip(models, patterns, strict=True):
         _check_meanstructure(model)
         imp = model.implied(theta)
         d_sigma, d_mu = model.jacobian(imp)
-        _, w_mat, w_vec = _pattern_terms(imp.sigma, imp.mu, pat, gradient=True)
-        grad += -0.5 * d_sigma.reshape(len(d_sigma), -1) @ w_mat.ravel() + d_mu @ w_vec
-    return grad
+        value, g_sigma, g_mu = fiml_moments_gradient(imp.sigma, imp.mu, pat)
+        logl += value
+        grad += d_sigma.reshape(len(d_sigma), -1) @ g_sigma.ravel() + d_mu @ g_mu
+    return logl, grad
 
 
 def fiml_objective(models, theta: np.ndarray, patterns) -> tuple[float, np.ndarray]:
@@ -185,15 +203,8 @@ def fiml_objective(models, theta: np.ndarray, patterns) -> tuple[float, np.ndarr
     """
     models, patterns = _as_list(models), _as_list(patterns)
     nobs = sum(p.nobs for p in patterns)
-    logl, grad = 0.0, np.zeros(len(theta))
     try:
-        for model, pat in zip(models, patterns, strict=True):
-            _check_meanstructure(model)
-            imp = model.implied(theta)
-            d_sigma, d_mu = model.jacobian(imp)
-            value, w_mat, w_vec = _pattern_terms(imp.sigma, imp.mu, pat, gradient=True)
-            logl += value
-            grad += -0.5 * d_sigma.reshape(len(d_sigma), -1) @ w_mat.ravel() + d_mu @ w_vec
+        logl, grad = _loglik_and_gradient(models, theta, patterns)
     except np.linalg.LinAlgError:
         return math.inf, np.full(len(theta), np.nan)
     return -2.0 * logl / nobs, -2.0 * grad / nobs
@@ -327,12 +338,13 @@ def _vech_index(p: int, exogenous: Sequence[int] = ()) -> tuple[np.ndarray, np.n
 
 def _pair_trace(x: np.ndarray, y: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """tr(E_k X E_l Y) for symmetric X, Y over the vech basis E_k = e_i e_j' + e_j e_i'
-    (e_i e_i' on the diagonal)."""
+    (e_i e_i' on the diagonal): alpha_k alpha_l [X_ja Y_bi + X_jb Y_ai + X_ia Y_bj + X_ib Y_aj]
+    for k = (i, j), l = (a, b), alpha = 1/2 on the diagonal."""
     i, j = rows, cols
     alpha = np.where(i == j, 0.5, 1.0)
-    out = (x[np.ix_(j, i)] * y[np.ix_(j, i)].T + x[np.ix_(j, j)] * y[np.ix_(i, i)].T
-           + x[np.ix_(i, i)] * y[np.ix_(j, j)].T + x[np.ix_(i, j)] * y[np.ix_(i, j)].T)
-    return np.outer(alpha, alpha) * out
+    xi, xj, yi, yj = x[i], x[j], y[i], y[j]
+    out = (xj[:, i] * yj[:, i].T + xj[:, j] * yi[:, i].T + xi[:, i] * yj[:, j].T + xi[:, j] * yi[:, j].T)
+    return alpha[:, None] * out * alpha[None, :]
 
 
 def _delta(d_sigma: np.ndarray, d_mu: np.ndarray, exogenous: Sequence[int] = ()) -> np.ndarray:
@@ -429,6 +441,28 @@ def fiml_information(models, theta: np.ndarray, patterns, *, step: float = 1e-5)
             g = [_delta(*model.jacobian(model.implied(theta + k * e))).T @ grad for k in (-2, -1, 1, 2)]
             second[:, j] = (g[0] - 8.0 * g[1] + 8.0 * g[2] - g[3]) / (12.0 * h)
         total += delta.T @ info @ delta - 0.5 * (second + second.T)
+    return total / sum(p.nobs for p in patterns)
+
+
+def _expected_information(models, theta: np.ndarray, patterns) -> np.ndarray:
+    """Expected FIML information per observation (Fisher scoring):
+    sum_p n_p [1/2 tr(P dSigma_k P dSigma_l) + dmu_k' P dmu_l] over the observed blocks."""
+    q = len(theta)
+    total = np.zeros((q, q))
+    for model, pat in zip(models, patterns, strict=True):
+        imp = model.implied(theta)
+        delta = _delta(*model.jacobian(imp))
+        p = pat.p
+        means, rows, cols = _vech_index(p)
+        k_mu = len(means)
+        info = np.zeros((len(delta),) * 2)
+        for mask, n in zip(pat.observed, pat.freq, strict=True):
+            o = np.flatnonzero(mask)
+            inv = np.zeros((p, p))
+            inv[np.ix_(o, o)] = np.linalg.inv(imp.sigma[np.ix_(o, o)])
+            info[:k_mu, :k_mu] += n * inv
+            info[k_mu:, k_mu:] += 0.5 * n * _pair_trace(inv, inv, rows, cols)
+        total += delta.T @ info @ delta
     return total / sum(p.nobs for p in patterns)
 
 
@@ -655,11 +689,16 @@ class FimlEstimate:
 
 
 def fiml_estimate(models, patterns, start: np.ndarray, *, constraint_basis: np.ndarray | None = None,
-                  gtol: float = 1e-9, max_iter: int = 2000) -> FimlEstimate:
-    """Minimise :func:`fiml_objective` from ``start``: L-BFGS-B with the analytic gradient,
-    then Newton steps with the Hessian from differences of the gradient until the Newton
-    decrement is negligible. With ``constraint_basis`` K the search runs over
-    ``theta = start + K phi`` (start must satisfy the constraints)."""
+                  max_iter: int = 500) -> FimlEstimate:
+    """Minimise :func:`fiml_objective` from ``start``.
+
+    Fisher scoring with step halving (the expected information is positive definite far
+    from the minimum), then Newton steps with the observed information
+    (:func:`fiml_information`) once full steps are taken, until the Newton decrement is
+    below 1e-15 F; L-BFGS-B with the analytic gradient takes over if scoring stalls. With
+    ``constraint_basis`` K the search runs over ``theta = start + K phi`` (``start`` must
+    satisfy the constraints).
+    """
     models, patterns = _as_list(models), _as_list(patterns)
     start = np.asarray(start, dtype=float)
     k = constraint_basis if constraint_basis is not None else np.eye(len(start))
@@ -667,32 +706,45 @@ def fiml_estimate(models, patterns, start: np.ndarray, *, constraint_basis: np.n
     def f(phi):
         value, grad = fiml_objective(models, start + k @ phi, patterns)
         if not np.isfinite(value):
-            return 1e300, np.zeros(len(phi))
+            return math.inf, np.zeros(len(phi))
         return value, k.T @ grad
 
-    res = optimize.minimize(f, np.zeros(k.shape[1]), jac=True, method="L-BFGS-B",
-                            options={"maxiter": max_iter, "gtol": gtol, "ftol": 1e-15, "maxcor": 30})
-    phi, value, iterations = res.x, res.fun, int(res.nit)
-    for _ in range(20):  # Newton polish: the observed information is the Hessian of F / 2
+    phi = np.zeros(k.shape[1])
+    value, grad = f(phi)
+    if not np.isfinite(value):
+        raise ValueError("The implied covariance matrix is not positive definite at the starting values.")
+    newton, iteration, done = False, 0, False
+    for iteration in range(1, max_iter + 1):
         theta = start + k @ phi
-        _, grad = f(phi)
-        hess = 2.0 * k.T @ fiml_information(models, theta, patterns) @ k
+        info = fiml_information(models, theta, patterns) if newton else _expected_information(models, theta, patterns)
         try:
+            hess = 2.0 * k.T @ info @ k
+            np.linalg.cholesky(hess)
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
-            break
-        scale = 1.0
-        while scale > 1e-4:
-            new_value, _ = f(phi - scale * step)
+            if not newton:
+                break
+            newton = False
+            continue
+        decrement = 0.5 * grad @ step
+        scale, new_value = 1.0, math.inf
+        while scale > 1e-6:
+            new_value, new_grad = f(phi - scale * step)
             if new_value <= value + 1e-14 * abs(value):
                 break
             scale *= 0.5
         else:
             break
-        phi, value = phi - scale * step, new_value
-        iterations += 1
-        if 0.5 * grad @ step < 1e-14 * max(1.0, abs(value)):
+        phi, value, grad = phi - scale * step, new_value, new_grad
+        if newton and decrement < 1e-15 * max(1.0, abs(value)):
+            done = True
             break
-    _, grad = f(phi)
+        newton = scale == 1.0 and decrement < 1e-3 * max(1.0, abs(value))
+    if not done:
+        res = optimize.minimize(f, phi, jac=True, method="L-BFGS-B",
+                                options={"maxiter": 20 * max_iter, "gtol": 1e-10, "ftol": 1e-15, "maxcor": 30})
+        phi, value = res.x, float(res.fun)
+        iteration += int(res.nit)
+        value, grad = f(phi)
     gmax = float(np.max(np.abs(grad))) if len(grad) else 0.0
-    return FimlEstimate(start + k @ phi, float(value), iterations, bool(gmax < 1e-5), gmax)
+    return FimlEstimate(start + k @ phi, float(value), iteration, bool(np.isfinite(value) and gmax < 1e-6), gmax)
