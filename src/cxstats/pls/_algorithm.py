@@ -41,6 +41,7 @@ class Layout:
     paths: np.ndarray  # (c, c), 1 at [predictor, outcome]
     neighbours: np.ndarray  # paths + paths'
     outcomes: tuple[tuple[int, np.ndarray], ...]  # (outcome, its predictors) for each endogenous construct
+    regressions: tuple[tuple[np.ndarray, np.ndarray], ...]  # outcomes with k predictors: (outcomes (g,), predictors (g, k))
     mode_b: tuple[tuple[int, np.ndarray], ...]  # (construct, its indicators) for mode B blocks
     corrected: np.ndarray  # (c,) bool: PLSc-corrected (mode A with consistent=True)
     multi_item: np.ndarray  # (c,) bool
@@ -56,8 +57,11 @@ class Layout:
         mode_b = tuple((j, np.flatnonzero(owner == j)) for j, m in enumerate(spec.modes) if m == "B")
         sizes = mask.sum(axis=0)
         corrected = np.array([consistent and m == "A" for m in spec.modes])
-        return cls(mask=mask, paths=paths, neighbours=paths + paths.T, outcomes=outcomes, mode_b=mode_b,
-                   corrected=corrected, multi_item=sizes > 1, scheme=scheme)
+        sizes_k = sorted({len(p) for _, p in outcomes})
+        regressions = tuple((np.array([o for o, p in outcomes if len(p) == k]),
+                             np.array([p for _, p in outcomes if len(p) == k])) for k in sizes_k)
+        return cls(mask=mask, paths=paths, neighbours=paths + paths.T, outcomes=outcomes, regressions=regressions,
+                   mode_b=mode_b, corrected=corrected, multi_item=sizes > 1, scheme=scheme)
 
 
 def correlations(x: np.ndarray, freq: np.ndarray) -> np.ndarray:
@@ -81,17 +85,29 @@ def _diag(a: np.ndarray) -> np.ndarray:
 
 
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Batched ``a^-1 b`` for vectors ``b`` (``(D, k)``); NaN for singular systems."""
+    """Batched ``a^-1 b`` for vectors ``b`` (``(..., k)``); NaN for singular systems."""
+    if b.shape[-1] == 1:
+        return b / a[..., 0]
     try:
         return np.linalg.solve(a, b[..., None])[..., 0]
     except np.linalg.LinAlgError:
-        out = np.full(b.shape, np.nan)
-        for d in range(a.shape[0]):
+        flat_a, flat_b = a.reshape(-1, *a.shape[-2:]), b.reshape(-1, b.shape[-1])
+        out = np.full(flat_b.shape, np.nan)
+        for d in range(flat_a.shape[0]):
             try:
-                out[d] = np.linalg.solve(a[d], b[d])
+                out[d] = np.linalg.solve(flat_a[d], flat_b[d])
             except np.linalg.LinAlgError:
                 pass
-        return out
+        return out.reshape(b.shape)
+
+
+def _regressions(cors: np.ndarray, layout: Layout):
+    """OLS coefficients of every outcome on its predictors from correlations, grouped by the
+    number of predictors: yields (outcomes (g,), predictors (g, k), coefficients (D, g, k))."""
+    for outcomes, predictors in layout.regressions:
+        a = cors[:, predictors[:, :, None], predictors[:, None, :]]
+        b = cors[:, predictors, outcomes[:, None]]
+        yield outcomes, predictors, _solve(a, b)
 
 
 def _inner_weights(cors: np.ndarray, layout: Layout) -> np.ndarray:
@@ -100,8 +116,8 @@ def _inner_weights(cors: np.ndarray, layout: Layout) -> np.ndarray:
     if layout.scheme == "centroid":
         return np.sign(cors) * layout.neighbours
     inner = cors * layout.paths.T  # [successor, construct]: correlation with each successor
-    for outcome, predictors in layout.outcomes:
-        inner[:, predictors, outcome] = _solve(cors[:, predictors[:, None], predictors], cors[:, predictors, outcome])
+    for outcomes, predictors, beta in _regressions(cors, layout):
+        inner[:, predictors, outcomes[:, None]] = beta
     return inner
 
 
@@ -192,11 +208,11 @@ def inner_estimates(r: np.ndarray, w: np.ndarray, layout: Layout) -> InnerEstima
         factor = root / (w**2).sum(axis=1)
         loadings = np.where(layout.corrected[None, None, :], w * factor[:, None, :], loadings)
     paths = np.zeros_like(cors)
-    r2 = np.zeros((r.shape[0], len(layout.outcomes)))
-    for k, (outcome, predictors) in enumerate(layout.outcomes):
-        beta = _solve(cors[:, predictors[:, None], predictors], cors[:, predictors, outcome])
-        paths[:, predictors, outcome] = beta
-        r2[:, k] = (beta * cors[:, predictors, outcome]).sum(axis=1)
+    r2_by_construct = np.zeros(cors.shape[:2])
+    for outcomes, predictors, beta in _regressions(cors, layout):
+        paths[:, predictors, outcomes[:, None]] = beta
+        r2_by_construct[:, outcomes] = (beta * cors[:, predictors, outcomes[:, None]]).sum(axis=2)
+    r2 = r2_by_construct[:, [o for o, _ in layout.outcomes]]
     total = paths.copy()
     power = paths
     for _ in range(paths.shape[1] - 1):  # B + B^2 + ...: B is nilpotent in a recursive model

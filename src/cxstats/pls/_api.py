@@ -183,6 +183,8 @@ def _check_options(scheme, missing, max_iter, tol, bootstrap, ci, ci_level) -> N
 
 def _numeric(data: pd.DataFrame, spec: PLSSpec) -> pd.DataFrame:
     frame = data[list(spec.indicators)]
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
+        return frame.astype(float)
     for column in frame.columns:
         converted = pd.to_numeric(frame[column], errors="coerce")
         bad = converted.isna() & frame[column].notna()
