@@ -292,7 +292,7 @@ def test_composite_is_not_fitted_by_sem(hs):
 
 
 @pytest.mark.parametrize(("options", "pattern"), [
-    ({"estimator": "GLS"}, r"estimator='GLS' is not available; use 'ML'"),
+    ({"estimator": "GLS"}, r"estimator='GLS' is not available; use 'ML' or 'MLR'"),
     ({"missing": "fiml"}, r"missing='fiml' is not available; use 'listwise'"),
     ({"se": "robust"}, r"se='robust' is not one of 'standard', 'bootstrap', 'none'"),
     ({"se": "bootstrap", "bootstrap_ci": "student"}, r"bootstrap_ci='student' is not one of 'percentile', 'bc', 'bca'"),

@@ -15,6 +15,7 @@ import pandas as pd
 from .._format import listing
 from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
+from ._robust import mlr
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -72,7 +73,9 @@ def fit(
     group_partial : parameters exempt from ``group_equal``, e.g. ``["x3 ~ 1"]``.
     group_labels : the group values to use, in this order (default: every value, in order
         of first appearance, as lavaan).
-    estimator : ``"ML"``.
+    estimator : ``"ML"`` or ``"MLR"`` (lavaan's robust ML: the same estimates with
+        Huber-White sandwich SEs, the Yuan-Bentler scaled chi-square and the scaled and
+        robust fit measures, e.g. ``chisq.scaled``, ``cfi.robust``, ``rmsea.robust``).
     se : ``"standard"`` (expected information, lavaan's default for ML), ``"bootstrap"``
         (non-parametric, ``bootstrap`` draws, percentile or BCa intervals), or ``"none"``.
     bootstrap_ci : ``"percentile"``, ``"bc"`` (bias-corrected, lavaan's ``bca.simple``)
@@ -99,6 +102,10 @@ def fit(
     (tests/reference).
     """
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
+    robust_estimator = str(estimator).upper() == "MLR"
+    if robust_estimator and cov is not None:
+        raise ModelSpecificationError("estimator='MLR' needs raw data: its robust SEs and scaled test use every "
+                                      "row. Pass data= instead of cov=.")
     statements = parse_model(model)
     if (data is None) == (cov is None):
         raise ModelSpecificationError("Pass either data= (raw data) or cov= with nobs= (summary statistics).")
@@ -142,6 +149,10 @@ def fit(
                               f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
                               "Check the model, the starting values or the data."))
     vcov, identified = covariance_of_estimates(groups.expected_hessian(estimate.theta), n_total, k)
+    robust = None
+    if robust_estimator:
+        robust = mlr(models, estimate.theta, [m.data for m in moments], constraint_basis=k)
+        vcov = robust.vcov
     if not identified:
         problems.append(_warn(IdentificationWarning,
                               "The information matrix is singular: at least one parameter is not identified. "
@@ -174,7 +185,8 @@ def fit(
         heywood=tuple(heywood),
         nonpositive_latent=bool(nonpd),
         problems=tuple(problems),
-        se_type=se,
+        se_type="robust (Huber-White)" if robust_estimator and se == "standard" else se,
+        estimator="MLR" if robust_estimator else "ML",
         bootstrap_draws=boot.n_ok if boot else 0,
         bootstrap_failed=boot.failed if boot else 0,
         group=group,
@@ -192,6 +204,7 @@ def fit(
         _bootstrap=boot,
         _groups=groups,
         _group_moments=moments,
+        _robust=robust,
     )
 
 
@@ -201,8 +214,8 @@ def _warn(category: type[Warning], message: str) -> str:
 
 
 def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) -> None:
-    if str(estimator).upper() != "ML":
-        raise ModelSpecificationError(f"estimator={estimator!r} is not available; use 'ML'.")
+    if str(estimator).upper() not in ("ML", "MLR"):
+        raise ModelSpecificationError(f"estimator={estimator!r} is not available; use 'ML' or 'MLR'.")
     if missing not in ("listwise", "listwise_deletion"):
         raise ModelSpecificationError(f"missing={missing!r} is not available; use 'listwise'.")
     if se not in ("standard", "bootstrap", "none"):

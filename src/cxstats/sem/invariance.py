@@ -125,7 +125,7 @@ def _difference(lower: dict, upper: dict, robust: bool) -> tuple[float, float, f
 
         test = scaled_difference(upper["chisq_ml"], upper["df"], upper["c"], lower["chisq_ml"], lower["df"],
                                  lower["c"])
-        return test["chisq_diff"], test["df_diff"], test["p_value"]
+        return test["chisq_diff"], test["df_diff"], test["pvalue"]
     diff = upper["chisq"] - lower["chisq"]
     return diff, df_diff, float(stats.chi2.sf(max(diff, 0.0), df_diff))
 

@@ -48,6 +48,7 @@ class SEMResult:
     nonpositive_latent: bool
     problems: tuple[str, ...]
     se_type: str
+    estimator: str
     bootstrap_draws: int
     bootstrap_failed: int
     group: str | None
@@ -65,6 +66,7 @@ class SEMResult:
     _bootstrap: Any = field(repr=False, compare=False)
     _groups: Any = field(repr=False, compare=False)
     _group_moments: Any = field(repr=False, compare=False)
+    _robust: Any = field(repr=False, compare=False)
 
     # The tables are built when first read (and then kept): fitting many models, as a
     # bootstrap or an invariance ladder does, should not pay for pandas objects nobody reads.
@@ -78,7 +80,26 @@ class SEMResult:
 
     @cached_property
     def fit_measures(self) -> pd.Series:
-        return fit_measures(self._groups, self._spec, self._group_moments, self._estimate)
+        measures = fit_measures(self._groups, self._spec, self._group_moments, self._estimate)
+        if self._robust is None:
+            return measures
+        extra = {k: v for k, v in self._robust.fit_measures.items() if k not in measures.index}
+        return pd.concat([measures, pd.Series(extra, dtype=float)]).rename("fit_measures")
+
+    @property
+    def headline_fit(self) -> pd.Series:
+        """The fit measures a report quotes: chisq, df, pvalue, cfi, tli, rmsea (with its 90%
+        interval) and srmr; under MLR the scaled chi-square and the robust CFI, TLI and RMSEA."""
+        fm = self.fit_measures
+        names = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
+        if self.estimator == "MLR":
+            source = ("chisq.scaled", "df.scaled", "pvalue.scaled", "cfi.robust", "tli.robust", "rmsea.robust",
+                      "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
+        else:
+            source = names
+        out = {name: fm[key] for name, key in zip(names, source, strict=True)}
+        out["srmr"] = fm["srmr"]
+        return pd.Series(out, name="fit")
 
     @cached_property
     def r2(self) -> pd.Series:
@@ -146,7 +167,7 @@ class SEMResult:
         """
         labels = labels or {}
         name = lambda v: labels.get(v, v)  # noqa: E731
-        fm = self.fit_measures
+        fm = self.headline_fit
         if fm["cfi"] >= 0.95 and fm["rmsea"] <= 0.06 and fm["srmr"] <= 0.08:
             verdict = "fits the data well"
         elif fm["cfi"] >= 0.90 and fm["rmsea"] <= 0.08:
@@ -195,16 +216,19 @@ class SEMResult:
 
     # ------------------------------------------------------------------------------
     def _headline(self) -> str:
-        fm = self.fit_measures
+        fm = self.headline_fit
+        scaled = "scaled " if self.estimator == "MLR" else ""
+        robust = "robust " if self.estimator == "MLR" else ""
+        groups = f" in {len(self.groups)} groups of '{self.group}'" if self.groups else ""
         return (
-            f"N = {self.nobs}; chi-square({fm['df']:.0f}) = {fm['chisq']:.3f}, p = {fm['pvalue']:.3g}; "
-            f"CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}; RMSEA = {fm['rmsea']:.3f} "
+            f"N = {self.nobs}{groups}; {scaled}chi-square({fm['df']:.0f}) = {fm['chisq']:.3f}, p = {fm['pvalue']:.3g}; "
+            f"{robust}CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}; {robust}RMSEA = {fm['rmsea']:.3f} "
             f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}]; SRMR = {fm['srmr']:.3f}"
         )
 
     def summary(self) -> str:
         """A plain-text summary in the spirit of lavaan's ``summary(fit, standardized = TRUE)``."""
-        lines = [f"cxstats SEM (ML, {self.se_type} SEs) — " + ("converged" if self.converged else "NOT converged")
+        lines = [f"cxstats SEM ({self.estimator}, {self.se_type} SEs) — " + ("converged" if self.converged else "NOT converged")
                  + f" after {self.iterations} iterations", self._headline()]
         if self.n_dropped:
             lines.append(f"{self.n_dropped} rows with missing values were dropped (listwise).")
