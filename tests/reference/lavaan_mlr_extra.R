@@ -1,8 +1,9 @@
 # Reference case: robust ML (estimator = "MLR") beyond lavaan_mlr.R, for the
 # private MLR layer (cxstats.sem._robust): a linear `==` constraint (sandwich
 # and scaled test in the constrained space), two groups sharing one parameter
-# vector (configural and metric invariance by school), and the Satorra-Bentler
-# (2001) scaled chi-square difference test of lavTestLRT().
+# vector (configural and metric invariance by school), observed exogenous
+# covariates kept fixed at their sample moments (fixed.x = TRUE, sem()'s default),
+# and the Satorra-Bentler (2001) scaled chi-square difference test of lavTestLRT().
 # Run from tests/reference/:  Rscript lavaan_mlr_extra.R  ->  lavaan_mlr_extra.json
 # (also works from the repository root: Rscript tests/reference/lavaan_mlr_extra.R)
 if (!file.exists("reference_helpers.R") &&
@@ -36,7 +37,18 @@ textual =~ x4 + x5 + b*x6
 speed   =~ x7 + x8 + x9
 a == b
 "
+# Two factors regressed on observed covariates (sex, ageyr): fixed.x = TRUE. The
+# residual covariance of the factors is written out (lavaan adds it by default).
+model_x <- "
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+visual  ~ sex + ageyr
+textual ~ sex + ageyr
+visual ~~ textual
+"
 fit <- cfa(model, data = hs, estimator = "MLR")
+fit_x <- sem(model_x, data = hs, estimator = "MLR")
+stopifnot(lavInspect(fit_x, "options")$fixed.x)
 fit_eq <- cfa(model_eq, data = hs, estimator = "MLR")
 fit_config <- cfa(model, data = hs, group = "school", estimator = "MLR")
 fit_metric <- cfa(model, data = hs, group = "school", estimator = "MLR",
@@ -46,6 +58,8 @@ out <- c(reference_header("lavaan_mlr_extra"), list(
   fits = list(
     equality = record(fit_eq, 'cfa(model_eq, data = hs, estimator = "MLR")',
                       model_eq),
+    covariates = record(fit_x, 'sem(model_x, data = hs, estimator = "MLR")',
+                        model_x),
     configural = record(fit_config,
       'cfa(model, data = hs, group = "school", estimator = "MLR")', model),
     metric = record(fit_metric,

@@ -130,17 +130,24 @@ def test_observed_information_of_a_quadratic_is_exact():
 
 
 # --------------------------------------------------------------------------- constraints, groups
-def test_equality_constraint_sandwich_and_test_match_lavaan():
-    rec = _json("lavaan_mlr_extra")["fits"]["equality"]
+@pytest.mark.parametrize("case", ["equality", "covariates"])
+def test_equality_constraint_and_fixed_x_covariates_match_lavaan(case):
+    """`a == b` (sandwich and trace in the constrained space); sex and ageyr as fixed.x
+    covariates (their moments left out of h1, the baseline and the df)."""
+    rec = _json("lavaan_mlr_extra")["fits"][case]
     models, data, theta, table = _group_models(rec, meanstructure=False)
     k = equality_basis(table)
-    spec_k, _ = constraint_basis(models[0].spec)
-    assert np.linalg.matrix_rank(np.hstack([k, spec_k])) == k.shape[1]  # the same constrained space
+    if case == "equality":
+        spec_k, _ = constraint_basis(models[0].spec)
+        assert np.linalg.matrix_rank(np.hstack([k, spec_k])) == k.shape[1]  # the same constrained space
+    else:
+        assert models[0].spec.exogenous_x == ("sex", "ageyr") and rec["options"]["fixed.x"]
     fit = robust.mlr(models, theta, data, constraint_basis=k)
     free = table[table["free"] > 0].sort_values("free")
     np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), free["se"], rtol=1e-3)
     np.testing.assert_allclose(fit.vcov, np.array(rec["vcov"]["values"]), rtol=1e-3, atol=1e-9)
-    assert fit.test.df == 25 and fit.test.npar == 20
+    ref = rec["tests"]["yuan.bentler.mplus"]
+    assert (fit.test.df, fit.test.npar, fit.test.h1_ndat) == (ref["df"], rec["fit_measures"]["npar"], ref["h1_ndat"][0])
     _check_measures(fit.fit_measures, rec["fit_measures"])
 
 

@@ -608,8 +608,11 @@ def mlr(models, theta: np.ndarray, data, *, constraint_basis: np.ndarray | None 
         mean = values.mean(axis=0)
         cov = (values - mean).T @ (values - mean) / n
         sigma, mu, _, _ = _implied(model, theta, mean)
-        logl += _loglik_from_moments(sigma, mu, cov, mean, n)
-        logl_h1 += _loglik_from_moments(cov, mean, cov, mean, n)
+        # with fixed.x lavaan reports the likelihood of the outcomes given the covariates:
+        # both log-likelihoods net of the covariates' own (saturated) normal log-likelihood
+        logl_x = _loglik_from_moments(cov[np.ix_(x, x)], mean[x], cov[np.ix_(x, x)], mean[x], n) if len(x) else 0.0
+        logl += _loglik_from_moments(sigma, mu, cov, mean, n) - logl_x
+        logl_h1 += _loglik_from_moments(cov, mean, cov, mean, n) - logl_x
         ndat += moment_count(model.p, model.meanstructure, len(x))
         moments.append((n, cov, sigma, mean, mu, model.meanstructure))
     npar = len(theta) if constraint_basis is None else constraint_basis.shape[1]
