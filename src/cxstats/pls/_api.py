@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._format import listing, rows_and_values
+from .._threads import single_threaded_blas
 from ..sem.syntax import parse_model
 from ._algorithm import SCHEMES, Layout, inner_estimates, outer_weights
 from ._bootstrap import bootstrap as run_bootstrap
@@ -24,6 +25,7 @@ from .result import PLSResult
 __all__ = ["fit"]
 
 
+@single_threaded_blas
 def fit(
     model: str,
     data: pd.DataFrame,

@@ -2,7 +2,7 @@
 R² and HTMT.
 
 Rows are resampled with replacement; all draws are generated up front from ``seed`` and cut
-into fixed chunks of 50, so the numbers do not depend on how many processes share the work.
+into fixed chunks of 125, so the numbers do not depend on how many processes share the work.
 A draw needs only its indicator correlation matrix (from row frequencies, without copying
 rows; with ``missing="mean"`` each draw replaces its own missing values by its own means, as
 seminr does); the weights of a whole chunk are then iterated at once, starting from the
@@ -33,7 +33,7 @@ from ._statistics import Statistics
 
 __all__ = ["PLSBootstrap", "bootstrap", "sample_correlations"]
 
-CHUNK = 50
+CHUNK = 125
 _STATE: dict = {}
 
 
