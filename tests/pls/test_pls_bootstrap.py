@@ -16,11 +16,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _pls_cases import ECSI, data, seminr_reference
 from scipy import stats
 
 import cxstats._resampling as resampling
 import cxstats.pls as pls
-from _pls_cases import ECSI, data, seminr_reference
 
 BOOT = seminr_reference()["bootstrap"]
 

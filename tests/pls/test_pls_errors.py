@@ -7,9 +7,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from _pls_cases import ECSI, data
 
 import cxstats.pls as pls
-from _pls_cases import ECSI, data
 from cxstats.sem import ModelSyntaxError
 
 SMALL = "SAT =~ CUSA1 + CUSA2 + CUSA3\nLOY =~ CUSL1 + CUSL3\nLOY ~ SAT\n"
@@ -119,11 +119,11 @@ def test_a_construct_both_reflective_and_formative(mobi):
 
 
 @pytest.mark.parametrize("extra, message", [
-    ("SAT ~~ LOY", r"PLS estimates no variances or covariances: remove the '~~' statement \(line 4: 'SAT ~~ '\)\."),
+    ("SAT ~~ LOY", r"PLS estimates no variances or covariances: remove the '~~' statement \(line 4: 'SAT ~~ LOY'\)\."),
     ("ind := a*b", r"PLS reports every indirect and total effect with result\.effects\(\): remove the ':=' statement"),
     ("LOY ~ 1", r"PLS works on standardized data and estimates no intercepts: remove 'LOY ~ 1' \(line 4\)\."),
-    ("LOY ~ 0.5*SAT", r"PLS estimates every weight, loading and path freely: remove the fixed value or start\(\) on "
-                      r"'SAT' in 'LOY ~ \.\.\.' \(line 4\)\."),
+    ("LOY ~ 0.5*SAT", (r"PLS estimates every weight, loading and path freely: remove the fixed value or start\(\) "
+                       r"on 'SAT' in 'LOY ~ \.\.\.' \(line 4\)\.")),
     ("LOY ~ SAT", r"The path 'LOY ~ SAT' is written twice \(line 4\)\."),
     ("LOY ~ LOY", r"'LOY ~ LOY' \(line 4\): a construct cannot predict itself\."),
 ])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from _pls_cases import FITS, reference_fit, seminr_reference
 
 TOL = 1e-8

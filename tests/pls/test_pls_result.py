@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _pls_cases import ECSI, data, reference_fit
 
 import cxstats.pls as pls
-from _pls_cases import ECSI, data, reference_fit
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ class PLSAssessment:
     inner_vif: pd.DataFrame
 
     def summary(self) -> str:
-        fmt = lambda v: f"{v:.3f}"  # noqa: E731
+        fmt = lambda v: f"{v:.3f}"
         return "\n".join([
             "Reliability", self.table.to_string(index=False, float_format=fmt, na_rep=""),
             "", "HTMT", self.htmt_ci.to_string(index=False, float_format=fmt, na_rep=""),

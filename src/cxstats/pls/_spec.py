@@ -112,7 +112,8 @@ def build_spec(statements: Sequence[Statement], columns: Sequence[str]) -> PLSSp
     structural: list[Statement] = []
     for s in statements:
         if s.op in _UNSUPPORTED:
-            raise ModelSpecificationError(f"{_UNSUPPORTED[s.op]} ({_where(s)}: '{s.lhs} {s.op} {s.expression}').")
+            rhs = s.expression or " + ".join(t.name for t in s.terms)
+            raise ModelSpecificationError(f"{_UNSUPPORTED[s.op]} ({_where(s)}: '{s.lhs} {s.op} {rhs}').")
         for term in s.terms:
             if term.name == "1":
                 raise ModelSpecificationError(

@@ -67,6 +67,7 @@ class PLSResult:
     spec: PLSSpec
     _statistics: Statistics = field(repr=False, compare=False)
     _estimate: np.ndarray = field(repr=False, compare=False)
+    _all: pd.DataFrame = field(repr=False, compare=False)  # every statistic: kind, lhs, op, rhs, estimate, ...
     _boot: Any = field(repr=False, compare=False)
     _standardized: np.ndarray = field(repr=False, compare=False)
     _correlations: np.ndarray = field(repr=False, compare=False)
@@ -97,15 +98,12 @@ class PLSResult:
                    bootstrap_failed=boot.failed if boot is not None else 0,
                    ci=boot.ci if boot is not None else "", ci_level=boot.ci_level if boot is not None else np.nan,
                    indicator_means=indicator_means, indicator_sds=indicator_sds, spec=spec, _statistics=statistics,
-                   _estimate=estimate, _boot=boot, _standardized=standardized, _correlations=correlations,
+                   _estimate=estimate, _all=stats, _boot=boot, _standardized=standardized, _correlations=correlations,
                    _weights=weights, _inner=inner)
 
     # ------------------------------------------------------------------------------
     def _stats(self, kinds: tuple[str, ...]) -> pd.DataFrame:
-        stats = self._statistics.labels.assign(estimate=self._estimate)
-        if self._boot is not None:
-            stats = pd.concat([stats, self._boot.summary()], axis=1)
-        return stats[stats["kind"].isin(kinds)]
+        return self._all[self._all["kind"].isin(kinds)]
 
     def effects(self) -> pd.DataFrame:
         """Direct, indirect and total effects between constructs linked by a directed route.
@@ -165,7 +163,7 @@ class PLSResult:
         """Plain-text summary: paths, loadings, weights, R² and f²."""
         lines = [self._headline(), self.missing]
         lines += [f"! {p}" for p in self.problems]
-        fmt = lambda v: f"{v:.3f}"  # noqa: E731
+        fmt = lambda v: f"{v:.3f}"
         for op, title in _SECTIONS:
             part = self.table[self.table["op"] == op]
             lines += ["", title, part.to_string(index=False, float_format=fmt, na_rep="")]
