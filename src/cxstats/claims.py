@@ -184,20 +184,28 @@ class ClaimResult:
         """The estimate with its interval on the ratio scale, against no effect and the claim."""
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(7.0, 1.9), layout="constrained")
+        fig, ax = plt.subplots(figsize=(7.0, 2.2), layout="constrained")
         claimed = float(self.table["claimed"].iloc[0])
         ax.errorbar([self.estimate], [0], xerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
                     fmt="o", color="#204a87", capsize=4, label=f"Estimate, {self.ci_level:.0%} CI")
         ax.axvline(1, color="grey", lw=1, ls="--")
         ax.axvline(claimed, color="#a40000", lw=1.5, label=f"Claim ({_signed(claimed)})")
-        ax.text(1, 0.35, " no difference", color="grey", fontsize=8, va="center")
+        right_edge = claimed < 1  # the no-difference line is then the rightmost
+        ax.text(1, 0.45, "no difference " if right_edge else " no difference", color="grey", fontsize=8,
+                va="center", ha="right" if right_edge else "left")
+        ax.annotate(f"{_signed(self.estimate)} ({_signed(self.ci_low)} to {_signed(self.ci_high)})",
+                    (self.estimate, 0), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=8,
+                    color="#204a87")
         ax.set_xscale("log")
         ax.set_yticks([])
         ax.set_ylim(-0.6, 0.6)
-        ticks = np.unique(np.round(np.concatenate([[1, claimed], [self.ci_low, self.estimate, self.ci_high]]), 2))
+        low, high = min(claimed, self.ci_low, 1.0), max(claimed, self.ci_high, 1.0)
+        ax.set_xlim(low / 1.15, high * 1.15)
+        ticks = sorted({round(claimed, 3), 1.0})
         ax.set_xticks(ticks, [_signed(t) for t in ticks], fontsize=8)
         ax.minorticks_off()
-        ax.set_xlabel(f"{self.measure} — as % difference")
+        what = {"retention": "Retention", "churn": "Churn", "hazard": "Churn hazard"}[self.kind]
+        ax.set_xlabel(f"{what}: focus group vs reference group, % difference (log scale)", fontsize=9)
         ax.legend(fontsize=8, frameon=False, loc="lower right")
         ax.set_title(title or f"{self.claim}: {self.verdict}", fontsize=10)
         return fig
