@@ -278,6 +278,33 @@ def test_two_group_mlr_with_equality_constraints_matches_lavaan(case):
         assert fit.fit_measures[key] == pytest.approx(theirs[key], rel=1e-6), key
 
 
+def test_fixed_x_covariates_match_lavaan():
+    """sex and ageyr (complete) as fixed.x covariates: their moments leave h1, the baseline
+    and the df, and the log-likelihoods are those of the outcomes given the covariates."""
+    rec = json.loads((REFERENCE / "lavaan_fiml_extra.json").read_text())["fits"]["covariates"]
+    spec = build_parameter_table(parse_model(rec["model"]), meanstructure=True)
+    assert spec.exogenous_x == ("sex", "ageyr") and rec["options"]["fixed.x"]
+    frame = pd.read_csv(ROOT / rec["data_file"])
+    hs = pd.read_csv(ROOT / "tests/reference/data/holzinger_swineford.csv").set_index("id")
+    frame["sex"], frame["ageyr"] = frame["id"].map(hs["sex"]), frame["id"].map(hs["ageyr"])
+    patterns = fiml.missing_patterns(frame[list(spec.observed)].to_numpy(float))
+    assert patterns.nobs == rec["nobs"][0]  # lavaan drops the 2 rows without covariates
+    h1 = fiml.em_saturated(patterns)
+    table = pd.DataFrame(rec["parameters"])
+    theta = lavaan_theta(table)
+    model = GroupView(RamModel(spec, h1.cov, h1.mean), lavaan_index(spec, table, 1), len(theta))
+    fit = fiml.fiml(model, theta, patterns, estimator="MLR", saturated=[h1])
+    free = table[table["free"] > 0].sort_values("free")
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), free["se"], rtol=1e-3)
+    ref = rec["tests"]["yuan.bentler.mplus"]
+    assert fit.test.h1_ndat == ref["h1_ndat"][0] == 39
+    theirs = rec["fit_measures"]
+    for key in (k for k in fit.fit_measures if theirs.get(k) is not None):
+        assert fit.fit_measures[key] == pytest.approx(theirs[key], abs=1e-4), key
+    for key in (*SCALED_KEYS, "logl", "unrestricted.logl"):
+        assert fit.fit_measures[key] == pytest.approx(theirs[key], rel=1e-6), key
+
+
 # --------------------------------------------------------------------------- errors
 def test_a_model_without_mean_structure_is_refused():
     _, _, patterns, h1, _, _, _ = _setup("fiml_ml")

@@ -640,6 +640,9 @@ def fiml(models, theta: np.ndarray, patterns, *, estimator: str = "ML", constrai
     ndat = sum(moment_count(m.p, True, len(exogenous_indices(m))) for m in models)
     logl = sum(fiml_loglik(m.implied(theta).sigma, m.implied(theta).mu, p) for m, p in zip(models, patterns, strict=True))
     logl_h1 = sum(s.logl for s in saturated)
+    # fixed.x: lavaan reports the log-likelihoods of the outcomes given the covariates
+    logl_x = sum(_marginal_loglik(p, exogenous_indices(m), s.mean, s.cov)
+                 for m, p, s in zip(models, patterns, saturated, strict=True))
     chisq = max(2.0 * (logl_h1 - logl), 0.0)
     b_models, b_theta = _baseline_models(models, patterns, saturated)
     b_info = fiml_information(b_models, b_theta, patterns)
@@ -665,12 +668,29 @@ def fiml(models, theta: np.ndarray, patterns, *, estimator: str = "ML", constrai
     if not robust:
         out = {k: v for k, v in out.items() if ".scaled" not in k and k not in
                ("chisq.scaling.factor", "baseline.chisq.scaling.factor", "scaling.factor.h1", "scaling.factor.h0")}
+    logl, logl_h1 = logl - logl_x, logl_h1 - logl_x
     out.update({"npar": float(npar), "logl": logl, "unrestricted.logl": logl_h1, "ntotal": float(nobs)})
     out.update(fi.information_criteria(logl, npar, nobs))
     out["srmr"] = sum(p.nobs / nobs * fi.srmr(s.cov, m.implied(theta).sigma, s.mean, m.implied(theta).mu)
                       for m, p, s in zip(models, patterns, saturated, strict=True))
     return FimlFit(vcov, information, first_order, test, baseline, saturated, out, logl, logl_h1,
                    sum(p.n_empty for p in patterns))
+
+
+def _marginal_loglik(patterns: MissingPatterns, index: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> float:
+    """Observed-data log-likelihood of the variables ``index`` alone at (mean, cov)."""
+    logl = 0.0
+    for mask, n, ybar, s in zip(patterns.observed, patterns.freq, patterns.mean, patterns.cov, strict=True):
+        o = np.flatnonzero(mask)
+        keep = np.flatnonzero(np.isin(o, index))
+        if not len(keep):
+            continue
+        v = o[keep]
+        sub = cov[np.ix_(v, v)]
+        d = ybar[keep] - mean[v]
+        t = s[np.ix_(keep, keep)] + np.outer(d, d)
+        logl -= 0.5 * n * (len(v) * _LOG_2PI + np.linalg.slogdet(sub)[1] + np.sum(np.linalg.inv(sub) * t))
+    return float(logl)
 
 
 def _unscaled(chisq: float, df: float, npar: int) -> ScaledTest:
