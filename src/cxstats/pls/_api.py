@@ -133,7 +133,7 @@ def fit(
     problems: list[str] = []
     if not converged[0]:
         problems.append(_warn(WeightsConvergenceWarning,
-                              f"The outer weights did not converge within {max_iter} iterations (sum of absolute "
+                              f"The outer weights did not converge within {max_iter} iteration{'s' * (max_iter != 1)} (sum of absolute "
                               f"changes still at or above {tol:g}); the estimates are those of the last "
                               "iteration. Raise max_iter, or check for constructs whose indicators hardly "
                               "correlate."))
@@ -162,7 +162,7 @@ def fit(
 
 
 def _warn(category: type[Warning], message: str) -> str:
-    warnings.warn(message, category, stacklevel=3)
+    warnings.warn(message, category, stacklevel=4)  # _warn, fit, the BLAS-thread wrapper, the caller
     return f"{category.__name__}: {message}"
 
 

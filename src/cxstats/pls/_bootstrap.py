@@ -133,7 +133,7 @@ def bootstrap(statistics: Statistics, x: np.ndarray, start: np.ndarray, estimate
     if failed:
         text = (f"{failed} of {draws} bootstrap draws were left out (weights that did not converge, or an indicator "
                 f"constant in the resample); SEs and intervals use the other {int(ok.sum())}.")
-        warnings.warn(text, BootstrapWarning, stacklevel=3)
+        warnings.warn(text, BootstrapWarning, stacklevel=4)  # bootstrap, fit, the BLAS-thread wrapper, the caller
         message = f"BootstrapWarning: {text}"
     return PLSBootstrap(draws=values[ok], estimate=estimate, jackknife=jackknife, requested=draws, failed=failed,
                         ci=ci, ci_level=ci_level, seed=seed, message=message)
