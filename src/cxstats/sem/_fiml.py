@@ -18,9 +18,17 @@ variable dropped, ``information = "observed"`` with ``observed.information = "he
 the sandwich with first-order information from the casewise scores below and the test is
 ``"yuan.bentler.mplus"`` with the h1 information observed at the EM moments. The robust
 CFI/TLI/RMSEA under missing data are lavaan's FIML-corrected versions (Zhang & Savalei),
-``lav_fit_fiml_corrected()``: version V3 with a scaled test, V6 without.
+``lav_fit_fiml_corrected()``: version V3 with a scaled test, V6 without. With fixed.x
+covariates lavaan reports the log-likelihoods of the outcomes given the covariates (and
+drops rows with a missing covariate before fitting, which the caller must do).
 
-Validated against lavaan 0.6.14 (tests/reference/lavaan_fiml.json).
+:func:`fiml_objective` is the function to minimise (value and analytic gradient);
+:func:`fiml_estimate` minimises it by Fisher scoring and Newton steps; :func:`fiml` gives
+SEs, tests and fit measures at the estimates. Models are one RamModel-like object per
+group, all indexing one global theta (see :mod:`._robust`).
+
+Validated against lavaan 0.6.14 (tests/reference/lavaan_fiml.json and
+lavaan_fiml_extra.json: one and two groups, ML and MLR, ``==`` constraints, fixed.x).
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ The functions take models that look like :class:`~cxstats.sem.matrices.RamModel`
 arrays. Casewise scores of complete data are here; :mod:`._fiml` supplies those of
 incomplete data and reuses the sandwich, the scaled test and the fit measures.
 
-Validated against lavaan 0.6.14 (tests/reference/lavaan_mlr.json).
+Validated against lavaan 0.6.14 (tests/reference/lavaan_mlr.json and
+lavaan_mlr_extra.json: HS CFA, PolDem SEM, an ``==`` constraint, fixed.x covariates, two
+groups with and without equal loadings, lavTestLRT's scaled difference).
 """
 
 from __future__ import annotations
@@ -589,9 +591,11 @@ def mlr(models, theta: np.ndarray, data, *, constraint_basis: np.ndarray | None 
 
     Notes
     -----
-    Validated against lavaan 0.6.14 ``cfa(..., estimator = "MLR")`` and
-    ``sem(..., estimator = "MLR")`` on the Holzinger-Swineford CFA and the Political
-    Democracy SEM (tests/reference/lavaan_mlr.json).
+    With fixed.x covariates the log-likelihoods are those of the outcomes given the
+    covariates (as lavaan reports them); the covariates' moments are left out of h1, the
+    baseline and the df. Validated against lavaan 0.6.14 ``estimator = "MLR"`` on the
+    Holzinger-Swineford CFA, the Political Democracy SEM, an ``==`` constraint, fixed.x
+    covariates and two groups (tests/reference/lavaan_mlr.json, lavaan_mlr_extra.json).
     """
     models, data = _as_list(models), [_complete(v) for v in _as_list(data)]
     theta = np.asarray(theta, dtype=float)
