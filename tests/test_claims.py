@@ -12,8 +12,7 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 import cxstats
-from cxstats import CxStatsError
-from cxstats import claims
+from cxstats import CxStatsError, claims
 from cxstats.retention import cox_model, kaplan_meier
 
 check_claim = claims.test_claim  # not imported under its own name: pytest would collect it

@@ -213,6 +213,14 @@ def test_small_groups_are_suppressed(panel):
     assert "below the minimum base of 30" in km.problems[0]
 
 
+def test_rows_with_missing_values_are_left_out_and_noted(panel):
+    data = panel.astype({"tenure_months": float})
+    data.loc[[5, 9], "tenure_months"] = np.nan
+    km = kaplan_meier(data, "tenure_months", "churned")
+    assert km.nobs == len(panel) - 2
+    assert km.problems == ("2 row(s) with missing values in the columns used were left out.",)
+
+
 def test_group_without_events_warns_in_kaplan_meier_and_stops_cox(panel):
     data = panel.copy()
     data.loc[data["country"] == "US", "churned"] = 0

@@ -144,8 +144,7 @@ def km_curve(time: np.ndarray, event: np.ndarray, start: np.ndarray | None, ci_l
                          "survival": survival, "se": se, "ci_low": low, "ci_high": high})
 
 
-def survival_at(curve: pd.DataFrame, time: np.ndarray, start: np.ndarray | None,
-                at: Sequence[float]) -> pd.DataFrame:
+def survival_at(curve: pd.DataFrame, at: Sequence[float]) -> pd.DataFrame:
     """The curve at chosen times, as R's ``summary(fit, times = at, extend = FALSE)``: the
     value at the last curve time <= t; times after the last observed time are NaN."""
     at = np.asarray(at, dtype=float)

@@ -11,7 +11,7 @@ size per group needed to detect the claimed effect is given alongside.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from ._format import listing
 from ._results import PlainText
 from .retention import cox_model
 
-__all__ = ["ClaimResult", "VERDICTS", "parse_claim", "test_claim", "verdict"]
+__all__ = ["VERDICTS", "ClaimResult", "parse_claim", "test_claim", "verdict"]
 
 VERDICTS = ("consistent with the claim", "smaller than claimed", "larger than claimed", "no evidence",
             "opposite to the claim")
@@ -149,8 +149,8 @@ class ClaimResult:
         level = f"{self.ci_level:.0%}"
         claimed = float(self.table["claimed"].iloc[0])
         thing = {"retention": "retention", "churn": "churn", "hazard": "churn hazard (risk of leaving at any moment)"}
-        lines = [f"- **Claim:** {self.focus} have {100 * self.size:.0f}% {self.direction} {thing[self.kind]} than "
-                 f"{self.reference}."]
+        lines = [(f"- **Claim:** {self.focus} have {100 * self.size:.0f}% {self.direction} {thing[self.kind]} "
+                  f"than {self.reference}.")]
         if self.kind != "hazard":
             f, r = self.groups.iloc[0], self.groups.iloc[1]
             share = "still customers" if self.kind == "retention" else "had churned"
@@ -239,7 +239,7 @@ def _group_masks(data: pd.DataFrame, group: str | pd.Series, focus: Any, referen
         values, name = data[group], group
     levels = pd.unique(values.dropna()).tolist()
     if focus is None:
-        if set(levels) <= {True, False, 0, 1} and len(levels) == 2:
+        if set(levels) <= {0, 1} and len(levels) == 2:  # also True/False
             focus = True if any(isinstance(v, (bool, np.bool_)) for v in levels) else 1
         else:
             raise CxStatsError(f"Say which group the claim is about with focus= (levels of '{name}': "
@@ -409,8 +409,8 @@ def _shares(data: pd.DataFrame, kind: str, method: str, focus_mask: np.ndarray, 
     from statsmodels.stats.proportion import proportion_confint
 
     notes: list[str] = []
-    sd = _survival.survival_data(data.assign(__row__=np.arange(len(data))), time or event, event,
-                                 others=["__row__"]) if time else None
+    rows_of = data.assign(__row__=np.arange(len(data)))  # to map complete rows back to the group masks
+    sd = _survival.survival_data(rows_of, time, event, others=["__row__"]) if time else None
     rows, logs, variances = [], [], []
     if method == "km":
         row_index = sd.frame["__row__"].to_numpy()
@@ -424,7 +424,7 @@ def _shares(data: pd.DataFrame, kind: str, method: str, focus_mask: np.ndarray, 
             if horizon > sd.time[m].max():
                 raise CxStatsError(f"Nobody in group {label} was observed up to {time} = {horizon:g} (longest: "
                                    f"{sd.time[m].max():g}); choose a shorter horizon.")
-            at = _survival.survival_at(curve, sd.time[m], None, [horizon]).iloc[0]
+            at = _survival.survival_at(curve, [horizon]).iloc[0]
             surv, se = float(at["survival"]), float(at["se"])
             share = surv if kind == "retention" else 1 - surv
             if share <= 0:
@@ -439,9 +439,10 @@ def _shares(data: pd.DataFrame, kind: str, method: str, focus_mask: np.ndarray, 
                          "estimate": share, "se": se, "ci_low": float(low), "ci_high": float(high)})
     else:
         if sd is None:
-            frame = _survival.survival_data(data.assign(__t__=0.0, __row__=np.arange(len(data))), "__t__", event,
-                                            others=["__row__"])
-            churned, row_index = frame.event, frame.frame["__row__"].to_numpy()
+            if event not in data.columns:
+                raise CxStatsError(f"No column '{event}' in the data; columns: {listing(data.columns, limit=20)}.")
+            known = rows_of[rows_of[event].notna()]
+            churned, row_index = _survival._events(known, event), known["__row__"].to_numpy()
             horizon = np.nan
         else:
             row_index = sd.frame["__row__"].to_numpy()

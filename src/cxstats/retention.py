@@ -157,7 +157,7 @@ class KaplanMeierResult:
 def _at_table(result: KaplanMeierResult, horizon: float) -> pd.DataFrame:
     rows = []
     for g, curve in result.table.groupby("group", sort=False):
-        row = _survival.survival_at(curve.reset_index(drop=True), None, None, [horizon]).iloc[0]
+        row = _survival.survival_at(curve.reset_index(drop=True), [horizon]).iloc[0]
         rows.append({"group": g, **row.to_dict()})
     return pd.DataFrame(rows)
 
@@ -232,6 +232,8 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
     else:
         codes, levels = _groups(sd.frame, group)
     problems: list[str] = []
+    if sd.n_dropped:
+        problems.append(f"{sd.n_dropped} row(s) with missing values in the columns used were left out.")
     sizes = np.bincount(codes, minlength=len(levels))
     if group is None and sizes[0] < min_base:
         raise CxStatsError(f"Too few rows: {sizes[0]} customers, below the minimum base of {min_base} for a "
@@ -253,7 +255,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
         curves.append(curve.assign(group=levels[k]))
         medians.append(_survival.median_time(curve))
         if at is not None:
-            at_rows.append(_survival.survival_at(curve, sd.time[m], start_k, at).assign(group=levels[k]))
+            at_rows.append(_survival.survival_at(curve, at).assign(group=levels[k]))
         if sd.event[m].sum() == 0 and group is not None:
             message = (f"No churn events in group '{levels[k]}' of '{group}' ({sizes[k]} customers): its retention "
                        "stays at 100% and its median is not reached; a hazard ratio for it cannot be estimated.")
@@ -587,11 +589,11 @@ class PeriodRatesResult:
         """The average rates and the range over periods, in sentences."""
         t = self.table.dropna(subset=["churn_rate"])
         pooled = t["repurchased"].sum() / t["active"].sum()
-        lines = [f"- Of the customers who bought in a period, on average {_pct(pooled)} bought again in the next "
-                 f"period ({len(t)} periods, {self.n_customers:,} customers).",
-                 f"- Period by period this ranged from {_pct(t['repurchase_rate'].min())} to "
-                 f"{_pct(t['repurchase_rate'].max())}; the rest ({_pct(1 - pooled)} on average) did not buy in the "
-                 "following period (churned for that period; many come back later)."]
+        lines = [(f"- Of the customers who bought in a period, on average {_pct(pooled)} bought again in the next "
+                  f"period ({len(t)} periods, {self.n_customers:,} customers)."),
+                 (f"- Period by period this ranged from {_pct(t['repurchase_rate'].min())} to "
+                  f"{_pct(t['repurchase_rate'].max())}; the rest ({_pct(1 - pooled)} on average) did not buy in the "
+                  "following period (churned for that period; many come back later).")]
         lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 
