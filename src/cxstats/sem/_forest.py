@@ -14,6 +14,9 @@ def forest_plot(comparison, *, title: str | None = None, labels: dict[str, str] 
     path differs across groups (Holm-adjusted p < .05)."""
     labels = labels or {}
     table = comparison.table
+    key = "factor" if comparison.kind == "latent means" else "path"
+    order = list(dict.fromkeys(table[key]))  # one block per factor or path, its groups together
+    table = table.assign(_block=table[key].map(order.index)).sort_values("_block", kind="stable")
     if comparison.kind == "latent means":
         names = [f"{labels.get(f, f)} — {g}" for f, g in zip(table["factor"], table["group"], strict=True)]
         est, low, high = table["difference"], table["ci_low"], table["ci_high"]
@@ -26,8 +29,10 @@ def forest_plot(comparison, *, title: str | None = None, labels: dict[str, str] 
         est, low, high = table["estimate"], table["ci_low"], table["ci_high"]
         filled = table["p_holm"].fillna(1.0) < 0.05
         xlabel = "Unstandardized path coefficient"
-    y = np.arange(len(names))[::-1]
-    fig, ax = plt.subplots(figsize=(7.0, 0.9 + 0.38 * len(names)))
+    blocks = table["_block"].to_numpy()
+    y = -(np.arange(len(names)) + 0.6 * blocks)  # a gap between blocks
+    height = 1.2 + 0.3 * len(names) + 0.18 * blocks.max(initial=0)
+    fig, ax = plt.subplots(figsize=(7.0, height))
     ax.hlines(y, low, high, color="#4c72b0", linewidth=2)
     ax.scatter(est, y, s=40, zorder=3, color=np.where(filled, "#4c72b0", "white"), edgecolor="#4c72b0")
     ax.axvline(0.0, color="0.4", linewidth=0.8, linestyle="--")
@@ -37,8 +42,7 @@ def forest_plot(comparison, *, title: str | None = None, labels: dict[str, str] 
     note = ("filled: interval excludes 0" if comparison.kind == "latent means"
             else "filled: the path differs across groups (Holm-adjusted p < .05)")
     ax.set_title(title or f"{comparison.kind.capitalize()} by group", loc="left", fontsize=11)
-    ax.text(0.0, -0.55 / (0.9 + 0.38 * len(names)) * 2.5, f"Bars: {level}; {note}.", transform=ax.transAxes,
-            fontsize=8, color="0.3", va="top")
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.35 / height, 1, 1))
+    fig.text(0.01, 0.08 / height, f"Bars: {level}; {note}.", fontsize=8, color="0.3", va="bottom")
     return fig
