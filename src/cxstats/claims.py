@@ -358,9 +358,10 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     z = stats.norm.ppf(0.5 + ci_level / 2)
     problems: list[str] = []
     if kind == "hazard":
-        log_ratio, se, groups, churn_share = _hazard(data, values, name, focus_mask, reference_mask,
+        log_ratio, se, groups, churn_share, notes = _hazard(data, values, name, focus_mask, reference_mask,
                                                               focus_label, reference_label, time, event,
                                                               list(covariates))
+        problems += [note.split(": ", 1)[-1] for note in notes]
         horizon_used = np.nan
         measure = (f"hazard ratio of churn, {focus_label} vs {reference_label} (Cox"
                    + (f", adjusted for {', '.join(covariates)}" if covariates else "") + ")")
@@ -475,7 +476,7 @@ def _shares(data: pd.DataFrame, kind: str, method: str, focus_mask: np.ndarray, 
 
 def _hazard(data: pd.DataFrame, values: pd.Series, name: str, focus_mask: np.ndarray, reference_mask: np.ndarray,
             focus_label: str, reference_label: str, time: str, event: str, covariates: list[str]
-            ) -> tuple[float, float, pd.DataFrame, float]:
+            ) -> tuple[float, float, pd.DataFrame, float, tuple[str, ...]]:
     if name in covariates:
         raise CxStatsError(f"'{name}' defines the groups; it cannot also be a covariate.")
     keep = focus_mask | reference_mask
@@ -491,7 +492,7 @@ def _hazard(data: pd.DataFrame, values: pd.Series, name: str, focus_mask: np.nda
         rows.append({"group": label, "n": int(m.sum()), "events": int(np.nansum(ev[m])), "estimate": np.nan,
                      "se": np.nan, "ci_low": np.nan, "ci_high": np.nan})
     groups = pd.DataFrame(rows)
-    return float(row["estimate"]), float(row["se"]), groups, fit.n_events / fit.nobs
+    return float(row["estimate"]), float(row["se"]), groups, fit.n_events / fit.nobs, fit.problems
 
 
 def _two_proportions(reference_share: float, claimed: float, kind: str, power: float, alpha: float, n_f: int,
