@@ -133,9 +133,22 @@ def _pid(_chunk) -> int:
 
 @pytest.mark.skipif(not os.sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2, reason="forks on Linux")
 def test_the_work_is_shared_by_two_processes():
-    pids = resampling.map_chunks(_pid, [[0]] * 8, progress=False)
-    assert os.getpid() not in pids and len(set(pids)) >= 1
+    pids = resampling.map_chunks(_pid, [[0]] * 7, progress=False)
+    assert pids[:4] == [os.getpid()] * 4  # this process takes the first half, a forked child the rest
+    assert len(set(pids[4:])) == 1 and pids[4] != os.getpid()
     assert resampling.map_chunks(_pid, [[0]] * 3, progress=False, workers=1) == [os.getpid()] * 3
+
+
+def _fail(chunk):
+    if chunk == [3]:
+        raise ValueError("chunk 3 failed")
+    return chunk
+
+
+def test_an_error_in_the_child_reaches_the_caller():
+    with pytest.raises(ValueError, match="chunk 3 failed"):
+        resampling.map_chunks(_fail, [[0], [1], [2], [3]], progress=False)
+    assert resampling.map_chunks(_fail, [[0], [1], [2]], progress=False) == [[0], [1], [2]]
 
 
 def test_bca_interval_is_efrons(booted):
@@ -189,5 +202,5 @@ def test_progress_bar_only_when_asked(capsys):
         warnings.simplefilter("error")
         pls.fit(ECSI, mobi, bootstrap=20, seed=1)  # stderr is not a terminal under pytest: quiet
     assert "bootstrap" not in capsys.readouterr().err
-    pls.fit(ECSI, mobi, bootstrap=20, seed=1, progress=True)
-    assert "bootstrap" in capsys.readouterr().err
+    pls.fit(ECSI, mobi, bootstrap=300, seed=1, progress=True)  # 3 chunks: this process 2, the child 1
+    assert "300/300" in capsys.readouterr().err
