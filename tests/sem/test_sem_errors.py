@@ -293,7 +293,7 @@ def test_composite_is_not_fitted_by_sem(hs):
 
 @pytest.mark.parametrize(("options", "pattern"), [
     ({"estimator": "GLS"}, r"estimator='GLS' is not available; use 'ML' or 'MLR'"),
-    ({"missing": "fiml"}, r"missing='fiml' is not available; use 'listwise'"),
+    ({"missing": "pairwise"}, r"missing='pairwise' is not available; use 'listwise' or 'fiml'"),
     ({"se": "robust"}, r"se='robust' is not one of 'standard', 'bootstrap', 'none'"),
     ({"se": "bootstrap", "bootstrap_ci": "student"}, r"bootstrap_ci='student' is not one of 'percentile', 'bc', 'bca'"),
     ({"ci_level": 1.5}, r"ci_level must lie between 0 and 1, got 1\.5"),

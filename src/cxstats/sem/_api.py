@@ -12,9 +12,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._errors import CxStatsWarning
 from .._format import listing
 from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
+from ._fiml import em_saturated, fiml, fiml_estimate, missing_patterns
 from ._robust import mlr
 from ._problems import (
     ConvergenceWarning,
@@ -23,10 +25,10 @@ from ._problems import (
     ModelSpecificationError,
     NonPositiveDefiniteWarning,
 )
-from .estimate import Groups, fisher_scoring, start_values
+from .estimate import Estimate, Groups, fisher_scoring, start_values
 from .inference import DefinedParameters, constraint_basis, covariance_of_estimates
 from .matrices import RamModel
-from .moments import SampleMoments, moments_from_data, moments_from_summary
+from .moments import SampleMoments, moments_from_data, moments_from_summary, numeric_values
 from .partable import ParameterTable, build_parameter_table
 from .result import SEMResult
 from .syntax import parse_model
@@ -63,8 +65,12 @@ def fit(
     ----------
     model : lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels, fixed values,
         ``:=`` defined parameters, ``==`` linear constraints).
-    data : raw data, one row per respondent; rows with a missing value in a model
-        variable are dropped (``missing="listwise"``).
+    data : raw data, one row per respondent.
+    missing : ``"listwise"`` drops rows with a missing value in a model variable;
+        ``"fiml"`` (lavaan's ``missing = "ml"``) uses every answered value: case-wise ML
+        by missing-data pattern, the saturated model by EM, SEs from the observed
+        information (sandwich under MLR), lavaan's fit measures. Rows that answer none of
+        the model's variables are dropped with a warning.
     group : the column that splits the rows into groups (a multigroup model: one set of
         parameters per group, a mean structure, lavaan's defaults).
     group_equal : classes of parameters equal across groups, in lavaan's vocabulary:
@@ -103,6 +109,13 @@ def fit(
     """
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
+    full_information = missing in ("fiml", "ml")
+    if full_information and cov is not None:
+        raise ModelSpecificationError("missing='fiml' needs raw data: it uses every answered value. Pass data= "
+                                      "instead of cov=.")
+    if full_information and se == "bootstrap":
+        raise ModelSpecificationError("se='bootstrap' with missing='fiml' is not offered; for SEs that do not "
+                                      "assume normality use estimator='MLR' (robust SEs with FIML).")
     if robust_estimator and cov is not None:
         raise ModelSpecificationError("estimator='MLR' needs raw data: its robust SEs and scaled test use every "
                                       "row. Pass data= instead of cov=.")
@@ -117,10 +130,15 @@ def fit(
         raise ModelSpecificationError("Multigroup models need raw data with the group column: pass data= and group=.")
     levels, frames, n_no_group = _split_groups(data, group, group_labels)
     spec = build_parameter_table(statements, std_lv=std_lv, fixed_x=fixed_x, groups=levels,
-                                 group_equal=tuple(group_equal), group_partial=tuple(group_partial))
+                                 group_equal=tuple(group_equal), group_partial=tuple(group_partial),
+                                 meanstructure=True if full_information else None)
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
-    if data is not None and group is None:
+    patterns = None
+    if full_information:
+        prepared = [_incomplete_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True)]
+        moments, patterns = tuple(m for m, _ in prepared), tuple(pt for _, pt in prepared)
+    elif data is not None and group is None:
         moments = (moments_from_data(data, spec.observed, n_free=spec.n_free),)
     elif data is not None:
         moments = tuple(_group_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True))
@@ -141,7 +159,14 @@ def fit(
     start = _feasible(groups, _start_values(groups))
     if k is not None:
         start = theta0 + k @ np.linalg.lstsq(k, start - theta0, rcond=None)[0]
-    estimate = fisher_scoring(groups, start, constraint_basis=k)
+    if full_information:
+        found = fiml_estimate(models, patterns, start, constraint_basis=k)
+        missing_fit = fiml(models, found.theta, patterns, estimator="MLR" if robust_estimator else "ML",
+                           constraint_basis=k, saturated=[m.saturated for m in moments])
+        estimate = Estimate(found.theta, missing_fit.fit_measures["chisq"] / n_total, found.iterations,
+                            found.converged, found.gradient_max)
+    else:
+        estimate, missing_fit = fisher_scoring(groups, start, constraint_basis=k), None
     problems: list[str] = []
     if not estimate.converged:
         problems.append(_warn(ConvergenceWarning,
@@ -150,7 +175,10 @@ def fit(
                               "Check the model, the starting values or the data."))
     vcov, identified = covariance_of_estimates(groups.expected_hessian(estimate.theta), n_total, k)
     robust = None
-    if robust_estimator:
+    if missing_fit is not None:
+        vcov = missing_fit.vcov
+        identified = covariance_of_estimates(2.0 * missing_fit.information, n_total, k)[1]
+    elif robust_estimator:
         robust = mlr(models, estimate.theta, [m.data for m in moments], constraint_basis=k)
         vcov = robust.vcov
     if not identified:
@@ -205,6 +233,8 @@ def fit(
         _groups=groups,
         _group_moments=moments,
         _robust=robust,
+        _missing_fit=missing_fit,
+        missing="fiml" if full_information else "listwise",
     )
 
 
@@ -216,8 +246,8 @@ def _warn(category: type[Warning], message: str) -> str:
 def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) -> None:
     if str(estimator).upper() not in ("ML", "MLR"):
         raise ModelSpecificationError(f"estimator={estimator!r} is not available; use 'ML' or 'MLR'.")
-    if missing not in ("listwise", "listwise_deletion"):
-        raise ModelSpecificationError(f"missing={missing!r} is not available; use 'listwise'.")
+    if missing not in ("listwise", "listwise_deletion", "fiml", "ml"):
+        raise ModelSpecificationError(f"missing={missing!r} is not available; use 'listwise' or 'fiml'.")
     if se not in ("standard", "bootstrap", "none"):
         raise ModelSpecificationError(f"se={se!r} is not one of 'standard', 'bootstrap', 'none'.")
     if bootstrap_ci not in ("percentile", "bc", "bca"):
@@ -286,6 +316,34 @@ def _group_moments(frame: pd.DataFrame, spec: ParameterTable, group: str, level)
             f"or leave {level!r} out with group_labels=."
         )
     return moments
+
+
+def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | None, level):
+    """FIML's data of one group: the values with their gaps, grouped by missing-data pattern,
+    and the saturated model's EM moments (which stand in for the sample moments)."""
+    values = numeric_values(frame, spec.observed)
+    where = "" if group is None else f" in group {level!r}"
+    x = [spec.observed.index(n) for n in spec.exogenous_x]
+    no_x = np.isnan(values[:, x]).any(axis=1) if x else np.zeros(len(values), dtype=bool)
+    if no_x.any():  # the covariates are conditioned on, as lavaan does: rows without them go
+        warnings.warn(f"{int(no_x.sum())} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
+                      f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning, stacklevel=4)
+    kept_index = frame.index[~no_x]
+    values = values[~no_x]
+    patterns = missing_patterns(values)
+    if patterns.n_empty:
+        warnings.warn(f"{patterns.n_empty} row(s){where} answer none of the model's variables and were left out: "
+                      f"rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning, stacklevel=4)
+    p = len(spec.observed)
+    if patterns.nobs <= p:
+        raise ModelSpecificationError(
+            f"The data{where} have {patterns.nobs} rows with answers for {p} variables; FIML needs more rows than "
+            "variables (and in practice many more)."
+        )
+    saturated = em_saturated(patterns)
+    moments = SampleMoments(names=spec.observed, cov=saturated.cov, mean=saturated.mean, nobs=patterns.nobs,
+                            data=values, n_dropped=int(no_x.sum()) + patterns.n_empty, saturated=saturated)
+    return moments, patterns
 
 
 def _start_values(groups: Groups) -> np.ndarray:

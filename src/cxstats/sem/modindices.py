@@ -52,6 +52,13 @@ def candidate_parameters(spec: ParameterTable) -> list[tuple[str, str, str]]:
 
 
 def modification_indices(result) -> pd.DataFrame:
+    if result.groups or result.missing == "fiml":
+        from ._problems import ModelSpecificationError
+
+        raise ModelSpecificationError(
+            "modindices() covers one-group models with complete data; for multigroup models use "
+            "sem.score_tests() on the constraints across groups."
+        )
     spec: ParameterTable = result._spec
     moments = result._moments
     candidates = candidate_parameters(spec)

@@ -27,8 +27,9 @@ class SampleMoments:
     cov: np.ndarray
     mean: np.ndarray
     nobs: int
-    data: np.ndarray | None = None  # complete cases, kept for the bootstrap
+    data: np.ndarray | None = None  # complete cases, kept for the bootstrap (FIML: all rows, with gaps)
     n_dropped: int = 0
+    saturated: object | None = None  # FIML: the EM estimates behind cov and mean
 
 
 def _unknown(names: tuple[str, ...], available: list[str], where: str) -> None:
@@ -48,8 +49,8 @@ def ml_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centred.T @ centred / values.shape[0], mean
 
 
-def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int) -> SampleMoments:
-    """Listwise-complete moments of ``names`` in ``data``, with the checks a user needs."""
+def numeric_values(data: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
+    """The model's columns of ``data`` as floats (NaN for missing), with the checks a user needs."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     _unknown(names, [str(c) for c in data.columns], "data")
@@ -72,6 +73,12 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
             f"Column(s) {listing(cols, quote=True)} hold infinite values (rows {listing(rows)}). "
             "Replace them with valid numbers or with NaN (missing)."
         )
+    return values
+
+
+def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int) -> SampleMoments:
+    """Listwise-complete moments of ``names`` in ``data``, with the checks a user needs."""
+    values = numeric_values(data, names)
     complete = ~np.isnan(values).any(axis=1)
     values = values[complete]
     n = values.shape[0]

@@ -67,6 +67,8 @@ class SEMResult:
     _groups: Any = field(repr=False, compare=False)
     _group_moments: Any = field(repr=False, compare=False)
     _robust: Any = field(repr=False, compare=False)
+    _missing_fit: Any = field(repr=False, compare=False)
+    missing: str = "listwise"
 
     # The tables are built when first read (and then kept): fitting many models, as a
     # bootstrap or an invariance ladder does, should not pay for pandas objects nobody reads.
@@ -80,6 +82,8 @@ class SEMResult:
 
     @cached_property
     def fit_measures(self) -> pd.Series:
+        if self._missing_fit is not None:  # FIML: every measure from the incomplete-data likelihood
+            return pd.Series(self._missing_fit.fit_measures, name="fit_measures", dtype=float)
         measures = fit_measures(self._groups, self._spec, self._group_moments, self._estimate)
         if self._robust is None:
             return measures
@@ -231,7 +235,10 @@ class SEMResult:
         lines = [f"cxstats SEM ({self.estimator}, {self.se_type} SEs) — " + ("converged" if self.converged else "NOT converged")
                  + f" after {self.iterations} iterations", self._headline()]
         if self.n_dropped:
-            lines.append(f"{self.n_dropped} rows with missing values were dropped (listwise).")
+            how = ("(no answers, or a missing covariate)" if self.missing == "fiml" else "(listwise)")
+            lines.append(f"{self.n_dropped} rows with missing values were dropped {how}.")
+        if self.missing == "fiml":
+            lines.append("Missing values: full-information ML (every answered value used).")
         for problem in self.problems:
             lines.append(f"! {problem}")
         for op, title in _SECTIONS:

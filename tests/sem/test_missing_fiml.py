@@ -1,0 +1,96 @@
+"""``sem.fit(missing="fiml")`` end to end against lavaan 0.6.14 ``missing = "ml"``
+(tests/reference/lavaan_fiml.R: the Holzinger-Swineford CFA with 10% of the cells missing
+completely at random and two rows with no answers)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxstats
+import cxstats.sem as sem
+from conftest import reference, reference_data
+
+CASE = "lavaan_fiml"
+
+
+def _fit(name: str, estimator: str) -> sem.SEMResult:
+    ref = reference(CASE, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cxstats.CxStatsWarning)
+        return sem.fit(ref["model"], reference_data(CASE, name), missing="fiml", estimator=estimator)
+
+
+@pytest.mark.parametrize(("name", "estimator"), [("fiml_ml", "ML"), ("fiml_mlr", "MLR")])
+def test_fiml_matches_lavaan(name, estimator):
+    ref = reference(CASE, name)
+    result = _fit(name, estimator)
+    lav = pd.DataFrame(ref["parameters"])
+    lav["rhs"] = lav["rhs"].fillna("").str.replace(" ", "")
+    joined = result.table.merge(lav, on=["lhs", "op", "rhs"], suffixes=("", "_lav"))
+    assert len(joined) == len(lav[lav["op"].isin(["=~", "~~", "~1"])])
+    assert np.allclose(joined["estimate"], joined["est"], atol=1e-4, rtol=0)
+    free = joined["se_lav"] > 0
+    assert np.allclose(joined.loc[free, "se"], joined.loc[free, "se_lav"], rtol=1e-3)
+    assert np.allclose(joined["std_all"], joined["std.all"], atol=1e-4)
+    fm = result.fit_measures
+    assert fm["chisq"] == pytest.approx(ref["fit_measures"]["chisq"], rel=1e-6)
+    compared = 0
+    for key, value in ref["fit_measures"].items():
+        if key in fm.index and value is not None:
+            assert fm[key] == pytest.approx(value, rel=1e-4, abs=1e-7), key
+            compared += 1
+    assert compared >= 25
+    assert result.nobs == ref["nobs"] if not isinstance(ref["nobs"], list) else result.nobs == ref["nobs"][0]
+    assert result.missing == "fiml" and result.n_dropped == 2
+
+
+def test_rows_without_answers_are_dropped_with_a_message():
+    ref = reference(CASE, "fiml_ml")
+    with pytest.warns(cxstats.CxStatsWarning, match=r"2 row\(s\) answer none of the model's variables and were left "
+                                                    r"out: rows 301, 302"):
+        sem.fit(ref["model"], reference_data(CASE, "fiml_ml"), missing="fiml")
+
+
+def test_fiml_equals_ml_on_complete_data(hs):
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
+    full = sem.fit(model, hs, missing="fiml")
+    ml = sem.fit(model + "\nx1 ~ 1", hs)  # a mean structure, as FIML has
+    assert full.fit_measures["chisq"] == pytest.approx(ml.fit_measures["chisq"], rel=1e-6)
+    assert np.allclose(full.table.set_index(["lhs", "op", "rhs"])["estimate"].sort_index(),
+                       ml.table.set_index(["lhs", "op", "rhs"])["estimate"].sort_index(), atol=1e-5)
+
+
+def test_multigroup_fiml_matches_lavaan():
+    ref = reference(CASE, "fiml_ml")
+    data = reference_data(CASE, "fiml_ml")
+    import json
+    from conftest import REFERENCE
+
+    expected = json.loads((REFERENCE / f"{CASE}.json").read_text())["multigroup_configural_fiml"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cxstats.CxStatsWarning)
+        result = sem.fit(ref["model"], data.dropna(subset=["school"]), group="school", missing="fiml")
+    measures = expected["fit_measures"]
+    assert result.fit_measures["chisq"] == pytest.approx(measures["chisq"], rel=1e-6)
+    assert result.fit_measures["df"] == measures["df"]
+    for key in ("cfi", "rmsea", "srmr", "logl"):
+        assert result.fit_measures[key] == pytest.approx(measures[key], rel=1e-4), key
+
+
+@pytest.mark.parametrize(("kwargs", "pattern"), [
+    ({"se": "bootstrap"}, r"se='bootstrap' with missing='fiml' is not offered"),
+    ({"missing": "pairwise"}, r"missing='pairwise' is not available; use 'listwise' or 'fiml'"),
+])
+def test_fiml_option_errors(kwargs, pattern, hs):
+    options = {"missing": "fiml", **kwargs}
+    with pytest.raises(sem.ModelSpecificationError, match=pattern):
+        sem.fit("visual =~ x1 + x2 + x3", hs, **options)
+
+
+def test_fiml_needs_raw_data(hs):
+    with pytest.raises(sem.ModelSpecificationError, match=r"missing='fiml' needs raw data"):
+        sem.fit("visual =~ x1 + x2 + x3", cov=hs[["x1", "x2", "x3"]].cov(), nobs=len(hs), missing="fiml")
