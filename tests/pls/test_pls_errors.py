@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,25 @@ def test_non_convergence_is_a_warning_and_a_field(mobi):
     assert res.problems[0].startswith("WeightsConvergenceWarning: The outer weights did not converge")
     assert "NOT converged after 2 iterations" in res.summary()
     assert "did not converge" in res._repr_html_()
+
+
+def test_an_inadmissible_plsc_solution_is_a_warning_and_a_problem():
+    """Two unreliable blocks (within-block r = .3) correlating .35 across: disattenuating
+    the score correlation pushes it beyond 1."""
+    cov = np.full((4, 4), 0.35)
+    cov[0, 1] = cov[1, 0] = cov[2, 3] = cov[3, 2] = 0.3
+    np.fill_diagonal(cov, 1)
+    frame = pd.DataFrame(np.random.default_rng(1).multivariate_normal(np.zeros(4), cov, size=500),
+                         columns=["a1", "a2", "b1", "b2"])
+    text = "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A"
+    with pytest.warns(pls.InadmissibleWarning,
+                      match=r"PLSc gave an inadmissible solution \(construct correlation beyond 1 for A-B; R² above 1 "
+                            r"for 'B'\); the corrected paths, R² and loadings are not trustworthy\."):
+        res = pls.fit(text, frame, consistent=True)
+    assert res.problems[0].startswith("InadmissibleWarning: PLSc gave an inadmissible solution")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert pls.fit(text, frame).problems == ()  # plain PLS has nothing to correct
 
 
 def test_a_construct_outside_the_inner_model(mobi):

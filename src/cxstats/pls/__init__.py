@@ -7,7 +7,7 @@
 
 from ._api import fit
 from ._assess import PLSAssessment
-from ._problems import BootstrapWarning, ModelSpecificationError, WeightsConvergenceWarning
+from ._problems import BootstrapWarning, InadmissibleWarning, ModelSpecificationError, WeightsConvergenceWarning
 from .result import PLSResult
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "PLSAssessment",
     "ModelSpecificationError",
     "WeightsConvergenceWarning",
+    "InadmissibleWarning",
     "BootstrapWarning",
 ]

@@ -17,7 +17,7 @@ from .._threads import single_threaded_blas
 from ..sem.syntax import parse_model
 from ._algorithm import SCHEMES, Layout, inner_estimates, outer_weights
 from ._bootstrap import bootstrap as run_bootstrap
-from ._problems import ModelSpecificationError, WeightsConvergenceWarning
+from ._problems import InadmissibleWarning, ModelSpecificationError, WeightsConvergenceWarning
 from ._spec import PLSSpec, build_spec
 from ._statistics import Statistics
 from .result import PLSResult
@@ -85,6 +85,9 @@ def fit(
     -----
     WeightsConvergenceWarning
         The weights did not converge within ``max_iter`` updates (also in ``.problems``).
+    InadmissibleWarning
+        With ``consistent=True``: a corrected construct correlation or loading beyond 1, an
+        R² above 1 or a rho_A outside (0, 1] (also in ``.problems``).
     BootstrapWarning
         Some bootstrap draws failed and were left out (also in ``.problems``).
 
@@ -139,6 +142,14 @@ def fit(
                               "correlate."))
     statistics = Statistics.build(spec, layout)
     estimate = statistics.vector(r[None], weights)[0]
+    inner = inner_estimates(r[None], weights, layout)
+    if consistent:
+        inadmissible = _inadmissible(spec, layout, inner)
+        if inadmissible:
+            problems.append(_warn(InadmissibleWarning,
+                                  f"PLSc gave an inadmissible solution ({inadmissible}); the corrected paths, R² and "
+                                  "loadings are not trustworthy. The blocks are too unreliable for the correction: "
+                                  "check their indicators, or report plain PLS (consistent=False)."))
     f2 = _f_squared(spec, r, statistics, estimate, scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter)
     boot = None
     if bootstrap:
@@ -157,13 +168,36 @@ def fit(
         scores=pd.DataFrame(z @ w, index=data.index[used_rows], columns=list(spec.constructs)),
         indicator_means=pd.Series(means, index=list(spec.indicators)),
         indicator_sds=pd.Series(sds, index=list(spec.indicators)),
-        standardized=z, correlations=r, weights=w, inner=inner_estimates(r[None], weights, layout),
+        standardized=z, correlations=r, weights=w, inner=inner,
     )
 
 
 def _warn(category: type[Warning], message: str) -> str:
     warnings.warn(message, category, stacklevel=4)  # _warn, fit, the BLAS-thread wrapper, the caller
     return f"{category.__name__}: {message}"
+
+
+def _inadmissible(spec: PLSSpec, layout: Layout, inner) -> str:
+    """What makes a PLSc solution inadmissible, in words ('' if nothing)."""
+    names = spec.constructs
+    found = []
+    rho = inner.rho_a[0]
+    bad_rho = [names[j] for j in np.flatnonzero(layout.corrected & layout.multi_item) if not 0 < rho[j] <= 1]
+    if bad_rho:
+        found.append(f"rho_A outside (0, 1] for {listing(bad_rho, quote=True)}")
+    cors = inner.construct_correlations[0]
+    upper = [(names[a], names[b]) for a, b in zip(*np.triu_indices(len(names), 1), strict=True) if abs(cors[a, b]) > 1]
+    if upper:
+        found.append("construct correlation beyond 1 for " + listing([f"{a}-{b}" for a, b in upper]))
+    r2 = inner.r2[0]
+    above = [names[o] for (o, _), value in zip(layout.outcomes, r2, strict=True) if value > 1]
+    if above:
+        found.append(f"R² above 1 for {listing(above, quote=True)}")
+    loadings = np.abs(inner.loadings[0]).max(axis=0)
+    high = [names[j] for j in np.flatnonzero(layout.corrected) if loadings[j] > 1 + 1e-12]
+    if high:
+        found.append(f"a loading beyond 1 in {listing(high, quote=True)}")
+    return "; ".join(found)
 
 
 def _check_options(scheme, missing, max_iter, tol, bootstrap, ci, ci_level) -> None:

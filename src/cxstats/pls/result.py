@@ -40,7 +40,8 @@ class PLSResult:
     missing : what was done about missing values, in words.
     scheme, consistent : inner weighting scheme and whether PLSc was applied.
     converged, iterations : whether the outer weights settled, after how many updates.
-    problems : warning messages (non-convergence, failed bootstrap draws), for reports.
+    problems : warning messages (non-convergence, an inadmissible PLSc solution, failed
+        bootstrap draws), for reports.
     bootstrap_draws, bootstrap_failed, ci, ci_level : the bootstrap (0 draws: none).
     indicator_means, indicator_sds : the scaling of each indicator (SD divisor n - 1).
     spec : the model as blocks, modes and paths.
