@@ -129,3 +129,15 @@ def test_modification_indices_ecsi():
     assert np.allclose(merged["mi_y"], merged["mi_x"], rtol=2e-2, atol=1e-3)
     top = merged.nlargest(20, "mi_x")
     assert np.allclose(top["epc_y"], top["epc_x"], rtol=1e-2)
+
+
+def test_outcomes_that_predict_nothing_get_residual_covariances_as_in_lavaan():
+    """lavaan's cov.y default (checked with lavaanify in lavaan 0.6.14): latent and observed
+    outcomes that predict nothing else covary; fixed.x covariates keep their sample values."""
+    from cxstats.sem.partable import build_parameter_table
+
+    spec = build_parameter_table(sem.parse_model(
+        "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ x7\ntextual ~ x7\nx9 ~ x8"))
+    pairs = {(r.lhs, r.rhs, r.free > 0) for r in spec.rows if r.op == "~~" and r.lhs != r.rhs}
+    assert pairs == {("visual", "textual", True), ("visual", "x9", True), ("textual", "x9", True),
+                     ("x7", "x8", False)}

@@ -127,13 +127,14 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
         exogenous_x = []
     ov_y = [n for n in observed if n in outcomes and n not in predictors and n not in indicators]
     latent_x = [n for n in latent if n not in outcomes]
+    latent_y = [n for n in latent if n in outcomes and n not in predictors]
     has_intercepts = any(t.name == "1" for s in regressions for t in s.terms)
     if meanstructure is None:
         meanstructure = has_intercepts or n_groups > 1
 
     rows: list[dict] = []
     for g in range(n_groups):
-        rows += _group_rows(g, n_groups, model_statements, observed, latent, exogenous_x, ov_y, latent_x,
+        rows += _group_rows(g, n_groups, model_statements, observed, latent, exogenous_x, latent_y + ov_y, latent_x,
                             meanstructure=meanstructure, std_lv=std_lv, group_equal=group_equal)
     rows = _number_free_parameters(rows, group_equal, partial)
     defined = tuple(s for s in statements if s.op == ":=")
@@ -194,7 +195,7 @@ def _per_group(values: tuple | None, g: int, n_groups: int, line: int, what: str
     return values[g]
 
 
-def _group_rows(g: int, n_groups: int, model_statements, observed, latent, exogenous_x, ov_y, latent_x, *,
+def _group_rows(g: int, n_groups: int, model_statements, observed, latent, exogenous_x, outcomes_only, latent_x, *,
                 meanstructure: bool, std_lv: bool, group_equal: frozenset[str]) -> list[dict]:
     """The parameter rows of one group: the user's statements, then lavaan's defaults."""
     rows: list[dict] = []
@@ -244,7 +245,7 @@ def _group_rows(g: int, n_groups: int, model_statements, observed, latent, exoge
     lv_variance = 1.0 if std_lv and (g == 0 or "loadings" not in group_equal) else None
     for name in latent:
         add(name, "~~", name, None, user=False, default_fixed=lv_variance)
-    for names in (latent_x, ov_y):
+    for names in (latent_x, outcomes_only):  # exogenous factors; outcomes that predict nothing (lavaan's cov.y)
         for i, a in enumerate(names):
             for b in names[i + 1:]:
                 add(a, "~~", b, None, user=False)
