@@ -66,11 +66,18 @@ class Layout:
 
 def correlations(x: np.ndarray, freq: np.ndarray) -> np.ndarray:
     """Correlation matrices of ``x`` (``(n, p)`` or ``(D, n, p)``) with row frequencies
-    ``freq`` (``(D, n)``): the data of bootstrap or jackknife samples without copying rows."""
+    ``freq`` (``(D, n)``): the data of bootstrap or jackknife samples without copying rows
+    (for shared rows, one matrix product of the frequencies with the rows' outer products)."""
     total = freq.sum(axis=1)
-    weighted = x * freq[:, :, None] if x.ndim == 3 else freq[:, :, None] * x[None]
-    mean = weighted.sum(axis=1) / total[:, None]
-    cross = np.matmul(weighted.transpose(0, 2, 1), x if x.ndim == 3 else x[None])
+    p = x.shape[-1]
+    if x.ndim == 2:
+        mean = freq @ x / total[:, None]
+        products = (x[:, :, None] * x[:, None, :]).reshape(x.shape[0], p * p)
+        cross = (freq @ products).reshape(-1, p, p)
+    else:
+        weighted = x * freq[:, :, None]
+        mean = weighted.sum(axis=1) / total[:, None]
+        cross = np.matmul(weighted.transpose(0, 2, 1), x)
     cov = cross - total[:, None, None] * mean[:, :, None] * mean[:, None, :]
     sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -127,7 +134,7 @@ def _step(r: np.ndarray, w: np.ndarray, layout: Layout) -> np.ndarray:
     w = w / sd[:, None, :]
     cors = np.matmul(w.transpose(0, 2, 1), rw) / sd[:, None, :]
     inner = _inner_weights(cors, layout)
-    proxy_sd = np.sqrt(np.einsum("dkc,dkl,dlc->dc", inner, cors, inner))
+    proxy_sd = np.sqrt((np.matmul(cors, inner) * inner).sum(axis=1))  # diag(E' cor E)
     v = np.matmul(w, inner) / proxy_sd[:, None, :]
     rv = np.matmul(r, v)
     new = rv * layout.mask

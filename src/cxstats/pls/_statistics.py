@@ -18,24 +18,19 @@ from ._spec import PLSSpec
 __all__ = ["Statistics", "htmt"]
 
 
-def htmt(r: np.ndarray, blocks: list[np.ndarray], pairs: list[tuple[int, int]]) -> np.ndarray:
+def htmt(r: np.ndarray, mask: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Heterotrait-monotrait ratios ``(D, pairs)``: the mean absolute correlation between two
     blocks' indicators over the geometric mean of their mean within-block correlations
     (Henseler, Ringle & Sarstedt, 2015); a single indicator's within-block mean is 1, as in
-    seminr."""
-    absolute = np.abs(r)
-    mono = []
-    for items in blocks:
-        if len(items) < 2:
-            mono.append(np.ones(r.shape[0]))
-            continue
-        upper = np.triu_indices(len(items), 1)
-        mono.append(absolute[:, items[:, None], items][:, upper[0], upper[1]].mean(axis=1))
-    out = np.empty((r.shape[0], len(pairs)))
-    for k, (a, b) in enumerate(pairs):
-        hetero = absolute[:, blocks[a][:, None], blocks[b]].mean(axis=(1, 2))
-        out[:, k] = hetero / np.sqrt(mono[a] * mono[b])
-    return out
+    seminr. ``mask`` is the indicators x constructs membership matrix."""
+    size = mask.sum(axis=0)
+    averaging = mask / size
+    means = np.matmul(averaging.T, np.matmul(np.abs(r), averaging))  # mean |r| of every pair of blocks
+    diagonal = np.diagonal(means, axis1=1, axis2=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mono = np.where(size > 1, (size**2 * diagonal - size) / (size * (size - 1)), 1.0)
+    a, b = pairs
+    return means[:, a, b] / np.sqrt(mono[:, a] * mono[:, b])
 
 
 def _reachable(paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +57,7 @@ class Statistics:
     _path_index: tuple[np.ndarray, np.ndarray]
     _total_index: tuple[np.ndarray, np.ndarray]
     _indirect_index: tuple[np.ndarray, np.ndarray]
-    _blocks: list[np.ndarray]
-    _pairs: list[tuple[int, int]]
+    _pairs: tuple[np.ndarray, np.ndarray]
 
     @classmethod
     def build(cls, spec: PLSSpec, layout: Layout) -> Statistics:
@@ -81,7 +75,6 @@ class Statistics:
         rows += [("total", constructs[o], "~", constructs[p]) for p, o in total]
         rows += [("indirect", constructs[o], "~", constructs[p]) for p, o in indirect]
         rows += [("r2", constructs[o], "r2", "") for o, _ in layout.outcomes]
-        blocks = [np.flatnonzero(owners == j) for j in range(len(constructs))]
         pairs = [(a, b) for a in range(len(constructs)) for b in range(a + 1, len(constructs))]
         rows += [("htmt", constructs[a], "htmt", constructs[b]) for a, b in pairs]
         labels = pd.DataFrame(rows, columns=["kind", "lhs", "op", "rhs"])
@@ -91,7 +84,7 @@ class Statistics:
 
         return cls(spec=spec, layout=layout, labels=labels, _items=np.arange(len(items)), _owners=owners,
                    _path_index=path_index, _total_index=split(total), _indirect_index=split(indirect),
-                   _blocks=blocks, _pairs=pairs)
+                   _pairs=split(pairs))
 
     def vector(self, r: np.ndarray, w: np.ndarray) -> np.ndarray:
         """All statistics ``(D, q)`` from indicator correlations and converged weights."""
@@ -105,5 +98,5 @@ class Statistics:
             total,
             est.total[:, self._indirect_index[0], self._indirect_index[1]] - direct_in_total,
             est.r2,
-            htmt(r, self._blocks, self._pairs),
+            htmt(r, self.layout.mask, self._pairs),
         ], axis=1)
