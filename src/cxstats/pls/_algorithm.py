@@ -130,17 +130,17 @@ def _inner_weights(cors: np.ndarray, layout: Layout) -> np.ndarray:
 
 def _step(r: np.ndarray, w: np.ndarray, layout: Layout) -> np.ndarray:
     rw = np.matmul(r, w)
-    sd = np.sqrt(_diag(np.matmul(w.transpose(0, 2, 1), rw)))
-    w = w / sd[:, None, :]
-    cors = np.matmul(w.transpose(0, 2, 1), rw) / sd[:, None, :]
+    cov = np.matmul(w.transpose(0, 2, 1), rw)  # covariances of the scores
+    sd = np.sqrt(_diag(cov))
+    cors = cov / (sd[:, :, None] * sd[:, None, :])
     inner = _inner_weights(cors, layout)
     proxy_sd = np.sqrt((np.matmul(cors, inner) * inner).sum(axis=1))  # diag(E' cor E)
-    v = np.matmul(w, inner) / proxy_sd[:, None, :]
+    v = np.matmul(w / sd[:, None, :], inner) / proxy_sd[:, None, :]  # proxies = X v, standardized
     rv = np.matmul(r, v)
     new = rv * layout.mask
     for j, items in layout.mode_b:
         new[:, items, j] = _solve(r[:, items[:, None], items], rv[:, items, j])
-    scale = np.sqrt(_diag(np.matmul(new.transpose(0, 2, 1), np.matmul(r, new))))
+    scale = np.sqrt((new * np.matmul(r, new)).sum(axis=1))  # sd of the new scores
     return new / scale[:, None, :]
 
 
