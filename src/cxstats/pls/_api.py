@@ -119,7 +119,7 @@ def fit(
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     spec = build_spec(parse_model(model), data.columns)
-    raw, used_rows, missing_text = _indicator_data(data, spec, missing)
+    raw, observed, used_rows, missing_text = _indicator_data(data, spec, missing)
     n = raw.shape[0]
     needed = max([len(spec.predictors(o)) for o in spec.endogenous] + [1]) + 2
     if n < max(needed, 3):
@@ -136,10 +136,10 @@ def fit(
     problems: list[str] = []
     if not converged[0]:
         problems.append(_warn(WeightsConvergenceWarning,
-                              f"The outer weights did not converge within {max_iter} iteration{'s' * (max_iter != 1)} (sum of absolute "
-                              f"changes still at or above {tol:g}); the estimates are those of the last "
-                              "iteration. Raise max_iter, or check for constructs whose indicators hardly "
-                              "correlate."))
+                              f"The outer weights did not converge within {max_iter} iteration"
+                              f"{'s' * (max_iter != 1)} (sum of absolute changes still at or above {tol:g}); the "
+                              "estimates are those of the last iteration. Raise max_iter, or check for constructs "
+                              "whose indicators hardly correlate."))
     statistics = Statistics.build(spec, layout)
     estimate = statistics.vector(r[None], weights)[0]
     inner = inner_estimates(r[None], weights, layout)
@@ -153,9 +153,8 @@ def fit(
     f2 = _f_squared(spec, r, statistics, estimate, scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter)
     boot = None
     if bootstrap:
-        x = _numeric(data, spec).to_numpy()[used_rows]
-        impute = missing == "mean" and bool(np.isnan(x).any())  # each draw replaces its own missing values
-        x = x if impute else z
+        impute = missing == "mean" and bool(np.isnan(observed).any())  # each draw replaces its own missing values
+        x = observed if impute else z
         boot = run_bootstrap(statistics, x, weights[0], estimate, draws=int(bootstrap), seed=seed, ci=ci,
                              ci_level=ci_level, tol=tol, max_iter=max_iter, impute=impute, progress=progress)
         if boot.failed:
@@ -231,19 +230,22 @@ def _numeric(data: pd.DataFrame, spec: PLSSpec) -> pd.DataFrame:
     return frame.apply(pd.to_numeric, errors="coerce").astype(float)
 
 
-def _indicator_data(data: pd.DataFrame, spec: PLSSpec, missing: str) -> tuple[np.ndarray, np.ndarray, str]:
+def _indicator_data(data: pd.DataFrame, spec: PLSSpec,
+                    missing: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """The analysed rows with missing values treated, the same rows as observed, their row
+    numbers, and what was done, in words."""
     frame = _numeric(data, spec)
     values = frame.to_numpy()
     holes = np.isnan(values)
     if not holes.any():
-        return values, np.arange(len(values)), "No missing values."
+        return values, values, np.arange(len(values)), "No missing values."
     counts = holes.sum(axis=0)
     which = [f"{c} ({k})" for c, k in zip(frame.columns, counts, strict=True) if k]
     if missing == "listwise":
         keep = np.flatnonzero(~holes.any(axis=1))
         text = (f"Listwise deletion: {len(values) - len(keep)} of {len(values)} rows had a missing value in "
                 f"{listing(which, limit=10)} and were dropped; {len(keep)} rows analysed.")
-        return values[keep], keep, text
+        return values[keep], values[keep], keep, text
     complete = ~holes.all(axis=0)
     if not complete.all():
         empty = [c for c, ok in zip(frame.columns, complete, strict=True) if not ok]
@@ -251,7 +253,7 @@ def _indicator_data(data: pd.DataFrame, spec: PLSSpec, missing: str) -> tuple[np
     filled = np.where(holes, np.nanmean(values, axis=0), values)
     text = (f"Mean replacement: {int(counts.sum())} missing values in {listing(which, limit=10)} were replaced by "
             f"the indicator's mean (seminr's default); all {len(values)} rows analysed.")
-    return filled, np.arange(len(values)), text
+    return filled, values, np.arange(len(values)), text
 
 
 def _check_constant(spec: PLSSpec, raw: np.ndarray, sds: np.ndarray) -> None:
