@@ -9,7 +9,9 @@ seminr does); the weights of a whole chunk are then iterated at once, starting f
 full-sample weights (warm start). As in seminr and SmartPLS's default, draws are not
 sign-corrected: the warm start keeps each draw at the sign of the full-sample solution.
 Draws whose weights do not converge, or whose correlation matrix is degenerate (a constant
-indicator in the resample), are left out and counted.
+indicator in the resample), are left out and counted. With PLSc, draws with an inadmissible
+correction (a construct correlation beyond 1) are kept, as seminr keeps them (cSEM drops
+them by default).
 
 SEs are the standard deviation of the draws (divisor B - 1, as seminr); ``t`` = estimate /
 SE and the two-sided p-value compares ``t`` with the standard normal. Intervals are

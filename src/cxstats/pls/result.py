@@ -156,7 +156,8 @@ class PLSResult:
         kind = "PLSc (consistent PLS)" if self.consistent else "PLS"
         state = f"converged after {self.iterations} iterations" if self.converged else \
             f"NOT converged after {self.iterations} iterations"
-        boot = (f"; bootstrap {self.bootstrap_draws} draws, {self.ci} {self.ci_level:.0%} intervals"
+        boot = (f"; bootstrap {self.bootstrap_draws} draws, {'BCa' if self.ci == 'bca' else self.ci} "
+                f"{self.ci_level:.0%} intervals"
                 if self.bootstrap_draws else "")
         return f"{kind} path model ({scheme} scheme), {state}; N = {self.n}{boot}"
 
