@@ -20,10 +20,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import seminr
-from seminr.evaluate.summarize_pls import summarize_pls
 
 import cxstats
+
+# seminr is imported where it is used, so that collecting this folder (pytest's
+# --doctest-modules) and importing its helpers (benchmarks/bench_pls.py) work without it
 
 OUT = Path(__file__).resolve().with_suffix(".json")
 BOOT_SEED, BOOT_DRAWS, BOOT_CORES = 20240611, 1000, 2
@@ -50,6 +51,8 @@ def lavaan_text(blocks: dict, paths: list, formative: tuple = (), single: tuple 
 
 
 def seminr_model(blocks: dict, paths: list, *, formative=(), reflective=False, single=()):
+    import seminr
+
     specs = []
     for construct, items in {**blocks, **{s: [s] for s in single}}.items():
         if construct in formative:
@@ -70,6 +73,9 @@ def matrix(nm, *, skip_zero: bool = False) -> list[dict]:
 
 
 def record(model, text: str, dataset: str, options: dict) -> dict:
+    import seminr
+    from seminr.evaluate.summarize_pls import summarize_pls
+
     summary = summarize_pls(model)
     return {
         "model": text, "dataset": dataset, "options": options, "iterations": int(model.iterations),
@@ -95,6 +101,8 @@ def record(model, text: str, dataset: str, options: dict) -> dict:
 
 
 def main() -> None:
+    import seminr
+
     mobi = cxstats.load_dataset("ecsi_mobile").data
     corp = cxstats.load_dataset("corporate_reputation").data
     fits = {}
