@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def median_seconds(func: Callable[[], object], *, repeat: int = 15, warmup: int = 2) -> float:
@@ -20,3 +22,29 @@ def median_seconds(func: Callable[[], object], *, repeat: int = 15, warmup: int 
 
 def report(name: str, ours: float, peer: float, peer_name: str) -> None:
     print(f"{name}: cxstats {ours * 1e3:.1f} ms, {peer_name} {peer * 1e3:.1f} ms, ratio {ours / peer:.2f}")
+
+
+def _cpu_seconds() -> tuple[float, float] | None:
+    """CPU seconds used so far by the whole machine and by this process with its children."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None  # not Linux: the load of other processes is not reported
+    own = os.times()
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    return busy, own.user + own.system + own.children_user + own.children_system
+
+
+class MachineLoad:
+    """How much CPU other processes took while a benchmark ran: timings are trustworthy only
+    when it is near zero (these machines are shared)."""
+
+    def __init__(self) -> None:
+        self.cpu, self.wall = _cpu_seconds(), time.perf_counter()
+
+    def report(self) -> None:
+        end, wall = _cpu_seconds(), time.perf_counter() - self.wall
+        if self.cpu and end:
+            other = (end[0] - self.cpu[0]) - (end[1] - self.cpu[1])
+            print(f"other processes used {max(other, 0):.0f} CPU-s of the {wall * (os.cpu_count() or 1):.0f} "
+                  f"available during the {wall:.0f} s run; timings are trustworthy only when this is near 0")

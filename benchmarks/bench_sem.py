@@ -34,7 +34,7 @@ import cxstats.sem as sem
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _timing import median_seconds  # noqa: E402
+from _timing import MachineLoad, median_seconds  # noqa: E402
 
 REFERENCE = HERE.parent / "tests" / "reference"
 HS_DATA = REFERENCE / "data" / "holzinger_swineford.csv"
@@ -136,17 +136,6 @@ def _lavaan(fits: dict, boot: tuple[str, str, Path]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _cpu_seconds() -> tuple[float, float] | None:
-    """CPU seconds used so far by the whole machine and by this process with its children."""
-    try:
-        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return None  # not Linux: the load of other processes is not reported
-    own = os.times()
-    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
-    return busy, own.user + own.system + own.children_user + own.children_system
-
-
 def _ratio(ours: float, peer: float | None) -> str:
     return f"{ours / peer:.3f}" if peer else "-"
 
@@ -156,7 +145,7 @@ def _seconds(value: float | None) -> str:
 
 
 def main() -> None:
-    cpu_start, wall_start = _cpu_seconds(), time.perf_counter()
+    load = MachineLoad()
     hs, poldem = pd.read_csv(HS_DATA), pd.read_csv(POLDEM_DATA)
     fits = {
         "HS CFA, 1 fit": (HS_CFA, hs, HS_DATA),
@@ -218,11 +207,7 @@ def main() -> None:
         print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
     print(f"(semopy bootstrap = {DRAWS} refits on resampled rows, run once; lavaan bootstrap run once; "
           f"cxstats bootstrap median of {BOOT_RUNS})")
-    cpu_end, wall = _cpu_seconds(), time.perf_counter() - wall_start
-    if cpu_start and cpu_end:
-        other = (cpu_end[0] - cpu_start[0]) - (cpu_end[1] - cpu_start[1])
-        print(f"other processes used {max(other, 0):.0f} CPU-s of the {wall * (os.cpu_count() or 1):.0f} available "
-              f"during the {wall:.0f} s run; timings are trustworthy only when this is near 0")
+    load.report()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import optimize
@@ -102,6 +103,66 @@ class MissingPatterns:
     def n_patterns(self) -> int:
         return len(self.observed)
 
+    @cached_property
+    def batches(self) -> tuple[PatternBatch, ...]:
+        """The patterns grouped by how many variables they observe, as stacked arrays, so that
+        the per-pattern algebra runs as one batched numpy call per size."""
+        sizes = np.array([int(m.sum()) for m in self.observed])
+        out = []
+        for size in np.unique(sizes):
+            ids = np.flatnonzero(sizes == size)
+            out.append(PatternBatch(
+                index=np.array([np.flatnonzero(self.observed[i]) for i in ids], dtype=int).reshape(len(ids), size),
+                freq=self.freq[ids].astype(float),
+                mean=np.array([self.mean[i] for i in ids]).reshape(len(ids), size),
+                cov=np.array([self.cov[i] for i in ids]).reshape(len(ids), size, size)))
+        return tuple(out)
+
+    @cached_property
+    def batch_missing(self) -> tuple[np.ndarray, ...]:
+        """For each batch, the variables its patterns miss (m x (p - k))."""
+        out = []
+        for batch in self.batches:
+            m, k = batch.index.shape
+            mask = np.ones((m, self.p), dtype=bool)
+            mask[np.arange(m)[:, None], batch.index] = False
+            out.append(np.nonzero(mask)[1].reshape(m, self.p - k))
+        return tuple(out)
+
+
+def _expected_moments(batch: PatternBatch, missing: np.ndarray, mu: np.ndarray, sigma: np.ndarray):
+    """The E step for a batch of patterns: sum n_p c and sum n_p [c c' + M S_p M' + C]."""
+    o, n = batch.index, batch.freq
+    m, k = o.shape
+    p = len(mu)
+    c = np.zeros((m, p))
+    rows = np.arange(m)[:, None]
+    c[rows, o] = batch.mean
+    lin = np.zeros((m, p, k))
+    lin[rows, o, np.arange(k)[None, :]] = 1.0
+    residual = np.zeros((m, p, p))
+    if missing.shape[1]:
+        s_oo = sigma[o[:, :, None], o[:, None, :]]
+        s_om = sigma[o[:, :, None], missing[:, None, :]]
+        b = np.linalg.solve(s_oo, s_om).transpose(0, 2, 1)  # (m, p - k, k): regression of missing on observed
+        c[rows, missing] = mu[missing] + np.einsum("mij,mj->mi", b, batch.mean - mu[o])
+        lin[rows, missing, :] = b
+        residual[rows[:, :, None], missing[:, :, None], missing[:, None, :]] = (
+            sigma[missing[:, :, None], missing[:, None, :]] - b @ s_om)
+    second = c[:, :, None] * c[:, None, :] + lin @ batch.cov @ lin.transpose(0, 2, 1) + residual
+    return n @ c, np.einsum("m,mij->ij", n, second)
+
+
+@dataclass(frozen=True)
+class PatternBatch:
+    """Patterns observing the same number k of variables: ``index`` (m x k variable
+    numbers), ``freq`` (m), ``mean`` (m x k) and ``cov`` (m x k x k)."""
+
+    index: np.ndarray
+    freq: np.ndarray
+    mean: np.ndarray
+    cov: np.ndarray
+
 
 def missing_patterns(values: np.ndarray) -> MissingPatterns:
     """Group the rows of an n x p array (NaN = missing) by missing-data pattern.
@@ -142,17 +203,19 @@ def _pattern_terms(sigma: np.ndarray, mu: np.ndarray, patterns: MissingPatterns,
     p = len(mu)
     logl = 0.0
     w_mat, w_vec = np.zeros((p, p)), np.zeros(p)
-    for mask, n, mean, cov in zip(patterns.observed, patterns.freq, patterns.mean, patterns.cov, strict=True):
-        o = np.flatnonzero(mask)
-        sub = sigma[np.ix_(o, o)]
+    for batch in patterns.batches:
+        idx, n = batch.index, batch.freq
+        rows, cols = idx[:, :, None], idx[:, None, :]
+        sub = sigma[rows, cols]
         chol = np.linalg.cholesky(sub)
         inv = np.linalg.inv(sub)
-        d = mean - mu[o]
-        t = cov + np.outer(d, d)
-        logl -= 0.5 * n * (len(o) * _LOG_2PI + 2.0 * np.sum(np.log(np.diag(chol))) + np.sum(inv * t))
+        d = batch.mean - mu[idx]
+        t = batch.cov + d[:, :, None] * d[:, None, :]
+        logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        logl -= 0.5 * float(n @ (idx.shape[1] * _LOG_2PI + logdet + np.einsum("mij,mij->m", inv, t)))
         if gradient:
-            w_mat[np.ix_(o, o)] += n * (inv - inv @ t @ inv)
-            w_vec[o] += n * (inv @ d)
+            np.add.at(w_mat, (rows, cols), n[:, None, None] * (inv - inv @ t @ inv))
+            np.add.at(w_vec, idx, n[:, None] * np.einsum("mij,mj->mi", inv, d))
     return logl, w_mat, w_vec
 
 
@@ -307,19 +370,10 @@ def em_saturated(patterns: MissingPatterns, *, tol: float = 1e-5, max_iter: int 
     iteration, converged = 0, False
     for iteration in range(1, max_iter + 1):
         t1, t2 = np.zeros(p), np.zeros((p, p))
-        for mask, k, mean, cov in zip(patterns.observed, patterns.freq, patterns.mean, patterns.cov, strict=True):
-            o, m = np.flatnonzero(mask), np.flatnonzero(~mask)
-            c = np.zeros(p)
-            c[o] = mean
-            lin = np.zeros((p, len(o)))
-            lin[o, np.arange(len(o))] = 1.0
-            if len(m):
-                b = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)]).T
-                c[m] = mu[m] + b @ (mean - mu[o])
-                lin[m] = b
-                t2[np.ix_(m, m)] += k * (sigma[np.ix_(m, m)] - b @ sigma[np.ix_(o, m)])
-            t1 += k * c
-            t2 += k * (np.outer(c, c) + lin @ cov @ lin.T)
+        for batch, missing in zip(patterns.batches, patterns.batch_missing, strict=True):
+            t1_b, t2_b = _expected_moments(batch, missing, mu, sigma)
+            t1 += t1_b
+            t2 += t2_b
         mu_new = t1 / n
         sigma_new = t2 / n - np.outer(mu_new, mu_new)
         if np.linalg.eigvalsh(sigma_new).min() < 1e-6:
@@ -364,7 +418,12 @@ def _delta(d_sigma: np.ndarray, d_mu: np.ndarray, exogenous: Sequence[int] = ())
 def _saturated_observed(patterns: MissingPatterns, mean: np.ndarray, cov: np.ndarray,
                         exogenous: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Minus the Hessian and the gradient of the FIML log-likelihood (totals, not per
-    observation) with respect to the saturated parameters (mu, vech Sigma) at (mean, cov)."""
+    observation) with respect to the saturated parameters (mu, vech Sigma) at (mean, cov).
+
+    The per-pattern terms are bilinear in the pattern's embedded inverse P and in
+    R = P T P, so they are summed over the patterns as Kronecker products first and taken
+    to the vech basis once (:func:`_pair_trace_sum`): one p^4 array per pattern instead of
+    the vech-by-vech products of every pattern."""
     p = patterns.p
     means, rows, cols = _vech_index(p, exogenous)
     k_mu, k = len(means), len(means) + len(rows)
@@ -372,22 +431,44 @@ def _saturated_observed(patterns: MissingPatterns, mean: np.ndarray, cov: np.nda
     info = np.zeros((k, k))
     _, w_mat, w_vec = _pattern_terms(cov, mean, patterns, gradient=True)
     grad = np.concatenate([w_vec[means], -0.5 * np.where(rows == cols, 1.0, 2.0) * w_mat[rows, cols]])
-    for mask, n, ybar, s in zip(patterns.observed, patterns.freq, patterns.mean, patterns.cov, strict=True):
-        o = np.flatnonzero(mask)
-        inv = np.zeros((p, p))
-        inv[np.ix_(o, o)] = np.linalg.inv(cov[np.ix_(o, o)])
-        d = np.zeros(p)
-        d[o] = ybar - mean[o]
-        t = np.zeros((p, p))
-        t[np.ix_(o, o)] = s + np.outer(d[o], d[o])
-        u = inv @ d
-        pr = _pair_trace(inv, inv @ t @ inv, rows, cols)
-        info[k_mu:, k_mu:] += 0.5 * n * (pr + pr.T - _pair_trace(inv, inv, rows, cols))
-        cross = n * alpha * (u[rows][:, None] * inv[np.ix_(cols, means)] + u[cols][:, None] * inv[np.ix_(rows, means)])
-        info[k_mu:, :k_mu] += cross
-        info[:k_mu, k_mu:] += cross.T
-        info[:k_mu, :k_mu] += n * inv[np.ix_(means, means)]
+    k_r, k_i = np.zeros((p, p, p, p)), np.zeros((p, p, p, p))
+    u_inv, inv_sum = np.zeros((p, p, p)), np.zeros((p, p))
+    for batch in patterns.batches:
+        idx, n = batch.index, batch.freq
+        m = len(idx)
+        at = (np.arange(m)[:, None, None], idx[:, :, None], idx[:, None, :])
+        inv = np.zeros((m, p, p))
+        inv[at] = np.linalg.inv(cov[idx[:, :, None], idx[:, None, :]])
+        d = np.zeros((m, p))
+        d[np.arange(m)[:, None], idx] = batch.mean - mean[idx]
+        t = np.zeros((m, p, p))
+        t[at] = batch.cov
+        t += d[:, :, None] * d[:, None, :]
+        u = np.einsum("mij,mj->mi", inv, d)
+        weighted = n[:, None, None] * inv
+        k_r += np.einsum("mab,mcd->abcd", weighted, inv @ t @ inv, optimize=True)
+        k_i += np.einsum("mab,mcd->abcd", weighted, inv, optimize=True)
+        u_inv += np.einsum("mi,mjk->ijk", n[:, None] * u, inv, optimize=True)
+        inv_sum += weighted.sum(axis=0)
+    pr = _pair_trace_sum(k_r, p, rows, cols)
+    info[k_mu:, k_mu:] = 0.5 * (pr + pr.T - _pair_trace_sum(k_i, p, rows, cols))
+    cross = alpha * (u_inv[rows, cols][:, means] + u_inv[cols, rows][:, means])
+    info[k_mu:, :k_mu] = cross
+    info[:k_mu, k_mu:] = cross.T
+    info[:k_mu, :k_mu] = inv_sum[np.ix_(means, means)]
     return info, grad
+
+
+def _pair_trace_sum(outer_sum: np.ndarray, p: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """:func:`_pair_trace` summed over patterns, from ``sum X o Y`` (outer products: entry
+    [r1, c1, r2, c2] = X_r1c1 Y_r2c2): tr(E_k X E_l Y) with X_ja Y_bi read as entry
+    [j, a, b, i]."""
+    k4 = outer_sum
+    i, j = rows[:, None], cols[:, None]
+    a, b = rows[None, :], cols[None, :]
+    alpha = np.where(rows == cols, 0.5, 1.0)
+    out = k4[j, a, b, i] + k4[j, b, a, i] + k4[i, a, b, j] + k4[i, b, a, j]
+    return alpha[:, None] * out * alpha[None, :]
 
 
 def saturated_information(patterns: MissingPatterns, mean: np.ndarray, cov: np.ndarray, *,
@@ -441,14 +522,22 @@ def fiml_information(models, theta: np.ndarray, patterns, *, step: float = 1e-5)
         imp = model.implied(theta)
         delta = _delta(*model.jacobian(imp))
         info, grad = _saturated_observed(pat, imp.mu, imp.sigma)
+        # Sigma and mu are linear in variances, covariances and intercepts: only directions of
+        # the paths (RAM's A matrix) have second derivatives, and the symmetry of the Hessian
+        # gives their cross terms with everything else
+        paths = np.unique(model.a_slots[:, 2]) if hasattr(model, "a_slots") else np.arange(q)
         second = np.zeros((q, q))
-        for j in range(q):
+        for j in paths:
             h = step * max(1.0, abs(theta[j]))
             e = np.zeros(q)
             e[j] = h
             g = [_delta(*model.jacobian(model.implied(theta + k * e))).T @ grad for k in (-2, -1, 1, 2)]
             second[:, j] = (g[0] - 8.0 * g[1] + 8.0 * g[2] - g[3]) / (12.0 * h)
-        total += delta.T @ info @ delta - 0.5 * (second + second.T)
+        block = np.ix_(paths, paths)
+        second[block] = 0.5 * (second[block] + second[block].T)
+        others = np.setdiff1d(np.arange(q), paths)
+        second[np.ix_(paths, others)] = second[np.ix_(others, paths)].T
+        total += delta.T @ info @ delta - second
     return total / sum(p.nobs for p in patterns)
 
 

@@ -1,0 +1,108 @@
+"""Measurement invariance and FIML: cxstats against lavaan (and semopy's FIML) in the same run.
+
+* The four-level invariance ladder of the Holzinger-Swineford CFA by school (configural,
+  metric, scalar, strict with the chi-square difference tests): target <= 0.25 s in total
+  for cxstats. semopy cannot constrain parameters across groups, so lavaan is the peer.
+* FIML on the Holzinger-Swineford CFA with 10% of the cells missing (tests/reference):
+  target <= 0.5 x lavaan's time (``cfa(..., missing = "ml")``); semopy's FIML objective
+  is timed for information (it reports a different chi-square and df; median of 3).
+
+Medians of 7 runs after warm-up; lavaan is timed inside R when Rscript is on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+import cxstats.sem as sem
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _timing import MachineLoad, median_seconds  # noqa: E402
+
+REFERENCE = HERE.parent / "tests" / "reference" / "data"
+HS_DATA, MCAR_DATA = REFERENCE / "holzinger_swineford.csv", REFERENCE / "hs_mcar.csv"
+MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+REPEATS, LADDER_TARGET, FIML_TARGET = 7, 0.25, 0.5
+
+
+def _lavaan() -> dict | None:
+    if shutil.which("Rscript") is None:
+        print("Rscript is not on PATH: lavaan is not timed.")
+        return None
+    spec = {"repeats": REPEATS, "model": MODEL, "ladder_data": str(HS_DATA), "group": "school",
+            "fiml_data": str(MCAR_DATA)}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "spec.json"
+        path.write_text(json.dumps(spec))
+        out = subprocess.run(["Rscript", str(HERE / "lavaan_invariance_timing.R"), str(path)],
+                             capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        print(f"  lavaan failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _semopy_fiml(data: pd.DataFrame) -> float | None:
+    try:
+        import semopy
+    except ImportError:
+        return None
+    model_data = data[[f"x{i}" for i in range(1, 10)]]
+
+    def run() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            semopy.Model(MODEL).fit(model_data, obj="FIML")
+
+    saved = os.dup(2)  # semopy's FIML makes LAPACK print thousands of DPOTRI complaints on stderr
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            return median_seconds(run, repeat=3, warmup=1)
+    except Exception as exc:  # noqa: BLE001 - a failing peer only drops its column
+        print(f"  semopy FIML failed: {type(exc).__name__}: {exc}")
+        return None
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def main() -> None:
+    load = MachineLoad()
+    hs, mcar = pd.read_csv(HS_DATA), pd.read_csv(MCAR_DATA)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ladder = median_seconds(lambda: sem.invariance(MODEL, hs, group="school", partial=False), repeat=REPEATS)
+        with_search = median_seconds(lambda: sem.invariance(MODEL, hs, group="school"), repeat=REPEATS)
+        fiml = median_seconds(lambda: sem.fit(MODEL, mcar, missing="fiml"), repeat=REPEATS)
+    semopy_fiml = _semopy_fiml(mcar)
+    lav = _lavaan()
+    print(f"HS invariance ladder, 4 levels: cxstats {ladder:.3f} s (target <= {LADDER_TARGET} s: "
+          f"{'met' if ladder <= LADDER_TARGET else 'NOT met'}); with the partial-invariance search "
+          f"(2 more fits and score tests) {with_search:.3f} s"
+          + (f"; lavaan 4 fits + lavTestLRT {lav['ladder']:.3f} s (ratio {ladder / lav['ladder']:.2f})" if lav else ""))
+    line = f"HS FIML (10% MCAR): cxstats {fiml:.3f} s"
+    if lav:
+        ratio = fiml / lav["fiml"]
+        line += (f", lavaan {lav['fiml']:.3f} s, ratio {ratio:.2f} (target <= {FIML_TARGET}: "
+                 f"{'met' if ratio <= FIML_TARGET else 'NOT met'})")
+    if semopy_fiml:
+        line += f"; semopy FIML {semopy_fiml:.3f} s"
+    print(line)
+    if lav:
+        print(f"lavaan {lav['lavaan']}")
+    load.report()
+
+
+if __name__ == "__main__":
+    main()
