@@ -4,7 +4,9 @@ Each respondent's index is ``100 * sum_j w_j (x_j - low) / (high - low) / sum_j 
 the items they answered; the index of a group is the mean with its standard error
 ``sd / sqrt(n)`` and a t interval. Weights are equal by default, given explicitly, or
 taken from a fitted model: the standardized loadings of the construct the items measure
-(the CB-SEM counterpart of the PLS outer weights the ACSI uses).
+(the CB-SEM counterpart of the PLS outer weights the ACSI uses), or the unstandardized
+outer weights of a PLS construct (``cxstats.pls.index_scores`` gives the index of every
+construct of a PLS model at once, with bootstrap SEs).
 """
 
 from __future__ import annotations
@@ -55,9 +57,10 @@ def satisfaction_index(
     data : respondents in rows.
     items : the items of the index (e.g. the three ACSI satisfaction items).
     scale : ``(low, high)`` of the response scale; read from ``codebook`` when omitted.
-    weights : ``None`` (equal), a mapping item -> weight, or a fitted
+    weights : ``None`` (equal), a mapping item -> weight, a fitted
         :class:`cxstats.sem.SEMResult` whose standardized loadings on the construct
-        measured by ``items`` become the weights.
+        measured by ``items`` become the weights, or a fitted ``cxstats.pls`` result whose
+        unstandardized outer weights (weight / SD) of that construct become the weights.
     group : a column to report the index by (e.g. country or segment).
 
     Returns
@@ -135,8 +138,19 @@ def _weights(items: list[str], weights) -> pd.Series:
                 f"(found loadings for {listing(sorted(set(loadings['rhs'])))})."
             )
         raw = loadings.set_index("rhs")["std_all"].reindex(items)
+    elif hasattr(weights, "outer_weights") and hasattr(weights, "indicator_sds"):  # a cxstats.pls result
+        from .pls._index import index_weights
+
+        table = index_weights(weights)
+        owners = set(table.loc[table["indicator"].isin(items), "construct"])
+        block = table[table["construct"].isin(owners)]
+        if len(owners) != 1 or set(block["indicator"]) != set(items):
+            raise CxStatsError(
+                "satisfaction_index: the PLS model must measure exactly these items by one construct "
+                f"(the items belong to {listing(sorted(owners), quote=True) or 'no construct'}).")
+        raw = block.set_index("indicator")["unstandardized"].reindex(items)
     else:
-        raise TypeError("weights must be None, a mapping item -> weight, or a fitted cxstats.sem result.")
+        raise TypeError("weights must be None, a mapping item -> weight, or a fitted cxstats.sem or cxstats.pls result.")
     if (raw <= 0).any() or raw.isna().any():
         raise CxStatsError(f"satisfaction_index: weights must be positive, got {raw.round(3).to_dict()}.")
     return raw / raw.sum()

@@ -8,6 +8,17 @@ Run once from the repository root with seminr installed (``pip install seminr==0
 It writes tests/reference/pls_seminr.json. Every fit uses the data as cxstats.load_dataset
 returns them (missing codes already NaN) and the same models the tests write in lavaan
 syntax, so construct names agree. cxstats is used only to load the data.
+
+PLSpredict ("predict"): seminr's ``predict_pls`` with the earliest-antecedents technique
+(``predict_EA``, whose LM benchmark regresses on all exogenous indicators), 10 folds and
+``seed``; its shuffle is ``numpy.random.default_rng(seed).permutation(n)``, the one
+``cxstats.pls.predict(seed=...)`` draws for its first repetition.
+
+PLS-MGA ("mga"): seminr's ``estimate_pls_mga`` of the corporate-reputation model, prepaid
+(servicetype 1) against contract (2) customers. The resamples are passed in explicitly: group
+g's are ``default_rng(s_g).integers(0, n_g, (draws, n_g))`` with ``s_1, s_2`` the first two
+numbers of ``numpy.random.SeedSequence(seed).generate_state(3)``, which is how
+``cxstats.pls.multigroup(seed=...)`` seeds the two groups' bootstraps.
 """
 
 from __future__ import annotations
@@ -28,6 +39,8 @@ import cxstats
 
 OUT = Path(__file__).resolve().with_suffix(".json")
 BOOT_SEED, BOOT_DRAWS, BOOT_CORES = 20240611, 1000, 2
+PREDICT_SEED, PREDICT_FOLDS, PREDICT_ROWS = 20240612, 10, 10
+MGA_SEED, MGA_DRAWS = 20240613, 1000
 
 ECSI_BLOCKS = {"IMAG": [f"IMAG{i}" for i in range(1, 6)], "CUEX": [f"CUEX{i}" for i in range(1, 4)],
                "PERQ": [f"PERQ{i}" for i in range(1, 8)], "PERV": ["PERV1", "PERV2"],
@@ -100,6 +113,48 @@ def record(model, text: str, dataset: str, options: dict) -> dict:
     }
 
 
+def predict_record(model, fit: str) -> dict:
+    """PLSpredict of one fitted model: per-item out-of-sample RMSE and MAE of the PLS and LM
+    predictions, and the first rows of both predictions."""
+    from seminr.predict.metrics import item_metrics
+    from seminr.predict.predict_pls import predict_pls
+    from seminr.predict.techniques import predict_EA
+
+    prediction = predict_pls(model, technique=predict_EA, no_folds=PREDICT_FOLDS, seed=PREDICT_SEED)
+    metrics = item_metrics(prediction)
+    items = prediction.items
+    return {
+        "fit": fit, "folds": PREDICT_FOLDS, "seed": PREDICT_SEED, "technique": "predict_EA",
+        "pls_out_of_sample": matrix(metrics.pls_out_of_sample),  # row RMSE / MAE, col = indicator
+        "lm_out_of_sample": matrix(metrics.lm_out_of_sample),
+        "indicators": list(items.pls_out_of_sample.cols),
+        "pls_first_rows": items.pls_out_of_sample.values[:PREDICT_ROWS].tolist(),
+        "lm_first_rows": items.lm_out_of_sample.values[:PREDICT_ROWS].tolist(),
+    }
+
+
+def mga_record(model, data) -> dict:
+    """PLS-MGA of prepaid (servicetype 1) against contract (2) customers with the resamples
+    cxstats draws for MGA_SEED."""
+    import seminr
+
+    condition = (data["servicetype"] == 1).to_numpy()
+    sizes = int(condition.sum()), int((~condition).sum())
+    seeds = np.random.SeedSequence(MGA_SEED).generate_state(3)
+    indices = [np.random.default_rng(int(s)).integers(0, n, size=(MGA_DRAWS, n)) for s, n in zip(seeds, sizes)]
+    start = time.perf_counter()
+    rows = seminr.estimate_pls_mga(model, condition, nboot=MGA_DRAWS, group1_indices=indices[0],
+                                   group2_indices=indices[1], cores=BOOT_CORES)
+    seconds = time.perf_counter() - start
+    return {
+        "fit": "corp_rep_mean", "group": "servicetype", "groups": [1, 2], "sizes": list(sizes), "draws": MGA_DRAWS,
+        "seed": MGA_SEED, "seconds": seconds,
+        "paths": [{"predictor": r.source, "outcome": r.target, "estimate": r.estimate, "group1_beta": r.group1_beta,
+                   "group2_beta": r.group2_beta, "diff": r.diff, "group1_beta_mean": r.group1_beta_mean,
+                   "group2_beta_mean": r.group2_beta_mean, "pls_mga_p": r.pls_mga_p} for r in rows],
+    }
+
+
 def main() -> None:
     import seminr
 
@@ -156,11 +211,14 @@ def main() -> None:
         "total_effects": boot_sd(seminr.total_effects(model.path_coef), boot.boot_total_paths),
     }
     print(f"bootstrap: {BOOT_DRAWS} draws in {seconds:.1f} s ({BOOT_CORES} cores)")
+    predict = {name: predict_record(models[name], name) for name in ("ecsi", "corp_rep_mean")}
+    mga = mga_record(models["corp_rep_mean"], corp)
+    print(f"PLS-MGA: {MGA_DRAWS} draws per group in {mga['seconds']:.1f} s")
     OUT.write_text(json.dumps({
         "case": "pls_seminr", "script": "tests/reference/pls_seminr.py", "seminr_version": seminr.__version__,
         "python_version": sys.version.split()[0], "numpy_version": np.__version__,
         "generated_on": dt.date.today().isoformat(), "machine": platform.machine(),
-        "fits": fits, "bootstrap": bootstrap,
+        "fits": fits, "bootstrap": bootstrap, "predict": predict, "mga": mga,
     }, indent=1) + "\n")
     print(f"wrote {OUT}")
 
