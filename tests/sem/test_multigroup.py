@@ -147,3 +147,23 @@ def test_bootstrap_resamples_within_groups(hs):
     again = sem.fit(model, hs, group="school", group_equal=["loadings"], se="bootstrap", bootstrap=200, seed=3,
                     progress=False)
     assert np.array_equal(again.table["se"].to_numpy(), boot["se"].to_numpy())
+
+
+def test_per_group_views_of_a_multigroup_result(hs):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual"
+    result = sem.fit(model, hs, group="school", group_equal=["loadings"])
+    first, second = result.effects(), result.effects(group="Grant-White")
+    assert first.loc[0, "total"] != pytest.approx(second.loc[0, "total"])
+    table = result.table
+    std = table[(table["op"] == "~") & (table["rhs"] == "visual")].set_index("group")["std_all"]
+    assert second.set_index("predictor").loc["visual", "total"] == pytest.approx(std["Grant-White"], abs=1e-10)
+    text = str(result.plain_summary("speed", group="Grant-White"))
+    assert "In the group school = Grant-White" in text
+    assert "Grant-White" in result.summary() and "group" in result._repr_html_()
+    figure = result.plot(group="Grant-White")
+    assert figure is not None
+    with pytest.raises(ValueError, match=r"group='Paris' is not one of the model's groups: Pasteur, Grant-White"):
+        result.effects(group="Paris")

@@ -128,19 +128,30 @@ class SEMResult:
             table = table.sort_values("mi", ascending=False, kind="stable")
         return table.reset_index(drop=True)
 
-    def latent_correlations(self) -> pd.DataFrame:
+    def _group_model(self, group):
+        """The RAM model of ``group`` (default: the first group, or the only one)."""
+        if not self.groups:
+            if group is not None:
+                raise ValueError("This model has one group; leave group= out.")
+            return self._model
+        level = self.groups[0] if group is None else group
+        if level not in self.groups:
+            raise ValueError(f"group={group!r} is not one of the model's groups: {', '.join(map(str, self.groups))}.")
+        return self._groups.models[self.groups.index(level)]
+
+    def latent_correlations(self, group=None) -> pd.DataFrame:
         """Model-implied correlations among the latent variables (a square DataFrame).
 
         Correlations above about .90 mean two constructs are hardly distinguishable
         (a discriminant-validity problem); their separate effects are then unstable.
         """
-        model = self._model
+        model = self._group_model(group)
         total = model.implied(self._theta).total[model.p:, model.p:]
         sd = np.sqrt(np.clip(np.diag(total), 1e-300, None))
         names = list(model.spec.latent)
         return pd.DataFrame(total / np.outer(sd, sd), index=names, columns=names)
 
-    def effects(self) -> pd.DataFrame:
+    def effects(self, group=None) -> pd.DataFrame:
         """Standardized direct, indirect and total effects between the variables of the
         structural part (every pair linked by a directed path).
 
@@ -148,7 +159,7 @@ class SEMResult:
         effects are ``(I - A*)^-1 - I`` with ``A*`` the standardized path matrix; use
         labelled paths and ``:=`` with ``se="bootstrap"`` for their confidence intervals.
         """
-        model = self._model
+        model = self._group_model(group)
         a = model.matrices(self._theta)[0]
         sd = np.sqrt(np.clip(np.diag(model.implied(self._theta).total), 1e-300, None))
         structural = sorted({*self.table.loc[self.table["op"] == "~", "lhs"], *self.table.loc[self.table["op"] == "~", "rhs"]},
@@ -163,8 +174,9 @@ class SEMResult:
         ]
         return pd.DataFrame(rows, columns=["outcome", "predictor", "direct", "indirect", "total"])
 
-    def plain_summary(self, outcome: str, *, labels: dict[str, str] | None = None) -> PlainText:
-        """A few sentences for a stakeholder: how well the model fits, and what drives ``outcome``.
+    def plain_summary(self, outcome: str, *, labels: dict[str, str] | None = None, group=None) -> PlainText:
+        """A few sentences for a stakeholder: how well the model fits, and what drives ``outcome``
+        (in ``group`` of a multigroup model; default the first).
 
         Fit is called good when CFI >= .95, RMSEA <= .06 and SRMR <= .08 (Hu & Bentler, 1999),
         acceptable when CFI >= .90 and RMSEA <= .08, otherwise poor.
@@ -178,14 +190,16 @@ class SEMResult:
             verdict = "fits the data acceptably"
         else:
             verdict = "fits the data poorly, so its numbers are a rough guide only"
-        effects = self.effects()
+        effects = self.effects(group)
+        level = self._group_model(group).spec.groups[0] if self.groups else None
         drivers = effects[effects["outcome"] == outcome].sort_values("total", key=np.abs, ascending=False)
         if drivers.empty:
             raise KeyError(f"'{outcome}' is not an outcome of the structural model; outcomes: "
                            f"{', '.join(sorted(set(effects['outcome'])))}.")
         top = drivers.iloc[0]
+        where = f" In the group {self.group} = {level}:" if level is not None else ""
         lines = [f"- The model {verdict} (CFI {fm['cfi']:.2f}, RMSEA {fm['rmsea']:.3f}, SRMR {fm['srmr']:.3f}; "
-                 f"{self.nobs} respondents).",
+                 f"{self.nobs} respondents).{where}",
                  f"- **{name(top['predictor'])}** has the largest total effect on {name(outcome)}: one standard "
                  f"deviation more goes with {top['total']:+.2f} standard deviations of {name(outcome)}"
                  + (f", {abs(top['indirect']) / max(abs(top['total']), 1e-12):.0%} of it through other drivers."
@@ -193,11 +207,12 @@ class SEMResult:
         others = [f"{name(r.predictor)} ({r.total:+.2f})" for r in drivers.iloc[1:4].itertuples()]
         if others:
             lines.append(f"- Next: {', '.join(others)} (standardized total effects).")
-        if outcome in self.r2.index:
-            lines.append(f"- Together the drivers explain {self.r2[outcome]:.0%} of the differences in {name(outcome)}.")
+        r2 = self.r2.xs(level, level="group") if level is not None else self.r2
+        if outcome in r2.index:
+            lines.append(f"- Together the drivers explain {r2[outcome]:.0%} of the differences in {name(outcome)}.")
         for problem in self.problems:
             lines.append(f"- Caution: {problem.split(': ', 1)[-1]}")
-        corr = self.latent_correlations() if self._spec.latent else pd.DataFrame()
+        corr = self.latent_correlations(group) if self._spec.latent else pd.DataFrame()
         close = [f"{name(a)} and {name(b)} ({corr.loc[a, b]:.2f})" for i, a in enumerate(corr.index)
                  for b in corr.index[i + 1:] if abs(corr.loc[a, b]) > 0.90]
         if close:
@@ -205,12 +220,18 @@ class SEMResult:
                          "effects of these constructs are unstable.")
         return PlainText("\n".join(lines))
 
-    def plot(self, *, show: str = "structural", title: str | None = None, labels: dict[str, str] | None = None):
+    def plot(self, *, show: str = "structural", title: str | None = None, labels: dict[str, str] | None = None,
+             group=None):
         """Path diagram with standardized coefficients and significance stars; ``labels``
         renames variables for readers (e.g. ``{"CUSA": "Satisfaction"}``)."""
         from ._diagram import path_diagram
 
         table, r2 = self.table, self.r2
+        if self.groups:  # one diagram per group: the first unless group= names another
+            level = self._group_model(group).spec.groups[0]
+            table = table[(table["group"] == level) | (table["op"] == ":=")]
+            r2 = r2.xs(level, level="group")
+            title = title or f"{self.group} = {level}"
         if show == "structural" and not (table["op"] == "~").any():
             show = "full"  # a measurement model (CFA): draw factors and their items
         if labels:
@@ -246,7 +267,9 @@ class SEMResult:
             if part.empty:
                 continue
             lines += ["", title]
-            shown = part[["lhs", "op", "rhs", "label", "estimate", "se", "z", "p_value", "std_all"]]
+            columns = ["group"] * bool(self.groups) + ["lhs", "op", "rhs", "label", "estimate", "se", "z",
+                                                         "p_value", "std_all"]
+            shown = part[columns]
             lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep=""))
         if len(self.r2):
             lines += ["", "R-square", self.r2.to_string(float_format=lambda v: f"{v:.3f}")]
@@ -255,6 +278,6 @@ class SEMResult:
     def _repr_html_(self) -> str:
         problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
         problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
-        shown = self.table.drop(columns=["group"]).round(3)
+        shown = (self.table if self.groups else self.table.drop(columns=["group"])).round(3)
         return (f"<p><b>Structural equation model</b> — {html.escape(self._headline())}</p>{problems}"
                 + shown.to_html(index=False, na_rep=""))
