@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,3 +51,15 @@ class MachineLoad:
             other = (end[0] - self.cpu[0]) - (end[1] - self.cpu[1])
             print(f"other processes used {max(other, 0):.0f} CPU-s of the {wall * (os.cpu_count() or 1):.0f} "
                   f"available during the {wall:.0f} s run; timings are trustworthy only when this is near 0")
+
+
+def rscript_json(script: Path, spec: dict, *, timeout: float = 1800) -> dict:
+    """Run an R timing script on a JSON spec file; returns the JSON of its last output line."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_file = Path(tmp) / "spec.json"
+        spec_file.write_text(json.dumps(spec))
+        out = subprocess.run(["Rscript", str(script), str(spec_file)], capture_output=True, text=True,
+                             timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}")
+    return json.loads(out.stdout.strip().splitlines()[-1])

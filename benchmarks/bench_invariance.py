@@ -12,12 +12,9 @@ Medians of 7 runs after warm-up; lavaan is timed inside R when Rscript is on PAT
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -27,7 +24,7 @@ import cxstats.sem as sem
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _timing import MachineLoad, median_seconds  # noqa: E402
+from _timing import MachineLoad, median_seconds, rscript_json  # noqa: E402
 
 REFERENCE = HERE.parent / "tests" / "reference" / "data"
 HS_DATA, MCAR_DATA = REFERENCE / "holzinger_swineford.csv", REFERENCE / "hs_mcar.csv"
@@ -41,15 +38,11 @@ def _lavaan() -> dict | None:
         return None
     spec = {"repeats": REPEATS, "model": MODEL, "ladder_data": str(HS_DATA), "group": "school",
             "fiml_data": str(MCAR_DATA)}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "spec.json"
-        path.write_text(json.dumps(spec))
-        out = subprocess.run(["Rscript", str(HERE / "lavaan_invariance_timing.R"), str(path)],
-                             capture_output=True, text=True, timeout=1800)
-    if out.returncode != 0:
-        print(f"  lavaan failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
+    try:
+        return rscript_json(HERE / "lavaan_invariance_timing.R", spec)
+    except RuntimeError as exc:
+        print(f"  lavaan failed: {exc}")
         return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _semopy_fiml(data: pd.DataFrame) -> float | None:

@@ -19,9 +19,7 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -34,7 +32,7 @@ import cxstats.sem as sem
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _timing import MachineLoad, median_seconds  # noqa: E402
+from _timing import MachineLoad, median_seconds, rscript_json  # noqa: E402
 
 REFERENCE = HERE.parent / "tests" / "reference"
 HS_DATA = REFERENCE / "data" / "holzinger_swineford.csv"
@@ -126,14 +124,7 @@ def _lavaan(fits: dict, boot: tuple[str, str, Path]) -> dict:
         "fits": [{"case": case, "model": model, "data": str(path)} for case, (model, _, path) in fits.items()],
         "bootstrap": {"case": boot[0], "model": boot[1], "data": str(boot[2]), "draws": DRAWS, "seed": SEED},
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        spec_file = Path(tmp) / "spec.json"
-        spec_file.write_text(json.dumps(spec))
-        out = subprocess.run(["Rscript", str(HERE / "lavaan_timing.R"), str(spec_file)],
-                             capture_output=True, text=True, timeout=1800)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return rscript_json(HERE / "lavaan_timing.R", spec)
 
 
 def _ratio(ours: float, peer: float | None) -> str:

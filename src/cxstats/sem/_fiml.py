@@ -356,14 +356,7 @@ def em_saturated(patterns: MissingPatterns, *, tol: float = 1e-5, max_iter: int 
     lavaan's to well below the EM tolerance. Dempster, Laird & Rubin (1977).
     """
     p, n = patterns.p, patterns.nobs
-    sums, sq, counts = np.zeros(p), np.zeros(p), np.zeros(p)
-    for mask, k, mean in zip(patterns.observed, patterns.freq, patterns.mean, strict=True):
-        sums[mask] += k * mean
-        counts[mask] += k
-    mu = sums / counts
-    for mask, k, mean, cov in zip(patterns.observed, patterns.freq, patterns.mean, patterns.cov, strict=True):
-        sq[mask] += k * (np.diag(cov) + (mean - mu[mask]) ** 2)
-    var = sq / counts
+    var, mu = independence_estimates(patterns)
     var[~np.isfinite(var) | (var == 0)] = 1.0
     sigma = np.diag(var)
     lower = np.tril_indices(p)
