@@ -130,14 +130,6 @@ def _weights(items: list[str], weights) -> pd.Series:
         if missing:
             raise CxStatsError(f"satisfaction_index: no weight for {listing(missing, quote=True)}.")
         raw = pd.Series({i: float(weights[i]) for i in items})
-    elif hasattr(weights, "table"):
-        loadings = weights.table[(weights.table["op"] == "=~") & weights.table["rhs"].isin(items)]
-        if set(loadings["rhs"]) != set(items) or loadings["lhs"].nunique() != 1:
-            raise CxStatsError(
-                "satisfaction_index: the model must measure exactly these items by one factor "
-                f"(found loadings for {listing(sorted(set(loadings['rhs'])))})."
-            )
-        raw = loadings.set_index("rhs")["std_all"].reindex(items)
     elif hasattr(weights, "outer_weights") and hasattr(weights, "indicator_sds"):  # a cxstats.pls result
         from .pls._index import index_weights
 
@@ -149,6 +141,14 @@ def _weights(items: list[str], weights) -> pd.Series:
                 "satisfaction_index: the PLS model must measure exactly these items by one construct "
                 f"(the items belong to {listing(sorted(owners), quote=True) or 'no construct'}).")
         raw = block.set_index("indicator")["unstandardized"].reindex(items)
+    elif hasattr(weights, "table"):
+        loadings = weights.table[(weights.table["op"] == "=~") & weights.table["rhs"].isin(items)]
+        if set(loadings["rhs"]) != set(items) or loadings["lhs"].nunique() != 1:
+            raise CxStatsError(
+                "satisfaction_index: the model must measure exactly these items by one factor "
+                f"(found loadings for {listing(sorted(set(loadings['rhs'])))})."
+            )
+        raw = loadings.set_index("rhs")["std_all"].reindex(items)
     else:
         raise TypeError("weights must be None, a mapping item -> weight, or a fitted cxstats.sem or cxstats.pls result.")
     if (raw <= 0).any() or raw.isna().any():

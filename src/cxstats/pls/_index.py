@@ -235,7 +235,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
     rescaled = weights["rescaled"].to_numpy()
     low, high = _bounds(rescaled, owner, lows, highs, len(constructs))
     composite = x @ (spec.mask * rescaled[:, None])
-    scores = pd.DataFrame(100 * (composite - low) / (high - low), index=result.scores.index, columns=constructs)
+    scores = pd.DataFrame(np.clip(100 * (composite - low) / (high - low), 0, 100), index=result.scores.index, columns=constructs)
 
     segments = [("all", np.ones(len(x), dtype=bool))] + [(g, (labels == g).to_numpy()) for g in _levels(labels)]
     rows = []

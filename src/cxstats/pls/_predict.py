@@ -224,15 +224,15 @@ def predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed: 
     owner = spec.owner
     targets = np.array([k for j in endogenous for k in np.flatnonzero(owner == j)])  # endogenous indicators
     inputs = np.flatnonzero(np.isin(owner, exogenous))  # exogenous indicators: the LM's predictors
-    smallest_train = n - int(np.ceil(n / folds)) - 1
+    block = fold_numbers(n, folds)
+    smallest_train = n - int(np.bincount(block).max())
     if smallest_train < len(inputs) + 2:
         raise ModelSpecificationError(
-            f"With {folds} folds the smallest training set has about {smallest_train} rows, too few for the linear "
+            f"With {folds} folds the smallest training set has {smallest_train} rows, too few for the linear "
             f"benchmark, which regresses each endogenous indicator on all {len(inputs)} indicators of the exogenous "
             f"constructs (it needs at least {len(inputs) + 2}). Use fewer folds or more data.")
 
     rng = np.random.default_rng(seed)
-    block = fold_numbers(n, folds)
     fold = np.empty((repetitions, n), dtype=int)
     for r in range(repetitions):
         fold[r, rng.permutation(n)] = block  # the row at shuffled position p falls in block[p]
