@@ -58,3 +58,14 @@ def test_plot_uses_reader_labels(poldem):
     assert "Democracy 1965" in texts and "dem65" not in texts
     plt.close(fig)
     assert isinstance(poldem.effects(), pd.DataFrame)
+
+
+def test_labels_with_dots_in_defined_parameters(hs):
+    """lavaan labels may contain dots ("b.1"); := arithmetic must read them as labels."""
+    model = ("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ b.1*visual\nx6 ~~ a.v*x5\n"
+             "ind := b.1*2 + a.v + .5")
+    table = sem.fit(model, hs).table
+    label = table.set_index("label")["estimate"]
+    defined = table[table["op"] == ":="].iloc[0]
+    assert defined["estimate"] == pytest.approx(2 * label["b.1"] + label["a.v"] + 0.5, abs=1e-12)
+    assert defined["se"] > 0

@@ -1,13 +1,14 @@
 """Safe evaluation of the arithmetic in ``:=`` and ``==`` statements.
 
-Expressions use parameter labels, numbers, ``+ - * / ^ **`` and the functions ``exp``,
-``log``, ``sqrt``, ``abs``. They are evaluated with complex numbers allowed, so that
+Expressions use parameter labels (lavaan allows dots in them, e.g. ``a.1``), numbers,
+``+ - * / ^ **`` and the functions ``exp``, ``log``, ``sqrt``, ``abs``. They are evaluated with complex numbers allowed, so that
 the delta method can take exact derivatives by the complex step.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 __all__ = ["compile_expression", "ExpressionError"]
 
 _FUNCTIONS: dict[str, Callable] = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs}
+_DOTTED = re.compile(r"(?<![0-9A-Za-z_.])[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_.]*)+")
 _BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide, ast.Pow: np.power}
 
 
@@ -24,8 +26,15 @@ class ExpressionError(ValueError):
 
 def compile_expression(text: str) -> tuple[Callable[[Mapping[str, complex]], complex], tuple[str, ...]]:
     """Compile ``text``; return (evaluate(values), the names it uses)."""
+    dotted: dict[str, str] = {}  # Python reads "a.1" as an attribute: such labels get stand-in names
+
+    def stand_in(match: re.Match) -> str:
+        return dotted.setdefault(match.group(0), f"_label{len(dotted)}_")
+
+    source = _DOTTED.sub(stand_in, text)
+    original = {v: k for k, v in dotted.items()}
     try:
-        tree = ast.parse(text.replace("^", "**"), mode="eval")
+        tree = ast.parse(source.replace("^", "**"), mode="eval")
     except SyntaxError:
         raise ExpressionError(f"'{text}' is not an arithmetic expression.") from None
     names: list[str] = []
@@ -41,8 +50,9 @@ def compile_expression(text: str) -> tuple[Callable[[Mapping[str, complex]], com
         elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
             pass
         elif isinstance(node, ast.Name):
-            if node.id not in names:
-                names.append(node.id)
+            name = original.get(node.id, node.id)
+            if name not in names:
+                names.append(name)
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
               and node.func.id in _FUNCTIONS and len(node.args) == 1 and not node.keywords):
             check(node.args[0])
@@ -66,7 +76,7 @@ def compile_expression(text: str) -> tuple[Callable[[Mapping[str, complex]], com
             if isinstance(node, ast.Constant):
                 return node.value
             if isinstance(node, ast.Name):
-                return values[node.id]
+                return values[original.get(node.id, node.id)]
             return _FUNCTIONS[node.func.id](walk(node.args[0]))  # type: ignore[attr-defined]
 
         return walk(tree)
