@@ -173,14 +173,15 @@ def fit(
                               f"The ML optimiser did not converge after {estimate.iterations} iterations "
                               f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
                               "Check the model, the starting values or the data."))
-    vcov, identified = covariance_of_estimates(groups.expected_hessian(estimate.theta), n_total, k)
     robust = None
-    if missing_fit is not None:
+    if missing_fit is not None:  # FIML: observed information (ML) or its sandwich (MLR)
         vcov = missing_fit.vcov
         identified = covariance_of_estimates(2.0 * missing_fit.information, n_total, k)[1]
-    elif robust_estimator:
-        robust = mlr(models, estimate.theta, [m.data for m in moments], constraint_basis=k)
-        vcov = robust.vcov
+    else:  # expected information, lavaan's default for ML; the sandwich for MLR
+        vcov, identified = covariance_of_estimates(groups.expected_hessian(estimate.theta), n_total, k)
+        if robust_estimator:
+            robust = mlr(models, estimate.theta, [m.data for m in moments], constraint_basis=k)
+            vcov = robust.vcov
     if not identified:
         problems.append(_warn(IdentificationWarning,
                               "The information matrix is singular: at least one parameter is not identified. "
