@@ -25,7 +25,7 @@ from .._errors import CxStatsError
 from .._format import listing
 from .._resampling import map_chunks
 from ._algorithm import Layout, inner_estimates, outer_weights
-from ._api import _indicator_data, fit
+from ._api import fit
 from ._bootstrap import sample_correlations
 from ._problems import BootstrapWarning, ModelSpecificationError
 from ._spec import PLSSpec, build_spec
@@ -99,11 +99,12 @@ def split_groups(model: str, data: pd.DataFrame, group: str, groups, missing: st
     if others:
         notes.append(f"{others} rows of other groups of '{group}' were left out.")
     pooled = data[keep]
-    if missing == "listwise":
-        _, rows, text = _indicator_data(pooled, spec, "listwise")
-        if len(rows) < len(pooled):
-            notes.append(text)
-        pooled = pooled.iloc[rows]
+    if missing == "listwise":  # the same rows for the pooled fit, both groups and every permutation
+        complete = pooled[list(spec.indicators)].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
+        if not complete.all():
+            notes.append(f"Listwise deletion: {int((~complete).sum())} of {len(pooled)} rows had a missing indicator "
+                         f"value and were left out.")
+        pooled = pooled[complete.to_numpy()]
     member = (pooled[group] == groups[0]).to_numpy()
     split = GroupSplit(column=group, labels=groups, pooled=pooled, member=member, notes=tuple(notes))
     needed = max([len(spec.predictors(o)) + 2 for o in spec.endogenous]
