@@ -31,7 +31,7 @@ from ._problems import BootstrapWarning, ModelSpecificationError
 from ._spec import PLSSpec, build_spec
 from .result import PLSResult
 
-__all__ = ["GroupSplit", "split_groups", "group_seeds", "fit_group", "permute", "Permutations"]
+__all__ = ["GroupSplit", "Permutations", "fit_group", "group_seeds", "permute", "split_groups"]
 
 CHUNK = 125
 _STATE: dict = {}

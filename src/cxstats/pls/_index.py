@@ -38,7 +38,7 @@ from ._bootstrap import sample_correlations
 from ._problems import BootstrapWarning
 from .result import PLSResult
 
-__all__ = ["PLSIndexResult", "IndexWeightWarning", "index_scores", "index_weights"]
+__all__ = ["IndexWeightWarning", "PLSIndexResult", "index_scores", "index_weights"]
 
 CHUNK = 125
 _STATE: dict = {}

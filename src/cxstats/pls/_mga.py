@@ -22,10 +22,18 @@ import pandas as pd
 
 from .._results import PlainText
 from .._threads import single_threaded_blas
-from ._groups import _plain, fit_group, group_seeds, permutation_p, permute, pooled_raw, split_groups
+from ._groups import (
+    _plain,
+    fit_group,
+    group_seeds,
+    permutation_p,
+    permute,
+    pooled_raw,
+    split_groups,
+)
 from .result import PLSResult
 
-__all__ = ["PLSMultigroupResult", "multigroup", "henseler_p"]
+__all__ = ["PLSMultigroupResult", "henseler_p", "multigroup"]
 
 
 def henseler_p(draws_a: np.ndarray, draws_b: np.ndarray) -> np.ndarray:
@@ -180,7 +188,7 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     _check_counts(bootstrap, permutations)
     spec, split = split_groups(model, data, group, groups, missing)
     seed_a, seed_b, seed_perm = group_seeds(seed)
-    options = dict(scheme=scheme, consistent=consistent, missing=missing, tol=tol, max_iter=max_iter)
+    options = {"scheme": scheme, "consistent": consistent, "missing": missing, "tol": tol, "max_iter": max_iter}
     pooled = fit_group(model, split, None, **options)
     fit_a = fit_group(model, split, 0, bootstrap=bootstrap, seed=seed_a, ci_level=ci_level, progress=progress,
                       **options)

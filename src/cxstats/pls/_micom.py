@@ -31,10 +31,18 @@ import pandas as pd
 
 from .._results import PlainText
 from .._threads import single_threaded_blas
-from ._groups import _plain, fit_group, group_seeds, permutation_p, permute, pooled_raw, split_groups
+from ._groups import (
+    _plain,
+    fit_group,
+    group_seeds,
+    permutation_p,
+    permute,
+    pooled_raw,
+    split_groups,
+)
 from ._mga import _check_counts
 
-__all__ = ["MICOMResult", "micom", "compositional_correlation"]
+__all__ = ["MICOMResult", "compositional_correlation", "micom"]
 
 
 def compositional_correlation(r: np.ndarray, w_a: np.ndarray, w_b: np.ndarray) -> np.ndarray:
@@ -112,8 +120,8 @@ class MICOMResult:
         full = [name(c, c) for c, v in by.items() if v == "full"]
         partial = [name(c, c) for c, v in by.items() if v == "partial"]
         none = [name(c, c) for c, v in by.items() if v == "none"]
-        lines = [f"- Both groups ({a}, {b}) use the same questions, data treatment and algorithm: configural "
-                 "invariance holds."]
+        lines = [(f"- Both groups ({a}, {b}) use the same questions, data treatment and algorithm: configural "
+                 "invariance holds.")]
         if none:
             lines.append(f"- **{', '.join(none)}** {'is' if len(none) == 1 else 'are'} formed differently in the two "
                          "groups (compositional invariance fails): do not compare paths that involve "
@@ -183,7 +191,7 @@ def micom(model: str, data: pd.DataFrame, *, group: str, groups: tuple | None = 
         raise ModelSpecificationError(f"alpha must lie between 0 and 1, got {alpha!r}.")
     spec, split = split_groups(model, data, group, groups, missing)
     _, _, seed_perm = group_seeds(seed)
-    options = dict(scheme=scheme, consistent=False, missing=missing, tol=tol, max_iter=max_iter)
+    options = {"scheme": scheme, "consistent": False, "missing": missing, "tol": tol, "max_iter": max_iter}
     pooled = fit_group(model, split, None, **options)
     fit_a, fit_b = fit_group(model, split, 0, **options), fit_group(model, split, 1, **options)
     raw, impute = pooled_raw(spec, split, missing)

@@ -31,8 +31,8 @@ def multigroup_plot(result, *, labels: dict, group_labels: dict, title: str | No
     ax.axvline(0.0, color="0.4", linewidth=0.8, linestyle="--")
     ax.set_yticks(-np.arange(k), names)
     ax.set_xlabel("Path coefficient (standardized)")
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
-    ax.set_title(title or f"Paths by {result.group}", loc="left", fontsize=11)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8, frameon=False, borderaxespad=0.2)
+    ax.set_title(title or f"Paths by {result.group}", loc="left", fontsize=11, pad=22)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout(rect=(0, 0.35 / height, 1, 1))
     fig.text(0.01, 0.08 / height, f"Bars: {result.ci_level:.0%} bootstrap intervals in each group; filled: the "

@@ -32,7 +32,7 @@ from ._algorithm import Layout, correlations, inner_estimates, outer_weights
 from ._problems import ModelSpecificationError, WeightsConvergenceWarning
 from .result import PLSResult
 
-__all__ = ["PLSPredictResult", "predict", "fold_numbers"]
+__all__ = ["PLSPredictResult", "fold_numbers", "predict"]
 
 _POWER = {"high": "high predictive power", "medium": "medium predictive power", "low": "low predictive power",
           "none": "no predictive power beyond the linear benchmark", "no relevance": "no predictive relevance"}
@@ -120,16 +120,17 @@ class PLSPredictResult:
         """Sentences for a stakeholder: per construct, whether the model predicts new customers'
         answers better than a naive mean and than a plain linear model."""
         name = (labels or {}).get
-        lines = [f"- Each customer's answers were predicted by a model estimated without them "
-                 f"({self.folds}-fold cross-validation, repeated {self.repetitions} times)."]
+        lines = [(f"- Each customer's answers were predicted by a model estimated without them "
+                 f"({self.folds}-fold cross-validation, repeated {self.repetitions} times).")]
         for row in self.constructs.itertuples():
             label = name(row.construct, row.construct)
             if row.power == "no relevance":
                 lines.append(f"- **{label}**: for at least one question the model predicts no better than the "
                              "average answer (Q²predict ≤ 0); it has no predictive relevance here.")
                 continue
+            q2 = f"{row.q2_min:.2f}" if row.q2_min >= 0.01 else f"{row.q2_min:.3f}"
             lines.append(f"- **{label}**: the model beats the average answer on every question (smallest Q²predict "
-                         f"{row.q2_min:.2f}) and beats a plain linear model on {row.n_beats_lm} of "
+                         f"{q2}) and beats a plain linear model on {row.n_beats_lm} of "
                          f"{row.n_indicators}: {_POWER[row.power]}.")
         return PlainText("\n".join(lines))
 
