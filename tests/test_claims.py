@@ -238,6 +238,8 @@ def test_reports(survey):
     assert text.startswith("- **Claim:** customers with a positive emotional experience have 80% lower churn than "
                            "the others.")
     assert "**Verdict: smaller than claimed**" in text and "at tenure_months = 24 (Kaplan-Meier)" in text
+    worded = str(result.plain_summary(time_unit="months"))
+    assert "had churned after 24 months (Kaplan-Meier)" in worded and "tenure_months" not in worded
     assert "Verdict: smaller than claimed" in result._repr_html_()
     assert list(result.table.columns) == ["term", "estimate", "se", "statistic", "p_value", "ci_low", "ci_high",
                                           "claimed", "change_pct", "ci_low_pct", "ci_high_pct", "claimed_pct",

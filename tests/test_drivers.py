@@ -57,6 +57,15 @@ def test_logistic_matches_glm():
     assert np.allclose(table["odds_ratio"], coef.loc[table.index, "odds_ratio"], rtol=1e-6)
     drivers = table.drop(index="(Intercept)")
     assert np.allclose(drivers["ame"], pd.Series(logistic["ame"])[drivers.index], rtol=1e-6)
+    assert np.allclose(np.log(table[["or_ci_low", "or_ci_high"]]), table[["ci_low", "ci_high"]], rtol=1e-12)
+    # delta-method SEs of the AMEs: statsmodels' independent implementation (Logit.get_margeff)
+    import statsmodels.api as sm
+
+    complete = binary[["top2", *ref["drivers"]]].dropna()
+    margeff = sm.Logit(complete["top2"], sm.add_constant(complete[ref["drivers"]])).fit(disp=0).get_margeff()
+    assert np.allclose(drivers["ame"], margeff.margeff, rtol=1e-6)
+    assert np.allclose(drivers["ame_se"], margeff.margeff_se, rtol=1e-5)
+    assert np.allclose(drivers[["ame_ci_low", "ame_ci_high"]], margeff.conf_int(), rtol=1e-5)
 
 
 @pytest.mark.parametrize("name", list(REF))

@@ -52,7 +52,7 @@ def test_difference_between_two_groups():
 
 def test_top_box_matches_statsmodels_wilson():
     data = pd.DataFrame({"sat": [7, 6, 6, 5, 4, 7, 3, 6, 2, 7]})
-    row = cxstats.top_box(data, ["sat"], scale=(1, 7)).iloc[0]
+    row = cxstats.top_box(data, ["sat"], scale=(1, 7), min_base=10).iloc[0]
     low, high = proportion_confint(6, 10, alpha=0.05, method="wilson")
     assert row["pct_top"] == pytest.approx(60.0)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * low, 100 * high), abs=1e-10)
@@ -113,3 +113,61 @@ def test_bootstrap_errors():
     with pytest.raises(CxStatsError, match=r"n_boot must be a whole number of at least 100 for a bootstrap "
                                            r"interval, got 10"):
         cxstats.nps(data, "rec", ci="bootstrap", n_boot=10)
+
+
+def test_top_box_by_group_suppresses_small_bases_and_matches_the_overall_share():
+    data = pd.DataFrame({"sat": [7, 6, 5, 3] * 10 + [7, 2, 6, 7] * 10 + [7] * 5,
+                         "other": [1, 2] * 42 + [np.nan],
+                         "seg": ["a"] * 40 + ["b"] * 40 + ["c"] * 5})
+    table = cxstats.top_box(data, ["sat", "other"], scale=(1, 7), group="seg")
+    assert list(table.columns) == ["group", "item", "n", "pct_top", "ci_low", "ci_high", "suppressed"]
+    by = table.set_index(["item", "group"])
+    assert by.loc[("sat", "a"), "pct_top"] == pytest.approx(50.0)
+    assert by.loc[("sat", "b"), "pct_top"] == pytest.approx(75.0)
+    low, high = proportion_confint(30, 40, alpha=0.05, method="wilson")
+    assert (by.loc[("sat", "b"), "ci_low"], by.loc[("sat", "b"), "ci_high"]) == pytest.approx((100 * low, 100 * high))
+    assert by.loc[("sat", "c"), "suppressed"] and by.loc[("sat", "c"), "n"] == 5
+    assert np.isnan(by.loc[("sat", "c"), ["pct_top", "ci_low", "ci_high"]].astype(float)).all()
+    assert by.loc[("other", "c"), "n"] == 4  # the missing answer is not counted
+    overall = cxstats.top_box(data, ["sat"], scale=(1, 7)).iloc[0]
+    assert overall["group"] == "all" and overall["n"] == 85 and not overall["suppressed"]
+    with pytest.raises(CxStatsError, match="No group column 'region' in the data"):
+        cxstats.top_box(data, ["sat"], scale=(1, 7), group="region")
+
+
+def test_nps_plain_summary_names_each_group_the_gap_and_the_suppressed():
+    data = pd.DataFrame({"rec": [10] * 60 + [5] * 40 + [10] * 40 + [5] * 60 + [9] * 10,
+                         "seg": ["a"] * 100 + ["b"] * 100 + ["c"] * 10})
+    text = str(cxstats.nps(data, "rec", group="seg").plain_summary(labels={"a": "Alpha"}))
+    assert "**Alpha: NPS +20** (95% CI +1 to +39; 100 answers): 60% promoters, 40% detractors." in text
+    assert "**b: NPS -20**" in text
+    assert "The gap between the highest (Alpha) and the lowest (b) is 40 points" in text
+    assert "larger than chance would explain" in text
+    assert "Not reported, fewer than 30 answers: c (n = 10)." in text
+    single = str(cxstats.nps(data, "rec", ci_level=0.9).plain_summary())
+    assert single.startswith("- **All answers: NPS +5** (90% CI")
+
+
+def test_metric_dashboard_draws_one_panel_per_metric_with_bases_and_suppressed_groups():
+    import matplotlib.pyplot as plt
+
+    data = pd.DataFrame({"rec": [10] * 60 + [5] * 40 + [10] * 40 + [5] * 60 + [9] * 10,
+                         "sat": [7, 3] * 105, "seg": ["a"] * 100 + ["b"] * 100 + ["c"] * 10})
+    fig = cxstats.plots.metric_dashboard(
+        {"NPS": cxstats.nps(data, "rec", group="seg"),
+         "Top-2-box": cxstats.top_box(data, ["sat"], scale=(1, 7), group="seg"),
+         "Index": cxstats.satisfaction_index(data, ["sat"], scale=(1, 7), group="seg")},
+        labels={"a": "Alpha"})
+    assert [ax.get_title() for ax in fig.axes] == ["NPS", "Top-2-box", "Index"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["c", "b", "Alpha"]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "too few answers (n = 10)" in texts and "  n = 100" in texts and "20" in texts
+    assert "too few answers (n = 10)" in [t.get_text() for t in fig.axes[1].texts]
+    assert "  n = 10" in [t.get_text() for t in fig.axes[2].texts]  # the index has no minimum base
+    plt.close(fig)
+    with pytest.raises(CxStatsError, match="several rows per group"):
+        cxstats.plots.metric_dashboard({"T2B": cxstats.top_box(data, ["sat", "rec"], scale=(1, 7), group="seg")})
+    with pytest.raises(CxStatsError, match="needs the columns group, n, ci_low, ci_high"):
+        cxstats.plots.metric_dashboard({"bad": pd.DataFrame({"group": ["a"], "value": [1.0]})})
+    with pytest.raises(TypeError, match="'x' must be a result with a .table or a DataFrame"):
+        cxstats.plots.metric_dashboard({"x": 3})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -60,6 +61,45 @@ def test_markdown_conversion_keeps_captions_and_drops_hidden_cells(tmp_path):
     assert "## Heading" in body and "SAT1" in body and ": Item means" in body
     assert "do not show" not in body and "silenced" not in body and "UserWarning" not in body
     assert "table" not in body.split("SAT1")[0].replace("Item means", "")  # no code shown
+
+
+def test_a_captioned_table_after_a_list_stays_a_table_of_its_own(tmp_path):
+    import json
+
+    import pandas as pd
+    import pypandoc
+
+    summary = new_code_cell("result.plain_summary()", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/markdown": "- first point\n- second point"})])
+    table = pd.DataFrame({"item": ["SAT1", "SAT2"], "mean": [5.5, 4.25]})
+    shown = new_code_cell('#| tbl-cap: "Item means"\ntable', outputs=[nbformat.v4.new_output(
+        "execute_result", data={"text/html": table.to_html(), "text/plain": str(table)}, execution_count=1)])
+    _, body = to_markdown(_notebook(new_raw_cell("---\ntitle: T\n---"), summary, shown), tmp_path)
+    blocks = json.loads(pypandoc.convert_text(body, "json", format="markdown"))["blocks"]
+    assert [b["t"] for b in blocks if b["t"] != "RawBlock"] == ["BulletList", "Table"]
+    assert len(blocks[0]["c"]) == 2  # the list keeps its two items and nothing else
+    caption = next(b for b in blocks if b["t"] == "Table")["c"][1]
+    assert [word["c"] for word in caption[1][0]["c"] if word["t"] == "Str"] == ["Item", "means"]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils) to read the PDF")
+def test_a_table_caption_is_not_left_alone_at_the_bottom_of_a_page(tmp_path):
+    import subprocess
+
+    import pandas as pd
+
+    from cxstats.report._pdf import to_pdf
+
+    table = pd.DataFrame({"item": [f"SAT{i}" for i in range(6)], "mean": [5.5] * 6})
+    shown = new_code_cell('#| tbl-cap: "Item means CAPTIONMARK"\ntable', outputs=[nbformat.v4.new_output(
+        "execute_result", data={"text/html": table.to_html(), "text/plain": str(table)}, execution_count=1)])
+    filler = [new_markdown_cell(f"Paragraph {k} of filler text.") for k in range(36)]  # the caption ends page 1
+    to_pdf(_notebook(new_raw_cell("---\ntitle: T\n---"), *filler, shown), tmp_path / "r.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    page_of = {mark: next(k for k, page in enumerate(text.split("\f")) if mark in page)
+               for mark in ("CAPTIONMARK", "SAT0")}
+    assert page_of["CAPTIONMARK"] == page_of["SAT0"] == 1
 
 
 def test_data_overview_renders_to_html_and_pdf(tmp_path):

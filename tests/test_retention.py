@@ -4,6 +4,7 @@ simulator, period churn/repurchase rates against a direct count, and every user-
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -187,6 +188,9 @@ def test_reference_level_and_plain_summary(panel):
     assert list(fit.table["term"]) == ["emo", "country[BR]", "country[CN]", "country[US]"]
     text = str(fit.plain_summary())
     assert "than country = DE" in text and "per one-unit increase" in text
+    named = str(fit.plain_summary(labels={"country[BR]": "Brazil", "country[DE]": "Germany"}))
+    assert "**Brazil**: churn risk at any moment" in named and "than Germany (95% CI" in named
+    assert "country = DE" not in named
     assert "<table" in fit._repr_html_()
 
 
@@ -194,6 +198,11 @@ def test_kaplan_meier_outputs_for_reports(panel):
     km = kaplan_meier(panel, "tenure_months", "churned", group="country", at=[12, 24])
     text = str(km.plain_summary(labels={"DE": "Germany"}))
     assert "Germany" in text and "log-rank test" in text and "Half of the customers had left" in text
+    assert "Still customers at tenure_months = 24:" in text
+    assert km.retention["n_at_risk"].dtype == "int64"  # counts print as counts
+    worded = str(km.plain_summary(labels={"DE": "Germany"}, time_unit="months"))
+    assert "Still customers after 24 months:" in worded and "tenure_months" not in worded
+    assert re.search(r"Half of the customers had left: .*after [\d.]+ months", worded)
     html = km._repr_html_()
     assert "Log-rank test" in html and "<table" in html
     fig = km.plot(labels={"DE": "Germany"})
@@ -323,6 +332,12 @@ def test_period_rates_match_a_direct_count_on_cdnow(freq):
     np.testing.assert_allclose(rate[:-1], direct["repurchased"][:-1] / direct["active"][:-1], rtol=1e-15)
     np.testing.assert_allclose(table["churn_rate"][:-1], 1 - rate[:-1], rtol=1e-15)
     assert rates.n_customers == 2357 and rates.n_transactions == 6919
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(table["churned"][:-1].astype(int), table["active"][:-1], method="wilson")
+    np.testing.assert_allclose(table["churn_ci_low"][:-1], low, rtol=1e-12)
+    np.testing.assert_allclose(table["churn_ci_high"][:-1], high, rtol=1e-12)
+    assert table[["churn_ci_low", "churn_ci_high"]].iloc[-1].isna().all()
 
 
 def test_period_rates_partial_period_and_reports():
@@ -333,6 +348,9 @@ def test_period_rates_partial_period_and_reports():
     monthly = period_rates(cdnow, "customer_id", "date")
     assert monthly.problems == () and len(monthly.table) == 18
     assert "bought again in the next period" in str(monthly.plain_summary())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # rounding the period column for display must not warn
+        assert "churn_ci_low" in monthly._repr_html_()
     fig = monthly.plot()
     import matplotlib.pyplot as plt
 
@@ -345,6 +363,8 @@ def test_period_rates_errors():
         period_rates(frame, "c", "d")
     with pytest.raises(CxStatsError, match=r"period must be one of 'D', 'W', 'M'"):
         period_rates(frame, "c", "d", period="fortnight")
+    with pytest.raises(CxStatsError, match="ci_level must be between 0 and 1, got 95"):
+        period_rates(frame.assign(d="2024-01-03"), "c", "d", ci_level=95)
     with pytest.raises(CxStatsError, match=r"No column 'customer' in the transactions"):
         period_rates(frame, "customer", "d")
     with pytest.raises(CxStatsError, match=r"Too few rows: 1 transaction"):

@@ -144,8 +144,12 @@ class ClaimResult:
         body += self.groups.round(3).to_html(index=False, na_rep="–")
         return head + body + "".join(f"<p>⚠ {p}</p>" for p in self.problems)
 
-    def plain_summary(self) -> PlainText:
-        """The claim, what the data say, the verdict and the sample size, in sentences."""
+    def plain_summary(self, *, time_unit: str | None = None) -> PlainText:
+        """The claim, what the data say, the verdict and the sample size, in sentences.
+
+        ``time_unit`` (e.g. ``"months"``) words the horizon as "after 24 months" instead of
+        naming the time column ("at tenure_months = 24").
+        """
         level = f"{self.ci_level:.0%}"
         claimed = float(self.table["claimed"].iloc[0])
         thing = {"retention": "retention", "churn": "churn", "hazard": "churn hazard (risk of leaving at any moment)"}
@@ -156,7 +160,8 @@ class ClaimResult:
             share = "still customers" if self.kind == "retention" else "had churned"
             lines.append(f"- **In the data:** {f['estimate']:.0%} of {self.focus} vs {r['estimate']:.0%} of "
                          f"{self.reference} {share} "
-                         + (f"at {self.time} = {self.horizon:g}" if np.isfinite(self.horizon)
+                         + ((f"after {self.horizon:g} {time_unit}" if time_unit else
+                             f"at {self.time} = {self.horizon:g}") if np.isfinite(self.horizon)
                             else "at the end of the observation window") + f" ({self.method}).")
         change = 100 * (self.estimate - 1)
         lines.append(f"- **Estimate:** {abs(change):.0f}% {'higher' if change >= 0 else 'lower'} "
@@ -195,7 +200,8 @@ class ClaimResult:
                 va="center", ha="right" if right_edge else "left")
         ax.annotate(f"{_signed(self.estimate)} ({_signed(self.ci_low)} to {_signed(self.ci_high)})",
                     (self.estimate, 0), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=8,
-                    color="#204a87")
+                    color="#204a87", zorder=3, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+        # (the white box keeps the claim line, often close to the estimate, from striking through the label)
         ax.set_xscale("log")
         ax.set_yticks([])
         ax.set_ylim(-0.6, 0.6)

@@ -40,8 +40,9 @@ class CollinearityWarning(CxStatsWarning):
 @dataclass(frozen=True)
 class DriverResult:
     """``table``: one row per term (``term, estimate, se, statistic, df, p_value, ci_low,
-    ci_high, std_beta, vif``; logistic models add ``odds_ratio`` and ``ame``, the average
-    marginal effect on the probability). Scalars: ``nobs``, ``r2``, ``adj_r2`` (OLS),
+    ci_high, std_beta, vif``; logistic models add ``odds_ratio, or_ci_low, or_ci_high`` and
+    ``ame, ame_se, ame_ci_low, ame_ci_high``, the average marginal effect on the probability
+    with its delta-method standard error and interval). Scalars: ``nobs``, ``r2``, ``adj_r2`` (OLS),
     ``condition_number``; ``problems`` lists collinearity warnings for reports."""
 
     table: pd.DataFrame
@@ -166,7 +167,8 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     Standardized betas are the slopes of the z-scored outcome on z-scored drivers (OLS) and
     of the logit on z-scored drivers (logistic). VIF_j = 1 / (1 - R²_j); the condition number
     is sqrt(largest / smallest eigenvalue) of the drivers' correlation matrix. Average
-    marginal effects are mean_i(b_j p_i (1 - p_i)).
+    marginal effects are mean_i(b_j p_i (1 - p_i)), with delta-method standard errors
+    (as statsmodels ``Logit.get_margeff(at="overall")`` and R's ``margins``).
     """
     if family not in ("gaussian", "binomial", "ordinal"):
         raise CxStatsError(f"family must be 'gaussian', 'binomial' or 'ordinal', got {family!r}.")
@@ -198,11 +200,31 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
                           "p_value": fit.pvalues, "ci_low": ci[:, 0], "ci_high": ci[:, 1], "std_beta": std_beta,
                           "vif": np.concatenate([[np.nan], vif])})
     if family == "binomial":
-        prob = fit.predict(design)
         table["odds_ratio"] = np.exp(fit.params)
-        table["ame"] = np.concatenate([[np.nan], fit.params[1:] * np.mean(prob * (1 - prob))])
+        table["or_ci_low"], table["or_ci_high"] = np.exp(ci[:, 0]), np.exp(ci[:, 1])
+        ame, ame_se = _average_marginal_effects(np.asarray(fit.params), np.asarray(fit.cov_params()), design)
+        half = stats.norm.ppf(0.5 + ci_level / 2) * ame_se
+        table["ame"], table["ame_se"] = ame, ame_se
+        table["ame_ci_low"], table["ame_ci_high"] = ame - half, ame + half
     return DriverResult(table=table, nobs=len(y), r2=r2, adj_r2=adj, condition_number=condition, family=family,
                         se_type=se, problems=problems)
+
+
+def _average_marginal_effects(params: np.ndarray, cov: np.ndarray, design: np.ndarray
+                              ) -> tuple[np.ndarray, np.ndarray]:
+    """AMEs of a logit, ``mean_i b_j p_i (1 - p_i)``, and their delta-method SEs (NaN for the intercept).
+
+    The gradient of AME_j with respect to b_k is ``mean_i [1(j = k) w_i + b_j w_i (1 - 2 p_i) x_ik]``
+    with ``w_i = p_i (1 - p_i)``; SE_j = sqrt(g_j' V g_j).
+    """
+    prob = 1.0 / (1.0 + np.exp(-(design @ params)))
+    w = prob * (1.0 - prob)
+    slope = (w * (1.0 - 2.0 * prob)) @ design / len(prob)  # mean_i w_i (1 - 2 p_i) x_ik
+    gradient = np.outer(params, slope) + np.eye(len(params)) * w.mean()
+    ame = params * w.mean()
+    se = np.sqrt(np.einsum("jk,kl,jl->j", gradient, cov, gradient))
+    ame[0] = se[0] = np.nan
+    return ame, se
 
 
 def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, condition: float,

@@ -10,8 +10,9 @@ Wilson score intervals (Wilson, 1927), which stay inside 0-100% for small bases.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from scipy import stats
 
 from ._errors import CxStatsError
 from ._format import listing
+from ._results import PlainText
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 
@@ -33,9 +35,36 @@ class NPSResult:
     min_base: int
     ci: str = "normal"
     n_boot: int | None = None
+    ci_level: float = 0.95
 
     def _repr_html_(self) -> str:
         return self.table.round(1).to_html(index=False, na_rep="–")
+
+    def plain_summary(self, *, labels: Mapping[Any, str] | None = None) -> PlainText:
+        """Sentences for a stakeholder: each NPS with its interval and base, the widest gap, suppressed groups."""
+        labels = dict(labels or {})
+        level = f"{self.ci_level:.0%}"
+        shown = self.table[~self.table["suppressed"]]
+        lines = []
+        for row in shown.itertuples():
+            name = "All answers" if row.group == "all" and len(self.table) == 1 else labels.get(row.group, row.group)
+            lines.append(f"- **{name}: NPS {row.nps:+.0f}** ({level} CI {row.ci_low:+.0f} to {row.ci_high:+.0f}; "
+                         f"{row.n:,} answers): {row.pct_promoters:.0f}% promoters, {row.pct_detractors:.0f}% "
+                         "detractors.")
+        if len(shown) > 1:
+            top, bottom = shown.loc[shown["nps"].idxmax()], shown.loc[shown["nps"].idxmin()]
+            gap, se = top["nps"] - bottom["nps"], float(np.hypot(top["se"], bottom["se"]))
+            z = stats.norm.ppf(0.5 + self.ci_level / 2)
+            sure = ("larger than chance would explain" if gap - z * se > 0
+                    else "within what chance would produce: these data do not rank them")
+            lines.append(f"- The gap between the highest ({labels.get(top['group'], top['group'])}) and the lowest "
+                         f"({labels.get(bottom['group'], bottom['group'])}) is {gap:.0f} points ({level} CI "
+                         f"{gap - z * se:.0f} to {gap + z * se:.0f}): {sure}.")
+        small = self.table[self.table["suppressed"]]
+        if len(small):
+            groups = ", ".join(f"{labels.get(r.group, r.group)} (n = {r.n:,})" for r in small.itertuples())
+            lines.append(f"- Not reported, fewer than {self.min_base} answers: {groups}.")
+        return PlainText("\n".join(lines))
 
 
 def _answers(data: pd.DataFrame, column: str) -> pd.Series:
@@ -133,7 +162,7 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     columns = ["group", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "se", "ci_low", "ci_high",
                "suppressed"]
     return NPSResult(table=pd.DataFrame(rows, columns=columns), min_base=min_base, ci=ci,
-                     n_boot=int(n_boot) if ci == "bootstrap" else None)
+                     n_boot=int(n_boot) if ci == "bootstrap" else None, ci_level=ci_level)
 
 
 def _bootstrap_interval(row: dict, n_boot: int, ci_level: float, rng: np.random.Generator) -> dict:
@@ -167,26 +196,59 @@ def nps_difference(first: pd.Series, second: pd.Series, *, min_base: int = 30, c
 
 
 def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float], boxes: int = 2,
-            ci_level: float = 0.95) -> pd.DataFrame:
+            group: str | None = None, min_base: int = 30, ci_level: float = 0.95) -> pd.DataFrame:
     """Share of answers in the top ``boxes`` scale points (CSAT top-2-box), with Wilson intervals.
 
-    Returns ``item, n, pct_top, ci_low, ci_high`` (percentages).
+    Parameters
+    ----------
+    data : respondents in rows.
+    items : the rating items to report.
+    scale : ``(low, high)`` of the response scale.
+    boxes : how many scale points at the top count (2: top-2-box).
+    group : a column to report the shares by (segment, country, wave).
+    min_base : rows (item, or item within a group) with fewer answers keep their n but
+        their share and interval are NaN and ``suppressed`` is True, as in :func:`nps`.
+    ci_level : coverage of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, item, n, pct_top, ci_low, ci_high, suppressed`` (percentages; ``group`` is
+        ``"all"`` without ``group``), one row per group and item.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxstats.nps import top_box
+    >>> answers = pd.DataFrame({"sat": [7, 6, 5, 3] * 10 + [7] * 5, "seg": ["a"] * 40 + ["b"] * 5})
+    >>> top_box(answers, ["sat"], scale=(1, 7), group="seg")[["group", "n", "pct_top", "suppressed"]]
+      group   n  pct_top  suppressed
+    0     a  40     50.0       False
+    1     b   5      NaN        True
     """
     low, high = (float(v) for v in scale)
     if boxes < 1 or boxes > high - low:
         raise CxStatsError(f"boxes must be between 1 and {high - low:g} for a {low:g}-{high:g} scale, got {boxes}.")
+    if group is not None and group not in data.columns:
+        raise CxStatsError(f"No group column '{group}' in the data.")
     z = stats.norm.ppf(0.5 + ci_level / 2)
     rows = []
     for item in items:
         if item not in data.columns:
             raise CxStatsError(f"No column '{item}' in the data.")
-        answered = pd.to_numeric(data[item], errors="coerce").dropna()
-        n = int(answered.size)
-        if n == 0:
+        values = pd.to_numeric(data[item], errors="coerce")
+        if values.notna().sum() == 0:
             raise CxStatsError(f"Item '{item}' has no answers.")
-        share = float((answered > high - boxes).mean())
-        centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
-        rows.append({"item": item, "n": n, "pct_top": 100 * share, "ci_low": 100 * (centre - half),
-                     "ci_high": 100 * (centre + half)})
-    return pd.DataFrame(rows)
+        parts = [("all", values)] if group is None else list(values.groupby(data[group], sort=True))
+        for label, part in parts:
+            answered = part.dropna()
+            n = int(answered.size)
+            row = {"group": label, "item": item, "n": n, "pct_top": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                   "suppressed": n < min_base or n == 0}
+            if not row["suppressed"]:
+                share = float((answered > high - boxes).mean())
+                centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
+                half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
+                row.update({"pct_top": 100 * share, "ci_low": 100 * (centre - half), "ci_high": 100 * (centre + half)})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["group", "item", "n", "pct_top", "ci_low", "ci_high", "suppressed"])

@@ -6,7 +6,8 @@ Every function returns a :class:`matplotlib.figure.Figure` sized for a report pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,7 +19,7 @@ from ._errors import CxStatsError
 from .data.codebook import Codebook
 from .describe import group_sizes as _group_size_table
 
-__all__ = ["item_distributions", "missingness", "group_sizes", "index_distribution"]
+__all__ = ["item_distributions", "missingness", "group_sizes", "index_distribution", "metric_dashboard"]
 
 _WIDTH = 7.0
 
@@ -119,4 +120,85 @@ def index_distribution(result, *, title: str | None = None, label: str = "Satisf
     ax.set_ylabel("Respondents")
     ax.set_title(title or f"{label}: {int(row['n'])} respondents", fontsize=10)
     sns.despine(ax=ax)
+    return fig
+
+
+_VALUE_COLUMNS = ("nps", "pct_top", "estimate")
+
+
+def _metric_table(name: str, metric: Any) -> tuple[pd.DataFrame, str]:
+    table = metric.table if hasattr(metric, "table") and isinstance(metric.table, pd.DataFrame) else metric
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"metric_dashboard: '{name}' must be a result with a .table or a DataFrame, got "
+                        f"{type(metric).__name__}.")
+    value = next((c for c in _VALUE_COLUMNS if c in table.columns), None)
+    missing = [c for c in ("group", "n", "ci_low", "ci_high") if c not in table.columns]
+    if value is None or missing:
+        raise CxStatsError(f"metric_dashboard: the table of '{name}' needs the columns group, n, ci_low, ci_high and "
+                           f"one of {', '.join(_VALUE_COLUMNS)}; it has {', '.join(map(str, table.columns))}.")
+    if table["group"].duplicated().any():
+        raise CxStatsError(f"metric_dashboard: '{name}' has several rows per group (e.g. several items of a "
+                           "top-box table); pass one row per group, e.g. top_box(data, ['SAT1'], ...).")
+    return table, value
+
+
+def metric_dashboard(metrics: Mapping[str, Any], *, labels: Mapping[Any, str] | None = None,
+                     title: str | None = None) -> Figure:
+    """Side-by-side panels, one per metric: every group's value with its confidence interval and base size.
+
+    Parameters
+    ----------
+    metrics : ``{panel title: result}``. A result is an :class:`~cxstats.NPSResult`, an
+        :class:`~cxstats.IndexResult`, a loyalty index result, the table of
+        :func:`cxstats.top_box` for one item, or any DataFrame with the columns ``group, n,
+        ci_low, ci_high`` and one of ``nps``, ``pct_top``, ``estimate``. Rows with
+        ``suppressed`` True are shown as "too few answers" with their n.
+    labels : display names of the groups.
+    title : figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Groups in rows (in the order of the first metric, then any new ones), metrics in
+        columns; each value is printed above its point and the base size to the right of
+        its interval.
+    """
+    if not metrics:
+        raise CxStatsError("metric_dashboard needs at least one metric.")
+    labels = dict(labels or {})
+    tables = [(name, *_metric_table(name, metric)) for name, metric in metrics.items()]
+    groups: list[Any] = []
+    for _, table, _ in tables:
+        groups += [g for g in table["group"] if g not in groups]
+    y = {g: k for k, g in enumerate(groups[::-1])}
+    fig, axes = plt.subplots(1, len(tables), figsize=(_WIDTH, 0.42 * len(groups) + 1.3), sharey=True,
+                             layout="constrained", squeeze=False)
+    colour = sns.color_palette()[0]
+    for ax, (name, table, value) in zip(axes[0], tables, strict=True):
+        suppressed = table["suppressed"].astype(bool) if "suppressed" in table else pd.Series(False, index=table.index)
+        shown = table[~suppressed & table[value].notna()]
+        low, high = float(shown["ci_low"].min()), float(shown["ci_high"].max())
+        pad = max(high - low, 1.0) * 0.18
+        ax.set_xlim(low - pad, high + 2.2 * pad)
+        for row, hidden in zip(table.itertuples(index=False), suppressed, strict=True):
+            row = row._asdict()
+            level = y[row["group"]]
+            if hidden or not np.isfinite(row[value]):
+                ax.text(low + (high - low) / 2, level, f"too few answers (n = {row['n']:,})", ha="center",
+                        va="center", fontsize=7, color="0.45")
+                continue
+            ax.plot([row["ci_low"], row["ci_high"]], [level, level], color=colour, lw=1.6)
+            ax.plot(row[value], level, "o", color=colour, ms=5)
+            ax.text(row[value], level + 0.2, f"{row[value]:.0f}" if value == "nps" else f"{row[value]:.1f}",
+                    ha="center", va="bottom", fontsize=8)
+            ax.text(row["ci_high"], level, f"  n = {row['n']:,}", va="center", fontsize=7, color="0.45")
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="x", color="0.92", lw=0.6)
+        ax.set_axisbelow(True)
+        sns.despine(ax=ax, left=True)
+    axes[0, 0].set_yticks(list(y.values()), [str(labels.get(g, g)) for g in y], fontsize=8)
+    axes[0, 0].set_ylim(-0.6, len(groups) - 0.3)
+    fig.suptitle(title or "Metrics by group: estimates, confidence intervals and base sizes", fontsize=10)
     return fig

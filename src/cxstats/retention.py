@@ -121,8 +121,13 @@ class KaplanMeierResult:
         sns.despine(ax=ax)
         return fig
 
-    def plain_summary(self, *, horizon: float | None = None, labels: Mapping[Any, str] | None = None) -> PlainText:
-        """Sentences for a stakeholder: retention at a horizon, median time to churn, the test."""
+    def plain_summary(self, *, horizon: float | None = None, labels: Mapping[Any, str] | None = None,
+                      time_unit: str | None = None) -> PlainText:
+        """Sentences for a stakeholder: retention at a horizon, median time to churn, the test.
+
+        ``time_unit`` (e.g. ``"months"``) words the times as "after 24 months" instead of
+        naming the time column ("at tenure_months = 24").
+        """
         labels = dict(labels or {})
         shown = self.summary[~self.summary["suppressed"]]
         if horizon is None:
@@ -133,12 +138,14 @@ class KaplanMeierResult:
         for row in at.itertuples():
             name = labels.get(row.group, str(row.group)) if self.group else "all customers"
             parts.append(f"**{name} {_pct(row.survival)}** ({self.ci_level:.0%} CI {_pct(row.ci_low)}–{_pct(row.ci_high)})")
-        lines.append(f"- Still customers at {self.time} = {horizon:g}: " + "; ".join(parts) + ".")
+        when = f"after {horizon:g} {time_unit}" if time_unit else f"at {self.time} = {horizon:g}"
+        lines.append(f"- Still customers {when}: " + "; ".join(parts) + ".")
         reached = shown[shown["median"].notna()]
         if len(reached):
-            text = "; ".join(f"{labels.get(r.group, r.group) if self.group else 'all customers'} after {r.median:g}"
+            unit = f" {time_unit}" if time_unit else ""
+            text = "; ".join(f"{labels.get(r.group, r.group) if self.group else 'all customers'} after {r.median:g}{unit}"
                              for r in reached.itertuples())
-            lines.append(f"- Half of the customers had left ({self.time}): {text}.")
+            lines.append(f"- Half of the customers had left{'' if time_unit else f' ({self.time})'}: {text}.")
         if len(reached) < len(shown):
             rest = [str(labels.get(g, g)) if self.group else "all customers"
                     for g in shown.loc[shown["median"].isna(), "group"]]
@@ -281,7 +288,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
                             "suppressed": [k not in kept for k in range(len(levels))]})
     summary.loc[kept, ["median", "median_ci_low", "median_ci_high"]] = np.array(medians)
     retention = (pd.concat(at_rows, ignore_index=True)[["group", "time", "n_at_risk", "survival", "se", "ci_low",
-                                                         "ci_high"]]
+                                                         "ci_high"]].astype({"n_at_risk": "int64"})
                  if at_rows else pd.DataFrame(columns=["group", "time", "n_at_risk", "survival", "se", "ci_low",
                                                        "ci_high"]))
     if at is not None and retention["survival"].isna().any():
@@ -332,7 +339,11 @@ class CoxResult:
         return head + self.table.round(4).to_html(index=False) + "".join(f"<p>⚠ {p}</p>" for p in self.problems)
 
     def plain_summary(self, *, labels: Mapping[str, str] | None = None) -> PlainText:
-        """One sentence per term: how much higher or lower the churn hazard is, with its interval."""
+        """One sentence per term: how much higher or lower the churn hazard is, with its interval.
+
+        ``labels`` name terms (``{"country[BR]": "Brazil"}``) and reference levels
+        (``{"country[DE]": "Germany"}`` words the comparison "than Germany").
+        """
         labels = dict(labels or {})
         level = f"{self.ci_level:.0%}"
         lines = []
@@ -341,8 +352,9 @@ class CoxResult:
             change = row.hazard_ratio - 1
             word = "higher" if change > 0 else "lower"
             column = row.term.split("[", 1)[0]
-            unit = (f"than {column} = {self.reference[column]}" if "[" in row.term and column in self.reference
-                    else "per one-unit increase")
+            reference = self.reference.get(column)
+            unit = (f"than {labels.get(f'{column}[{reference}]', f'{column} = {reference}')}"
+                    if "[" in row.term and column in self.reference else "per one-unit increase")
             sure = ("clearly different from no effect" if row.p_value < 0.05
                     else "not clearly different from no effect")
             lines.append(f"- **{name}**: churn risk at any moment {abs(change):.0%} {word} {unit} "
@@ -540,11 +552,12 @@ class PeriodRatesResult:
     """Churn and repurchase per period from transactions.
 
     ``table``: one row per period (``period, active, new, returning, repurchased, churned,
-    repurchase_rate, churn_rate``): ``active`` customers bought in the period, ``new`` of
-    them for the first time, ``returning`` after at least one period without buying;
-    ``repurchased`` of the active ones bought again in the next period, the others
-    ``churned``. Rates are shares of ``active`` (0-1). The last period has no next period:
-    its counts and rates are NaN.
+    repurchase_rate, churn_rate, churn_ci_low, churn_ci_high``): ``active`` customers bought
+    in the period, ``new`` of them for the first time, ``returning`` after at least one
+    period without buying; ``repurchased`` of the active ones bought again in the next
+    period, the others ``churned``. Rates are shares of ``active`` (0-1); the churn rate has
+    a Wilson interval at ``ci_level`` (the repurchase interval is one minus it). The last
+    period has no next period: its counts, rates and interval are NaN.
     """
 
     table: pd.DataFrame
@@ -552,11 +565,13 @@ class PeriodRatesResult:
     n_customers: int
     n_transactions: int
     problems: tuple[str, ...]
+    ci_level: float = 0.95
 
     def _repr_html_(self) -> str:
         head = (f"<p>{self.n_transactions:,} transactions of {self.n_customers:,} customers, by period "
                 f"'{self.period}'</p>")
-        return head + self.table.round(3).to_html(index=False, na_rep="–") + "".join(
+        shown = self.table.set_index("period").round(3).reset_index()  # rounding a period column warns
+        return head + shown.to_html(index=False, na_rep="–") + "".join(
             f"<p>⚠ {p}</p>" for p in self.problems)
 
     def plot(self, *, title: str | None = None):
@@ -576,13 +591,16 @@ class PeriodRatesResult:
         colours = sns.color_palette("colorblind", 2)
         ax.plot(x, 100 * t["repurchase_rate"], marker="o", ms=3, color=colours[0], label="Bought again next period")
         ax.plot(x, 100 * t["churn_rate"], marker="o", ms=3, color=colours[1], label="Did not buy next period")
+        ax.fill_between(x, 100 * t["churn_ci_low"], 100 * t["churn_ci_high"], color=colours[1], alpha=0.18, lw=0,
+                        label=f"{self.ci_level:.0%} confidence band")
         ax.set_ylim(0, 100)
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0f}%"))
         ax.set_ylabel("Share of active customers")
         step = max(1, len(x) // 12)
         ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right", fontsize=8)
-        ax.legend(fontsize=8, frameon=False, loc="upper right")
-        ax.set_title(title or "Repurchase and churn by period", fontsize=10)
+        # above the axes: inside, it would cover the churn line, which runs near the top
+        ax.legend(fontsize=8, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
+        ax.set_title(title or "Repurchase and churn by period", fontsize=10, pad=22)
         return fig
 
     def plain_summary(self) -> PlainText:
@@ -601,7 +619,8 @@ class PeriodRatesResult:
 _PERIODS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y", "A": "Y"}
 
 
-def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period: str = "M") -> PeriodRatesResult:
+def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period: str = "M",
+                 ci_level: float = 0.95) -> PeriodRatesResult:
     """Churn and repurchase rates per period from transaction records.
 
     Parameters
@@ -610,6 +629,7 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     customer : column of customer ids.
     date : column of purchase dates (datetime or parseable text).
     period : ``"D"``, ``"W"``, ``"M"`` (default), ``"Q"`` or ``"Y"``.
+    ci_level : coverage of the churn-rate intervals.
 
     Returns
     -------
@@ -621,7 +641,9 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     active in period t, those active again in t + 1 repurchased; the others churned (for
     that period). All counts come from the set of distinct (customer, period) pairs, found
     with one sort, so ten million transactions take seconds. The definitions are checked
-    against a direct set-based count in the tests.
+    against a direct set-based count in the tests. The churn interval is Wilson's score
+    interval for ``churned`` of ``active`` (as statsmodels ``proportion_confint(...,
+    method="wilson")``); it treats the period's active customers as independent draws.
 
     Examples
     --------
@@ -644,6 +666,8 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     if absent:
         raise CxStatsError(f"No column {listing(absent, quote=True)} in the transactions; columns: "
                            f"{listing(transactions.columns, limit=20)}.")
+    if not 0 < ci_level < 1:
+        raise CxStatsError(f"ci_level must be between 0 and 1, got {ci_level!r}.")
     if period not in _PERIODS:
         raise CxStatsError(f"period must be one of {listing(list(_PERIODS), quote=True)} (day, week, month, quarter, "
                            f"year), got {period!r}.")
@@ -685,7 +709,14 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     with np.errstate(divide="ignore", invalid="ignore"):
         table["repurchase_rate"] = repurchased / active
     table["churn_rate"] = 1 - table["repurchase_rate"]
-    table.loc[n_slots - 1, ["repurchased", "churned", "repurchase_rate", "churn_rate"]] = np.nan
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    share, n = table["churn_rate"].to_numpy(), active
+    with np.errstate(divide="ignore", invalid="ignore"):  # a period without buyers has no rate
+        centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
+    table["churn_ci_low"], table["churn_ci_high"] = centre - half, centre + half
+    table.loc[n_slots - 1, ["repurchased", "churned", "repurchase_rate", "churn_rate", "churn_ci_low",
+                            "churn_ci_high"]] = np.nan
     table[["repurchased", "churned"]] = table[["repurchased", "churned"]].round().astype("Int64")
     problems = []
     last_day = dates.max()
@@ -696,4 +727,4 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
         warnings.warn(message, PartialPeriodWarning, stacklevel=2)
         problems.append(f"PartialPeriodWarning: {message}")
     return PeriodRatesResult(table=table, period=period, n_customers=int(codes.max()) + 1,
-                             n_transactions=int(keep.sum()), problems=tuple(problems))
+                             n_transactions=int(keep.sum()), problems=tuple(problems), ci_level=ci_level)

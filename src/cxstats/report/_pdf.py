@@ -33,6 +33,8 @@ _HEADER = r"""
 #show raw.where(block: true): set text(size: 7.5pt)
 #show figure: set block(breakable: true)
 #show figure.caption: set text(size: 8.5pt)
+// a caption above a table stays with the table instead of ending a page on its own
+#show figure.caption.where(position: top): set block(sticky: true)
 #set table(stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { none }, inset: (x: 4pt, y: 2.5pt))
 """
 
@@ -82,7 +84,9 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> tuple[dict, str]:
             block = _output_markdown(output, media, f"cell{index}-{k}", caption)
             if block:
                 blocks.append(block)
-    return meta, "\n\n".join(blocks) + "\n"
+    # an empty comment between blocks ends a list: otherwise Pandoc reads an indented table
+    # that follows a list (e.g. a plain_summary()) as part of its last item and loses the caption
+    return meta, "\n\n<!-- -->\n\n".join(blocks) + "\n"
 
 
 def to_pdf(nb: nbformat.NotebookNode, target: Path) -> None:
