@@ -24,6 +24,8 @@ import cxstats.pls as pls
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "reference"))
+sys.path.insert(0, str(HERE))
+from _timing import MachineLoad  # noqa: E402
 
 DRAWS, SEED, RUNS, CORES = 1000, 20240611, 5, 2
 TARGET = 1.0  # seconds for cxstats, 1000 draws on 2 cores
@@ -54,6 +56,7 @@ def _seminr(data) -> tuple[float, object]:
 
 
 def main() -> None:
+    machine = MachineLoad()
     data = cxstats.load_dataset("ecsi_mobile").data
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     times, ours = _cxstats(data)
@@ -86,6 +89,7 @@ def main() -> None:
     if load is not None:
         print(f"load average before / after: {load[0]:.2f} / {os.getloadavg()[0]:.2f} "
               "(timings are trustworthy only when the machine is otherwise idle)")
+    machine.report()
 
 
 if __name__ == "__main__":
