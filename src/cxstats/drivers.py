@@ -359,12 +359,14 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
 @dataclass(frozen=True)
 class IPMAResult:
     """Importance-performance map: ``table`` (``term, importance, performance, quadrant``;
-    performance is the mean rating rescaled to 0-100) and the split points (means)."""
+    performance is the mean rating rescaled to 0-100, or a mean index: ``performance_label``)
+    and the split points (means)."""
 
     table: pd.DataFrame
     importance_split: float
     performance_split: float
     importance_label: str
+    performance_label: str = "mean rating, 0-100"
 
     def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None):
         """The map a manager reads: importance across, performance up, quadrants named."""
@@ -377,6 +379,7 @@ class IPMAResult:
         for row in t.itertuples():
             ax.annotate(labels.get(row.term, row.term), (row.importance, row.performance), xytext=(5, 4),
                         textcoords="offset points", fontsize=8)
+        ax.margins(x=0.15, y=0.1)  # room for the labels of the outermost drivers
         ax.axvline(self.importance_split, color="grey", lw=0.8, ls="--")
         ax.axhline(self.performance_split, color="grey", lw=0.8, ls="--")
         x_low, x_high = ax.get_xlim()
@@ -387,7 +390,7 @@ class IPMAResult:
                                    ("Possible overkill", x_low, y_high, "left", "top")):
             ax.text(x, y, text, ha=ha, va=va, fontsize=8, color="#a40000" if text.startswith("Concentrate") else "grey")
         ax.set_xlabel(f"Importance ({self.importance_label})")
-        ax.set_ylabel("Performance (mean rating, 0-100)")
+        ax.set_ylabel(f"Performance ({self.performance_label})")
         ax.set_title(title or "Importance-performance map", fontsize=10)
         return fig
 

@@ -13,6 +13,7 @@ importances.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pandas as pd
 
@@ -76,7 +77,8 @@ def importance_performance(result: PLSResult, target: str, *,
     sd = index.scores.std(ddof=1)
     importance = pd.Series({c: total[constructs.index(c), t] * sd[target] / sd[c] for c in drivers},
                            name=f"unstandardized total effect on {target}")
-    return _map(index.scores, target, drivers, scale=(0.0, 100.0), importance=importance)
+    ipma = _map(index.scores, target, drivers, scale=(0.0, 100.0), importance=importance)
+    return replace(ipma, performance_label="mean index, 0-100")
 
 
 def _reaches(result: PLSResult, predictor: str, outcome: str) -> bool:
