@@ -21,12 +21,17 @@ differences) and ``micom`` (measurement invariance of composites).
 
 from ._api import fit
 from ._assess import PLSAssessment
-from ._problems import BootstrapWarning, InadmissibleWarning, ModelSpecificationError, WeightsConvergenceWarning
 from ._index import IndexWeightWarning, PLSIndexResult, index_scores
 from ._ipma import importance_performance
 from ._mga import PLSMultigroupResult, multigroup
 from ._micom import MICOMResult, micom
 from ._predict import PLSPredictResult, predict
+from ._problems import (
+    BootstrapWarning,
+    InadmissibleWarning,
+    ModelSpecificationError,
+    WeightsConvergenceWarning,
+)
 from .result import PLSResult
 
 __all__ = [

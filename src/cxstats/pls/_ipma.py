@@ -61,6 +61,20 @@ def importance_performance(result: PLSResult, target: str, *,
     ----------
     Ringle, C. M., & Sarstedt, M. (2016). Gain more insight from your PLS-SEM results: The
     importance-performance map analysis. Industrial Management & Data Systems, 116(9), 1865-1886.
+
+    Examples
+    --------
+    >>> import cxstats, cxstats.pls as pls
+    >>> mobi = cxstats.load_dataset("ecsi_mobile")
+    >>> res = pls.fit('''
+    ...     IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+    ...     CUSA =~ CUSA1 + CUSA2 + CUSA3
+    ...     CUSL =~ CUSL1 + CUSL2 + CUSL3
+    ...     CUSA ~ IMAG
+    ...     CUSL ~ IMAG + CUSA''', mobi.data)
+    >>> ipma = pls.importance_performance(res, "CUSL", codebook=mobi.codebook)
+    >>> ipma.table[["term", "importance", "performance"]].round(2).to_dict("records")
+    [{'term': 'IMAG', 'importance': 0.91, 'performance': 73.57}, {'term': 'CUSA', 'importance': 0.78, 'performance': 72.64}]
     """
     if not isinstance(result, PLSResult):
         raise TypeError(f"importance_performance needs a fitted cxstats.pls result, got {type(result).__name__}.")

@@ -184,6 +184,18 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     path modeling in international marketing. Advances in International Marketing, 20, 277-319.
     Chin, W. W., & Dibbern, J. (2010). An introduction to a permutation based procedure for
     multi-group PLS analysis. In Handbook of Partial Least Squares (pp. 171-193). Springer.
+
+    Examples
+    --------
+    >>> import cxstats, cxstats.pls as pls
+    >>> corp = cxstats.load_dataset("corporate_reputation").data
+    >>> res = pls.multigroup('''
+    ...     COMP =~ comp_1 + comp_2 + comp_3
+    ...     LIKE =~ like_1 + like_2 + like_3
+    ...     CUSL =~ cusl_1 + cusl_2 + cusl_3
+    ...     CUSL ~ COMP + LIKE''', corp, group="servicetype", bootstrap=200, permutations=200, seed=1)
+    >>> res.table[["lhs", "rhs", "difference", "p_permutation"]].round(2).to_dict("records")
+    [{'lhs': 'CUSL', 'rhs': 'COMP', 'difference': 0.27, 'p_permutation': 0.08}, {'lhs': 'CUSL', 'rhs': 'LIKE', 'difference': -0.19, 'p_permutation': 0.17}]
     """
     _check_counts(bootstrap, permutations)
     spec, split = split_groups(model, data, group, groups, missing)

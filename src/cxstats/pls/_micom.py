@@ -183,6 +183,18 @@ def micom(model: str, data: pd.DataFrame, *, group: str, groups: tuple | None = 
     ----------
     Henseler, J., Ringle, C. M., & Sarstedt, M. (2016). Testing measurement invariance of
     composites using partial least squares. International Marketing Review, 33(3), 405-431.
+
+    Examples
+    --------
+    >>> import cxstats, cxstats.pls as pls
+    >>> corp = cxstats.load_dataset("corporate_reputation").data
+    >>> res = pls.micom('''
+    ...     COMP =~ comp_1 + comp_2 + comp_3
+    ...     LIKE =~ like_1 + like_2 + like_3
+    ...     CUSL =~ cusl_1 + cusl_2 + cusl_3
+    ...     CUSL ~ COMP + LIKE''', corp, group="servicetype", permutations=200, seed=1)
+    >>> res.verdict.to_dict("records")
+    [{'construct': 'COMP', 'invariance': 'full'}, {'construct': 'LIKE', 'invariance': 'full'}, {'construct': 'CUSL', 'invariance': 'full'}]
     """
     _check_counts(0, permutations, need_bootstrap=False)
     if not 0 < alpha < 1:
