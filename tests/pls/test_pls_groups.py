@@ -297,3 +297,10 @@ def test_rows_without_a_group_are_noted(corp):
 def test_bad_counts(corp, options, message):
     with pytest.raises(pls.ModelSpecificationError, match=re.escape(message)):
         pls.multigroup(REPUTATION, corp, group="servicetype", **options)
+
+
+def test_other_argument_errors(corp):
+    with pytest.raises(TypeError, match=re.escape("data must be a pandas DataFrame, got ndarray.")):
+        pls.micom(REPUTATION, corp.to_numpy(), group="servicetype")
+    with pytest.raises(pls.ModelSpecificationError, match=re.escape("alpha must lie between 0 and 1, got 5.")):
+        pls.micom(REPUTATION, corp, group="servicetype", alpha=5)

@@ -191,3 +191,11 @@ def test_ipma_errors(ecsi, mobi):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pls.importance_performance(ecsi, "CUSA", scale=(1, 10))
+
+
+def test_a_fitted_result_is_required(mobi):
+    with pytest.raises(TypeError, match=re.escape(
+            "index_scores needs a fitted cxstats.pls result (from pls.fit), got DataFrame.")):
+        pls.index_scores(mobi.data, codebook=mobi.codebook)
+    with pytest.raises(TypeError, match=re.escape("importance_performance needs a fitted cxstats.pls result, got str.")):
+        pls.importance_performance("model", "CUSL")

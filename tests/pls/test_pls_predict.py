@@ -200,3 +200,22 @@ def test_too_few_training_rows_for_the_linear_benchmark():
             "regresses each endogenous indicator on all 5 indicators of the exogenous constructs (it needs at "
             "least 7). Use fewer folds or more data.")):
         pls.predict(small, folds=2)
+
+
+def test_an_indicator_constant_in_a_training_fold():
+    mobi = data("ecsi_mobile")
+    mobi["CUSCO"] = 5.0
+    mobi.loc[0, "CUSCO"] = 6.0  # varies in the data, not in the training rows of the fold that holds row 0
+    with pytest.raises(pls.ModelSpecificationError, match=re.escape(
+            "Indicator(s) 'CUSCO' do not vary within some training fold (nearly every answer is the same), so those "
+            "folds cannot be estimated. Use fewer folds, or drop the indicator.")):
+        pls.predict(pls.fit(ECSI, mobi), repetitions=1, seed=1)
+
+
+def test_collinear_exogenous_indicators():
+    mobi = data("ecsi_mobile").assign(IMAG6=lambda d: d["IMAG1"] + d["IMAG2"])
+    res = pls.fit(ECSI.replace("IMAG5\n", "IMAG5 + IMAG6\n", 1), mobi)
+    with pytest.raises(pls.ModelSpecificationError, match=re.escape(
+            "The indicators of the exogenous constructs ('IMAG1', 'IMAG2', 'IMAG3', 'IMAG4', 'IMAG5' and 1 more) are "
+            "collinear within some training fold, so the linear benchmark cannot be estimated.")):
+        pls.predict(res, repetitions=1, seed=1)

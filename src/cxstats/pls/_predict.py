@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._format import listing
 from .._results import PlainText
 from .._threads import single_threaded_blas
 from ._algorithm import Layout, correlations, inner_estimates, outer_weights
@@ -240,14 +241,18 @@ def predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed: 
     train = fold[:, None, :] != np.arange(folds)[None, :, None]  # (repetitions, folds, n)
     freq = train.reshape(repetitions * folds, n).astype(float)
 
+    size = freq.sum(axis=1)
+    mean = freq @ x / size[:, None]
+    constant = np.array([np.ptp(x[rows], axis=0) == 0 for rows in freq.astype(bool)])  # (D, p)
+    if constant.any():
+        _constant_error([items[k] for k in np.flatnonzero(constant.any(axis=0))])
+    centre = x.mean(axis=0)  # sums of squares about a common centre, then moved to each training mean
+    sd = np.sqrt((freq @ (x - centre) ** 2 - size[:, None] * (mean - centre) ** 2) / (size[:, None] - 1))
     layout = Layout.from_spec(spec, scheme=result.scheme, consistent=False)
     with np.errstate(all="ignore"):
         r_train = correlations(x, freq)
         w, _, converged = outer_weights(r_train, layout, layout.mask, tol=tol, max_iter=max_iter)
         est = inner_estimates(r_train, w, layout)
-    size = freq.sum(axis=1)
-    mean = freq @ x / size[:, None]
-    sd = np.sqrt((freq @ x**2 - size[:, None] * mean**2) / (size[:, None] - 1))
     loadings = est.loadings[:, np.arange(len(items)), owner]  # (D, p): each indicator's loading on its construct
     effects = est.total[:, exogenous][:, :, endogenous]  # (D, exo, endo) total effects at [predictor, outcome]
 
@@ -258,21 +263,29 @@ def predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed: 
         warnings.warn(message, WeightsConvergenceWarning, stacklevel=3)
         problems.append(f"WeightsConvergenceWarning: {message}")
 
-    split = fold + folds * np.arange(repetitions)[:, None]  # (repetitions, n): which training fit predicts a row
-    z = (x[None] - mean[split]) / sd[split]  # (repetitions, n, p)
-    scores = np.einsum("rnp,rnpc->rnc", z, w[split][..., exogenous])
-    predicted = np.einsum("rne,rneo->rno", scores, effects[split])  # endogenous construct scores
+    try:
+        beta = _linear_benchmark(x, freq, mean, inputs, targets)
+    except np.linalg.LinAlgError:
+        raise ModelSpecificationError(
+            f"The indicators of the exogenous constructs ({listing([items[k] for k in inputs], quote=True)}) are "
+            "collinear within some training fold, so the linear benchmark cannot be estimated. Drop a redundant "
+            "indicator, or use fewer folds.") from None
     column = np.searchsorted(endogenous, owner[targets])  # each target's construct among the endogenous
-    pls_pred = (predicted[..., column] * loadings[split][..., targets] * sd[split][..., targets]
-                + mean[split][..., targets])
-    lm_pred = _linear_benchmark(x, freq, split, inputs, targets)
-    mean_pred = mean[split][..., targets]
+    shape = (repetitions, n, len(targets))
+    pls_pred, lm_pred, mean_pred = np.empty(shape), np.empty(shape), np.empty(shape)
+    for r in range(repetitions):
+        for k in range(folds):
+            d, rows = r * folds + k, fold[r] == k  # training fit d predicts the rows of fold k
+            scores = ((x[rows] - mean[d]) / sd[d]) @ w[d][:, exogenous]
+            predicted = scores @ effects[d]  # endogenous construct scores
+            pls_pred[r, rows] = predicted[:, column] * loadings[d, targets] * sd[d, targets] + mean[d, targets]
+            lm_pred[r, rows] = mean[d, targets] + (x[rows][:, inputs] - mean[d, inputs]) @ beta[d]
+            mean_pred[r, rows] = mean[d, targets]
     actual = x[:, targets]
     if not (np.isfinite(pls_pred).all() and np.isfinite(lm_pred).all()):
-        bad = sorted({items[k] for k in np.concatenate([inputs, targets]) if (sd[:, k] == 0).any()})
         raise ModelSpecificationError(
-            f"Some training folds could not be estimated: indicator(s) {bad or 'of the model'} do not vary within "
-            "a training fold. Use fewer folds, or drop indicators with (nearly) one answer.")
+            "Some training folds could not be estimated (collinear indicators of the exogenous constructs within a "
+            "fold?). Use fewer folds, or drop redundant indicators.")
 
     table, summary = _metrics(pls_pred, lm_pred, mean_pred, actual, [items[k] for k in targets],
                               [constructs[owner[k]] for k in targets])
@@ -282,21 +295,32 @@ def predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed: 
                             _mean=mean_pred, _actual=actual)
 
 
-def _linear_benchmark(x: np.ndarray, freq: np.ndarray, split: np.ndarray, inputs: np.ndarray,
+def _constant_error(names: list[str]) -> None:
+    raise ModelSpecificationError(
+        f"Indicator(s) {listing(names, quote=True)} do not vary within some training fold (nearly every answer is "
+        "the same), so those folds cannot be estimated. Use fewer folds, or drop the indicator.")
+
+
+def _linear_benchmark(x: np.ndarray, freq: np.ndarray, mean: np.ndarray, inputs: np.ndarray,
                       targets: np.ndarray) -> np.ndarray:
-    """OLS of every target on the inputs (with intercept) in each training set, predicting the
-    rows each set held out: ``(repetitions, n, targets)``. Inputs and targets are centred at
-    the training means, so the normal equations stay well conditioned."""
-    size = freq.sum(axis=1)
-    mean_in = freq @ x[:, inputs] / size[:, None]
-    mean_out = freq @ x[:, targets] / size[:, None]
-    xin, xout = x[:, inputs], x[:, targets]
-    # training cross-products of centred inputs: sum_i f_i (x_i - m)(x_i - m)'
-    cross_in = np.einsum("dn,np,nq->dpq", freq, xin, xin) - size[:, None, None] * mean_in[:, :, None] * mean_in[:, None, :]
-    cross_out = np.einsum("dn,np,nq->dpq", freq, xin, xout) - size[:, None, None] * mean_in[:, :, None] * mean_out[:, None, :]
-    beta = np.linalg.solve(cross_in, cross_out)  # (D, inputs, targets)
-    centred = x[None, :, inputs] - mean_in[split]  # (repetitions, n, inputs)
-    return mean_out[split] + np.einsum("rni,rnit->rnt", centred, beta[split])
+    """OLS slopes ``(D, inputs, targets)`` of every target on the inputs (with intercept) in each
+    training set (rows weighted by ``freq``, means ``mean``): the normal equations of the
+    inputs and targets centred at the training means, from cross-products about a common
+    centre (well conditioned, and one matrix product for all training sets)."""
+    size = freq.sum(axis=1)[:, None, None]
+    centre = x.mean(axis=0)
+    xin, xout = x[:, inputs] - centre[inputs], x[:, targets] - centre[targets]
+    m_in, m_out = mean[:, inputs] - centre[inputs], mean[:, targets] - centre[targets]
+    p, q = len(inputs), len(targets)
+    cross_in = (freq @ (xin[:, :, None] * xin[:, None, :]).reshape(len(x), p * p)).reshape(-1, p, p)
+    cross_out = (freq @ (xin[:, :, None] * xout[:, None, :]).reshape(len(x), p * q)).reshape(-1, p, q)
+    cross_in = cross_in - size * m_in[:, :, None] * m_in[:, None, :]
+    cross_out = cross_out - size * m_in[:, :, None] * m_out[:, None, :]
+    scale = np.sqrt(np.diagonal(cross_in, axis1=1, axis2=2))
+    eigen = np.linalg.eigvalsh(cross_in / (scale[:, :, None] * scale[:, None, :]))
+    if (eigen[:, 0] < 1e-10 * eigen[:, -1]).any():  # the inputs' correlation matrix is (nearly) singular
+        raise np.linalg.LinAlgError("collinear inputs")
+    return np.linalg.solve(cross_in, cross_out)
 
 
 def _metrics(pls_pred, lm_pred, mean_pred, actual, items, owners) -> tuple[pd.DataFrame, pd.DataFrame]:
