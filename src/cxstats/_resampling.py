@@ -1,10 +1,11 @@
 """Bootstrap plumbing shared by the SEM and PLS engines.
 
 ``map_chunks`` runs a function over fixed chunks of draws on both cores of a 2-core
-machine: on Linux the process forks once, the child works through the second half of the
-chunks while the parent works through the first, and the child hands its results back in a
+machine: on Linux the process forks once, child and parent work through the chunks side by
+side, and the child hands its results back in a
 temporary file (a fork is cheap, and one child with a working parent costs less than a pool
-of two workers with an idle parent). Elsewhere (macOS system libraries, Windows) the work
+of two workers with an idle parent); the two take chunks from a shared counter, so a core
+that the machine's other work slows down does fewer of them. Elsewhere (macOS system libraries, Windows) the work
 stays serial. The chunks are fixed by the caller, not by the number of processes, so the
 numbers are the same however the work is split. A tqdm progress bar shows both halves and
 stays quiet unless stderr is a terminal. ``jackknife_acceleration`` is the BCa acceleration
@@ -13,9 +14,11 @@ stays quiet unless stderr is a terminal. ``jackknife_acceleration`` is the BCa a
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import signal
+import struct
 import sys
 import tempfile
 import warnings
@@ -56,28 +59,29 @@ def map_chunks(work: Callable[[Any], Any], chunks: Sequence[Any], *, progress: b
 
 
 def _forked(work: Callable[[Any], Any], chunks: list[Any], sizes: list[int], bar: tqdm) -> list[Any]:
-    split = (len(chunks) + 1) // 2
-    theirs = sizes[split:]
-    signal_r, signal_w = os.pipe()  # one byte per chunk the child finishes, for the progress bar
+    """Both processes take the next unworked chunk from a shared counter until none is left,
+    so a core slowed by other work on the machine simply does fewer chunks."""
+    counter = multiprocessing.get_context("fork").Value("i", 0)  # shared memory, inherited by the fork
+    signal_r, signal_w = os.pipe()  # the child sends the number of each chunk it finishes, for the progress bar
+    results: list[Any] = [None] * len(chunks)
     with tempfile.TemporaryFile() as out:
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            _child(work, chunks[split:], out, signal_r, signal_w)
+            _child(work, chunks, counter, out, signal_r, signal_w)
         os.close(signal_w)
-        reported = 0
         try:
-            results = []
             os.set_blocking(signal_r, False)
-            for size, chunk in zip(sizes[:split], chunks[:split], strict=True):
-                results.append(work(chunk))
-                bar.update(size)
+            pending = b""
+            while (index := _next(counter, len(chunks))) is not None:
+                results[index] = work(chunks[index])
+                bar.update(sizes[index])
                 try:
-                    reported += _report(os.read(signal_r, 4096), theirs, reported, bar)
+                    pending = _report(pending + os.read(signal_r, 4096), sizes, bar)
                 except BlockingIOError:
                     pass
             os.set_blocking(signal_r, True)
             while block := os.read(signal_r, 4096):  # until the child exits
-                reported += _report(block, theirs, reported, bar)
+                pending = _report(pending + block, sizes, bar)
             _, status = os.waitpid(pid, 0)
             pid = 0
             out.seek(0)
@@ -88,7 +92,9 @@ def _forked(work: Callable[[Any], Any], chunks: list[Any], sizes: list[int], bar
                     from None
             if kind == "error":
                 raise payload
-            return results + payload
+            for index, value in payload:
+                results[index] = value
+            return results
         finally:
             os.close(signal_r)
             if pid:  # interrupted or failed while the child was still working
@@ -96,21 +102,37 @@ def _forked(work: Callable[[Any], Any], chunks: list[Any], sizes: list[int], bar
                 os.waitpid(pid, 0)
 
 
-def _report(block: bytes, theirs: list[int], reported: int, bar: tqdm) -> int:
-    bar.update(sum(theirs[reported:reported + len(block)]))
-    return len(block)
+def _next(counter: Any, n: int) -> int | None:
+    """The next chunk nobody has taken, or None when all are taken."""
+    with counter.get_lock():
+        index = counter.value
+        if index >= n:
+            return None
+        counter.value = index + 1
+    return index
 
 
-def _child(work: Callable[[Any], Any], chunks: list[Any], out: Any, signal_r: int, signal_w: int) -> None:
+_INDEX = struct.Struct("<I")
+
+
+def _report(block: bytes, sizes: list[int], bar: tqdm) -> bytes:
+    """Advance the bar by the chunks the child reported; returns an incomplete trailing record."""
+    whole = len(block) - len(block) % _INDEX.size
+    bar.update(sum(sizes[i] for (i,) in _INDEX.iter_unpack(block[:whole])))
+    return block[whole:]
+
+
+def _child(work: Callable[[Any], Any], chunks: list[Any], counter: Any, out: Any, signal_r: int,
+           signal_w: int) -> None:
     code = 0
     try:
         os.close(signal_r)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the child has no business writing to the parent's streams
             results = []
-            for chunk in chunks:
-                results.append(work(chunk))
-                os.write(signal_w, b".")
+            while (index := _next(counter, len(chunks))) is not None:
+                results.append((index, work(chunks[index])))
+                os.write(signal_w, _INDEX.pack(index))
         pickle.dump(("ok", results), out)
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent, which raises it
         try:

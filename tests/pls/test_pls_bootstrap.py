@@ -11,6 +11,7 @@ compared within Monte-Carlo error.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 
 import numpy as np
@@ -127,16 +128,18 @@ def test_seeded_and_the_same_with_one_or_two_workers(monkeypatch):
     assert not np.allclose(two.table["se"], other.table["se"])
 
 
-def _pid(_chunk) -> int:
-    return os.getpid()
+def _pid(chunk) -> tuple[int, int]:
+    time.sleep(0.05)  # long enough that both processes take chunks
+    return chunk[0], os.getpid()
 
 
 @pytest.mark.skipif(not os.sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2, reason="forks on Linux")
 def test_the_work_is_shared_by_two_processes():
-    pids = resampling.map_chunks(_pid, [[0]] * 7, progress=False)
-    assert pids[:4] == [os.getpid()] * 4  # this process takes the first half, a forked child the rest
-    assert len(set(pids[4:])) == 1 and pids[4] != os.getpid()
-    assert resampling.map_chunks(_pid, [[0]] * 3, progress=False, workers=1) == [os.getpid()] * 3
+    results = resampling.map_chunks(_pid, [[i] for i in range(12)], progress=False)
+    assert [chunk for chunk, _ in results] == list(range(12))  # in order, whoever did the work
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == 2  # this process and one forked child share the chunks
+    assert resampling.map_chunks(_pid, [[0]] * 3, progress=False, workers=1) == [(0, os.getpid())] * 3
 
 
 def _fail(chunk):
