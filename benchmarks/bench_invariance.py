@@ -57,17 +57,22 @@ def _semopy_fiml(data: pd.DataFrame) -> float | None:
             warnings.simplefilter("ignore")
             semopy.Model(MODEL).fit(model_data, obj="FIML")
 
-    saved = os.dup(2)  # semopy's FIML makes LAPACK print thousands of DPOTRI complaints on stderr
+    sys.stdout.flush()
+    saved = os.dup(1), os.dup(2)  # semopy's FIML makes LAPACK print thousands of DPOTRI complaints
     try:
         with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
             os.dup2(devnull.fileno(), 2)
             return median_seconds(run, repeat=3, warmup=1)
     except Exception as exc:  # noqa: BLE001 - a failing peer only drops its column
-        print(f"  semopy FIML failed: {type(exc).__name__}: {exc}")
-        return None
+        failure = f"  semopy FIML failed: {type(exc).__name__}: {exc}"
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+    print(failure)
+    return None
 
 
 def main() -> None:
