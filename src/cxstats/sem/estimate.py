@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matrices import Implied, RamModel, second_order_term
+from .matrices import Implied, RamModel, mean_second_order_term, second_order_term
 
 __all__ = ["Estimate", "Groups", "discrepancy", "fisher_scoring", "start_values", "expected_hessian"]
 
@@ -50,13 +50,14 @@ def discrepancy(model: RamModel, imp: Implied, cov: np.ndarray, mean: np.ndarray
 
 def _gradient_and_hessian(model: RamModel, imp: Implied, cov: np.ndarray, mean: np.ndarray,
                           hessian: bool = True, exact: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-    """Gradient of F and its expected Hessian (or, with ``exact=True`` and no mean
-    structure, the exact Hessian, for Newton steps near the minimum)."""
+    """Gradient of F and its expected Hessian (or, with ``exact=True``, the exact Hessian,
+    for Newton steps near the minimum)."""
     inv = np.linalg.inv(imp.sigma)
     d_sigma, d_mu = model.jacobian(imp)
     diff = mean - imp.mu if model.meanstructure else None
     # the mean term (m - mu)' Sigma^-1 (m - mu) also depends on Sigma: it acts as S + d d'
-    w = inv @ (imp.sigma - (cov if diff is None else cov + np.outer(diff, diff))) @ inv
+    s_star = cov if diff is None else cov + np.outer(diff, diff)
+    w = inv @ (imp.sigma - s_star) @ inv
     q = d_sigma.shape[0]
     grad = d_sigma.reshape(q, -1) @ w.ravel()
     hess = None
@@ -66,14 +67,18 @@ def _gradient_and_hessian(model: RamModel, imp: Implied, cov: np.ndarray, mean: 
         g = (inv @ stacked).reshape(p, q, p).transpose(1, 0, 2)  # (q, p, p) : Sigma^-1 dSigma_k
         g_t = g.transpose(0, 2, 1).reshape(q, -1)
         hess = g.reshape(q, -1) @ g_t.T  # tr(G_k G_l)
-        if exact and not model.meanstructure:
-            pg = ((inv @ cov) @ g.transpose(1, 0, 2).reshape(p, q * p)).reshape(p, q, p).transpose(1, 0, 2)
+        if exact:
+            pg = ((inv @ s_star) @ g.transpose(1, 0, 2).reshape(p, q * p)).reshape(p, q, p).transpose(1, 0, 2)
             t1 = g.reshape(q, -1) @ pg.transpose(0, 2, 1).reshape(q, -1).T  # tr(G_l P G_k)
             hess = -hess + t1 + t1.T + second_order_term(model, imp, w)
     if diff is not None:
-        grad -= 2.0 * d_mu @ (inv @ diff)
+        v = inv @ diff
+        grad -= 2.0 * d_mu @ v
         if hessian:
             hess += 2.0 * d_mu @ inv @ d_mu.T
+            if exact:  # S + d d' moves with mu, and mu is not linear in the paths
+                cross = 2.0 * (d_sigma @ v) @ (inv @ d_mu.T)
+                hess += cross + cross.T - 2.0 * mean_second_order_term(model, imp, v)
     return grad, hess
 
 
@@ -168,7 +173,7 @@ def fisher_scoring(groups: Groups, theta0: np.ndarray, *,
         scale, candidate, imp_new, f_new = step
         change = f - f_new
         theta, imp, f = candidate, imp_new, f_new
-        newton = not groups.meanstructure and (warm or (scale == 1.0 and change < 0.1 * max(1.0, abs(f))))
+        newton = warm or (scale == 1.0 and change < 0.1 * max(1.0, abs(f)))
         if np.max(np.abs(scale * direction)) < tol or change < ftol * max(1.0, abs(f)):
             grad, _ = groups.gradient_and_hessian(imp, hessian=False)
             g = grad if k is None else k.T @ grad

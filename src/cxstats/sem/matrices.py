@@ -174,3 +174,29 @@ def second_order_term(model: RamModel, imp: Implied, w: np.ndarray) -> np.ndarra
         cross = pa.T @ h_as @ model._ps
         out += cross + cross.T
     return out
+
+
+def mean_second_order_term(model: RamModel, imp: Implied, v: np.ndarray) -> np.ndarray:
+    """``v' d2mu / dtheta_k dtheta_l`` for all parameter pairs (the mean structure's part of
+    the exact Hessian; ``v = Sigma^-1 (m - mu)``).
+
+    With ``u = B' F' v`` and ``m* = B M`` (the implied means of all variables): for two
+    paths A_ij, A_kl the term is ``u_i B_jk m*_l + u_k B_li m*_j``; for a path A_ij and a
+    mean M_k it is ``u_i B_jk``; (co)variances and pairs of means contribute nothing.
+    """
+    q = model.n_par
+    out = np.zeros((q, q))
+    if not len(model.a_slots):
+        return out
+    b, m_star = imp.b, imp.total_mean
+    u = b[: model.p, :].T @ v
+    ai, aj = model.a_slots[:, 0], model.a_slots[:, 1]
+    b_ji = b[np.ix_(aj, ai)]  # B[j_a, i_b]
+    t_aa = u[ai][:, None] * b_ji * m_star[aj][None, :]
+    pa = model._pa
+    out += pa.T @ (t_aa + t_aa.T) @ pa
+    if len(model.m_slots):
+        t_am = u[ai][:, None] * b[np.ix_(aj, model.m_slots[:, 0])]
+        cross = pa.T @ t_am @ model._pm
+        out += cross + cross.T
+    return out
