@@ -8,8 +8,9 @@ lavaan's ``lav_partable_full``: loadings of every factor on every observed varia
 covariances among observed variables, regressions among the variables of the
 structural part, covariances among latent variables; parameters already in the model are
 skipped, and so are candidates that would not be identified if freed (V ~ 0: lavaan's
-``na.remove``). Validated against
-lavaan 0.6.14 (HS CFA, Political Democracy, ECSI).
+``na.remove``). In a multigroup model every candidate is tested in every group, with the
+information and gradient of all groups (weights n_g / N) and N in total. Validated against
+lavaan 0.6.14 (HS CFA, Political Democracy, ECSI; the HS metric model by school).
 """
 
 from __future__ import annotations
@@ -52,59 +53,84 @@ def candidate_parameters(spec: ParameterTable) -> list[tuple[str, str, str]]:
 
 
 def modification_indices(result) -> pd.DataFrame:
-    if result.groups or result.missing == "fiml":
+    if result.missing == "fiml":
         from ._problems import ModelSpecificationError
 
         raise ModelSpecificationError(
-            "modindices() covers one-group models with complete data; for multigroup models use "
-            "sem.score_tests() on the constraints across groups."
+            "modindices() needs complete data (missing='listwise'); with FIML, compare nested models "
+            "or refit with listwise deletion to screen for misfit."
         )
     spec: ParameterTable = result._spec
-    moments = result._moments
-    candidates = candidate_parameters(spec)
+    groups = result._groups
+    n_groups = len(groups.models)
+    absent = candidate_parameters(spec.group_view(0))
+    # fixed parameters (e.g. a marker loading) are candidates too, at their fixed value; the
+    # ones that could not be identified if freed drop out below (V ~ 0), as in lavaan
+    fixed = list(dict.fromkeys((r.lhs, r.op, r.rhs) for r in spec.rows
+                               if r.free == 0 and not r.exo and r.op in ("=~", "~", "~~")))
+    candidates = fixed + absent
+    columns = ["lhs", "op", "rhs"] + ["group"] * bool(result.groups) + ["mi", "epc", "sepc_lv", "sepc_all"]
     if not candidates:
-        return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all"])
+        return pd.DataFrame(columns=columns)
     q = spec.n_free
-    extra_rows = tuple(Row(lhs, op, rhs, "", q + 1 + i, float("nan"), False, False)
-                       for i, (lhs, op, rhs) in enumerate(candidates))
-    extended_spec = dataclasses.replace(spec, rows=spec.rows + extra_rows)
-    extended = RamModel(extended_spec, moments.cov, moments.mean)
-    extra = extra_rows
-    theta = np.concatenate([result._theta, np.zeros(len(extra))])
-    imp = extended.implied(theta)
-    grad, hess = _gradient_and_hessian(extended, imp, moments.cov, moments.mean)
+    position = {c: i for i, c in enumerate(candidates)}
+
+    def index(g: int, key: tuple[str, str, str]) -> int:  # every candidate in every group: its own parameter
+        return q + 1 + g * len(candidates) + position[key]
+
+    theta = np.concatenate([result._theta, np.zeros(n_groups * len(candidates))])
+    rows = []
+    for r in spec.rows:
+        key = (r.lhs, r.op, r.rhs)
+        if r.free == 0 and not r.exo and key in position:
+            theta[index(r.group, key) - 1] = r.value
+            r = r._replace(free=index(r.group, key), value=float("nan"))
+        rows.append(r)
+    rows += [Row(lhs, op, rhs, "", index(g, (lhs, op, rhs)), float("nan"), False, False, g)
+             for g in range(n_groups) for lhs, op, rhs in absent]
+    extended_spec = dataclasses.replace(spec, rows=tuple(rows), n_par=None)
+    extended = [RamModel(extended_spec.group_view(g), cov, mean)
+                for g, (cov, mean) in enumerate(zip(groups.covs, groups.means, strict=True))]
+    grad, hess = np.zeros(len(theta)), np.zeros((len(theta), len(theta)))
+    for ram, cov, mean, weight in zip(extended, groups.covs, groups.means, groups.weights, strict=True):
+        g_grad, g_hess = _gradient_and_hessian(ram, ram.implied(theta), cov, mean)
+        grad += weight * g_grad
+        hess += weight * g_hess
     info = hess / 2.0  # expected information per observation
-    model_idx, extra_idx = np.arange(q), np.arange(q, q + len(extra))
-    q_tt_inv = result._vcov * moments.nobs  # (K (K'QK)^-1 K'): respects constraints
+    nobs = sum(groups.nobs)
+    model_idx, extra_idx = np.arange(q), np.arange(q, len(theta))
+    q_tt_inv = result._vcov * nobs  # (K (K'QK)^-1 K'): respects constraints
     q_ct = info[np.ix_(extra_idx, model_idx)]
     v = np.diag(info[np.ix_(extra_idx, extra_idx)]) - np.einsum("ij,jk,ik->i", q_ct, q_tt_inv, q_ct)
     d = grad[extra_idx] / 2.0  # gradient of lavaan's F (with its factor 1/2)
     with np.errstate(divide="ignore", invalid="ignore"):
         q_cc = np.diag(info[np.ix_(extra_idx, extra_idx)])
         v = np.where(v < _V_TOLERANCE * np.maximum(q_cc, 1.0), np.nan, v)
-        mi = moments.nobs * d**2 / v
+        mi = nobs * d**2 / v
         epc = -d / v
-    _, _, sd_lv, sd_all = standardized(result._model, result._theta)
-    sepc_lv, sepc_all = [], []
-    for (lhs, op, rhs), value in zip(candidates, epc, strict=True):
-        for scale, out in ((sd_lv, sepc_lv), (sd_all, sepc_all)):
-            if op == "=~":
-                out.append(value * scale[lhs] / scale[rhs])
-            elif op == "~":
-                out.append(value * scale[rhs] / scale[lhs])
-            else:
-                out.append(_residual_scale(result, lhs, rhs, value, scale is sd_all))
-    table = pd.DataFrame({"lhs": [c[0] for c in candidates], "op": [c[1] for c in candidates],
-                          "rhs": [c[2] for c in candidates], "mi": mi, "epc": epc,
-                          "sepc_lv": sepc_lv, "sepc_all": sepc_all})
-    return table[table["mi"].notna()].reset_index(drop=True)
+    sepc_lv, sepc_all, group = [], [], []
+    for g, ram in enumerate(groups.models):
+        _, _, sd_lv, sd_all = standardized(ram, result._theta)
+        block = epc[g * len(candidates):(g + 1) * len(candidates)]
+        for (lhs, op, rhs), value in zip(candidates, block, strict=True):
+            for scale, out in ((sd_lv, sepc_lv), (sd_all, sepc_all)):
+                if op == "=~":
+                    out.append(value * scale[lhs] / scale[rhs])
+                elif op == "~":
+                    out.append(value * scale[rhs] / scale[lhs])
+                else:
+                    out.append(_residual_scale(ram, result._theta, lhs, rhs, value, scale is sd_all))
+            group.append(ram.spec.groups[0])
+    every = candidates * n_groups
+    table = pd.DataFrame({"lhs": [c[0] for c in every], "op": [c[1] for c in every], "rhs": [c[2] for c in every],
+                          "group": group, "mi": mi, "epc": epc, "sepc_lv": sepc_lv, "sepc_all": sepc_all})
+    return table[table["mi"].notna()].reset_index(drop=True)[columns]
 
 
-def _residual_scale(result, lhs: str, rhs: str, value: float, full: bool) -> float:
+def _residual_scale(model: RamModel, theta: np.ndarray, lhs: str, rhs: str, value: float, full: bool) -> float:
     """A residual covariance EPC as a residual correlation (observed variables: std.all only)."""
-    model: RamModel = result._model
     names = {n: i for i, n in enumerate(model.names)}
-    s = model.matrices(result._theta)[1]
+    s = model.matrices(theta)[1]
     si, sj = s[names[lhs], names[lhs]], s[names[rhs], names[rhs]]
     latent = lhs in model.spec.latent and rhs in model.spec.latent
     if (full or latent) and si > 0 and sj > 0:

@@ -117,7 +117,8 @@ class SEMResult:
     def modindices(self, *, minimum: float = 0.0, sort: bool = True) -> pd.DataFrame:
         """Modification indices (score tests of fixed-to-zero parameters), as lavaan's ``modindices()``.
 
-        Returns ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all``.
+        Returns ``lhs, op, rhs, mi, epc, sepc_lv, sepc_all`` (and ``group`` after ``rhs`` in a
+        multigroup model, where each candidate is tested in each group).
         """
         from .modindices import modification_indices
 
