@@ -1,10 +1,10 @@
 # Modification indices of a two-group model (lavaan 0.6.14), for tests/sem/test_modindices_groups.py.
-# Run from the repository root: Rscript tests/reference/lavaan_modindices_groups.R
+# Runs from tests/reference/ or from the repository root.
 suppressPackageStartupMessages({
   library(lavaan)
   library(jsonlite)
 })
-here <- "tests/reference"
+here <- if (file.exists("reference_helpers.R")) "." else "tests/reference"
 model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
 fit <- cfa(model, data = HolzingerSwineford1939, group = "school", group.equal = "loadings")
 mi <- modindices(fit)
