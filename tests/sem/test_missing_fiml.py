@@ -81,14 +81,27 @@ def test_multigroup_fiml_matches_lavaan():
         assert result.fit_measures[key] == pytest.approx(measures[key], rel=1e-4), key
 
 
-@pytest.mark.parametrize(("kwargs", "pattern"), [
-    ({"se": "bootstrap"}, r"se='bootstrap' with missing='fiml' is not offered"),
-    ({"missing": "pairwise"}, r"missing='pairwise' is not available; use 'listwise' or 'fiml'"),
-])
-def test_fiml_option_errors(kwargs, pattern, hs):
-    options = {"missing": "fiml", **kwargs}
-    with pytest.raises(sem.ModelSpecificationError, match=pattern):
-        sem.fit("visual =~ x1 + x2 + x3", hs, **options)
+def test_unknown_missing_option(hs):
+    with pytest.raises(sem.ModelSpecificationError, match=r"missing='pairwise' is not available; use 'listwise' or 'fiml'"):
+        sem.fit("visual =~ x1 + x2 + x3", hs, missing="pairwise")
+
+
+def test_fiml_bootstrap_resamples_rows_with_their_gaps():
+    """Bootstrap SEs under FIML agree with the robust (sandwich) SEs of FIML + MLR, which
+    estimate the same sampling variability without assuming normality."""
+    ref = reference(CASE, "fiml_ml")
+    data = reference_data(CASE, "fiml_ml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cxstats.CxStatsWarning)
+        boot = sem.fit(ref["model"], data, missing="fiml", se="bootstrap", bootstrap=150, seed=7, progress=False)
+        again = sem.fit(ref["model"], data, missing="fiml", se="bootstrap", bootstrap=150, seed=7, progress=False)
+        robust = sem.fit(ref["model"], data, missing="fiml", estimator="MLR")
+    assert boot.bootstrap_draws == 150 and boot.bootstrap_failed == 0
+    free = boot.table["free"].to_numpy()
+    ratio = boot.table.loc[free, "se"].to_numpy() / robust.table.loc[free, "se"].to_numpy()
+    assert 0.9 < np.median(ratio) < 1.15 and np.all((ratio > 0.7) & (ratio < 1.4)), ratio
+    assert np.array_equal(boot.table["se"].to_numpy(), again.table["se"].to_numpy())
+    assert np.allclose(boot.table["estimate"], robust.table["estimate"])  # the estimates are FIML's
 
 
 def test_fiml_needs_raw_data(hs):

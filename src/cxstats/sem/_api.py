@@ -83,7 +83,8 @@ def fit(
         Huber-White sandwich SEs, the Yuan-Bentler scaled chi-square and the scaled and
         robust fit measures, e.g. ``chisq.scaled``, ``cfi.robust``, ``rmsea.robust``).
     se : ``"standard"`` (expected information, lavaan's default for ML), ``"bootstrap"``
-        (non-parametric, ``bootstrap`` draws, percentile or BCa intervals), or ``"none"``.
+        (non-parametric, ``bootstrap`` draws, percentile or BCa intervals; with
+        ``missing="fiml"`` each draw is refitted by FIML), or ``"none"``.
     bootstrap_ci : ``"percentile"``, ``"bc"`` (bias-corrected, lavaan's ``bca.simple``)
         or ``"bca"`` (bias-corrected and accelerated, jackknife acceleration).
     seed : fixes the bootstrap draws.
@@ -113,9 +114,6 @@ def fit(
     if full_information and cov is not None:
         raise ModelSpecificationError("missing='fiml' needs raw data: it uses every answered value. Pass data= "
                                       "instead of cov=.")
-    if full_information and se == "bootstrap":
-        raise ModelSpecificationError("se='bootstrap' with missing='fiml' is not offered; for SEs that do not "
-                                      "assume normality use estimator='MLR' (robust SEs with FIML).")
     if robust_estimator and cov is not None:
         raise ModelSpecificationError("estimator='MLR' needs raw data: its robust SEs and scaled test use every "
                                       "row. Pass data= instead of cov=.")
@@ -342,8 +340,10 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
             "variables (and in practice many more)."
         )
     saturated = em_saturated(patterns)
+    answered = np.ones(len(values), dtype=bool)
+    answered[patterns.empty_rows] = False
     moments = SampleMoments(names=spec.observed, cov=saturated.cov, mean=saturated.mean, nobs=patterns.nobs,
-                            data=values, n_dropped=int(no_x.sum()) + patterns.n_empty, saturated=saturated)
+                            data=values[answered], n_dropped=int(no_x.sum()) + patterns.n_empty, saturated=saturated)
     return moments, patterns
 
 

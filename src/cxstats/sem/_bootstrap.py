@@ -9,6 +9,8 @@ of a 2-core machine when the platform can fork. SEs are the SD of the draws (div
 B for model parameters and B - 1 for defined ones, as lavaan 0.6.14); intervals are percentile (lavaan's ``boot.ci.type = "perc"``),
 bias-corrected (``"bca.simple"``) or BCa with jackknife acceleration; quantiles are
 interpolated on the normal scale (boot's ``norm.inter``), as lavaan computes them.
+With ``missing="fiml"`` every draw resamples whole rows, gaps included, and is refitted by
+FIML.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from .._resampling import jackknife_acceleration, map_chunks
+from ._fiml import fiml_estimate, missing_patterns
 from ._problems import BootstrapWarning
 from .estimate import Estimate, Groups, fisher_scoring
 from .inference import DefinedParameters
@@ -107,6 +110,8 @@ def _refit(rows: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
     """Refit to resampled rows; ``sizes`` splits them into the groups (stacked in order)."""
     template: Groups = _STATE["groups"]
     theta, k, defined = _STATE["theta"], _STATE["k"], _STATE["defined"]
+    if _STATE["fiml"]:
+        return _refit_fiml(rows, sizes)
     models, covs, means = [], [], []
     for ram, block in zip(template.models, np.split(rows, np.cumsum(sizes)[:-1]), strict=True):
         cov, mean = ml_moments(block)
@@ -121,6 +126,30 @@ def _refit(rows: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
         return np.full(len(theta) + len(defined.items), np.nan)
     if not est.converged:
         return np.full(len(theta) + len(defined.items), np.nan)
+    return np.concatenate([est.theta, defined.values(est.theta).real]) if defined.items else est.theta
+
+
+def _refit_fiml(rows: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
+    """Refit by FIML to resampled rows with their gaps (fixed.x covariates are complete)."""
+    template: Groups = _STATE["groups"]
+    theta, k, defined = _STATE["theta"], _STATE["k"], _STATE["defined"]
+    models, patterns = [], []
+    for ram, block in zip(template.models, np.split(rows, np.cumsum(sizes)[:-1]), strict=True):
+        patterns.append(missing_patterns(block))
+        if ram.spec.exogenous_x:
+            x = [ram.spec.observed.index(n) for n in ram.spec.exogenous_x]
+            cov, mean = np.zeros((ram.p, ram.p)), np.zeros(ram.p)
+            cov[np.ix_(x, x)], mean[x] = ml_moments(block[:, x])
+            ram = ram.with_sample(cov, mean)
+        models.append(ram)
+    failed = np.full(len(theta) + len(defined.items), np.nan)
+    try:
+        with np.errstate(all="ignore"):
+            est = fiml_estimate(models, patterns, theta, constraint_basis=k)
+    except (np.linalg.LinAlgError, ValueError):
+        return failed
+    if not est.converged:
+        return failed
     return np.concatenate([est.theta, defined.values(est.theta).real]) if defined.items else est.theta
 
 
@@ -140,7 +169,8 @@ def bootstrap_estimates(groups: Groups, moments: tuple[SampleMoments, ...], esti
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     indices = np.hstack([offset + rng.integers(0, size, size=(draws, size)) for offset, size in
                          zip(offsets, sizes, strict=True)])
-    _STATE.update(groups=groups, theta=estimate.theta, k=k, defined=defined, data=data, sizes=sizes)
+    _STATE.update(groups=groups, theta=estimate.theta, k=k, defined=defined, data=data, sizes=sizes,
+                  fiml=moments[0].saturated is not None)
     chunks = np.array_split(indices, max(1, min(draws // 25, 40)))
     results = map_chunks(_run_chunk, chunks, progress=progress, parallel=draws >= 200)
     all_draws = np.vstack(results)
