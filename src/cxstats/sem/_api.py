@@ -28,7 +28,7 @@ from ._problems import (
 from .estimate import Estimate, Groups, fisher_scoring, start_values
 from .inference import DefinedParameters, constraint_basis, covariance_of_estimates
 from .matrices import RamModel
-from .moments import SampleMoments, moments_from_data, moments_from_summary, numeric_values
+from .moments import SampleMoments, check_rows, moments_from_data, moments_from_summary, numeric_values
 from .partable import ParameterTable, build_parameter_table
 from .result import SEMResult
 from .syntax import parse_model
@@ -145,11 +145,7 @@ def fit(
             raise ModelSpecificationError("The model has intercepts; pass means= together with cov=.")
         moments = (moments_from_summary(cov, spec.observed, nobs=nobs, means=means, n_free=spec.n_free),)  # type: ignore[arg-type]
     n_total = sum(m.nobs for m in moments)
-    if n_total <= spec.n_free:
-        raise ModelSpecificationError(
-            f"The data have {n_total} complete rows for {spec.n_free} free parameters; ML needs more rows "
-            "than parameters (and in practice many more). Simplify the model or collect more data."
-        )
+    check_rows(n_total, spec.n_free)  # across groups (one group's data were checked when read)
     _check_degrees_of_freedom(spec, moments)
     models = tuple(RamModel(spec.group_view(g), m.cov, m.mean) for g, m in enumerate(moments))
     groups = Groups(models, [m.cov for m in moments], [m.mean for m in moments], [m.nobs for m in moments])

@@ -728,7 +728,8 @@ def fiml(models, theta: np.ndarray, patterns, *, estimator: str = "ML", constrai
     information = fiml_information(models, theta, patterns)
     npar = len(theta) if constraint_basis is None else constraint_basis.shape[1]
     ndat = sum(moment_count(m.p, True, len(exogenous_indices(m))) for m in models)
-    logl = sum(fiml_loglik(m.implied(theta).sigma, m.implied(theta).mu, p) for m, p in zip(models, patterns, strict=True))
+    imps = [m.implied(theta) for m in models]
+    logl = sum(fiml_loglik(imp.sigma, imp.mu, p) for imp, p in zip(imps, patterns, strict=True))
     logl_h1 = sum(s.logl for s in saturated)
     # fixed.x: lavaan reports the log-likelihoods of the outcomes given the covariates
     logl_x = sum(_marginal_loglik(p, exogenous_indices(m), s.mean, s.cov)
@@ -761,8 +762,8 @@ def fiml(models, theta: np.ndarray, patterns, *, estimator: str = "ML", constrai
     logl, logl_h1 = logl - logl_x, logl_h1 - logl_x
     out.update({"npar": float(npar), "logl": logl, "unrestricted.logl": logl_h1, "ntotal": float(nobs)})
     out.update(fi.information_criteria(logl, npar, nobs))
-    out["srmr"] = sum(p.nobs / nobs * fi.srmr(s.cov, m.implied(theta).sigma, s.mean, m.implied(theta).mu)
-                      for m, p, s in zip(models, patterns, saturated, strict=True))
+    out["srmr"] = sum(p.nobs / nobs * fi.srmr(s.cov, imp.sigma, s.mean, imp.mu)
+                      for imp, p, s in zip(imps, patterns, saturated, strict=True))
     return FimlFit(vcov, information, first_order, test, baseline, saturated, out, logl, logl_h1,
                    sum(p.n_empty for p in patterns))
 

@@ -101,10 +101,6 @@ class Groups:
         self.meanstructure = any(m.meanstructure for m in self.models)
         self.n_par = self.models[0].n_par
 
-    @classmethod
-    def single(cls, model: RamModel, cov: np.ndarray, mean: np.ndarray, nobs: int = 1) -> Groups:
-        return cls((model,), (cov,), (mean,), (nobs,))
-
     def __len__(self) -> int:
         return len(self.models)
 

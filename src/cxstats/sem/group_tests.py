@@ -212,10 +212,11 @@ def latent_mean_differences(result: SEMResult, *, ci_level: float = 0.95) -> Gro
         est, se = theta[k], float(np.sqrt(max(vcov[k, k], 0.0)))
         v_ref, v_g = variance_index[(row.lhs, 0)], variance_index[(row.lhs, row.group)]
         d = value(row, v_ref, v_g, theta)
-        step = 1e-6 * np.maximum(1.0, np.abs(theta))
-        grad = np.array([(value(row, v_ref, v_g, theta + np.eye(len(theta))[j] * step[j])
-                          - value(row, v_ref, v_g, theta - np.eye(len(theta))[j] * step[j])) / (2 * step[j])
-                         if j in {k, v_ref.free - 1, v_g.free - 1} else 0.0 for j in range(len(theta))])
+        grad = np.zeros(len(theta))  # d depends on the mean and the two latent variances only
+        for j in {r.free - 1 for r in (row, v_ref, v_g) if r.free > 0}:
+            bump = np.zeros(len(theta))
+            bump[j] = 1e-6 * max(1.0, abs(theta[j]))
+            grad[j] = (value(row, v_ref, v_g, theta + bump) - value(row, v_ref, v_g, theta - bump)) / (2 * bump[j])
         z = est / se if se > 0 else np.nan
         out.append({"factor": row.lhs, "group": result.groups[row.group], "reference": result.groups[0],
                     "difference": est, "se": se, "z": z, "p_value": float(2 * stats.norm.sf(abs(z))),

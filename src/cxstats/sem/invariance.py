@@ -219,9 +219,8 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
     search = pd.DataFrame(steps, columns=["level", "step", "parameter", "x2", "df", "p_value"])
     found = [f for f in freed if f not in group_partial]
     items = tuple(dict.fromkeys(_item_of(f) for f in found))
-    levels_fitted = list(models.values())
     return InvarianceResult(models=models, table=table, search=search, freed=tuple(freed), noninvariant_items=items,
-                            group=group, groups=levels_fitted[0].groups, robust=robust, alpha=alpha,
+                            group=group, groups=result.groups, robust=robust, alpha=alpha,
                             rules=(delta_cfi, delta_rmsea))
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from .._format import listing
 from ._problems import ModelSpecificationError
 
-__all__ = ["SampleMoments", "ml_moments", "moments_from_data", "moments_from_summary"]
+__all__ = ["SampleMoments", "check_rows", "ml_moments", "moments_from_data", "moments_from_summary"]
 
 
 @dataclass(frozen=True)
@@ -76,17 +76,22 @@ def numeric_values(data: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
     return values
 
 
+def check_rows(n: int, n_free: int) -> None:
+    """ML needs more rows than free parameters."""
+    if n <= n_free:
+        raise ModelSpecificationError(
+            f"The data have {n} complete rows for {n_free} free parameters; ML needs more rows than "
+            "parameters (and in practice many more). Simplify the model or collect more data."
+        )
+
+
 def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int) -> SampleMoments:
     """Listwise-complete moments of ``names`` in ``data``, with the checks a user needs."""
     values = numeric_values(data, names)
     complete = ~np.isnan(values).any(axis=1)
     values = values[complete]
     n = values.shape[0]
-    if n <= n_free:
-        raise ModelSpecificationError(
-            f"The data have {n} complete rows for {n_free} free parameters; ML needs more rows than "
-            "parameters (and in practice many more). Simplify the model or collect more data."
-        )
+    check_rows(n, n_free)
     cov, mean = ml_moments(values)
     constant = [names[i] for i in np.flatnonzero(np.diag(cov) <= 1e-12 * np.maximum(1.0, mean**2))]
     if constant:
