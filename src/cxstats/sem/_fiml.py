@@ -430,8 +430,7 @@ def _saturated_observed(patterns: MissingPatterns, mean: np.ndarray, cov: np.nda
         idx, n = batch.index, batch.freq
         m = len(idx)
         at = (np.arange(m)[:, None, None], idx[:, :, None], idx[:, None, :])
-        inv = np.zeros((m, p, p))
-        inv[at] = np.linalg.inv(cov[idx[:, :, None], idx[:, None, :]])
+        inv = _embedded_inverses(batch, cov, p)
         d = np.zeros((m, p))
         d[np.arange(m)[:, None], idx] = batch.mean - mean[idx]
         t = np.zeros((m, p, p))
@@ -450,6 +449,15 @@ def _saturated_observed(patterns: MissingPatterns, mean: np.ndarray, cov: np.nda
     info[:k_mu, k_mu:] = cross.T
     info[:k_mu, :k_mu] = inv_sum[np.ix_(means, means)]
     return info, grad
+
+
+def _embedded_inverses(batch: PatternBatch, sigma: np.ndarray, p: int) -> np.ndarray:
+    """Each pattern's inverse observed block of ``sigma``, embedded in zeros (m x p x p)."""
+    idx = batch.index
+    inv = np.zeros((len(idx), p, p))
+    inv[np.arange(len(idx))[:, None, None], idx[:, :, None], idx[:, None, :]] = np.linalg.inv(
+        sigma[idx[:, :, None], idx[:, None, :]])
+    return inv
 
 
 def _pair_trace_sum(outer_sum: np.ndarray, p: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -546,12 +554,14 @@ def _expected_information(models, theta: np.ndarray, patterns) -> np.ndarray:
         means, rows, cols = _vech_index(p)
         k_mu = len(means)
         info = np.zeros((len(delta),) * 2)
-        for mask, n in zip(pat.observed, pat.freq, strict=True):
-            o = np.flatnonzero(mask)
-            inv = np.zeros((p, p))
-            inv[np.ix_(o, o)] = np.linalg.inv(imp.sigma[np.ix_(o, o)])
-            info[:k_mu, :k_mu] += n * inv
-            info[k_mu:, k_mu:] += 0.5 * n * _pair_trace(inv, inv, rows, cols)
+        inv_sum, k_i = np.zeros((p, p)), np.zeros((p, p, p, p))
+        for batch in pat.batches:
+            inv = _embedded_inverses(batch, imp.sigma, p)
+            weighted = batch.freq[:, None, None] * inv
+            inv_sum += weighted.sum(axis=0)
+            k_i += np.einsum("mab,mcd->abcd", weighted, inv, optimize=True)
+        info[:k_mu, :k_mu] = inv_sum[np.ix_(means, means)]
+        info[k_mu:, k_mu:] = 0.5 * _pair_trace_sum(k_i, p, rows, cols)
         total += delta.T @ info @ delta
     return total / sum(p.nobs for p in patterns)
 
