@@ -3,7 +3,7 @@
 The public face of the package; everything else lives in its modules.
 """
 
-from . import plots
+from . import formatting, plots
 from ._errors import CodebookError, CxStatsError, CxStatsWarning, DataValidationError
 from .data import (
     Codebook,
@@ -50,6 +50,7 @@ from .loyalty import LoyaltyResult, loyalty_index
 __version__ = "0.1.0"
 
 __all__ = [
+    "formatting",
     "AsymmetryResult",
     "churn_model",
     "ClaimResult",
