@@ -19,7 +19,7 @@ from .data import (
 from .moderation import ModerationResult, latent_interaction, moderation
 from .nps import NPSResult, nps, nps_difference, top_box
 from .index import IndexResult, satisfaction_index
-from .reliability import ReliabilityResult, ValidityResult, reliability, validity
+from .reliability import ReliabilityResult, ReverseCodingWarning, ValidityResult, reliability, validity
 from .drivers import (
     CollinearityWarning,
     DriverResult,
@@ -100,6 +100,7 @@ __all__ = [
     "relative_importance",
     "reliability",
     "ReliabilityResult",
+    "ReverseCodingWarning",
     "rfm",
     "RFMResult",
     "satisfaction_index",
