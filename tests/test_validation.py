@@ -238,3 +238,41 @@ def test_reliability_names_an_empty_or_infinite_item():
     bad.loc[7, "b"] = -np.inf
     with pytest.raises(CxStatsError, match=r"Construct 'A': item 'b' holds infinite values \(row 7: -inf\)"):
         cxstats.reliability(bad, {"A": ["a", "b", "c"]})
+
+
+# --- transactions -------------------------------------------------------------------------------
+
+def _purchases() -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": [1, 1, 2, 3, 3, 4],
+                         "date": ["2024-01-05", "2024-03-01", "2024-02-10", "2024-01-20", "2024-03-30", "2024-02-02"],
+                         "amount": [10.0, 12.5, 8.0, 30.0, 5.0, 7.5]})
+
+
+def test_a_future_dated_purchase_is_an_error_unless_as_of_is_given():
+    data = _purchases()
+    data.loc[4, "date"] = "2099-03-30"
+    with pytest.raises(CxStatsError, match=r"rfm: column 'date' has dates after today \(\d{4}-\d\d-\d\d\) in row\(s\) "
+                                           r"4: 2099-03-30; with as_of=None recency would be counted to the latest of "
+                                           r"them\. Fix or drop those rows, or pass as_of="):
+        cxstats.rfm(data)
+    result = cxstats.rfm(data, as_of="2024-03-31")
+    assert result.excluded == 1 and result.table["recency_days"].max() < 100
+
+
+def test_duplicated_transactions_warn_and_can_be_kept_or_dropped():
+    data = pd.concat([_purchases(), _purchases().iloc[[1]]], ignore_index=True)
+    with pytest.warns(cxstats.DuplicateTransactionsWarning,
+                      match=r"rfm: 1 row\(s\) repeat an earlier row exactly \(rows 6\) and are counted as separate "
+                            r"purchases\. If they are a double export pass duplicates='drop'") as caught:
+        warned = cxstats.rfm(data)
+    assert caught[0].filename == __file__
+    assert warned.duplicates == 1 and warned.problems[0].startswith("DuplicateTransactionsWarning: rfm: 1 row(s)")
+    assert warned.table.set_index("customer")["frequency"][1] == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kept = cxstats.rfm(data, duplicates="keep")
+        dropped = cxstats.purchase_summary(data, duplicates="drop")
+    assert kept.table.set_index("customer")["frequency"][1] == 3 and kept.problems == ()
+    assert dropped.n_transactions == 6 and dropped.duplicates == 1
+    with pytest.raises(CxStatsError, match=r"Argument duplicates must be 'warn', 'keep' or 'drop', got 'ignore'\."):
+        cxstats.rfm(data, duplicates="ignore")

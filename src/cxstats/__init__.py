@@ -44,7 +44,7 @@ from .retention import (
     period_rates,
 )
 from .claims import ClaimResult, parse_claim, test_claim
-from .rfm import PurchaseSummary, RFMResult, purchase_summary, rfm
+from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
 
 __version__ = "0.1.0"
@@ -62,6 +62,7 @@ __all__ = [
     "CxStatsWarning",
     "Dataset",
     "DataValidationError",
+    "DuplicateTransactionsWarning",
     "describe_datasets",
     "describe_items",
     "describe_transactions",
