@@ -276,3 +276,50 @@ def test_duplicated_transactions_warn_and_can_be_kept_or_dropped():
     assert dropped.n_transactions == 6 and dropped.duplicates == 1
     with pytest.raises(CxStatsError, match=r"Argument duplicates must be 'warn', 'keep' or 'drop', got 'ignore'\."):
         cxstats.rfm(data, duplicates="ignore")
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+def test_a_repeated_column_name_in_a_file_is_named_not_called_undeclared(tmp_path, codebook, good_data):
+    path = tmp_path / "survey.csv"
+    text = good_data.to_csv(index=False).splitlines()
+    text = [line + "," + line.split(",")[2] for line in text]  # SAT1 again as the last column
+    path.write_text("\n".join(text) + "\n")
+    for mode in ("error", "drop"):
+        with pytest.raises(cxstats.DataValidationError, match=r"'survey.csv' repeats column name\(s\): 'SAT1' at "
+                                                             r"columns 3, 6\. Each column needs its own name"):
+            cxstats.read_survey(path, codebook, unknown_columns=mode)
+    xlsx = tmp_path / "survey.xlsx"
+    pd.read_csv(path, header=None).to_excel(xlsx, index=False, header=False)
+    with pytest.raises(cxstats.DataValidationError, match=r"'survey.xlsx' repeats column name\(s\): 'SAT1'"):
+        cxstats.read_survey(xlsx, codebook, unknown_columns="drop")
+
+
+def test_validate_recognises_pandas_renamed_duplicates_and_repeated_names(codebook, good_data):
+    renamed = good_data.assign(**{"SAT1.1": good_data["SAT1"]})
+    with pytest.raises(cxstats.DataValidationError, match=r"The data have column\(s\) 'SAT1.1' \(a second 'SAT1'\?\): "
+                                                         r"pandas renames a repeated column name"):
+        cxstats.validate(renamed, codebook, unknown_columns="drop")
+    assert "SAT1.1" in cxstats.validate(renamed, codebook, unknown_columns="keep").columns
+    repeated = pd.concat([good_data, good_data[["SAT2"]]], axis=1)
+    with pytest.raises(CxStatsError, match=r"validate: the data have duplicated column names 'SAT2' \(at positions "
+                                           r"4, 6\)"):
+        cxstats.validate(repeated, codebook)
+
+
+def test_a_latin1_file_names_the_encoding_to_pass(tmp_path, codebook, good_data):
+    path = tmp_path / "survey.csv"
+    data = good_data.assign(segment=[1, 1, 2, 2, 2])
+    text = data.to_csv(index=False).replace("resp,", "résp,", 1)
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(CxStatsError, match=r"'survey.csv' is not UTF-8 text: byte 0xe9 on line 1 cannot be decoded\. "
+                                           r"It reads as Windows-1252 \(Latin-1\) text \(line 1: 'résp,segment,.*'\): "
+                                           r"pass encoding='cp1252' to read_survey/read_table, or save the file as "
+                                           r"UTF-8\."):
+        cxstats.read_table(path)
+    assert list(cxstats.read_table(path, encoding="cp1252").columns)[0] == "résp"
+    path.write_bytes(good_data.to_csv(index=False).replace("1", "\u00e9", 1).encode("cp1252"))
+    with pytest.raises(CxStatsError, match="pass encoding='cp1252'"):
+        cxstats.read_survey(path, codebook)
+    with pytest.raises(CxStatsError, match=r"Unknown encoding 'klingon' for 'survey.csv'"):
+        cxstats.read_table(path, encoding="klingon")
