@@ -88,6 +88,9 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
                         "code and text cells from 1), which needs execution: render it without --no-execute."
                     )
                 cell.source = substitute(cell.source, texts)
+            for warning in cell.metadata.get("cxstats", {}).get("warnings", []):  # raised by its inline code
+                text = f"{warning['category']}: {warning['message']}"
+                cell.source += "\n\n" + callout_markdown("warning", "Caution", text)
         elif cell.cell_type == "code":
             cell.outputs = [] if options.get("output") is False else [
                 o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
@@ -177,10 +180,14 @@ def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook", prep
         for warning in cell.get("metadata", {}).get("cxstats", {}).get("warnings", []):
             message = normalise(warning["message"])
             if not any(message in callout for callout in shown):
+                options = cell_options(cell)
+                why = ("the cell has 'warning: false'" if options.get("warning") is False and
+                       options.get("include") is not False and options.get("output") is not False
+                       else "the cell is hidden")
                 missing.append(
                     f"cell {index + 1} raised {warning['category']}: {warning['message']} -- it is shown nowhere in "
-                    "the report (the cell is hidden); display cxstats.report.cautions(result, model=\"...\") "
-                    "in a visible cell after it"
+                    f"the report ({why}); display cxstats.report.cautions(result, model=\"...\") in a visible "
+                    "cell after it"
                 )
     return missing
 

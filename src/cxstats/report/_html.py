@@ -44,7 +44,8 @@ _CSS = """
 
 
 def _title_block(meta: dict) -> str:
-    parts = ['<p class="cx-back"><a href="index.html">&larr; All reports</a></p>', f"<h1>{html.escape(str(meta.get('title', 'Report')))}</h1>"]
+    parts = ['<p class="cx-back"><a href="index.html">&larr; All reports</a></p>',
+             f"<h1>{html.escape(str(meta.get('title', 'Report')))}</h1>"]
     sub = " · ".join(str(meta[k]) for k in ("subtitle", "author", "date") if meta.get(k))
     if sub:
         parts.append(f"<p>{html.escape(sub)}</p>")

@@ -223,7 +223,8 @@ def _write_index(reports: list[RenderedReport], output: Path) -> None:
             short = report.in_short or "<p><i>This report has no “In short” section.</i></p>"
             body = f'<div class="cx-short">{short}</div><p class="cx-links">Read the report: {links}</p>'
             first = report.files[0].name if report.files else ""
-            heading = f'{number}. <a href="{html.escape(first, quote=True)}">{title}</a>' if first else f"{number}. {title}"
+            link = f'<a href="{html.escape(first, quote=True)}">{title}</a>' if first else title
+            heading = f"{number}. {link}"
         sections.append(f'<section class="cx-report"><h2>{heading}</h2>{subtitle}{_badge(report.data)}{body}</section>')
     page = (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
