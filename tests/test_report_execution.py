@@ -81,8 +81,10 @@ def test_a_hidden_warning_not_shown_fails_the_render_and_a_bad_inline_expression
         render_notebook(path, tmp_path / "out", formats=["html"])
     message = str(caught.value)
     assert message.startswith("Notebook 'hidden.ipynb' raised warnings its report does not show: cell 3 raised "
-                              "RuntimeWarning: A hidden model has a negative variance.")
-    assert "cell 4 raised RuntimeWarning: A quiet model did not converge." in message
+                              "RuntimeWarning: A hidden model has a negative variance. -- it is shown nowhere in the "
+                              "report (the cell is hidden);")
+    assert ("cell 4 raised RuntimeWarning: A quiet model did not converge. -- it is shown nowhere in the report "
+            "(the cell has 'warning: false')") in message
     assert "display cxstats.report.cautions(result" in message and message.endswith(".")
 
     broken = _write(tmp_path / "broken.ipynb", SETUP, new_markdown_cell("Fine: `{python} 1 + 1`."),

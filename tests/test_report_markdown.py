@@ -95,6 +95,11 @@ def test_stored_warnings_follow_their_cell_unless_hidden(tmp_path):
     _, body = to_markdown(nb, tmp_path)
     assert body.count("HeywoodWarning: Negative variance for SAT1.") == 1
     assert body.index("HeywoodWarning") < body.index("Next.")
+    # a warning raised by a Markdown cell's inline code follows that cell
+    text = new_markdown_cell("Index `{python} index`.", metadata={"cxstats": {
+        "inline": ["71"], "warnings": [{"category": "UserWarning", "message": "Few answers."}]}})
+    page = to_html(_notebook(text, new_markdown_cell("After.")))
+    assert page.index("Index 71.") < page.index("UserWarning: Few answers.") < page.index("After.")
 
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="460.8pt" height="720pt" viewBox="0 0 460.8 720">'

@@ -20,7 +20,7 @@ from typing import Any
 import nbformat
 import yaml
 
-__all__ = ["cell_options", "front_matter", "report_cells", "unshown_warnings"]
+__all__ = ["cell_options", "front_matter", "in_short", "markdown_sources", "report_cells", "unshown_warnings"]
 
 
 def cell_options(cell: nbformat.NotebookNode) -> dict[str, Any]:
@@ -88,6 +88,9 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
                         "code and text cells from 1), which needs execution: render it without --no-execute."
                     )
                 cell.source = substitute(cell.source, texts)
+            for warning in cell.metadata.get("cxstats", {}).get("warnings", []):  # raised by its inline code
+                text = f"{warning['category']}: {warning['message']}"
+                cell.source += "\n\n" + callout_markdown("warning", "Caution", text)
         elif cell.cell_type == "code":
             cell.outputs = [] if options.get("output") is False else [
                 o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
@@ -161,11 +164,11 @@ def _resolve_references(text: str, numbers: dict[str, tuple[str, int]], name: st
     return _REFERENCE.sub(replace, text)
 
 
-def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook") -> list[str]:
+def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tuple | None = None) -> list[str]:
     """The warnings raised while ``nb`` ran whose message is in no visible callout of its report."""
     from ._callouts import normalise, split_callouts
 
-    _, cells = report_cells(nb, name)
+    _, cells = prepared if prepared is not None else report_cells(nb, name)
     shown = []
     for cell in cells:
         texts = [cell.source] if cell.cell_type == "markdown" else [
@@ -177,9 +180,48 @@ def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook") -> l
         for warning in cell.get("metadata", {}).get("cxstats", {}).get("warnings", []):
             message = normalise(warning["message"])
             if not any(message in callout for callout in shown):
+                options = cell_options(cell)
+                why = ("the cell has 'warning: false'" if options.get("warning") is False and
+                       options.get("include") is not False and options.get("output") is not False
+                       else "the cell is hidden")
                 missing.append(
                     f"cell {index + 1} raised {warning['category']}: {warning['message']} -- it is shown nowhere in "
-                    "the report (the cell is hidden); display cxstats.report.cautions(result, model=\"...\") "
-                    "in a visible cell after it"
+                    f"the report ({why}); display cxstats.report.cautions(result, model=\"...\") in a visible "
+                    "cell after it"
                 )
     return missing
+
+
+def markdown_sources(nb: nbformat.NotebookNode) -> dict[int, str]:
+    """The text of each Markdown cell as written (inline code not yet substituted), by index."""
+    return {index: cell.source for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"}
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.M)
+
+
+def in_short(cells: list[nbformat.NotebookNode]) -> str:
+    """The Markdown of a report's "In short" section (up to the next heading), or ''.
+
+    The section's Markdown cells and the Markdown its code cells display (e.g. a
+    ``plain_summary()``); figures, tables and cautions are left to the report.
+    """
+    collected: list[str] | None = None
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            if collected is not None:
+                collected += [str(o.data["text/markdown"]) for o in cell.get("outputs", [])
+                              if "text/markdown" in o.get("data", {}) and not o.get("metadata", {}).get("cx_caution")]
+            continue
+        text = cell.source
+        if collected is None:
+            heading = next((m for m in _HEADING.finditer(text)
+                            if len(m.group(1)) == 2 and m.group(2).strip().lower() == "in short"), None)
+            if heading is None:
+                continue
+            collected, text = [], text[heading.end():]
+        following = next((m for m in _HEADING.finditer(text) if len(m.group(1)) <= 2), None)
+        collected.append(text[:following.start()] if following else text)
+        if following:
+            break
+    return "\n\n".join(part.strip() for part in collected or [] if part.strip())
