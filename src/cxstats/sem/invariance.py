@@ -150,17 +150,24 @@ class InvarianceResult:
                              "test may be too weak to detect differences that matter; treat this level with caution.")
         lines += self._noninvariance_lines(name)
         lines += self._means_line()
-        for problem in self.problems:
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for problem in self.problems:  # one caution per kind of problem, naming every level it affects
             level, rest = problem.split(": ", 1)
             kind, _, message = rest.partition(": ")
-            meaning = {"HeywoodWarning": "a negative variance (Heywood case): the model is misspecified for some "
-                                         "group or a factor has too few items",
-                       "NonPositiveDefiniteWarning": "an impossible latent covariance matrix (a correlation at or "
-                                                     "beyond 1, or a negative variance)",
-                       "ConvergenceWarning": "no converged solution",
-                       "IdentificationWarning": "a parameter that the data cannot determine"}.get(kind, kind)
-            lines.append(f"- Caution: the {level} model has {meaning} — {message} Its fit and its tests are not "
-                         "trustworthy until this is resolved.")
+            by_kind.setdefault(kind, []).append((level, message))
+        meanings = {"HeywoodWarning": "a negative variance (Heywood case): the model is misspecified for some group "
+                                      "or a factor has too few items",
+                    "NonPositiveDefiniteWarning": "an impossible latent covariance matrix (a correlation at or beyond "
+                                                  "1, or a negative variance)",
+                    "ConvergenceWarning": "no converged solution",
+                    "IdentificationWarning": "a parameter that the data cannot determine"}
+        for kind, found in by_kind.items():
+            levels = every(level for level, _ in found)
+            models = "model has" if len(found) == 1 else "models have"
+            also = f" (the {every(level for level, _ in found[1:])} likewise)" if len(found) > 1 else ""
+            lines.append(f"- Caution: the {levels} {models} {meanings.get(kind, kind)} — {found[0][0]}: "
+                         f"{found[0][1]}{also} Fit and tests of {'this model' if len(found) == 1 else 'these models'} "
+                         "are not trustworthy until this is resolved.")
         return PlainText("\n".join(lines))
 
     def _freed_at(self, level: str) -> list[str]:
@@ -346,7 +353,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")
         warnings.warn(f"Invariance ladder, {level} model: {message}", getattr(_problems, kind, CxStatsWarning),
-                      stacklevel=2)
+                      stacklevel=3)  # the caller of invariance(), past the threads decorator
     return ladder
 
 
