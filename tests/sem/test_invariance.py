@@ -159,6 +159,7 @@ def test_plain_summary_names_the_items():
     assert "Groups compared (School): Pasteur (n = 156) and Grant-White (n = 145); 301 respondents" in text
     # scalar fails by both criteria: only then a level "does not hold"
     assert "**Scalar** — equal intercepts (the same factor level gives the same item level) — does not hold" in text
+    assert "RMSEA rise of at most .015; the CFI drop exceeds its limit)" in text  # lavaan: ΔCFI −.038, ΔRMSEA +.015
 
 
 def test_plain_summary_takes_a_codebook_and_names_every_item():
