@@ -200,6 +200,10 @@ def test_driver_and_moderation_figures(panel):
     texts = _check(fig)
     assert any("Dashed" in t for t in texts)
     assert {t.get_text() for t in fig.axes[0].texts} >= set(labels.values())
+    total = pd.Series([0.5, 0.2, 0.3], index=["REL", "EMO", "TAN"], name="total effect on SAT")
+    custom = cxstats.importance_performance(data, "SAT", ["REL", "EMO", "TAN"], scale=(1, 7), importance=total)
+    assert custom.plot(labels=labels | {"SAT": "Satisfaction"}).axes[0].get_xlabel() == \
+        "Importance (total effect on Satisfaction)"
     buffer = cxstats.moderation(data, "SAT", "REL", "EMO")
     fig = buffer.plot(labels={"SAT": "Satisfaction", "REL": "Reliability", "EMO": "Emotion"})
     _check(fig)
