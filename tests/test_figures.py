@@ -235,6 +235,8 @@ def test_sem_figures():
     texts = _check(paths)
     assert any(t.startswith("Filled") for t in texts) and any(t.startswith("Hollow") for t in texts)
     assert any(t.get_text().startswith("Visual → Speed") for t in paths.axes[0].get_yticklabels())
+    user_fig, user_ax = plt.subplots()  # a user's own axes are drawn into, and get the legend
+    assert sem.path_differences(result).plot(ax=user_ax) is user_fig and user_ax.get_legend() is not None
 
 
 def test_latent_means_of_four_countries_in_four_colours():

@@ -132,12 +132,12 @@ class PLSMultigroupResult:
         return PlainText("\n".join([head, *rows, caveat, *problems]))
 
     def plot(self, *, labels: dict[str, str] | None = None, group_labels: dict | None = None,
-             title: str | None = None):
+             title: str | None = None, ax=None):
         """Each path in both groups with its bootstrap interval; filled markers where the
-        permutation test finds a difference (p < .05)."""
+        permutation test finds a difference (p < .05). ``ax`` draws into your own axes."""
         from ._plots import multigroup_plot
 
-        return multigroup_plot(self, labels=labels or {}, group_labels=group_labels or {}, title=title)
+        return multigroup_plot(self, labels=labels or {}, group_labels=group_labels or {}, title=title, ax=ax)
 
 
 def _path_columns(res: PLSResult) -> np.ndarray:
