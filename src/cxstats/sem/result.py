@@ -12,7 +12,7 @@ import pandas as pd
 
 from .._results import PlainText
 from .._format import every
-from ..formatting import labels_of
+from ..formatting import labels_of, p_text
 from ._tables import TABLE_COLUMNS, fit_measures, parameter_table
 from .inference import r_squared
 
@@ -265,7 +265,7 @@ class SEMResult:
         robust = "robust " if self.estimator == "MLR" else ""
         groups = f" in {len(self.groups)} groups of '{self.group}'" if self.groups else ""
         return (
-            f"N = {self.nobs}{groups}; {scaled}chi-square({fm['df']:.0f}) = {fm['chisq']:.3f}, p = {fm['pvalue']:.3g}; "
+            f"N = {self.nobs}{groups}; {scaled}chi-square({fm['df']:.0f}) = {fm['chisq']:.3f}, {p_text(fm['pvalue'])}; "
             f"{robust}CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}; {robust}RMSEA = {fm['rmsea']:.3f} "
             f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}]; SRMR = {fm['srmr']:.3f}"
         )
