@@ -214,9 +214,9 @@ def test_claim_errors(survey):
         check_claim(survey, "59% higher retention", group="emotion", event="churned")
     no_churn = survey.assign(churned=np.where(group, 0, survey["churned"]))
     with pytest.raises(CxStatsError, match=r"No churn events among the \d+ customers in group positive_emotion = "
-                                           r"'customers with positive_emotion = True'"):
+                                           r"'customers with positive_emotion'"):
         check_claim(no_churn, "hazard 30% lower", group=group, event="churned", time="tenure_months")
-    with pytest.raises(CxStatsError, match=r"No churners in group customers with positive_emotion = True"):
+    with pytest.raises(CxStatsError, match=r"No churners in group customers with positive_emotion\b"):
         check_claim(no_churn, "80% lower churn", group=group, event="churned")
     with pytest.raises(CxStatsError, match=r"Nobody in group .* was observed up to tenure_months = 30"):
         check_claim(survey, "59% higher retention", group=group, event="churned", time="tenure_months", horizon=30)

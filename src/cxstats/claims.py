@@ -266,15 +266,15 @@ def _group_masks(data: pd.DataFrame, group: str | pd.Series, focus: Any, referen
         others = [v for v in levels if v != focus]
         reference_mask = values.notna().to_numpy() & ~focus_mask
         reference_label = str(others[0]) if len(others) == 1 and not isinstance(others[0], (bool, np.bool_)) \
-            and others[0] not in (0, 1) else f"other customers (not {name} = {focus})"
+            and others[0] not in (0, 1) else "the other customers"
     else:
         if reference not in levels or reference == focus:
             raise CxStatsError(f"reference={reference!r} must be another value of '{name}' "
                                f"(levels: {listing(sorted(levels, key=str))}).")
         reference_mask = (values == reference).to_numpy()
         reference_label = str(reference)
-    focus_label = (f"customers with {name} = {focus}" if isinstance(focus, (bool, np.bool_)) or focus in (0, 1)
-                   else str(focus))
+    binary = isinstance(focus, (bool, np.bool_)) or focus in (0, 1)  # a flag: say "with", not "= True"
+    focus_label = (f"customers with {name}" if bool(focus) else f"customers without {name}") if binary else str(focus)
     if not reference_mask.any():
         raise CxStatsError(f"All customers are in the focus group {name} = {focus!r}; there is nobody to compare with.")
     return name, values, focus_mask, reference_mask, focus_label, reference_label
