@@ -38,6 +38,7 @@ class IndexResult:
     scores: pd.Series
     weights: pd.Series
     scale: tuple[float, float]
+    ci_level: float = 0.95
 
     def _repr_html_(self) -> str:
         return self.table.round(2).to_html(index=False)
@@ -109,7 +110,7 @@ def satisfaction_index(
                            f"{listing(items, quote=True)}; an index with an interval needs at least 2.")
     rows = [_summary(label, s.dropna(), ci_level) for label, s in frames]
     table = pd.DataFrame(rows, columns=["group", "n", "estimate", "se", "ci_low", "ci_high"])
-    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high))
+    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level)
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:
