@@ -151,7 +151,7 @@ class ClaimResult:
         ``time_unit`` (e.g. ``"months"``) words the horizon as "after 24 months" instead of
         naming the time column ("at tenure_months = 24").
         """
-        level = f"{self.ci_level:.0%}"
+        level = fmt.percent(self.ci_level)
         claimed = float(self.table["claimed"].iloc[0])
         thing = {"retention": "retention", "churn": "churn", "hazard": "churn hazard (risk of leaving at any moment)"}
         lines = [(f"- **Claim:** {self.focus} have {100 * self.size:.0f}% {self.direction} {thing[self.kind]} "
@@ -159,14 +159,16 @@ class ClaimResult:
         if self.kind != "hazard":
             f, r = self.groups.iloc[0], self.groups.iloc[1]
             share = "still customers" if self.kind == "retention" else "had churned"
-            lines.append(f"- **In the data:** {f['estimate']:.0%} of {self.focus} vs {r['estimate']:.0%} of "
-                         f"{self.reference} {share} "
+            lines.append(f"- **In the data:** {fmt.percent(f['estimate'])} of {self.focus} (n = {fmt.integer(f['n'])}) "
+                         f"vs {fmt.percent(r['estimate'])} of {self.reference} (n = {fmt.integer(r['n'])}) {share} "
                          + ((f"after {self.horizon:g} {time_unit}" if time_unit else
                              f"at {self.time} = {self.horizon:g}") if np.isfinite(self.horizon)
                             else "at the end of the observation window") + f" ({self.method}).")
         change = 100 * (self.estimate - 1)
-        lines.append(f"- **Estimate:** {abs(change):.0f}% {'higher' if change >= 0 else 'lower'} "
-                     f"({level} CI {_signed(self.ci_low)} to {_signed(self.ci_high)}); the claim corresponds to "
+        p_value = float(self.table["p_value"].iloc[0])
+        lines.append(f"- **Estimate:** {fmt.number(abs(change), 0)}% {'higher' if change >= 0 else 'lower'} "
+                     f"({level} CI {_signed(self.ci_low)} to {_signed(self.ci_high)}; against no difference "
+                     f"{fmt.p_text(p_value)}); the claim corresponds to "
                      f"{_signed(1 + (self.size if self.direction == 'higher' else -self.size))}.")
         explain = {
             "consistent with the claim": "the claimed size lies within the range the data support.",
@@ -180,9 +182,10 @@ class ClaimResult:
         if np.isfinite(self.n_per_group_needed):
             n_f, n_r = (int(v) for v in self.groups["n"].iloc[:2])
             extra = f" ({self.events_needed:,.0f} churn events)" if self.kind == "hazard" else ""
-            lines.append(f"- To detect the claimed effect with {self.power:.0%} power at the {self.alpha:.0%} level "
-                         f"takes about {self.n_per_group_needed:,.0f} customers per group{extra}; the data have "
-                         f"{n_f:,} and {n_r:,} (power {self.power_at_claim:.0%}).")
+            lines.append(f"- To detect the claimed effect with {fmt.percent(self.power)} power at the "
+                         f"{fmt.percent(self.alpha)} level takes about {fmt.integer(self.n_per_group_needed)} customers "
+                         f"per group{extra}; the data have {fmt.integer(n_f)} and {fmt.integer(n_r)} (power "
+                         f"{fmt.percent(self.power_at_claim)}).")
         lines += [f"- Caution: {p}" for p in self.problems]
         return PlainText("\n".join(lines))
 

@@ -75,13 +75,31 @@ class ImportanceResult:
         return f"<p>R² = {self.r2:.3f} (N = {self.nobs})</p>" + self.table.round(2).to_html(index=False, na_rep="")
 
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
-        """Sentences for a stakeholder: the leading drivers and whether their order is certain."""
-        name = (labels or {}).get
+        """Sentences for a stakeholder: the leading drivers and whether their order is certain.
+
+        ``labels`` (a dict or a Codebook) names the drivers.
+        """
+        from . import formatting as fmt
+
+        names = fmt.labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
         ranked = self.table.sort_values("rank")
+
+        def share(row) -> str:
+            low, high = row.get("share_ci_low"), row.get("share_ci_high")
+            if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
+                return (f"{fmt.number(row.share, 0)}% of the explained part, bootstrap interval "
+                        f"{fmt.number(low, 0)}–{fmt.number(high, 0)}%")
+            return f"{fmt.number(row.share, 0)}% of the explained part"
+
+        lines = [f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in the outcome "
+                 f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents)."]
+        if len(ranked) == 1:
+            lines.append(f"- The only driver is **{name(ranked.iloc[0].term)}**.")
+            return PlainText("\n".join(lines))
         first, second = ranked.iloc[0], ranked.iloc[1]
-        lines = [f"- Together the drivers explain {self.r2:.0%} of the differences in the outcome ({self.nobs:,} respondents).",
-                 f"- The most important are **{name(first.term, first.term)}** ({first.share:.0f}% of the explained "
-                 f"part) and **{name(second.term, second.term)}** ({second.share:.0f}%)."]
+        lines.append(f"- The most important are **{name(first.term)}** ({share(first)}) and "
+                     f"**{name(second.term)}** ({share(second)}).")
         if not self.differences.empty:
             pair = self.differences[((self.differences["term_a"] == first.term) & (self.differences["term_b"] == second.term))
                                     | ((self.differences["term_a"] == second.term) & (self.differences["term_b"] == first.term))]
@@ -89,8 +107,9 @@ class ImportanceResult:
             tied = row["ci_low"] <= 0 <= row["ci_high"]
             lines.append("- Their order is not certain: the bootstrap interval of the difference includes zero."
                          if tied else "- The first is clearly ahead: the bootstrap interval of the difference excludes zero.")
-        weakest = ranked.iloc[-1]
-        lines.append(f"- The least important is {name(weakest.term, weakest.term)} ({weakest.share:.0f}%).")
+        if len(ranked) > 2:
+            weakest = ranked.iloc[-1]
+            lines.append(f"- The least important is {name(weakest.term)} ({share(weakest)}).")
         return PlainText("\n".join(lines))
 
 

@@ -24,7 +24,9 @@ from scipy import stats
 from . import _survival
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing, rows_and_values
+from . import formatting as fmt
 from ._results import PlainText
+from .formatting import labels_of
 from .drivers import DriverResult, driver_regression
 from .sem._problems import ConvergenceWarning
 
@@ -41,7 +43,7 @@ class PartialPeriodWarning(CxStatsWarning):
 
 
 def _pct(value: float) -> str:
-    return "–" if not np.isfinite(value) else f"{100 * value:.0f}%"
+    return "–" if not np.isfinite(value) else fmt.percent(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -122,7 +124,7 @@ class KaplanMeierResult:
         ax.set_ylim(0, 102)
         ax.set_xlim(left=0)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
-        ax.set_xlabel(time_label or labels.get(self.time, self.time))
+        ax.set_xlabel(time_label or labels.get(self.time) or self.time.replace("_", " ").capitalize())
         ax.set_ylabel("Customers retained")
         ax.set_title(title or "Retention over time (Kaplan-Meier)", fontsize=10)
         handles, _ = ax.get_legend_handles_labels()
@@ -140,7 +142,8 @@ class KaplanMeierResult:
         ``time_unit`` (e.g. ``"months"``) words the times as "after 24 months" instead of
         naming the time column ("at tenure_months = 24").
         """
-        labels = dict(labels or {})
+        names = labels_of(labels)
+        labels = {**dict(labels or {}), **names} if isinstance(labels, Mapping) else names
         shown = self.summary[~self.summary["suppressed"]]
         if horizon is None:
             horizon = float(min(self.table.groupby("group")["time"].max()))
@@ -149,7 +152,9 @@ class KaplanMeierResult:
         parts = []
         for row in at.itertuples():
             name = labels.get(row.group, str(row.group)) if self.group else "all customers"
-            parts.append(f"**{name} {_pct(row.survival)}** ({self.ci_level:.0%} CI {_pct(row.ci_low)}–{_pct(row.ci_high)})")
+            base = f", n = {fmt.integer(row.n_at_risk)} still observed" if hasattr(row, "n_at_risk") else ""
+            parts.append(f"**{name} {_pct(row.survival)}** ({fmt.percent(self.ci_level)} CI {_pct(row.ci_low)}–"
+                         f"{_pct(row.ci_high)}{base})")
         when = f"after {horizon:g} {time_unit}" if time_unit else f"at {self.time} = {horizon:g}"
         lines.append(f"- Still customers {when}: " + "; ".join(parts) + ".")
         reached = shown[shown["median"].notna()]
@@ -163,12 +168,13 @@ class KaplanMeierResult:
                     for g in shown.loc[shown["median"].isna(), "group"]]
             lines.append(f"- More than half were still customers at the end of observation: {', '.join(rest)}.")
         if np.isfinite(self.logrank_p_value):
+            test = (f"log-rank χ²({fmt.integer(self.logrank_df)}) = {fmt.number(self.logrank_chisq, 1)}, "
+                    f"{fmt.p_text(self.logrank_p_value)}; {fmt.integer(self.nobs)} customers, "
+                    f"{fmt.integer(self.n_events)} churned")
             if self.logrank_p_value < 0.05:
-                lines.append(f"- The retention curves differ by more than chance would explain (log-rank test, "
-                             f"p = {self.logrank_p_value:.2g}).")
+                lines.append(f"- The retention curves differ by more than chance would explain ({test}).")
             else:
-                lines.append(f"- The differences between the curves are within what chance would produce "
-                             f"(log-rank test, p = {self.logrank_p_value:.2g}).")
+                lines.append(f"- The differences between the curves are within what chance would produce ({test}).")
         lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 
@@ -356,11 +362,14 @@ class CoxResult:
         ``labels`` name terms (``{"country[BR]": "Brazil"}``) and reference levels
         (``{"country[DE]": "Germany"}`` words the comparison "than Germany").
         """
-        labels = dict(labels or {})
-        level = f"{self.ci_level:.0%}"
-        lines = []
+        labels = labels_of(labels)
+        level = fmt.percent(self.ci_level)
+        lines = [f"- Cox model of {fmt.integer(self.nobs)} customers, {fmt.integer(self.n_events)} of whom churned."]
         for row in self.table.itertuples():
-            name = labels.get(row.term, row.term)
+            column, _, level_of = row.term.partition("[")
+            level_of = level_of.rstrip("]")
+            name = labels.get(row.term) or (f"{labels.get(level_of, level_of)} ({labels.get(column, column)})"
+                                            if level_of else labels.get(column, column))
             change = row.hazard_ratio - 1
             word = "higher" if change > 0 else "lower"
             column = row.term.split("[", 1)[0]
@@ -369,11 +378,12 @@ class CoxResult:
                     if "[" in row.term and column in self.reference else "per one-unit increase")
             sure = ("clearly different from no effect" if row.p_value < 0.05
                     else "not clearly different from no effect")
-            lines.append(f"- **{name}**: churn risk at any moment {abs(change):.0%} {word} {unit} "
-                         f"({level} CI: hazard ratio {row.hr_ci_low:.2f}–{row.hr_ci_high:.2f}; {sure}).")
+            lines.append(f"- **{name}**: churn risk at any moment {fmt.percent(abs(change))} {word} {unit} "
+                         f"(hazard ratio {fmt.number(row.hazard_ratio)}, {level} CI "
+                         f"{fmt.interval(row.hr_ci_low, row.hr_ci_high)}; {fmt.p_text(row.p_value)}; {sure}).")
         if np.isfinite(self.concordance):
-            lines.append(f"- The model ranks who churns first correctly for {self.concordance:.0%} of comparable "
-                         "pairs of customers (50% = chance).")
+            lines.append(f"- The model ranks who churns first correctly for {fmt.percent(self.concordance)} of "
+                         "comparable pairs of customers (50% = chance).")
         lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 

@@ -12,7 +12,8 @@ one sentence per problem:
   ``rhs``, ``ci_low``), ``True``/``False`` or ``NaN`` cells, ``0.000`` / ``-0.000``,
   scientific notation (``1.4e-55``), whole numbers printed as floats (``752.0``) and
   object reprs (``<... object at 0x...>``);
-- a report that does not open with "In short", or whose In short gives no interval.
+- a report that does not open with "In short", or whose In short gives no interval;
+- front matter without ``data:`` or with ``execute: warning: false``.
 
 ``render_suite`` prints them; with ``strict=True`` (``--strict``) they fail the render.
 """
@@ -121,13 +122,22 @@ def _image_digest(output: nbformat.NotebookNode) -> str | None:
     return None
 
 
-def check_cells(cells: list[nbformat.NotebookNode], sources: dict[int, str] | None = None) -> list[str]:
+def check_cells(cells: list[nbformat.NotebookNode], sources: dict[int, str] | None = None,
+                meta: dict | None = None) -> list[str]:
     """The report checks on cells from :func:`report_cells` (see :func:`check_notebook`).
 
     ``sources`` maps a Markdown cell's index to its text before the inline code was
     substituted (the hand-typed-number check needs it); without it that check is skipped.
+    ``meta`` is the front matter (checked for ``data:`` and against ``warning: false``).
     """
     problems: list[str] = []
+    if meta is not None:
+        execute = meta.get("execute")
+        if isinstance(execute, dict) and execute.get("warning") is False:
+            problems.append("the front matter sets 'execute: warning: false': remove it, warnings must show")
+        if not str(meta.get("data", "")).strip():
+            problems.append("the front matter has no 'data:' (real, simulated, or which is which): the index "
+                            "shows readers where the numbers come from")
 
     def where(cell: nbformat.NotebookNode) -> str:
         return f"cell {cell.metadata['cx_index'] + 1}"
@@ -192,11 +202,13 @@ def check_notebook(nb: nbformat.NotebookNode, name: str = "the notebook") -> lis
     Examples
     --------
     >>> from nbformat.v4 import new_markdown_cell, new_notebook
-    >>> check_notebook(new_notebook(cells=[new_markdown_cell("## In short\\n\\n- Loyalty rose by 0.46.")]))
+    >>> from nbformat.v4 import new_raw_cell
+    >>> front = new_raw_cell("---\\ntitle: Loyalty\\ndata: real\\n---")
+    >>> check_notebook(new_notebook(cells=[front, new_markdown_cell("## In short\\n\\n- Loyalty rose by 0.46.")]))
     ... # doctest: +NORMALIZE_WHITESPACE
     ["the 'In short' section gives no interval: each finding needs its 95% interval",
-     "cell 1 has result numbers typed by hand ('0.46'): compute them in a hidden cell and write them with inline
+     "cell 2 has result numbers typed by hand ('0.46'): compute them in a hidden cell and write them with inline
      code `{python} ...`"]
     """
-    _, cells = report_cells(nb, name)
-    return check_cells(cells, markdown_sources(nb))
+    meta, cells = report_cells(nb, name)
+    return check_cells(cells, markdown_sources(nb), meta)
