@@ -29,6 +29,7 @@ from ._results import PlainText
 from .formatting import labels_of
 from .drivers import DriverResult, driver_regression
 from .sem._problems import ConvergenceWarning
+from ._validation import warn
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
            "churn_model", "cox_model", "kaplan_meier", "period_rates"]
@@ -284,7 +285,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
         if sd.event[m].sum() == 0 and group is not None:
             message = (f"No churn events in group '{levels[k]}' of '{group}' ({sizes[k]} customers): its retention "
                        "stays at 100% and its median is not reached; a hazard ratio for it cannot be estimated.")
-            warnings.warn(message, NoEventsWarning, stacklevel=2)
+            warn(message, NoEventsWarning)
             problems.append(f"NoEventsWarning: {message}")
     chisq, df, p_value = np.nan, 0, np.nan
     expected = np.full(len(levels), np.nan)
@@ -512,7 +513,7 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
                    else f"Hazard ratios of {listing(huge, quote=True)} are implausibly large")
         message += (": a covariate may order who churns first perfectly (monotone likelihood), so its coefficient "
                     "is infinite. Merge sparse groups or drop the covariate.")
-        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        warn(message, ConvergenceWarning)
         problems.append(f"ConvergenceWarning: {message}")
     z = stats.norm.ppf(0.5 + ci_level / 2)
     table = pd.DataFrame({"term": names, "estimate": params, "se": se, "statistic": params / se,
@@ -750,7 +751,7 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
         message = (f"The data end on {last_day:%Y-%m-%d}, inside the last period ({table['period'].iloc[-1]}); "
                    f"repurchase in {table['period'].iloc[-2] if n_slots > 1 else 'the period before'} is understated "
                    "and churn overstated. Drop the partial period or choose period boundaries that match the data.")
-        warnings.warn(message, PartialPeriodWarning, stacklevel=2)
+        warn(message, PartialPeriodWarning)
         problems.append(f"PartialPeriodWarning: {message}")
     return PeriodRatesResult(table=table, period=period, n_customers=int(codes.max()) + 1,
                              n_transactions=int(keep.sum()), problems=tuple(problems), ci_level=ci_level)

@@ -20,7 +20,6 @@ re-estimated.
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +36,7 @@ from ._algorithm import outer_weights
 from ._bootstrap import sample_correlations
 from ._problems import BootstrapWarning
 from .result import PLSResult
+from .._validation import warn
 
 __all__ = ["IndexWeightWarning", "PLSIndexResult", "index_scores", "index_weights"]
 
@@ -230,7 +230,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         pairs = [f"{i} of {c}" for c, i in zip(negative["construct"], negative["indicator"], strict=True)]
         message = (f"Negative unstandardized weight for {listing(pairs, limit=10)}: a higher answer lowers the index. "
                    "Check the item's coding (reverse-worded?) or whether it belongs to the construct.")
-        warnings.warn(message, IndexWeightWarning, stacklevel=3)
+        warn(message, IndexWeightWarning)
         problems.append(f"IndexWeightWarning: {message}")
     rescaled = weights["rescaled"].to_numpy()
     low, high = _bounds(rescaled, owner, lows, highs, len(constructs))
@@ -249,7 +249,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         if failed:
             message = (f"{failed} of {bootstrap} resamples were left out (weights that did not converge, or an "
                        f"indicator constant in the resample); SEs and intervals use the other {bootstrap - failed}.")
-            warnings.warn(message, BootstrapWarning, stacklevel=3)
+            warn(message, BootstrapWarning)
             problems.append(f"BootstrapWarning: {message}")
         alpha = (1 - ci_level) / 2
         flat = means.reshape(means.shape[0], -1)  # (draws, constructs x segments), the table's order

@@ -212,7 +212,7 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     greater = henseler_p(draws_a[:j], draws_b[:j])
     raw, impute = pooled_raw(spec, split, missing)
     perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress, stacklevel=5)
+                    max_iter=max_iter, progress=progress)
     est_a, est_b = fit_a._estimate[columns], fit_b._estimate[columns]
     index = {c: k for k, c in enumerate(spec.constructs)}
     outcome = np.array([index[o] for o, _ in spec.paths])
