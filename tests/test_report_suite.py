@@ -153,3 +153,14 @@ def test_strict_turns_report_checks_into_failures(tmp_path, capsys):
     assert main([str(path), "-o", str(tmp_path / "cli"), "--formats", "html", "--no-execute"]) == 0
     assert "check: cell 2 has result numbers typed by hand" in capsys.readouterr().out
     assert main([str(path), "-o", str(tmp_path / "cli"), "--formats", "html", "--no-execute", "--strict"]) == 1
+
+
+def test_in_short_takes_markdown_displayed_by_code_cells(tmp_path):
+    from cxstats.report._cells import in_short, report_cells
+
+    summary = new_code_cell("result.plain_summary()", outputs=[new_output(
+        "display_data", data={"text/markdown": "- Loyalty is higher in the US.", "text/plain": "..."})])
+    nb = _notebook(new_markdown_cell("## In short"), summary,
+                   new_code_cell("fig", outputs=[new_output("display_data", data={"image/svg+xml": SVG})]),
+                   new_markdown_cell("More.\n\n## Next\n\nLater."))
+    assert in_short(report_cells(nb)[1]) == "- Loyalty is higher in the US.\n\nMore."

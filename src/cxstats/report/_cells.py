@@ -194,12 +194,17 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.M)
 
 
 def in_short(cells: list[nbformat.NotebookNode]) -> str:
-    """The Markdown of a report's "In short" section (its text up to the next heading), or ''."""
+    """The Markdown of a report's "In short" section (up to the next heading), or ''.
+
+    The section's Markdown cells and the Markdown its code cells display (e.g. a
+    ``plain_summary()``); figures, tables and cautions are left to the report.
+    """
     collected: list[str] | None = None
     for cell in cells:
         if cell.cell_type != "markdown":
-            if collected:
-                break
+            if collected is not None:
+                collected += [str(o.data["text/markdown"]) for o in cell.get("outputs", [])
+                              if "text/markdown" in o.get("data", {}) and not o.get("metadata", {}).get("cx_caution")]
             continue
         text = cell.source
         if collected is None:

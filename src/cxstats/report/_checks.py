@@ -6,7 +6,7 @@ one sentence per problem:
 - result numbers typed by hand in Markdown (after the inline code is removed): decimals
   (0.94), percentages (59%), p-values (p < .001), bracketed intervals ([0.27, 0.65]),
   sample sizes (n = 250) and large counts (1,811); small integers ("three", "1-7 scale",
-  "6 countries"), years and heading numbers are allowed;
+  "6 countries"), 100 (the end of a 0-100 scale), years and heading numbers are allowed;
 - the same figure shown twice (in one cell, or two identical images);
 - raw program output in tables and text: lavaan/snake_case column names (``lhs``, ``op``,
   ``rhs``, ``ci_low``), ``True``/``False`` or ``NaN`` cells, ``0.000`` / ``-0.000``,
@@ -56,8 +56,8 @@ def _typed_numbers(markdown: str) -> list[str]:
     for kind, pattern in _HAND_TYPED:
         for match in pattern.finditer(text):
             value = match.group(0).strip()
-            if kind == "count" and _YEAR.match(value):
-                continue
+            if kind == "count" and (_YEAR.match(value) or value == "100"):
+                continue  # a year, or the end of a 0-100 scale
             found.append(value)
         text = pattern.sub(" ", text)  # a number is reported once, under its first kind
     return found
@@ -101,7 +101,8 @@ def _table_problems(fragment: str) -> list[str]:
         for column in range(width):
             values = [row[column] for row in rows if column < len(row) and row[column]]
             numbers = [v for v in values if _NUMBER.match(v)]
-            if numbers and len(numbers) == len(values) and all(_WHOLE_FLOAT.match(v) for v in numbers):
+            whole = numbers and len(numbers) == len(values) and all(_WHOLE_FLOAT.match(v) for v in numbers)
+            if whole and len(numbers) >= 2 and any(abs(float(v.replace("−", "-"))) >= 2 for v in numbers):
                 problems.append(f"whole numbers shown as decimals in a table ({numbers[0]}): show them as integers")
                 break
     return problems
