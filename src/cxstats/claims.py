@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from . import _survival
+from . import formatting as fmt
 from ._errors import CxStatsError
 from ._format import listing
 from ._results import PlainText
@@ -185,22 +186,23 @@ class ClaimResult:
         lines += [f"- Caution: {p}" for p in self.problems]
         return PlainText("\n".join(lines))
 
-    def plot(self, *, title: str | None = None):
+    def plot(self, *, title: str | None = None, ax=None):
         """The estimate with its interval on the ratio scale, against no effect and the claim."""
-        import matplotlib.pyplot as plt
+        from ._figures import ACCENT, GREY, PALETTE, new_figure
 
-        fig, ax = plt.subplots(figsize=(7.0, 2.2), layout="constrained")
+        fig, ax = new_figure(7.0, 2.4, ax=ax)
         claimed = float(self.table["claimed"].iloc[0])
         ax.errorbar([self.estimate], [0], xerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
-                    fmt="o", color="#204a87", capsize=4, label=f"Estimate, {self.ci_level:.0%} CI")
-        ax.axvline(1, color="grey", lw=1, ls="--")
-        ax.axvline(claimed, color="#a40000", lw=1.5, label=f"Claim ({_signed(claimed)})")
+                    fmt="o", color=PALETTE[0], capsize=4,
+                    label=f"Estimate with its {fmt.number(100 * self.ci_level, 0)}% confidence interval")
+        ax.axvline(1, color=GREY, lw=1, ls="--", label="Dashed: no difference")
+        ax.axvline(claimed, color=ACCENT, lw=1.5, label=f"Claim ({_signed(claimed)})")
         right_edge = claimed < 1  # the no-difference line is then the rightmost
-        ax.text(1, 0.45, "no difference " if right_edge else " no difference", color="grey", fontsize=8,
+        ax.text(1, 0.45, "no difference " if right_edge else " no difference", color=GREY, fontsize=8,
                 va="center", ha="right" if right_edge else "left")
         ax.annotate(f"{_signed(self.estimate)} ({_signed(self.ci_low)} to {_signed(self.ci_high)})",
                     (self.estimate, 0), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=8,
-                    color="#204a87", zorder=3, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+                    color=PALETTE[0], zorder=3, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
         # (the white box keeps the claim line, often close to the estimate, from striking through the label)
         ax.set_xscale("log")
         ax.set_yticks([])
@@ -218,7 +220,7 @@ class ClaimResult:
 
 
 def _signed(ratio: float) -> str:
-    return f"{100 * (ratio - 1):+.0f}%"
+    return fmt.percent(ratio - 1, signed=True)
 
 
 def verdict(claimed_ratio: float, ci_low: float, ci_high: float) -> str:

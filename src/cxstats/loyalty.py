@@ -103,32 +103,40 @@ class LoyaltyResult:
         lines.extend(f"- Note: {p}" for p in self.problems)
         return PlainText("\n".join(lines))
 
-    def plot(self, *, title: str | None = None):
-        """Each group's index with its interval (black) and its component scores (coloured marks)."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, title: str | None = None, labels=None, ax=None):
+        """Each group's index with its interval (black) and its component scores (coloured marks,
+        set slightly apart vertically so that none hides another). ``labels`` names the groups."""
         import seaborn as sns
 
+        from . import formatting as fmt
+        from ._figures import colours, new_figure
+
+        names = fmt.labels_of(labels)
         groups = list(self.table["group"])
-        y = np.arange(len(groups))[::-1]
-        fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(groups) + 1.5), layout="constrained")
-        colours = sns.color_palette("colorblind", n_colors=len(COMPONENTS))
+        y = np.arange(len(groups))[::-1].astype(float)
+        fig, ax = new_figure(7.0, 0.5 * len(groups) + 1.9, ax=ax)
+        shown = [c for c in COMPONENTS if c in self.weights.index]
+        ink = [c for c in colours(len(COMPONENTS) + 1) if c != "#000000"]  # black is the index's
         markers = dict(zip(COMPONENTS, "osD^v", strict=True))
         for k, name in enumerate(COMPONENTS):
-            if name not in self.weights.index:
+            if name not in shown:
                 continue
             part = self.components[self.components["component"] == name].set_index("group").reindex(groups)
-            ax.scatter(part["estimate"], y, s=22, marker=markers[name], color=colours[k], alpha=0.85, zorder=2,
-                       label=name)
+            offset = 0.09 * (shown.index(name) - (len(shown) - 1) / 2)
+            ax.scatter(part["estimate"], y + offset, s=24, marker=markers[name], color=ink[k], edgecolor="white",
+                       linewidths=0.4, alpha=0.9, zorder=2, label=f"Component: {name}")
         t = self.table
+        level = fmt.number(100 * self.ci_level, 0)
         ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]], fmt="|",
-                    color="black", markersize=14, capsize=3, lw=1.6, zorder=3, label=f"loyalty index ({self.ci_level:.0%} CI)")
+                    color="black", markersize=14, capsize=3, lw=1.6, zorder=3,
+                    label=f"Loyalty index (tall tick) with its {level}% confidence interval")
         for yy, est in zip(y, t["estimate"], strict=True):
-            ax.text(est, yy + 0.22, f"{est:.1f}", ha="center", fontsize=8)
-        ax.set_yticks(y, [str(g) for g in groups], fontsize=8)
+            ax.text(est, yy + 0.25, fmt.number(est, 1), ha="center", fontsize=8)
+        ax.set_yticks(y, [str(names.get(str(g), g)) for g in groups], fontsize=8)
         ax.set_xlim(0, 100)
-        ax.set_ylim(-0.7, len(groups) - 0.3)
+        ax.set_ylim(-0.7, len(groups) - 0.2)
         ax.set_xlabel("Score (0-100)")
-        ax.legend(fontsize=7, frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+        ax.legend(fontsize=7, frameon=False, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
         ax.set_title(title or "Loyalty index and its components", fontsize=10)
         sns.despine(ax=ax)
         return fig

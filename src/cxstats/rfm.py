@@ -96,28 +96,33 @@ class RFMResult:
                      "across data sets or dates.")
         return PlainText("\n".join(lines))
 
-    def plot(self, *, title: str | None = None):
+    def plot(self, *, title: str | None = None, ax=None):
         """Share of customers and of revenue per segment, side by side, labelled with the values."""
-        import matplotlib.pyplot as plt
         import seaborn as sns
+
+        from . import formatting as fmt
+        from ._figures import PALETTE, keep_inside, new_figure
 
         seg = self.segments
         y = np.arange(len(seg))[::-1]
-        fig, ax = plt.subplots(figsize=(7.0, 0.34 * len(seg) + 1.4), layout="constrained")
-        colours = sns.color_palette()
+        fig, ax = new_figure(7.0, 0.34 * len(seg) + 1.6, ax=ax)
+        colours = PALETTE
         height = 0.38
         ax.barh(y + height / 2, seg["share"] * 100, height, color=colours[0], label="% of customers")
         ax.barh(y - height / 2, seg["revenue_share"] * 100, height, color=colours[1], label="% of revenue")
         for yy, share, revenue, count in zip(y, seg["share"], seg["revenue_share"], seg["customers"], strict=True):
-            ax.text(share * 100, yy + height / 2, f" {share:.0%} ({count:,})", va="center", fontsize=7)
-            ax.text(revenue * 100, yy - height / 2, f" {revenue:.0%}", va="center", fontsize=7)
+            ax.text(share * 100, yy + height / 2, f" {fmt.percent(share)} ({fmt.integer(count)} customers)",
+                    va="center", fontsize=7)
+            ax.text(revenue * 100, yy - height / 2, f" {fmt.percent(revenue)}", va="center", fontsize=7)
         ax.set_yticks(y, seg["segment"], fontsize=8)
         top = float(max(seg["share"].max(), seg["revenue_share"].max()) * 100)
         ax.set_xlim(0, top * 1.3 + 1)
         ax.set_xlabel("Percent")
         ax.legend(fontsize=8, frameon=False, loc="lower right")
-        ax.set_title(title or f"RFM segments as of {self.as_of.date()}: {self.n_customers:,} customers", fontsize=10)
+        ax.set_title(title or f"RFM segments as of {self.as_of.date()}: {fmt.integer(self.n_customers)} customers",
+                     fontsize=10)
         sns.despine(ax=ax)
+        keep_inside(ax)
         return fig
 
 

@@ -161,11 +161,11 @@ def _resolve_references(text: str, numbers: dict[str, tuple[str, int]], name: st
     return _REFERENCE.sub(replace, text)
 
 
-def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook") -> list[str]:
+def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tuple | None = None) -> list[str]:
     """The warnings raised while ``nb`` ran whose message is in no visible callout of its report."""
     from ._callouts import normalise, split_callouts
 
-    _, cells = report_cells(nb, name)
+    _, cells = prepared if prepared is not None else report_cells(nb, name)
     shown = []
     for cell in cells:
         texts = [cell.source] if cell.cell_type == "markdown" else [

@@ -72,11 +72,11 @@ def render_notebook(path: str | Path, output: str | Path, *, formats: Sequence[s
         raise RenderError(f"Notebook '{path}' does not exist.")
     start = time.perf_counter()
     nb = execute_notebook(path, timeout=timeout) if execute else nbformat.read(path, as_version=4)
-    unshown = unshown_warnings(nb, path.name)
+    prepared = meta, cells = report_cells(nb, path.name)
+    unshown = unshown_warnings(nb, path.name, prepared)
     if unshown:
         raise RenderError(f"Notebook '{path.name}' raised warnings its report does not show: "
                           + "; ".join(unshown) + ".")
-    meta, cells = report_cells(nb, path.name)
     problems = tuple(check_cells(cells, markdown_sources(nb)))
     if strict and problems:
         raise RenderError(f"Notebook '{path.name}' fails the report checks (--strict): " + "; ".join(problems) + ".")
@@ -84,11 +84,11 @@ def render_notebook(path: str | Path, output: str | Path, *, formats: Sequence[s
     files = []
     if "html" in formats:
         target = output / f"{path.stem}.html"
-        target.write_text(to_html(nb, path.name), encoding="utf-8")
+        target.write_text(to_html(nb, path.name, prepared), encoding="utf-8")
         files.append(target)
     if "pdf" in formats:
         target = output / f"{path.stem}.pdf"
-        to_pdf(nb, target, path.name)
+        to_pdf(nb, target, path.name, prepared)
         files.append(target)
     return RenderedReport(path, str(meta.get("title", path.stem)), tuple(files), time.perf_counter() - start,
                           **_front(meta), in_short=_in_short_html(cells, f"{path.stem}.html"), problems=problems)
