@@ -142,7 +142,8 @@ def _one_factor(items: list[str], values: np.ndarray) -> tuple[np.ndarray, float
 
 
 def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
-                constructs: Sequence[str] | None = None, ci_level: float = 0.95) -> ReliabilityResult:
+                constructs: Sequence[str] | None = None, ci_level: float = 0.95,
+                factor: bool = True) -> ReliabilityResult:
     """Reliability of each construct's items (rows complete within the construct).
 
     Parameters
@@ -151,6 +152,11 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
     blocks : ``{construct: [items]}`` or a :class:`Codebook` (its constructs).
     constructs : a subset of the constructs.
     ci_level : level of the Feldt interval for alpha.
+    factor : fit a one-factor model per construct of three or more items for ``omega``,
+        ``omega_model``, ``cr``, ``ave`` and the item loadings (default). ``False`` gives the
+        item-level statistics only (alpha, standardized alpha, item-total correlations),
+        which need no model: use it when a construct's one-factor model is improper
+        (a Heywood case) and only alpha is wanted; the model-based columns are then missing.
 
     Notes
     -----
@@ -174,7 +180,7 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
         average_r = (corr.sum() - k) / (k * (k - 1))
         low, high = _feldt(alpha, n, k, ci_level)
         loadings, omega, omega_model, cr, ave = np.full(k, np.nan), np.nan, np.nan, np.nan, np.nan
-        if k >= 3:
+        if factor and k >= 3:
             loadings, omega, omega_model, ave = _one_factor(items, values)
             cr = _composite_reliability(loadings)
         rows.append({"construct": construct, "n_items": k, "n": n, "alpha": alpha, "alpha_ci_low": low,
