@@ -32,6 +32,13 @@ def test_panel_satisfies_its_own_codebook():
     assert clean["EMO4"].corr(clean["EMO1"]) > 0.3
 
 
+
+def test_panel_codebook_gives_every_item_a_short_label():
+    labels = cxstats.simulate_cx_panel(50, seed=1).codebook.labels
+    assert labels["RES2"] == "Willing to help" and labels["RES"] == "Responsiveness"
+    items = [name for name in labels if name[-1].isdigit()]
+    assert len(items) == 31 and all(labels[name] != name for name in items)
+
 @pytest.fixture(scope="module")
 def big_panel() -> cxstats.SimulatedPanel:
     return cxstats.simulate_cx_panel(1000, interaction=-0.15, kano=True, seed=12)
