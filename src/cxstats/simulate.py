@@ -156,6 +156,46 @@ class SimulatedPanel:
     retention: Mapping[str, float]
     settings: Mapping[str, Any]
 
+    def true_mean_differences(self, factors: Sequence[str] | None = None) -> pd.DataFrame:
+        """The simulated customers' true differences from the first country, per factor.
+
+        What a latent-mean comparison of these data should recover: for every factor and
+        every other country, the difference of the mean true scores and that difference in
+        pooled within-country SD units (``d``, the scale of
+        :func:`cxstats.sem.latent_mean_differences`).
+
+        Parameters
+        ----------
+        factors : factor codes (columns of ``scores``); default all.
+
+        Returns
+        -------
+        DataFrame with columns ``factor, group, reference, difference, d``.
+
+        Raises
+        ------
+        CxStatsError
+            A factor is not among the true scores.
+        """
+        factors = list(self.scores.columns if factors is None else factors)
+        unknown = [f for f in factors if f not in self.scores.columns]
+        if unknown:
+            raise CxStatsError(f"true_mean_differences(): factor(s) {', '.join(map(repr, unknown))} are not "
+                             f"simulated; choose from {', '.join(self.scores.columns)}.")
+        country = self.data["country"].to_numpy()
+        countries = list(self.settings["countries"])
+        reference = countries[0]
+        rows = []
+        for group in countries[1:]:
+            a, b = self.scores[country == reference], self.scores[country == group]
+            for factor in factors:
+                pooled = np.sqrt(((len(a) - 1) * a[factor].var() + (len(b) - 1) * b[factor].var())
+                                 / (len(a) + len(b) - 2))
+                difference = b[factor].mean() - a[factor].mean()
+                rows.append({"factor": factor, "group": group, "reference": reference,
+                             "difference": difference, "d": difference / pooled})
+        return pd.DataFrame(rows)
+
 
 def simulate_cx_panel(
     n_per_country: int = 500,
