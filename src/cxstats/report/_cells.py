@@ -20,7 +20,7 @@ from typing import Any
 import nbformat
 import yaml
 
-__all__ = ["cell_options", "front_matter", "report_cells", "unshown_warnings"]
+__all__ = ["cell_options", "front_matter", "in_short", "markdown_sources", "report_cells", "unshown_warnings"]
 
 
 def cell_options(cell: nbformat.NotebookNode) -> dict[str, Any]:
@@ -183,3 +183,33 @@ def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook") -> l
                     "in a visible cell after it"
                 )
     return missing
+
+
+def markdown_sources(nb: nbformat.NotebookNode) -> dict[int, str]:
+    """The text of each Markdown cell as written (inline code not yet substituted), by index."""
+    return {index: cell.source for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"}
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.M)
+
+
+def in_short(cells: list[nbformat.NotebookNode]) -> str:
+    """The Markdown of a report's "In short" section (its text up to the next heading), or ''."""
+    collected: list[str] | None = None
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            if collected:
+                break
+            continue
+        text = cell.source
+        if collected is None:
+            heading = next((m for m in _HEADING.finditer(text)
+                            if len(m.group(1)) == 2 and m.group(2).strip().lower() == "in short"), None)
+            if heading is None:
+                continue
+            collected, text = [], text[heading.end():]
+        following = next((m for m in _HEADING.finditer(text) if len(m.group(1)) <= 2), None)
+        collected.append(text[:following.start()] if following else text)
+        if following:
+            break
+    return "\n\n".join(part.strip() for part in collected or [] if part.strip())
