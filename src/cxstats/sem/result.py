@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import PlainText
+from ..formatting import labels_of
 from ._tables import TABLE_COLUMNS, fit_measures, parameter_table
 from .inference import r_squared
 
@@ -235,6 +236,7 @@ class SEMResult:
             title = title or f"{self.group} = {level}"
         if show == "structural" and not (table["op"] == "~").any():
             show = "full"  # a measurement model (CFA): draw factors and their items
+        labels = labels_of(labels)
         if labels:
             table = table.assign(lhs=table["lhs"].replace(labels), rhs=table["rhs"].replace(labels))
             r2 = r2.rename(index=labels)
