@@ -200,6 +200,10 @@ def test_driver_and_moderation_figures(panel):
     texts = _check(fig)
     assert any("Dashed" in t for t in texts)
     assert {t.get_text() for t in fig.axes[0].texts} >= set(labels.values())
+    total = pd.Series([0.5, 0.2, 0.3], index=["REL", "EMO", "TAN"], name="total effect on SAT")
+    custom = cxstats.importance_performance(data, "SAT", ["REL", "EMO", "TAN"], scale=(1, 7), importance=total)
+    assert custom.plot(labels=labels | {"SAT": "Satisfaction"}).axes[0].get_xlabel() == \
+        "Importance (total effect on Satisfaction)"
     buffer = cxstats.moderation(data, "SAT", "REL", "EMO")
     fig = buffer.plot(labels={"SAT": "Satisfaction", "REL": "Reliability", "EMO": "Emotion"})
     _check(fig)
@@ -231,6 +235,8 @@ def test_sem_figures():
     texts = _check(paths)
     assert any(t.startswith("Filled") for t in texts) and any(t.startswith("Hollow") for t in texts)
     assert any(t.get_text().startswith("Visual → Speed") for t in paths.axes[0].get_yticklabels())
+    user_fig, user_ax = plt.subplots()  # a user's own axes are drawn into, and get the legend
+    assert sem.path_differences(result).plot(ax=user_ax) is user_fig and user_ax.get_legend() is not None
 
 
 def test_latent_means_of_four_countries_in_four_colours():

@@ -185,7 +185,7 @@ class ClaimResult:
             lines.append(f"- To detect the claimed effect with {fmt.percent(self.power)} power at the "
                          f"{fmt.percent(self.alpha)} level takes about {fmt.integer(self.n_per_group_needed)} customers "
                          f"per group{extra}; the data have {fmt.integer(n_f)} and {fmt.integer(n_r)} (power "
-                         f"{fmt.percent(self.power_at_claim)}).")
+                         f"{'> 99%' if self.power_at_claim > 0.995 else fmt.percent(self.power_at_claim)}).")
         lines += [f"- Caution: {p}" for p in self.problems]
         return PlainText("\n".join(lines))
 
@@ -193,7 +193,8 @@ class ClaimResult:
         """The estimate with its interval on the ratio scale, against no effect and the claim."""
         from ._figures import ACCENT, GREY, PALETTE, new_figure
 
-        fig, ax = new_figure(7.0, 2.4, ax=ax)
+        own = ax is None
+        fig, ax = new_figure(7.0, 2.8, ax=ax)
         claimed = float(self.table["claimed"].iloc[0])
         ax.errorbar([self.estimate], [0], xerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
                     fmt="o", color=PALETTE[0], capsize=4,
@@ -217,7 +218,10 @@ class ClaimResult:
         ax.minorticks_off()
         what = {"retention": "Retention", "churn": "Churn", "hazard": "Churn hazard"}[self.kind]
         ax.set_xlabel(f"{what}: focus group vs reference group, % difference (log scale)", fontsize=9)
-        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        if own:  # below the plot: inside, it would cover the claim line or the interval
+            fig.legend(*ax.get_legend_handles_labels(), fontsize=8, frameon=False, loc="outside lower center", ncols=3)
+        else:
+            ax.legend(fontsize=8, frameon=False, loc="lower right")
         ax.set_title(title or f"{self.claim}: {self.verdict}", fontsize=10)
         return fig
 

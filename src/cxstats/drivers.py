@@ -409,7 +409,10 @@ class IPMAResult:
         ax.margins(x=0.08, y=0.1)
         ax.axvline(self.importance_split, color=GREY, lw=0.8, ls="--")
         ax.axhline(self.performance_split, color=GREY, lw=0.8, ls="--")
-        ax.set_xlabel(f"Importance ({self.importance_label})")
+        import re
+
+        worded = re.sub(r"\b\w+\b", lambda m: names.get(m.group(0), m.group(0)), self.importance_label)
+        ax.set_xlabel(f"Importance ({worded})")  # "total effect on CUSL" -> "... on Customer loyalty"
         ax.set_ylabel(f"Performance ({self.performance_label})")
         ax.set_title(title or "Importance-performance map", fontsize=10)
         handles = [Line2D([], [], ls="", marker="o", color=PALETTE[0], label="Driver"),

@@ -135,13 +135,13 @@ class LoyaltyResult:
             if name not in shown:
                 continue
             part = self.components[self.components["component"] == name].set_index("group").reindex(groups)
-            offset = 0.09 * (shown.index(name) - (len(shown) - 1) / 2)
-            ax.scatter(part["estimate"], y + offset, s=24, marker=markers[name], color=ink[k], edgecolor="white",
-                       linewidths=0.4, alpha=0.9, zorder=2, label=f"Component: {name}")
+            offset = 0.13 * (shown.index(name) - (len(shown) - 1) / 2)
+            ax.scatter(part["estimate"], y + offset, s=26, marker=markers[name], color=ink[k], edgecolor="white",
+                       linewidths=0.5, alpha=0.9, zorder=4, label=f"Component: {name}")  # above the index's bar
         t = self.table
         level = fmt.number(100 * self.ci_level, 0)
         ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]], fmt="|",
-                    color="black", markersize=14, capsize=3, lw=1.6, zorder=3,
+                    color="black", markersize=14, capsize=3, lw=1.6, zorder=2,
                     label=f"Loyalty index (tall tick) with its {level}% confidence interval")
         for yy, est in zip(y, t["estimate"], strict=True):
             ax.text(est, yy + 0.25, fmt.number(est, 1), ha="center", fontsize=8)

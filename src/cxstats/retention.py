@@ -84,8 +84,8 @@ class KaplanMeierResult:
         head = (f"<p>Kaplan-Meier retention of {self.nobs:,} customers ({self.n_events:,} churned) by "
                 f"'{self.time}'" + (f", groups of '{self.group}'" if self.group else "") + "</p>")
         if np.isfinite(self.logrank_chisq):
-            head += (f"<p>Log-rank test: chisq = {self.logrank_chisq:.2f}, df = {self.logrank_df}, "
-                     f"p = {self.logrank_p_value:.3g}</p>")
+            head += (f"<p>Log-rank test: χ²({self.logrank_df}) = {fmt.number(self.logrank_chisq)}, "
+                     f"{fmt.p_text(self.logrank_p_value)}</p>")
         body = self.summary.round(3).to_html(index=False, na_rep="–")
         if not self.retention.empty:
             body += self.retention.round(3).to_html(index=False, na_rep="–")
@@ -352,7 +352,7 @@ class CoxResult:
 
     def _repr_html_(self) -> str:
         head = (f"<p>Cox model ({self.ties} ties), N = {self.nobs:,}, {self.n_events:,} churn events; "
-                f"LR chisq = {self.lr_statistic:.2f} on {self.lr_df} df, p = {self.lr_p_value:.3g}"
+                f"likelihood-ratio χ²({self.lr_df}) = {fmt.number(self.lr_statistic)}, {fmt.p_text(self.lr_p_value)}"
                 + (f"; concordance = {self.concordance:.3f}" if np.isfinite(self.concordance) else "") + "</p>")
         return head + self.table.round(4).to_html(index=False) + "".join(f"<p>⚠ {p}</p>" for p in self.problems)
 

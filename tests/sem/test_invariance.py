@@ -165,6 +165,7 @@ def test_plain_summary_names_the_items():
     assert "Groups compared (School): Pasteur (n = 156) and Grant-White (n = 145); 301 respondents" in text
     # scalar fails by both criteria: only then a level "does not hold"
     assert "**Scalar** — equal intercepts (the same factor level gives the same item level) — does not hold" in text
+    assert "RMSEA rise of at most .015; the CFI drop exceeds its limit)" in text  # lavaan: ΔCFI −.038, ΔRMSEA +.015
 
 
 def test_plain_summary_takes_a_codebook_and_names_every_item():
@@ -226,6 +227,27 @@ def test_plain_summary_and_problems_name_heywood_cases():
     text = str(ladder.plain_summary())
     assert "Caution: the strict model has a negative variance (Heywood case)" in text
     assert "not trustworthy" in text
+
+
+def test_problems_of_the_ladder_are_named_warnings_on_the_result_and_in_the_summary():
+    rng = np.random.default_rng(0)  # y1 measures F almost without error: its residual variance goes negative
+    frames = []
+    for name in ("a", "b"):
+        f = rng.standard_normal(60)
+        frames.append(pd.DataFrame({"y1": f + 0.02 * rng.standard_normal(60), "y2": 0.6 * f + 0.8 * rng.standard_normal(60),
+                                    "y3": 0.6 * f + 0.8 * rng.standard_normal(60), "g": name}))
+    with pytest.warns(sem.HeywoodWarning) as caught:
+        ladder = sem.invariance("F =~ y1 + y2 + y3", pd.concat(frames, ignore_index=True), group="g", partial=False)
+    messages = [str(w.message) for w in caught]
+    assert messages[0].startswith("Invariance ladder, configural model: Negative variance estimate(s) for y1 (group b)")
+    assert [m.split(" model:")[0] for m in messages] == [f"Invariance ladder, {level}" for level in
+                                                         ("configural", "metric", "scalar", "strict")]
+    assert caught[0].filename == __file__  # points at the caller
+    assert ladder.problems[0].startswith("configural: HeywoodWarning: Negative variance estimate(s) for y1 (group b)")
+    assert "Heywood" in ladder.table.set_index("level").loc["configural", "problems"]
+    cautions = [line for line in str(ladder.plain_summary(labels={"y1": "Overall"})).splitlines()
+                if line.startswith("- Caution: the configural, metric, scalar and strict models have a negative")]
+    assert len(cautions) == 1 and "(the metric, scalar and strict likewise)" in cautions[0]
 
 
 @pytest.mark.parametrize(("kwargs", "pattern"), [

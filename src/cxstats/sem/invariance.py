@@ -123,22 +123,26 @@ class InvarianceResult:
             test = (f"χ²({fmt.integer(row.df_diff)}) = {fmt.number(row.chisq_diff, 1)}, {fmt.p_text(row.p_value)}")
             change = f"CFI changes by {fmt.number(row.delta_cfi, 3, signed=True)}, RMSEA by " \
                      f"{fmt.number(row.delta_rmsea, 3, signed=True)}"
-            rules = (f"a CFI drop of at most {fmt.number(cut_cfi, 3).lstrip('0')} and an RMSEA rise of at most "
-                     f"{fmt.number(cut_rmsea, 3).lstrip('0')}")
+            broken = [what for what, bad in (("the CFI drop", -row.delta_cfi > cut_cfi),
+                                             ("the RMSEA rise", row.delta_rmsea > cut_rmsea)) if bad]
+            rules = (f"the rules allow a CFI drop of at most {fmt.number(cut_cfi, 3).lstrip('0')} and an RMSEA rise of "
+                     f"at most {fmt.number(cut_rmsea, 3).lstrip('0')}"
+                     + (f"; {every(broken)} {'exceeds its limit' if len(broken) == 1 else 'exceed their limits'}"
+                        if broken else ""))
             freed = self._freed_at(row.level)
             after = f" (after freeing {every([self._describe(f, name) for f in freed])})" if freed else ""
             lrt_ok, rule_ok = row.lrt == "holds", row.fit_rule == "holds"
             if lrt_ok and rule_ok:
                 lines.append(f"- {title} — {words} — holds{after}: the chi-square difference test finds no "
-                             f"significant loss of fit ({test}) and {change}, within {rules}.")
+                             f"significant loss of fit ({test}) and {change} ({rules}).")
             elif not lrt_ok and not rule_ok:
                 lines.append(f"- {title} — {words} — does not hold{after}: the chi-square difference test rejects "
-                             f"it ({test}) and {change}, beyond {rules}.")
+                             f"it ({test}) and {change} ({rules}).")
             elif not lrt_ok:
                 disagreements.append("large")
                 lines.append(f"- {title} — {words}{after}: **the two criteria disagree**. The chi-square difference "
-                             f"test rejects it ({test}), but by the fit-change rules it holds ({change}, within "
-                             f"{rules}). The chi-square test grows more sensitive with the sample (here "
+                             f"test rejects it ({test}), but by the fit-change rules it holds ({change}; {rules}). "
+                             f"The chi-square test grows more sensitive with the sample (here "
                              f"{fmt.integer(n_total)} respondents) and in large samples flags even trivial "
                              "differences between groups; the fit-change rules, which do not grow with the sample, "
                              "are the better guide to whether the differences matter in practice.")
@@ -146,21 +150,28 @@ class InvarianceResult:
                 disagreements.append("small")
                 lines.append(f"- {title} — {words}{after}: **the two criteria disagree**. The chi-square difference "
                              f"test finds no significant loss of fit ({test}), but by the fit-change rules it does not "
-                             f"hold ({change}, beyond {rules}). With {fmt.integer(n_total)} respondents the chi-square "
+                             f"hold ({change}; {rules}). With {fmt.integer(n_total)} respondents the chi-square "
                              "test may be too weak to detect differences that matter; treat this level with caution.")
         lines += self._noninvariance_lines(name)
         lines += self._means_line()
-        for problem in self.problems:
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for problem in self.problems:  # one caution per kind of problem, naming every level it affects
             level, rest = problem.split(": ", 1)
             kind, _, message = rest.partition(": ")
-            meaning = {"HeywoodWarning": "a negative variance (Heywood case): the model is misspecified for some "
-                                         "group or a factor has too few items",
-                       "NonPositiveDefiniteWarning": "an impossible latent covariance matrix (a correlation at or "
-                                                     "beyond 1, or a negative variance)",
-                       "ConvergenceWarning": "no converged solution",
-                       "IdentificationWarning": "a parameter that the data cannot determine"}.get(kind, kind)
-            lines.append(f"- Caution: the {level} model has {meaning} — {message} Its fit and its tests are not "
-                         "trustworthy until this is resolved.")
+            by_kind.setdefault(kind, []).append((level, message))
+        meanings = {"HeywoodWarning": "a negative variance (Heywood case): the model is misspecified for some group "
+                                      "or a factor has too few items",
+                    "NonPositiveDefiniteWarning": "an impossible latent covariance matrix (a correlation at or beyond "
+                                                  "1, or a negative variance)",
+                    "ConvergenceWarning": "no converged solution",
+                    "IdentificationWarning": "a parameter that the data cannot determine"}
+        for kind, found in by_kind.items():
+            levels = every(level for level, _ in found)
+            models = "model has" if len(found) == 1 else "models have"
+            also = f" (the {every(level for level, _ in found[1:])} likewise)" if len(found) > 1 else ""
+            lines.append(f"- Caution: the {levels} {models} {meanings.get(kind, kind)} — {found[0][0]}: "
+                         f"{found[0][1]}{also} Fit and tests of {'this model' if len(found) == 1 else 'these models'} "
+                         "are not trustworthy until this is resolved.")
         return PlainText("\n".join(lines))
 
     def _freed_at(self, level: str) -> list[str]:
@@ -192,19 +203,26 @@ class InvarianceResult:
             elif "~" in compact:
                 kinds["~1"].append(name(compact.split("~")[0]))
         lines = []
+        def these(found: list[str], one: str, many: str) -> str:
+            return one if len(found) == 1 else many
+
         if kinds["~1"]:
-            lines.append(f"- Intercepts differ across groups for {every(kinds['~1'])}: at the same level of the "
-                         "concept, these items are answered higher or lower in some groups. This matters for "
-                         "comparing latent means; these intercepts are left free, so the means are compared through "
-                         "the other items.")
+            found = kinds["~1"]
+            lines.append(f"- Intercepts differ across groups for {every(found)}: at the same level of the concept, "
+                         f"{these(found, 'this item is', 'these items are')} answered higher or lower in some groups. "
+                         f"This matters for comparing latent means; {these(found, 'its intercept is', 'their intercepts are')} "
+                         "left free, so the means are compared through the other items.")
         if kinds["=~"]:
-            lines.append(f"- Loadings differ across groups for {every(kinds['=~'])}: these items reflect their "
-                         "concept more or less strongly in some groups. This matters for comparing relationships "
-                         "(correlations, paths) between groups; these loadings are left free.")
+            found = kinds["=~"]
+            lines.append(f"- Loadings differ across groups for {every(found)}: "
+                         f"{these(found, 'this item reflects its', 'these items reflect their')} concept more or less "
+                         "strongly in some groups. This matters for comparing relationships (correlations, paths) "
+                         f"between groups; {these(found, 'its loading is', 'their loadings are')} left free.")
         if kinds["~~"]:
-            lines.append(f"- Residual variances differ across groups for {every(kinds['~~'])}: these items are "
-                         "answered with different precision in some groups. This does not affect comparisons of "
-                         "latent means or of relationships.")
+            found = kinds["~~"]
+            lines.append(f"- Residual variances differ across groups for {every(found)}: "
+                         f"{these(found, 'this item is', 'these items are')} answered with different precision in some "
+                         "groups. This does not affect comparisons of latent means or of relationships.")
         return lines
 
     def _means_line(self) -> list[str]:
@@ -346,7 +364,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")
         warnings.warn(f"Invariance ladder, {level} model: {message}", getattr(_problems, kind, CxStatsWarning),
-                      stacklevel=2)
+                      stacklevel=3)  # the caller of invariance(), past the threads decorator
     return ladder
 
 
