@@ -9,6 +9,8 @@ table and the heterotrait-monotrait ratio (HTMT).
 
 Validated against psych 2.2.9 (``alpha``) and semTools 0.5.6 (``compRelSEM``, ``AVE``,
 ``htmt``) with lavaan 0.6.14: tests/reference/reliability_psych_semtools.R.
+``scale_scores`` gives each respondent's unit-weighted score on each construct (the mean of
+its items), the score most driver analyses start from.
 """
 
 from __future__ import annotations
@@ -26,7 +28,65 @@ from ._format import listing
 from .data.codebook import Codebook
 from .sem.moments import ml_moments
 
-__all__ = ["ReliabilityResult", "ValidityResult", "reliability", "validity"]
+__all__ = ["ReliabilityResult", "ValidityResult", "reliability", "scale_scores", "validity"]
+
+
+def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[str] | None = None, *,
+                 min_items: int = 1) -> pd.DataFrame:
+    """Each respondent's score on each construct: the mean of the construct's items.
+
+    Parameters
+    ----------
+    data : respondents in rows, validated with the codebook (:func:`cxstats.validate` or
+        :func:`cxstats.load_dataset`), so that reverse-worded items already point the same
+        way as the others.
+    codebook : says which items measure which construct.
+    constructs : the constructs to score, in the order of the result's columns (default:
+        every construct of the codebook).
+    min_items : fewest answered items a respondent needs for a score (default 1: the mean
+        of the items answered); with fewer the score is missing (NaN).
+
+    Returns
+    -------
+    DataFrame
+        One column per construct (named by its code), the index of ``data``.
+
+    Raises
+    ------
+    CxStatsError
+        A construct the codebook does not declare, items missing from ``data``, or
+        ``min_items`` outside 1 to the number of a construct's items.
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> mobi = cxstats.load_dataset("ecsi_mobile")
+    >>> scores = cxstats.scale_scores(mobi.data, mobi.codebook, ["CUSA", "CUSL"])
+    >>> list(scores.columns), round(float(scores["CUSA"].iloc[0]), 3)
+    (['CUSA', 'CUSL'], 5.667)
+    """
+    blocks = codebook.blocks()
+    constructs = list(blocks) if constructs is None else list(constructs)
+    unknown = [c for c in constructs if c not in blocks]
+    if unknown:
+        raise CxStatsError(f"scale_scores: codebook '{codebook.name}' has no items for construct(s) "
+                           f"{listing(unknown, quote=True)}; its constructs are {listing(blocks, limit=20, quote=True)}.")
+    needed = [i for c in constructs for i in blocks[c]]
+    absent = [i for i in needed if i not in data.columns]
+    if absent:
+        raise CxStatsError(f"scale_scores: the data lack the item(s) {listing(absent, quote=True)}; pass the data "
+                           f"that were validated with codebook '{codebook.name}'.")
+    if not isinstance(min_items, int | np.integer) or min_items < 1:
+        raise CxStatsError(f"scale_scores: min_items must be a whole number of at least 1, got {min_items!r}.")
+    short = [c for c in constructs if len(blocks[c]) < min_items]
+    if short:
+        raise CxStatsError(f"scale_scores: min_items={min_items} is more than the number of items of "
+                           f"{listing(short, quote=True)}; lower min_items.")
+    scores = {}
+    for construct in constructs:
+        items = data[list(blocks[construct])].apply(pd.to_numeric, errors="coerce")
+        scores[construct] = items.mean(axis=1).where(items.notna().sum(axis=1) >= min_items)
+    return pd.DataFrame(scores, index=data.index)
 
 
 @dataclass(frozen=True)
