@@ -13,12 +13,13 @@ subtitle, author, date), as Quarto expects.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import nbformat
 import yaml
 
-__all__ = ["cell_options", "front_matter"]
+__all__ = ["cell_options", "front_matter", "report_cells", "unshown_warnings"]
 
 
 def cell_options(cell: nbformat.NotebookNode) -> dict[str, Any]:
@@ -48,3 +49,81 @@ def front_matter(nb: nbformat.NotebookNode) -> tuple[dict[str, Any], int | None]
         elif cell.cell_type == "code":
             break
     return {}, None
+
+
+def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple[dict, list[nbformat.NotebookNode]]:
+    """Front matter and the cells a report shows, ready for the HTML and PDF writers.
+
+    ``include: false`` cells are dropped and ``output: false`` cells emptied; inline code is
+    replaced by its value; stderr text is dropped and each warning the cell raised follows
+    its output as a "Caution" callout (unless the cell is hidden or has ``warning: false``).
+
+    Raises
+    ------
+    RenderError
+        A Markdown cell has inline code but the notebook was not executed by the renderer.
+    """
+    from ._callouts import callout_markdown
+    from ._execute import RenderError
+    from ._inline import expressions, substitute, values
+    from ._tables import tidy_table_html
+
+    meta, raw_index = front_matter(nb)
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        if index == raw_index or cell.cell_type == "raw":
+            continue
+        options = cell_options(cell)
+        if options.get("include") is False:
+            continue
+        cell = copy.deepcopy(cell)
+        if cell.cell_type == "markdown":
+            exprs = expressions(cell.source)
+            if exprs:
+                texts = values(cell)
+                if texts is None or len(texts) != len(exprs):
+                    raise RenderError(
+                        f"Notebook '{name}' has inline code (`{{python}} {exprs[0]}` in cell {index + 1}, counting "
+                        "code and text cells from 1), which needs execution: render it without --no-execute."
+                    )
+                cell.source = substitute(cell.source, texts)
+        elif cell.cell_type == "code":
+            cell.outputs = [] if options.get("output") is False else [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
+            for output in cell.outputs:
+                if "text/html" in output.get("data", {}):
+                    output.data["text/html"] = tidy_table_html(output.data["text/html"])
+            if options.get("output") is not False and options.get("warning") is not False:
+                for warning in cell.metadata.get("cxstats", {}).get("warnings", []):
+                    text = f"{warning['category']}: {warning['message']}"
+                    cell.outputs.append(nbformat.v4.new_output(
+                        "display_data", data={"text/markdown": callout_markdown("warning", "Caution", text)}))
+            cell.metadata["cx_options"] = options
+        cell.metadata["cx_index"] = index
+        cells.append(cell)
+    return meta, cells
+
+
+def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook") -> list[str]:
+    """The warnings raised while ``nb`` ran whose message is in no visible callout of its report."""
+    from ._callouts import normalise, split_callouts
+
+    _, cells = report_cells(nb, name)
+    shown = []
+    for cell in cells:
+        texts = [cell.source] if cell.cell_type == "markdown" else [
+            o.get("data", {}).get("text/markdown", "") for o in cell.outputs]
+        for text in texts:
+            shown += [normalise(f"{p.title} {p.body}") for p in split_callouts(str(text)) if not isinstance(p, str)]
+    missing = []
+    for index, cell in enumerate(nb.cells):
+        for warning in cell.get("metadata", {}).get("cxstats", {}).get("warnings", []):
+            message = normalise(warning["message"])
+            if not any(message in callout for callout in shown):
+                missing.append(
+                    f"cell {index + 1} raised {warning['category']}: {warning['message']} -- it is shown nowhere in "
+                    "the report (the cell is hidden); display cxstats.report.cautions(result, model=\"...\") "
+                    "in a visible cell after it"
+                )
+    return missing

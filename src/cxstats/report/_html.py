@@ -9,10 +9,12 @@ import html
 import nbformat
 from nbconvert import HTMLExporter
 
-from ._cells import cell_options, front_matter
-from ._tables import tidy_table_html
+from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-__all__ = ["to_html", "report_cells"]
+from ._callouts import COLOURS, callouts_to_html
+from ._cells import report_cells
+
+__all__ = ["to_html", "report_cells"]  # report_cells: kept here for existing imports
 
 _CSS = """
 <style>
@@ -25,31 +27,15 @@ _CSS = """
   .cx-figure { margin: 0.5rem 0 1.2rem 0; }
   .cx-figure img { max-width: 100%; height: auto; }
   .cx-caption { font-size: 0.9rem; color: #444; margin: 0.2rem 0 1.2rem 0; }
+  .cx-callout { border: 1px solid; border-left-width: 5px; border-radius: 4px; padding: 0.5rem 0.9rem;
+                margin: 0.8rem 0; }
+  .cx-callout-title { font-weight: 600; margin-bottom: 0.2rem; }
+  .cx-callout-body > :last-child { margin-bottom: 0; }
+@CALLOUT_COLOURS@
 </style>
-"""
-
-
-def report_cells(nb: nbformat.NotebookNode) -> tuple[dict, list[nbformat.NotebookNode]]:
-    """Front matter and the cells a report shows (``include: false`` dropped, ``output: false`` emptied)."""
-    meta, raw_index = front_matter(nb)
-    cells = []
-    for index, cell in enumerate(nb.cells):
-        if index == raw_index or cell.cell_type == "raw":
-            continue
-        options = cell_options(cell)
-        if options.get("include") is False:
-            continue
-        cell = copy.deepcopy(cell)
-        if cell.cell_type == "code":
-            cell.outputs = [] if options.get("output") is False else [
-                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
-            ]
-            for output in cell.outputs:
-                if "text/html" in output.get("data", {}):
-                    output.data["text/html"] = tidy_table_html(output.data["text/html"])
-            cell.metadata["cx_options"] = options
-        cells.append(cell)
-    return meta, cells
+""".replace("@CALLOUT_COLOURS@", "\n".join(
+    f"  .cx-callout-{kind} {{ border-color: {border}; background: {fill}; }}"
+    for kind, (border, fill) in COLOURS.items()))
 
 
 def _title_block(meta: dict) -> str:
@@ -75,15 +61,27 @@ def _figure_html(output: nbformat.NotebookNode, caption: str | None) -> nbformat
         "text/html": f'<figure class="cx-figure"><img alt="{alt}" src="{source}">{figcaption}</figure>'})
 
 
-def to_html(nb: nbformat.NotebookNode) -> str:
+def _markdown_output_html(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A Markdown output holding a callout (a warning's "Caution", ``cautions()``) as HTML."""
+    data = output.get("data", {})
+    markdown = data.get("text/markdown")
+    if not markdown or ":::" not in markdown:
+        return output
+    return nbformat.v4.new_output("display_data", data={
+        "text/html": markdown2html_mistune(callouts_to_html(markdown, markdown2html_mistune))})
+
+
+def to_html(nb: nbformat.NotebookNode, name: str = "the notebook") -> str:
     """Render an executed notebook as one HTML page with the code hidden."""
-    meta, cells = report_cells(nb)
+    meta, cells = report_cells(nb, name)
     shown = nbformat.v4.new_notebook(metadata=nb.metadata)
     shown.cells.append(nbformat.v4.new_markdown_cell(_title_block(meta), id="cx-title"))
     for index, cell in enumerate(cells):
         options = cell.metadata.get("cx_options", {})
+        if cell.cell_type == "markdown":
+            cell.source = callouts_to_html(cell.source, markdown2html_mistune)
         if cell.cell_type == "code":
-            cell.outputs = [_figure_html(o, options.get("fig-cap")) for o in cell.outputs]
+            cell.outputs = [_markdown_output_html(_figure_html(o, options.get("fig-cap"))) for o in cell.outputs]
             if options.get("tbl-cap") and cell.outputs:
                 shown.cells.append(nbformat.v4.new_markdown_cell(
                     f'<p class="cx-caption">{html.escape(options["tbl-cap"])}</p>', id=f"cx-caption-{index}"))

@@ -20,7 +20,8 @@ import yaml
 
 from ._execute import RenderError
 
-from ._html import report_cells
+from ._callouts import callouts_to_typst
+from ._cells import report_cells
 
 __all__ = ["to_pdf", "to_markdown"]
 
@@ -70,30 +71,30 @@ def _output_markdown(output: nbformat.NotebookNode, media: Path, stem: str, capt
     return ""
 
 
-def to_markdown(nb: nbformat.NotebookNode, media: Path) -> tuple[dict, str]:
+def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the notebook") -> tuple[dict, str]:
     """Front matter and the report body as Pandoc Markdown; figures are written to ``media``."""
-    meta, cells = report_cells(nb)
+    meta, cells = report_cells(nb, name)
     blocks: list[str] = []
     for index, cell in enumerate(cells):
         if cell.cell_type == "markdown":
-            blocks.append(cell.source)
+            blocks.append(callouts_to_typst(cell.source))
             continue
         options = cell.metadata.get("cx_options", {})
         caption = options.get("fig-cap") or options.get("tbl-cap")
         for k, output in enumerate(cell.outputs):
             block = _output_markdown(output, media, f"cell{index}-{k}", caption)
             if block:
-                blocks.append(block)
+                blocks.append(callouts_to_typst(block))
     # an empty comment between blocks ends a list: otherwise Pandoc reads an indented table
     # that follows a list (e.g. a plain_summary()) as part of its last item and loses the caption
     return meta, "\n\n<!-- -->\n\n".join(blocks) + "\n"
 
 
-def to_pdf(nb: nbformat.NotebookNode, target: Path) -> None:
+def to_pdf(nb: nbformat.NotebookNode, target: Path, name: str = "the notebook") -> None:
     """Render an executed notebook to a PDF file at ``target``."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        meta, body = to_markdown(nb, folder)
+        meta, body = to_markdown(nb, folder, name)
         (folder / "header.typ").write_text(_HEADER, encoding="utf-8")
         settings = {"papersize": "a4", "margin": {"x": "2cm", "y": "2.2cm"}, "fontsize": "10pt",
                     "page-numbering": "1"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from ._cells import front_matter
+from ._cells import front_matter, unshown_warnings
 from ._execute import RenderError, execute_notebook
 from ._html import to_html
 from ._pdf import to_pdf
@@ -41,15 +41,19 @@ def render_notebook(path: str | Path, output: str | Path, *, formats: Sequence[s
         raise RenderError(f"Notebook '{path}' does not exist.")
     start = time.perf_counter()
     nb = execute_notebook(path, timeout=timeout) if execute else nbformat.read(path, as_version=4)
+    unshown = unshown_warnings(nb, path.name)
+    if unshown:
+        raise RenderError(f"Notebook '{path.name}' raised warnings its report does not show: "
+                          + "; ".join(unshown) + ".")
     output.mkdir(parents=True, exist_ok=True)
     files = []
     if "html" in formats:
         target = output / f"{path.stem}.html"
-        target.write_text(to_html(nb), encoding="utf-8")
+        target.write_text(to_html(nb, path.name), encoding="utf-8")
         files.append(target)
     if "pdf" in formats:
         target = output / f"{path.stem}.pdf"
-        to_pdf(nb, target)
+        to_pdf(nb, target, path.name)
         files.append(target)
     title = str(front_matter(nb)[0].get("title", path.stem))
     return RenderedReport(path, title, tuple(files), time.perf_counter() - start)
