@@ -207,3 +207,19 @@ def test_importance_performance_carries_the_bootstrap_shares_and_performance_int
     with pytest.raises(CxStatsError, match="relative-importance result has no share for 'q10'; compute it with the same"):
         cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10),
                                        importance=cxstats.relative_importance(data, "q1", ref["drivers"][:-1]))
+
+
+def test_difference_between_two_shares_in_either_order():
+    data, ref = _case("customersat")
+    res = cxstats.relative_importance(data, "q1", ref["drivers"], bootstrap=50, seed=11)
+    stored = res.differences.set_index(["term_a", "term_b"]).loc[("q2", "q4")]
+    forward, backward = res.difference("q2", "q4"), res.difference("q4", "q2")
+    assert forward.tolist() == pytest.approx([stored["difference"], stored["ci_low"], stored["ci_high"]])
+    assert backward.tolist() == pytest.approx([-stored["difference"], -stored["ci_high"], -stored["ci_low"]])
+    shares = res.table.set_index("term")["share"]
+    assert backward["difference"] == pytest.approx(shares["q4"] - shares["q2"])
+    with pytest.raises(CxStatsError, match=r"No difference between 'q4' and 'q99': both must be drivers"):
+        res.difference("q4", "q99")
+    plain = cxstats.relative_importance(data, "q1", ref["drivers"])
+    with pytest.raises(CxStatsError, match=r"computed without bootstrap.*rerun relative_importance\(\) with bootstrap"):
+        plain.difference("q2", "q4")

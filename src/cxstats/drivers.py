@@ -74,6 +74,26 @@ class ImportanceResult:
     def _repr_html_(self) -> str:
         return f"<p>R² = {self.r2:.3f} (N = {self.nobs})</p>" + self.table.round(2).to_html(index=False, na_rep="")
 
+    def difference(self, a: str, b: str) -> pd.Series:
+        """Share of ``a`` minus share of ``b`` (percentage points) with its bootstrap interval.
+
+        Returns a Series with ``difference, ci_low, ci_high`` whichever order the pair is
+        stored in ``differences``.
+        """
+        if self.differences.empty:
+            raise CxStatsError("The relative importance was computed without bootstrap, so its differences have no "
+                               "interval; rerun relative_importance() with bootstrap=1000.")
+        d = self.differences
+        forward = d[(d["term_a"] == a) & (d["term_b"] == b)]
+        backward = d[(d["term_a"] == b) & (d["term_b"] == a)]
+        if forward.empty and backward.empty:
+            raise CxStatsError(f"No difference between '{a}' and '{b}': both must be drivers of this result "
+                               f"({listing(self.table['term'], limit=20, quote=True)}) and differ from each other.")
+        if not forward.empty:
+            return forward.iloc[0][["difference", "ci_low", "ci_high"]].astype(float)
+        row = backward.iloc[0]
+        return pd.Series({"difference": -row["difference"], "ci_low": -row["ci_high"], "ci_high": -row["ci_low"]})
+
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
         """Sentences for a stakeholder: the leading drivers and whether their order is certain."""
         name = (labels or {}).get
