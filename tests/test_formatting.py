@@ -95,3 +95,8 @@ def test_every_interval_pair_becomes_one_column_formatted_like_its_estimate():
     assert (row["Estimate"], row["95% CI"]) == ("0.310", "[0.000, 0.370]")
     picked = fmt.table(frame, columns=["term", "share_ci"], rename={"share_ci": "Interval"}, digits=0)
     assert picked.iloc[0].tolist() == ["q4", "[20, 25]"]
+
+
+def test_item_counts_group_sizes_and_ranks_are_integers():
+    frame = pd.DataFrame({"n_items": [3.0], "n_low": [155.0], "n_high": [1287.0], "rank": [1.0]})
+    assert fmt.table(frame).iloc[0].tolist() == ["3", "155", "1,287", "1"]

@@ -72,7 +72,7 @@ HEADERS: dict[str, str] = {
 }
 
 _COUNT_COLUMNS = {"n", "df", "npar", "ntotal", "events", "n_at_risk", "count", "base", "purchases", "customers",
-                  "frequency", "df_difference", "chisq_df", "n_a", "n_b"}
+                  "frequency", "df_difference", "chisq_df", "n_a", "n_b", "n_items", "n_low", "n_high", "rank"}
 
 _OPERATORS = {"=~": "Loading", "~": "Effect", "~~": "Covariance", "~1": "Mean", ":=": "Defined effect",
               "|": "Threshold", "<~": "Weight"}
