@@ -14,12 +14,13 @@ subtitle, author, date), as Quarto expects.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import nbformat
 import yaml
 
-__all__ = ["cell_options", "front_matter", "report_cells", "unshown_warnings"]
+__all__ = ["cell_options", "front_matter", "in_short", "markdown_sources", "report_cells", "unshown_warnings"]
 
 
 def cell_options(cell: nbformat.NotebookNode) -> dict[str, Any]:
@@ -98,11 +99,66 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
                 for warning in cell.metadata.get("cxstats", {}).get("warnings", []):
                     text = f"{warning['category']}: {warning['message']}"
                     cell.outputs.append(nbformat.v4.new_output(
-                        "display_data", data={"text/markdown": callout_markdown("warning", "Caution", text)}))
+                        "display_data", data={"text/markdown": callout_markdown("warning", "Caution", text)},
+                        metadata={"cx_caution": True}))
             cell.metadata["cx_options"] = options
         cell.metadata["cx_index"] = index
         cells.append(cell)
+    numbers = _number(cells)
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            cell.source = _resolve_references(cell.source, numbers, name, cell.metadata["cx_index"])
     return meta, cells
+
+
+_KINDS = {"fig": "Figure", "tbl": "Table"}
+_REFERENCE = re.compile(r"\[-?@((?:fig|tbl)-[\w-]*\w)\]|(?<![\w@.\\])@((?:fig|tbl)-[\w-]*\w)")
+
+
+def _number(cells: list[nbformat.NotebookNode]) -> dict[str, tuple[str, int]]:
+    """Number the labelled figure and table cells in order; caption each as Quarto does.
+
+    Sets ``cell.metadata["cx_caption"]`` ("Figure 2: caption", or the bare caption of an
+    unlabelled cell) and ``cell.metadata["cx_label"]``; returns ``{label: (kind, number)}``.
+    """
+    counters = {"fig": 0, "tbl": 0}
+    numbers: dict[str, tuple[str, int]] = {}
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
+        options = cell.metadata["cx_options"]
+        label = str(options.get("label", ""))
+        prefix = label.split("-", 1)[0] if "-" in label else ""
+        caption = options.get(f"{prefix}-cap") if prefix else options.get("fig-cap") or options.get("tbl-cap")
+        shown = [o for o in cell.outputs if not o.get("metadata", {}).get("cx_caution")]
+        if prefix in counters and shown and label not in numbers:
+            counters[prefix] += 1
+            numbers[label] = (_KINDS[prefix], counters[prefix])
+            cell.metadata["cx_label"] = label
+            head = f"{_KINDS[prefix]} {counters[prefix]}"
+            cell.metadata["cx_caption"] = f"{head}: {caption}" if caption else head
+        elif caption:
+            cell.metadata["cx_caption"] = str(caption)
+    return numbers
+
+
+def _resolve_references(text: str, numbers: dict[str, tuple[str, int]], name: str, index: int) -> str:
+    """``@fig-x`` / ``@tbl-x`` as a Markdown link ``[Figure 1](#fig-x)``."""
+    from ._execute import RenderError
+
+    def replace(match: re.Match) -> str:
+        label = match.group(1) or match.group(2)
+        if label not in numbers:
+            known = ", ".join(numbers) or "none"
+            raise RenderError(
+                f"Notebook '{name}', cell {index + 1} (counting code and text cells from 1) refers to @{label}, but no "
+                f"figure or table cell with output has that label (labels: {known}). Add '#| label: {label}' to the "
+                "cell that draws it, or correct the reference."
+            )
+        kind, number = numbers[label]
+        return f"[{kind} {number}](#{label})"
+
+    return _REFERENCE.sub(replace, text)
 
 
 def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook") -> list[str]:
@@ -127,3 +183,33 @@ def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook") -> l
                     "in a visible cell after it"
                 )
     return missing
+
+
+def markdown_sources(nb: nbformat.NotebookNode) -> dict[int, str]:
+    """The text of each Markdown cell as written (inline code not yet substituted), by index."""
+    return {index: cell.source for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"}
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.M)
+
+
+def in_short(cells: list[nbformat.NotebookNode]) -> str:
+    """The Markdown of a report's "In short" section (its text up to the next heading), or ''."""
+    collected: list[str] | None = None
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            if collected:
+                break
+            continue
+        text = cell.source
+        if collected is None:
+            heading = next((m for m in _HEADING.finditer(text)
+                            if len(m.group(1)) == 2 and m.group(2).strip().lower() == "in short"), None)
+            if heading is None:
+                continue
+            collected, text = [], text[heading.end():]
+        following = next((m for m in _HEADING.finditer(text) if len(m.group(1)) <= 2), None)
+        collected.append(text[:following.start()] if following else text)
+        if following:
+            break
+    return "\n\n".join(part.strip() for part in collected or [] if part.strip())
