@@ -238,6 +238,9 @@ def test_reports(survey):
     assert text.startswith("- **Claim:** customers with a positive emotional experience have 80% lower churn than "
                            "the others.")
     assert "**Verdict: smaller than claimed**" in text and "at tenure_months = 24 (Kaplan-Meier)" in text
+    n_focus, n_rest = (f"{int(n):,}" for n in result.groups["n"].iloc[:2])
+    assert f"of customers with a positive emotional experience (n = {n_focus}) vs " in text
+    assert f"of the others (n = {n_rest})" in text and "against no difference p " in text
     worded = str(result.plain_summary(time_unit="months"))
     assert "had churned after 24 months (Kaplan-Meier)" in worded and "tenure_months" not in worded
     assert "Verdict: smaller than claimed" in result._repr_html_()

@@ -89,7 +89,10 @@ def test_bootstrap_intervals_are_seeded_and_cover_the_estimates():
     top = a.differences.set_index(["term_a", "term_b"]).loc[("q2", "q4")]
     assert top["ci_high"] < 0  # q4 is clearly ahead of q2
     text = str(a.plain_summary(labels={"q4": "Pricing given volume"}))
-    assert "**Pricing given volume** (23% of the explained part)" in text
+    q4 = a.table.set_index("term").loc["q4"]
+    assert (f"**Pricing given volume** (23% of the explained part, bootstrap interval {q4['share_ci_low']:.0f}–"
+            f"{q4['share_ci_high']:.0f}%)") in text
+    assert f"(R² = {a.r2:.2f}, {a.nobs:,} respondents)" in text
     assert "Their order is not certain" in text  # q4 and q6 cannot be told apart
 
 

@@ -140,11 +140,19 @@ def test_displays(panel, tmp_path):
     assert "weights: satisfaction 33%" in res._repr_html_()
     text = str(res.plain_summary())
     assert "Highest loyalty index" in text and "a choice, not estimated" in text
+    ranked = res.table.sort_values("estimate", ascending=False)
+    top, bottom = ranked.iloc[0], ranked.iloc[-1]
+    assert f"**{top.group}** ({top.estimate:.1f}, n = {int(top.n):,})" in text and "(the widest of several gaps" in text
+    named = str(res.plain_summary(labels={top.group: "The best country"}))
+    assert f"**The best country** ({top.estimate:.1f}" in named and f"**{bottom.group}**" in named
+    assert "−0.0" not in named and "-0.0" not in named
     overall = loyalty_index(panel.data, churned="churned")
     assert "The loyalty index is **" in str(overall.plain_summary())
     fig = res.plot()
     fig.savefig(tmp_path / "loyalty.pdf")
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["BR", "CN", "DE", "US"]
+    fig = res.plot(labels={"DE": "Germany"})
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["BR", "CN", "Germany", "US"]
 
 
 def test_errors(panel):

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from cxstats.report import RenderError, check_notebook, render_suite
+from cxstats.report import RenderError, check_notebook, render_notebook, render_suite
 from cxstats.report.__main__ import main
 from cxstats.report._execute import plain_text
 
@@ -89,6 +89,8 @@ def test_an_unwritable_output_folder_stops_the_suite_before_anything_runs(tmp_pa
     blocked.write_text("not a folder")
     with pytest.raises(RenderError, match=r"^Cannot write reports to '.*a-file' .*nothing was executed\.$"):
         render_suite(paths, blocked, formats=["html"])
+    with pytest.raises(RenderError, match=r"^Cannot write reports to '.*a-file/sub' \(Not a directory\)"):
+        render_notebook(paths[0], blocked / "sub")
     assert main([str(paths[0]), "-o", str(blocked)]) == 1
     assert "Traceback" not in capsys.readouterr().err
     assert plain_text("\x1b[0;31mZeroDivisionError\x1b[0m: division by zero") == "ZeroDivisionError: division by zero"
@@ -101,7 +103,7 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
                           "df": [752.0, 3.0], "free": [True, False], "se": [float("nan"), -0.0]},
                          index=pd.Index(["a", float("nan")], name="group"))  # NaN cells are emptied; index NaN stays
     nb = _notebook(
-        _front("Checks"),
+        new_raw_cell("---\ntitle: Checks\nexecute:\n  echo: false\n  warning: false\n---"),
         new_markdown_cell("## Data\n\nOn a 1-7 scale, 6 countries in 2019: `{python} n` answers.",
                           metadata={"cxstats": {"inline": ["250"]}}),
         new_markdown_cell("## Results\n\nLoyalty rose by 0.46 [0.27, 0.65] (p < .001), 59% of n = 1,811."),
@@ -113,6 +115,11 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
             "text/plain": "<cxstats.sem.SEMResult object at 0x7f3a2c1d0e50>"})]),
     )
     problems = check_notebook(nb, "checks.ipynb")
+    assert problems[:2] == [
+        "the front matter sets 'execute: warning: false': remove it, warnings must show",
+        "the front matter has no 'data:' (real, simulated, or which is which): the index shows readers where the "
+        "numbers come from"]
+    problems = problems[2:]
     assert problems[0] == ("the report does not open with a '## In short' section (the first is 'Data'): put 2-4 "
                            "findings first")
     assert problems[1] == ("cell 3 has result numbers typed by hand ('[0.27, 0.65]', 'p < .001', '59%', 'n = 1,811', "
@@ -127,21 +134,33 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
     assert "cell 7 prints a program object (<cxstats.sem.SEMResult object at 0x7f3a2c1d0e50>)" in rest
     assert len(problems) == 11
 
-    no_interval = _notebook(_short("Intro.\n\n## In short\n\n- Loyalty rose by `{python} d`.", ["0.46"]))
+    no_interval = _notebook(_front("Short", data="real"), _short("Intro.\n\n## In short\n\n- Loyalty rose by `{python} d`.", ["0.46"]))
     assert check_notebook(no_interval) == [
         "the 'In short' section gives no interval: each finding needs its 95% interval"]
-    clean = _notebook(_short("## In short\n\n- Loyalty rose by `{python} d` `{python} ci`.", ["0.46", "[0.1, 0.8]"]))
+    clean = _notebook(_front("Clean", data="simulated"), _short("## In short\n\n- Loyalty rose by `{python} d` `{python} ci`.", ["0.46", "[0.1, 0.8]"]))
     assert check_notebook(clean) == []
 
 
 def test_strict_turns_report_checks_into_failures(tmp_path, capsys):
     path = tmp_path / "typed.ipynb"
-    nbformat.write(_notebook(new_markdown_cell("## In short\n\n- Loyalty rose by 0.46 [0.27, 0.65].")), path)
+    nbformat.write(_notebook(_front("Typed", data="real"),
+                             new_markdown_cell("## In short\n\n- Loyalty rose by 0.46 [0.27, 0.65].")), path)
     (report,) = render_suite([path], tmp_path / "lenient", formats=["html"], execute=False)
     assert report.error is None and "typed by hand" in report.problems[0]
     (report,) = render_suite([path], tmp_path / "strict", formats=["html"], execute=False, strict=True)
-    assert report.error.startswith("Notebook 'typed.ipynb' fails the report checks (--strict): cell 1 has result "
+    assert report.error.startswith("Notebook 'typed.ipynb' fails the report checks (--strict): cell 2 has result "
                                    "numbers typed by hand")
     assert main([str(path), "-o", str(tmp_path / "cli"), "--formats", "html", "--no-execute"]) == 0
-    assert "check: cell 1 has result numbers typed by hand" in capsys.readouterr().out
+    assert "check: cell 2 has result numbers typed by hand" in capsys.readouterr().out
     assert main([str(path), "-o", str(tmp_path / "cli"), "--formats", "html", "--no-execute", "--strict"]) == 1
+
+
+def test_in_short_takes_markdown_displayed_by_code_cells(tmp_path):
+    from cxstats.report._cells import in_short, report_cells
+
+    summary = new_code_cell("result.plain_summary()", outputs=[new_output(
+        "display_data", data={"text/markdown": "- Loyalty is higher in the US.", "text/plain": "..."})])
+    nb = _notebook(new_markdown_cell("## In short"), summary,
+                   new_code_cell("fig", outputs=[new_output("display_data", data={"image/svg+xml": SVG})]),
+                   new_markdown_cell("More.\n\n## Next\n\nLater."))
+    assert in_short(report_cells(nb)[1]) == "- Loyalty is higher in the US.\n\nMore."

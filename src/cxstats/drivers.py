@@ -95,13 +95,31 @@ class ImportanceResult:
         return pd.Series({"difference": -row["difference"], "ci_low": -row["ci_high"], "ci_high": -row["ci_low"]})
 
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
-        """Sentences for a stakeholder: the leading drivers and whether their order is certain."""
-        name = (labels or {}).get
+        """Sentences for a stakeholder: the leading drivers and whether their order is certain.
+
+        ``labels`` (a dict or a Codebook) names the drivers.
+        """
+        from . import formatting as fmt
+
+        names = fmt.labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
         ranked = self.table.sort_values("rank")
+
+        def share(row) -> str:
+            low, high = row.get("share_ci_low"), row.get("share_ci_high")
+            if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
+                return (f"{fmt.number(row.share, 0)}% of the explained part, bootstrap interval "
+                        f"{fmt.number(low, 0)}–{fmt.number(high, 0)}%")
+            return f"{fmt.number(row.share, 0)}% of the explained part"
+
+        lines = [f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in the outcome "
+                 f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents)."]
+        if len(ranked) == 1:
+            lines.append(f"- The only driver is **{name(ranked.iloc[0].term)}**.")
+            return PlainText("\n".join(lines))
         first, second = ranked.iloc[0], ranked.iloc[1]
-        lines = [f"- Together the drivers explain {self.r2:.0%} of the differences in the outcome ({self.nobs:,} respondents).",
-                 f"- The most important are **{name(first.term, first.term)}** ({first.share:.0f}% of the explained "
-                 f"part) and **{name(second.term, second.term)}** ({second.share:.0f}%)."]
+        lines.append(f"- The most important are **{name(first.term)}** ({share(first)}) and "
+                     f"**{name(second.term)}** ({share(second)}).")
         if not self.differences.empty:
             pair = self.differences[((self.differences["term_a"] == first.term) & (self.differences["term_b"] == second.term))
                                     | ((self.differences["term_a"] == second.term) & (self.differences["term_b"] == first.term))]
@@ -109,8 +127,9 @@ class ImportanceResult:
             tied = row["ci_low"] <= 0 <= row["ci_high"]
             lines.append("- Their order is not certain: the bootstrap interval of the difference includes zero."
                          if tied else "- The first is clearly ahead: the bootstrap interval of the difference excludes zero.")
-        weakest = ranked.iloc[-1]
-        lines.append(f"- The least important is {name(weakest.term, weakest.term)} ({weakest.share:.0f}%).")
+        if len(ranked) > 2:
+            weakest = ranked.iloc[-1]
+            lines.append(f"- The least important is {name(weakest.term)} ({share(weakest)}).")
         return PlainText("\n".join(lines))
 
 
@@ -390,30 +409,47 @@ class IPMAResult:
     importance_label: str
     performance_label: str = "mean rating, 0-100"
 
-    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None):
-        """The map a manager reads: importance across, performance up, quadrants named."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, ax=None):
+        """The map a manager reads: importance across, performance up, quadrants named.
 
-        labels = labels or {}
-        fig, ax = plt.subplots(figsize=(7.0, 4.6), layout="constrained")
+        ``labels`` (a dict or a Codebook) names the drivers; ``ax`` draws into your own axes.
+        """
+        from matplotlib.lines import Line2D
+
+        from . import formatting as fmt
+        from ._figures import ACCENT, GREY, PALETTE, keep_inside, new_figure
+
+        names = fmt.labels_of(labels)
+        own = ax is None
+        fig, ax = new_figure(7.0, 4.9, ax=ax)
         t = self.table
-        ax.scatter(t["importance"], t["performance"], s=40, color="#3465a4", zorder=3)
+        ax.scatter(t["importance"], t["performance"], s=40, color=PALETTE[0], edgecolor="white", linewidths=0.6,
+                   zorder=3, alpha=0.9)
         for row in t.itertuples():
-            ax.annotate(labels.get(row.term, row.term), (row.importance, row.performance), xytext=(5, 4),
-                        textcoords="offset points", fontsize=8)
-        ax.margins(x=0.15, y=0.1)  # room for the labels of the outermost drivers
-        ax.axvline(self.importance_split, color="grey", lw=0.8, ls="--")
-        ax.axhline(self.performance_split, color="grey", lw=0.8, ls="--")
+            ax.annotate(names.get(str(row.term), str(row.term)), (row.importance, row.performance), xytext=(5, 4),
+                        textcoords="offset points", fontsize=8, zorder=4)
+        ax.margins(x=0.08, y=0.1)
+        ax.axvline(self.importance_split, color=GREY, lw=0.8, ls="--")
+        ax.axhline(self.performance_split, color=GREY, lw=0.8, ls="--")
+        ax.set_xlabel(f"Importance ({self.importance_label})")
+        ax.set_ylabel(f"Performance ({self.performance_label})")
+        ax.set_title(title or "Importance-performance map", fontsize=10)
+        handles = [Line2D([], [], ls="", marker="o", color=PALETTE[0], label="Driver"),
+                   Line2D([], [], color=GREY, lw=0.8, ls="--",
+                          label="Dashed: average importance and average performance (quadrant borders)")]
+        if own:
+            fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center", ncols=2)
+        else:
+            ax.legend(handles=handles, fontsize=7, frameon=False)
+        keep_inside(ax)  # room for the labels of the outermost drivers
         x_low, x_high = ax.get_xlim()
         y_low, y_high = ax.get_ylim()
         for text, x, y, ha, va in (("Concentrate here", x_high, y_low, "right", "bottom"),
                                    ("Keep up the good work", x_high, y_high, "right", "top"),
                                    ("Low priority", x_low, y_low, "left", "bottom"),
                                    ("Possible overkill", x_low, y_high, "left", "top")):
-            ax.text(x, y, text, ha=ha, va=va, fontsize=8, color="#a40000" if text.startswith("Concentrate") else "grey")
-        ax.set_xlabel(f"Importance ({self.importance_label})")
-        ax.set_ylabel(f"Performance ({self.performance_label})")
-        ax.set_title(title or "Importance-performance map", fontsize=10)
+            ax.text(x, y, f" {text} ", ha=ha, va=va, fontsize=8, color=ACCENT if text.startswith("Concentrate") else
+                    GREY, fontweight="bold" if text.startswith("Concentrate") else "normal", zorder=1)
         return fig
 
 

@@ -35,6 +35,7 @@ class IndexResult:
     scores: pd.Series
     weights: pd.Series
     scale: tuple[float, float]
+    ci_level: float = 0.95
 
     def _repr_html_(self) -> str:
         return self.table.round(2).to_html(index=False)
@@ -101,7 +102,7 @@ def satisfaction_index(
     frames = [("all", scores)] if group is None else [(g, s) for g, s in scores.groupby(data[group], sort=True)]
     rows = [_summary(label, s.dropna(), ci_level) for label, s in frames]
     table = pd.DataFrame(rows, columns=["group", "n", "estimate", "se", "ci_low", "ci_high"])
-    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high))
+    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level)
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:

@@ -20,7 +20,9 @@ from scipy import stats
 
 from ._errors import CxStatsError
 from ._format import listing
+from . import formatting as fmt
 from ._results import PlainText
+from .formatting import labels_of
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 
@@ -41,29 +43,36 @@ class NPSResult:
         return self.table.round(1).to_html(index=False, na_rep="–")
 
     def plain_summary(self, *, labels: Mapping[Any, str] | None = None) -> PlainText:
-        """Sentences for a stakeholder: each NPS with its interval and base, the widest gap, suppressed groups."""
-        labels = dict(labels or {})
-        level = f"{self.ci_level:.0%}"
+        """Sentences for a stakeholder: each NPS with its interval and base, the widest gap, suppressed groups.
+
+        ``labels`` (a dict or a Codebook) names the groups.
+        """
+        names = labels_of(labels)
+        name = lambda g: names.get(str(g), str(g))  # noqa: E731
+        level = fmt.percent(self.ci_level)
         shown = self.table[~self.table["suppressed"]]
+        signed = lambda v: fmt.number(v, 0, signed=True)  # noqa: E731
         lines = []
         for row in shown.itertuples():
-            name = "All answers" if row.group == "all" and len(self.table) == 1 else labels.get(row.group, row.group)
-            lines.append(f"- **{name}: NPS {row.nps:+.0f}** ({level} CI {row.ci_low:+.0f} to {row.ci_high:+.0f}; "
-                         f"{row.n:,} answers): {row.pct_promoters:.0f}% promoters, {row.pct_detractors:.0f}% "
-                         "detractors.")
+            label = "All answers" if row.group == "all" and len(self.table) == 1 else name(row.group)
+            lines.append(f"- **{label}: NPS {signed(row.nps)}** ({level} CI {signed(row.ci_low)} to "
+                         f"{signed(row.ci_high)}; {fmt.integer(row.n)} answers): {fmt.number(row.pct_promoters, 0)}% "
+                         f"promoters, {fmt.number(row.pct_detractors, 0)}% detractors.")
         if len(shown) > 1:
             top, bottom = shown.loc[shown["nps"].idxmax()], shown.loc[shown["nps"].idxmin()]
             gap, se = top["nps"] - bottom["nps"], float(np.hypot(top["se"], bottom["se"]))
             z = stats.norm.ppf(0.5 + self.ci_level / 2)
+            p = 2 * stats.norm.sf(abs(gap) / se) if se > 0 else float("nan")
             sure = ("larger than chance would explain" if gap - z * se > 0
                     else "within what chance would produce: these data do not rank them")
-            lines.append(f"- The gap between the highest ({labels.get(top['group'], top['group'])}) and the lowest "
-                         f"({labels.get(bottom['group'], bottom['group'])}) is {gap:.0f} points ({level} CI "
-                         f"{gap - z * se:.0f} to {gap + z * se:.0f}): {sure}.")
+            lines.append(f"- The gap between the highest ({name(top['group'])}) and the lowest "
+                         f"({name(bottom['group'])}) is {fmt.number(gap, 0)} points ({level} CI "
+                         f"{signed(gap - z * se)} to {signed(gap + z * se)}, {fmt.p_text(p)}): {sure}"
+                         + (" (the widest of several gaps: compare pairs with care)." if len(shown) > 2 else "."))
         small = self.table[self.table["suppressed"]]
         if len(small):
-            groups = ", ".join(f"{labels.get(r.group, r.group)} (n = {r.n:,})" for r in small.itertuples())
-            lines.append(f"- Not reported, fewer than {self.min_base} answers: {groups}.")
+            groups = ", ".join(f"{name(r.group)} (n = {fmt.integer(r.n)})" for r in small.itertuples())
+            lines.append(f"- Not reported, fewer than {fmt.integer(self.min_base)} answers: {groups}.")
         return PlainText("\n".join(lines))
 
 

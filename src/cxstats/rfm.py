@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CxStatsError
+from . import formatting as fmt
 from ._results import PlainText
 from ._transactions import _NS_PER_DAY, per_customer, read_transactions, visit_gaps
 
@@ -81,43 +82,50 @@ class RFMResult:
     def plain_summary(self) -> PlainText:
         """Sentences for a stakeholder: who the best customers are and how much is at risk."""
         seg = self.segments.set_index("segment")
-        lines = [f"- {self.n_customers:,} customers made {self.n_transactions:,} purchases up to "
-                 f"{self.as_of.date()}."]
+        lines = [f"- {fmt.integer(self.n_customers)} customers made {fmt.integer(self.n_transactions)} purchases up "
+                 f"to {self.as_of.date()}."]
         champions = seg.loc["Champions"]
-        lines.append(f"- **Champions** (recent and frequent buyers) are {champions.share:.0%} of customers and "
-                     f"brought {champions.revenue_share:.0%} of revenue.")
+        lines.append(f"- **Champions** (recent and frequent buyers) are {fmt.percent(champions.share)} of customers "
+                     f"({fmt.integer(champions.customers)}) and brought {fmt.percent(champions.revenue_share)} of "
+                     "revenue.")
         risk = seg.loc[["At risk", "Can't lose them"]]
-        lines.append(f"- **At risk** or **can't lose them** (once frequent, now quiet): {risk.share.sum():.0%} of "
-                     f"customers, {risk.revenue_share.sum():.0%} of revenue — the first to win back.")
+        lines.append(f"- **At risk** or **can't lose them** (once frequent, now quiet): {fmt.percent(risk.share.sum())} "
+                     f"of customers ({fmt.integer(risk.customers.sum())}), {fmt.percent(risk.revenue_share.sum())} of "
+                     "revenue — the first to win back.")
         gone = seg.loc[["Hibernating", "Lost"]]
-        lines.append(f"- Hibernating or lost: {gone.share.sum():.0%} of customers, {gone.revenue_share.sum():.0%} "
-                     "of revenue.")
+        lines.append(f"- Hibernating or lost: {fmt.percent(gone.share.sum())} of customers "
+                     f"({fmt.integer(gone.customers.sum())}), {fmt.percent(gone.revenue_share.sum())} of revenue.")
         lines.append("- Scores rank customers against each other in these data; they are not comparable "
                      "across data sets or dates.")
         return PlainText("\n".join(lines))
 
-    def plot(self, *, title: str | None = None):
+    def plot(self, *, title: str | None = None, ax=None):
         """Share of customers and of revenue per segment, side by side, labelled with the values."""
-        import matplotlib.pyplot as plt
         import seaborn as sns
+
+        from . import formatting as fmt
+        from ._figures import PALETTE, keep_inside, new_figure
 
         seg = self.segments
         y = np.arange(len(seg))[::-1]
-        fig, ax = plt.subplots(figsize=(7.0, 0.34 * len(seg) + 1.4), layout="constrained")
-        colours = sns.color_palette()
+        fig, ax = new_figure(7.0, 0.34 * len(seg) + 1.6, ax=ax)
+        colours = PALETTE
         height = 0.38
         ax.barh(y + height / 2, seg["share"] * 100, height, color=colours[0], label="% of customers")
         ax.barh(y - height / 2, seg["revenue_share"] * 100, height, color=colours[1], label="% of revenue")
         for yy, share, revenue, count in zip(y, seg["share"], seg["revenue_share"], seg["customers"], strict=True):
-            ax.text(share * 100, yy + height / 2, f" {share:.0%} ({count:,})", va="center", fontsize=7)
-            ax.text(revenue * 100, yy - height / 2, f" {revenue:.0%}", va="center", fontsize=7)
+            ax.text(share * 100, yy + height / 2, f" {fmt.percent(share)} ({fmt.integer(count)} customers)",
+                    va="center", fontsize=7)
+            ax.text(revenue * 100, yy - height / 2, f" {fmt.percent(revenue)}", va="center", fontsize=7)
         ax.set_yticks(y, seg["segment"], fontsize=8)
         top = float(max(seg["share"].max(), seg["revenue_share"].max()) * 100)
         ax.set_xlim(0, top * 1.3 + 1)
         ax.set_xlabel("Percent")
         ax.legend(fontsize=8, frameon=False, loc="lower right")
-        ax.set_title(title or f"RFM segments as of {self.as_of.date()}: {self.n_customers:,} customers", fontsize=10)
+        ax.set_title(title or f"RFM segments as of {self.as_of.date()}: {fmt.integer(self.n_customers)} customers",
+                     fontsize=10)
         sns.despine(ax=ax)
+        keep_inside(ax)
         return fig
 
 
@@ -274,16 +282,18 @@ class PurchaseSummary:
     def plain_summary(self) -> PlainText:
         """The typical customer in sentences: how often, how much, how long between purchases."""
         t = self.table.set_index("measure")
-        lines = [f"- {self.n_customers:,} customers made {self.n_transactions:,} purchases between "
-                 f"{self.first_date.date()} and {self.last_date.date()}.",
+        lines = [f"- {fmt.integer(self.n_customers)} customers made {fmt.integer(self.n_transactions)} purchases "
+                 f"between {self.first_date.date()} and {self.last_date.date()}.",
                  f"- Half bought {_times(t.loc['purchases_per_customer', 'median'])}; the mean is "
-                 f"{t.loc['purchases_per_customer', 'mean']:.1f} purchases. {self.pct_repeat:.0f}% came back on "
-                 "another day.",
-                 f"- A purchase is typically {t.loc['amount_per_purchase', 'median']:,.2f} (median; mean "
-                 f"{t.loc['amount_per_purchase', 'mean']:,.2f}); a customer spends {t.loc['spend_per_customer', 'median']:,.2f} "
-                 "in total (median)."]
+                 f"{fmt.number(t.loc['purchases_per_customer', 'mean'], 1)} purchases (skewed by a few frequent "
+                 f"buyers). {fmt.number(self.pct_repeat, 0)}% came back on another day.",
+                 f"- A purchase is typically {fmt.number(t.loc['amount_per_purchase', 'median'], 2)} (median; mean "
+                 f"{fmt.number(t.loc['amount_per_purchase', 'mean'], 2)}); a customer spends "
+                 f"{fmt.number(t.loc['spend_per_customer', 'median'], 2)} in total (median)."]
         if t.loc["days_between_purchases", "n"] > 0:
-            lines.append(f"- Repeat purchases come a median {t.loc['days_between_purchases', 'median']:g} days apart.")
+            gap = float(t.loc["days_between_purchases", "median"])
+            lines.append(f"- Repeat purchases come a median {fmt.number(gap, 0 if gap.is_integer() else 1)} "
+                         f"days apart ({fmt.integer(t.loc['days_between_purchases', 'n'])} gaps between purchase days).")
         return PlainText("\n".join(lines))
 
 
@@ -354,7 +364,7 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
 
 
 def _times(median: float) -> str:
-    return "only once" if median <= 1 else f"{median:g} times or fewer"
+    return "only once" if median <= 1 else f"{fmt.number(median, 0 if float(median).is_integer() else 1)} times or fewer"
 
 
 def _check_bins(bins: object, where: str) -> int:

@@ -161,11 +161,11 @@ def _resolve_references(text: str, numbers: dict[str, tuple[str, int]], name: st
     return _REFERENCE.sub(replace, text)
 
 
-def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook") -> list[str]:
+def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tuple | None = None) -> list[str]:
     """The warnings raised while ``nb`` ran whose message is in no visible callout of its report."""
     from ._callouts import normalise, split_callouts
 
-    _, cells = report_cells(nb, name)
+    _, cells = prepared if prepared is not None else report_cells(nb, name)
     shown = []
     for cell in cells:
         texts = [cell.source] if cell.cell_type == "markdown" else [
@@ -194,12 +194,17 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.M)
 
 
 def in_short(cells: list[nbformat.NotebookNode]) -> str:
-    """The Markdown of a report's "In short" section (its text up to the next heading), or ''."""
+    """The Markdown of a report's "In short" section (up to the next heading), or ''.
+
+    The section's Markdown cells and the Markdown its code cells display (e.g. a
+    ``plain_summary()``); figures, tables and cautions are left to the report.
+    """
     collected: list[str] | None = None
     for cell in cells:
         if cell.cell_type != "markdown":
-            if collected:
-                break
+            if collected is not None:
+                collected += [str(o.data["text/markdown"]) for o in cell.get("outputs", [])
+                              if "text/markdown" in o.get("data", {}) and not o.get("metadata", {}).get("cx_caution")]
             continue
         text = cell.source
         if collected is None:

@@ -6,13 +6,14 @@ one sentence per problem:
 - result numbers typed by hand in Markdown (after the inline code is removed): decimals
   (0.94), percentages (59%), p-values (p < .001), bracketed intervals ([0.27, 0.65]),
   sample sizes (n = 250) and large counts (1,811); small integers ("three", "1-7 scale",
-  "6 countries"), years and heading numbers are allowed;
+  "6 countries"), 100 (the end of a 0-100 scale), years and heading numbers are allowed;
 - the same figure shown twice (in one cell, or two identical images);
 - raw program output in tables and text: lavaan/snake_case column names (``lhs``, ``op``,
   ``rhs``, ``ci_low``), ``True``/``False`` or ``NaN`` cells, ``0.000`` / ``-0.000``,
   scientific notation (``1.4e-55``), whole numbers printed as floats (``752.0``) and
   object reprs (``<... object at 0x...>``);
-- a report that does not open with "In short", or whose In short gives no interval.
+- a report that does not open with "In short", or whose In short gives no interval;
+- front matter without ``data:`` or with ``execute: warning: false``.
 
 ``render_suite`` prints them; with ``strict=True`` (``--strict``) they fail the render.
 """
@@ -55,8 +56,8 @@ def _typed_numbers(markdown: str) -> list[str]:
     for kind, pattern in _HAND_TYPED:
         for match in pattern.finditer(text):
             value = match.group(0).strip()
-            if kind == "count" and _YEAR.match(value):
-                continue
+            if kind == "count" and (_YEAR.match(value) or value == "100"):
+                continue  # a year, or the end of a 0-100 scale
             found.append(value)
         text = pattern.sub(" ", text)  # a number is reported once, under its first kind
     return found
@@ -100,7 +101,8 @@ def _table_problems(fragment: str) -> list[str]:
         for column in range(width):
             values = [row[column] for row in rows if column < len(row) and row[column]]
             numbers = [v for v in values if _NUMBER.match(v)]
-            if numbers and len(numbers) == len(values) and all(_WHOLE_FLOAT.match(v) for v in numbers):
+            whole = numbers and len(numbers) == len(values) and all(_WHOLE_FLOAT.match(v) for v in numbers)
+            if whole and len(numbers) >= 2 and any(abs(float(v.replace("−", "-"))) >= 2 for v in numbers):
                 problems.append(f"whole numbers shown as decimals in a table ({numbers[0]}): show them as integers")
                 break
     return problems
@@ -121,13 +123,22 @@ def _image_digest(output: nbformat.NotebookNode) -> str | None:
     return None
 
 
-def check_cells(cells: list[nbformat.NotebookNode], sources: dict[int, str] | None = None) -> list[str]:
+def check_cells(cells: list[nbformat.NotebookNode], sources: dict[int, str] | None = None,
+                meta: dict | None = None) -> list[str]:
     """The report checks on cells from :func:`report_cells` (see :func:`check_notebook`).
 
     ``sources`` maps a Markdown cell's index to its text before the inline code was
     substituted (the hand-typed-number check needs it); without it that check is skipped.
+    ``meta`` is the front matter (checked for ``data:`` and against ``warning: false``).
     """
     problems: list[str] = []
+    if meta is not None:
+        execute = meta.get("execute")
+        if isinstance(execute, dict) and execute.get("warning") is False:
+            problems.append("the front matter sets 'execute: warning: false': remove it, warnings must show")
+        if not str(meta.get("data", "")).strip():
+            problems.append("the front matter has no 'data:' (real, simulated, or which is which): the index "
+                            "shows readers where the numbers come from")
 
     def where(cell: nbformat.NotebookNode) -> str:
         return f"cell {cell.metadata['cx_index'] + 1}"
@@ -192,11 +203,13 @@ def check_notebook(nb: nbformat.NotebookNode, name: str = "the notebook") -> lis
     Examples
     --------
     >>> from nbformat.v4 import new_markdown_cell, new_notebook
-    >>> check_notebook(new_notebook(cells=[new_markdown_cell("## In short\\n\\n- Loyalty rose by 0.46.")]))
+    >>> from nbformat.v4 import new_raw_cell
+    >>> front = new_raw_cell("---\\ntitle: Loyalty\\ndata: real\\n---")
+    >>> check_notebook(new_notebook(cells=[front, new_markdown_cell("## In short\\n\\n- Loyalty rose by 0.46.")]))
     ... # doctest: +NORMALIZE_WHITESPACE
     ["the 'In short' section gives no interval: each finding needs its 95% interval",
-     "cell 1 has result numbers typed by hand ('0.46'): compute them in a hidden cell and write them with inline
+     "cell 2 has result numbers typed by hand ('0.46'): compute them in a hidden cell and write them with inline
      code `{python} ...`"]
     """
-    _, cells = report_cells(nb, name)
-    return check_cells(cells, markdown_sources(nb))
+    meta, cells = report_cells(nb, name)
+    return check_cells(cells, markdown_sources(nb), meta)

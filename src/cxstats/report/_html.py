@@ -78,9 +78,12 @@ def _markdown_output_html(output: nbformat.NotebookNode) -> nbformat.NotebookNod
         "text/html": markdown2html_mistune(callouts_to_html(markdown, markdown2html_mistune))})
 
 
-def to_html(nb: nbformat.NotebookNode, name: str = "the notebook") -> str:
-    """Render an executed notebook as one HTML page with the code hidden."""
-    meta, cells = report_cells(nb, name)
+def to_html(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tuple | None = None) -> str:
+    """Render an executed notebook as one HTML page with the code hidden.
+
+    ``prepared``: the notebook's :func:`report_cells`, when the caller has them already.
+    """
+    meta, cells = copy.deepcopy(prepared) if prepared is not None else report_cells(nb, name)
     shown = nbformat.v4.new_notebook(metadata=nb.metadata)
     shown.cells.append(nbformat.v4.new_markdown_cell(_title_block(meta) + "\n" + _TOC_MARK, id="cx-title"))
     for index, cell in enumerate(cells):

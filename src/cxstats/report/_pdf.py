@@ -106,9 +106,10 @@ def _output_markdown(output: nbformat.NotebookNode, media: Path, stem: str, capt
     return ""
 
 
-def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the notebook") -> tuple[dict, str]:
+def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the notebook",
+                prepared: tuple | None = None) -> tuple[dict, str]:
     """Front matter and the report body as Pandoc Markdown; figures are written to ``media``."""
-    meta, cells = report_cells(nb, name)
+    meta, cells = prepared if prepared is not None else report_cells(nb, name)
     blocks: list[str] = []
     anchors: set[str] = set()
     for index, cell in enumerate(cells):
@@ -132,11 +133,11 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the noteboo
     return meta, body
 
 
-def to_pdf(nb: nbformat.NotebookNode, target: Path, name: str = "the notebook") -> None:
+def to_pdf(nb: nbformat.NotebookNode, target: Path, name: str = "the notebook", prepared: tuple | None = None) -> None:
     """Render an executed notebook to a PDF file at ``target``."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        meta, body = to_markdown(nb, folder, name)
+        meta, body = to_markdown(nb, folder, name, prepared)
         (folder / "header.typ").write_text(_HEADER, encoding="utf-8")
         settings = {"papersize": "a4", "margin": {"x": "2cm", "y": "2.2cm"}, "fontsize": "10pt",
                     "page-numbering": "1"}

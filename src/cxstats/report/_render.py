@@ -70,28 +70,37 @@ def render_notebook(path: str | Path, output: str | Path, *, formats: Sequence[s
         raise RenderError(f"Unknown report format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}.")
     if not path.exists():
         raise RenderError(f"Notebook '{path}' does not exist.")
+    _check_writable(output)
     start = time.perf_counter()
+    try:
+        meta, cells, problems, files = _render(path, output, formats, execute, timeout, strict)
+    except (RenderError, OSError, RuntimeError):
+        _remove_reports(path, output)  # no stale report of an earlier run stays linked
+        raise
+    return RenderedReport(path, str(meta.get("title", path.stem)), tuple(files), time.perf_counter() - start,
+                          **_front(meta), in_short=_in_short_html(cells, f"{path.stem}.html"), problems=problems)
+
+
+def _render(path: Path, output: Path, formats: Sequence[str], execute: bool, timeout: int, strict: bool):
     nb = execute_notebook(path, timeout=timeout) if execute else nbformat.read(path, as_version=4)
-    unshown = unshown_warnings(nb, path.name)
+    prepared = meta, cells = report_cells(nb, path.name)
+    unshown = unshown_warnings(nb, path.name, prepared)
     if unshown:
         raise RenderError(f"Notebook '{path.name}' raised warnings its report does not show: "
                           + "; ".join(unshown) + ".")
-    meta, cells = report_cells(nb, path.name)
-    problems = tuple(check_cells(cells, markdown_sources(nb)))
+    problems = tuple(check_cells(cells, markdown_sources(nb), meta))
     if strict and problems:
         raise RenderError(f"Notebook '{path.name}' fails the report checks (--strict): " + "; ".join(problems) + ".")
-    output.mkdir(parents=True, exist_ok=True)
     files = []
     if "html" in formats:
         target = output / f"{path.stem}.html"
-        target.write_text(to_html(nb, path.name), encoding="utf-8")
+        target.write_text(to_html(nb, path.name, prepared), encoding="utf-8")
         files.append(target)
     if "pdf" in formats:
         target = output / f"{path.stem}.pdf"
-        to_pdf(nb, target, path.name)
+        to_pdf(nb, target, path.name, prepared)
         files.append(target)
-    return RenderedReport(path, str(meta.get("title", path.stem)), tuple(files), time.perf_counter() - start,
-                          **_front(meta), in_short=_in_short_html(cells, f"{path.stem}.html"), problems=problems)
+    return meta, cells, problems, files
 
 
 def render_suite(notebooks: Iterable[str | Path], output: str | Path, *, formats: Sequence[str] = FORMATS,
@@ -140,14 +149,21 @@ def _check_writable(output: Path) -> None:
 
 def _failed(notebook: Path, output: Path, reason: str, seconds: float) -> RenderedReport:
     """A notebook that failed: its stale reports removed, what the index shows about it."""
-    for suffix in FORMATS:
-        (output / f"{notebook.stem}.{suffix}").unlink(missing_ok=True)
+    _remove_reports(notebook, output)
     try:
         meta = front_matter(nbformat.read(notebook, as_version=4))[0]
     except Exception:  # an unreadable notebook still gets its line in the index
         meta = {}
     return RenderedReport(notebook, str(meta.get("title", notebook.stem)), (), seconds, **_front(meta),
                           error=reason)
+
+
+def _remove_reports(notebook: Path, output: Path) -> None:
+    for suffix in FORMATS:
+        try:
+            (output / f"{notebook.stem}.{suffix}").unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _front(meta: dict) -> dict:
