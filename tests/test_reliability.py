@@ -152,3 +152,17 @@ def test_scale_scores_name_an_unknown_construct_absent_items_and_a_bad_min_items
         cxstats.scale_scores(data, _small_codebook(), min_items=0)
     with pytest.raises(CxStatsError, match=r"min_items=2 is more than the number of items of 'B'; lower min_items\.$"):
         cxstats.scale_scores(data, _small_codebook(), min_items=2)
+
+
+def test_bootstrap_htmt_shortcut_gives_the_same_numbers_as_the_table_version():
+    from cxstats.reliability import _htmt, _htmt_pairs
+
+    survey = cxstats.load_dataset("ecsi_mobile")
+    blocks = {c: list(survey.codebook.items_of(c)) for c in ("IMAG", "CUEX", "PERQ", "CUSA")}
+    items = [i for block in blocks.values() for i in block]
+    rng = np.random.default_rng(4)
+    values = survey.data[items].dropna().to_numpy(dtype=float)
+    corr = np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False)
+    pairs = [("IMAG", "CUEX"), ("IMAG", "CUSA"), ("PERQ", "CUSA")]
+    table = _htmt(pd.DataFrame(corr, index=items, columns=items), blocks, geometric=False)
+    assert _htmt_pairs(corr, blocks, items, pairs) == pytest.approx([table.loc[a, b] for a, b in pairs], abs=1e-14)
