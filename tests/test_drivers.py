@@ -196,3 +196,41 @@ def test_ordinal_non_convergence_is_a_named_warning_and_a_problem(monkeypatch):
     with pytest.warns(ConvergenceWarning, match="The ordinal model did not converge"):
         res = cxstats.driver_regression(data, "q1", ["q2", "q4"], family="ordinal")
     assert res.problems and res.problems[-1].startswith("ConvergenceWarning: The ordinal model did not converge")
+
+
+def test_importance_performance_carries_the_bootstrap_shares_and_performance_intervals():
+    data, ref = _case("customersat")
+    shares = cxstats.relative_importance(data, "q1", ref["drivers"], bootstrap=50, seed=7)
+    ipma = cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10), importance=shares)
+    table = ipma.table.set_index("term")
+    same = shares.table.set_index("term")
+    assert np.allclose(table["importance"], same["share"]) and ipma.importance_label == "share of R², %"
+    assert np.allclose(table["importance_ci_low"], same["share_ci_low"])
+    assert np.allclose(table["importance_ci_high"], same["share_ci_high"])
+    # performance and its interval are the 0-100 index of the single item (a t interval of the mean)
+    index = cxstats.satisfaction_index(data, ["q4"], scale=(1, 10)).table.iloc[0]
+    assert table.loc["q4", "performance"] == pytest.approx(index["estimate"])
+    assert table.loc["q4", "performance_ci_low"] == pytest.approx(index["ci_low"])
+    assert table.loc["q4", "performance_ci_high"] == pytest.approx(index["ci_high"])
+    assert (table["n"] == len(data)).all()
+    plain = cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10)).table
+    assert plain["importance_ci_low"].isna().all()
+    with pytest.raises(CxStatsError, match="relative-importance result has no share for 'q10'; compute it with the same"):
+        cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10),
+                                       importance=cxstats.relative_importance(data, "q1", ref["drivers"][:-1]))
+
+
+def test_difference_between_two_shares_in_either_order():
+    data, ref = _case("customersat")
+    res = cxstats.relative_importance(data, "q1", ref["drivers"], bootstrap=50, seed=11)
+    stored = res.differences.set_index(["term_a", "term_b"]).loc[("q2", "q4")]
+    forward, backward = res.difference("q2", "q4"), res.difference("q4", "q2")
+    assert forward.tolist() == pytest.approx([stored["difference"], stored["ci_low"], stored["ci_high"]])
+    assert backward.tolist() == pytest.approx([-stored["difference"], -stored["ci_high"], -stored["ci_low"]])
+    shares = res.table.set_index("term")["share"]
+    assert backward["difference"] == pytest.approx(shares["q4"] - shares["q2"])
+    with pytest.raises(CxStatsError, match=r"No difference between 'q4' and 'q99': both must be drivers"):
+        res.difference("q4", "q99")
+    plain = cxstats.relative_importance(data, "q1", ref["drivers"])
+    with pytest.raises(CxStatsError, match=r"computed without bootstrap.*rerun relative_importance\(\) with bootstrap"):
+        plain.difference("q2", "q4")

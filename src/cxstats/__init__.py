@@ -19,7 +19,7 @@ from .data import (
 from .moderation import ModerationResult, latent_interaction, moderation
 from .nps import NPSResult, nps, nps_difference, top_box
 from .index import IndexResult, satisfaction_index
-from .reliability import ReliabilityResult, ReverseCodingWarning, ValidityResult, reliability, validity
+from .reliability import ReliabilityResult, ReverseCodingWarning, ValidityResult, reliability, scale_scores, validity
 from .drivers import (
     CollinearityWarning,
     DriverResult,
@@ -106,6 +106,7 @@ __all__ = [
     "rfm",
     "RFMResult",
     "satisfaction_index",
+    "scale_scores",
     "simulate_cx_panel",
     "SimulatedPanel",
     "test_claim",

@@ -82,6 +82,26 @@ class ImportanceResult:
     def _repr_html_(self) -> str:
         return f"<p>R² = {self.r2:.3f} (N = {self.nobs})</p>" + self.table.round(2).to_html(index=False, na_rep="")
 
+    def difference(self, a: str, b: str) -> pd.Series:
+        """Share of ``a`` minus share of ``b`` (percentage points) with its bootstrap interval.
+
+        Returns a Series with ``difference, ci_low, ci_high`` whichever order the pair is
+        stored in ``differences``.
+        """
+        if self.differences.empty:
+            raise CxStatsError("The relative importance was computed without bootstrap, so its differences have no "
+                               "interval; rerun relative_importance() with bootstrap=1000.")
+        d = self.differences
+        forward = d[(d["term_a"] == a) & (d["term_b"] == b)]
+        backward = d[(d["term_a"] == b) & (d["term_b"] == a)]
+        if forward.empty and backward.empty:
+            raise CxStatsError(f"No difference between '{a}' and '{b}': both must be drivers of this result "
+                               f"({listing(self.table['term'], limit=20, quote=True)}) and differ from each other.")
+        if not forward.empty:
+            return forward.iloc[0][["difference", "ci_low", "ci_high"]].astype(float)
+        row = backward.iloc[0]
+        return pd.Series({"difference": -row["difference"], "ci_low": -row["ci_high"], "ci_high": -row["ci_low"]})
+
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
         """Sentences for a stakeholder: the leading drivers and whether their order is certain.
 
@@ -489,9 +509,11 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
 
 @dataclass(frozen=True)
 class IPMAResult:
-    """Importance-performance map: ``table`` (``term, importance, performance, quadrant``;
-    performance is the mean rating rescaled to 0-100, or a mean index: ``performance_label``)
-    and the split points (means)."""
+    """Importance-performance map: ``table`` (``term, importance, importance_ci_low,
+    importance_ci_high, performance, performance_ci_low, performance_ci_high, n, quadrant``;
+    performance is the mean rating rescaled to 0-100 with its t interval, or a mean index:
+    ``performance_label``; the importance interval is the bootstrap interval of an
+    :class:`ImportanceResult`, else missing) and the split points (means)."""
 
     table: pd.DataFrame
     importance_split: float
@@ -551,22 +573,37 @@ _QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good
 
 
 def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
-                           scale: tuple[float, float], importance: str | pd.Series = "lmg") -> IPMAResult:
+                           scale: tuple[float, float], importance: str | pd.Series | ImportanceResult = "lmg",
+                           ci_level: float = 0.95) -> IPMAResult:
     """Importance-performance analysis (Martilla & James, 1977) of ``drivers``.
 
     Importance is the LMG share of R² (``"lmg"``, %), the standardized beta
-    (``"std_beta"``), or a Series indexed by driver (e.g. total effects from
-    ``SEMResult.effects()``, as in PLS-SEM's IPMA); performance is each driver's mean rating rescaled from ``scale`` to
-    0-100. Quadrants split at the mean importance and mean performance: high importance
-    and low performance is where to "concentrate here".
+    (``"std_beta"``), the shares of a :func:`relative_importance` result (with its bootstrap
+    intervals, so the map and the importance table show the same numbers), or a Series
+    indexed by driver (e.g. total effects from ``SEMResult.effects()``, as in PLS-SEM's
+    IPMA); performance is each driver's mean rating rescaled from ``scale`` to 0-100, with
+    its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
+    split at the mean importance and mean performance: high importance and low performance
+    is where to "concentrate here".
     """
+    intervals = None
+    if isinstance(importance, ImportanceResult):
+        shares = importance.table.set_index("term")
+        missing = [d for d in drivers if d not in shares.index]
+        if missing:
+            raise CxStatsError(f"The relative-importance result has no share for {listing(missing, quote=True)}; "
+                               "compute it with the same drivers.")
+        intervals = shares[["share_ci_low", "share_ci_high"]]
+        importance = shares["share"].rename("share of R², %")
     if isinstance(importance, pd.Series):
         missing = [d for d in drivers if d not in importance.index]
         if missing:
             raise CxStatsError(f"The importance Series has no value for {listing(missing, quote=True)}.")
     elif importance not in ("lmg", "std_beta"):
-        raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver, got {importance!r}.")
+        raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver (or a relative_importance() "
+                           f"result), got {importance!r}.")
     low, high = check_scale(scale)
+    ci_level = check_ci_level(ci_level)
     x, _, drivers = _design(data, outcome, drivers, where="importance_performance")
     within_scale(numeric_columns(data, drivers, where="importance_performance"), (low, high),
                  where="importance_performance")
@@ -578,8 +615,15 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     else:
         values = driver_regression(data, outcome, drivers).table.set_index("term")["std_beta"]
         label = "standardized beta"
+    n = len(x)
     performance = (x.mean(axis=0) - low) / (high - low) * 100
-    table = pd.DataFrame({"term": drivers, "importance": values.loc[drivers].to_numpy(), "performance": performance})
+    half = stats.t.ppf(0.5 + ci_level / 2, n - 1) * x.std(axis=0, ddof=1) / np.sqrt(n) / (high - low) * 100
+    importance_ci = (np.full((len(drivers), 2), np.nan) if intervals is None
+                     else intervals.loc[drivers].to_numpy(dtype=float))
+    table = pd.DataFrame({"term": drivers, "importance": values.loc[drivers].to_numpy(),
+                          "importance_ci_low": importance_ci[:, 0], "importance_ci_high": importance_ci[:, 1],
+                          "performance": performance, "performance_ci_low": performance - half,
+                          "performance_ci_high": performance + half, "n": n})
     imp_split, perf_split = float(table["importance"].mean()), float(table["performance"].mean())
     table["quadrant"] = [_QUADRANTS[(i > imp_split, p > perf_split)]
                          for i, p in zip(table["importance"], table["performance"], strict=True)]

@@ -9,6 +9,8 @@ table and the heterotrait-monotrait ratio (HTMT).
 
 Validated against psych 2.2.9 (``alpha``) and semTools 0.5.6 (``compRelSEM``, ``AVE``,
 ``htmt``) with lavaan 0.6.14: tests/reference/reliability_psych_semtools.R.
+``scale_scores`` gives each respondent's unit-weighted score on each construct (the mean of
+its items), the score most driver analyses start from.
 """
 
 from __future__ import annotations
@@ -28,11 +30,69 @@ from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .sem.moments import ml_moments
 
-__all__ = ["ReliabilityResult", "ReverseCodingWarning", "ValidityResult", "reliability", "validity"]
+__all__ = ["ReliabilityResult", "ReverseCodingWarning", "ValidityResult", "reliability", "scale_scores", "validity"]
 
 
 class ReverseCodingWarning(CxStatsWarning):
     """An item correlates negatively with the rest of its construct: reverse-worded and not recoded?"""
+
+
+def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[str] | None = None, *,
+                 min_items: int = 1) -> pd.DataFrame:
+    """Each respondent's score on each construct: the mean of the construct's items.
+
+    Parameters
+    ----------
+    data : respondents in rows, validated with the codebook (:func:`cxstats.validate` or
+        :func:`cxstats.load_dataset`), so that reverse-worded items already point the same
+        way as the others.
+    codebook : says which items measure which construct.
+    constructs : the constructs to score, in the order of the result's columns (default:
+        every construct of the codebook).
+    min_items : fewest answered items a respondent needs for a score (default 1: the mean
+        of the items answered); with fewer the score is missing (NaN).
+
+    Returns
+    -------
+    DataFrame
+        One column per construct (named by its code), the index of ``data``.
+
+    Raises
+    ------
+    CxStatsError
+        A construct the codebook does not declare, items missing from ``data``, or
+        ``min_items`` outside 1 to the number of a construct's items.
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> mobi = cxstats.load_dataset("ecsi_mobile")
+    >>> scores = cxstats.scale_scores(mobi.data, mobi.codebook, ["CUSA", "CUSL"])
+    >>> list(scores.columns), round(float(scores["CUSA"].iloc[0]), 3)
+    (['CUSA', 'CUSL'], 5.667)
+    """
+    blocks = codebook.blocks()
+    constructs = list(blocks) if constructs is None else list(constructs)
+    unknown = [c for c in constructs if c not in blocks]
+    if unknown:
+        raise CxStatsError(f"scale_scores: codebook '{codebook.name}' has no items for construct(s) "
+                           f"{listing(unknown, quote=True)}; its constructs are {listing(blocks, limit=20, quote=True)}.")
+    needed = [i for c in constructs for i in blocks[c]]
+    absent = [i for i in needed if i not in data.columns]
+    if absent:
+        raise CxStatsError(f"scale_scores: the data lack the item(s) {listing(absent, quote=True)}; pass the data "
+                           f"that were validated with codebook '{codebook.name}'.")
+    if not isinstance(min_items, int | np.integer) or min_items < 1:
+        raise CxStatsError(f"scale_scores: min_items must be a whole number of at least 1, got {min_items!r}.")
+    short = [c for c in constructs if len(blocks[c]) < min_items]
+    if short:
+        raise CxStatsError(f"scale_scores: min_items={min_items} is more than the number of items of "
+                           f"{listing(short, quote=True)}; lower min_items.")
+    scores = {}
+    for construct in constructs:
+        items = data[list(blocks[construct])].apply(pd.to_numeric, errors="coerce")
+        scores[construct] = items.mean(axis=1).where(items.notna().sum(axis=1) >= min_items)
+    return pd.DataFrame(scores, index=data.index)
 
 
 @dataclass(frozen=True)
@@ -222,6 +282,20 @@ def _htmt(corr: pd.DataFrame, blocks: dict[str, list[str]], geometric: bool) -> 
     return out
 
 
+def _htmt_pairs(corr: np.ndarray, blocks: dict[str, list[str]], items: list[str],
+                pairs: list[tuple[str, str]]) -> list[float]:
+    """HTMT (arithmetic means) of each pair from an item correlation matrix in ``items`` order;
+    the same numbers as :func:`_htmt`, without pandas indexing (it runs once per bootstrap draw)."""
+    position = {item: k for k, item in enumerate(items)}
+    index = {c: np.array([position[i] for i in block]) for c, block in blocks.items()}
+    absolute = np.abs(corr)
+    mono = {}
+    for c, idx in index.items():
+        block = absolute[np.ix_(idx, idx)]
+        mono[c] = float(block[np.triu_indices(len(idx), 1)].mean())
+    return [float(absolute[np.ix_(index[a], index[b])].mean()) / np.sqrt(mono[a] * mono[b]) for a, b in pairs]
+
+
 def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
              constructs: Sequence[str] | None = None, bootstrap: int = 0, seed: int | None = None,
              ci_level: float = 0.95) -> ValidityResult:
@@ -284,12 +358,8 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
     if bootstrap:
         rng = np.random.default_rng(seed)
         values = frame.to_numpy(dtype=float)
-        draws = np.array([
-            [m.loc[a, b] for a, b in pairs]
-            for m in (_htmt(pd.DataFrame(np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False),
-                                         index=items, columns=items), chosen, geometric=False)
-                      for _ in range(bootstrap))
-        ])
+        draws = np.array([_htmt_pairs(np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False),
+                                      chosen, items, pairs) for _ in range(bootstrap)])
         ci["ci_low"], ci["ci_high"] = np.quantile(draws, [(1 - ci_level) / 2, (1 + ci_level) / 2], axis=0)
     return ValidityResult(table=result, latent_correlations=corr_lv, fornell_larcker=fornell, htmt=htmt,
                           htmt2=_htmt(corr_items, chosen, geometric=True), model=fit, htmt_ci=ci)
