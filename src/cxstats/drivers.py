@@ -471,7 +471,10 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
             bar.update(permutations)
         return found
 
-    from tqdm.auto import tqdm
+    if show:  # tqdm.auto picks the notebook bar in Jupyter; a disabled bar needs no widgets
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
     per_fit = 2**p - 1 if method == "exact" else permutations
     with tqdm(total=per_fit * (1 + bootstrap), disable=not show, unit="subset" if method == "exact" else "order",
