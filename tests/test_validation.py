@@ -323,3 +323,53 @@ def test_a_latin1_file_names_the_encoding_to_pass(tmp_path, codebook, good_data)
         cxstats.read_survey(path, codebook)
     with pytest.raises(CxStatsError, match=r"Unknown encoding 'klingon' for 'survey.csv'"):
         cxstats.read_table(path, encoding="klingon")
+
+
+# --- SEM and PLS entry checks -------------------------------------------------------------------
+
+def _two_factors(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=200)
+    g = 0.5 * f + rng.normal(size=200)
+    data = {f"a{i}": f + rng.normal(size=200) for i in (1, 2, 3)}
+    data.update({f"b{i}": g + rng.normal(size=200) for i in (1, 2, 3)})
+    return pd.DataFrame(data)
+
+
+def test_sem_syntax_names_the_operator_a_typed_arrow_was_meant_to_be():
+    from cxstats import sem
+
+    with pytest.raises(cxstats.sem.ModelSyntaxError, match=r"Line 1, position 3: '=>' is not a lavaan operator; it "
+                                                           r"looks like '=~', a latent variable measured by "
+                                                           r"indicators \(e\.g\. 'F =~ x1 \+ x2 \+ x3'\)\."):
+        sem.fit("A => a1 + a2 + a3", _two_factors())
+    with pytest.raises(cxstats.sem.ModelSyntaxError, match=r"Line 2, position 3: '<-' is not a lavaan operator; it "
+                                                           r"looks like '~', a regression with the outcome on the left"):
+        sem.fit("A =~ a1 + a2 + a3\nB <- A\nB =~ b1 + b2 + b3", _two_factors())
+    with pytest.raises(cxstats.sem.ModelSyntaxError, match=r"'>=' is not a lavaan operator; it looks like '>'"):
+        sem.fit("A =~ a1 + l2*a2 + a3\nl2 >= 0", _two_factors())
+    parsed = cxstats.sem.syntax.parse_model("l2 > -1\nl3 < 0.5")  # genuine constraints still parse
+    assert [s.op for s in parsed] == [">", "<"]
+
+
+def test_sem_and_pls_name_an_empty_infinite_or_repeated_column():
+    from cxstats import pls, sem
+
+    data = _two_factors()
+    model = "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ A"
+    for missing in ("listwise", "fiml"):
+        with pytest.raises(cxstats.sem.ModelSpecificationError, match=r"Column\(s\) 'a3' have no values: every cell "
+                                                                      r"is missing\. Drop them from the model"):
+            sem.fit(model, data.assign(a3=np.nan), missing=missing)
+    with pytest.raises(CxStatsError, match=r"sem.fit: the data have duplicated column names 'a1'"):
+        sem.fit(model, pd.concat([data, data[["a1"]]], axis=1))
+    bad = data.copy()
+    bad.loc[3, "a2"] = np.inf
+    with pytest.raises(cxstats.sem.ModelSpecificationError, match=r"Indicator 'a2' holds infinite values \(row 3: "
+                                                                  r"inf\)\. Replace them"):
+        pls.fit(model, bad)
+    for missing in ("mean", "listwise"):
+        with pytest.raises(cxstats.sem.ModelSpecificationError, match=r"Indicator\(s\) 'a3' have no observed values"):
+            pls.fit(model, data.assign(a3=np.nan), missing=missing)
+    with pytest.raises(CxStatsError, match=r"pls.fit: the data have duplicated column names 'a1'"):
+        pls.fit(model, pd.concat([data, data[["a1"]]], axis=1))

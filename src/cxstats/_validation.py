@@ -121,7 +121,7 @@ def ci_level(value: Any, *, error: type[Exception] = CxStatsError) -> float:
         raise TypeError(f"Argument ci_level must be a number between 0 and 1 (e.g. 0.95), got {value!r}.")
     level = float(value)
     if not 0 < level < 1:
-        hint = f"pass {level / 100:g} for a {level:g}% interval" if 1 < level < 100 else "pass e.g. 0.95"
+        hint = f"pass {level / 100:g} for a {level:g}% interval" if 50 <= level < 100 else "pass e.g. 0.95"
         raise error(f"Argument ci_level={value!r} is not a proportion between 0 and 1; {hint}.")
     return level
 
