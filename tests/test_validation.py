@@ -373,3 +373,39 @@ def test_sem_and_pls_name_an_empty_infinite_or_repeated_column():
             pls.fit(model, data.assign(a3=np.nan), missing=missing)
     with pytest.raises(CxStatsError, match=r"pls.fit: the data have duplicated column names 'a1'"):
         pls.fit(model, pd.concat([data, data[["a1"]]], axis=1))
+
+
+# --- warnings at the caller's line ----------------------------------------------------------------
+
+def test_every_warning_of_the_package_goes_through_the_one_helper():
+    from pathlib import Path
+
+    package = Path(cxstats.__file__).parent
+    direct = [str(path.relative_to(package)) for path in package.rglob("*.py")
+              if "warnings.warn(" in path.read_text() and path.name != "_validation.py"]
+    assert direct == []
+
+
+def test_sem_warnings_point_at_the_callers_line_not_at_the_blas_wrapper():
+    from cxstats import sem
+
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame({"a1": rng.normal(size=60), "a2": rng.normal(size=60), "a3": rng.normal(size=60)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sem.fit("A =~ a1 + a2 + a3", data)  # unrelated items: a Heywood case or an unidentified factor
+    ours = [w for w in caught if issubclass(w.category, cxstats.CxStatsWarning)]
+    assert ours and {w.filename for w in ours} == {__file__}
+
+
+def test_every_public_estimator_checks_ci_level_the_same_way():
+    rng = np.random.default_rng(0)
+    survey = pd.DataFrame({"sat": rng.integers(1, 6, 80).astype(float), "x": rng.normal(size=80),
+                           "w": rng.normal(size=80), "churned": rng.integers(0, 2, 80), "tenure": rng.integers(1, 30, 80)})
+    calls = [lambda: cxstats.moderation(survey, "sat", "x", "w", ci_level=95),
+             lambda: cxstats.kaplan_meier(survey, "tenure", "churned", ci_level=95),
+             lambda: cxstats.cox_model(survey, "tenure", "churned", ["x"], ci_level=95),
+             lambda: cxstats.churn_model(survey, "churned", ["x"], ci_level=95)]
+    for call in calls:
+        with pytest.raises(CxStatsError, match=r"Argument ci_level=95 is not a proportion between 0 and 1; pass 0\.95"):
+            call()

@@ -21,6 +21,7 @@ from scipy import stats
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import combination
+from ._validation import ci_level as check_ci_level
 
 __all__ = ["ModerationResult", "latent_interaction", "moderation"]
 
@@ -74,6 +75,7 @@ def moderation(data: pd.DataFrame, outcome: str, predictor: str, moderator: str,
     Returns simple slopes at the moderator's mean and +/- 1 SD and the Johnson-Neyman
     points (original moderator scale). Rows with a missing value are dropped.
     """
+    ci_level = check_ci_level(ci_level)
     names = [outcome, predictor, moderator, *covariates]
     absent = [c for c in names if c not in data.columns]
     if absent:
