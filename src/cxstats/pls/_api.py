@@ -7,7 +7,6 @@ correlation matrix -> outer weights (the PLS iteration) -> statistics -> bootstr
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
