@@ -409,3 +409,17 @@ def test_every_public_estimator_checks_ci_level_the_same_way():
     for call in calls:
         with pytest.raises(CxStatsError, match=r"Argument ci_level=95 is not a proportion between 0 and 1; pass 0\.95"):
             call()
+
+
+def test_relative_importance_without_a_bar_does_not_import_tqdm_auto():
+    # tqdm.auto warns on import where ipywidgets is missing; in a notebook that warning became a
+    # caution box (or failed the render of a hidden cell)
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, pandas as pd, cxstats\n"
+            "d = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 4)), columns=['y', 'a', 'b', 'c'])\n"
+            "cxstats.relative_importance(d, 'y', ['a', 'b', 'c'], bootstrap=20, seed=1)\n"
+            "print('tqdm.auto' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

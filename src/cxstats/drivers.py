@@ -13,6 +13,7 @@ subset-enumeration LMG (tests/reference/drivers_lm_sandwich_car.R).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -364,6 +365,23 @@ def _lmg_sampled(corr: np.ndarray, permutations: int, rng: np.random.Generator) 
     return lmg, mc_se
 
 
+def _progress_bar(show: bool, **options):
+    """A tqdm bar (a widget in Jupyter when ipywidgets is there, text otherwise), or nothing.
+
+    ``tqdm.auto`` is imported only when a bar is shown and ipywidgets is installed: without
+    it, tqdm.auto warns on import, and that warning would land in every notebook.
+    """
+    if not show:
+        return contextlib.nullcontext(None)
+    try:
+        import ipywidgets  # noqa: F401
+
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
+    return tqdm(**options)
+
+
 def _exact_cost(p: int, bootstrap: int) -> str:
     """Rough time and memory of the exact LMG, in words, for messages."""
     seconds = 2**p * p * _SECONDS_PER_SUBSET_DRIVER * (1 + bootstrap)
@@ -432,12 +450,10 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
             bar.update(permutations)
         return found
 
-    from tqdm.auto import tqdm
-
     per_fit = 2**p - 1 if method == "exact" else permutations
-    with tqdm(total=per_fit * (1 + bootstrap), disable=not show, unit="subset" if method == "exact" else "order",
-              desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
-                                          if method == "exact" else "")) as bar:
+    with _progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
+                       desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
+                                                   if method == "exact" else "")) as bar:
         lmg, mc_se = estimate(np.corrcoef(values, rowvar=False), bar)
         r2 = float(lmg.sum())
         share = 100 * lmg / r2
