@@ -423,3 +423,22 @@ def test_relative_importance_without_a_bar_does_not_import_tqdm_auto():
             "print('tqdm.auto' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_public_entry_names_duplicated_column_names():
+    rng = np.random.default_rng(1)
+    base = pd.DataFrame({"sat": rng.integers(1, 6, 60).astype(float), "x": rng.normal(size=60),
+                         "w": rng.normal(size=60), "churned": rng.integers(0, 2, 60),
+                         "tenure": rng.integers(1, 30, 60)})
+    data = pd.concat([base, base[["x"]]], axis=1)
+    calls = {"penalty_reward": lambda: cxstats.penalty_reward(data, "sat", ["x"], scale=(1, 5)),
+             "moderation": lambda: cxstats.moderation(data, "sat", "x", "w"),
+             "kaplan_meier": lambda: cxstats.kaplan_meier(data, "tenure", "churned"),
+             "cox_model": lambda: cxstats.cox_model(data, "tenure", "churned", ["w"]),
+             "group_sizes": lambda: cxstats.group_sizes(data, "churned"),
+             "satisfaction_index": lambda: cxstats.satisfaction_index(data, ["sat"], scale=(1, 5)),
+             "nps": lambda: cxstats.nps(data, "sat")}
+    for where, call in calls.items():
+        with pytest.raises(CxStatsError, match=rf"{where}: the data have duplicated column names 'x' \(at positions "
+                                               r"2, 6\)"):
+            call()

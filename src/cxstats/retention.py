@@ -28,6 +28,7 @@ from ._results import PlainText
 from .drivers import DriverResult, driver_regression
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
+from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
@@ -233,6 +234,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
     >>> round(km.logrank_p_value, 3)
     0.039
     """
+    check_frame(data, where="kaplan_meier")
     ci_level = check_ci_level(ci_level)
     sd = _survival.survival_data(data, time, event, start=start, others=[group] if group else [])
     if group is None:
@@ -459,6 +461,7 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
     country[DE]         1.358      1.026       1.797
     country[US]         0.978      0.727       1.316
     """
+    check_frame(data, where="cox_model")
     ci_level = check_ci_level(ci_level)
     from statsmodels.duration.hazard_regression import PHReg
 
@@ -663,6 +666,7 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     1998Q1     384    0        188          169       0.560
     1998Q2     300    0        131         <NA>         NaN
     """
+    check_frame(transactions, where="period_rates", name='transactions')
     ci_level = check_ci_level(ci_level)
     if not isinstance(transactions, pd.DataFrame):
         raise TypeError(f"transactions must be a pandas DataFrame, got {type(transactions).__name__}.")
