@@ -442,3 +442,29 @@ def test_every_public_entry_names_duplicated_column_names():
         with pytest.raises(CxStatsError, match=rf"{where}: the data have duplicated column names 'x' \(at positions "
                                                r"2, 6\)"):
             call()
+
+
+def test_remaining_messages_of_the_shared_checks():
+    data = _drivers_data(n=30)
+    with pytest.raises(TypeError, match=r"driver_regression: data must be a pandas DataFrame, got ndarray\."):
+        cxstats.driver_regression(data.to_numpy(), "y", ["d1"])
+    with pytest.raises(CxStatsError, match=r"top_box: no item 'zz' in the data; the data have 'y', 'd1', 'd2', 'd3'\. "
+                                           r"Check the spelling\."):
+        cxstats.top_box(data, ["zz"], scale=(1, 7))
+    with pytest.raises(CxStatsError, match=r"driver_regression: driver\(s\) 'd1' are named more than once; name each "
+                                           r"once\."):
+        cxstats.driver_regression(data, "y", ["d1", "d2", "d1"])
+    sparse = data.copy()
+    sparse.loc[:27, "d2"] = np.nan
+    with pytest.raises(CxStatsError, match=r"2 complete rows are too few for 3 drivers; at least 5 are needed\. The most "
+                                           r"missing values are in 'd2' \(28 missing\)\."):
+        cxstats.driver_regression(sparse, "y", ["d1", "d2", "d3"])
+    with pytest.raises(CxStatsError, match=r"Construct 'A' lists item\(s\) 'd1' more than once; name each item once\."):
+        cxstats.reliability(data, {"A": ["d1", "d2", "d1"]})
+    with pytest.raises(CxStatsError, match=r"Construct 'A' has 2 complete rows; at least 3 are needed\. The most missing "
+                                           r"values are in 'd2' \(28 missing\)\."):
+        cxstats.reliability(sparse, {"A": ["d1", "d2", "d3"]})
+    one = pd.DataFrame({"sat": [4.0] + [np.nan] * 9})
+    with pytest.raises(CxStatsError, match=r"satisfaction_index: only 1 respondent\(s\) answered any of 'sat'; an index "
+                                           r"with an interval needs at least 2\."):
+        cxstats.satisfaction_index(one, ["sat"], scale=(1, 5))
