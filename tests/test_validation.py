@@ -468,3 +468,14 @@ def test_remaining_messages_of_the_shared_checks():
     with pytest.raises(CxStatsError, match=r"satisfaction_index: only 1 respondent\(s\) answered any of 'sat'; an index "
                                            r"with an interval needs at least 2\."):
         cxstats.satisfaction_index(one, ["sat"], scale=(1, 5))
+
+
+def test_an_index_group_without_an_interval_is_named_with_a_warning():
+    data = pd.DataFrame({"sat": [5.0, 4, 3, 4, 2, 5, 1], "seg": ["a"] * 6 + ["b"]})
+    with pytest.warns(cxstats.SmallGroupWarning, match=r"satisfaction_index: group\(s\) 'b' \(n = 1\) of 'seg' have "
+                                                       r"fewer than 2 answers, so their index has no standard error "
+                                                       r"or interval \(NaN\)\.") as caught:
+        result = cxstats.satisfaction_index(data, ["sat"], scale=(1, 5), group="seg")
+    assert caught[0].filename == __file__
+    assert result.problems[0].startswith("SmallGroupWarning: satisfaction_index: group(s) 'b'")
+    assert np.isnan(result.table.set_index("group").loc["b", "se"])

@@ -18,7 +18,7 @@ from .data import (
 )
 from .moderation import ModerationResult, latent_interaction, moderation
 from .nps import NPSResult, nps, nps_difference, top_box
-from .index import IndexResult, satisfaction_index
+from .index import IndexResult, SmallGroupWarning, satisfaction_index
 from .reliability import ReliabilityResult, ReverseCodingWarning, ValidityResult, reliability, validity
 from .drivers import (
     CollinearityWarning,
@@ -106,6 +106,7 @@ __all__ = [
     "RFMResult",
     "satisfaction_index",
     "simulate_cx_panel",
+    "SmallGroupWarning",
     "SimulatedPanel",
     "test_claim",
     "top_box",
