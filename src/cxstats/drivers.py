@@ -414,6 +414,15 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
         run the exact method anyway (with a progress bar).
     progress : show a progress bar (tqdm); default: for the exact method from 16 drivers.
 
+    Raises
+    ------
+    CxStatsError
+        A column is absent, repeated, empty, infinite or holds text (named with rows and
+        values); too few complete rows; a driver is constant or a linear combination of
+        others; more than ``max_drivers`` drivers with the exact method (the message gives
+        the expected time and memory and the faster ``method="sampled"``); ``bootstrap``,
+        ``permutations`` or ``ci_level`` out of range.
+
     Notes
     -----
     LMG_j averages the increase in R² from adding driver j over all orders of entry; the
