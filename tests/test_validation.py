@@ -323,3 +323,159 @@ def test_a_latin1_file_names_the_encoding_to_pass(tmp_path, codebook, good_data)
         cxstats.read_survey(path, codebook)
     with pytest.raises(CxStatsError, match=r"Unknown encoding 'klingon' for 'survey.csv'"):
         cxstats.read_table(path, encoding="klingon")
+
+
+# --- SEM and PLS entry checks -------------------------------------------------------------------
+
+def _two_factors(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=200)
+    g = 0.5 * f + rng.normal(size=200)
+    data = {f"a{i}": f + rng.normal(size=200) for i in (1, 2, 3)}
+    data.update({f"b{i}": g + rng.normal(size=200) for i in (1, 2, 3)})
+    return pd.DataFrame(data)
+
+
+def test_sem_syntax_names_the_operator_a_typed_arrow_was_meant_to_be():
+    from cxstats import sem
+
+    with pytest.raises(cxstats.sem.ModelSyntaxError, match=r"Line 1, position 3: '=>' is not a lavaan operator; it "
+                                                           r"looks like '=~', a latent variable measured by "
+                                                           r"indicators \(e\.g\. 'F =~ x1 \+ x2 \+ x3'\)\."):
+        sem.fit("A => a1 + a2 + a3", _two_factors())
+    with pytest.raises(cxstats.sem.ModelSyntaxError, match=r"Line 2, position 3: '<-' is not a lavaan operator; it "
+                                                           r"looks like '~', a regression with the outcome on the left"):
+        sem.fit("A =~ a1 + a2 + a3\nB <- A\nB =~ b1 + b2 + b3", _two_factors())
+    with pytest.raises(cxstats.sem.ModelSyntaxError, match=r"'>=' is not a lavaan operator; it looks like '>'"):
+        sem.fit("A =~ a1 + l2*a2 + a3\nl2 >= 0", _two_factors())
+    parsed = cxstats.sem.syntax.parse_model("l2 > -1\nl3 < 0.5")  # genuine constraints still parse
+    assert [s.op for s in parsed] == [">", "<"]
+
+
+def test_sem_and_pls_name_an_empty_infinite_or_repeated_column():
+    from cxstats import pls, sem
+
+    data = _two_factors()
+    model = "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nB ~ A"
+    for missing in ("listwise", "fiml"):
+        with pytest.raises(cxstats.sem.ModelSpecificationError, match=r"Column\(s\) 'a3' have no values: every cell "
+                                                                      r"is missing\. Drop them from the model"):
+            sem.fit(model, data.assign(a3=np.nan), missing=missing)
+    with pytest.raises(CxStatsError, match=r"sem.fit: the data have duplicated column names 'a1'"):
+        sem.fit(model, pd.concat([data, data[["a1"]]], axis=1))
+    bad = data.copy()
+    bad.loc[3, "a2"] = np.inf
+    with pytest.raises(cxstats.sem.ModelSpecificationError, match=r"Indicator 'a2' holds infinite values \(row 3: "
+                                                                  r"inf\)\. Replace them"):
+        pls.fit(model, bad)
+    for missing in ("mean", "listwise"):
+        with pytest.raises(cxstats.sem.ModelSpecificationError, match=r"Indicator\(s\) 'a3' have no observed values"):
+            pls.fit(model, data.assign(a3=np.nan), missing=missing)
+    with pytest.raises(CxStatsError, match=r"pls.fit: the data have duplicated column names 'a1'"):
+        pls.fit(model, pd.concat([data, data[["a1"]]], axis=1))
+
+
+# --- warnings at the caller's line ----------------------------------------------------------------
+
+def test_every_warning_of_the_package_goes_through_the_one_helper():
+    from pathlib import Path
+
+    package = Path(cxstats.__file__).parent
+    direct = [str(path.relative_to(package)) for path in package.rglob("*.py")
+              if "warnings.warn(" in path.read_text() and path.name != "_validation.py"]
+    assert direct == []
+
+
+def test_sem_warnings_point_at_the_callers_line_not_at_the_blas_wrapper():
+    from cxstats import sem
+
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame({"a1": rng.normal(size=60), "a2": rng.normal(size=60), "a3": rng.normal(size=60)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sem.fit("A =~ a1 + a2 + a3", data)  # unrelated items: a Heywood case or an unidentified factor
+    ours = [w for w in caught if issubclass(w.category, cxstats.CxStatsWarning)]
+    assert ours and {w.filename for w in ours} == {__file__}
+
+
+def test_every_public_estimator_checks_ci_level_the_same_way():
+    rng = np.random.default_rng(0)
+    survey = pd.DataFrame({"sat": rng.integers(1, 6, 80).astype(float), "x": rng.normal(size=80),
+                           "w": rng.normal(size=80), "churned": rng.integers(0, 2, 80), "tenure": rng.integers(1, 30, 80)})
+    calls = [lambda: cxstats.moderation(survey, "sat", "x", "w", ci_level=95),
+             lambda: cxstats.kaplan_meier(survey, "tenure", "churned", ci_level=95),
+             lambda: cxstats.cox_model(survey, "tenure", "churned", ["x"], ci_level=95),
+             lambda: cxstats.churn_model(survey, "churned", ["x"], ci_level=95)]
+    for call in calls:
+        with pytest.raises(CxStatsError, match=r"Argument ci_level=95 is not a proportion between 0 and 1; pass 0\.95"):
+            call()
+
+
+def test_relative_importance_without_a_bar_does_not_import_tqdm_auto():
+    # tqdm.auto warns on import where ipywidgets is missing; in a notebook that warning became a
+    # caution box (or failed the render of a hidden cell)
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, pandas as pd, cxstats\n"
+            "d = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 4)), columns=['y', 'a', 'b', 'c'])\n"
+            "cxstats.relative_importance(d, 'y', ['a', 'b', 'c'], bootstrap=20, seed=1)\n"
+            "print('tqdm.auto' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_every_public_entry_names_duplicated_column_names():
+    rng = np.random.default_rng(1)
+    base = pd.DataFrame({"sat": rng.integers(1, 6, 60).astype(float), "x": rng.normal(size=60),
+                         "w": rng.normal(size=60), "churned": rng.integers(0, 2, 60),
+                         "tenure": rng.integers(1, 30, 60)})
+    data = pd.concat([base, base[["x"]]], axis=1)
+    calls = {"penalty_reward": lambda: cxstats.penalty_reward(data, "sat", ["x"], scale=(1, 5)),
+             "moderation": lambda: cxstats.moderation(data, "sat", "x", "w"),
+             "kaplan_meier": lambda: cxstats.kaplan_meier(data, "tenure", "churned"),
+             "cox_model": lambda: cxstats.cox_model(data, "tenure", "churned", ["w"]),
+             "group_sizes": lambda: cxstats.group_sizes(data, "churned"),
+             "satisfaction_index": lambda: cxstats.satisfaction_index(data, ["sat"], scale=(1, 5)),
+             "nps": lambda: cxstats.nps(data, "sat")}
+    for where, call in calls.items():
+        with pytest.raises(CxStatsError, match=rf"{where}: the data have duplicated column names 'x' \(at positions "
+                                               r"2, 6\)"):
+            call()
+
+
+def test_remaining_messages_of_the_shared_checks():
+    data = _drivers_data(n=30)
+    with pytest.raises(TypeError, match=r"driver_regression: data must be a pandas DataFrame, got ndarray\."):
+        cxstats.driver_regression(data.to_numpy(), "y", ["d1"])
+    with pytest.raises(CxStatsError, match=r"top_box: no item 'zz' in the data; the data have 'y', 'd1', 'd2', 'd3'\. "
+                                           r"Check the spelling\."):
+        cxstats.top_box(data, ["zz"], scale=(1, 7))
+    with pytest.raises(CxStatsError, match=r"driver_regression: driver\(s\) 'd1' are named more than once; name each "
+                                           r"once\."):
+        cxstats.driver_regression(data, "y", ["d1", "d2", "d1"])
+    sparse = data.copy()
+    sparse.loc[:27, "d2"] = np.nan
+    with pytest.raises(CxStatsError, match=r"2 complete rows are too few for 3 drivers; at least 5 are needed\. The most "
+                                           r"missing values are in 'd2' \(28 missing\)\."):
+        cxstats.driver_regression(sparse, "y", ["d1", "d2", "d3"])
+    with pytest.raises(CxStatsError, match=r"Construct 'A' lists item\(s\) 'd1' more than once; name each item once\."):
+        cxstats.reliability(data, {"A": ["d1", "d2", "d1"]})
+    with pytest.raises(CxStatsError, match=r"Construct 'A' has 2 complete rows; at least 3 are needed\. The most missing "
+                                           r"values are in 'd2' \(28 missing\)\."):
+        cxstats.reliability(sparse, {"A": ["d1", "d2", "d3"]})
+    one = pd.DataFrame({"sat": [4.0] + [np.nan] * 9})
+    with pytest.raises(CxStatsError, match=r"satisfaction_index: only 1 respondent\(s\) answered any of 'sat'; an index "
+                                           r"with an interval needs at least 2\."):
+        cxstats.satisfaction_index(one, ["sat"], scale=(1, 5))
+
+
+def test_an_index_group_without_an_interval_is_named_with_a_warning():
+    data = pd.DataFrame({"sat": [5.0, 4, 3, 4, 2, 5, 1], "seg": ["a"] * 6 + ["b"]})
+    with pytest.warns(cxstats.SmallGroupWarning, match=r"satisfaction_index: group\(s\) 'b' \(n = 1\) of 'seg' have "
+                                                       r"fewer than 2 answers, so their index has no standard error "
+                                                       r"or interval \(NaN\)\.") as caught:
+        result = cxstats.satisfaction_index(data, ["sat"], scale=(1, 5), group="seg")
+    assert caught[0].filename == __file__
+    assert result.problems[0].startswith("SmallGroupWarning: satisfaction_index: group(s) 'b'")
+    assert np.isnan(result.table.set_index("group").loc["b", "se"])

@@ -18,7 +18,7 @@ from .data import (
 )
 from .moderation import ModerationResult, latent_interaction, moderation
 from .nps import NPSResult, nps, nps_difference, top_box
-from .index import IndexResult, satisfaction_index
+from .index import IndexResult, SmallGroupWarning, satisfaction_index
 from .reliability import ReliabilityResult, ReverseCodingWarning, ValidityResult, reliability, scale_scores, validity
 from .drivers import (
     CollinearityWarning,
@@ -108,6 +108,7 @@ __all__ = [
     "satisfaction_index",
     "scale_scores",
     "simulate_cx_panel",
+    "SmallGroupWarning",
     "SimulatedPanel",
     "test_claim",
     "top_box",

@@ -67,7 +67,8 @@ def read_transactions(data: pd.DataFrame, *, customer: str, date: str, amount: s
                            "Drop those transactions or fill in the customer.")
     dates = _dates(data[date], date, where)
     amounts = _amounts(data[amount], amount, where)
-    repeated = data.duplicated(keep="first").to_numpy()
+    # every column, so that rows told apart by an order id are not repeats; "keep" skips the check
+    repeated = np.zeros(len(data), dtype=bool) if duplicates == "keep" else data.duplicated(keep="first").to_numpy()
     n_repeated, problems = int(repeated.sum()), []
     if n_repeated and duplicates == "drop":
         ids, dates, amounts = ids[~repeated], dates[~repeated], amounts[~repeated]

@@ -121,7 +121,7 @@ def ci_level(value: Any, *, error: type[Exception] = CxStatsError) -> float:
         raise TypeError(f"Argument ci_level must be a number between 0 and 1 (e.g. 0.95), got {value!r}.")
     level = float(value)
     if not 0 < level < 1:
-        hint = f"pass {level / 100:g} for a {level:g}% interval" if 1 < level < 100 else "pass e.g. 0.95"
+        hint = f"pass {level / 100:g} for a {level:g}% interval" if 50 <= level < 100 else "pass e.g. 0.95"
         raise error(f"Argument ci_level={value!r} is not a proportion between 0 and 1; {hint}.")
     return level
 
@@ -155,8 +155,7 @@ def scale(value: Any, *, name: str = "scale") -> tuple[float, float]:
     return low, high
 
 
-def numeric_columns(data: pd.DataFrame, columns: Sequence[Any], *, where: str, role: str = "column",
-                    min_answers: int = 1) -> pd.DataFrame:
+def numeric_columns(data: pd.DataFrame, columns: Sequence[Any], *, where: str, role: str = "column") -> pd.DataFrame:
     """``data[columns]`` as floats; text, infinite and empty columns are errors naming them.
 
     Blank text and missing values stay missing. A cell holding text that is not a number
@@ -190,12 +189,9 @@ def numeric_columns(data: pd.DataFrame, columns: Sequence[Any], *, where: str, r
                 f"({rows_and_values(list(values.index[infinite]), list(values[infinite]))}). Set them to missing "
                 "(NaN) or fix the computation that produced them."
             )
-        answered = int(values.notna().sum())
-        if answered < min_answers:
-            raise CxStatsError(
-                f"{where}: {role} '{column}' has {'no values: every cell is missing' if answered == 0 else f'only {answered} values'}. "
-                "Drop it from the analysis or check the export."
-            )
+        if values.isna().all():
+            raise CxStatsError(f"{where}: {role} '{column}' has no values: every cell is missing. Drop it from the "
+                               "analysis or check the export.")
         out[column] = values
     return pd.DataFrame(out, index=data.index)
 

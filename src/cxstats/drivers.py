@@ -13,6 +13,7 @@ subset-enumeration LMG (tests/reference/drivers_lm_sandwich_car.R).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -403,6 +404,23 @@ def _lmg_sampled(corr: np.ndarray, permutations: int, rng: np.random.Generator) 
     return lmg, mc_se
 
 
+def _progress_bar(show: bool, **options):
+    """A tqdm bar (a widget in Jupyter when ipywidgets is there, text otherwise), or nothing.
+
+    ``tqdm.auto`` is imported only when a bar is shown and ipywidgets is installed: without
+    it, tqdm.auto warns on import, and that warning would land in every notebook.
+    """
+    if not show:
+        return contextlib.nullcontext(None)
+    try:
+        import ipywidgets  # noqa: F401
+
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
+    return tqdm(**options)
+
+
 def _exact_cost(p: int, bootstrap: int) -> str:
     """Rough time and memory of the exact LMG, in words, for messages."""
     seconds = 2**p * p * _SECONDS_PER_SUBSET_DRIVER * (1 + bootstrap)
@@ -434,6 +452,15 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
         an estimate of the time and memory and suggests ``method="sampled"``. Raise it to
         run the exact method anyway (with a progress bar).
     progress : show a progress bar (tqdm); default: for the exact method from 16 drivers.
+
+    Raises
+    ------
+    CxStatsError
+        A column is absent, repeated, empty, infinite or holds text (named with rows and
+        values); too few complete rows; a driver is constant or a linear combination of
+        others; more than ``max_drivers`` drivers with the exact method (the message gives
+        the expected time and memory and the faster ``method="sampled"``); ``bootstrap``,
+        ``permutations`` or ``ci_level`` out of range.
 
     Notes
     -----
@@ -471,15 +498,10 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
             bar.update(permutations)
         return found
 
-    if show:  # tqdm.auto picks the notebook bar in Jupyter; a disabled bar needs no widgets
-        from tqdm.auto import tqdm
-    else:
-        from tqdm import tqdm
-
     per_fit = 2**p - 1 if method == "exact" else permutations
-    with tqdm(total=per_fit * (1 + bootstrap), disable=not show, unit="subset" if method == "exact" else "order",
-              desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
-                                          if method == "exact" else "")) as bar:
+    with _progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
+                       desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
+                                                   if method == "exact" else "")) as bar:
         lmg, mc_se = estimate(np.corrcoef(values, rowvar=False), bar)
         r2 = float(lmg.sum())
         share = 100 * lmg / r2

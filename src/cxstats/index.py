@@ -18,27 +18,33 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._errors import CxStatsError
+from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
-from ._validation import check_frame, numeric_columns
+from ._validation import check_frame, numeric_columns, warn
 from ._validation import ci_level as check_ci_level
 from ._validation import scale as check_scale
 from .data.codebook import Codebook
 
-__all__ = ["IndexResult", "satisfaction_index"]
+__all__ = ["IndexResult", "SmallGroupWarning", "satisfaction_index"]
+
+
+class SmallGroupWarning(CxStatsWarning):
+    """A group has too few answers for a standard error or an interval."""
 
 
 @dataclass(frozen=True)
 class IndexResult:
     """A 0-100 index: ``table`` (``group, n, estimate, se, ci_low, ci_high``), ``scores``
     (one value per respondent, NaN when every item is missing), ``weights`` (normalised to
-    sum 1) and the response ``scale`` the items were rescaled from."""
+    sum 1) and the response ``scale`` the items were rescaled from; ``problems``: the warnings
+    issued (a group with fewer than two answers has no SE or interval), for reports."""
 
     table: pd.DataFrame
     scores: pd.Series
     weights: pd.Series
     scale: tuple[float, float]
     ci_level: float = 0.95
+    problems: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         return self.table.round(2).to_html(index=False)
@@ -110,7 +116,15 @@ def satisfaction_index(
                            f"{listing(items, quote=True)}; an index with an interval needs at least 2.")
     rows = [_summary(label, s.dropna(), ci_level) for label, s in frames]
     table = pd.DataFrame(rows, columns=["group", "n", "estimate", "se", "ci_low", "ci_high"])
-    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level)
+    problems = []
+    small = table[table["n"] < 2]
+    if len(small):
+        shown = ", ".join(f"'{g}' (n = {n})" for g, n in zip(small["group"], small["n"], strict=True))
+        problems.append(warn(f"satisfaction_index: group(s) {shown} of '{group}' have fewer than 2 answers, so their "
+                             "index has no standard error or interval (NaN). Merge small groups or report them "
+                             "without an interval.", SmallGroupWarning))
+    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level,
+                       problems=tuple(problems))
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:

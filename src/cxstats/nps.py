@@ -244,6 +244,14 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
         ``group, item, n, pct_top, ci_low, ci_high, suppressed`` (percentages; ``group`` is
         ``"all"`` without ``group``), one row per group and item.
 
+    Raises
+    ------
+    CxStatsError
+        ``scale`` is not a (low, high) pair with low < high; ``boxes`` does not fit the
+        scale; an item holds text, infinite values, answers off the scale or fractional
+        answers (rows named); every row is below ``min_base``; ``ci_level`` is not a
+        proportion.
+
     Examples
     --------
     >>> import pandas as pd

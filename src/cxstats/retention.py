@@ -30,6 +30,8 @@ from .formatting import labels_of
 from .drivers import DriverResult, driver_regression
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
+from ._validation import check_frame
+from ._validation import ci_level as check_ci_level
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
            "churn_model", "cox_model", "kaplan_meier", "period_rates"]
@@ -250,8 +252,8 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
     >>> round(km.logrank_p_value, 3)
     0.039
     """
-    if not 0 < ci_level < 1:
-        raise CxStatsError(f"ci_level must be between 0 and 1, got {ci_level!r}.")
+    check_frame(data, where="kaplan_meier")
+    ci_level = check_ci_level(ci_level)
     sd = _survival.survival_data(data, time, event, start=start, others=[group] if group else [])
     if group is None:
         codes, levels = np.zeros(len(sd.time), dtype=int), ["all"]
@@ -481,6 +483,8 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
     country[DE]         1.358      1.026       1.797
     country[US]         0.978      0.727       1.316
     """
+    check_frame(data, where="cox_model")
+    ci_level = check_ci_level(ci_level)
     from statsmodels.duration.hazard_regression import PHReg
 
     if ties not in ("efron", "breslow"):
@@ -559,6 +563,7 @@ def churn_model(data: pd.DataFrame, churned: str, drivers: Sequence[str], *, ci_
            SAT1       0.835 -0.043
            EMO1       0.744 -0.070
     """
+    ci_level = check_ci_level(ci_level)
     if churned not in data.columns:
         raise CxStatsError(f"No column '{churned}' in the data; columns: {listing(data.columns, limit=20)}.")
     present = data[churned].dropna()
@@ -687,14 +692,14 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     1998Q1     384    0        188          169       0.560
     1998Q2     300    0        131         <NA>         NaN
     """
+    check_frame(transactions, where="period_rates", name='transactions')
+    ci_level = check_ci_level(ci_level)
     if not isinstance(transactions, pd.DataFrame):
         raise TypeError(f"transactions must be a pandas DataFrame, got {type(transactions).__name__}.")
     absent = [c for c in (customer, date) if c not in transactions.columns]
     if absent:
         raise CxStatsError(f"No column {listing(absent, quote=True)} in the transactions; columns: "
                            f"{listing(transactions.columns, limit=20)}.")
-    if not 0 < ci_level < 1:
-        raise CxStatsError(f"ci_level must be between 0 and 1, got {ci_level!r}.")
     if period not in _PERIODS:
         raise CxStatsError(f"period must be one of {listing(list(_PERIODS), quote=True)} (day, week, month, quarter, "
                            f"year), got {period!r}.")

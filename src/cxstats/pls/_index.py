@@ -37,6 +37,7 @@ from ._bootstrap import sample_correlations
 from ._problems import BootstrapWarning
 from .result import PLSResult
 from .._validation import warn
+from .._validation import ci_level as check_ci_level
 
 __all__ = ["IndexWeightWarning", "PLSIndexResult", "index_scores", "index_weights"]
 
@@ -224,12 +225,11 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
     >>> idx.table[["construct", "estimate"]].round(1).to_dict("records")
     [{'construct': 'CUSA', 'estimate': 72.5}, {'construct': 'CUSL', 'estimate': 71.1}]
     """
+    ci_level = check_ci_level(ci_level)
     if not isinstance(result, PLSResult):
         raise TypeError(f"index_scores needs a fitted cxstats.pls result (from pls.fit), got {type(result).__name__}.")
     if isinstance(bootstrap, bool) or int(bootstrap) != bootstrap or (bootstrap != 0 and bootstrap < 10):
         raise CxStatsError(f"bootstrap must be 0 or a whole number of at least 10 resamples, got {bootstrap!r}.")
-    if not 0 < ci_level < 1:
-        raise CxStatsError(f"ci_level must lie between 0 and 1, got {ci_level!r}.")
     spec = result.spec
     items, constructs, owner = list(spec.indicators), list(spec.constructs), spec.owner
     lows, highs = _scales(items, scale, codebook)

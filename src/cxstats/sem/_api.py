@@ -31,6 +31,7 @@ from .moments import SampleMoments, check_rows, moments_from_data, moments_from_
 from .partable import ParameterTable, build_parameter_table
 from .result import SEMResult
 from .syntax import parse_model
+from .._validation import ci_level as check_ci_level
 from .._validation import warn
 
 __all__ = ["fit"]
@@ -247,8 +248,7 @@ def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) ->
         raise ModelSpecificationError(f"se={se!r} is not one of 'standard', 'bootstrap', 'none'.")
     if bootstrap_ci not in ("percentile", "bc", "bca"):
         raise ModelSpecificationError(f"bootstrap_ci={bootstrap_ci!r} is not one of 'percentile', 'bc', 'bca'.")
-    if not 0 < ci_level < 1:
-        raise ModelSpecificationError(f"ci_level must lie between 0 and 1, got {ci_level!r}.")
+    check_ci_level(ci_level, error=ModelSpecificationError)
     if se == "bootstrap" and (int(bootstrap) != bootstrap or bootstrap < 10):
         raise ModelSpecificationError(f"bootstrap must be a whole number of at least 10 draws, got {bootstrap!r}.")
 
