@@ -113,6 +113,7 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
         _figure("#| label: fig-b"),
         new_code_cell("model", outputs=[new_output("execute_result", execution_count=2, data={
             "text/plain": "<cxstats.sem.SEMResult object at 0x7f3a2c1d0e50>"})]),
+        new_code_cell("#| include: false\nimport warnings\nwarnings.simplefilter('ignore')"),
     )
     problems = check_notebook(nb, "checks.ipynb")
     assert problems[:2] == [
@@ -132,7 +133,9 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
     assert "cell 4: whole numbers shown as decimals in a table (752.0)" in rest
     assert "cell 5 shows the same figure twice" in rest and "cell 6 repeats the figure of cell 5" in rest
     assert "cell 7 prints a program object (<cxstats.sem.SEMResult object at 0x7f3a2c1d0e50>)" in rest
-    assert len(problems) == 11
+    assert ("cell 8 silences warnings (warnings.filterwarnings/simplefilter 'ignore'): remove it; show a model's "
+            "problems with cxstats.report.cautions(...) instead") in rest
+    assert len(problems) == 12
 
     no_interval = _notebook(_front("Short", data="real"), _short("Intro.\n\n## In short\n\n- Loyalty rose by `{python} d`.", ["0.46"]))
     assert check_notebook(no_interval) == [

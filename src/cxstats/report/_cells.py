@@ -193,8 +193,8 @@ def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook", prep
 
 
 def markdown_sources(nb: nbformat.NotebookNode) -> dict[int, str]:
-    """The text of each Markdown cell as written (inline code not yet substituted), by index."""
-    return {index: cell.source for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"}
+    """The source of each Markdown and code cell as written (inline code not yet substituted), by index."""
+    return {index: cell.source for index, cell in enumerate(nb.cells) if cell.cell_type in ("markdown", "code")}
 
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.M)

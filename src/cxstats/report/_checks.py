@@ -13,7 +13,7 @@ one sentence per problem:
   scientific notation (``1.4e-55``), whole numbers printed as floats (``752.0``) and
   object reprs (``<... object at 0x...>``);
 - a report that does not open with "In short", or whose In short gives no interval;
-- front matter without ``data:`` or with ``execute: warning: false``.
+- front matter without ``data:`` or with ``execute: warning: false``; code that silences warnings.
 
 ``render_suite`` prints them; with ``strict=True`` (``--strict``) they fail the render.
 """
@@ -188,6 +188,12 @@ def check_cells(cells: list[nbformat.NotebookNode], sources: dict[int, str] | No
             html = output.get("data", {}).get("text/html", "")
             if "<table" in html:
                 problems += [f"{where(cell)}: {p}" for p in _table_problems(html)]
+    # warnings silenced in code
+    silencing = re.compile(r"^\s*warnings\.(?:filterwarnings|simplefilter)\(\s*[\"']ignore", re.M)
+    for index, text in sorted((sources or {}).items()):
+        if silencing.search(text):
+            problems.append(f"cell {index + 1} silences warnings (warnings.filterwarnings/simplefilter 'ignore'): "
+                            "remove it; show a model's problems with cxstats.report.cautions(...) instead")
     return problems
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client import KernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from .._errors import CxStatsError
 from ._inline import INLINE_MIME, evaluation_source, expressions
@@ -154,6 +154,12 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
         client.execute(env=env)
     except CellExecutionError as exc:
         raise _execution_error(path, work, origin, exc) from None
+    except CellTimeoutError:
+        raise RenderError(f"Notebook '{path.name}' did not finish: a cell ran longer than {timeout} s. Make that "
+                          "cell faster (fewer bootstrap draws, a smaller sample) or raise the timeout.") from None
+    except DeadKernelError:
+        raise RenderError(f"Notebook '{path.name}' stopped: its Python kernel died (often out of memory). Run it "
+                          "in JupyterLab to see which cell.") from None
     finally:
         if manager.has_kernel:
             manager.shutdown_kernel(now=True)
