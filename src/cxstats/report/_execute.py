@@ -25,7 +25,7 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from .._errors import CxStatsError
+from ._errors import RenderError
 from ._inline import INLINE_MIME, evaluation_source, expressions
 
 __all__ = ["RenderError", "execute_notebook", "plain_text"]
@@ -97,10 +97,6 @@ __cxstats_setup__()
 ).replace("@WARNINGS@", WARNINGS_MIME).replace("@INLINE@", INLINE_MIME)
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-
-
-class RenderError(CxStatsError):
-    """A notebook failed to execute or to render."""
 
 
 def plain_text(text: str) -> str:
