@@ -64,6 +64,7 @@ def test_cautions_list_the_problems_of_any_result():
     assert bool(shown) and not cautions([]) and cautions(()). _repr_markdown_() is None
     assert cautions("ConvergenceWarning: stopped.").problems == ("ConvergenceWarning: stopped.",)
     assert "this model" in cautions(["x"])._repr_markdown_()
+    assert not cautions(None)
     assert isinstance(shown, Cautions)
     with pytest.raises(TypeError, match=r"^cautions\(\) takes a result with a 'problems' attribute .* not int\.$"):
         cautions(3)
