@@ -106,7 +106,7 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
         new_raw_cell("---\ntitle: Checks\nexecute:\n  echo: false\n  warning: false\n---"),
         new_markdown_cell("## Data\n\nOn a 1-7 scale, 6 countries in 2019: `{python} n` answers.",
                           metadata={"cxstats": {"inline": ["250"]}}),
-        new_markdown_cell("Effect `{python} d`, p `{python} p`, `{python} ok`; the code `nan` is fine.",
+        new_markdown_cell("None of the effects: `{python} d`, p `{python} p`, `{python} ok`. True, we say None.",
                           metadata={"cxstats": {"inline": ["-0.000", "1.4e-55", "True"]}}),
         new_markdown_cell("## Results\n\nLoyalty rose by 0.46 [0.27, 0.65] (p < .001), 59% of n = 1,811."),
         new_code_cell("table", outputs=[new_output("execute_result", data={"text/html": table.to_html()},

@@ -71,7 +71,8 @@ _REPR = re.compile(r"<[\w.]+(?: [\w.]+)* object at 0x[0-9a-fA-F]+>")
 _ZERO = re.compile(r"^[-−]?0\.000+$|^[-−]0(?:\.0+)?$")
 _SCIENTIFIC = re.compile(r"^[-−]?\d(?:\.\d+)?e[-+]?\d+$", re.I)
 _WHOLE_FLOAT = re.compile(r"^[-−]?\d+\.0+$")
-_RAW_TEXT = re.compile(r"(?<![\w.])(?:NaN|nan|None|True|False|[-−]0\.0+|\d(?:\.\d+)?e[-+]\d+)(?![\w.])|"
+_RAW_WORDS = {"None", "True", "False", "nan", "NaN", "<NA>", "NaT"}
+_RAW_TEXT = re.compile(r"(?<![\w.])(?:NaN|nan|[-−]0\.0+|\d(?:\.\d+)?e[-+]\d+)(?![\w.])|"
                        r"<[\w.]+(?: [\w.]+)* object at 0x[0-9a-fA-F]+>")
 _NUMBER = re.compile(r"^[-−]?\d[\d,]*(?:\.\d+)?$")
 
@@ -163,8 +164,10 @@ def check_cells(cells: list[nbformat.NotebookNode], sources: dict[int, str] | No
                 shown = ", ".join(f"'{t}'" for t in typed[:5]) + (" ..." if len(typed) > 5 else "")
                 problems.append(f"{where(cell)} has result numbers typed by hand ({shown}): compute them in a hidden "
                                 "cell and write them with inline code `{python} ...`")
-        if cell.cell_type == "markdown":
-            raw = sorted({m.group(0) for m in _RAW_TEXT.finditer(_CODE.sub(" ", cell.source))})
+        if cell.cell_type == "markdown":  # the values of its inline code
+            values = [str(v).strip() for v in cell.metadata.get("cxstats", {}).get("inline", [])]
+            raw = sorted({v for v in values if v in _RAW_WORDS} |
+                         {m.group(0) for v in values for m in _RAW_TEXT.finditer(v)})
             if raw:
                 problems.append(f"{where(cell)} shows raw program output in its text ({', '.join(raw[:4])}): format "
                                 "the inline values with cxstats.formatting")
