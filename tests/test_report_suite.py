@@ -104,7 +104,7 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
                          index=pd.Index(["a", float("nan")], name="group"))  # NaN cells are emptied; index NaN stays
     nb = _notebook(
         new_raw_cell("---\ntitle: Checks\nexecute:\n  echo: false\n  warning: false\n---"),
-        new_markdown_cell("## Data\n\nOn a 1-7 scale, 6 countries in 2019: `{python} n` answers.",
+        new_markdown_cell("## Data\n\nOn a 1-7 scale, 6 countries in 2019: `{python} n` answers, a 95% interval (95% CI).",
                           metadata={"cxstats": {"inline": ["250"]}}),
         new_markdown_cell("None of the effects: `{python} d`, p `{python} p`, `{python} ok`. True, we say None.",
                           metadata={"cxstats": {"inline": ["-0.000", "1.4e-55", "True"]}}),

@@ -6,7 +6,8 @@ one sentence per problem:
 - result numbers typed by hand in Markdown (after the inline code is removed): decimals
   (0.94), percentages (59%), p-values (p < .001), bracketed intervals ([0.27, 0.65]),
   sample sizes (n = 250) and large counts (1,811); small integers ("three", "1-7 scale",
-  "6 countries"), 100 (the end of a 0-100 scale), years and heading numbers are allowed;
+  "6 countries"), 100 (the end of a 0-100 scale), "95% interval", years and heading numbers
+  are allowed;
 - the same figure shown twice (in one cell, or two identical images);
 - raw program output in tables and text: lavaan/snake_case column names (``lhs``, ``op``,
   ``rhs``, ``ci_low``), ``True``/``False`` or ``NaN`` cells, ``0.000`` / ``-0.000``,
@@ -52,6 +53,7 @@ def _typed_numbers(markdown: str) -> list[str]:
     text = _LINK_TARGET.sub(" ", text)
     text = _HEADING_NUMBER.sub(r"\1", text)
     text = re.sub(r"(?<![\w.])\d+\s*[-–—]\s*\d+(?=\s*(?:-?point\s+)?(?:scale|index|points?)\b)", " ", text)
+    text = re.sub(r"(?<![\w.])(?:90|95|99)\s?%(?=[\s-]*(?:CI|confidence|credible|interval|bootstrap|level))", " ", text)
     found: list[str] = []
     for kind, pattern in _HAND_TYPED:
         for match in pattern.finditer(text):
