@@ -127,7 +127,7 @@ def _numbered_notebook():
         _figure_cell('#| label: fig-answers\n#| fig-cap: "Most answers are high"'),
         _table_cell('#| label: tbl-means\n#| tbl-cap: "Item means [1-7 scale]"'),
         _figure_cell('#| fig-cap: "An unnumbered sketch"'),
-        new_markdown_cell("## Details\n\nText."),
+        new_markdown_cell("## Details\n\nFigures [-@fig-answers] and [-@fig-second]."),
         _figure_cell('#| label: fig-second\n#| fig-cap: "Second"'),
     )
 
@@ -141,6 +141,7 @@ def test_figures_and_tables_are_numbered_and_cross_referenced_in_html():
     assert '<p class="cx-caption" id="tbl-means">Table 1: Item means [1-7 scale]</p>' in page
     assert '<figcaption class="cx-caption">An unnumbered sketch</figcaption>' in page
     assert '<figure class="cx-figure" id="fig-second">' in page and "Figure 2: Second" in page
+    assert 'Figures <a href="#fig-answers">1</a> and <a href="#fig-second">2</a>.' in page
     body = page.split("<body", 1)[1]
     assert body.index('<a href="index.html">') < body.index("<h1>Numbers</h1>") < body.index('class="cx-toc"')
     toc = body[body.index('class="cx-toc"'):body.index("</nav>")]
@@ -155,6 +156,7 @@ def test_figures_and_tables_are_numbered_and_cross_referenced_in_pdf(tmp_path):
     assert r": Table 1: Item means \[1-7 scale\] {#tbl-means}" in body
     typ = pypandoc.convert_text(body, "typst", format="markdown")
     assert "#link(<tbl-means>)[Table 1]" in typ and "<fig-answers>" in typ and "<tbl-means>" in typ
+    assert "Figures #link(<fig-answers>)[1] and #link(<fig-second>)[2]." in typ
 
 
 def test_an_unknown_reference_fails_the_render(tmp_path):

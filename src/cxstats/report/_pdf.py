@@ -128,7 +128,7 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the noteboo
     # that follows a list (e.g. a plain_summary()) as part of its last item and loses the caption
     body = "\n\n<!-- -->\n\n".join(blocks) + "\n"
     # a reference to a figure or table without an anchor in the PDF stays plain text
-    body = re.sub(r"\[((?:Figure|Table) \d+)\]\(#((?:fig|tbl)-[\w-]+)\)",
+    body = re.sub(r"\[((?:(?:Figure|Table) )?\d+)\]\(#((?:fig|tbl)-[\w-]+)\)",
                   lambda m: m.group(0) if m.group(2) in anchors else m.group(1), body)
     return meta, body
 
