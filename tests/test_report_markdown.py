@@ -200,3 +200,14 @@ def test_pdf_keeps_short_tables_whole_and_lets_figures_float(tmp_path):
     assert "SAT119" not in pages[long_start]  # the long table breaks across pages
     # the figure does not fit below the last filler: the text after it fills the page instead
     assert page_of("AFTERFIGURE") <= page_of("TALLCAP") and "Figure 1: TALLCAP" in text
+
+    # but a figure does not float past the next section's heading: it does not fit below the
+    # filler, the text after it does, and the next section waits for the figure
+    nb = _notebook(new_raw_cell("---\ntitle: T\n---"), *[new_markdown_cell(f"Filler {k}.") for k in range(10)],
+                   _figure_cell('#| label: fig-late\n#| fig-cap: "LATECAP"'), new_markdown_cell("AFTERLATE"),
+                   new_markdown_cell("## NEXTSECTION\n\nLast words."))
+    to_pdf(nb, tmp_path / "s.pdf")
+    pages = subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    assert page_of("AFTERLATE") == 0 and page_of("LATECAP") == page_of("NEXTSECTION") == 1
+    assert pages[1].index("LATECAP") < pages[1].index("NEXTSECTION")
