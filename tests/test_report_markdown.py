@@ -64,6 +64,7 @@ def test_cautions_list_the_problems_of_any_result():
     assert bool(shown) and not cautions([]) and cautions(()). _repr_markdown_() is None
     assert cautions("ConvergenceWarning: stopped.").problems == ("ConvergenceWarning: stopped.",)
     assert "this model" in cautions(["x"])._repr_markdown_()
+    assert not cautions(None)
     assert isinstance(shown, Cautions)
     with pytest.raises(TypeError, match=r"^cautions\(\) takes a result with a 'problems' attribute .* not int\.$"):
         cautions(3)
@@ -126,7 +127,7 @@ def _numbered_notebook():
         _figure_cell('#| label: fig-answers\n#| fig-cap: "Most answers are high"'),
         _table_cell('#| label: tbl-means\n#| tbl-cap: "Item means [1-7 scale]"'),
         _figure_cell('#| fig-cap: "An unnumbered sketch"'),
-        new_markdown_cell("## Details\n\nText."),
+        new_markdown_cell("## Details\n\nFigures [-@fig-answers] and [-@fig-second]."),
         _figure_cell('#| label: fig-second\n#| fig-cap: "Second"'),
     )
 
@@ -140,6 +141,7 @@ def test_figures_and_tables_are_numbered_and_cross_referenced_in_html():
     assert '<p class="cx-caption" id="tbl-means">Table 1: Item means [1-7 scale]</p>' in page
     assert '<figcaption class="cx-caption">An unnumbered sketch</figcaption>' in page
     assert '<figure class="cx-figure" id="fig-second">' in page and "Figure 2: Second" in page
+    assert 'Figures <a href="#fig-answers">1</a> and <a href="#fig-second">2</a>.' in page
     body = page.split("<body", 1)[1]
     assert body.index('<a href="index.html">') < body.index("<h1>Numbers</h1>") < body.index('class="cx-toc"')
     toc = body[body.index('class="cx-toc"'):body.index("</nav>")]
@@ -154,6 +156,7 @@ def test_figures_and_tables_are_numbered_and_cross_referenced_in_pdf(tmp_path):
     assert r": Table 1: Item means \[1-7 scale\] {#tbl-means}" in body
     typ = pypandoc.convert_text(body, "typst", format="markdown")
     assert "#link(<tbl-means>)[Table 1]" in typ and "<fig-answers>" in typ and "<tbl-means>" in typ
+    assert "Figures #link(<fig-answers>)[1] and #link(<fig-second>)[2]." in typ
 
 
 def test_an_unknown_reference_fails_the_render(tmp_path):
@@ -197,3 +200,14 @@ def test_pdf_keeps_short_tables_whole_and_lets_figures_float(tmp_path):
     assert "SAT119" not in pages[long_start]  # the long table breaks across pages
     # the figure does not fit below the last filler: the text after it fills the page instead
     assert page_of("AFTERFIGURE") <= page_of("TALLCAP") and "Figure 1: TALLCAP" in text
+
+    # but a figure does not float past the next section's heading: it does not fit below the
+    # filler, the text after it does, and the next section waits for the figure
+    nb = _notebook(new_raw_cell("---\ntitle: T\n---"), *[new_markdown_cell(f"Filler {k}.") for k in range(10)],
+                   _figure_cell('#| label: fig-late\n#| fig-cap: "LATECAP"'), new_markdown_cell("AFTERLATE"),
+                   new_markdown_cell("## NEXTSECTION\n\nLast words."))
+    to_pdf(nb, tmp_path / "s.pdf")
+    pages = subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    assert page_of("AFTERLATE") == 0 and page_of("LATECAP") == page_of("NEXTSECTION") == 1
+    assert pages[1].index("LATECAP") < pages[1].index("NEXTSECTION")

@@ -104,8 +104,10 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
                          index=pd.Index(["a", float("nan")], name="group"))  # NaN cells are emptied; index NaN stays
     nb = _notebook(
         new_raw_cell("---\ntitle: Checks\nexecute:\n  echo: false\n  warning: false\n---"),
-        new_markdown_cell("## Data\n\nOn a 1-7 scale, 6 countries in 2019: `{python} n` answers.",
+        new_markdown_cell("## Data\n\nOn a 1-7 scale, 6 countries in 2019: `{python} n` answers, a 95% interval (95% CI).",
                           metadata={"cxstats": {"inline": ["250"]}}),
+        new_markdown_cell("None of the effects: `{python} d`, p `{python} p`, `{python} ok`. True, we say None.",
+                          metadata={"cxstats": {"inline": ["-0.000", "1.4e-55", "True"]}}),
         new_markdown_cell("## Results\n\nLoyalty rose by 0.46 [0.27, 0.65] (p < .001), 59% of n = 1,811."),
         new_code_cell("table", outputs=[new_output("execute_result", data={"text/html": table.to_html()},
                                                    execution_count=1)]),
@@ -113,6 +115,7 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
         _figure("#| label: fig-b"),
         new_code_cell("model", outputs=[new_output("execute_result", execution_count=2, data={
             "text/plain": "<cxstats.sem.SEMResult object at 0x7f3a2c1d0e50>"})]),
+        new_code_cell("#| include: false\nimport warnings\nwarnings.simplefilter('ignore')"),
     )
     problems = check_notebook(nb, "checks.ipynb")
     assert problems[:2] == [
@@ -122,17 +125,21 @@ def test_report_checks_find_what_a_reader_should_not_see(tmp_path):
     problems = problems[2:]
     assert problems[0] == ("the report does not open with a '## In short' section (the first is 'Data'): put 2-4 "
                            "findings first")
-    assert problems[1] == ("cell 3 has result numbers typed by hand ('[0.27, 0.65]', 'p < .001', '59%', 'n = 1,811', "
+    assert problems[2] == ("cell 4 has result numbers typed by hand ('[0.27, 0.65]', 'p < .001', '59%', 'n = 1,811', "
                            "'0.46'): compute them in a hidden cell and write them with inline code `{python} ...`")
-    rest = "\n".join(problems[2:])
+    rest = "\n".join(problems[1:2] + problems[3:])
     assert "cell 2" not in rest  # small integers, scales, years and inline code are fine
-    assert "cell 4: program names as column headers (lhs, op, p value, se): give them words a reader knows" in rest
-    assert "cell 4: False, True in a table" in rest and "cell 4: NaN in a table" in rest
-    assert "cell 4: -0.0, 0.000 in a table" in rest and "cell 4: scientific notation in a table (1.4e-55)" in rest
-    assert "cell 4: whole numbers shown as decimals in a table (752.0)" in rest
-    assert "cell 5 shows the same figure twice" in rest and "cell 6 repeats the figure of cell 5" in rest
-    assert "cell 7 prints a program object (<cxstats.sem.SEMResult object at 0x7f3a2c1d0e50>)" in rest
-    assert len(problems) == 11
+    assert "cell 5: program names as column headers (lhs, op, p value, se): give them words a reader knows" in rest
+    assert "cell 5: False, True in a table" in rest and "cell 5: NaN in a table" in rest
+    assert "cell 5: -0.0, 0.000 in a table" in rest and "cell 5: scientific notation in a table (1.4e-55)" in rest
+    assert "cell 5: whole numbers shown as decimals in a table (752.0)" in rest
+    assert "cell 6 shows the same figure twice" in rest and "cell 7 repeats the figure of cell 6" in rest
+    assert "cell 8 prints a program object (<cxstats.sem.SEMResult object at 0x7f3a2c1d0e50>)" in rest
+    assert ("cell 9 silences warnings (warnings.filterwarnings/simplefilter 'ignore'): remove it; show a model's "
+            "problems with cxstats.report.cautions(...) instead") in rest
+    assert ("cell 3 shows raw program output in its text (-0.000, 1.4e-55, True): format the inline values with "
+            "cxstats.formatting") in rest
+    assert len(problems) == 13
 
     no_interval = _notebook(_front("Short", data="real"), _short("Intro.\n\n## In short\n\n- Loyalty rose by `{python} d`.", ["0.46"]))
     assert check_notebook(no_interval) == [

@@ -244,6 +244,8 @@ def cautions(result: Any, *, model: str | None = None) -> Cautions:
     if model is not None and not isinstance(model, str):
         raise TypeError(f"cautions(model=...) takes a description in words, not {type(model).__name__}.")
     problems = getattr(result, "problems", result)
+    if problems is None:  # a result that records no problems field value
+        problems = []
     if isinstance(problems, str):
         problems = [problems]
     if not isinstance(problems, (list, tuple)) or not all(isinstance(p, str) for p in problems):

@@ -65,7 +65,7 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
         A Markdown cell has inline code but the notebook was not executed by the renderer.
     """
     from ._callouts import callout_markdown
-    from ._execute import RenderError
+    from ._errors import RenderError
     from ._inline import expressions, substitute, values
     from ._tables import tidy_table_html
 
@@ -115,7 +115,7 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
 
 
 _KINDS = {"fig": "Figure", "tbl": "Table"}
-_REFERENCE = re.compile(r"\[-?@((?:fig|tbl)-[\w-]*\w)\]|(?<![\w@.\\])@((?:fig|tbl)-[\w-]*\w)")
+_REFERENCE = re.compile(r"\[(-?)@((?:fig|tbl)-[\w-]*\w)\]|(?<![\w@.\\])@((?:fig|tbl)-[\w-]*\w)")
 
 
 def _number(cells: list[nbformat.NotebookNode]) -> dict[str, tuple[str, int]]:
@@ -146,11 +146,11 @@ def _number(cells: list[nbformat.NotebookNode]) -> dict[str, tuple[str, int]]:
 
 
 def _resolve_references(text: str, numbers: dict[str, tuple[str, int]], name: str, index: int) -> str:
-    """``@fig-x`` / ``@tbl-x`` as a Markdown link ``[Figure 1](#fig-x)``."""
-    from ._execute import RenderError
+    """``@fig-x`` / ``[@fig-x]`` as a Markdown link ``[Figure 1](#fig-x)``, ``[-@fig-x]`` as ``[1](#fig-x)``."""
+    from ._errors import RenderError
 
     def replace(match: re.Match) -> str:
-        label = match.group(1) or match.group(2)
+        label = match.group(2) or match.group(3)
         if label not in numbers:
             known = ", ".join(numbers) or "none"
             raise RenderError(
@@ -159,7 +159,8 @@ def _resolve_references(text: str, numbers: dict[str, tuple[str, int]], name: st
                 "cell that draws it, or correct the reference."
             )
         kind, number = numbers[label]
-        return f"[{kind} {number}](#{label})"
+        text = str(number) if match.group(1) else f"{kind} {number}"  # Quarto: [-@fig-x] is the number alone
+        return f"[{text}](#{label})"
 
     return _REFERENCE.sub(replace, text)
 
@@ -193,8 +194,8 @@ def unshown_warnings(nb: nbformat.NotebookNode, name: str = "the notebook", prep
 
 
 def markdown_sources(nb: nbformat.NotebookNode) -> dict[int, str]:
-    """The text of each Markdown cell as written (inline code not yet substituted), by index."""
-    return {index: cell.source for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"}
+    """The source of each Markdown and code cell as written (inline code not yet substituted), by index."""
+    return {index: cell.source for index, cell in enumerate(nb.cells) if cell.cell_type in ("markdown", "code")}
 
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.M)

@@ -6,14 +6,15 @@ one sentence per problem:
 - result numbers typed by hand in Markdown (after the inline code is removed): decimals
   (0.94), percentages (59%), p-values (p < .001), bracketed intervals ([0.27, 0.65]),
   sample sizes (n = 250) and large counts (1,811); small integers ("three", "1-7 scale",
-  "6 countries"), 100 (the end of a 0-100 scale), years and heading numbers are allowed;
+  "6 countries"), 100 (the end of a 0-100 scale), "95% interval", years and heading numbers
+  are allowed;
 - the same figure shown twice (in one cell, or two identical images);
 - raw program output in tables and text: lavaan/snake_case column names (``lhs``, ``op``,
   ``rhs``, ``ci_low``), ``True``/``False`` or ``NaN`` cells, ``0.000`` / ``-0.000``,
   scientific notation (``1.4e-55``), whole numbers printed as floats (``752.0``) and
   object reprs (``<... object at 0x...>``);
 - a report that does not open with "In short", or whose In short gives no interval;
-- front matter without ``data:`` or with ``execute: warning: false``.
+- front matter without ``data:`` or with ``execute: warning: false``; code that silences warnings.
 
 ``render_suite`` prints them; with ``strict=True`` (``--strict``) they fail the render.
 """
@@ -52,6 +53,7 @@ def _typed_numbers(markdown: str) -> list[str]:
     text = _LINK_TARGET.sub(" ", text)
     text = _HEADING_NUMBER.sub(r"\1", text)
     text = re.sub(r"(?<![\w.])\d+\s*[-–—]\s*\d+(?=\s*(?:-?point\s+)?(?:scale|index|points?)\b)", " ", text)
+    text = re.sub(r"(?<![\w.])(?:90|95|99)\s?%(?=[\s-]*(?:CI|confidence|credible|interval|bootstrap|level))", " ", text)
     found: list[str] = []
     for kind, pattern in _HAND_TYPED:
         for match in pattern.finditer(text):
@@ -71,6 +73,9 @@ _REPR = re.compile(r"<[\w.]+(?: [\w.]+)* object at 0x[0-9a-fA-F]+>")
 _ZERO = re.compile(r"^[-−]?0\.000+$|^[-−]0(?:\.0+)?$")
 _SCIENTIFIC = re.compile(r"^[-−]?\d(?:\.\d+)?e[-+]?\d+$", re.I)
 _WHOLE_FLOAT = re.compile(r"^[-−]?\d+\.0+$")
+_RAW_WORDS = {"None", "True", "False", "nan", "NaN", "<NA>", "NaT"}
+_RAW_TEXT = re.compile(r"(?<![\w.])(?:NaN|nan|[-−]0\.0+|\d(?:\.\d+)?e[-+]\d+)(?![\w.])|"
+                       r"<[\w.]+(?: [\w.]+)* object at 0x[0-9a-fA-F]+>")
 _NUMBER = re.compile(r"^[-−]?\d[\d,]*(?:\.\d+)?$")
 
 
@@ -161,6 +166,13 @@ def check_cells(cells: list[nbformat.NotebookNode], sources: dict[int, str] | No
                 shown = ", ".join(f"'{t}'" for t in typed[:5]) + (" ..." if len(typed) > 5 else "")
                 problems.append(f"{where(cell)} has result numbers typed by hand ({shown}): compute them in a hidden "
                                 "cell and write them with inline code `{python} ...`")
+        if cell.cell_type == "markdown":  # the values of its inline code
+            values = [str(v).strip() for v in cell.metadata.get("cxstats", {}).get("inline", [])]
+            raw = sorted({v for v in values if v in _RAW_WORDS} |
+                         {m.group(0) for v in values for m in _RAW_TEXT.finditer(v)})
+            if raw:
+                problems.append(f"{where(cell)} shows raw program output in its text ({', '.join(raw[:4])}): format "
+                                "the inline values with cxstats.formatting")
     # figures shown twice; raw program output
     seen: dict[str, str] = {}
     for cell in cells:
@@ -188,6 +200,12 @@ def check_cells(cells: list[nbformat.NotebookNode], sources: dict[int, str] | No
             html = output.get("data", {}).get("text/html", "")
             if "<table" in html:
                 problems += [f"{where(cell)}: {p}" for p in _table_problems(html)]
+    # warnings silenced in code
+    silencing = re.compile(r"^\s*warnings\.(?:filterwarnings|simplefilter)\(\s*[\"']ignore", re.M)
+    for index, text in sorted((sources or {}).items()):
+        if silencing.search(text):
+            problems.append(f"cell {index + 1} silences warnings (warnings.filterwarnings/simplefilter 'ignore'): "
+                            "remove it; show a model's problems with cxstats.report.cautions(...) instead")
     return problems
 
 

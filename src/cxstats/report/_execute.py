@@ -23,9 +23,9 @@ from pathlib import Path
 import nbformat
 from jupyter_client import KernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from .._errors import CxStatsError
+from ._errors import RenderError
 from ._inline import INLINE_MIME, evaluation_source, expressions
 
 __all__ = ["RenderError", "execute_notebook", "plain_text"]
@@ -99,10 +99,6 @@ __cxstats_setup__()
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
-class RenderError(CxStatsError):
-    """A notebook failed to execute or to render."""
-
-
 def plain_text(text: str) -> str:
     """``text`` without ANSI colour codes (kernel tracebacks carry them)."""
     return _ANSI.sub("", text)
@@ -154,6 +150,12 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
         client.execute(env=env)
     except CellExecutionError as exc:
         raise _execution_error(path, work, origin, exc) from None
+    except CellTimeoutError:
+        raise RenderError(f"Notebook '{path.name}' did not finish: a cell ran longer than {timeout} s. Make that "
+                          "cell faster (fewer bootstrap draws, a smaller sample) or raise the timeout.") from None
+    except DeadKernelError:
+        raise RenderError(f"Notebook '{path.name}' stopped: its Python kernel died (often out of memory). Run it "
+                          "in JupyterLab to see which cell.") from None
     finally:
         if manager.has_kernel:
             manager.shutdown_kernel(now=True)

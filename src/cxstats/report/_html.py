@@ -17,6 +17,14 @@ from ._cells import report_cells
 
 __all__ = ["to_html", "report_cells"]  # report_cells: kept here for existing imports
 
+# the boxes of Quarto callouts (also used by the suite's index page)
+CALLOUT_CSS = """  .cx-callout { border: 1px solid; border-left-width: 5px; border-radius: 4px; padding: 0.5rem 0.9rem;
+                margin: 0.8rem 0; }
+  .cx-callout-title { font-weight: 600; margin-bottom: 0.2rem; }
+  .cx-callout-body > :last-child { margin-bottom: 0; }
+""" + "\n".join(f"  .cx-callout-{kind} {{ border-color: {border}; background: {fill}; }}"
+               for kind, (border, fill) in COLOURS.items())
+
 _CSS = """
 <style>
   body { max-width: 60rem; margin: 0 auto; padding: 1.5rem 2rem; }
@@ -32,15 +40,9 @@ _CSS = """
   .cx-toc { font-size: 0.9rem; border-left: 3px solid #ccc; padding: 0.2rem 0.9rem; margin: 0.8rem 0 1.5rem 0; }
   .cx-toc-title { font-weight: 600; margin: 0.2rem 0; }
   .cx-toc ul { margin: 0; padding-left: 1.1rem; }
-  .cx-callout { border: 1px solid; border-left-width: 5px; border-radius: 4px; padding: 0.5rem 0.9rem;
-                margin: 0.8rem 0; }
-  .cx-callout-title { font-weight: 600; margin-bottom: 0.2rem; }
-  .cx-callout-body > :last-child { margin-bottom: 0; }
-@CALLOUT_COLOURS@
+@CALLOUTS@
 </style>
-""".replace("@CALLOUT_COLOURS@", "\n".join(
-    f"  .cx-callout-{kind} {{ border-color: {border}; background: {fill}; }}"
-    for kind, (border, fill) in COLOURS.items()))
+""".replace("@CALLOUTS@", CALLOUT_CSS)
 
 
 def _title_block(meta: dict) -> str:

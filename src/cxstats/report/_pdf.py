@@ -72,6 +72,11 @@ def _svg_width(svg: str) -> str:
     return f"width={shown:.0f}pt"
 
 
+# figures float (see _HEADER) but stay in their section: pending ones are placed before a new ## section
+_FLUSH_BEFORE_SECTION = re.compile(r"^(?=#{1,2}\s)", re.M)
+_FLUSH = "```{=typst}\n#place.flush()\n```\n\n"
+
+
 def _escape_caption(text: str) -> str:
     return re.sub(r"([\[\]\\*_`$<>@#])", r"\\\1", text)
 
@@ -114,7 +119,7 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the noteboo
     anchors: set[str] = set()
     for index, cell in enumerate(cells):
         if cell.cell_type == "markdown":
-            blocks.append(callouts_to_typst(cell.source))
+            blocks.append(_FLUSH_BEFORE_SECTION.sub(_FLUSH, callouts_to_typst(cell.source)))
             continue
         caption, label = cell.metadata.get("cx_caption"), cell.metadata.get("cx_label")
         for k, output in enumerate(cell.outputs):
@@ -128,7 +133,7 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the noteboo
     # that follows a list (e.g. a plain_summary()) as part of its last item and loses the caption
     body = "\n\n<!-- -->\n\n".join(blocks) + "\n"
     # a reference to a figure or table without an anchor in the PDF stays plain text
-    body = re.sub(r"\[((?:Figure|Table) \d+)\]\(#((?:fig|tbl)-[\w-]+)\)",
+    body = re.sub(r"\[((?:(?:Figure|Table) )?\d+)\]\(#((?:fig|tbl)-[\w-]+)\)",
                   lambda m: m.group(0) if m.group(2) in anchors else m.group(1), body)
     return meta, body
 

@@ -25,7 +25,7 @@ from ._callouts import callouts_to_html
 from ._cells import front_matter, in_short, markdown_sources, report_cells, unshown_warnings
 from ._checks import check_cells
 from ._execute import RenderError, execute_notebook, plain_text
-from ._html import to_html
+from ._html import CALLOUT_CSS, to_html
 from ._pdf import to_pdf
 
 __all__ = ["RenderedReport", "render_notebook", "render_suite"]
@@ -229,7 +229,7 @@ def _write_index(reports: list[RenderedReport], output: Path) -> None:
     page = (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'><title>cxstats reports</title>"
-        f"<style>{_INDEX_CSS}</style></head><body><h1>cxstats reports</h1>"
+        f"<style>{_INDEX_CSS}{CALLOUT_CSS}</style></head><body><h1>cxstats reports</h1>"
         "<p class='cx-lead'>The headline findings of each report, in reading order, with their intervals and "
         "base sizes. Reports on simulated data demonstrate a method; they are not evidence about real customers."
         f"</p>{''.join(sections)}</body></html>\n"
