@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/python -m cxstats.report notebooks --output reports
+	$(BIN)/python -m cxstats.report notebooks --output reports --strict
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

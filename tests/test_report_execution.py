@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
-from cxstats.report import RenderError, execute_notebook, render_notebook
+from cxstats.report import RenderError, execute_notebook, render_notebook, render_suite
 from cxstats.report._pdf import to_markdown
 
 
@@ -92,3 +92,26 @@ def test_a_hidden_warning_not_shown_fails_the_render_and_a_bad_inline_expression
     with pytest.raises(RenderError, match=r"^Notebook 'broken.ipynb': the inline code `\{python\} undefined_name \* 2` "
                                           r"in cell 3 .* raised NameError: name 'undefined_name' is not defined\. "):
         render_notebook(broken, tmp_path / "out", formats=["html"])
+
+
+def test_reports_that_give_a_shared_fact_two_values_are_named(tmp_path):
+    def report(name, **facts):
+        return _write(tmp_path / f"{name}.ipynb", new_raw_cell(f"---\ntitle: {name}\ndata: real\n---"),
+                      new_code_cell(f"#| include: false\nFACTS = {facts!r}"),
+                      new_markdown_cell("## In short\n\n- Alpha is `{python} FACTS['ecsi.alpha.CUSA']` "
+                                        "`{python} '[0.70, 0.80]'`, n = `{python} FACTS['ecsi.n']`."))
+
+    paths = [report("a", **{"ecsi.alpha.CUSA": 0.77, "ecsi.n": 250}),
+             report("b", **{"ecsi.alpha.CUSA": 0.78, "ecsi.n": 250.0, "only.here": 1})]
+    first, second = render_suite(paths, tmp_path / "out", formats=["html"])
+    assert first.facts == {"ecsi.alpha.CUSA": 0.77, "ecsi.n": 250.0}
+    for shown in (first, second):
+        (problem,) = [p for p in shown.problems if p.startswith("Shared fact")]
+        assert "'ecsi.alpha.CUSA' differs between reports (a says 0.77, b says 0.78)" in problem
+    nbformat.write(new_notebook(cells=[new_code_cell("FACTS = {'x': 'high'}")],
+                                metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}),
+                   tmp_path / "bad.ipynb")
+    with pytest.raises(RenderError, match=r"its FACTS dict .*FACTS\['x'\] is 'high', not a number"):
+        execute_notebook(tmp_path / "bad.ipynb")
+    with pytest.raises(RenderError, match="The reports disagree"):
+        render_suite(paths[:2], tmp_path / "strict", formats=["html"], strict=True)

@@ -31,6 +31,7 @@ from ._inline import INLINE_MIME, evaluation_source, expressions
 __all__ = ["RenderError", "execute_notebook", "plain_text"]
 
 WARNINGS_MIME = "application/vnd.cxstats.warnings+json"
+FACTS_MIME = "application/vnd.cxstats.facts+json"
 
 # Vector figures for the reports (crisp in the PDF), full text in table cells, and SVG
 # element ids that do not change from run to run (so re-rendered reports diff cleanly).
@@ -92,9 +93,26 @@ def __cxstats_inline__(exprs):
         texts.append(str(value) if text is None else str(text))
     display({"@INLINE@": {"values": texts}, "text/plain": ""}, raw=True)
 
+def __cxstats_facts__():
+    from IPython import get_ipython
+    from IPython.display import display
+
+    facts = get_ipython().user_ns.get("FACTS")
+    if facts is None:
+        return
+    if not isinstance(facts, dict):
+        raise TypeError(f"FACTS must be a dict of name -> number, got {type(facts).__name__}.")
+    values = {}
+    for name, value in facts.items():
+        try:
+            values[str(name)] = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"FACTS[{name!r}] is {value!r}, not a number.") from None
+    display({"@FACTS@": {"facts": values}, "text/plain": ""}, raw=True)
+
 __cxstats_setup__()
 """
-).replace("@WARNINGS@", WARNINGS_MIME).replace("@INLINE@", INLINE_MIME)
+).replace("@FACTS@", FACTS_MIME).replace("@WARNINGS@", WARNINGS_MIME).replace("@INLINE@", INLINE_MIME)
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
@@ -109,7 +127,8 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
 
     The warnings each cell raised are in ``cell.metadata["cxstats"]["warnings"]`` (a list of
     ``{"category", "message"}``), the text of a Markdown cell's inline code in
-    ``cell.metadata["cxstats"]["inline"]``.
+    ``cell.metadata["cxstats"]["inline"]``, and the notebook's ``FACTS`` (a dict of the
+    numbers it shares with other reports, name -> float) in ``nb.metadata["cxstats"]["facts"]``.
 
     Raises
     ------
@@ -132,6 +151,8 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
                 origin.append((index, True))
         cells.append(copy.deepcopy(cell))
         origin.append((index, False))
+    cells.append(nbformat.v4.new_code_cell("__cxstats_facts__()"))  # the numbers the report shares with the suite
+    origin.append((None, False))
     work.cells = cells
     # on POSIX a local kernel talks over IPC sockets: no network ports, no warning about
     # unencrypted TCP; Windows has no IPC transport and keeps the default (TCP on localhost)
@@ -174,7 +195,9 @@ def _execution_error(path: Path, work: nbformat.NotebookNode, origin: list, exc:
             f"(counting code and text cells from 1) raised {plain_text(detail['error'])}. Define what it "
             "uses in a code cell above that Markdown cell, or correct the expression."
         )
-    where = f"cell {index + 1} (counting code and text cells from 1)" if index is not None else "its setup"
+    where = (f"cell {index + 1} (counting code and text cells from 1)" if index is not None
+             else "its FACTS dict (the numbers it shares with the other reports)" if failing == len(work.cells) - 1
+             else "its setup")
     summary = f"{exc.ename}: {exc.evalue}" if exc.ename else (str(exc).strip().splitlines() or [""])[-1]
     return RenderError(
         f"Notebook '{path.name}' failed in {where}: {plain_text(summary)}. "
@@ -187,6 +210,9 @@ def _collect(nb: nbformat.NotebookNode, work: nbformat.NotebookNode, origin: lis
     executed = copy.deepcopy(nb)
     for cell, (index, inline) in zip(work.cells, origin, strict=True):
         if index is None:
+            for output in cell.get("outputs", []):
+                if FACTS_MIME in output.get("data", {}):
+                    executed.metadata.setdefault("cxstats", {})["facts"] = dict(output["data"][FACTS_MIME]["facts"])
             continue
         target = executed.cells[index]
         record = target.metadata.setdefault("cxstats", {})

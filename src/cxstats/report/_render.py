@@ -14,8 +14,8 @@ import math
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -39,7 +39,9 @@ class RenderedReport:
 
     ``files`` are the reports written (empty when it failed, and then ``error`` says why);
     ``in_short`` is its "In short" section as HTML (for the index); ``problems`` are the
-    report checks' findings (:func:`cxstats.report.check_notebook`).
+    report checks' findings (:func:`cxstats.report.check_notebook`), and, after
+    :func:`render_suite`, the shared facts on which it disagrees with another report;
+    ``facts`` are the numbers the notebook shares with the suite (its ``FACTS`` dict).
     """
 
     notebook: Path
@@ -52,6 +54,7 @@ class RenderedReport:
     in_short: str = ""
     problems: tuple[str, ...] = ()
     error: str | None = None
+    facts: Mapping[str, float] = field(default_factory=dict)
 
 
 def render_notebook(path: str | Path, output: str | Path, *, formats: Sequence[str] = FORMATS,
@@ -73,12 +76,13 @@ def render_notebook(path: str | Path, output: str | Path, *, formats: Sequence[s
     _check_writable(output)
     start = time.perf_counter()
     try:
-        meta, cells, problems, files = _render(path, output, formats, execute, timeout, strict)
+        meta, cells, problems, files, facts = _render(path, output, formats, execute, timeout, strict)
     except (RenderError, OSError, RuntimeError):
         _remove_reports(path, output)  # no stale report of an earlier run stays linked
         raise
     return RenderedReport(path, str(meta.get("title", path.stem)), tuple(files), time.perf_counter() - start,
-                          **_front(meta), in_short=_in_short_html(cells, f"{path.stem}.html"), problems=problems)
+                          **_front(meta), in_short=_in_short_html(cells, f"{path.stem}.html"), problems=problems,
+                          facts=facts)
 
 
 def _render(path: Path, output: Path, formats: Sequence[str], execute: bool, timeout: int, strict: bool):
@@ -100,7 +104,7 @@ def _render(path: Path, output: Path, formats: Sequence[str], execute: bool, tim
         target = output / f"{path.stem}.pdf"
         to_pdf(nb, target, path.name, prepared)
         files.append(target)
-    return meta, cells, problems, files
+    return meta, cells, problems, files, dict(nb.metadata.get("cxstats", {}).get("facts", {}))
 
 
 def render_suite(notebooks: Iterable[str | Path], output: str | Path, *, formats: Sequence[str] = FORMATS,
@@ -131,8 +135,36 @@ def render_suite(notebooks: Iterable[str | Path], output: str | Path, *, formats
         except (RenderError, OSError, RuntimeError) as exc:
             reports.append(_failed(notebook, output, plain_text(str(exc)), time.perf_counter() - start))
     reports.sort(key=lambda r: (r.order, r.notebook.name))
+    reports = _compare_facts(reports)
     _write_index(reports, output)
+    if strict:
+        disagreements = sorted({p for r in reports for p in r.problems if p.startswith("Shared fact")})
+        if disagreements:
+            raise RenderError("The reports disagree (--strict): " + "; ".join(disagreements) + ".")
     return reports
+
+
+def _compare_facts(reports: list[RenderedReport]) -> list[RenderedReport]:
+    """Add to each report the shared facts (same name in two ``FACTS`` dicts) whose values differ.
+
+    The same quantity for the same data must have the same value in every report; a
+    difference beyond rounding (relative 1e-9) means two reports compute it differently.
+    """
+    holders: dict[str, list[RenderedReport]] = {}
+    for report in reports:
+        for name in report.facts:
+            holders.setdefault(name, []).append(report)
+    found: dict[Path, list[str]] = {}
+    for name, having in holders.items():
+        values = [r.facts[name] for r in having]
+        if len(having) > 1 and not all(math.isclose(v, values[0], rel_tol=1e-9, abs_tol=1e-12) for v in values):
+            said = ", ".join(f"{r.notebook.stem} says {v:.6g}" for r, v in zip(having, values, strict=True))
+            for report in having:
+                found.setdefault(report.notebook, []).append(
+                    f"Shared fact '{name}' differs between reports ({said}): compute it the same way in each, "
+                    "or give the two quantities different names and labels")
+    return [replace(r, problems=r.problems + tuple(found[r.notebook])) if r.notebook in found else r
+            for r in reports]
 
 
 def _check_writable(output: Path) -> None:
