@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy import optimize
 
 from . import fit_indices as fi
+from ._optimise import trust_region
 from ._robust import (
     IndependenceModel,
     ScaledTest,
@@ -813,44 +813,49 @@ def fiml_estimate(models, patterns, start: np.ndarray, *, constraint_basis: np.n
                   max_iter: int = 500) -> FimlEstimate:
     """Minimise :func:`fiml_objective` from ``start``.
 
-    Fisher scoring with step halving (the expected information is positive definite far
-    from the minimum), then Newton steps with the observed information
+    Fisher scoring with step halving (the expected information; a least-squares step where
+    it is singular), then Newton steps with the observed information
     (:func:`fiml_information`) once full steps are taken, until the Newton decrement is
-    below 1e-15 F; L-BFGS-B with the analytic gradient takes over if scoring stalls. With
-    ``constraint_basis`` K the search runs over ``theta = start + K phi`` (``start`` must
-    satisfy the constraints).
+    below 1e-15 F. If scoring stalls, a trust region on the observed information takes over
+    (:func:`cxstats.sem._optimise.trust_region`: a step into a non-positive-definite
+    implied covariance block is a step too long, never a zero gradient). Converged means
+    the largest gradient element of F is below 1e-6 at the end. With ``constraint_basis`` K
+    the search runs over ``theta = start + K phi`` (``start`` must satisfy the constraints).
     """
     models, patterns = _as_list(models), _as_list(patterns)
     start = np.asarray(start, dtype=float)
     k = constraint_basis if constraint_basis is not None else np.eye(len(start))
+    cache: dict = {}
 
-    def f(phi):
-        value, grad = fiml_objective(models, start + k @ phi, patterns)
-        if not np.isfinite(value):
-            return math.inf, np.zeros(len(phi))
-        return value, k.T @ grad
+    def evaluate(phi):
+        key = phi.tobytes()
+        if key not in cache:
+            cache.clear()
+            value, grad = fiml_objective(models, start + k @ phi, patterns)
+            cache[key] = (value, k.T @ grad if np.isfinite(value) else None)
+        return cache[key]
 
     phi = np.zeros(k.shape[1])
-    value, grad = f(phi)
+    value, grad = evaluate(phi)
     if not np.isfinite(value):
         raise ValueError("The implied covariance matrix is not positive definite at the starting values.")
     newton, iteration, done = False, 0, False
     for iteration in range(1, max_iter + 1):
         theta = start + k @ phi
         info = fiml_information(models, theta, patterns) if newton else _expected_information(models, theta, patterns)
+        hess = 2.0 * k.T @ info @ k
         try:
-            hess = 2.0 * k.T @ info @ k
             np.linalg.cholesky(hess)
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
-            if not newton:
-                break
-            newton = False
-            continue
+            if newton:  # the observed information is not positive definite here: score instead
+                newton = False
+                continue
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
         decrement = 0.5 * grad @ step
-        scale, new_value = 1.0, math.inf
+        scale, new_value, new_grad = 1.0, math.inf, None
         while scale > 1e-6:
-            new_value, new_grad = f(phi - scale * step)
+            new_value, new_grad = evaluate(phi - scale * step)
             if new_value <= value + 1e-14 * abs(value):
                 break
             scale *= 0.5
@@ -861,11 +866,12 @@ def fiml_estimate(models, patterns, start: np.ndarray, *, constraint_basis: np.n
             done = True
             break
         newton = scale == 1.0 and decrement < 1e-3 * max(1.0, abs(value))
-    if not done:
-        res = optimize.minimize(f, phi, jac=True, method="L-BFGS-B",
-                                options={"maxiter": 20 * max_iter, "gtol": 1e-10, "ftol": 1e-15, "maxcor": 30})
-        phi, value = res.x, float(res.fun)
-        iteration += int(res.nit)
-        value, grad = f(phi)
     gmax = float(np.max(np.abs(grad))) if len(grad) else 0.0
+    if not done and gmax >= 1e-6 and iteration < max_iter:  # max_iter bounds both searches
+        found = trust_region(lambda x: evaluate(x)[0], lambda x: evaluate(x)[1],
+                             lambda x: 2.0 * k.T @ fiml_information(models, start + k @ x, patterns) @ k, phi,
+                             max_iter=max_iter - iteration, gtol=1e-9)
+        iteration += found.iterations
+        if found.value <= value:
+            phi, value, gmax = found.x, found.value, found.gradient_max
     return FimlEstimate(start + k @ phi, float(value), iteration, bool(np.isfinite(value) and gmax < 1e-6), gmax)
