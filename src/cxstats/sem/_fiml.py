@@ -852,6 +852,8 @@ def fiml_estimate(models, patterns, start: np.ndarray, *, constraint_basis: np.n
                 newton = False
                 continue
             step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        if not np.all(np.isfinite(step)) or not np.any(step):  # no direction to search: hand over
+            break
         decrement = 0.5 * grad @ step
         scale, new_value, new_grad = 1.0, math.inf, None
         while scale > 1e-6:
