@@ -386,13 +386,13 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     no_x = np.isnan(values[:, x]).any(axis=1) if x else np.zeros(len(values), dtype=bool)
     if no_x.any():  # the covariates are conditioned on, as lavaan does: rows without them go
         warnings.warn(f"{int(no_x.sum())} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
-                      f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning, stacklevel=5)
+                      f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning, stacklevel=6)
     kept_index = frame.index[~no_x]
     values = values[~no_x]
     patterns = missing_patterns(values)
     if patterns.n_empty:
         warnings.warn(f"{patterns.n_empty} row(s){where} answer none of the model's variables and were left out: "
-                      f"rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning, stacklevel=5)
+                      f"rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning, stacklevel=6)
     p = len(spec.observed)
     if patterns.nobs <= p:
         raise ModelSpecificationError(
