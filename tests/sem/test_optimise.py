@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import cxstats.sem as sem
-import cxstats.sem._fiml as sem_fiml
+import cxstats.sem._fiml_estimate as sem_fiml
 import cxstats.sem.estimate as sem_estimate
 from cxstats.sem._optimise import trust_region
 from conftest import lavaan_table, reference, reference_data

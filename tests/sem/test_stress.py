@@ -28,7 +28,8 @@ import pytest
 
 import cxstats
 import cxstats.sem as sem
-from cxstats.sem._fiml import fiml_estimate, fiml_objective, missing_patterns
+from cxstats.sem._fiml_estimate import fiml_estimate
+from cxstats.sem._missing_patterns import missing_patterns
 from cxstats.sem.estimate import start_values
 from cxstats.sem.matrices import RamModel
 from cxstats.sem.partable import build_parameter_table

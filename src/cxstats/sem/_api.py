@@ -18,7 +18,9 @@ from .._errors import CxStatsWarning
 from .._format import listing
 from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
-from ._fiml import em_saturated, fiml, fiml_estimate, missing_patterns
+from ._fiml import fiml
+from ._fiml_estimate import fiml_estimate
+from ._missing_patterns import em_saturated, missing_patterns
 from ._robust import mlr
 from ._problems import (
     ConvergenceWarning,
