@@ -19,6 +19,7 @@ The simulated families (near-collinear factors r >= .95, two-item factors, small
 
 from __future__ import annotations
 
+import json
 import warnings
 from functools import cache
 
@@ -136,6 +137,41 @@ def test_simulated_hard_cases_match_lavaan(name):
                            group=group)
     assert _honest(result, flagged)
     _matches_lavaan(result, rec)
+
+
+def _complete_reference_fits() -> list[tuple[str, str]]:
+    """Every lavaan reference fit to complete data with listwise ML or MLR (the models the
+    rest of tests/sem checks)."""
+    out = []
+    for path in sorted((ROOT / "tests" / "reference").glob("lavaan_*.json")):
+        fits = json.loads(path.read_text()).get("fits", {})
+        for name, rec in fits.items():
+            options = rec.get("options", {}) if isinstance(rec, dict) else {}
+            if options.get("missing") == "listwise" and options.get("se") != "bootstrap":
+                out.append((path.stem, name))
+    return out
+
+
+def _options(rec: dict) -> dict:
+    options = rec["options"]
+    out = {"std_lv": bool(options.get("std.lv", False)), "fixed_x": bool(options.get("fixed.x", True))}
+    if rec.get("ngroups", 1) > 1:
+        as_tuple = lambda v: (v,) if isinstance(v, str) else tuple(v or ())  # noqa: E731
+        out.update(group="school", group_equal=as_tuple(options.get("group.equal")),
+                   group_partial=as_tuple(options.get("group.partial")))
+    return out
+
+
+@pytest.mark.parametrize("case, name", _complete_reference_fits())
+def test_fiml_on_complete_data_equals_ml_for_every_reference_model(case, name):
+    rec = reference(case, name)
+    data = pd.read_csv(ROOT / rec["data_file"])
+    options = _options(rec)
+    ml, ml_flagged = _fit(rec["model"], data, **options)
+    full, full_flagged = _fit(rec["model"], data, missing="fiml", **options)
+    assert _honest(ml, ml_flagged) and _honest(full, full_flagged)
+    assert ml.fit_measures["chisq"] == pytest.approx(rec["fit_measures"]["chisq"], rel=1e-6)
+    _same_optimum(full, ml)
 
 
 # --------------------------------------------------------------------------- simulated families
