@@ -8,8 +8,11 @@ minimum) is
 Its gradient is ``tr(W dSigma_k) - 2 (m - mu)' Sigma^-1 dmu_k`` with
 ``W = Sigma^-1 (Sigma - S) Sigma^-1``, and its expected Hessian (the Fisher information
 per observation, times 2) is ``H_kl = tr(Sigma^-1 dSigma_k Sigma^-1 dSigma_l) +
-2 dmu_k' Sigma^-1 dmu_l``. Fisher scoring with step halving minimises F; linear equality
-constraints (``==`` and shared labels beyond one row) are handled by optimising over
+2 dmu_k' Sigma^-1 dmu_l``. Fisher scoring with step halving minimises F, Newton steps
+with the exact Hessian finish; when scoring stalls (near-collinear factors, two-item
+factors, small samples) a trust region on the exact Hessian takes over
+(:mod:`._optimise`), and convergence means the largest gradient element of F is below
+1e-5 at the end. Linear equality constraints (``==`` and shared labels beyond one row) are handled by optimising over
 ``theta = theta0 + K phi``. Starting values follow lavaan's "simple" rules, with
 loadings and factor variances from indicator triads (close to lavaan's fabin starts).
 """
