@@ -37,6 +37,12 @@ def test_ols_matches_lm_sandwich_and_car(name, se):
     if se == "classical":
         assert np.allclose(table["p_value"], coef.loc[table.index, "p"], rtol=1e-6, atol=1e-300)
         assert np.allclose(table["ci_low"], coef.loc[table.index, "ci_lower"], rtol=1e-8)
+    else:  # robust SEs with the t(df) reference, as lmtest::coeftest(fit, vcovHC(fit)) and coefci
+        robust = ref["robust"][se]
+        assert (table["df"] == robust["df"]).all()
+        assert np.allclose(table["p_value"], pd.Series(robust["p"])[table.index], rtol=1e-6, atol=1e-300)
+        assert np.allclose(table["ci_low"], pd.Series(robust["ci_lower"])[table.index], rtol=1e-8)
+        assert np.allclose(table["ci_high"], pd.Series(robust["ci_upper"])[table.index], rtol=1e-8)
     assert res.r2 == pytest.approx(ref["ols"]["r_squared"], abs=1e-12)
     assert res.adj_r2 == pytest.approx(ref["ols"]["adj_r_squared"], abs=1e-12)
     drivers = table.drop(index="(Intercept)")
@@ -89,7 +95,10 @@ def test_bootstrap_intervals_are_seeded_and_cover_the_estimates():
     top = a.differences.set_index(["term_a", "term_b"]).loc[("q2", "q4")]
     assert top["ci_high"] < 0  # q4 is clearly ahead of q2
     text = str(a.plain_summary(labels={"q4": "Pricing given volume"}))
-    assert "**Pricing given volume** (23% of the explained part)" in text
+    q4 = a.table.set_index("term").loc["q4"]
+    assert (f"**Pricing given volume** (23% of the explained part, bootstrap interval {q4['share_ci_low']:.0f}–"
+            f"{q4['share_ci_high']:.0f}%)") in text
+    assert f"(R² = {a.r2:.2f}, {a.nobs:,} respondents)" in text
     assert "Their order is not certain" in text  # q4 and q6 cannot be told apart
 
 
@@ -107,7 +116,9 @@ def test_collinearity_warning_and_errors():
     exact = data.assign(x4=data["x1"] + 2 * data["x3"])
     with pytest.raises(CxStatsError, match=r"Driver 'x1' is a linear combination of 'x3', 'x4'"):
         cxstats.driver_regression(exact, "y", ["x1", "x3", "x4"])
-    with pytest.raises(CxStatsError, match=r"20 drivers need 2\^20 = 1,048,576 subset regressions.*Group related drivers"):
+    with pytest.raises(CxStatsError, match=r"20 drivers need 2\^20 = 1,048,576 subset regressions for exact LMG "
+                                           r"\(about \d+ s on one core and [\d.]+ GB\); the limit is max_drivers=15\. "
+                                           r"Pass method='sampled' .*group related drivers"):
         wide = pd.DataFrame(rng.standard_normal((100, 21)), columns=["y", *[f"d{i}" for i in range(20)]])
         cxstats.relative_importance(wide, "y", [f"d{i}" for i in range(20)])
     with pytest.raises(CxStatsError, match=r"Driver\(s\) 'c' do not vary"):

@@ -140,19 +140,26 @@ def test_nps_plain_summary_names_each_group_the_gap_and_the_suppressed():
                          "seg": ["a"] * 100 + ["b"] * 100 + ["c"] * 10})
     text = str(cxstats.nps(data, "rec", group="seg").plain_summary(labels={"a": "Alpha"}))
     assert "**Alpha: NPS +20** (95% CI +1 to +39; 100 answers): 60% promoters, 40% detractors." in text
-    assert "**b: NPS -20**" in text
-    assert "The gap between the highest (Alpha) and the lowest (b) is 40 points" in text
+    assert "**b: NPS −20**" in text
+    assert "The gap between the highest (Alpha) and the lowest (b) is 40 points (95% CI +13 to +67, p = .004)" in text
     assert "larger than chance would explain" in text
     assert "Not reported, fewer than 30 answers: c (n = 10)." in text
     single = str(cxstats.nps(data, "rec", ci_level=0.9).plain_summary())
     assert single.startswith("- **All answers: NPS +5** (90% CI")
 
 
+def test_nps_plain_summary_has_no_negative_zero_and_names_groups_by_any_key_type():
+    # 330 promoters, 333 detractors, 337 passives: NPS -0.3, which rounds to 0 (never "-0")
+    data = pd.DataFrame({"rec": [10] * 330 + [0] * 333 + [8] * 337, "segment": [1] * 1000})
+    text = str(cxstats.nps(data, "rec", group="segment").plain_summary(labels={1: "New customers"}))
+    assert "**New customers: NPS 0**" in text and "−0" not in text and "-0" not in text
+
+
 def test_metric_dashboard_draws_one_panel_per_metric_with_bases_and_suppressed_groups():
     import matplotlib.pyplot as plt
 
     data = pd.DataFrame({"rec": [10] * 60 + [5] * 40 + [10] * 40 + [5] * 60 + [9] * 10,
-                         "sat": [7, 3] * 105, "seg": ["a"] * 100 + ["b"] * 100 + ["c"] * 10})
+                         "sat": [7, 3] * 105, "sat2": [6, 2] * 105, "seg": ["a"] * 100 + ["b"] * 100 + ["c"] * 10})
     fig = cxstats.plots.metric_dashboard(
         {"NPS": cxstats.nps(data, "rec", group="seg"),
          "Top-2-box": cxstats.top_box(data, ["sat"], scale=(1, 7), group="seg"),
@@ -166,7 +173,7 @@ def test_metric_dashboard_draws_one_panel_per_metric_with_bases_and_suppressed_g
     assert "  n = 10" in [t.get_text() for t in fig.axes[2].texts]  # the index has no minimum base
     plt.close(fig)
     with pytest.raises(CxStatsError, match="several rows per group"):
-        cxstats.plots.metric_dashboard({"T2B": cxstats.top_box(data, ["sat", "rec"], scale=(1, 7), group="seg")})
+        cxstats.plots.metric_dashboard({"T2B": cxstats.top_box(data, ["sat", "sat2"], scale=(1, 7), group="seg")})
     with pytest.raises(CxStatsError, match="needs the columns group, n, ci_low, ci_high"):
         cxstats.plots.metric_dashboard({"bad": pd.DataFrame({"group": ["a"], "value": [1.0]})})
     with pytest.raises(TypeError, match="'x' must be a result with a .table or a DataFrame"):

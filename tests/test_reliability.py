@@ -112,3 +112,19 @@ def test_htmt_bootstrap_intervals():
     assert ((ci["ci_low"] < ci["htmt"]) & (ci["htmt"] < ci["ci_high"])).all()
     assert ci.loc[("PRICE", "REACH"), "htmt"] == pytest.approx(a.htmt.loc["PRICE", "REACH"])
     assert cxstats.validity(survey.data, survey.codebook).htmt_ci["ci_low"].isna().all()
+
+
+def test_item_level_statistics_without_the_one_factor_models():
+    data = _data("ecsi_mobile")
+    blocks = {"CUSL": ["CUSL1", "CUSL2", "CUSL3"], "CUSA": ["CUSA1", "CUSA2", "CUSA3"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # CUSL's one-factor model is a Heywood case; without it nothing warns
+        plain = cxstats.reliability(data, blocks, factor=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = cxstats.reliability(data, blocks)
+    columns = ["n", "alpha", "alpha_ci_low", "alpha_ci_high", "alpha_std", "average_r"]
+    pd.testing.assert_frame_equal(plain.table[columns], full.table[columns])
+    assert plain.table[["omega", "omega_model", "cr", "ave"]].isna().all().all()
+    assert plain.items["loading"].isna().all()
+    assert np.allclose(plain.items["item_total_r"], full.items["item_total_r"])

@@ -188,8 +188,12 @@ def test_reference_level_and_plain_summary(panel):
     assert list(fit.table["term"]) == ["emo", "country[BR]", "country[CN]", "country[US]"]
     text = str(fit.plain_summary())
     assert "than country = DE" in text and "per one-unit increase" in text
+    assert "**BR (country)**" in text and "[BR]" not in text  # a level, not a program name
+    assert f"Cox model of {fit.nobs:,} customers, {fit.n_events:,} of whom churned." in text
+    emo = fit.table.set_index("term").loc["emo"]
+    assert f"hazard ratio {emo['hazard_ratio']:.2f}, 95% CI [{emo['hr_ci_low']:.2f}, {emo['hr_ci_high']:.2f}]" in text
     named = str(fit.plain_summary(labels={"country[BR]": "Brazil", "country[DE]": "Germany"}))
-    assert "**Brazil**: churn risk at any moment" in named and "than Germany (95% CI" in named
+    assert "**Brazil**: churn risk at any moment" in named and "than Germany (hazard ratio" in named
     assert "country = DE" not in named
     assert "<table" in fit._repr_html_()
 
@@ -197,7 +201,7 @@ def test_reference_level_and_plain_summary(panel):
 def test_kaplan_meier_outputs_for_reports(panel):
     km = kaplan_meier(panel, "tenure_months", "churned", group="country", at=[12, 24])
     text = str(km.plain_summary(labels={"DE": "Germany"}))
-    assert "Germany" in text and "log-rank test" in text and "Half of the customers had left" in text
+    assert "Germany" in text and "(log-rank χ²(" in text and ", p = ." in text and "Half of the customers had left" in text
     assert "Still customers at tenure_months = 24:" in text
     assert km.retention["n_at_risk"].dtype == "int64"  # counts print as counts
     worded = str(km.plain_summary(labels={"DE": "Germany"}, time_unit="months"))

@@ -3,7 +3,7 @@
 The public face of the package; everything else lives in its modules.
 """
 
-from . import plots
+from . import formatting, plots
 from ._errors import CodebookError, CxStatsError, CxStatsWarning, DataValidationError
 from .data import (
     Codebook,
@@ -19,7 +19,7 @@ from .data import (
 from .moderation import ModerationResult, latent_interaction, moderation
 from .nps import NPSResult, nps, nps_difference, top_box
 from .index import IndexResult, satisfaction_index
-from .reliability import ReliabilityResult, ValidityResult, reliability, validity
+from .reliability import ReliabilityResult, ReverseCodingWarning, ValidityResult, reliability, validity
 from .drivers import (
     CollinearityWarning,
     DriverResult,
@@ -44,12 +44,13 @@ from .retention import (
     period_rates,
 )
 from .claims import ClaimResult, parse_claim, test_claim
-from .rfm import PurchaseSummary, RFMResult, purchase_summary, rfm
+from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "formatting",
     "AsymmetryResult",
     "churn_model",
     "ClaimResult",
@@ -62,6 +63,7 @@ __all__ = [
     "CxStatsWarning",
     "Dataset",
     "DataValidationError",
+    "DuplicateTransactionsWarning",
     "describe_datasets",
     "describe_items",
     "describe_transactions",
@@ -100,6 +102,7 @@ __all__ = [
     "relative_importance",
     "reliability",
     "ReliabilityResult",
+    "ReverseCodingWarning",
     "rfm",
     "RFMResult",
     "satisfaction_index",

@@ -28,3 +28,11 @@ def _plain(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def every(values: Iterable[Any], *, conjunction: str = "and") -> str:
+    """All values, none left out, for prose: ``a``, ``a and b``, ``a, b and c``."""
+    shown = [_plain(v) for v in values]
+    if len(shown) <= 1:
+        return "".join(shown)
+    return f"{', '.join(shown[:-1])} {conjunction} {shown[-1]}"

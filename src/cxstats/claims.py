@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from . import _survival
+from . import formatting as fmt
 from ._errors import CxStatsError
 from ._format import listing
 from ._results import PlainText
@@ -150,7 +151,7 @@ class ClaimResult:
         ``time_unit`` (e.g. ``"months"``) words the horizon as "after 24 months" instead of
         naming the time column ("at tenure_months = 24").
         """
-        level = f"{self.ci_level:.0%}"
+        level = fmt.percent(self.ci_level)
         claimed = float(self.table["claimed"].iloc[0])
         thing = {"retention": "retention", "churn": "churn", "hazard": "churn hazard (risk of leaving at any moment)"}
         lines = [(f"- **Claim:** {self.focus} have {100 * self.size:.0f}% {self.direction} {thing[self.kind]} "
@@ -158,14 +159,16 @@ class ClaimResult:
         if self.kind != "hazard":
             f, r = self.groups.iloc[0], self.groups.iloc[1]
             share = "still customers" if self.kind == "retention" else "had churned"
-            lines.append(f"- **In the data:** {f['estimate']:.0%} of {self.focus} vs {r['estimate']:.0%} of "
-                         f"{self.reference} {share} "
+            lines.append(f"- **In the data:** {fmt.percent(f['estimate'])} of {self.focus} (n = {fmt.integer(f['n'])}) "
+                         f"vs {fmt.percent(r['estimate'])} of {self.reference} (n = {fmt.integer(r['n'])}) {share} "
                          + ((f"after {self.horizon:g} {time_unit}" if time_unit else
                              f"at {self.time} = {self.horizon:g}") if np.isfinite(self.horizon)
                             else "at the end of the observation window") + f" ({self.method}).")
         change = 100 * (self.estimate - 1)
-        lines.append(f"- **Estimate:** {abs(change):.0f}% {'higher' if change >= 0 else 'lower'} "
-                     f"({level} CI {_signed(self.ci_low)} to {_signed(self.ci_high)}); the claim corresponds to "
+        p_value = float(self.table["p_value"].iloc[0])
+        lines.append(f"- **Estimate:** {fmt.number(abs(change), 0)}% {'higher' if change >= 0 else 'lower'} "
+                     f"({level} CI {_signed(self.ci_low)} to {_signed(self.ci_high)}; against no difference "
+                     f"{fmt.p_text(p_value)}); the claim corresponds to "
                      f"{_signed(1 + (self.size if self.direction == 'higher' else -self.size))}.")
         explain = {
             "consistent with the claim": "the claimed size lies within the range the data support.",
@@ -179,28 +182,31 @@ class ClaimResult:
         if np.isfinite(self.n_per_group_needed):
             n_f, n_r = (int(v) for v in self.groups["n"].iloc[:2])
             extra = f" ({self.events_needed:,.0f} churn events)" if self.kind == "hazard" else ""
-            lines.append(f"- To detect the claimed effect with {self.power:.0%} power at the {self.alpha:.0%} level "
-                         f"takes about {self.n_per_group_needed:,.0f} customers per group{extra}; the data have "
-                         f"{n_f:,} and {n_r:,} (power {self.power_at_claim:.0%}).")
+            lines.append(f"- To detect the claimed effect with {fmt.percent(self.power)} power at the "
+                         f"{fmt.percent(self.alpha)} level takes about {fmt.integer(self.n_per_group_needed)} customers "
+                         f"per group{extra}; the data have {fmt.integer(n_f)} and {fmt.integer(n_r)} (power "
+                         f"{'> 99%' if self.power_at_claim > 0.995 else fmt.percent(self.power_at_claim)}).")
         lines += [f"- Caution: {p}" for p in self.problems]
         return PlainText("\n".join(lines))
 
-    def plot(self, *, title: str | None = None):
+    def plot(self, *, title: str | None = None, ax=None):
         """The estimate with its interval on the ratio scale, against no effect and the claim."""
-        import matplotlib.pyplot as plt
+        from ._figures import ACCENT, GREY, PALETTE, new_figure
 
-        fig, ax = plt.subplots(figsize=(7.0, 2.2), layout="constrained")
+        own = ax is None
+        fig, ax = new_figure(7.0, 2.8, ax=ax)
         claimed = float(self.table["claimed"].iloc[0])
         ax.errorbar([self.estimate], [0], xerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
-                    fmt="o", color="#204a87", capsize=4, label=f"Estimate, {self.ci_level:.0%} CI")
-        ax.axvline(1, color="grey", lw=1, ls="--")
-        ax.axvline(claimed, color="#a40000", lw=1.5, label=f"Claim ({_signed(claimed)})")
+                    fmt="o", color=PALETTE[0], capsize=4,
+                    label=f"Estimate with its {fmt.number(100 * self.ci_level, 0)}% confidence interval")
+        ax.axvline(1, color=GREY, lw=1, ls="--", label="Dashed: no difference")
+        ax.axvline(claimed, color=ACCENT, lw=1.5, label=f"Claim ({_signed(claimed)})")
         right_edge = claimed < 1  # the no-difference line is then the rightmost
-        ax.text(1, 0.45, "no difference " if right_edge else " no difference", color="grey", fontsize=8,
+        ax.text(1, 0.45, "no difference " if right_edge else " no difference", color=GREY, fontsize=8,
                 va="center", ha="right" if right_edge else "left")
         ax.annotate(f"{_signed(self.estimate)} ({_signed(self.ci_low)} to {_signed(self.ci_high)})",
                     (self.estimate, 0), xytext=(0, 9), textcoords="offset points", ha="center", fontsize=8,
-                    color="#204a87", zorder=3, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+                    color=PALETTE[0], zorder=3, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
         # (the white box keeps the claim line, often close to the estimate, from striking through the label)
         ax.set_xscale("log")
         ax.set_yticks([])
@@ -212,13 +218,16 @@ class ClaimResult:
         ax.minorticks_off()
         what = {"retention": "Retention", "churn": "Churn", "hazard": "Churn hazard"}[self.kind]
         ax.set_xlabel(f"{what}: focus group vs reference group, % difference (log scale)", fontsize=9)
-        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        if own:  # below the plot: inside, it would cover the claim line or the interval
+            fig.legend(*ax.get_legend_handles_labels(), fontsize=8, frameon=False, loc="outside lower center", ncols=3)
+        else:
+            ax.legend(fontsize=8, frameon=False, loc="lower right")
         ax.set_title(title or f"{self.claim}: {self.verdict}", fontsize=10)
         return fig
 
 
 def _signed(ratio: float) -> str:
-    return f"{100 * (ratio - 1):+.0f}%"
+    return fmt.percent(ratio - 1, signed=True)
 
 
 def verdict(claimed_ratio: float, ci_low: float, ci_high: float) -> str:
@@ -257,15 +266,15 @@ def _group_masks(data: pd.DataFrame, group: str | pd.Series, focus: Any, referen
         others = [v for v in levels if v != focus]
         reference_mask = values.notna().to_numpy() & ~focus_mask
         reference_label = str(others[0]) if len(others) == 1 and not isinstance(others[0], (bool, np.bool_)) \
-            and others[0] not in (0, 1) else f"other customers (not {name} = {focus})"
+            and others[0] not in (0, 1) else "the other customers"
     else:
         if reference not in levels or reference == focus:
             raise CxStatsError(f"reference={reference!r} must be another value of '{name}' "
                                f"(levels: {listing(sorted(levels, key=str))}).")
         reference_mask = (values == reference).to_numpy()
         reference_label = str(reference)
-    focus_label = (f"customers with {name} = {focus}" if isinstance(focus, (bool, np.bool_)) or focus in (0, 1)
-                   else str(focus))
+    binary = isinstance(focus, (bool, np.bool_)) or focus in (0, 1)  # a flag: say "with", not "= True"
+    focus_label = (f"customers with {name}" if bool(focus) else f"customers without {name}") if binary else str(focus)
     if not reference_mask.any():
         raise CxStatsError(f"All customers are in the focus group {name} = {focus!r}; there is nobody to compare with.")
     return name, values, focus_mask, reference_mask, focus_label, reference_label

@@ -25,7 +25,11 @@ from scipy import stats
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._results import PlainText
+from ._validation import check_frame, count, numeric_columns, one_of, within_scale
+from ._validation import ci_level as check_ci_level
+from ._validation import scale as check_scale
 from .sem._problems import ConvergenceWarning
+from ._validation import warn
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -61,27 +65,49 @@ class DriverResult:
 
 @dataclass(frozen=True)
 class ImportanceResult:
-    """``table``: ``term, lmg, share, share_ci_low, share_ci_high, rank`` (share in % of R²);
+    """``table``: ``term, lmg, mc_se, share, share_ci_low, share_ci_high, rank`` (share in % of
+    R²; ``mc_se`` the Monte-Carlo standard error of ``lmg``, 0 for the exact method);
     ``differences``: ``term_a, term_b, difference, ci_low, ci_high`` (share of a minus share of
-    b, percentage points; empty without bootstrap); ``r2``, ``nobs``, ``bootstrap``."""
+    b, percentage points; empty without bootstrap); ``r2``, ``nobs``, ``bootstrap``,
+    ``method`` (``"exact"`` or ``"sampled"``) and ``permutations`` (sampled only)."""
 
     table: pd.DataFrame
     differences: pd.DataFrame
     r2: float
     nobs: int
     bootstrap: int
+    method: str = "exact"
+    permutations: int | None = None
 
     def _repr_html_(self) -> str:
         return f"<p>R² = {self.r2:.3f} (N = {self.nobs})</p>" + self.table.round(2).to_html(index=False, na_rep="")
 
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
-        """Sentences for a stakeholder: the leading drivers and whether their order is certain."""
-        name = (labels or {}).get
+        """Sentences for a stakeholder: the leading drivers and whether their order is certain.
+
+        ``labels`` (a dict or a Codebook) names the drivers.
+        """
+        from . import formatting as fmt
+
+        names = fmt.labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
         ranked = self.table.sort_values("rank")
+
+        def share(row) -> str:
+            low, high = row.get("share_ci_low"), row.get("share_ci_high")
+            if low is not None and high is not None and np.isfinite(low) and np.isfinite(high):
+                return (f"{fmt.number(row.share, 0)}% of the explained part, bootstrap interval "
+                        f"{fmt.number(low, 0)}–{fmt.number(high, 0)}%")
+            return f"{fmt.number(row.share, 0)}% of the explained part"
+
+        lines = [f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in the outcome "
+                 f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents)."]
+        if len(ranked) == 1:
+            lines.append(f"- The only driver is **{name(ranked.iloc[0].term)}**.")
+            return PlainText("\n".join(lines))
         first, second = ranked.iloc[0], ranked.iloc[1]
-        lines = [f"- Together the drivers explain {self.r2:.0%} of the differences in the outcome ({self.nobs:,} respondents).",
-                 f"- The most important are **{name(first.term, first.term)}** ({first.share:.0f}% of the explained "
-                 f"part) and **{name(second.term, second.term)}** ({second.share:.0f}%)."]
+        lines.append(f"- The most important are **{name(first.term)}** ({share(first)}) and "
+                     f"**{name(second.term)}** ({share(second)}).")
         if not self.differences.empty:
             pair = self.differences[((self.differences["term_a"] == first.term) & (self.differences["term_b"] == second.term))
                                     | ((self.differences["term_a"] == second.term) & (self.differences["term_b"] == first.term))]
@@ -89,13 +115,16 @@ class ImportanceResult:
             tied = row["ci_low"] <= 0 <= row["ci_high"]
             lines.append("- Their order is not certain: the bootstrap interval of the difference includes zero."
                          if tied else "- The first is clearly ahead: the bootstrap interval of the difference excludes zero.")
-        weakest = ranked.iloc[-1]
-        lines.append(f"- The least important is {name(weakest.term, weakest.term)} ({weakest.share:.0f}%).")
+        if len(ranked) > 2:
+            weakest = ranked.iloc[-1]
+            lines.append(f"- The least important is {name(weakest.term)} ({share(weakest)}).")
         return PlainText("\n".join(lines))
 
 
-def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    drivers = list(drivers)
+def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str], where: str = "driver analysis"
+            ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    check_frame(data, where=where)
+    drivers = [drivers] if isinstance(drivers, str) else list(drivers)
     if not drivers:
         raise CxStatsError("Name at least one driver.")
     absent = [c for c in [outcome, *drivers] if c not in data.columns]
@@ -103,10 +132,17 @@ def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str]) -> tuple[n
         raise CxStatsError(f"No column {listing(absent, quote=True)} in the data; columns: {listing(data.columns, limit=20)}.")
     if outcome in drivers:
         raise CxStatsError(f"'{outcome}' is both the outcome and a driver.")
-    frame = data[[outcome, *drivers]].apply(pd.to_numeric, errors="coerce").dropna()
+    repeated = list(dict.fromkeys(d for d in drivers if drivers.count(d) > 1))
+    if repeated:
+        raise CxStatsError(f"{where}: driver(s) {listing(repeated, quote=True)} are named more than once; name each once.")
+    numeric = numeric_columns(data, [outcome, *drivers], where=where, role="column")
+    frame = numeric.dropna()
     n, p = len(frame), len(drivers)
     if n < p + 2:
-        raise CxStatsError(f"{n} complete rows are too few for {p} drivers; at least {p + 2} are needed.")
+        sparse = numeric.isna().sum().sort_values(ascending=False)
+        worst = [f"'{c}' ({m} missing)" for c, m in sparse.items() if m][:3]
+        raise CxStatsError(f"{n} complete rows are too few for {p} drivers; at least {p + 2} are needed. The most "
+                           f"missing values are in {', '.join(worst) or 'no column'}.")
     x, y = frame[drivers].to_numpy(dtype=float), frame[outcome].to_numpy(dtype=float)
     constant = [d for d, v in zip(drivers, x.var(axis=0), strict=True) if v == 0]
     if constant:
@@ -146,7 +182,7 @@ def _collinearity(x: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, float,
         problems.append(f"CollinearityWarning: the condition number of the drivers' correlations is "
                         f"{condition:.0f} (above {_CONDITION_LIMIT:g}); coefficients are unstable.")
     for message in problems:
-        warnings.warn(message.split(": ", 1)[1], CollinearityWarning, stacklevel=3)
+        warn(message.split(": ", 1)[1], CollinearityWarning)
     return vif, condition, tuple(problems)
 
 
@@ -160,7 +196,9 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
         ``"ordinal"`` (proportional-odds logit for a rating outcome, as R's ``MASS::polr``;
         the table adds the thresholds; ``r2`` is McFadden's pseudo R²).
     se : ``"classical"``, ``"HC3"`` (heteroskedasticity-consistent, recommended for rating
-        scales) or ``"HC1"``; logistic models use the model-based SEs.
+        scales) or ``"HC1"``; logistic models use the model-based SEs. p-values and
+        intervals of OLS use the t distribution on the residual df with every ``se`` (as
+        R's ``lmtest::coeftest(fit, sandwich::vcovHC(fit))``).
 
     Notes
     -----
@@ -170,11 +208,10 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     marginal effects are mean_i(b_j p_i (1 - p_i)), with delta-method standard errors
     (as statsmodels ``Logit.get_margeff(at="overall")`` and R's ``margins``).
     """
-    if family not in ("gaussian", "binomial", "ordinal"):
-        raise CxStatsError(f"family must be 'gaussian', 'binomial' or 'ordinal', got {family!r}.")
-    if se not in ("classical", "HC3", "HC1"):
-        raise CxStatsError(f"se must be 'classical', 'HC3' or 'HC1', got {se!r}.")
-    x, y, drivers = _design(data, outcome, drivers)
+    one_of("family", family, ("gaussian", "binomial", "ordinal"))
+    one_of("se", se, ("classical", "HC3", "HC1"))
+    ci_level = check_ci_level(ci_level)
+    x, y, drivers = _design(data, outcome, drivers, where="driver_regression")
     vif, condition, problems = _collinearity(x, drivers)
     if family == "ordinal":
         return _ordinal(x, y, drivers, vif, condition, problems, ci_level)
@@ -182,7 +219,8 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     terms = ["(Intercept)", *drivers]
     if family == "gaussian":
-        fit = sm.OLS(y, design).fit(cov_type="nonrobust" if se == "classical" else se)
+        # robust SEs keep the t(df) reference of lm + lmtest::coeftest(fit, vcovHC(fit)), not the normal
+        fit = sm.OLS(y, design).fit(cov_type="nonrobust" if se == "classical" else se, use_t=True)
         zy = (y - y.mean()) / y.std(ddof=1)
         std_beta = np.concatenate([[np.nan], sm.OLS(zy, z).fit().params])
         df, statistic = float(fit.df_resid), fit.tvalues
@@ -248,7 +286,7 @@ def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, 
     if not fit.mle_retvals.get("converged", True):
         message = ("The ordinal model did not converge; check for categories with very few answers (merge "
                    "them) or drivers that separate the categories perfectly.")
-        warnings.warn(message, ConvergenceWarning, stacklevel=3)
+        warn(message, ConvergenceWarning)
         problems = (*problems, f"ConvergenceWarning: {message}")
     p = len(drivers)
     z_std = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
@@ -270,30 +308,47 @@ def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, 
                         family="ordinal", se_type="model", problems=problems)
 
 
-def _subset_r2(corr: np.ndarray) -> np.ndarray:
-    """R² of the outcome (index 0) on every subset of the drivers, indexed by bit mask."""
+_CHUNK = 1 << 14  # subsets solved at once: bounds the memory of the exact LMG at any number of drivers
+_SECONDS_PER_SUBSET_DRIVER = 2.5e-7  # exact LMG on one core here: 20 drivers (2^20 subsets) take 3-6 s
+_EXACT_SHOWN_FROM = 16  # drivers from which the exact LMG shows a progress bar by default
+
+
+def _subset_r2(corr: np.ndarray, bar=None) -> np.ndarray:
+    """R² of the outcome (index 0) on every subset of the drivers, indexed by bit mask.
+
+    Subsets of one size are solved together in chunks of ``_CHUNK``, so memory stays a few
+    tens of MB however many drivers there are; ``bar`` (a tqdm bar) advances per subset.
+    """
     p = corr.shape[0] - 1
     r2 = np.zeros(2**p)
     masks = np.arange(2**p)
-    sizes = np.array([bin(m).count("1") for m in masks])
-    bits = (masks[:, None] >> np.arange(p)) & 1
+    sizes = np.zeros(2**p, dtype=np.int64)
+    for j in range(p):
+        sizes += (masks >> j) & 1
     for k in range(1, p + 1):
-        chosen = masks[sizes == k]
-        cols = np.nonzero(bits[chosen])[1].reshape(len(chosen), k) + 1
-        r_ss = corr[cols[:, :, None], cols[:, None, :]]
-        r_sy = corr[cols, 0]
-        r2[chosen] = np.einsum("nk,nk->n", r_sy, np.linalg.solve(r_ss, r_sy[:, :, None])[:, :, 0])
+        of_size = masks[sizes == k]
+        for start in range(0, len(of_size), _CHUNK):
+            chosen = of_size[start:start + _CHUNK]
+            bits = (chosen[:, None] >> np.arange(p)) & 1
+            cols = np.nonzero(bits)[1].reshape(len(chosen), k) + 1
+            r_ss = corr[cols[:, :, None], cols[:, None, :]]
+            r_sy = corr[cols, 0]
+            r2[chosen] = np.einsum("nk,nk->n", r_sy, np.linalg.solve(r_ss, r_sy[:, :, None])[:, :, 0])
+            if bar is not None:
+                bar.update(len(chosen))
     return r2
 
 
-def _lmg(corr: np.ndarray) -> np.ndarray:
+def _lmg(corr: np.ndarray, bar=None) -> np.ndarray:
     """LMG shares of R² (Lindeman, Merenda & Gold, 1980): Shapley values over subsets."""
     from math import factorial
 
     p = corr.shape[0] - 1
-    r2 = _subset_r2(corr)
+    r2 = _subset_r2(corr, bar)
     masks = np.arange(2**p)
-    sizes = np.array([bin(m).count("1") for m in masks])
+    sizes = np.zeros(2**p, dtype=np.int64)
+    for j in range(p):
+        sizes += (masks >> j) & 1
     weight = np.array([factorial(k) * factorial(p - k - 1) / factorial(p) for k in range(p)])
     out = np.zeros(p)
     for j in range(p):
@@ -302,58 +357,134 @@ def _lmg(corr: np.ndarray) -> np.ndarray:
     return out
 
 
+def _lmg_sampled(corr: np.ndarray, permutations: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Shapley values of R² from random orders of entry, and their Monte-Carlo standard errors.
+
+    For one order of the drivers the R² gains of adding them one by one are the squared
+    entries of ``L^-1 r_xy`` (L the Cholesky factor of the drivers' correlations in that
+    order), so an order costs one Cholesky factorisation. Orders are drawn in antithetic
+    pairs (an order and its reverse); the standard error is that of the mean of the pairs.
+    """
+    p = corr.shape[0] - 1
+    rxx, rxy = corr[1:, 1:], corr[1:, 0]
+    pairs = max(1, permutations // 2)
+    means = np.empty((pairs, p))
+    for start in range(0, pairs, 2048):
+        m = min(2048, pairs - start)
+        orders = np.argsort(rng.random((m, p)), axis=1)
+        both = np.concatenate([orders, orders[:, ::-1]])
+        chol = np.linalg.cholesky(rxx[both[:, :, None], both[:, None, :]])
+        steps = np.linalg.solve(chol, rxy[both][:, :, None])[:, :, 0] ** 2
+        gains = np.empty_like(steps)
+        np.put_along_axis(gains, both, steps, axis=1)
+        means[start:start + m] = (gains[:m] + gains[m:]) / 2
+    lmg = means.mean(axis=0)
+    mc_se = means.std(axis=0, ddof=1) / np.sqrt(pairs) if pairs > 1 else np.full(p, np.inf)
+    return lmg, mc_se
+
+
+def _exact_cost(p: int, bootstrap: int) -> str:
+    """Rough time and memory of the exact LMG, in words, for messages."""
+    seconds = 2**p * p * _SECONDS_PER_SUBSET_DRIVER * (1 + bootstrap)
+    if seconds < 90:
+        time_text = f"about {max(seconds, 1):.0f} s"
+    elif seconds < 5400:
+        time_text = f"about {seconds / 60:.0f} min"
+    else:
+        time_text = f"about {seconds / 3600:,.0f} h"
+    memory = (2**p * 8 * 3 + _CHUNK * (p * p + 4 * p) * 8) / 1e9
+    return f"{time_text} on one core and {max(memory, 0.01):.2g} GB"
+
+
 def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
-                        seed: int | None = None, ci_level: float = 0.95, max_drivers: int = 15) -> ImportanceResult:
+                        seed: int | None = None, ci_level: float = 0.95, method: str = "exact",
+                        permutations: int = 2000, max_drivers: int = 15,
+                        progress: bool | None = None) -> ImportanceResult:
     """Relative importance of correlated drivers: LMG decomposition of R², with bootstrap CIs.
 
     Parameters
     ----------
     bootstrap : number of resamples for percentile intervals of the shares and their
         pairwise differences (0: none).
+    method : ``"exact"`` (default): LMG over all 2^p subsets of the drivers.
+        ``"sampled"``: Shapley values from ``permutations`` random orders of entry (fast for
+        many drivers); the table's ``mc_se`` gives each value's Monte-Carlo standard error.
+    permutations : orders of entry drawn by ``method="sampled"`` (in antithetic pairs).
     max_drivers : the exact method fits 2^p subsets; above this many drivers it stops with
-        a suggestion instead of running for minutes.
+        an estimate of the time and memory and suggests ``method="sampled"``. Raise it to
+        run the exact method anyway (with a progress bar).
+    progress : show a progress bar (tqdm); default: for the exact method from 16 drivers.
 
     Notes
     -----
     LMG_j averages the increase in R² from adding driver j over all orders of entry; the
     values sum to the full-model R². Computed from the correlation matrix, so it matches
-    relaimpo's ``lmg`` (checked against an independent R enumeration with ``lm``).
+    relaimpo's ``lmg`` (checked against an independent R enumeration with ``lm``). The
+    sampled method averages the same increases over random orders (Strumbelj & Kononenko,
+    2010), each order from one Cholesky factorisation; its values also sum to R² exactly,
+    and agree with the exact ones within a few ``mc_se`` (tests/test_drivers.py).
     """
-    x, y, drivers = _design(data, outcome, drivers)
+    one_of("method", method, ("exact", "sampled"))
+    ci_level = check_ci_level(ci_level)
+    bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
+    permutations = count("permutations", permutations, minimum=100)
+    max_drivers = count("max_drivers", max_drivers, minimum=1)
+    x, y, drivers = _design(data, outcome, drivers, where="relative_importance")
     p = len(drivers)
-    if p > max_drivers:
+    if method == "exact" and p > max_drivers:
         raise CxStatsError(
-            f"{p} drivers need 2^{p} = {2**p:,} subset regressions for exact LMG; the limit is {max_drivers}. "
-            "Group related drivers into a few scores (e.g. one per SERVQUAL dimension) or raise max_drivers."
+            f"{p} drivers need 2^{p} = {2**p:,} subset regressions for exact LMG ({_exact_cost(p, bootstrap)}"
+            f"{f' with {bootstrap} bootstrap resamples' if bootstrap else ''}); the limit is max_drivers={max_drivers}. "
+            f"Pass method='sampled' for permutation-sampled Shapley values with a Monte-Carlo error (seconds), "
+            f"raise max_drivers to run the exact method with a progress bar, or group related drivers into a few "
+            "scores (e.g. one per SERVQUAL dimension)."
         )
+    rng = np.random.default_rng(seed)
     values = np.column_stack([y, x])
-    lmg = _lmg(np.corrcoef(values, rowvar=False))
-    r2 = float(lmg.sum())
-    share = 100 * lmg / r2
-    low = high = np.full(p, np.nan)
-    differences = pd.DataFrame(columns=["term_a", "term_b", "difference", "ci_low", "ci_high"])
-    if bootstrap:
-        rng = np.random.default_rng(seed)
-        draws = np.array([
-            _lmg(np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False)) for _ in range(bootstrap)
-        ])
-        shares = 100 * draws / draws.sum(axis=1, keepdims=True)
-        alpha = (1 - ci_level) / 2
-        low, high = np.quantile(shares, [alpha, 1 - alpha], axis=0)
-        rows = []
-        for a in range(p):
-            for b in range(a + 1, p):
-                diff = shares[:, a] - shares[:, b]
-                lo, hi = np.quantile(diff, [alpha, 1 - alpha])
-                rows.append({"term_a": drivers[a], "term_b": drivers[b], "difference": share[a] - share[b],
-                             "ci_low": lo, "ci_high": hi})
-        differences = pd.DataFrame(rows)
+    show = (method == "exact" and p >= _EXACT_SHOWN_FROM) if progress is None else bool(progress)
+
+    def estimate(corr: np.ndarray, bar) -> tuple[np.ndarray, np.ndarray]:
+        if method == "exact":
+            return _lmg(corr, bar), np.zeros(p)
+        found = _lmg_sampled(corr, permutations, rng)
+        if bar is not None:
+            bar.update(permutations)
+        return found
+
+    from tqdm.auto import tqdm
+
+    per_fit = 2**p - 1 if method == "exact" else permutations
+    with tqdm(total=per_fit * (1 + bootstrap), disable=not show, unit="subset" if method == "exact" else "order",
+              desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
+                                          if method == "exact" else "")) as bar:
+        lmg, mc_se = estimate(np.corrcoef(values, rowvar=False), bar)
+        r2 = float(lmg.sum())
+        share = 100 * lmg / r2
+        low = high = np.full(p, np.nan)
+        differences = pd.DataFrame(columns=["term_a", "term_b", "difference", "ci_low", "ci_high"])
+        if bootstrap:
+            draws = np.array([
+                estimate(np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False), bar)[0]
+                for _ in range(bootstrap)
+            ])
+            shares = 100 * draws / draws.sum(axis=1, keepdims=True)
+            alpha = (1 - ci_level) / 2
+            low, high = np.quantile(shares, [alpha, 1 - alpha], axis=0)
+            rows = []
+            for a in range(p):
+                for b in range(a + 1, p):
+                    diff = shares[:, a] - shares[:, b]
+                    lo, hi = np.quantile(diff, [alpha, 1 - alpha])
+                    rows.append({"term_a": drivers[a], "term_b": drivers[b], "difference": share[a] - share[b],
+                                 "ci_low": lo, "ci_high": hi})
+            differences = pd.DataFrame(rows)
     order = np.argsort(-lmg)
     rank = np.empty(p, dtype=int)
     rank[order] = np.arange(1, p + 1)
-    table = pd.DataFrame({"term": drivers, "lmg": lmg, "share": share, "share_ci_low": low, "share_ci_high": high,
-                          "rank": rank})
-    return ImportanceResult(table=table, differences=differences, r2=r2, nobs=len(y), bootstrap=bootstrap)
+    table = pd.DataFrame({"term": drivers, "lmg": lmg, "mc_se": mc_se, "share": share, "share_ci_low": low,
+                          "share_ci_high": high, "rank": rank})
+    return ImportanceResult(table=table, differences=differences, r2=r2, nobs=len(y), bootstrap=bootstrap,
+                            method=method, permutations=permutations if method == "sampled" else None)
 
 
 @dataclass(frozen=True)
@@ -368,30 +499,50 @@ class IPMAResult:
     importance_label: str
     performance_label: str = "mean rating, 0-100"
 
-    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None):
-        """The map a manager reads: importance across, performance up, quadrants named."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, ax=None):
+        """The map a manager reads: importance across, performance up, quadrants named.
 
-        labels = labels or {}
-        fig, ax = plt.subplots(figsize=(7.0, 4.6), layout="constrained")
+        ``labels`` (a dict or a Codebook) names the drivers; ``ax`` draws into your own axes.
+        """
+        from matplotlib.lines import Line2D
+
+        from . import formatting as fmt
+        from ._figures import ACCENT, GREY, PALETTE, keep_inside, new_figure
+
+        names = fmt.labels_of(labels)
+        own = ax is None
+        fig, ax = new_figure(7.0, 4.9, ax=ax)
         t = self.table
-        ax.scatter(t["importance"], t["performance"], s=40, color="#3465a4", zorder=3)
+        ax.scatter(t["importance"], t["performance"], s=40, color=PALETTE[0], edgecolor="white", linewidths=0.6,
+                   zorder=3, alpha=0.9)
         for row in t.itertuples():
-            ax.annotate(labels.get(row.term, row.term), (row.importance, row.performance), xytext=(5, 4),
-                        textcoords="offset points", fontsize=8)
-        ax.margins(x=0.15, y=0.1)  # room for the labels of the outermost drivers
-        ax.axvline(self.importance_split, color="grey", lw=0.8, ls="--")
-        ax.axhline(self.performance_split, color="grey", lw=0.8, ls="--")
+            ax.annotate(names.get(str(row.term), str(row.term)), (row.importance, row.performance), xytext=(5, 4),
+                        textcoords="offset points", fontsize=8, zorder=4)
+        ax.margins(x=0.08, y=0.1)
+        ax.axvline(self.importance_split, color=GREY, lw=0.8, ls="--")
+        ax.axhline(self.performance_split, color=GREY, lw=0.8, ls="--")
+        import re
+
+        worded = re.sub(r"\b\w+\b", lambda m: names.get(m.group(0), m.group(0)), self.importance_label)
+        ax.set_xlabel(f"Importance ({worded})")  # "total effect on CUSL" -> "... on Customer loyalty"
+        ax.set_ylabel(f"Performance ({self.performance_label})")
+        ax.set_title(title or "Importance-performance map", fontsize=10)
+        handles = [Line2D([], [], ls="", marker="o", color=PALETTE[0], label="Driver"),
+                   Line2D([], [], color=GREY, lw=0.8, ls="--",
+                          label="Dashed: average importance and average performance (quadrant borders)")]
+        if own:
+            fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center", ncols=2)
+        else:
+            ax.legend(handles=handles, fontsize=7, frameon=False)
+        keep_inside(ax)  # room for the labels of the outermost drivers
         x_low, x_high = ax.get_xlim()
         y_low, y_high = ax.get_ylim()
         for text, x, y, ha, va in (("Concentrate here", x_high, y_low, "right", "bottom"),
                                    ("Keep up the good work", x_high, y_high, "right", "top"),
                                    ("Low priority", x_low, y_low, "left", "bottom"),
                                    ("Possible overkill", x_low, y_high, "left", "top")):
-            ax.text(x, y, text, ha=ha, va=va, fontsize=8, color="#a40000" if text.startswith("Concentrate") else "grey")
-        ax.set_xlabel(f"Importance ({self.importance_label})")
-        ax.set_ylabel(f"Performance ({self.performance_label})")
-        ax.set_title(title or "Importance-performance map", fontsize=10)
+            ax.text(x, y, f" {text} ", ha=ha, va=va, fontsize=8, color=ACCENT if text.startswith("Concentrate") else
+                    GREY, fontweight="bold" if text.startswith("Concentrate") else "normal", zorder=1)
         return fig
 
 
@@ -415,9 +566,10 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
             raise CxStatsError(f"The importance Series has no value for {listing(missing, quote=True)}.")
     elif importance not in ("lmg", "std_beta"):
         raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver, got {importance!r}.")
-    low, high = (float(v) for v in scale)
-    if not low < high:
-        raise CxStatsError(f"scale low end {low:g} is not below high end {high:g}.")
+    low, high = check_scale(scale)
+    x, _, drivers = _design(data, outcome, drivers, where="importance_performance")
+    within_scale(numeric_columns(data, drivers, where="importance_performance"), (low, high),
+                 where="importance_performance")
     if isinstance(importance, pd.Series):
         values, label = importance, str(importance.name or "importance")
     elif importance == "lmg":
@@ -426,7 +578,6 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     else:
         values = driver_regression(data, outcome, drivers).table.set_index("term")["std_beta"]
         label = "standardized beta"
-    x, _, drivers = _design(data, outcome, drivers)
     performance = (x.mean(axis=0) - low) / (high - low) * 100
     table = pd.DataFrame({"term": drivers, "importance": values.loc[drivers].to_numpy(), "performance": performance})
     imp_split, perf_split = float(table["importance"].mean()), float(table["performance"].mean())

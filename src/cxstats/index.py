@@ -20,6 +20,9 @@ from scipy import stats
 
 from ._errors import CxStatsError
 from ._format import listing
+from ._validation import check_frame, numeric_columns
+from ._validation import ci_level as check_ci_level
+from ._validation import scale as check_scale
 from .data.codebook import Codebook
 
 __all__ = ["IndexResult", "satisfaction_index"]
@@ -35,6 +38,7 @@ class IndexResult:
     scores: pd.Series
     weights: pd.Series
     scale: tuple[float, float]
+    ci_level: float = 0.95
 
     def _repr_html_(self) -> str:
         return self.table.round(2).to_html(index=False)
@@ -75,7 +79,9 @@ def satisfaction_index(
     >>> round(float(res.table["estimate"].iloc[0]), 1)
     72.0
     """
-    items = list(items)
+    check_frame(data, where="satisfaction_index")
+    ci_level = check_ci_level(ci_level)
+    items = [items] if isinstance(items, str) else list(items)
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise CxStatsError(f"satisfaction_index: no column {listing(absent, quote=True)} in the data.")
@@ -86,7 +92,7 @@ def satisfaction_index(
                            f"{listing(data.columns, limit=20, quote=True)}.")
     low, high = _scale(items, scale, codebook)
     w = _weights(items, weights)
-    values = data[items].astype(float)
+    values = numeric_columns(data, items, where="satisfaction_index", role="item")
     outside = values.notna() & ((values < low) | (values > high))
     if outside.to_numpy().any():
         column = values.columns[outside.any()][0]
@@ -99,14 +105,17 @@ def satisfaction_index(
     weight_sum = answered.mul(w, axis=1).sum(axis=1)
     scores = (rescaled.fillna(0.0).mul(w, axis=1).sum(axis=1) / weight_sum.replace(0.0, np.nan)).rename("index")
     frames = [("all", scores)] if group is None else [(g, s) for g, s in scores.groupby(data[group], sort=True)]
+    if scores.notna().sum() < 2:
+        raise CxStatsError(f"satisfaction_index: only {int(scores.notna().sum())} respondent(s) answered any of "
+                           f"{listing(items, quote=True)}; an index with an interval needs at least 2.")
     rows = [_summary(label, s.dropna(), ci_level) for label, s in frames]
     table = pd.DataFrame(rows, columns=["group", "n", "estimate", "se", "ci_low", "ci_high"])
-    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high))
+    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level)
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:
     if scale is not None:
-        low, high = (float(v) for v in scale)
+        low, high = check_scale(scale)
     elif codebook is not None:
         scales = {codebook.item(i).scale for i in items}
         if len(scales) != 1 or None in scales:

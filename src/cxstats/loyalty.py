@@ -68,67 +68,88 @@ class LoyaltyResult:
         notes = "".join(f"<p>Note: {p}</p>" for p in self.problems)
         return head + table.round(1).to_html(index=False, na_rep="–") + notes
 
-    def plain_summary(self) -> PlainText:
-        """The index, what it is made of, how groups differ, and the caveats, in sentences."""
-        level = f"{self.ci_level:.0%}"
+    def plain_summary(self, *, labels=None) -> PlainText:
+        """The index, what it is made of, how groups differ, and the caveats, in sentences.
+
+        ``labels`` (a dict or a Codebook) names the groups.
+        """
+        from . import formatting as fmt
+
+        names = fmt.labels_of(labels)
+        name = lambda g: names.get(str(g), str(g))  # noqa: E731
+        level = fmt.percent(self.ci_level)
         comp = self.components
         lines = []
         if len(self.table) == 1:
             row = self.table.iloc[0]
             parts = comp[comp["group"] == row["group"]]
-            made = ", ".join(f"{c.component} {c.estimate:.0f}" for c in parts.itertuples())
-            lines.append(f"- The loyalty index is **{row.estimate:.1f}** out of 100 ({level} CI {row.ci_low:.1f} to "
-                         f"{row.ci_high:.1f}, {int(row.n):,} respondents); components: {made}.")
+            made = ", ".join(f"{c.component} {fmt.number(c.estimate, 0)}" for c in parts.itertuples())
+            lines.append(f"- The loyalty index is **{fmt.number(row.estimate, 1)}** out of 100 ({level} CI "
+                         f"{fmt.number(row.ci_low, 1)} to {fmt.number(row.ci_high, 1)}, {fmt.integer(row.n)} "
+                         f"respondents); components: {made}.")
         else:
             ranked = self.table.dropna(subset=["estimate"]).sort_values("estimate", ascending=False)
             top, bottom = ranked.iloc[0], ranked.iloc[-1]
             diff, se = top.estimate - bottom.estimate, float(np.hypot(top.se, bottom.se))
             z = stats.norm.ppf(0.5 + self.ci_level / 2)
+            p = 2 * stats.norm.sf(diff / se) if se > 0 else float("nan")
             sure = ("larger than the uncertainty" if diff - z * se > 0
                     else "within the uncertainty: the data do not tell them apart")
-            lines.append(f"- Highest loyalty index: **{top.group}** ({top.estimate:.1f}); lowest: **{bottom.group}** "
-                         f"({bottom.estimate:.1f}). The gap of {diff:.1f} points ({level} CI {diff - z * se:.1f} to "
-                         f"{diff + z * se:.1f}) is {sure}.")
+            lines.append(f"- Highest loyalty index: **{name(top.group)}** ({fmt.number(top.estimate, 1)}, n = "
+                         f"{fmt.integer(top.n)}); lowest: **{name(bottom.group)}** ({fmt.number(bottom.estimate, 1)}, "
+                         f"n = {fmt.integer(bottom.n)}). The gap of {fmt.number(diff, 1)} points ({level} CI "
+                         f"{fmt.number(diff - z * se, 1)} to {fmt.number(diff + z * se, 1)}, {fmt.p_text(p)}) is "
+                         f"{sure}" + (" (the widest of several gaps: compare other pairs with care)." if len(ranked) > 2
+                                      else "."))
             spread = comp.groupby("component")["estimate"].agg(["min", "max"])
             widest = (spread["max"] - spread["min"]).idxmax()
-            lines.append(f"- The groups differ most in {widest} ({spread.loc[widest, 'min']:.0f} to "
-                         f"{spread.loc[widest, 'max']:.0f}).")
-        weights = ", ".join(f"{name} {w:.0%}" for name, w in self.weights.items())
+            lines.append(f"- The groups differ most in {widest} ({fmt.number(spread.loc[widest, 'min'], 0)} to "
+                         f"{fmt.number(spread.loc[widest, 'max'], 0)}).")
+        weights = ", ".join(f"{part} {fmt.percent(w)}" for part, w in self.weights.items())
         lines.append(f"- Weights ({weights}) are a choice, not estimated from the data; other weights give a "
                      "different index, so compare groups and waves with the same weights.")
         if self.ranges:
-            ends = "; ".join(f"{k} {lo:g} to {hi:g}" for k, (lo, hi) in self.ranges.items())
+            ends = "; ".join(f"{k} {fmt.number(lo, 0 if float(lo).is_integer() else 2)} to "
+                             f"{fmt.number(hi, 0 if float(hi).is_integer() else 2)}" for k, (lo, hi) in self.ranges.items())
             lines.append(f"- Purchase measures are scored against fixed ranges ({ends}); values beyond the high end "
                          "count as 100.")
         lines.extend(f"- Note: {p}" for p in self.problems)
         return PlainText("\n".join(lines))
 
-    def plot(self, *, title: str | None = None):
-        """Each group's index with its interval (black) and its component scores (coloured marks)."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, title: str | None = None, labels=None, ax=None):
+        """Each group's index with its interval (black) and its component scores (coloured marks,
+        set slightly apart vertically so that none hides another). ``labels`` names the groups."""
         import seaborn as sns
 
+        from . import formatting as fmt
+        from ._figures import colours, new_figure
+
+        names = fmt.labels_of(labels)
         groups = list(self.table["group"])
-        y = np.arange(len(groups))[::-1]
-        fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(groups) + 1.5), layout="constrained")
-        colours = sns.color_palette("colorblind", n_colors=len(COMPONENTS))
+        y = np.arange(len(groups))[::-1].astype(float)
+        fig, ax = new_figure(7.0, 0.5 * len(groups) + 1.9, ax=ax)
+        shown = [c for c in COMPONENTS if c in self.weights.index]
+        ink = [c for c in colours(len(COMPONENTS) + 1) if c != "#000000"]  # black is the index's
         markers = dict(zip(COMPONENTS, "osD^v", strict=True))
         for k, name in enumerate(COMPONENTS):
-            if name not in self.weights.index:
+            if name not in shown:
                 continue
             part = self.components[self.components["component"] == name].set_index("group").reindex(groups)
-            ax.scatter(part["estimate"], y, s=22, marker=markers[name], color=colours[k], alpha=0.85, zorder=2,
-                       label=name)
+            offset = 0.13 * (shown.index(name) - (len(shown) - 1) / 2)
+            ax.scatter(part["estimate"], y + offset, s=26, marker=markers[name], color=ink[k], edgecolor="white",
+                       linewidths=0.5, alpha=0.9, zorder=4, label=f"Component: {name}")  # above the index's bar
         t = self.table
+        level = fmt.number(100 * self.ci_level, 0)
         ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]], fmt="|",
-                    color="black", markersize=14, capsize=3, lw=1.6, zorder=3, label=f"loyalty index ({self.ci_level:.0%} CI)")
+                    color="black", markersize=14, capsize=3, lw=1.6, zorder=2,
+                    label=f"Loyalty index (tall tick) with its {level}% confidence interval")
         for yy, est in zip(y, t["estimate"], strict=True):
-            ax.text(est, yy + 0.22, f"{est:.1f}", ha="center", fontsize=8)
-        ax.set_yticks(y, [str(g) for g in groups], fontsize=8)
+            ax.text(est, yy + 0.25, fmt.number(est, 1), ha="center", fontsize=8)
+        ax.set_yticks(y, [str(names.get(str(g), g)) for g in groups], fontsize=8)
         ax.set_xlim(0, 100)
-        ax.set_ylim(-0.7, len(groups) - 0.3)
+        ax.set_ylim(-0.7, len(groups) - 0.2)
         ax.set_xlabel("Score (0-100)")
-        ax.legend(fontsize=7, frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+        ax.legend(fontsize=7, frameon=False, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
         ax.set_title(title or "Loyalty index and its components", fontsize=10)
         sns.despine(ax=ax)
         return fig

@@ -49,21 +49,31 @@ class ModerationResult:
     _coefficients: np.ndarray
     _vcov: np.ndarray
 
-    def plot(self, *, title: str | None = None) -> Figure:
-        """Lines of the outcome against the predictor at the moderator's mean and +/- 1 SD."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, title: str | None = None, labels=None, ax=None) -> Figure:
+        """Lines of the outcome against the predictor at the moderator's mean and +/- 1 SD.
 
+        ``labels`` (a dict or a Codebook) names the variables; ``ax`` draws into your own axes.
+        """
+        from . import formatting as fmt
+        from ._figures import colours, new_figure
+
+        names = fmt.labels_of(labels)
+        name = lambda v: names.get(v, v)  # noqa: E731
         b0, b1, b2, b3 = self._coefficients[:4]
-        fig, ax = plt.subplots(figsize=(7.0, 3.2), layout="constrained")
+        fig, ax = new_figure(7.0, 3.4, ax=ax)
         xs = np.linspace(-2, 2, 50)
-        for row, style in zip(self.simple_slopes.itertuples(), ("--", "-", ":"), strict=True):
+        ink = colours(3)
+        for row, style, colour in zip(self.simple_slopes.itertuples(), ("--", "-", ":"), (ink[1], ink[0], ink[2]),
+                                      strict=True):
             m = row.moderator_value - self.moderator_mean
-            ax.plot(xs + self.predictor_mean, b0 + b1 * xs + b2 * m + b3 * xs * m, style, color="black",
-                    label=f"{self.moderator} {row.label} (slope {row.slope:.2f})")
-        ax.set_xlabel(f"{self.predictor} (mean +/- 2 points)")
-        ax.set_ylabel(f"Predicted {self.outcome}")
-        ax.legend(fontsize=8, frameon=False)
-        ax.set_title(title or f"How {self.moderator} changes the effect of {self.predictor}", fontsize=10)
+            where = {"-1 SD": "1 SD below its mean", "mean": "at its mean", "+1 SD": "1 SD above its mean"}[row.label]
+            ax.plot(xs + self.predictor_mean, b0 + b1 * xs + b2 * m + b3 * xs * m, style, color=colour, lw=1.8,
+                    label=f"{name(self.moderator)} {where} ({fmt.number(row.moderator_value, 2)}): slope "
+                          f"{fmt.estimate(row.slope, row.ci_low, row.ci_high)}")
+        ax.set_xlabel(f"{name(self.predictor)} (its mean ± 2 points)")
+        ax.set_ylabel(f"Predicted {name(self.outcome)}")
+        ax.legend(fontsize=7, frameon=False, title="Simple slopes [confidence interval]", title_fontsize=7)
+        ax.set_title(title or f"How {name(self.moderator)} changes the effect of {name(self.predictor)}", fontsize=10)
         return fig
 
 

@@ -1,7 +1,10 @@
 """Figures. Computation lives in the analysis modules; this module only draws.
 
 Every function returns a :class:`matplotlib.figure.Figure` sized for a report page
-(about 7 inches wide) so that it reads the same in HTML and PDF.
+(about 7 inches wide) so that it reads the same in HTML and PDF. Figures are made without
+pyplot (nothing is left in ``plt.get_fignums()``), so Jupyter shows each one once; colours
+come from the package's colour-blind-safe palette (Okabe-Ito) and axes name items by their
+codebook labels.
 """
 
 from __future__ import annotations
@@ -9,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
+from . import formatting as fmt
 from ._errors import CxStatsError
+from ._figures import GREY, PALETTE, keep_inside, new_figure
 from .data.codebook import Codebook
 from .describe import group_sizes as _group_size_table
 
@@ -50,20 +55,23 @@ def item_distributions(data: pd.DataFrame, codebook: Codebook, *, constructs: Se
     ).T
     colours = sns.color_palette("RdYlBu", n_colors=len(points))
     height = max(2.0, 0.28 * len(items) + 1.2)
-    fig, ax = plt.subplots(figsize=(_WIDTH, height), layout="constrained")
+    fig, ax = new_figure(_WIDTH, height)
     left = np.zeros(len(items))
     positions = np.arange(len(items))[::-1]
     for k, point in enumerate(points):
         ax.barh(positions, shares[point].to_numpy(), left=left, color=colours[k], edgecolor="white",
                 linewidth=0.4, label=str(point))
         left += shares[point].to_numpy()
-    labels = [f"{i} ({codebook.constructs.get(codebook.item(i).construct, '')})" for i in items]
+    names = codebook.labels
+    labels = [f"{codebook.constructs.get(codebook.item(i).construct, '')}: {names.get(i, i)}"
+              if names.get(i, i) != i else f"{i} ({codebook.constructs.get(codebook.item(i).construct, '')})"
+              for i in items]
     ax.set_yticks(positions, labels, fontsize=8)
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(v)))
     ax.set_xlabel("Share of answers")
-    ax.legend(title="Answer", ncols=min(len(points), 11), loc="lower center", bbox_to_anchor=(0.5, 1.0),
-              fontsize=7, title_fontsize=8, frameon=False)
+    ax.legend(title="Answer (scale point)", ncols=len(points), loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              fontsize=7, title_fontsize=8, frameon=False, handlelength=1.0, handletextpad=0.3, columnspacing=0.8)
     ax.set_title(title or f"Answers by item — {codebook.title or codebook.name}", fontsize=10, pad=28)
     sns.despine(ax=ax, left=True)
     return fig
@@ -73,18 +81,21 @@ def missingness(data: pd.DataFrame, codebook: Codebook, *, title: str | None = N
     """Percentage of missing answers per item (a bar for each item with any missing)."""
     pct = data[list(codebook.item_names)].isna().mean().mul(100.0)
     pct = pct[pct > 0].sort_values()
-    fig, ax = plt.subplots(figsize=(_WIDTH, max(1.6, 0.3 * len(pct) + 1.0)), layout="constrained")
+    fig, ax = new_figure(_WIDTH, max(1.6, 0.3 * len(pct) + 1.0))
     if pct.empty:
         ax.text(0.5, 0.5, "No missing answers in any item", ha="center", va="center", fontsize=10)
         ax.set_axis_off()
     else:
-        ax.barh(pct.index, pct.to_numpy(), color=sns.color_palette()[0])
+        names = codebook.labels
+        ax.barh([names.get(i, i) for i in pct.index], pct.to_numpy(), color=PALETTE[0])
         for y, value in enumerate(pct.to_numpy()):
             n_missing = int(round(value / 100.0 * len(data)))
-            ax.text(value, y, f"  {value:.1f}% ({n_missing})", va="center", fontsize=8)
+            ax.text(value, y, f"  {fmt.number(value, 1)}% ({fmt.integer(n_missing)} of {fmt.integer(len(data))})",
+                    va="center", fontsize=8)
         ax.set_xlabel("Missing answers (% of respondents)")
         ax.set_xlim(0, pct.max() * 1.35)
         sns.despine(ax=ax)
+        keep_inside(ax)
     ax.set_title(title or f"Missing answers — {codebook.title or codebook.name}", fontsize=10)
     return fig
 
@@ -94,11 +105,12 @@ def group_sizes(data: pd.DataFrame, group: str, *, codebook: Codebook | None = N
     """Bar chart of respondents per group, with counts and percentages on the bars."""
     table = _group_size_table(data, group, codebook=codebook)
     names = table["label"] if "label" in table else table[group].astype(str)
-    fig, ax = plt.subplots(figsize=(_WIDTH, max(1.6, 0.35 * len(table) + 1.0)), layout="constrained")
-    ax.barh(names.astype(str)[::-1], table["n"][::-1], color=sns.color_palette()[1])
+    fig, ax = new_figure(_WIDTH, max(1.6, 0.35 * len(table) + 1.0))
+    ax.barh(names.astype(str)[::-1], table["n"][::-1], color=PALETTE[0])
     for y, (n, pct) in enumerate(zip(table["n"][::-1], table["pct"][::-1], strict=True)):
-        ax.text(n, y, f"  {n:,} ({pct:.0f}%)", va="center", fontsize=8)
+        ax.text(n, y, f"  {fmt.integer(n)} ({fmt.number(pct, 0)}%)", va="center", fontsize=8)
     ax.set_xlim(0, table["n"].max() * 1.3)
+    keep_inside(ax)
     ax.set_xlabel("Respondents")
     ax.set_title(title or f"Respondents by {group}", fontsize=10)
     sns.despine(ax=ax)
@@ -109,16 +121,22 @@ def index_distribution(result, *, title: str | None = None, label: str = "Satisf
     """Histogram of respondents' 0-100 index scores with the mean and its confidence interval."""
     scores = result.scores.dropna()
     row = result.table.iloc[0]
-    fig, ax = plt.subplots(figsize=(_WIDTH, 2.8), layout="constrained")
-    ax.hist(scores, bins=np.linspace(0, 100, 21), color=sns.color_palette()[0], alpha=0.8, edgecolor="white")
-    ax.axvspan(row["ci_low"], row["ci_high"], color="black", alpha=0.15, lw=0)
-    ax.axvline(row["estimate"], color="black", lw=1.2)
-    ax.text(row["estimate"], ax.get_ylim()[1] * 0.95, f"  mean {row['estimate']:.1f} "
-            f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]", va="top", fontsize=8)
+    fig, ax = new_figure(_WIDTH, 2.8)
+    ax.hist(scores, bins=np.linspace(0, 100, 21), color=PALETTE[0], alpha=0.8, edgecolor="white",
+            label="Respondents per 5-point band")
+    level = fmt.number(100 * float(getattr(result, "ci_level", 0.95)), 0)
+    ax.axvspan(row["ci_low"], row["ci_high"], color="black", alpha=0.15, lw=0,
+               label=f"{level}% confidence interval of the mean")
+    ax.axvline(row["estimate"], color="black", lw=1.2, label="Mean")
+    mean = fmt.estimate(row["estimate"], row["ci_low"], row["ci_high"], 1)
+    right = row["estimate"] > 60  # write the mean on the emptier side of its line
+    ax.text(row["estimate"], ax.get_ylim()[1] * 0.95, f"mean {mean}  " if right else f"  mean {mean}", va="top",
+            ha="right" if right else "left", fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel(label)
     ax.set_ylabel("Respondents")
-    ax.set_title(title or f"{label}: {int(row['n'])} respondents", fontsize=10)
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    ax.set_title(title or f"{label}: {fmt.integer(row['n'])} respondents", fontsize=10)
     sns.despine(ax=ax)
     return fig
 
@@ -171,9 +189,8 @@ def metric_dashboard(metrics: Mapping[str, Any], *, labels: Mapping[Any, str] | 
     for _, table, _ in tables:
         groups += [g for g in table["group"] if g not in groups]
     y = {g: k for k, g in enumerate(groups[::-1])}
-    fig, axes = plt.subplots(1, len(tables), figsize=(_WIDTH, 0.42 * len(groups) + 1.3), sharey=True,
-                             layout="constrained", squeeze=False)
-    colour = sns.color_palette()[0]
+    fig, axes = new_figure(_WIDTH, 0.42 * len(groups) + 1.6, ncols=len(tables), sharey=True, squeeze=False)
+    colour = PALETTE[0]
     for ax, (name, table, value) in zip(axes[0], tables, strict=True):
         suppressed = table["suppressed"].astype(bool) if "suppressed" in table else pd.Series(False, index=table.index)
         shown = table[~suppressed & table[value].notna()]
@@ -184,14 +201,14 @@ def metric_dashboard(metrics: Mapping[str, Any], *, labels: Mapping[Any, str] | 
             row = row._asdict()
             level = y[row["group"]]
             if hidden or not np.isfinite(row[value]):
-                ax.text(low + (high - low) / 2, level, f"too few answers (n = {row['n']:,})", ha="center",
-                        va="center", fontsize=7, color="0.45")
+                ax.text(low + (high - low) / 2, level, f"too few answers (n = {fmt.integer(row['n'])})",
+                        ha="center", va="center", fontsize=7, color=GREY)
                 continue
             ax.plot([row["ci_low"], row["ci_high"]], [level, level], color=colour, lw=1.6)
             ax.plot(row[value], level, "o", color=colour, ms=5)
-            ax.text(row[value], level + 0.2, f"{row[value]:.0f}" if value == "nps" else f"{row[value]:.1f}",
+            ax.text(row[value], level + 0.2, fmt.number(row[value], 0 if value == "nps" else 1),
                     ha="center", va="bottom", fontsize=8)
-            ax.text(row["ci_high"], level, f"  n = {row['n']:,}", va="center", fontsize=7, color="0.45")
+            ax.text(row["ci_high"], level, f"  n = {fmt.integer(row['n'])}", va="center", fontsize=7, color=GREY)
         ax.set_title(name, fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
         ax.tick_params(axis="y", length=0)
@@ -200,5 +217,9 @@ def metric_dashboard(metrics: Mapping[str, Any], *, labels: Mapping[Any, str] | 
         sns.despine(ax=ax, left=True)
     axes[0, 0].set_yticks(list(y.values()), [str(labels.get(g, g)) for g in y], fontsize=8)
     axes[0, 0].set_ylim(-0.6, len(groups) - 0.3)
+    for ax in axes[0]:
+        keep_inside(ax)
     fig.suptitle(title or "Metrics by group: estimates, confidence intervals and base sizes", fontsize=10)
+    fig.supxlabel("Dot: estimate (value above it); line: confidence interval; n: respondents in the group.",
+                  fontsize=7, color=GREY)
     return fig

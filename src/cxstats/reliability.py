@@ -21,22 +21,30 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._errors import CxStatsError
+from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
+from ._validation import check_frame, count, numeric_columns, warn
+from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .sem.moments import ml_moments
 
-__all__ = ["ReliabilityResult", "ValidityResult", "reliability", "validity"]
+__all__ = ["ReliabilityResult", "ReverseCodingWarning", "ValidityResult", "reliability", "validity"]
+
+
+class ReverseCodingWarning(CxStatsWarning):
+    """An item correlates negatively with the rest of its construct: reverse-worded and not recoded?"""
 
 
 @dataclass(frozen=True)
 class ReliabilityResult:
     """``table``: one row per construct (``construct, n_items, n, alpha, alpha_ci_low,
     alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``); ``items``: one row
-    per item (``construct, item, loading, item_total_r, alpha_if_deleted``)."""
+    per item (``construct, item, loading, item_total_r, alpha_if_deleted``); ``problems``: the
+    warnings issued (e.g. a negative item-total correlation), for reports."""
 
     table: pd.DataFrame
     items: pd.DataFrame
+    problems: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         return self.table.round(3).to_html(index=False, na_rep="")
@@ -81,9 +89,16 @@ def _block_data(data: pd.DataFrame, construct: str, items: list[str], *, minimum
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise CxStatsError(f"Construct '{construct}': no column {listing(absent, quote=True)} in the data.")
-    values = data[items].apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype=float)
+    repeated = list(dict.fromkeys(i for i in items if items.count(i) > 1))
+    if repeated:
+        raise CxStatsError(f"Construct '{construct}' lists item(s) {listing(repeated, quote=True)} more than once; "
+                           "name each item once.")
+    numeric = numeric_columns(data, items, where=f"Construct '{construct}'", role="item")
+    values = numeric.dropna().to_numpy(dtype=float)
     if len(values) < 3:
-        raise CxStatsError(f"Construct '{construct}' has {len(values)} complete rows; at least 3 are needed.")
+        sparse = [f"'{c}' ({m} missing)" for c, m in numeric.isna().sum().sort_values(ascending=False).items() if m]
+        raise CxStatsError(f"Construct '{construct}' has {len(values)} complete rows; at least 3 are needed. The "
+                           f"most missing values are in {', '.join(sparse[:3]) or 'no item'}.")
     constant = [i for i, v in zip(items, values.var(axis=0), strict=True) if v == 0]
     if constant:
         raise CxStatsError(
@@ -127,7 +142,8 @@ def _one_factor(items: list[str], values: np.ndarray) -> tuple[np.ndarray, float
 
 
 def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
-                constructs: Sequence[str] | None = None, ci_level: float = 0.95) -> ReliabilityResult:
+                constructs: Sequence[str] | None = None, ci_level: float = 0.95,
+                factor: bool = True) -> ReliabilityResult:
     """Reliability of each construct's items (rows complete within the construct).
 
     Parameters
@@ -136,6 +152,11 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
     blocks : ``{construct: [items]}`` or a :class:`Codebook` (its constructs).
     constructs : a subset of the constructs.
     ci_level : level of the Feldt interval for alpha.
+    factor : fit a one-factor model per construct of three or more items for ``omega``,
+        ``omega_model``, ``cr``, ``ave`` and the item loadings (default). ``False`` gives the
+        item-level statistics only (alpha, standardized alpha, item-total correlations),
+        which need no model: use it when a construct's one-factor model is improper
+        (a Heywood case) and only alpha is wanted; the model-based columns are then missing.
 
     Notes
     -----
@@ -147,7 +168,9 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
     the observed item variance the factor explains (semTools ``AVE``). Constructs with two
     items get alpha but no CFA-based values (a two-item factor is not identified alone).
     """
-    rows, item_rows = [], []
+    check_frame(data, where="reliability")
+    ci_level = check_ci_level(ci_level)
+    rows, item_rows, problems = [], [], []
     for construct, items in _blocks(blocks, constructs).items():
         values = _block_data(data, construct, items, minimum=2)
         n, k = values.shape
@@ -157,7 +180,7 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
         average_r = (corr.sum() - k) / (k * (k - 1))
         low, high = _feldt(alpha, n, k, ci_level)
         loadings, omega, omega_model, cr, ave = np.full(k, np.nan), np.nan, np.nan, np.nan, np.nan
-        if k >= 3:
+        if factor and k >= 3:
             loadings, omega, omega_model, ave = _one_factor(items, values)
             cr = _composite_reliability(loadings)
         rows.append({"construct": construct, "n_items": k, "n": n, "alpha": alpha, "alpha_ci_low": low,
@@ -171,7 +194,14 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
                 "item_total_r": np.corrcoef(values[:, j], total - values[:, j])[0, 1],
                 "alpha_if_deleted": _alpha(cov[np.ix_(rest, rest)]) if k > 2 else np.nan,
             })
-    return ReliabilityResult(table=pd.DataFrame(rows), items=pd.DataFrame(item_rows))
+        negative = [(r["item"], r["item_total_r"]) for r in item_rows[-k:] if r["item_total_r"] < 0]
+        if negative:
+            named = ", ".join(f"'{item}' (r = {r:.2f})" for item, r in negative)
+            problems.append(warn(
+                f"Construct '{construct}': item(s) {named} correlate negatively with the rest of the construct "
+                f"(alpha = {alpha:.2f}). Reverse-coded? Recode reverse-worded items as low + high - x (or declare "
+                "reverse: true in the codebook), or drop items that do not belong.", ReverseCodingWarning))
+    return ReliabilityResult(table=pd.DataFrame(rows), items=pd.DataFrame(item_rows), problems=tuple(problems))
 
 
 def _htmt(corr: pd.DataFrame, blocks: dict[str, list[str]], geometric: bool) -> pd.DataFrame:
@@ -210,6 +240,9 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
     """
     from . import sem
 
+    check_frame(data, where="validity")
+    ci_level = check_ci_level(ci_level)
+    bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
     chosen = _blocks(blocks, constructs)
     for construct, items in chosen.items():
         if len(items) < 2:
@@ -220,7 +253,7 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise CxStatsError(f"No column {listing(absent, quote=True)} in the data.")
-    frame = data[items].apply(pd.to_numeric, errors="coerce").dropna()
+    frame = numeric_columns(data, items, where="validity", role="item").dropna()
     model_text = "\n".join(f"{c} =~ {' + '.join(block)}" for c, block in chosen.items())
     fit = sem.fit(model_text, frame, std_lv=True)
     table = fit.table

@@ -24,9 +24,12 @@ from scipy import stats
 from . import _survival
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing, rows_and_values
+from . import formatting as fmt
 from ._results import PlainText
+from .formatting import labels_of
 from .drivers import DriverResult, driver_regression
 from .sem._problems import ConvergenceWarning
+from ._validation import warn
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
            "churn_model", "cox_model", "kaplan_meier", "period_rates"]
@@ -41,7 +44,7 @@ class PartialPeriodWarning(CxStatsWarning):
 
 
 def _pct(value: float) -> str:
-    return "–" if not np.isfinite(value) else f"{100 * value:.0f}%"
+    return "–" if not np.isfinite(value) else fmt.percent(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -82,42 +85,54 @@ class KaplanMeierResult:
         head = (f"<p>Kaplan-Meier retention of {self.nobs:,} customers ({self.n_events:,} churned) by "
                 f"'{self.time}'" + (f", groups of '{self.group}'" if self.group else "") + "</p>")
         if np.isfinite(self.logrank_chisq):
-            head += (f"<p>Log-rank test: chisq = {self.logrank_chisq:.2f}, df = {self.logrank_df}, "
-                     f"p = {self.logrank_p_value:.3g}</p>")
+            head += (f"<p>Log-rank test: χ²({self.logrank_df}) = {fmt.number(self.logrank_chisq)}, "
+                     f"{fmt.p_text(self.logrank_p_value)}</p>")
         body = self.summary.round(3).to_html(index=False, na_rep="–")
         if not self.retention.empty:
             body += self.retention.round(3).to_html(index=False, na_rep="–")
         return head + body + "".join(f"<p>⚠ {p}</p>" for p in self.problems)
 
     def plot(self, *, ci: bool = True, labels: Mapping[Any, str] | None = None, title: str | None = None,
-             time_label: str | None = None):
-        """Step curves of retention over time with shaded confidence bands (a matplotlib Figure)."""
-        import matplotlib.pyplot as plt
-        import seaborn as sns
+             time_label: str | None = None, ax=None):
+        """Step curves of retention over time with shaded confidence bands (a matplotlib Figure).
 
-        labels = dict(labels or {})
+        One colour per group from the package's colour-blind-safe palette; the legend names the
+        groups (``labels``: a dict or a Codebook) with their base sizes and explains the bands.
+        """
+        import seaborn as sns
+        from matplotlib.patches import Patch
+        from matplotlib.ticker import FuncFormatter
+
+        from . import formatting as fmt
+        from ._figures import colours as palette
+        from ._figures import dashes, new_figure
+
+        labels = fmt.labels_of(labels) if labels is not None else {}
         shown = self.summary[~self.summary["suppressed"]]
-        colours = sns.color_palette("colorblind", n_colors=max(len(shown), 1))
-        fig, ax = plt.subplots(figsize=(7.0, 3.8), layout="constrained")
-        for colour, row in zip(colours, shown.itertuples(), strict=False):
+        colours = palette(max(len(shown), 1))
+        styles = dashes(max(len(shown), 1))
+        fig, ax = new_figure(7.0, 3.8, ax=ax)
+        for colour, style, row in zip(colours, styles, shown.itertuples(), strict=False):
             curve = self.table[self.table["group"] == row.group]
             t = np.concatenate([[0.0], curve["time"].to_numpy()])
             s = np.concatenate([[1.0], curve["survival"].to_numpy()])
-            name = labels.get(row.group, str(row.group)) if self.group else "All customers"
-            ax.step(t, 100 * s, where="post", color=colour, lw=1.6, label=f"{name} (n = {row.n:,})")
+            name = labels.get(str(row.group), labels.get(row.group, str(row.group))) if self.group else "All customers"
+            ax.step(t, 100 * s, where="post", color=colour, ls=style, lw=1.6, label=f"{name} (n = {fmt.integer(row.n)})")
             if ci:
                 low = np.concatenate([[1.0], curve["ci_low"].to_numpy()])
                 high = np.concatenate([[1.0], curve["ci_high"].to_numpy()])
                 ax.fill_between(t, 100 * low, 100 * high, step="post", color=colour, alpha=0.18, lw=0)
         ax.set_ylim(0, 102)
         ax.set_xlim(left=0)
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0f}%"))
-        ax.set_xlabel(time_label or self.time)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+        ax.set_xlabel(time_label or labels.get(self.time) or self.time.replace("_", " ").capitalize())
         ax.set_ylabel("Customers retained")
-        band = f", shaded: {self.ci_level:.0%} confidence band" if ci else ""
-        ax.set_title(title or f"Retention over time (Kaplan-Meier{band})", fontsize=10)
-        if self.group or len(shown) > 1:
-            ax.legend(fontsize=8, frameon=False, loc="lower left")
+        ax.set_title(title or "Retention over time (Kaplan-Meier)", fontsize=10)
+        handles, _ = ax.get_legend_handles_labels()
+        if ci:
+            handles.append(Patch(color="0.5", alpha=0.25, lw=0,
+                                 label=f"Shaded: {fmt.number(100 * self.ci_level, 0)}% confidence band"))
+        ax.legend(handles=handles, fontsize=8, frameon=False, loc="lower left")
         sns.despine(ax=ax)
         return fig
 
@@ -128,7 +143,8 @@ class KaplanMeierResult:
         ``time_unit`` (e.g. ``"months"``) words the times as "after 24 months" instead of
         naming the time column ("at tenure_months = 24").
         """
-        labels = dict(labels or {})
+        names = labels_of(labels)
+        labels = {**dict(labels or {}), **names} if isinstance(labels, Mapping) else names
         shown = self.summary[~self.summary["suppressed"]]
         if horizon is None:
             horizon = float(min(self.table.groupby("group")["time"].max()))
@@ -137,7 +153,9 @@ class KaplanMeierResult:
         parts = []
         for row in at.itertuples():
             name = labels.get(row.group, str(row.group)) if self.group else "all customers"
-            parts.append(f"**{name} {_pct(row.survival)}** ({self.ci_level:.0%} CI {_pct(row.ci_low)}–{_pct(row.ci_high)})")
+            base = f", n = {fmt.integer(row.n_at_risk)} still observed" if hasattr(row, "n_at_risk") else ""
+            parts.append(f"**{name} {_pct(row.survival)}** ({fmt.percent(self.ci_level)} CI {_pct(row.ci_low)}–"
+                         f"{_pct(row.ci_high)}{base})")
         when = f"after {horizon:g} {time_unit}" if time_unit else f"at {self.time} = {horizon:g}"
         lines.append(f"- Still customers {when}: " + "; ".join(parts) + ".")
         reached = shown[shown["median"].notna()]
@@ -151,12 +169,13 @@ class KaplanMeierResult:
                     for g in shown.loc[shown["median"].isna(), "group"]]
             lines.append(f"- More than half were still customers at the end of observation: {', '.join(rest)}.")
         if np.isfinite(self.logrank_p_value):
+            test = (f"log-rank χ²({fmt.integer(self.logrank_df)}) = {fmt.number(self.logrank_chisq, 1)}, "
+                    f"{fmt.p_text(self.logrank_p_value)}; {fmt.integer(self.nobs)} customers, "
+                    f"{fmt.integer(self.n_events)} churned")
             if self.logrank_p_value < 0.05:
-                lines.append(f"- The retention curves differ by more than chance would explain (log-rank test, "
-                             f"p = {self.logrank_p_value:.2g}).")
+                lines.append(f"- The retention curves differ by more than chance would explain ({test}).")
             else:
-                lines.append(f"- The differences between the curves are within what chance would produce "
-                             f"(log-rank test, p = {self.logrank_p_value:.2g}).")
+                lines.append(f"- The differences between the curves are within what chance would produce ({test}).")
         lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 
@@ -266,7 +285,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
         if sd.event[m].sum() == 0 and group is not None:
             message = (f"No churn events in group '{levels[k]}' of '{group}' ({sizes[k]} customers): its retention "
                        "stays at 100% and its median is not reached; a hazard ratio for it cannot be estimated.")
-            warnings.warn(message, NoEventsWarning, stacklevel=2)
+            warn(message, NoEventsWarning)
             problems.append(f"NoEventsWarning: {message}")
     chisq, df, p_value = np.nan, 0, np.nan
     expected = np.full(len(levels), np.nan)
@@ -334,7 +353,7 @@ class CoxResult:
 
     def _repr_html_(self) -> str:
         head = (f"<p>Cox model ({self.ties} ties), N = {self.nobs:,}, {self.n_events:,} churn events; "
-                f"LR chisq = {self.lr_statistic:.2f} on {self.lr_df} df, p = {self.lr_p_value:.3g}"
+                f"likelihood-ratio χ²({self.lr_df}) = {fmt.number(self.lr_statistic)}, {fmt.p_text(self.lr_p_value)}"
                 + (f"; concordance = {self.concordance:.3f}" if np.isfinite(self.concordance) else "") + "</p>")
         return head + self.table.round(4).to_html(index=False) + "".join(f"<p>⚠ {p}</p>" for p in self.problems)
 
@@ -344,11 +363,14 @@ class CoxResult:
         ``labels`` name terms (``{"country[BR]": "Brazil"}``) and reference levels
         (``{"country[DE]": "Germany"}`` words the comparison "than Germany").
         """
-        labels = dict(labels or {})
-        level = f"{self.ci_level:.0%}"
-        lines = []
+        labels = labels_of(labels)
+        level = fmt.percent(self.ci_level)
+        lines = [f"- Cox model of {fmt.integer(self.nobs)} customers, {fmt.integer(self.n_events)} of whom churned."]
         for row in self.table.itertuples():
-            name = labels.get(row.term, row.term)
+            column, _, level_of = row.term.partition("[")
+            level_of = level_of.rstrip("]")
+            name = labels.get(row.term) or (f"{labels.get(level_of, level_of)} ({labels.get(column, column)})"
+                                            if level_of else labels.get(column, column))
             change = row.hazard_ratio - 1
             word = "higher" if change > 0 else "lower"
             column = row.term.split("[", 1)[0]
@@ -357,11 +379,12 @@ class CoxResult:
                     if "[" in row.term and column in self.reference else "per one-unit increase")
             sure = ("clearly different from no effect" if row.p_value < 0.05
                     else "not clearly different from no effect")
-            lines.append(f"- **{name}**: churn risk at any moment {abs(change):.0%} {word} {unit} "
-                         f"({level} CI: hazard ratio {row.hr_ci_low:.2f}–{row.hr_ci_high:.2f}; {sure}).")
+            lines.append(f"- **{name}**: churn risk at any moment {fmt.percent(abs(change))} {word} {unit} "
+                         f"(hazard ratio {fmt.number(row.hazard_ratio)}, {level} CI "
+                         f"{fmt.interval(row.hr_ci_low, row.hr_ci_high)}; {fmt.p_text(row.p_value)}; {sure}).")
         if np.isfinite(self.concordance):
-            lines.append(f"- The model ranks who churns first correctly for {self.concordance:.0%} of comparable "
-                         "pairs of customers (50% = chance).")
+            lines.append(f"- The model ranks who churns first correctly for {fmt.percent(self.concordance)} of "
+                         "comparable pairs of customers (50% = chance).")
         lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 
@@ -490,7 +513,7 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
                    else f"Hazard ratios of {listing(huge, quote=True)} are implausibly large")
         message += (": a covariate may order who churns first perfectly (monotone likelihood), so its coefficient "
                     "is infinite. Merge sparse groups or drop the covariate.")
-        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        warn(message, ConvergenceWarning)
         problems.append(f"ConvergenceWarning: {message}")
     z = stats.norm.ppf(0.5 + ci_level / 2)
     table = pd.DataFrame({"term": names, "estimate": params, "se": se, "statistic": params / se,
@@ -574,33 +597,37 @@ class PeriodRatesResult:
         return head + shown.to_html(index=False, na_rep="–") + "".join(
             f"<p>⚠ {p}</p>" for p in self.problems)
 
-    def plot(self, *, title: str | None = None):
+    def plot(self, *, title: str | None = None, ax=None):
         """Repurchase and churn rates per period (lines) over the number of active customers (bars)."""
-        import matplotlib.pyplot as plt
-        import seaborn as sns
+        from matplotlib.ticker import FuncFormatter
+
+        from . import formatting as fmt
+        from ._figures import GREY, new_figure
+        from ._figures import colours as palette
 
         t = self.table
         labels = t["period"].astype(str)
         x = np.arange(len(t))
-        fig, ax = plt.subplots(figsize=(7.0, 3.4), layout="constrained")
+        fig, ax = new_figure(7.0, 3.6, ax=ax)
         bars = ax.twinx()
-        bars.bar(x, t["active"], color="0.85", width=0.8, zorder=0)
-        bars.set_ylabel("Active customers", color="0.45")
+        bars.bar(x, t["active"], color="0.85", width=0.8, zorder=0, label="Grey bars: active customers (right axis)")
+        bars.set_ylabel("Active customers", color=GREY)
         ax.set_zorder(bars.get_zorder() + 1)
         ax.patch.set_visible(False)
-        colours = sns.color_palette("colorblind", 2)
+        colours = palette(2)
         ax.plot(x, 100 * t["repurchase_rate"], marker="o", ms=3, color=colours[0], label="Bought again next period")
         ax.plot(x, 100 * t["churn_rate"], marker="o", ms=3, color=colours[1], label="Did not buy next period")
         ax.fill_between(x, 100 * t["churn_ci_low"], 100 * t["churn_ci_high"], color=colours[1], alpha=0.18, lw=0,
-                        label=f"{self.ci_level:.0%} confidence band")
+                        label=f"Shaded: {fmt.number(100 * self.ci_level, 0)}% confidence band of the churn rate")
         ax.set_ylim(0, 100)
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0f}%"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
         ax.set_ylabel("Share of active customers")
         step = max(1, len(x) // 12)
         ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right", fontsize=8)
         # above the axes: inside, it would cover the churn line, which runs near the top
-        ax.legend(fontsize=8, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
-        ax.set_title(title or "Repurchase and churn by period", fontsize=10, pad=22)
+        handles = ax.get_legend_handles_labels()[0] + bars.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
+        ax.set_title(title or "Repurchase and churn by period", fontsize=10, pad=34)
         return fig
 
     def plain_summary(self) -> PlainText:
@@ -724,7 +751,7 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
         message = (f"The data end on {last_day:%Y-%m-%d}, inside the last period ({table['period'].iloc[-1]}); "
                    f"repurchase in {table['period'].iloc[-2] if n_slots > 1 else 'the period before'} is understated "
                    "and churn overstated. Drop the partial period or choose period boundaries that match the data.")
-        warnings.warn(message, PartialPeriodWarning, stacklevel=2)
+        warn(message, PartialPeriodWarning)
         problems.append(f"PartialPeriodWarning: {message}")
     return PeriodRatesResult(table=table, period=period, n_customers=int(codes.max()) + 1,
                              n_transactions=int(keep.sum()), problems=tuple(problems), ci_level=ci_level)

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CxStatsError
+from . import formatting as fmt
 from ._results import PlainText
-from ._transactions import _NS_PER_DAY, per_customer, read_transactions, visit_gaps
+from ._transactions import _NS_PER_DAY, DuplicateTransactionsWarning, per_customer, read_transactions, visit_gaps
 
-__all__ = ["RFMResult", "PurchaseSummary", "rfm", "purchase_summary", "SEGMENTS"]
+__all__ = ["DuplicateTransactionsWarning", "RFMResult", "PurchaseSummary", "rfm", "purchase_summary", "SEGMENTS"]
 
 #: The named segments in reporting order, each with its rule on the 1-5 scores and a gloss.
 SEGMENTS: dict[str, tuple[str, str]] = {
@@ -58,7 +59,8 @@ class RFMResult:
     ``segment, rule, description, customers, share, mean_recency_days, mean_frequency,
     mean_monetary, revenue, revenue_share`` (shares are proportions summing to 1).
     ``as_of`` is the date recency is counted to; ``excluded`` the number of transactions
-    after it, which were left out.
+    after it, which were left out; ``duplicates`` the number of rows that repeat an earlier
+    row exactly; ``problems`` the warnings issued, for reports.
     """
 
     table: pd.DataFrame
@@ -69,6 +71,8 @@ class RFMResult:
     n_customers: int
     n_transactions: int
     excluded: int
+    duplicates: int = 0
+    problems: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         head = (f"<p>RFM as of {self.as_of.date()}: {self.n_customers:,} customers, "
@@ -81,48 +85,55 @@ class RFMResult:
     def plain_summary(self) -> PlainText:
         """Sentences for a stakeholder: who the best customers are and how much is at risk."""
         seg = self.segments.set_index("segment")
-        lines = [f"- {self.n_customers:,} customers made {self.n_transactions:,} purchases up to "
-                 f"{self.as_of.date()}."]
+        lines = [f"- {fmt.integer(self.n_customers)} customers made {fmt.integer(self.n_transactions)} purchases up "
+                 f"to {self.as_of.date()}."]
         champions = seg.loc["Champions"]
-        lines.append(f"- **Champions** (recent and frequent buyers) are {champions.share:.0%} of customers and "
-                     f"brought {champions.revenue_share:.0%} of revenue.")
+        lines.append(f"- **Champions** (recent and frequent buyers) are {fmt.percent(champions.share)} of customers "
+                     f"({fmt.integer(champions.customers)}) and brought {fmt.percent(champions.revenue_share)} of "
+                     "revenue.")
         risk = seg.loc[["At risk", "Can't lose them"]]
-        lines.append(f"- **At risk** or **can't lose them** (once frequent, now quiet): {risk.share.sum():.0%} of "
-                     f"customers, {risk.revenue_share.sum():.0%} of revenue — the first to win back.")
+        lines.append(f"- **At risk** or **can't lose them** (once frequent, now quiet): {fmt.percent(risk.share.sum())} "
+                     f"of customers ({fmt.integer(risk.customers.sum())}), {fmt.percent(risk.revenue_share.sum())} of "
+                     "revenue — the first to win back.")
         gone = seg.loc[["Hibernating", "Lost"]]
-        lines.append(f"- Hibernating or lost: {gone.share.sum():.0%} of customers, {gone.revenue_share.sum():.0%} "
-                     "of revenue.")
+        lines.append(f"- Hibernating or lost: {fmt.percent(gone.share.sum())} of customers "
+                     f"({fmt.integer(gone.customers.sum())}), {fmt.percent(gone.revenue_share.sum())} of revenue.")
         lines.append("- Scores rank customers against each other in these data; they are not comparable "
                      "across data sets or dates.")
         return PlainText("\n".join(lines))
 
-    def plot(self, *, title: str | None = None):
+    def plot(self, *, title: str | None = None, ax=None):
         """Share of customers and of revenue per segment, side by side, labelled with the values."""
-        import matplotlib.pyplot as plt
         import seaborn as sns
+
+        from . import formatting as fmt
+        from ._figures import PALETTE, keep_inside, new_figure
 
         seg = self.segments
         y = np.arange(len(seg))[::-1]
-        fig, ax = plt.subplots(figsize=(7.0, 0.34 * len(seg) + 1.4), layout="constrained")
-        colours = sns.color_palette()
+        fig, ax = new_figure(7.0, 0.34 * len(seg) + 1.6, ax=ax)
+        colours = PALETTE
         height = 0.38
         ax.barh(y + height / 2, seg["share"] * 100, height, color=colours[0], label="% of customers")
         ax.barh(y - height / 2, seg["revenue_share"] * 100, height, color=colours[1], label="% of revenue")
         for yy, share, revenue, count in zip(y, seg["share"], seg["revenue_share"], seg["customers"], strict=True):
-            ax.text(share * 100, yy + height / 2, f" {share:.0%} ({count:,})", va="center", fontsize=7)
-            ax.text(revenue * 100, yy - height / 2, f" {revenue:.0%}", va="center", fontsize=7)
+            ax.text(share * 100, yy + height / 2, f" {fmt.percent(share)} ({fmt.integer(count)} customers)",
+                    va="center", fontsize=7)
+            ax.text(revenue * 100, yy - height / 2, f" {fmt.percent(revenue)}", va="center", fontsize=7)
         ax.set_yticks(y, seg["segment"], fontsize=8)
         top = float(max(seg["share"].max(), seg["revenue_share"].max()) * 100)
         ax.set_xlim(0, top * 1.3 + 1)
         ax.set_xlabel("Percent")
         ax.legend(fontsize=8, frameon=False, loc="lower right")
-        ax.set_title(title or f"RFM segments as of {self.as_of.date()}: {self.n_customers:,} customers", fontsize=10)
+        ax.set_title(title or f"RFM segments as of {self.as_of.date()}: {fmt.integer(self.n_customers)} customers",
+                     fontsize=10)
         sns.despine(ax=ax)
+        keep_inside(ax)
         return fig
 
 
 def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str = "date", amount: str = "amount",
-        as_of: object = None, bins: int = 5, ties: str = "shared") -> RFMResult:
+        as_of: object = None, bins: int = 5, ties: str = "shared", duplicates: str = "warn") -> RFMResult:
     """Recency, frequency and monetary scores and named segments of every customer.
 
     Parameters
@@ -135,6 +146,9 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     bins : number of score levels (2-9); 5 gives the usual quintile scores.
     ties : ``"shared"`` (default) gives customers with equal values the same score;
         ``"first"`` breaks ties by customer id for bins of equal size.
+    duplicates : rows that repeat an earlier row exactly (every column) are counted as
+        purchases with a ``DuplicateTransactionsWarning`` (``"warn"``, default), counted
+        silently (``"keep"``: genuine repeat purchases) or left out (``"drop"``: a double export).
 
     Returns
     -------
@@ -146,7 +160,8 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     CxStatsError
         A column is missing; the data are empty; a customer id, date or amount is missing;
         a date cannot be read (the rows are named); an amount is negative; ``as_of`` is
-        before the first transaction; ``bins`` or ``ties`` is not allowed.
+        before the first transaction; with ``as_of=None``, a date after today (a typo would
+        move ``as_of`` there); ``bins``, ``ties`` or ``duplicates`` is not allowed.
 
     Notes
     -----
@@ -202,7 +217,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     >>> import cxstats
     >>> cd = cxstats.load_dataset("cdnow_transactions").data
     >>> from cxstats.rfm import rfm
-    >>> res = rfm(cd)
+    >>> res = rfm(cd, duplicates="keep")  # the published sample counts each of its rows as a purchase
     >>> res.n_customers, res.as_of.date().isoformat()
     (2357, '1998-06-30')
     >>> round(float(res.segments["share"].sum()), 10)
@@ -213,7 +228,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     if ties not in _TIES:
         raise CxStatsError(f"{where}: ties must be 'shared' or 'first', got {ties!r}.")
     records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
-                                       as_of=as_of)
+                                       as_of=as_of, duplicates=duplicates)
     if len(records.customers) < 2:
         raise CxStatsError(f"{where}: only one customer ({records.customers[0]}) has bought by "
                            f"{stamp.date()}; RFM scores rank customers against each other and need at least two.")
@@ -241,7 +256,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     })
     return RFMResult(table=table, segments=_segment_table(segment, recency, frequency, monetary), as_of=stamp,
                      bins=bins, ties=ties, n_customers=len(table), n_transactions=int(records.codes.size),
-                     excluded=records.excluded)
+                     excluded=records.excluded, duplicates=records.duplicates, problems=records.problems)
 
 
 @dataclass(frozen=True)
@@ -264,6 +279,8 @@ class PurchaseSummary:
     pct_repeat: float
     first_date: pd.Timestamp
     last_date: pd.Timestamp
+    duplicates: int = 0
+    problems: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         head = (f"<p>{self.n_transactions:,} purchases by {self.n_customers:,} customers, "
@@ -274,21 +291,23 @@ class PurchaseSummary:
     def plain_summary(self) -> PlainText:
         """The typical customer in sentences: how often, how much, how long between purchases."""
         t = self.table.set_index("measure")
-        lines = [f"- {self.n_customers:,} customers made {self.n_transactions:,} purchases between "
-                 f"{self.first_date.date()} and {self.last_date.date()}.",
+        lines = [f"- {fmt.integer(self.n_customers)} customers made {fmt.integer(self.n_transactions)} purchases "
+                 f"between {self.first_date.date()} and {self.last_date.date()}.",
                  f"- Half bought {_times(t.loc['purchases_per_customer', 'median'])}; the mean is "
-                 f"{t.loc['purchases_per_customer', 'mean']:.1f} purchases. {self.pct_repeat:.0f}% came back on "
-                 "another day.",
-                 f"- A purchase is typically {t.loc['amount_per_purchase', 'median']:,.2f} (median; mean "
-                 f"{t.loc['amount_per_purchase', 'mean']:,.2f}); a customer spends {t.loc['spend_per_customer', 'median']:,.2f} "
-                 "in total (median)."]
+                 f"{fmt.number(t.loc['purchases_per_customer', 'mean'], 1)} purchases (skewed by a few frequent "
+                 f"buyers). {fmt.number(self.pct_repeat, 0)}% came back on another day.",
+                 f"- A purchase is typically {fmt.number(t.loc['amount_per_purchase', 'median'], 2)} (median; mean "
+                 f"{fmt.number(t.loc['amount_per_purchase', 'mean'], 2)}); a customer spends "
+                 f"{fmt.number(t.loc['spend_per_customer', 'median'], 2)} in total (median)."]
         if t.loc["days_between_purchases", "n"] > 0:
-            lines.append(f"- Repeat purchases come a median {t.loc['days_between_purchases', 'median']:g} days apart.")
+            gap = float(t.loc["days_between_purchases", "median"])
+            lines.append(f"- Repeat purchases come a median {fmt.number(gap, 0 if gap.is_integer() else 1)} "
+                         f"days apart ({fmt.integer(t.loc['days_between_purchases', 'n'])} gaps between purchase days).")
         return PlainText("\n".join(lines))
 
 
 def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str = "date",
-                     amount: str = "amount") -> PurchaseSummary:
+                     amount: str = "amount", duplicates: str = "warn") -> PurchaseSummary:
     """Purchase frequency, amounts and inter-purchase times: per customer and their distributions.
 
     Parameters
@@ -296,6 +315,8 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
     transactions : one row per purchase.
     customer, date, amount : the columns holding the customer id, the purchase date and the
         amount (non-negative).
+    duplicates : ``"warn"`` (default), ``"keep"`` or ``"drop"`` rows that repeat an earlier
+        row exactly, as in :func:`rfm`.
 
     Returns
     -------
@@ -320,12 +341,12 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
     >>> import cxstats
     >>> cd = cxstats.load_dataset("cdnow_transactions").data
     >>> from cxstats.rfm import purchase_summary
-    >>> summary = purchase_summary(cd)
+    >>> summary = purchase_summary(cd, duplicates="keep")
     >>> int(summary.table.set_index("measure").loc["purchases_per_customer", "n"])
     2357
     """
     records, _ = read_transactions(transactions, customer=customer, date=date, amount=amount,
-                                   where="purchase_summary")
+                                   where="purchase_summary", duplicates=duplicates)
     totals = per_customer(records)
     gaps, gap_codes = visit_gaps(records)
     n = len(records.customers)
@@ -350,11 +371,12 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
     return PurchaseSummary(table=table, customers=customers, n_customers=n, n_transactions=int(records.codes.size),
                            pct_repeat=100.0 * float((gap_count > 0).mean()),
                            first_date=pd.Timestamp(int(records.dates.min())),
-                           last_date=pd.Timestamp(int(records.dates.max())))
+                           last_date=pd.Timestamp(int(records.dates.max())), duplicates=records.duplicates,
+                           problems=records.problems)
 
 
 def _times(median: float) -> str:
-    return "only once" if median <= 1 else f"{median:g} times or fewer"
+    return "only once" if median <= 1 else f"{fmt.number(median, 0 if float(median).is_integer() else 1)} times or fewer"
 
 
 def _check_bins(bins: object, where: str) -> int:

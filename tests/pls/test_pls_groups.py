@@ -150,6 +150,10 @@ def test_a_real_path_difference_is_found():
     text = str(res.plain_summary(labels={"X": "Quality", "Y": "Loyalty"}))
     assert "Of 1 paths, 1 differs between a and b customers by both tests" in text
     assert "Quality → Loyalty: " in text and "**differs**" in text
+    assert f"a difference of +{row['difference']:.2f}" in text and "(p < .05; a n = 200, b n = 200)" in text
+    assert "permutation p < .001" in text or f"permutation p = {row['p_permutation']:.3f}".replace("0.", ".") in text
+    named = str(res.plain_summary(group_labels={"a": "Prepaid", "b": "Contract"}))
+    assert "between Prepaid and Contract customers" in named
 
 
 @pytest.mark.filterwarnings("ignore::cxstats.pls.BootstrapWarning")  # a rare draw of n = 50 does not converge
@@ -194,6 +198,7 @@ def test_micom_finds_different_weights_and_means():
     assert res.verdict.set_index("construct").loc["X", "invariance"] == "partial"  # Y: 'full' up to chance (variances)
     text = str(res.plain_summary(labels={"X": "Quality"}))
     assert "Means or variances differ between the groups for Quality (means" in text
+    assert f"(a, n = {res.n[0]:,}; b, n = {res.n[1]:,})" in text
     spread = _two_groups((250, 250), (0.5, 0.5), seed=23, scale_b=1.6)
     step3 = pls.micom(SIMPLE, spread, group="group", permutations=300, seed=2, progress=False).equality
     x = step3.set_index("construct").loc["X"]

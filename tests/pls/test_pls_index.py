@@ -97,8 +97,12 @@ def test_bootstrap_keeps_segment_sizes(ecsi, mobi):
     part = pd.Series(["long"] * 190 + ["new"] * 60)
     expected = pls.index_scores(refit, codebook=mobi.codebook, group=part).table
     assert np.abs(idx._draws[0].ravel() - expected["estimate"].to_numpy()).max() < 1e-6
-    text = str(idx.plain_summary(labels={"CUSA": "Satisfaction"}))
-    assert "**Satisfaction** scores" in text and "highest in" in text
+    text = str(idx.plain_summary(labels={"CUSA": "Satisfaction", "new": "New customers"}))
+    assert "**Satisfaction** scores" in text and "highest in" in text and "250 respondents" in text
+    cusa = idx.table[(idx.table["construct"] == "CUSA") & (idx.table["group"] != "all")].set_index("group")
+    gap = abs(cusa.loc["long", "estimate"] - cusa.loc["new", "estimate"])
+    assert f"the gap of {gap:.1f} points (95% CI " in text and "New customers (" in text
+    assert ", n = 190)" in text and ", n = 60)" in text
 
 
 def test_negative_weight_is_a_named_warning():

@@ -5,6 +5,7 @@ vectorised engine."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -167,7 +168,12 @@ def test_seeded_and_reported(ecsi):
     assert "PLSpredict: 10-fold cross-validation, 10 repetitions, N = 250" in a.summary()
     assert "<table" in a._repr_html_()
     text = str(a.plain_summary(labels={"CUSL": "Loyalty"}))
-    assert "**Loyalty**" in text and "plain linear model" in text
+    assert "**Loyalty**" in text and "plain linear model" in text and "Each of the 250 customers" in text
+    worse = a.table.assign(q2_predict=np.where(a.table["indicator"] == "CUSL1", -0.0004, a.table["q2_predict"]))
+    constructs = a.constructs.assign(power=np.where(a.constructs["construct"] == "CUSL", "no relevance",
+                                                    a.constructs["power"]))
+    text = str(replace(a, table=worse, constructs=constructs).plain_summary(labels={"CUSL1": "Would choose again"}))
+    assert "for Would choose again (Q²predict 0.000) the model predicts no better" in text and "−0.000" not in text
 
 
 def test_errors(ecsi):

@@ -5,6 +5,7 @@ whose non-invariant items are known."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import cache
 
 import matplotlib
@@ -148,12 +149,99 @@ def test_an_invariant_panel_needs_no_partial_model():
     assert ladder.search.empty
     assert ladder.table["holds"].all()
     text = str(ladder.plain_summary())
-    assert "Latent means can be compared" in text and "(scalar invariance, full)" in text
+    assert "Latent means can be compared across groups (full scalar invariance)" in text
 
 
 def test_plain_summary_names_the_items():
-    text = str(hs_ladder().plain_summary(labels={"x3": "Lozenges"}))
-    assert "Lozenges, x7" in text and "does not hold" in text
+    text = str(hs_ladder().plain_summary(labels={"x3": "Lozenges", "school": "School"}))
+    assert "Intercepts differ across groups for Lozenges and x7" in text
+    assert "after freeing the intercept of Lozenges and the intercept of x7" in text
+    assert "Groups compared (School): Pasteur (n = 156) and Grant-White (n = 145); 301 respondents" in text
+    # scalar fails by both criteria: only then a level "does not hold"
+    assert "**Scalar** — equal intercepts (the same factor level gives the same item level) — does not hold" in text
+    assert "RMSEA rise of at most .015; the CFI drop exceeds its limit)" in text  # lavaan: ΔCFI −.038, ΔRMSEA +.015
+
+
+def test_plain_summary_takes_a_codebook_and_names_every_item():
+    book = cxstats.Codebook.from_dict({
+        "dataset": {"name": "hs"}, "constructs": {"visual": "Visual ability"},
+        "items": [{"name": f"x{k}", "construct": "visual", "label": f"Test {k}"} for k in range(1, 10)]})
+    freed = tuple(f"x{k} ~ 1" for k in range(1, 10))
+    text = str(replace(hs_ladder(), freed=freed).plain_summary(labels=book))
+    assert "for Test 1, Test 2, Test 3, Test 4, Test 5, Test 6, Test 7, Test 8 and Test 9:" in text
+    assert " more" not in text.replace("more sensitive", "")
+
+
+def test_plain_summary_separates_intercepts_from_loadings_and_residuals():
+    ladder = replace(hs_ladder(), freed=("visual =~ x2", "x3 ~ 1", "x5 ~~ x5"))
+    lines = str(ladder.plain_summary(labels={"x2": "Cubes", "visual": "Visual"})).splitlines()
+    intercepts = next(line for line in lines if line.startswith("- Intercepts differ"))
+    loadings = next(line for line in lines if line.startswith("- Loadings differ"))
+    residuals = next(line for line in lines if line.startswith("- Residual variances differ"))
+    assert "for x3:" in intercepts and "comparing latent means" in intercepts
+    assert "for Cubes (on Visual):" in loadings and "relationships" in loadings and "x3" not in loadings
+    assert "for x5:" in residuals and "does not affect comparisons of latent means" in residuals
+    assert "x3" not in residuals
+
+
+def test_plain_summary_gives_both_verdicts_when_they_disagree():
+    ladder = hs_ladder()
+    strict = next(line for line in str(ladder.plain_summary()).splitlines() if line.startswith("- **Strict**"))
+    # lavaan: strict vs partial scalar chi-square difference p = .037, CFI drops by .00998 (< .01)
+    assert "the two criteria disagree" in strict and "does not hold" not in strict
+    assert "rejects it (χ²(9) = 17.8, p = .037)" in strict and "by the fit-change rules it holds" in strict
+    assert "here 301 respondents" in strict
+    table = ladder.table.copy()
+    table.loc[table["level"] == "metric", ["fit_rule", "delta_cfi"]] = ["rejected", -0.02]
+    metric = next(line for line in str(replace(ladder, table=table).plain_summary()).splitlines()
+                  if line.startswith("- **Metric**"))
+    assert "finds no significant loss of fit" in metric and "by the fit-change rules it does not hold" in metric
+    assert "may be too weak" in metric
+
+
+def test_plain_summary_flags_poor_configural_fit_and_has_no_negative_zero():
+    ladder = hs_ladder()
+    text = str(ladder.plain_summary())
+    assert "Caution: the configural model itself fits poorly (CFI 0.923, RMSEA 0.097" in text  # lavaan: .923, .097
+    table = ladder.table.copy()
+    table.loc[table["level"] == "metric", ["delta_cfi", "delta_rmsea"]] = [-0.0001, -0.0002]
+    table.loc[table["level"] == "configural", ["cfi", "rmsea"]] = [0.99, 0.03]
+    text = str(replace(ladder, table=table).plain_summary())
+    assert "CFI changes by 0.000, RMSEA by 0.000" in text and "−0.000" not in text and "-0.000" not in text
+    assert "fits poorly" not in text and "p = 0" not in text and "e-" not in text
+
+
+def test_plain_summary_and_problems_name_heywood_cases():
+    ladder = hs_ladder()
+    broken = replace(ladder.models["strict"], problems=(
+        "HeywoodWarning: Negative variance estimate(s) for x3 ~~ x3 [Pasteur] (a Heywood case).",))
+    ladder = replace(ladder, models={**ladder.models, "strict": broken})
+    assert ladder.problems == ("strict: HeywoodWarning: Negative variance estimate(s) for x3 ~~ x3 [Pasteur] "
+                               "(a Heywood case).",)
+    text = str(ladder.plain_summary())
+    assert "Caution: the strict model has a negative variance (Heywood case)" in text
+    assert "not trustworthy" in text
+
+
+def test_problems_of_the_ladder_are_named_warnings_on_the_result_and_in_the_summary():
+    rng = np.random.default_rng(0)  # y1 measures F almost without error: its residual variance goes negative
+    frames = []
+    for name in ("a", "b"):
+        f = rng.standard_normal(60)
+        frames.append(pd.DataFrame({"y1": f + 0.02 * rng.standard_normal(60), "y2": 0.6 * f + 0.8 * rng.standard_normal(60),
+                                    "y3": 0.6 * f + 0.8 * rng.standard_normal(60), "g": name}))
+    with pytest.warns(sem.HeywoodWarning) as caught:
+        ladder = sem.invariance("F =~ y1 + y2 + y3", pd.concat(frames, ignore_index=True), group="g", partial=False)
+    messages = [str(w.message) for w in caught]
+    assert messages[0].startswith("Invariance ladder, configural model: Negative variance estimate(s) for y1 (group b)")
+    assert [m.split(" model:")[0] for m in messages] == [f"Invariance ladder, {level}" for level in
+                                                         ("configural", "metric", "scalar", "strict")]
+    assert caught[0].filename == __file__  # points at the caller
+    assert ladder.problems[0].startswith("configural: HeywoodWarning: Negative variance estimate(s) for y1 (group b)")
+    assert "Heywood" in ladder.table.set_index("level").loc["configural", "problems"]
+    cautions = [line for line in str(ladder.plain_summary(labels={"y1": "Overall"})).splitlines()
+                if line.startswith("- Caution: the configural, metric, scalar and strict models have a negative")]
+    assert len(cautions) == 1 and "(the metric, scalar and strict likewise)" in cautions[0]
 
 
 @pytest.mark.parametrize(("kwargs", "pattern"), [

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from conftest import lavaan_table, reference, reference_data
 
+import cxstats
 import cxstats.sem as sem
 
 
@@ -48,6 +49,16 @@ def test_plain_summary_flags_indistinguishable_constructs():
     text = str(ecsi.plain_summary("CUSL"))
     assert "fits the data poorly" in text
     assert "Caution: respondents hardly distinguish IMAG and CUEX (0.99)" in text
+    lines = text.splitlines()
+    # the cautions come before the effects they qualify; a standardized effect beyond ±1 is flagged
+    assert lines[1].startswith("- Caution: respondents hardly distinguish")
+    assert lines[2].startswith("- Caution: a standardized effect beyond ±1") and "−4.01 standard deviations" in text
+    named = str(ecsi.plain_summary("CUSL", labels=cxstats.load_dataset("ecsi_mobile").codebook))
+    # every other driver is named (no "and 1 more"), with its label
+    assert ("- Next: Customer satisfaction (+3.26), Customer expectations (−1.32), Image (+0.75), Perceived value "
+            "(+0.18) and Complaints (−0.01) (standardized total effects).") in named
+    assert "Image and Customer expectations (0.99)" in named and "CUSA" not in named
+    assert "(R² = 0.96)" in named and "250 respondents" in named
 
 
 def test_plot_uses_reader_labels(poldem):

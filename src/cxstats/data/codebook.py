@@ -78,6 +78,8 @@ class Item:
         as ``low + high - x`` before it is combined with the other items.
     missing : codes that mean "no answer" (e.g. ``(-99,)``); they become NaN on load.
     labels : value labels, code -> text.
+    label : a short name for tables and figures ("Overall satisfaction"); the item's name
+        when not given.
     """
 
     name: str
@@ -87,6 +89,7 @@ class Item:
     reverse: bool = False
     missing: tuple[float, ...] = ()
     labels: Mapping[float, str] = field(default_factory=lambda: MappingProxyType({}))
+    label: str = ""
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Item:
@@ -116,6 +119,7 @@ class Item:
             reverse=reverse,
             missing=_codes(raw.get("missing"), where),
             labels=_frozen_labels(raw.get("labels"), where),
+            label=str(raw.get("label") or ""),
         )
 
 
@@ -303,6 +307,24 @@ class Codebook:
     def blocks(self) -> dict[str, tuple[str, ...]]:
         """``{construct: items}`` for every construct, in codebook order."""
         return {c: self.items_of(c) for c in self.constructs if any(i.construct == c for i in self.items)}
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """``{code: label}`` for every construct and item, for tables, figures and summaries.
+
+        Constructs get their plain label ("Customer satisfaction"); items their short
+        ``label`` when the codebook gives one, else their name.
+
+        Examples
+        --------
+        >>> import cxstats
+        >>> cb = cxstats.load_dataset("ecsi_mobile").codebook
+        >>> cb.labels["CUSA"]
+        'Customer satisfaction'
+        """
+        labels = {i.name: i.label or i.name for i in self.items}
+        labels.update(self.constructs)
+        return labels
 
     @property
     def table(self) -> pd.DataFrame:

@@ -7,7 +7,6 @@ correlation matrix -> outer weights (the PLS iteration) -> statistics -> bootstr
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -21,6 +20,7 @@ from ._problems import InadmissibleWarning, ModelSpecificationError, WeightsConv
 from ._spec import PLSSpec, build_spec
 from ._statistics import Statistics
 from .result import PLSResult
+from .._validation import warn
 
 __all__ = ["fit"]
 
@@ -172,7 +172,7 @@ def fit(
 
 
 def _warn(category: type[Warning], message: str) -> str:
-    warnings.warn(message, category, stacklevel=4)  # _warn, fit, the BLAS-thread wrapper, the caller
+    warn(message, category)
     return f"{category.__name__}: {message}"
 
 

@@ -20,7 +20,6 @@ re-estimated.
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +36,7 @@ from ._algorithm import outer_weights
 from ._bootstrap import sample_correlations
 from ._problems import BootstrapWarning
 from .result import PLSResult
+from .._validation import warn
 
 __all__ = ["IndexWeightWarning", "PLSIndexResult", "index_scores", "index_weights"]
 
@@ -82,20 +82,38 @@ class PLSIndexResult:
                 f"{self.table.round(2).to_html(index=False)}")
 
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
-        """The index of each construct in words, highest first, with segment gaps."""
-        name = (labels or {}).get
+        """The index of each construct in words, highest first, with segment gaps.
+
+        ``labels`` (a dict or a Codebook) names constructs and segments. The gap between the
+        highest and lowest segment comes with its interval (segments are different
+        customers: the SEs combine as independent).
+        """
+        from scipy import stats
+
+        from .. import formatting as fmt
+        from ..formatting import labels_of
+
+        names = labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
         whole = self.table[self.table["group"] == "all"].sort_values("estimate", ascending=False)
-        level = f"{self.ci_level:.0%}"
-        lines = [f"- **{name(r.construct, r.construct)}** scores {r.estimate:.1f} of 100 "
-                 f"({level} interval {r.ci_low:.1f} to {r.ci_high:.1f})." for r in whole.itertuples()]
+        level = fmt.percent(self.ci_level)
+        lines = [f"- **{name(r.construct)}** scores {fmt.number(r.estimate, 1)} of 100 ({level} interval "
+                 f"{fmt.number(r.ci_low, 1)} to {fmt.number(r.ci_high, 1)}; {fmt.integer(r.n)} respondents)."
+                 for r in whole.itertuples()]
         segments = self.table[self.table["group"] != "all"]
+        z = stats.norm.ppf(0.5 + self.ci_level / 2)
         if not segments.empty:
             for construct, part in segments.groupby("construct", sort=False):
                 top, bottom = part.loc[part["estimate"].idxmax()], part.loc[part["estimate"].idxmin()]
-                overlap = top["ci_low"] <= bottom["ci_high"]
-                lines.append(f"- {name(construct, construct)}: highest in {top['group']} ({top['estimate']:.1f}), lowest "
-                             f"in {bottom['group']} ({bottom['estimate']:.1f})"
-                             + ("; the intervals overlap." if overlap else "; the intervals do not overlap."))
+                gap, se = top["estimate"] - bottom["estimate"], float(np.hypot(top["se"], bottom["se"]))
+                sure = ("a gap larger than the uncertainty" if gap - z * se > 0
+                        else "the data do not tell these segments apart")
+                lines.append(f"- {name(construct)}: highest in {name(top['group'])} ({fmt.number(top['estimate'], 1)}, "
+                             f"n = {fmt.integer(top['n'])}), lowest in {name(bottom['group'])} "
+                             f"({fmt.number(bottom['estimate'], 1)}, n = {fmt.integer(bottom['n'])}); the gap of "
+                             f"{fmt.number(gap, 1)} points ({level} CI {fmt.number(gap - z * se, 1)} to "
+                             f"{fmt.number(gap + z * se, 1)}): {sure}.")
+        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 
 
@@ -230,7 +248,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         pairs = [f"{i} of {c}" for c, i in zip(negative["construct"], negative["indicator"], strict=True)]
         message = (f"Negative unstandardized weight for {listing(pairs, limit=10)}: a higher answer lowers the index. "
                    "Check the item's coding (reverse-worded?) or whether it belongs to the construct.")
-        warnings.warn(message, IndexWeightWarning, stacklevel=3)
+        warn(message, IndexWeightWarning)
         problems.append(f"IndexWeightWarning: {message}")
     rescaled = weights["rescaled"].to_numpy()
     low, high = _bounds(rescaled, owner, lows, highs, len(constructs))
@@ -249,7 +267,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         if failed:
             message = (f"{failed} of {bootstrap} resamples were left out (weights that did not converge, or an "
                        f"indicator constant in the resample); SEs and intervals use the other {bootstrap - failed}.")
-            warnings.warn(message, BootstrapWarning, stacklevel=3)
+            warn(message, BootstrapWarning)
             problems.append(f"BootstrapWarning: {message}")
         alpha = (1 - ci_level) / 2
         flat = means.reshape(means.shape[0], -1)  # (draws, constructs x segments), the table's order

@@ -99,33 +99,45 @@ class PLSMultigroupResult:
     def plain_summary(self, *, labels: dict[str, str] | None = None, group_labels: dict | None = None,
                       alpha: float = 0.05) -> PlainText:
         """Which paths differ between the groups, in words (a path 'differs' when both
-        tests give p < ``alpha``; 'unclear' when only one does)."""
-        name = (labels or {}).get
-        a, b = ((group_labels or {}).get(g, _plain(g)) for g in self.groups)
+        tests give p < ``alpha``; 'unclear' when only one does). ``labels`` (a dict or a
+        Codebook) names the constructs, ``group_labels`` the groups."""
+        from .. import formatting as fmt
+        from ..formatting import labels_of
+
+        names = labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        groups = labels_of(group_labels)
+        a, b = (groups.get(str(g), _plain(g)) for g in self.groups)
         rows = []
         verdicts = []
         for r in self.table.itertuples():
             signals = (r.p_henseler < alpha) + (r.p_permutation < alpha)
             verdicts.append(signals)
-            path = f"{name(r.rhs, r.rhs)} → {name(r.lhs, r.lhs)}"
+            path = f"{name(r.rhs)} → {name(r.lhs)}"
             text = {2: "**differs**", 1: "differs by one test only (unclear)", 0: "does not differ detectably"}[signals]
-            rows.append(f"  - {path}: {r.estimate_a:.2f} ({a}) vs {r.estimate_b:.2f} ({b}); {text} "
-                        f"(permutation p = {r.p_permutation:.3f}, Henseler p = {r.p_henseler:.3f}).")
+            rows.append(f"  - {path}: {fmt.number(r.estimate_a)} ({a}) vs {fmt.number(r.estimate_b)} ({b}), a "
+                        f"difference of {fmt.number(r.difference, signed=True)}; {text} (permutation "
+                        f"{fmt.p_text(r.p_permutation)}, Henseler {fmt.p_text(r.p_henseler)}).")
         clear = sum(v == 2 for v in verdicts)
+        sizes = f"{a} n = {fmt.integer(self.n[0])}, {b} n = {fmt.integer(self.n[1])}"
+        level = f"{alpha:g}".lstrip("0")
         head = (f"- Of {len(verdicts)} paths, {clear} differ{'s' * (clear == 1)} between {a} and {b} customers by both "
-                f"tests (p < {alpha:g})." if clear else
-                f"- None of the {len(verdicts)} paths differs between {a} and {b} customers by both tests (p < {alpha:g}).")
+                f"tests (p < {level}; {sizes})." if clear else
+                f"- None of the {len(verdicts)} paths differs detectably between {a} and {b} customers by both tests "
+                f"(p < {level}; {sizes}). This does not show that the paths are equal: small groups can miss real "
+                "differences.")
         caveat = ("- Path differences are meaningful only if the constructs are measured alike in both groups: "
                   "check with MICOM (at least partial invariance).")
-        return PlainText("\n".join([head, *rows, caveat]))
+        problems = [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        return PlainText("\n".join([head, *rows, caveat, *problems]))
 
     def plot(self, *, labels: dict[str, str] | None = None, group_labels: dict | None = None,
-             title: str | None = None):
+             title: str | None = None, ax=None):
         """Each path in both groups with its bootstrap interval; filled markers where the
-        permutation test finds a difference (p < .05)."""
+        permutation test finds a difference (p < .05). ``ax`` draws into your own axes."""
         from ._plots import multigroup_plot
 
-        return multigroup_plot(self, labels=labels or {}, group_labels=group_labels or {}, title=title)
+        return multigroup_plot(self, labels=labels or {}, group_labels=group_labels or {}, title=title, ax=ax)
 
 
 def _path_columns(res: PLSResult) -> np.ndarray:
@@ -212,7 +224,7 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     greater = henseler_p(draws_a[:j], draws_b[:j])
     raw, impute = pooled_raw(spec, split, missing)
     perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress, stacklevel=5)
+                    max_iter=max_iter, progress=progress)
     est_a, est_b = fit_a._estimate[columns], fit_b._estimate[columns]
     index = {c: k for k, c in enumerate(spec.constructs)}
     outcome = np.array([index[o] for o, _ in spec.paths])

@@ -29,8 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import formatting as fmt
+from .._format import every
 from .._results import PlainText
 from .._threads import single_threaded_blas
+from ..formatting import labels_of
 from ._groups import (
     _plain,
     fit_group,
@@ -113,24 +116,27 @@ class MICOMResult:
                 f"<p>Verdict</p>{self.verdict.to_html(index=False)}")
 
     def plain_summary(self, *, labels: dict[str, str] | None = None, group_labels: dict | None = None) -> PlainText:
-        """What the three steps allow, in words."""
-        name = (labels or {}).get
-        a, b = ((group_labels or {}).get(g, _plain(g)) for g in self.groups)
+        """What the three steps allow, in words. ``labels`` (a dict or a Codebook) names the
+        constructs, ``group_labels`` the groups."""
+        names = labels_of(labels)
+        name = lambda c: names.get(str(c), str(c))  # noqa: E731
+        groups = labels_of(group_labels)
+        a, b = (groups.get(str(g), names.get(str(g), _plain(g))) for g in self.groups)
         by = self.verdict.set_index("construct")["invariance"]
-        full = [name(c, c) for c, v in by.items() if v == "full"]
-        partial = [name(c, c) for c, v in by.items() if v == "partial"]
-        none = [name(c, c) for c, v in by.items() if v == "none"]
-        lines = [(f"- Both groups ({a}, {b}) use the same questions, data treatment and algorithm: configural "
-                 "invariance holds.")]
+        full = [name(c) for c, v in by.items() if v == "full"]
+        partial = [name(c) for c, v in by.items() if v == "partial"]
+        none = [name(c) for c, v in by.items() if v == "none"]
+        lines = [(f"- Both groups ({a}, n = {fmt.integer(self.n[0])}; {b}, n = {fmt.integer(self.n[1])}) use the same "
+                  "questions, data treatment and algorithm: configural invariance holds.")]
         if none:
-            lines.append(f"- **{', '.join(none)}** {'is' if len(none) == 1 else 'are'} formed differently in the two "
+            lines.append(f"- **{every(none)}** {'is' if len(none) == 1 else 'are'} formed differently in the two "
                          "groups (compositional invariance fails): do not compare paths that involve "
                          f"{'it' if len(none) == 1 else 'them'}.")
         else:
             lines.append("- Every construct is formed alike in both groups (compositional invariance): the groups' "
                          "path coefficients can be compared (partial measurement invariance).")
         if full:
-            lines.append(f"- Equal means and variances as well (full invariance): {', '.join(full)}.")
+            lines.append(f"- Equal means and variances as well (full invariance): {every(full)}.")
         if partial:
             eq = self.equality.set_index("construct")
             detail = []
@@ -139,9 +145,10 @@ class MICOMResult:
                     continue
                 what = [w for w, ok in (("means", eq.loc[c, "equal_means"]), ("variances", eq.loc[c, "equal_variances"]))
                         if not ok]
-                detail.append(f"{name(c, c)} ({' and '.join(what)})")
-            lines.append(f"- Means or variances differ between the groups for {', '.join(detail)}: compare paths, "
+                detail.append(f"{name(c)} ({' and '.join(what)})")
+            lines.append(f"- Means or variances differ between the groups for {every(detail)}: compare paths, "
                          "but do not pool the groups for these constructs.")
+        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 
 
@@ -208,7 +215,7 @@ def micom(model: str, data: pd.DataFrame, *, group: str, groups: tuple | None = 
     fit_a, fit_b = fit_group(model, split, 0, **options), fit_group(model, split, 1, **options)
     raw, impute = pooled_raw(spec, split, missing)
     perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress, stacklevel=4)
+                    max_iter=max_iter, progress=progress)
     constructs = list(spec.constructs)
     r = pooled._correlations
     single = np.array([len(b) == 1 for b in spec.blocks])

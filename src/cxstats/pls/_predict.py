@@ -20,7 +20,6 @@ fold and repetition, vectorised.
 from __future__ import annotations
 
 import html
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +31,7 @@ from .._threads import single_threaded_blas
 from ._algorithm import Layout, correlations, inner_estimates, outer_weights
 from ._problems import ModelSpecificationError, WeightsConvergenceWarning
 from .result import PLSResult
+from .._validation import warn
 
 __all__ = ["PLSPredictResult", "fold_numbers", "predict"]
 
@@ -119,20 +119,30 @@ class PLSPredictResult:
 
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
         """Sentences for a stakeholder: per construct, whether the model predicts new customers'
-        answers better than a naive mean and than a plain linear model."""
-        name = (labels or {}).get
-        lines = [(f"- Each customer's answers were predicted by a model estimated without them "
-                 f"({self.folds}-fold cross-validation, repeated {self.repetitions} times).")]
+        answers better than a naive mean and than a plain linear model. ``labels`` (a dict or a
+        Codebook) names constructs and questions."""
+        from .. import formatting as fmt
+        from .._format import every
+        from ..formatting import labels_of
+
+        names = labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        lines = [(f"- Each of the {fmt.integer(self.n)} customers' answers were predicted by a model estimated "
+                  f"without them ({self.folds}-fold cross-validation, repeated {self.repetitions} times).")]
         for row in self.constructs.itertuples():
-            label = name(row.construct, row.construct)
+            label = name(row.construct)
             if row.power == "no relevance":
-                lines.append(f"- **{label}**: for at least one question the model predicts no better than the "
-                             "average answer (Q²predict ≤ 0); it has no predictive relevance here.")
+                part = self.table[(self.table["construct"] == row.construct) & ~(self.table["q2_predict"] > 0)]
+                questions = every(f"{name(r.indicator)} (Q²predict {fmt.number(r.q2_predict, 3)})"
+                                  for r in part.itertuples())
+                lines.append(f"- **{label}**: for {questions} the model predicts no better than the average answer "
+                             "(Q²predict ≤ 0); it has no predictive relevance here.")
                 continue
-            q2 = f"{row.q2_min:.2f}" if row.q2_min >= 0.01 else f"{row.q2_min:.3f}"
+            q2 = fmt.number(row.q2_min, 2 if row.q2_min >= 0.01 else 3)
             lines.append(f"- **{label}**: the model beats the average answer on every question (smallest Q²predict "
                          f"{q2}) and beats a plain linear model on {row.n_beats_lm} of "
                          f"{row.n_indicators}: {_POWER[row.power]}.")
+        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 
 
@@ -260,7 +270,7 @@ def predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed: 
     if not converged.all():
         message = (f"The weights did not converge within {max_iter} iterations in {int((~converged).sum())} of "
                    f"{converged.size} training folds; their predictions use the last iteration.")
-        warnings.warn(message, WeightsConvergenceWarning, stacklevel=3)
+        warn(message, WeightsConvergenceWarning)
         problems.append(f"WeightsConvergenceWarning: {message}")
 
     try:

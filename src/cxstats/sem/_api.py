@@ -6,7 +6,6 @@ ML estimate -> inference -> fit measures -> :class:`SEMResult`.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -36,6 +35,7 @@ from .moments import SampleMoments, check_rows, moments_from_data, moments_from_
 from .partable import ParameterTable, build_parameter_table
 from .result import SEMResult
 from .syntax import parse_model
+from .._validation import warn
 
 __all__ = ["fit"]
 
@@ -249,31 +249,31 @@ def _check_estimate(fitted: _Fitted, models, group: str | None) -> tuple[list[st
     messages, variables with a negative variance, latent covariance not positive definite)."""
     estimate, problems = fitted.estimate, []
     if not estimate.converged:
-        problems.append(_warn(5, ConvergenceWarning,
+        problems.append(_warn(ConvergenceWarning,
                               f"The ML optimiser did not converge after {estimate.iterations} iterations "
                               f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
                               "Check the model, the starting values or the data."))
     if not fitted.identified:
-        problems.append(_warn(5, IdentificationWarning,
+        problems.append(_warn(IdentificationWarning,
                               "The information matrix is singular: at least one parameter is not identified. "
                               "Fix a loading or variance per factor, or remove redundant paths."))
     heywood = [name for ram in models for name in _heywood(ram, estimate.theta, multigroup=len(models) > 1)]
     if heywood:
-        problems.append(_warn(5, HeywoodWarning,
+        problems.append(_warn(HeywoodWarning,
                               f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case). "
                               "The model may be misspecified or a factor has too few indicators."))
     nonpd = [ram.spec.groups[0] for ram in models if _latent_not_positive_definite(ram, estimate.theta)]
     if nonpd:
         where = "" if group is None else f" in group(s) {', '.join(map(str, nonpd))}"
-        problems.append(_warn(5, NonPositiveDefiniteWarning,
+        problems.append(_warn(NonPositiveDefiniteWarning,
                               f"The covariance matrix of the latent variables is not positive definite{where} "
                               "(a negative latent variance, or a correlation at or beyond 1: two factors "
                               "may measure the same thing)."))
     return problems, tuple(heywood), bool(nonpd)
 
 
-def _warn(stacklevel: int, category: type[Warning], message: str) -> str:
-    warnings.warn(message, category, stacklevel=stacklevel)
+def _warn(category: type[Warning], message: str) -> str:
+    warn(message, category)
     return f"{category.__name__}: {message}"
 
 
@@ -395,14 +395,14 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     x = [spec.observed.index(n) for n in spec.exogenous_x]
     no_x = np.isnan(values[:, x]).any(axis=1) if x else np.zeros(len(values), dtype=bool)
     if no_x.any():  # the covariates are conditioned on, as lavaan does: rows without them go
-        warnings.warn(f"{int(no_x.sum())} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
-                      f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning, stacklevel=6)
+        warn(f"{int(no_x.sum())} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
+                      f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning)
     kept_index = frame.index[~no_x]
     values = values[~no_x]
     patterns = missing_patterns(values)
     if patterns.n_empty:
-        warnings.warn(f"{patterns.n_empty} row(s){where} answer none of the model's variables and were left out: "
-                      f"rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning, stacklevel=6)
+        warn(f"{patterns.n_empty} row(s){where} answer none of the model's variables and were left out: "
+                      f"rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning)
     p = len(spec.observed)
     if patterns.nobs <= p:
         raise ModelSpecificationError(

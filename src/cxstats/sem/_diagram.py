@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -19,6 +18,7 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
 from .._errors import CxStatsError
+from .._figures import ReportFigure
 
 __all__ = ["path_diagram"]
 
@@ -407,7 +407,7 @@ def _draw(nodes: dict[str, _Node], indicators: list[_Node], edges: list[_Edge], 
     width = max(_WIDTH, allx.max() - allx.min() + 2 * _MARGIN)
     height = max(2.0, ally.max() - ally.min() + top + bottom)
     x0, y0 = (allx.min() + allx.max()) / 2 - width / 2, ally.min() - bottom
-    fig = plt.figure(figsize=(width, height))
+    fig = ReportFigure(figsize=(width, height))  # not registered in pyplot: Jupyter shows it once
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set(xlim=(x0, x0 + width), ylim=(y0, y0 + height))
     ax.set_axis_off()

@@ -2,47 +2,66 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+
+from .. import formatting as fmt
+from .._figures import GREY, colours, new_figure
 
 __all__ = ["forest_plot"]
 
 
-def forest_plot(comparison, *, title: str | None = None, labels: dict[str, str] | None = None):
+def forest_plot(comparison, *, title: str | None = None, labels=None, ax=None):
     """One line per comparison (latent mean of a group, or a path in a group), its interval
-    as a bar; filled markers when the interval excludes zero (latent means) or when the
-    path differs across groups (Holm-adjusted p < .05)."""
-    labels = labels or {}
+    as a bar, one colour per group; filled markers when the interval excludes zero (latent
+    means) or when the path differs across groups (Holm-adjusted p < .05). A legend below
+    the plot explains every mark."""
+    labels = fmt.labels_of(labels)
     table = comparison.table
     key = "factor" if comparison.kind == "latent means" else "path"
     order = list(dict.fromkeys(table[key]))  # one block per factor or path, its groups together
     table = table.assign(_block=table[key].map(order.index)).sort_values("_block", kind="stable")
+    groups = list(dict.fromkeys(table["group"]))
+    colour_of = dict(zip(groups, colours(len(groups)), strict=True))
     if comparison.kind == "latent means":
-        names = [f"{labels.get(f, f)} — {g}" for f, g in zip(table["factor"], table["group"], strict=True)]
+        names = [f"{labels.get(str(f), f)} — {labels.get(str(g), g)}" for f, g in
+                 zip(table["factor"], table["group"], strict=True)]
         est, low, high = table["difference"], table["ci_low"], table["ci_high"]
-        filled = (low > 0) | (high < 0)
-        xlabel = f"Latent mean difference from {comparison.reference} (latent units)"
+        filled = ((low > 0) | (high < 0)).to_numpy()
+        reference = labels.get(str(comparison.reference), comparison.reference)
+        xlabel = f"Latent mean difference from {reference} (latent units)"
+        filled_text, hollow_text = "interval excludes 0", "interval includes 0"
     else:
-        names = [f"{labels.get(p.split(' ~ ')[0], p.split(' ~ ')[0])} ← "
-                 f"{labels.get(p.split(' ~ ')[1], p.split(' ~ ')[1])} — {g}"
-                 for p, g in zip(table["path"], table["group"], strict=True)]
+        def path(p):
+            outcome, driver = p.split(" ~ ")
+            return f"{labels.get(driver, driver)} → {labels.get(outcome, outcome)}"
+        names = [f"{path(p)} — {labels.get(str(g), g)}" for p, g in zip(table["path"], table["group"], strict=True)]
         est, low, high = table["estimate"], table["ci_low"], table["ci_high"]
-        filled = table["p_holm"].fillna(1.0) < 0.05
-        xlabel = "Unstandardized path coefficient"
+        filled = (table["p_holm"].fillna(1.0) < 0.05).to_numpy()
+        xlabel = "Path coefficient (unstandardized)"
+        filled_text = "path differs across groups (Holm-adjusted p < .05)"
+        hollow_text = "no detectable difference across groups"
     blocks = table["_block"].to_numpy()
     y = -(np.arange(len(names)) + 0.6 * blocks)  # a gap between blocks
-    height = 1.2 + 0.3 * len(names) + 0.18 * blocks.max(initial=0)
-    fig, ax = plt.subplots(figsize=(7.0, height))
-    ax.hlines(y, low, high, color="#4c72b0", linewidth=2)
-    ax.scatter(est, y, s=40, zorder=3, color=np.where(filled, "#4c72b0", "white"), edgecolor="#4c72b0")
-    ax.axvline(0.0, color="0.4", linewidth=0.8, linestyle="--")
-    ax.set_yticks(y, names)
+    height = 2.0 + 0.3 * len(names) + 0.18 * blocks.max(initial=0)
+    own = ax is None
+    fig, ax = new_figure(7.0, height, ax=ax)
+    ink = [colour_of[g] for g in table["group"]]
+    ax.hlines(y, low, high, color=ink, linewidth=2)
+    ax.scatter(est, y, s=40, zorder=3, color=np.where(filled, ink, "white"), edgecolor=ink, linewidths=1.4)
+    ax.axvline(0.0, color=GREY, linewidth=0.8, linestyle="--")
+    ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel(xlabel)
-    level = f"{comparison.ci_level:.0%} confidence intervals"
-    note = ("filled: interval excludes 0" if comparison.kind == "latent means"
-            else "filled: the path differs across groups (Holm-adjusted p < .05)")
+    level = f"{fmt.number(100 * comparison.ci_level, 0)}% confidence interval"
+    handles = [Line2D([], [], color=colour_of[g], lw=2, label=str(labels.get(str(g), g))) for g in groups]
+    handles += [Line2D([], [], ls="", marker="o", color="0.3", label=f"Filled: {filled_text}"),
+                Line2D([], [], ls="", marker="o", color="0.3", mfc="white", label=f"Hollow: {hollow_text}"),
+                Line2D([], [], color="0.3", lw=2, label=f"Bar: {level}"),
+                Line2D([], [], color=GREY, lw=0.8, ls="--", label="Dashed: no difference (0)")]
+    if own:  # below the plot, inside the figure (constrained layout makes room for it)
+        fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center", ncols=2)
+    else:
+        ax.legend(handles=handles, fontsize=7, frameon=False)
     ax.set_title(title or f"{comparison.kind.capitalize()} by group", loc="left", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout(rect=(0, 0.35 / height, 1, 1))
-    fig.text(0.01, 0.08 / height, f"Bars: {level}; {note}.", fontsize=8, color="0.3", va="bottom")
     return fig

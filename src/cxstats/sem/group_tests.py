@@ -169,11 +169,13 @@ class GroupComparison:
     def _repr_html_(self) -> str:
         return self.table.round(3).to_html(index=False, na_rep="")
 
-    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None):
-        """Forest plot: each estimate with its confidence interval; zero (no difference) marked."""
+    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, ax=None):
+        """Forest plot: each estimate with its confidence interval, one colour per group; zero
+        (no difference) marked; a legend explains every mark. ``labels`` (a dict or a Codebook)
+        names factors, variables and groups; ``ax`` draws into your own axes."""
         from ._forest import forest_plot
 
-        return forest_plot(self, title=title, labels=labels)
+        return forest_plot(self, title=title, labels=labels, ax=ax)
 
 
 def latent_mean_differences(result: SEMResult, *, ci_level: float = 0.95) -> GroupComparison:

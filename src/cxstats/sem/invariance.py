@@ -27,9 +27,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._format import listing
+from .. import formatting as fmt
+from .._format import every, listing
+from ..formatting import labels_of
 from .._results import PlainText
 from .._threads import single_threaded_blas
+from .._errors import CxStatsWarning
+from . import _problems
 from ._api import fit
 from ._problems import ModelSpecificationError
 from .group_tests import score_tests
@@ -74,36 +78,170 @@ class InvarianceResult:
                                   "rmsea": 3, "delta_rmsea": 3, "srmr": 3})
         return shown.to_html(index=False, na_rep="")
 
-    def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
-        """What the ladder means, level by level, for a reader without SEM training."""
-        labels = labels or {}
-        groups = listing([str(g) for g in self.groups])
-        lines = [f"- Groups compared: {groups} ({self.group})."]
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Problems of the fitted models (Heywood cases, non-positive-definite latent
+        covariances, non-convergence), each prefixed with its level: ``"scalar: HeywoodWarning: ..."``."""
+        seen = []
+        for level, result in self.models.items():
+            seen += [f"{level}: {p}" for p in result.problems]
+        return tuple(seen)
+
+    def plain_summary(self, *, labels=None) -> PlainText:
+        """What the ladder means, level by level, for a reader without SEM training.
+
+        ``labels`` (a dict or a Codebook) names items, concepts and groups. Each level is
+        judged by the chi-square difference test and by the fit-change rules; when they
+        disagree both verdicts are given with what the sample size means for the test.
+        Non-invariant parameters are reported by kind: intercepts (which bias latent mean
+        comparisons), loadings (which bias comparisons of relationships) and residual
+        variances (which affect neither). Poor configural fit and estimation problems
+        (Heywood cases, non-positive-definite matrices) are flagged.
+        """
+        names = labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        first = next(iter(self.models.values()))
+        n_total = int(first.nobs)
+        sizes = dict(zip(first.groups, first.group_nobs, strict=False))
+        groups = every([f"{name(g)} (n = {fmt.integer(sizes[g])})" if g in sizes else name(g) for g in self.groups])
+        lines = [f"- Groups compared ({name(self.group)}): {groups}; {fmt.integer(n_total)} respondents in all."]
+        cut_cfi, cut_rmsea = self.rules
+        disagreements = []
         for row in self.table.itertuples():
             base = row.level.split(" ")[0]
             words = _WORDS.get(base, row.level)
+            title = f"**{row.level.capitalize()}**"
             if row.df_diff == 0 or pd.isna(row.p_value):
-                lines.append(f"- **{row.level.capitalize()}** — {words}: the starting point, "
-                             f"CFI {row.cfi:.3f}, RMSEA {row.rmsea:.3f}.")
+                lines.append(f"- {title} — {words}: the starting point, CFI {fmt.number(row.cfi, 3)}, RMSEA "
+                             f"{fmt.number(row.rmsea, 3)}.")
+                if base == "configural" and (row.rmsea > 0.08 or row.cfi < 0.90):
+                    lines.append(f"- Caution: the configural model itself fits poorly (CFI {fmt.number(row.cfi, 3)}, "
+                                 f"RMSEA {fmt.number(row.rmsea, 3)}; acceptable is CFI ≥ .90 and RMSEA ≤ .08). The "
+                                 "factor structure does not describe every group well, so the comparisons below "
+                                 "rest on a model that is already off; improve the model before relying on them.")
                 continue
-            verdict = "holds" if row.holds else "does not hold"
-            lines.append(
-                f"- **{row.level.capitalize()}** — {words} — {verdict}: chi-square difference "
-                f"{row.chisq_diff:.1f} on {row.df_diff:.0f} df (p = {row.p_value:.3g}); CFI changes by "
-                f"{row.delta_cfi:+.3f}, RMSEA by {row.delta_rmsea:+.3f}."
-            )
-        if self.noninvariant_items:
-            items = listing([labels.get(i, i) for i in self.noninvariant_items])
-            lines.append(f"- Items that do not measure alike across groups: {items}. They are left free "
-                         "in the comparison; the other items carry it.")
-        scalar = [r for r in self.table.itertuples() if r.level.startswith("scalar")]
-        if scalar and scalar[-1].holds:
-            lines.append("- Latent means can be compared across groups (scalar invariance, "
-                         + ("partial" if "partial" in scalar[-1].level else "full") + ").")
-        elif scalar:
-            lines.append("- Latent means should NOT be compared across groups: scalar invariance fails, so "
-                         "group differences in scores may come from how items work, not from the construct.")
+            test = (f"χ²({fmt.integer(row.df_diff)}) = {fmt.number(row.chisq_diff, 1)}, {fmt.p_text(row.p_value)}")
+            change = f"CFI changes by {fmt.number(row.delta_cfi, 3, signed=True)}, RMSEA by " \
+                     f"{fmt.number(row.delta_rmsea, 3, signed=True)}"
+            broken = [what for what, bad in (("the CFI drop", -row.delta_cfi > cut_cfi),
+                                             ("the RMSEA rise", row.delta_rmsea > cut_rmsea)) if bad]
+            rules = (f"the rules allow a CFI drop of at most {fmt.number(cut_cfi, 3).lstrip('0')} and an RMSEA rise of "
+                     f"at most {fmt.number(cut_rmsea, 3).lstrip('0')}"
+                     + (f"; {every(broken)} {'exceeds its limit' if len(broken) == 1 else 'exceed their limits'}"
+                        if broken else ""))
+            freed = self._freed_at(row.level)
+            after = f" (after freeing {every([self._describe(f, name) for f in freed])})" if freed else ""
+            lrt_ok, rule_ok = row.lrt == "holds", row.fit_rule == "holds"
+            if lrt_ok and rule_ok:
+                lines.append(f"- {title} — {words} — holds{after}: the chi-square difference test finds no "
+                             f"significant loss of fit ({test}) and {change} ({rules}).")
+            elif not lrt_ok and not rule_ok:
+                lines.append(f"- {title} — {words} — does not hold{after}: the chi-square difference test rejects "
+                             f"it ({test}) and {change} ({rules}).")
+            elif not lrt_ok:
+                disagreements.append("large")
+                lines.append(f"- {title} — {words}{after}: **the two criteria disagree**. The chi-square difference "
+                             f"test rejects it ({test}), but by the fit-change rules it holds ({change}; {rules}). "
+                             f"The chi-square test grows more sensitive with the sample (here "
+                             f"{fmt.integer(n_total)} respondents) and in large samples flags even trivial "
+                             "differences between groups; the fit-change rules, which do not grow with the sample, "
+                             "are the better guide to whether the differences matter in practice.")
+            else:
+                disagreements.append("small")
+                lines.append(f"- {title} — {words}{after}: **the two criteria disagree**. The chi-square difference "
+                             f"test finds no significant loss of fit ({test}), but by the fit-change rules it does not "
+                             f"hold ({change}; {rules}). With {fmt.integer(n_total)} respondents the chi-square "
+                             "test may be too weak to detect differences that matter; treat this level with caution.")
+        lines += self._noninvariance_lines(name)
+        lines += self._means_line()
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for problem in self.problems:  # one caution per kind of problem, naming every level it affects
+            level, rest = problem.split(": ", 1)
+            kind, _, message = rest.partition(": ")
+            by_kind.setdefault(kind, []).append((level, message))
+        meanings = {"HeywoodWarning": "a negative variance (Heywood case): the model is misspecified for some group "
+                                      "or a factor has too few items",
+                    "NonPositiveDefiniteWarning": "an impossible latent covariance matrix (a correlation at or beyond "
+                                                  "1, or a negative variance)",
+                    "ConvergenceWarning": "no converged solution",
+                    "IdentificationWarning": "a parameter that the data cannot determine"}
+        for kind, found in by_kind.items():
+            levels = every(level for level, _ in found)
+            models = "model has" if len(found) == 1 else "models have"
+            also = f" (the {every(level for level, _ in found[1:])} likewise)" if len(found) > 1 else ""
+            lines.append(f"- Caution: the {levels} {models} {meanings.get(kind, kind)} — {found[0][0]}: "
+                         f"{found[0][1]}{also} Fit and tests of {'this model' if len(found) == 1 else 'these models'} "
+                         "are not trustworthy until this is resolved.")
         return PlainText("\n".join(lines))
+
+    def _freed_at(self, level: str) -> list[str]:
+        """Parameters freed by the partial search at ``level`` ("scalar (partial)" -> the scalar steps)."""
+        if "partial" not in level or self.search.empty:
+            return []
+        base = level.split(" ")[0]
+        return list(self.search.loc[self.search["level"] == base, "parameter"])
+
+    @staticmethod
+    def _describe(entry: str, name) -> str:
+        compact = entry.replace(" ", "")
+        if "=~" in compact:
+            factor, item = compact.split("=~")
+            return f"the loading of {name(item)} on {name(factor)}"
+        if "~~" in compact:
+            return f"the residual variance of {name(compact.split('~~')[0])}"
+        return f"the intercept of {name(compact.split('~')[0])}"
+
+    def _noninvariance_lines(self, name) -> list[str]:
+        kinds: dict[str, list[str]] = {"=~": [], "~1": [], "~~": []}
+        for entry in self.freed:
+            compact = entry.replace(" ", "")
+            if "=~" in compact:
+                factor, item = compact.split("=~")
+                kinds["=~"].append(f"{name(item)} (on {name(factor)})")
+            elif "~~" in compact:
+                kinds["~~"].append(name(compact.split("~~")[0]))
+            elif "~" in compact:
+                kinds["~1"].append(name(compact.split("~")[0]))
+        lines = []
+        def these(found: list[str], one: str, many: str) -> str:
+            return one if len(found) == 1 else many
+
+        if kinds["~1"]:
+            found = kinds["~1"]
+            lines.append(f"- Intercepts differ across groups for {every(found)}: at the same level of the concept, "
+                         f"{these(found, 'this item is', 'these items are')} answered higher or lower in some groups. "
+                         f"This matters for comparing latent means; {these(found, 'its intercept is', 'their intercepts are')} "
+                         "left free, so the means are compared through the other items.")
+        if kinds["=~"]:
+            found = kinds["=~"]
+            lines.append(f"- Loadings differ across groups for {every(found)}: "
+                         f"{these(found, 'this item reflects its', 'these items reflect their')} concept more or less "
+                         "strongly in some groups. This matters for comparing relationships (correlations, paths) "
+                         f"between groups; {these(found, 'its loading is', 'their loadings are')} left free.")
+        if kinds["~~"]:
+            found = kinds["~~"]
+            lines.append(f"- Residual variances differ across groups for {every(found)}: "
+                         f"{these(found, 'this item is', 'these items are')} answered with different precision in some "
+                         "groups. This does not affect comparisons of latent means or of relationships.")
+        return lines
+
+    def _means_line(self) -> list[str]:
+        scalar = [r for r in self.table.itertuples() if r.level.startswith("scalar")]
+        if not scalar:
+            return []
+        last = scalar[-1]
+        kind = "partial" if "partial" in last.level else "full"
+        if last.lrt == "holds" and last.fit_rule == "holds":
+            return [f"- Latent means can be compared across groups ({kind} scalar invariance)."]
+        if last.fit_rule == "holds":
+            return [f"- Latent means can be compared across groups by the fit-change rules ({kind} scalar "
+                    "invariance), although the chi-square test flags intercept differences; report the mean "
+                    "differences as approximate."]
+        if last.lrt == "holds":
+            return [f"- Latent means can be compared by the chi-square test ({kind} scalar invariance), but fit "
+                    "worsens beyond the fit-change rules: compare means with caution."]
+        return ["- Latent means should not be compared across groups: scalar invariance fails by both criteria, so "
+                "group differences in scores may come from how items work, not from the concept."]
 
 
 def _measures(result: SEMResult, robust: bool) -> dict[str, float]:
@@ -219,9 +357,15 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
     search = pd.DataFrame(steps, columns=["level", "step", "parameter", "x2", "df", "p_value"])
     found = [f for f in freed if f not in group_partial]
     items = tuple(dict.fromkeys(_item_of(f) for f in found))
-    return InvarianceResult(models=models, table=table, search=search, freed=tuple(freed), noninvariant_items=items,
-                            group=group, groups=result.groups, robust=robust, alpha=alpha,
-                            rules=(delta_cfi, delta_rmsea))
+    ladder = InvarianceResult(models=models, table=table, search=search, freed=tuple(freed),
+                              noninvariant_items=items, group=group, groups=result.groups, robust=robust, alpha=alpha,
+                              rules=(delta_cfi, delta_rmsea))
+    for problem in ladder.problems:  # silenced while fitting; shown once here, named by level
+        level, rest = problem.split(": ", 1)
+        kind, _, message = rest.partition(": ")
+        warnings.warn(f"Invariance ladder, {level} model: {message}", getattr(_problems, kind, CxStatsWarning),
+                      stacklevel=3)  # the caller of invariance(), past the threads decorator
+    return ladder
 
 
 def _candidates(result: SEMResult, level: str, freed: list[str]) -> pd.DataFrame:

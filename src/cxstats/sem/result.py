@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .._results import PlainText
+from .._format import every
+from ..formatting import labels_of, p_text
 from ._tables import TABLE_COLUMNS, fit_measures, parameter_table
 from .inference import r_squared
 
@@ -182,8 +184,11 @@ class SEMResult:
         Fit is called good when CFI >= .95, RMSEA <= .06 and SRMR <= .08 (Hu & Bentler, 1999),
         acceptable when CFI >= .90 and RMSEA <= .08, otherwise poor.
         """
-        labels = labels or {}
-        name = lambda v: labels.get(v, v)  # noqa: E731
+        from .. import formatting as fmt
+
+        labels = labels_of(labels)
+        name = lambda v: labels.get(str(v), str(v))  # noqa: E731
+        signed = lambda v: fmt.number(v, 2, signed=True)  # noqa: E731
         fm = self.headline_fit
         if fm["cfi"] >= 0.95 and fm["rmsea"] <= 0.06 and fm["srmr"] <= 0.08:
             verdict = "fits the data well"
@@ -198,27 +203,39 @@ class SEMResult:
             raise KeyError(f"'{outcome}' is not an outcome of the structural model; outcomes: "
                            f"{', '.join(sorted(set(effects['outcome'])))}.")
         top = drivers.iloc[0]
-        where = f" In the group {self.group} = {level}:" if level is not None else ""
-        lines = [f"- The model {verdict} (CFI {fm['cfi']:.2f}, RMSEA {fm['rmsea']:.3f}, SRMR {fm['srmr']:.3f}; "
-                 f"{self.nobs} respondents).{where}",
+        where = f" In the group {name(self.group)} = {name(level)}:" if level is not None else ""
+        if self.groups:
+            sizes = ", ".join(f"{name(g)} {fmt.integer(n)}" for g, n in zip(self.groups, self.group_nobs, strict=False))
+            base = f"{fmt.integer(self.nobs)} respondents: {sizes}"
+        else:
+            base = f"{fmt.integer(self.nobs)} respondents"
+        lines = [f"- The model {verdict} (CFI {fmt.number(fm['cfi'], 3)}, RMSEA {fmt.number(fm['rmsea'], 3)}, SRMR "
+                 f"{fmt.number(fm['srmr'], 3)}; {base}).{where}",
                  f"- **{name(top['predictor'])}** has the largest total effect on {name(outcome)}: one standard "
-                 f"deviation more goes with {top['total']:+.2f} standard deviations of {name(outcome)}"
-                 + (f", {abs(top['indirect']) / max(abs(top['total']), 1e-12):.0%} of it through other drivers."
-                    if abs(top["indirect"]) > 0.05 * abs(top["total"]) else ".")]
-        others = [f"{name(r.predictor)} ({r.total:+.2f})" for r in drivers.iloc[1:4].itertuples()]
+                 f"deviation more goes with {signed(top['total'])} standard deviations of {name(outcome)}"
+                 + (f", {fmt.percent(abs(top['indirect']) / max(abs(top['total']), 1e-12))} of it through other "
+                    "drivers." if abs(top["indirect"]) > 0.05 * abs(top["total"]) else ".")]
+        others = [f"{name(r.predictor)} ({signed(r.total)})" for r in drivers.iloc[1:].itertuples()]
         if others:
-            lines.append(f"- Next: {', '.join(others)} (standardized total effects).")
+            lines.append(f"- Next: {every(others)} (standardized total effects).")
         r2 = self.r2.xs(level, level="group") if level is not None else self.r2
         if outcome in r2.index:
-            lines.append(f"- Together the drivers explain {r2[outcome]:.0%} of the differences in {name(outcome)}.")
-        for problem in self.problems:
-            lines.append(f"- Caution: {problem.split(': ', 1)[-1]}")
+            lines.append(f"- Together the drivers explain {fmt.percent(r2[outcome])} of the differences in "
+                         f"{name(outcome)} (R² = {fmt.number(r2[outcome], 2)}).")
+        # cautions first, right after the fit: they decide whether the effects can be read at all
+        cautions = [f"- Caution: {problem.split(': ', 1)[-1]} The estimates below are not trustworthy until this "
+                    "is resolved." for problem in self.problems]
         corr = self.latent_correlations(group) if self._spec.latent else pd.DataFrame()
-        close = [f"{name(a)} and {name(b)} ({corr.loc[a, b]:.2f})" for i, a in enumerate(corr.index)
+        close = [f"{name(a)} and {name(b)} ({fmt.number(corr.loc[a, b], 2)})" for i, a in enumerate(corr.index)
                  for b in corr.index[i + 1:] if abs(corr.loc[a, b]) > 0.90]
         if close:
-            lines.append(f"- Caution: respondents hardly distinguish {', '.join(close)}; the separate "
-                         "effects of these constructs are unstable.")
+            cautions.append(f"- Caution: respondents hardly distinguish {'; '.join(close)}; the separate "
+                            "effects of these constructs are unstable.")
+        if (drivers["total"].abs() > 1).any():
+            cautions.append("- Caution: a standardized effect beyond ±1 is not a real effect of that size; it comes "
+                            "from concepts so closely related that the model cannot separate them. Read the effects "
+                            "below as unreliable.")
+        lines[1:1] = cautions
         return PlainText("\n".join(lines))
 
     def plot(self, *, show: str = "structural", title: str | None = None, labels: dict[str, str] | None = None,
@@ -235,6 +252,7 @@ class SEMResult:
             title = title or f"{self.group} = {level}"
         if show == "structural" and not (table["op"] == "~").any():
             show = "full"  # a measurement model (CFA): draw factors and their items
+        labels = labels_of(labels)
         if labels:
             table = table.assign(lhs=table["lhs"].replace(labels), rhs=table["rhs"].replace(labels))
             r2 = r2.rename(index=labels)
@@ -247,7 +265,7 @@ class SEMResult:
         robust = "robust " if self.estimator == "MLR" else ""
         groups = f" in {len(self.groups)} groups of '{self.group}'" if self.groups else ""
         return (
-            f"N = {self.nobs}{groups}; {scaled}chi-square({fm['df']:.0f}) = {fm['chisq']:.3f}, p = {fm['pvalue']:.3g}; "
+            f"N = {self.nobs}{groups}; {scaled}chi-square({fm['df']:.0f}) = {fm['chisq']:.3f}, {p_text(fm['pvalue'])}; "
             f"{robust}CFI = {fm['cfi']:.3f}, TLI = {fm['tli']:.3f}; {robust}RMSEA = {fm['rmsea']:.3f} "
             f"[{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}]; SRMR = {fm['srmr']:.3f}"
         )
