@@ -7,6 +7,8 @@ ML estimate -> inference -> fit measures -> :class:`SEMResult`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,9 @@ from .._errors import CxStatsWarning
 from .._format import listing
 from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
-from ._fiml import em_saturated, fiml, fiml_estimate, missing_patterns
+from ._fiml import fiml
+from ._fiml_estimate import fiml_estimate
+from ._missing_patterns import em_saturated, missing_patterns
 from ._robust import mlr
 from ._problems import (
     ConvergenceWarning,
@@ -104,6 +108,14 @@ def fit(
 
     Notes
     -----
+    The optimiser is Fisher scoring with step halving, then Newton steps; if it stalls, a
+    trust region takes over (a step into a non-positive-definite implied covariance matrix
+    counts as too long). FIML starts from the ML fit to the EM moments, so FIML on complete
+    data equals ML. A fit whose final gradient is not near zero warns
+    (``ConvergenceWarning``) and has ``converged=False``. Checked on a stress corpus of
+    hard models (tests/sem/test_stress.py), with lavaan references for the ECSI
+    measurement model with MCAR cells.
+
     Estimates, SEs, chi-square, fit indices, standardized solutions, R² and modification
     indices are checked against lavaan 0.6.14 on the Holzinger-Swineford CFA, the
     Political Democracy SEM, a mediation model with ``:=`` and the ECSI model
@@ -112,88 +124,39 @@ def fit(
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
     full_information = missing in ("fiml", "ml")
-    if full_information and cov is not None:
-        raise ModelSpecificationError("missing='fiml' needs raw data: it uses every answered value. Pass data= "
-                                      "instead of cov=.")
-    if robust_estimator and cov is not None:
-        raise ModelSpecificationError("estimator='MLR' needs raw data: its robust SEs and scaled test use every "
-                                      "row. Pass data= instead of cov=.")
+    _check_data_options(data, cov, means, nobs, group, se, full_information=full_information,
+                        robust=robust_estimator)
     statements = parse_model(model)
-    if (data is None) == (cov is None):
-        raise ModelSpecificationError("Pass either data= (raw data) or cov= with nobs= (summary statistics).")
-    if data is not None and (means is not None or nobs is not None):
-        raise ModelSpecificationError("means= and nobs= go with cov=; with data= they come from the data. Drop them.")
-    if cov is not None and se == "bootstrap":
-        raise ModelSpecificationError("se='bootstrap' needs raw data; summary statistics (cov=) cannot be resampled.")
-    if cov is not None and group is not None:
-        raise ModelSpecificationError("Multigroup models need raw data with the group column: pass data= and group=.")
     levels, frames, n_no_group = _split_groups(data, group, group_labels)
     spec = build_parameter_table(statements, std_lv=std_lv, fixed_x=fixed_x, groups=levels,
                                  group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                                  meanstructure=True if full_information else None)
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
-    patterns = None
     if full_information:
-        prepared = [_incomplete_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True)]
-        moments, patterns = tuple(m for m, _ in prepared), tuple(pt for _, pt in prepared)
-    elif data is not None and group is None:
-        moments = (moments_from_data(data, spec.observed, n_free=spec.n_free),)
-    elif data is not None:
-        moments = tuple(_group_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True))
+        moments, patterns = _fiml_sample(spec, frames, group, levels)
+    elif data is None:
+        moments, patterns = _summary_sample(spec, cov, means, nobs), None
+    elif group is None:
+        moments, patterns = (moments_from_data(data, spec.observed, n_free=spec.n_free),), None
     else:
-        if spec.meanstructure and means is None:
-            raise ModelSpecificationError("The model has intercepts; pass means= together with cov=.")
-        moments = (moments_from_summary(cov, spec.observed, nobs=nobs, means=means, n_free=spec.n_free),)  # type: ignore[arg-type]
+        moments, patterns = _multigroup_sample(spec, frames, group, levels), None
     n_total = sum(m.nobs for m in moments)
     check_rows(n_total, spec.n_free)  # across groups (one group's data were checked when read)
     _check_degrees_of_freedom(spec, moments)
     models = tuple(RamModel(spec.group_view(g), m.cov, m.mean) for g, m in enumerate(moments))
     groups = Groups(models, [m.cov for m in moments], [m.mean for m in moments], [m.nobs for m in moments])
     k, theta0 = constraint_basis(spec)
-    start = _feasible(groups, _start_values(groups))
-    if k is not None:
-        start = theta0 + k @ np.linalg.lstsq(k, start - theta0, rcond=None)[0]
+    start = _start(groups, k, theta0)
     if full_information:
-        found = fiml_estimate(models, patterns, start, constraint_basis=k)
-        missing_fit = fiml(models, found.theta, patterns, estimator="MLR" if robust_estimator else "ML",
-                           constraint_basis=k, saturated=[m.saturated for m in moments])
-        estimate = Estimate(found.theta, missing_fit.fit_measures["chisq"] / n_total, found.iterations,
-                            found.converged, found.gradient_max)
+        fitted = _fit_fiml(groups, patterns, moments, start, k, robust=robust_estimator)
+    elif robust_estimator:
+        fitted = _fit_mlr(groups, moments, start, k)
     else:
-        estimate, missing_fit = fisher_scoring(groups, start, constraint_basis=k), None
-    problems: list[str] = []
-    if not estimate.converged:
-        problems.append(_warn(ConvergenceWarning,
-                              f"The ML optimiser did not converge after {estimate.iterations} iterations "
-                              f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
-                              "Check the model, the starting values or the data."))
-    robust = None
-    if missing_fit is not None:  # FIML: observed information (ML) or its sandwich (MLR)
-        vcov = missing_fit.vcov
-        identified = covariance_of_estimates(2.0 * missing_fit.information, n_total, k)[1]
-    else:  # expected information, lavaan's default for ML; the sandwich for MLR
-        vcov, identified = covariance_of_estimates(groups.expected_hessian(estimate.theta), n_total, k)
-        if robust_estimator:
-            robust = mlr(models, estimate.theta, [m.data for m in moments], constraint_basis=k)
-            vcov = robust.vcov
-    if not identified:
-        problems.append(_warn(IdentificationWarning,
-                              "The information matrix is singular: at least one parameter is not identified. "
-                              "Fix a loading or variance per factor, or remove redundant paths."))
+        fitted = _fit_ml(groups, start, k)
+    estimate = fitted.estimate
+    problems, heywood, nonpositive_latent = _check_estimate(fitted, models, group)
     defined = DefinedParameters(spec)
-    heywood = [name for ram in models for name in _heywood(ram, estimate.theta, multigroup=len(models) > 1)]
-    if heywood:
-        problems.append(_warn(HeywoodWarning,
-                              f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case). "
-                              "The model may be misspecified or a factor has too few indicators."))
-    nonpd = [ram.spec.groups[0] for ram in models if _latent_not_positive_definite(ram, estimate.theta)]
-    if nonpd:
-        where = "" if group is None else f" in group(s) {', '.join(map(str, nonpd))}"
-        problems.append(_warn(NonPositiveDefiniteWarning,
-                              f"The covariance matrix of the latent variables is not positive definite{where} "
-                              "(a negative latent variance, or a correlation at or beyond 1: two factors "
-                              "may measure the same thing)."))
     boot = None
     if se == "bootstrap":
         boot = bootstrap_estimates(groups, moments, estimate, k, defined, draws=bootstrap, seed=seed,
@@ -205,9 +168,9 @@ def fit(
         n_dropped=sum(m.n_dropped for m in moments) + n_no_group,
         converged=estimate.converged,
         iterations=estimate.iterations,
-        identified=identified,
-        heywood=tuple(heywood),
-        nonpositive_latent=bool(nonpd),
+        identified=fitted.identified,
+        heywood=heywood,
+        nonpositive_latent=nonpositive_latent,
         problems=tuple(problems),
         se_type="robust (Huber-White)" if robust_estimator and se == "standard" else se,
         estimator="MLR" if robust_estimator else "ML",
@@ -220,7 +183,7 @@ def fit(
         _spec=spec,
         _moments=moments[0],
         _theta=estimate.theta,
-        _vcov=vcov,
+        _vcov=fitted.vcov,
         _constraint_basis=k,
         _estimate=estimate,
         _defined=defined,
@@ -228,10 +191,86 @@ def fit(
         _bootstrap=boot,
         _groups=groups,
         _group_moments=moments,
-        _robust=robust,
-        _missing_fit=missing_fit,
+        _robust=fitted.robust,
+        _missing_fit=fitted.missing_fit,
         missing="fiml" if full_information else "listwise",
     )
+
+
+# --------------------------------------------------------------------------- estimators
+@dataclass(frozen=True)
+class _Fitted:
+    """What an estimator hands on: the estimate, its covariance matrix, whether the
+    information matrix was invertible, and the estimator's own inference record (MLR's
+    robust record or FIML's fit); the post-checks fill the rest."""
+
+    estimate: Estimate
+    vcov: np.ndarray
+    identified: bool
+    robust: Any = None
+    missing_fit: Any = None
+
+
+def _fit_ml(groups: Groups, start: np.ndarray, k: np.ndarray | None) -> _Fitted:
+    """ML (one group or several): Fisher scoring, SEs from the expected information."""
+    estimate = fisher_scoring(groups, start, constraint_basis=k)
+    vcov, identified = covariance_of_estimates(groups.expected_hessian(estimate.theta), sum(groups.nobs), k)
+    return _Fitted(estimate, vcov, identified)
+
+
+def _fit_mlr(groups: Groups, moments: tuple[SampleMoments, ...], start: np.ndarray, k: np.ndarray | None) -> _Fitted:
+    """MLR: the ML estimates with the Huber-White sandwich and the Yuan-Bentler test."""
+    ml = _fit_ml(groups, start, k)
+    robust = mlr(groups.models, ml.estimate.theta, [m.data for m in moments], constraint_basis=k)
+    return replace(ml, vcov=robust.vcov, robust=robust)
+
+
+def _fit_fiml(groups: Groups, patterns, moments: tuple[SampleMoments, ...], start: np.ndarray,
+              k: np.ndarray | None, *, robust: bool) -> _Fitted:
+    """FIML (ML or MLR, one group or several): case-wise ML by missing-data pattern.
+
+    The search starts from the ML fit to the EM moments (``groups`` holds them): on complete
+    data that is already the FIML estimate, and with missing values it is close to it. SEs
+    come from the observed information (its sandwich under MLR)."""
+    warm = fisher_scoring(groups, start, constraint_basis=k)
+    if np.all(np.isfinite(warm.theta)) and np.isfinite(warm.fmin):
+        start = warm.theta
+    found = fiml_estimate(groups.models, patterns, start, constraint_basis=k)
+    missing_fit = fiml(groups.models, found.theta, patterns, estimator="MLR" if robust else "ML",
+                       constraint_basis=k, saturated=[m.saturated for m in moments])
+    n_total = sum(groups.nobs)
+    estimate = Estimate(found.theta, missing_fit.fit_measures["chisq"] / n_total, warm.iterations + found.iterations,
+                        found.converged, found.gradient_max)
+    identified = covariance_of_estimates(2.0 * missing_fit.information, n_total, k)[1]
+    return _Fitted(estimate, missing_fit.vcov, identified, missing_fit=missing_fit)
+
+
+def _check_estimate(fitted: _Fitted, models, group: str | None) -> tuple[list[str], tuple[str, ...], bool]:
+    """The post-checks every estimator shares, each problem warned and recorded: (problem
+    messages, variables with a negative variance, latent covariance not positive definite)."""
+    estimate, problems = fitted.estimate, []
+    if not estimate.converged:
+        problems.append(_warn(ConvergenceWarning,
+                              f"The ML optimiser did not converge after {estimate.iterations} iterations "
+                              f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
+                              "Check the model, the starting values or the data."))
+    if not fitted.identified:
+        problems.append(_warn(IdentificationWarning,
+                              "The information matrix is singular: at least one parameter is not identified. "
+                              "Fix a loading or variance per factor, or remove redundant paths."))
+    heywood = [name for ram in models for name in _heywood(ram, estimate.theta, multigroup=len(models) > 1)]
+    if heywood:
+        problems.append(_warn(HeywoodWarning,
+                              f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case). "
+                              "The model may be misspecified or a factor has too few indicators."))
+    nonpd = [ram.spec.groups[0] for ram in models if _latent_not_positive_definite(ram, estimate.theta)]
+    if nonpd:
+        where = "" if group is None else f" in group(s) {', '.join(map(str, nonpd))}"
+        problems.append(_warn(NonPositiveDefiniteWarning,
+                              f"The covariance matrix of the latent variables is not positive definite{where} "
+                              "(a negative latent variance, or a correlation at or beyond 1: two factors "
+                              "may measure the same thing)."))
+    return problems, tuple(heywood), bool(nonpd)
 
 
 def _warn(category: type[Warning], message: str) -> str:
@@ -251,6 +290,24 @@ def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) ->
     check_ci_level(ci_level, error=ModelSpecificationError)
     if se == "bootstrap" and (int(bootstrap) != bootstrap or bootstrap < 10):
         raise ModelSpecificationError(f"bootstrap must be a whole number of at least 10 draws, got {bootstrap!r}.")
+
+
+def _check_data_options(data, cov, means, nobs, group, se, *, full_information: bool, robust: bool) -> None:
+    """Which data options go together (raw data or summary statistics)."""
+    if full_information and cov is not None:
+        raise ModelSpecificationError("missing='fiml' needs raw data: it uses every answered value. Pass data= "
+                                      "instead of cov=.")
+    if robust and cov is not None:
+        raise ModelSpecificationError("estimator='MLR' needs raw data: its robust SEs and scaled test use every "
+                                      "row. Pass data= instead of cov=.")
+    if (data is None) == (cov is None):
+        raise ModelSpecificationError("Pass either data= (raw data) or cov= with nobs= (summary statistics).")
+    if data is not None and (means is not None or nobs is not None):
+        raise ModelSpecificationError("means= and nobs= go with cov=; with data= they come from the data. Drop them.")
+    if cov is not None and se == "bootstrap":
+        raise ModelSpecificationError("se='bootstrap' needs raw data; summary statistics (cov=) cannot be resampled.")
+    if cov is not None and group is not None:
+        raise ModelSpecificationError("Multigroup models need raw data with the group column: pass data= and group=.")
 
 
 def _check_degrees_of_freedom(spec: ParameterTable, moments) -> None:
@@ -301,6 +358,23 @@ def _split_groups(data: pd.DataFrame | None, group: str | None, labels) -> tuple
     return tuple(levels), frames, int(len(data) - sum(len(f) for f in frames))
 
 
+def _summary_sample(spec: ParameterTable, cov, means, nobs) -> tuple[SampleMoments]:
+    """One group's moments from a published covariance matrix (and means)."""
+    if spec.meanstructure and means is None:
+        raise ModelSpecificationError("The model has intercepts; pass means= together with cov=.")
+    return (moments_from_summary(cov, spec.observed, nobs=nobs, means=means, n_free=spec.n_free),)
+
+
+def _multigroup_sample(spec: ParameterTable, frames, group: str, levels) -> tuple[SampleMoments, ...]:
+    return tuple(_group_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True))
+
+
+def _fiml_sample(spec: ParameterTable, frames, group: str | None, levels):
+    """Each group's EM moments and missing-data patterns."""
+    prepared = [_incomplete_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True)]
+    return tuple(m for m, _ in prepared), tuple(pt for _, pt in prepared)
+
+
 def _group_moments(frame: pd.DataFrame, spec: ParameterTable, group: str, level) -> SampleMoments:
     moments = moments_from_data(frame, spec.observed, n_free=0)
     p = len(spec.observed)
@@ -341,6 +415,14 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     moments = SampleMoments(names=spec.observed, cov=saturated.cov, mean=saturated.mean, nobs=patterns.nobs,
                             data=values[answered], n_dropped=int(no_x.sum()) + patterns.n_empty, saturated=saturated)
     return moments, patterns
+
+
+def _start(groups: Groups, k: np.ndarray | None, theta0: np.ndarray) -> np.ndarray:
+    """Feasible starting values that satisfy the linear constraints (theta0 + K phi)."""
+    start = _feasible(groups, _start_values(groups))
+    if k is not None:
+        start = theta0 + k @ np.linalg.lstsq(k, start - theta0, rcond=None)[0]
+    return start
 
 
 def _start_values(groups: Groups) -> np.ndarray:

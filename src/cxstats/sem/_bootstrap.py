@@ -22,7 +22,8 @@ import pandas as pd
 from scipy import stats
 
 from .._resampling import jackknife_acceleration, map_chunks
-from ._fiml import fiml_estimate, missing_patterns
+from ._fiml_estimate import fiml_estimate
+from ._missing_patterns import missing_patterns
 from ._problems import BootstrapWarning
 from .estimate import Estimate, Groups, fisher_scoring
 from .inference import DefinedParameters

@@ -8,8 +8,11 @@ minimum) is
 Its gradient is ``tr(W dSigma_k) - 2 (m - mu)' Sigma^-1 dmu_k`` with
 ``W = Sigma^-1 (Sigma - S) Sigma^-1``, and its expected Hessian (the Fisher information
 per observation, times 2) is ``H_kl = tr(Sigma^-1 dSigma_k Sigma^-1 dSigma_l) +
-2 dmu_k' Sigma^-1 dmu_l``. Fisher scoring with step halving minimises F; linear equality
-constraints (``==`` and shared labels beyond one row) are handled by optimising over
+2 dmu_k' Sigma^-1 dmu_l``. Fisher scoring with step halving minimises F, Newton steps
+with the exact Hessian finish; when scoring stalls (near-collinear factors, two-item
+factors, small samples) a trust region on the exact Hessian takes over
+(:mod:`._optimise`), and convergence means the largest gradient element of F is below
+1e-5 at the end. Linear equality constraints (``==`` and shared labels beyond one row) are handled by optimising over
 ``theta = theta0 + K phi``. Starting values follow lavaan's "simple" rules, with
 loadings and factor variances from indicator triads (close to lavaan's fabin starts).
 """
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._optimise import trust_region
 from .matrices import Implied, RamModel, mean_second_order_term, second_order_term
 
 __all__ = ["Estimate", "Groups", "discrepancy", "fisher_scoring", "start_values", "expected_hessian"]
@@ -178,7 +182,35 @@ def fisher_scoring(groups: Groups, theta0: np.ndarray, *,
     grad, _ = groups.gradient_and_hessian(imp, hessian=False)
     g = grad if k is None else k.T @ grad
     gmax = float(np.max(np.abs(g))) if len(g) else 0.0
-    return Estimate(theta, f, iteration, gmax < 1e-5, gmax)
+    if gmax < 1e-5 or iteration >= max_iter:  # max_iter bounds scoring and the trust region together
+        return Estimate(theta, f, iteration, gmax < 1e-5, gmax)
+    # scoring stalled (no lower value along its direction, or out of iterations): the trust
+    # region continues from the best point so far, with the same final gradient check
+    return _trust_region(groups, theta, f, gmax, k, iteration, max_iter)
+
+
+def _trust_region(groups: Groups, theta: np.ndarray, f: float, gmax: float, k: np.ndarray | None, used: int,
+                  max_iter: int) -> Estimate:
+    """The fallback of :func:`fisher_scoring`: a trust region on the exact Hessian over
+    ``theta + K phi``, a non-positive-definite implied covariance matrix counting as a step
+    that was too long (see :mod:`._optimise`)."""
+    basis = np.eye(len(theta)) if k is None else k
+
+    def value(phi):
+        return groups.discrepancy(groups.implied(theta + basis @ phi))
+
+    def gradient(phi):
+        return basis.T @ groups.gradient_and_hessian(groups.implied(theta + basis @ phi), hessian=False)[0]
+
+    def hessian(phi):
+        return basis.T @ groups.gradient_and_hessian(groups.implied(theta + basis @ phi), exact=True)[1] @ basis
+
+    found = trust_region(value, gradient, hessian, np.zeros(basis.shape[1]), max_iter=max_iter - used,
+                         gtol=1e-9)
+    if found.value > f:  # never hand back a worse point than scoring reached
+        return Estimate(theta, f, used + found.iterations, False, gmax)
+    return Estimate(theta + basis @ found.x, found.value, used + found.iterations, found.gradient_max < 1e-5,
+                    found.gradient_max)
 
 
 def _line_search(groups: Groups, theta: np.ndarray, direction: np.ndarray, f: float):
