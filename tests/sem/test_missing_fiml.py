@@ -52,7 +52,9 @@ def test_rows_without_answers_are_dropped_with_a_message():
     ref = reference(CASE, "fiml_ml")
     with pytest.warns(cxstats.CxStatsWarning, match=r"2 row\(s\) answer none of the model's variables and were left "
                                                     r"out: rows 301, 302"):
-        sem.fit(ref["model"], reference_data(CASE, "fiml_ml"), missing="fiml")
+        result = sem.fit(ref["model"], reference_data(CASE, "fiml_ml"), missing="fiml")
+    # kept on the result too, so reports (cxstats.report.cautions) show it
+    assert any("answer none of the model's variables" in p for p in result.problems)
 
 
 def test_fiml_equals_ml_on_complete_data(hs):

@@ -133,8 +133,9 @@ def fit(
                                  meanstructure=True if full_information else None)
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
+    data_problems: list[str] = []  # rows FIML had to leave out: warned and kept on the result
     if full_information:
-        moments, patterns = _fiml_sample(spec, frames, group, levels)
+        moments, patterns = _fiml_sample(spec, frames, group, levels, data_problems)
     elif data is None:
         moments, patterns = _summary_sample(spec, cov, means, nobs), None
     elif group is None:
@@ -156,6 +157,7 @@ def fit(
         fitted = _fit_ml(groups, start, k)
     estimate = fitted.estimate
     problems, heywood, nonpositive_latent = _check_estimate(fitted, models, group)
+    problems = data_problems + problems
     defined = DefinedParameters(spec)
     boot = None
     if se == "bootstrap":
@@ -369,9 +371,10 @@ def _multigroup_sample(spec: ParameterTable, frames, group: str, levels) -> tupl
     return tuple(_group_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True))
 
 
-def _fiml_sample(spec: ParameterTable, frames, group: str | None, levels):
-    """Each group's EM moments and missing-data patterns."""
-    prepared = [_incomplete_moments(frame, spec, group, level) for level, frame in zip(levels, frames, strict=True)]
+def _fiml_sample(spec: ParameterTable, frames, group: str | None, levels, problems: list[str]):
+    """Each group's EM moments and missing-data patterns; warnings about left-out rows go to ``problems``."""
+    prepared = [_incomplete_moments(frame, spec, group, level, problems)
+                for level, frame in zip(levels, frames, strict=True)]
     return tuple(m for m, _ in prepared), tuple(pt for _, pt in prepared)
 
 
@@ -387,7 +390,7 @@ def _group_moments(frame: pd.DataFrame, spec: ParameterTable, group: str, level)
     return moments
 
 
-def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | None, level):
+def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | None, level, problems: list[str]):
     """FIML's data of one group: the values with their gaps, grouped by missing-data pattern,
     and the saturated model's EM moments (which stand in for the sample moments)."""
     values = numeric_values(frame, spec.observed)
@@ -395,14 +398,14 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     x = [spec.observed.index(n) for n in spec.exogenous_x]
     no_x = np.isnan(values[:, x]).any(axis=1) if x else np.zeros(len(values), dtype=bool)
     if no_x.any():  # the covariates are conditioned on, as lavaan does: rows without them go
-        warn(f"{int(no_x.sum())} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
-                      f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning)
+        problems.append(warn(f"{int(no_x.sum())} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
+                             f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning))
     kept_index = frame.index[~no_x]
     values = values[~no_x]
     patterns = missing_patterns(values)
     if patterns.n_empty:
-        warn(f"{patterns.n_empty} row(s){where} answer none of the model's variables and were left out: "
-                      f"rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning)
+        problems.append(warn(f"{patterns.n_empty} row(s){where} answer none of the model's variables and were "
+                             f"left out: rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning))
     p = len(spec.observed)
     if patterns.nobs <= p:
         raise ModelSpecificationError(
