@@ -263,22 +263,23 @@ def test_pls_multigroup_figure():
     assert any("→ Loyalty" in t.get_text() for t in fig.axes[0].get_yticklabels())
 
 
-def test_a_returned_figure_shows_once_in_an_executed_notebook(tmp_path):
+def test_a_figure_shows_once_in_an_executed_notebook(tmp_path):
+    """Returned, ended with ';' (the report convention), assigned, or displayed by hand: one image each."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     source = Path(cxstats.__file__).resolve().parents[1]  # this cxstats, not another installed one
-    code = (f"import sys; sys.path.insert(0, {str(source)!r})\n"
-            "import cxstats\nimport matplotlib.pyplot as plt\n"
-            "data = cxstats.simulate_cx_panel(100, seed=1).data\n"
-            "cxstats.plots.group_sizes(data, 'country')")
-    for setup in ("", "%config InlineBackend.figure_formats = ['svg']"):
-        cells = [nbformat.v4.new_code_cell(setup)] if setup else []
-        cells.append(nbformat.v4.new_code_cell(code))
+    setup = (f"import sys; sys.path.insert(0, {str(source)!r})\n"
+             "import cxstats\nimport matplotlib.pyplot as plt\nfrom IPython.display import display\n"
+             "data = cxstats.simulate_cx_panel(100, seed=1).data")
+    plot = "cxstats.plots.group_sizes(data, 'country')"
+    cases = {"returned": plot, "semicolon": plot + ";", "assigned": f"fig = {plot}",
+             "displayed": f"fig = {plot}\ndisplay(fig)", "nothing": "x = 1"}
+    for formats in ("", "%config InlineBackend.figure_formats = ['svg']\n"):
+        cells = [nbformat.v4.new_code_cell(formats + setup)] + [nbformat.v4.new_code_cell(c) for c in cases.values()]
         notebook = nbformat.v4.new_notebook(cells=cells)
         nbclient.NotebookClient(notebook, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
                                 ).execute()
-        images = [o for o in notebook.cells[-1].outputs
-                  if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
-        assert len(images) == 1, [(o["output_type"], o["data"]["text/plain"], setup) for o in notebook.cells[-1].outputs]
-        assert ("image/svg+xml" in images[0]["data"]) == bool(setup)
-
+        for name, cell in zip(cases, notebook.cells[1:], strict=True):
+            images = [o for o in cell.outputs if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
+            assert len(images) == (0 if name == "nothing" else 1), (name, formats)
+            assert all(("image/svg+xml" in o["data"]) == bool(formats) for o in images)
