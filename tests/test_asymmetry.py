@@ -55,6 +55,10 @@ def test_numbers_by_hand_ols_and_hc3():
         assert table.loc[a, "reward"] == pytest.approx(beta[j], abs=1e-10)
         se = np.sqrt(hc3[i, i] + hc3[j, j] + 2 * hc3[i, j])
         assert table.loc[a, "ci_high"] - table.loc[a, "asymmetry"] == pytest.approx(1.959963984540054 * se, rel=1e-8)
+        for name, k_ in (("penalty", i), ("reward", j)):
+            half = 1.959963984540054 * np.sqrt(hc3[k_, k_])
+            assert table.loc[a, f"{name}_ci_low"] == pytest.approx(beta[k_] - half, abs=1e-10)
+            assert table.loc[a, f"{name}_ci_high"] == pytest.approx(beta[k_] + half, abs=1e-10)
 
 
 def test_cut_offs_from_a_codebook_and_errors():

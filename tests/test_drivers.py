@@ -37,6 +37,12 @@ def test_ols_matches_lm_sandwich_and_car(name, se):
     if se == "classical":
         assert np.allclose(table["p_value"], coef.loc[table.index, "p"], rtol=1e-6, atol=1e-300)
         assert np.allclose(table["ci_low"], coef.loc[table.index, "ci_lower"], rtol=1e-8)
+    else:  # robust SEs with the t(df) reference, as lmtest::coeftest(fit, vcovHC(fit)) and coefci
+        robust = ref["robust"][se]
+        assert (table["df"] == robust["df"]).all()
+        assert np.allclose(table["p_value"], pd.Series(robust["p"])[table.index], rtol=1e-6, atol=1e-300)
+        assert np.allclose(table["ci_low"], pd.Series(robust["ci_lower"])[table.index], rtol=1e-8)
+        assert np.allclose(table["ci_high"], pd.Series(robust["ci_upper"])[table.index], rtol=1e-8)
     assert res.r2 == pytest.approx(ref["ols"]["r_squared"], abs=1e-12)
     assert res.adj_r2 == pytest.approx(ref["ols"]["adj_r_squared"], abs=1e-12)
     drivers = table.drop(index="(Intercept)")
@@ -110,7 +116,9 @@ def test_collinearity_warning_and_errors():
     exact = data.assign(x4=data["x1"] + 2 * data["x3"])
     with pytest.raises(CxStatsError, match=r"Driver 'x1' is a linear combination of 'x3', 'x4'"):
         cxstats.driver_regression(exact, "y", ["x1", "x3", "x4"])
-    with pytest.raises(CxStatsError, match=r"20 drivers need 2\^20 = 1,048,576 subset regressions.*Group related drivers"):
+    with pytest.raises(CxStatsError, match=r"20 drivers need 2\^20 = 1,048,576 subset regressions for exact LMG "
+                                           r"\(about \d+ s on one core and [\d.]+ GB\); the limit is max_drivers=15\. "
+                                           r"Pass method='sampled' .*group related drivers"):
         wide = pd.DataFrame(rng.standard_normal((100, 21)), columns=["y", *[f"d{i}" for i in range(20)]])
         cxstats.relative_importance(wide, "y", [f"d{i}" for i in range(20)])
     with pytest.raises(CxStatsError, match=r"Driver\(s\) 'c' do not vary"):
@@ -188,3 +196,41 @@ def test_ordinal_non_convergence_is_a_named_warning_and_a_problem(monkeypatch):
     with pytest.warns(ConvergenceWarning, match="The ordinal model did not converge"):
         res = cxstats.driver_regression(data, "q1", ["q2", "q4"], family="ordinal")
     assert res.problems and res.problems[-1].startswith("ConvergenceWarning: The ordinal model did not converge")
+
+
+def test_importance_performance_carries_the_bootstrap_shares_and_performance_intervals():
+    data, ref = _case("customersat")
+    shares = cxstats.relative_importance(data, "q1", ref["drivers"], bootstrap=50, seed=7)
+    ipma = cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10), importance=shares)
+    table = ipma.table.set_index("term")
+    same = shares.table.set_index("term")
+    assert np.allclose(table["importance"], same["share"]) and ipma.importance_label == "share of R², %"
+    assert np.allclose(table["importance_ci_low"], same["share_ci_low"])
+    assert np.allclose(table["importance_ci_high"], same["share_ci_high"])
+    # performance and its interval are the 0-100 index of the single item (a t interval of the mean)
+    index = cxstats.satisfaction_index(data, ["q4"], scale=(1, 10)).table.iloc[0]
+    assert table.loc["q4", "performance"] == pytest.approx(index["estimate"])
+    assert table.loc["q4", "performance_ci_low"] == pytest.approx(index["ci_low"])
+    assert table.loc["q4", "performance_ci_high"] == pytest.approx(index["ci_high"])
+    assert (table["n"] == len(data)).all()
+    plain = cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10)).table
+    assert plain["importance_ci_low"].isna().all()
+    with pytest.raises(CxStatsError, match="relative-importance result has no share for 'q10'; compute it with the same"):
+        cxstats.importance_performance(data, "q1", ref["drivers"], scale=(1, 10),
+                                       importance=cxstats.relative_importance(data, "q1", ref["drivers"][:-1]))
+
+
+def test_difference_between_two_shares_in_either_order():
+    data, ref = _case("customersat")
+    res = cxstats.relative_importance(data, "q1", ref["drivers"], bootstrap=50, seed=11)
+    stored = res.differences.set_index(["term_a", "term_b"]).loc[("q2", "q4")]
+    forward, backward = res.difference("q2", "q4"), res.difference("q4", "q2")
+    assert forward.tolist() == pytest.approx([stored["difference"], stored["ci_low"], stored["ci_high"]])
+    assert backward.tolist() == pytest.approx([-stored["difference"], -stored["ci_high"], -stored["ci_low"]])
+    shares = res.table.set_index("term")["share"]
+    assert backward["difference"] == pytest.approx(shares["q4"] - shares["q2"])
+    with pytest.raises(CxStatsError, match=r"No difference between 'q4' and 'q99': both must be drivers"):
+        res.difference("q4", "q99")
+    plain = cxstats.relative_importance(data, "q1", ref["drivers"])
+    with pytest.raises(CxStatsError, match=r"computed without bootstrap.*rerun relative_importance\(\) with bootstrap"):
+        plain.difference("q2", "q4")

@@ -80,3 +80,23 @@ def test_codebook_labels_cover_items_and_constructs():
     assert labels["CUSA1"] == "Overall satisfaction"
     reputation = cxstats.load_dataset("corporate_reputation").codebook
     assert all(reputation.labels[name] != name for name in reputation.item_names)
+
+
+def test_every_interval_pair_becomes_one_column_formatted_like_its_estimate():
+    frame = pd.DataFrame({"term": ["q4"], "share": [22.5229], "share_ci_low": [20.345], "share_ci_high": [24.546],
+                          "top": [0.5912], "top_ci_low": [0.55], "top_ci_high": [0.632],
+                          "estimate": [0.31], "ci_low": [-0.0001], "ci_high": [0.37]})
+    shown = fmt.table(frame, labels={"q4": "Pricing for volume"}, digits={"share": 1, "top": 0, "estimate": 3},
+                      percent=["top"])
+    assert list(shown.columns) == ["Driver", "Share", "Share: 95% CI", "Top", "Top: 95% CI", "Estimate", "95% CI"]
+    row = shown.iloc[0]
+    assert (row["Share"], row["Share: 95% CI"]) == ("22.5", "[20.3, 24.5]")
+    assert (row["Top"], row["Top: 95% CI"]) == ("59%", "[55%, 63%]")
+    assert (row["Estimate"], row["95% CI"]) == ("0.310", "[0.000, 0.370]")
+    picked = fmt.table(frame, columns=["term", "share_ci"], rename={"share_ci": "Interval"}, digits=0)
+    assert picked.iloc[0].tolist() == ["q4", "[20, 25]"]
+
+
+def test_item_counts_group_sizes_and_ranks_are_integers():
+    frame = pd.DataFrame({"n_items": [3.0], "n_low": [155.0], "n_high": [1287.0], "rank": [1.0]})
+    assert fmt.table(frame).iloc[0].tolist() == ["3", "155", "1,287", "1"]

@@ -159,7 +159,7 @@ def test_metric_dashboard_draws_one_panel_per_metric_with_bases_and_suppressed_g
     import matplotlib.pyplot as plt
 
     data = pd.DataFrame({"rec": [10] * 60 + [5] * 40 + [10] * 40 + [5] * 60 + [9] * 10,
-                         "sat": [7, 3] * 105, "seg": ["a"] * 100 + ["b"] * 100 + ["c"] * 10})
+                         "sat": [7, 3] * 105, "sat2": [6, 2] * 105, "seg": ["a"] * 100 + ["b"] * 100 + ["c"] * 10})
     fig = cxstats.plots.metric_dashboard(
         {"NPS": cxstats.nps(data, "rec", group="seg"),
          "Top-2-box": cxstats.top_box(data, ["sat"], scale=(1, 7), group="seg"),
@@ -173,7 +173,7 @@ def test_metric_dashboard_draws_one_panel_per_metric_with_bases_and_suppressed_g
     assert "  n = 10" in [t.get_text() for t in fig.axes[2].texts]  # the index has no minimum base
     plt.close(fig)
     with pytest.raises(CxStatsError, match="several rows per group"):
-        cxstats.plots.metric_dashboard({"T2B": cxstats.top_box(data, ["sat", "rec"], scale=(1, 7), group="seg")})
+        cxstats.plots.metric_dashboard({"T2B": cxstats.top_box(data, ["sat", "sat2"], scale=(1, 7), group="seg")})
     with pytest.raises(CxStatsError, match="needs the columns group, n, ci_low, ci_high"):
         cxstats.plots.metric_dashboard({"bad": pd.DataFrame({"group": ["a"], "value": [1.0]})})
     with pytest.raises(TypeError, match="'x' must be a result with a .table or a DataFrame"):

@@ -112,3 +112,73 @@ def test_htmt_bootstrap_intervals():
     assert ((ci["ci_low"] < ci["htmt"]) & (ci["htmt"] < ci["ci_high"])).all()
     assert ci.loc[("PRICE", "REACH"), "htmt"] == pytest.approx(a.htmt.loc["PRICE", "REACH"])
     assert cxstats.validity(survey.data, survey.codebook).htmt_ci["ci_low"].isna().all()
+
+
+def test_item_level_statistics_without_the_one_factor_models():
+    data = _data("ecsi_mobile")
+    blocks = {"CUSL": ["CUSL1", "CUSL2", "CUSL3"], "CUSA": ["CUSA1", "CUSA2", "CUSA3"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # CUSL's one-factor model is a Heywood case; without it nothing warns
+        plain = cxstats.reliability(data, blocks, factor=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = cxstats.reliability(data, blocks)
+    columns = ["n", "alpha", "alpha_ci_low", "alpha_ci_high", "alpha_std", "average_r"]
+    pd.testing.assert_frame_equal(plain.table[columns], full.table[columns])
+    assert plain.table[["omega", "omega_model", "cr", "ave"]].isna().all().all()
+    assert plain.items["loading"].isna().all()
+    assert np.allclose(plain.items["item_total_r"], full.items["item_total_r"])
+
+
+# --- scale scores ---------------------------------------------------------------------------------------------
+def _small_codebook() -> cxstats.Codebook:
+    return cxstats.Codebook.from_dict({"dataset": {"name": "small"}, "items": [
+        {"name": "A1", "construct": "A", "scale": [1, 5]}, {"name": "A2", "construct": "A", "scale": [1, 5]},
+        {"name": "A3", "construct": "A", "scale": [1, 5]}, {"name": "B1", "construct": "B", "scale": [1, 5]}]})
+
+
+def test_scale_scores_are_item_means_with_gaps_allowed_down_to_min_items():
+    data = pd.DataFrame({"A1": [1.0, 2.0, np.nan, np.nan], "A2": [3.0, np.nan, np.nan, 4.0],
+                         "A3": [5.0, 5.0, np.nan, np.nan], "B1": [2.0, 3.0, 4.0, 5.0]}, index=[10, 11, 12, 13])
+    scores = cxstats.scale_scores(data, _small_codebook())
+    assert list(scores.columns) == ["A", "B"] and list(scores.index) == [10, 11, 12, 13]
+    np.testing.assert_allclose(scores["A"].to_numpy(), [3.0, 3.5, np.nan, 4.0])
+    np.testing.assert_allclose(scores["B"].to_numpy(), [2.0, 3.0, 4.0, 5.0])
+    strict = cxstats.scale_scores(data, _small_codebook(), ["A"], min_items=2)
+    np.testing.assert_allclose(strict["A"].to_numpy(), [3.0, 3.5, np.nan, np.nan])
+
+
+def test_scale_scores_use_the_reverse_coded_items_of_validated_data():
+    panel = cxstats.simulate_cx_panel(50, seed=3)
+    answers = cxstats.validate(panel.data, panel.codebook)
+    scores = cxstats.scale_scores(answers, panel.codebook, ["EMO", "SAT"])
+    assert list(scores.columns) == ["EMO", "SAT"]
+    raw = panel.data
+    expected = (raw["EMO1"] + raw["EMO2"] + raw["EMO3"] + (8 - raw["EMO4"])) / 4  # EMO4 is worded against, 1-7
+    np.testing.assert_allclose(scores["EMO"].to_numpy(), expected.to_numpy())
+
+
+def test_scale_scores_name_an_unknown_construct_absent_items_and_a_bad_min_items():
+    data = pd.DataFrame({"A1": [1.0], "A2": [2.0], "A3": [3.0], "B1": [4.0]})
+    with pytest.raises(CxStatsError, match=r"no items for construct\(s\) 'C'; its constructs are 'A', 'B'\.$"):
+        cxstats.scale_scores(data, _small_codebook(), ["A", "C"])
+    with pytest.raises(CxStatsError, match=r"the data lack the item\(s\) 'B1'; pass the data that were validated"):
+        cxstats.scale_scores(data.drop(columns="B1"), _small_codebook())
+    with pytest.raises(CxStatsError, match=r"min_items must be a whole number of at least 1, got 0\.$"):
+        cxstats.scale_scores(data, _small_codebook(), min_items=0)
+    with pytest.raises(CxStatsError, match=r"min_items=2 is more than the number of items of 'B'; lower min_items\.$"):
+        cxstats.scale_scores(data, _small_codebook(), min_items=2)
+
+
+def test_bootstrap_htmt_shortcut_gives_the_same_numbers_as_the_table_version():
+    from cxstats.reliability import _htmt, _htmt_pairs
+
+    survey = cxstats.load_dataset("ecsi_mobile")
+    blocks = {c: list(survey.codebook.items_of(c)) for c in ("IMAG", "CUEX", "PERQ", "CUSA")}
+    items = [i for block in blocks.values() for i in block]
+    rng = np.random.default_rng(4)
+    values = survey.data[items].dropna().to_numpy(dtype=float)
+    corr = np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False)
+    pairs = [("IMAG", "CUEX"), ("IMAG", "CUSA"), ("PERQ", "CUSA")]
+    table = _htmt(pd.DataFrame(corr, index=items, columns=items), blocks, geometric=False)
+    assert _htmt_pairs(corr, blocks, items, pairs) == pytest.approx([table.loc[a, b] for a, b in pairs], abs=1e-14)

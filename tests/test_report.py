@@ -139,7 +139,8 @@ def test_a_failing_cell_is_named(tmp_path):
     nb = _notebook(new_markdown_cell("Intro"), new_code_cell("1 / 0"))
     path = tmp_path / "broken.ipynb"
     nbformat.write(nb, path)
-    with pytest.raises(RenderError, match=r"Notebook 'broken.ipynb' failed in cell 2 .*ZeroDivisionError"):
+    with pytest.raises(RenderError, match=r"Notebook 'broken.ipynb' failed in cell 2 .*ZeroDivisionError") as caught:
         render_notebook(path, tmp_path, formats=["html"])
+    assert "\x1b" not in str(caught.value)  # no terminal colour codes from the kernel's traceback
     with pytest.raises(RenderError, match="Unknown report format\\(s\\) docx"):
         render_notebook(path, tmp_path, formats=["docx"])

@@ -367,7 +367,7 @@ def test_period_rates_errors():
         period_rates(frame, "c", "d")
     with pytest.raises(CxStatsError, match=r"period must be one of 'D', 'W', 'M'"):
         period_rates(frame, "c", "d", period="fortnight")
-    with pytest.raises(CxStatsError, match="ci_level must be between 0 and 1, got 95"):
+    with pytest.raises(CxStatsError, match=r"Argument ci_level=95 is not a proportion between 0 and 1; pass 0\.95 for a 95% interval\."):
         period_rates(frame.assign(d="2024-01-03"), "c", "d", ci_level=95)
     with pytest.raises(CxStatsError, match=r"No column 'customer' in the transactions"):
         period_rates(frame, "customer", "d")

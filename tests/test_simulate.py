@@ -32,6 +32,13 @@ def test_panel_satisfies_its_own_codebook():
     assert clean["EMO4"].corr(clean["EMO1"]) > 0.3
 
 
+
+def test_panel_codebook_gives_every_item_a_short_label():
+    labels = cxstats.simulate_cx_panel(50, seed=1).codebook.labels
+    assert labels["RES2"] == "Willing to help" and labels["RES"] == "Responsiveness"
+    items = [name for name in labels if name[-1].isdigit()]
+    assert len(items) == 31 and all(labels[name] != name for name in items)
+
 @pytest.fixture(scope="module")
 def big_panel() -> cxstats.SimulatedPanel:
     return cxstats.simulate_cx_panel(1000, interaction=-0.15, kano=True, seed=12)
@@ -111,3 +118,19 @@ def test_bad_arguments(kwargs, message):
     kwargs = {"n_per_country": 100, **kwargs}
     with pytest.raises(CxStatsError, match=message):
         cxstats.simulate_cx_panel(**kwargs)
+
+
+def test_true_mean_differences_are_the_true_scores_in_pooled_sd_units():
+    panel = cxstats.simulate_cx_panel(400, seed=4)
+    table = panel.true_mean_differences(["EMO", "SAT"]).set_index(["factor", "group"])
+    assert list(table.index) == [(f, c) for c in ("US", "CN", "BR") for f in ("EMO", "SAT")]
+    assert set(table["reference"]) == {"DE"}
+    emo = panel.scores["EMO"]
+    de, br = emo[panel.data["country"] == "DE"], emo[panel.data["country"] == "BR"]
+    pooled = np.sqrt((de.var() + br.var()) / 2)  # equal group sizes
+    assert table.loc[("EMO", "BR"), "difference"] == pytest.approx(br.mean() - de.mean(), rel=1e-12)
+    assert table.loc[("EMO", "BR"), "d"] == pytest.approx((br.mean() - de.mean()) / pooled, rel=1e-12)
+    # the stated latent means are recovered by the true scores (sampling error only)
+    assert table.loc[("EMO", "BR"), "difference"] == pytest.approx(panel.latent_means.loc["BR", "EMO"], abs=0.15)
+    with pytest.raises(CxStatsError, match="factor\\(s\\) 'XYZ' are not simulated"):
+        panel.true_mean_differences(["XYZ"])

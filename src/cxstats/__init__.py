@@ -18,8 +18,8 @@ from .data import (
 )
 from .moderation import ModerationResult, latent_interaction, moderation
 from .nps import NPSResult, nps, nps_difference, top_box
-from .index import IndexResult, satisfaction_index
-from .reliability import ReliabilityResult, ValidityResult, reliability, validity
+from .index import IndexResult, SmallGroupWarning, satisfaction_index
+from .reliability import ReliabilityResult, ReverseCodingWarning, ValidityResult, reliability, scale_scores, validity
 from .drivers import (
     CollinearityWarning,
     DriverResult,
@@ -44,7 +44,7 @@ from .retention import (
     period_rates,
 )
 from .claims import ClaimResult, parse_claim, test_claim
-from .rfm import PurchaseSummary, RFMResult, purchase_summary, rfm
+from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
 
 __version__ = "0.1.0"
@@ -63,6 +63,7 @@ __all__ = [
     "CxStatsWarning",
     "Dataset",
     "DataValidationError",
+    "DuplicateTransactionsWarning",
     "describe_datasets",
     "describe_items",
     "describe_transactions",
@@ -101,10 +102,13 @@ __all__ = [
     "relative_importance",
     "reliability",
     "ReliabilityResult",
+    "ReverseCodingWarning",
     "rfm",
     "RFMResult",
     "satisfaction_index",
+    "scale_scores",
     "simulate_cx_panel",
+    "SmallGroupWarning",
     "SimulatedPanel",
     "test_claim",
     "top_box",

@@ -8,6 +8,8 @@ the result object so that reports can show them.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "CxStatsError",
     "CodebookError",
@@ -16,8 +18,18 @@ __all__ = [
 ]
 
 
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
 class CxStatsError(ValueError):
-    """Base class of the errors cxstats raises for bad input."""
+    """Base class of the errors cxstats raises for bad input.
+
+    Terminal escape sequences (colours) in the message, e.g. from a column name or a
+    wrapped library message, are removed: error text stays plain in logs and reports.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(_ANSI.sub("", a) if isinstance(a, str) else a for a in args))
 
 
 class CodebookError(CxStatsError):

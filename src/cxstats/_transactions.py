@@ -12,10 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._errors import CxStatsError
+from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
+from ._validation import check_frame, one_of, warn
 
 _NS_PER_DAY = 86_400 * 10**9
+DUPLICATES = ("warn", "keep", "drop")
+
+
+class DuplicateTransactionsWarning(CxStatsWarning):
+    """Rows of the purchase records repeat another row exactly: a double export, or separate purchases?"""
 
 
 @dataclass(frozen=True)
@@ -28,13 +34,23 @@ class Transactions:
     dates: np.ndarray
     amounts: np.ndarray
     excluded: int
+    duplicates: int = 0
+    problems: tuple[str, ...] = ()
 
 
 def read_transactions(data: pd.DataFrame, *, customer: str, date: str, amount: str, where: str,
-                      as_of: object = None) -> tuple[Transactions, pd.Timestamp]:
-    """Check the three columns and return the records up to ``as_of`` (default: the last date)."""
+                      as_of: object = None, duplicates: str = "warn") -> tuple[Transactions, pd.Timestamp]:
+    """Check the three columns and return the records up to ``as_of`` (default: the last date).
+
+    Rows that repeat another row exactly (every column equal) are counted as purchases
+    with a :class:`DuplicateTransactionsWarning` (``duplicates="warn"``), silently
+    (``"keep"``: they are separate purchases) or left out (``"drop"``: a double export).
+    With ``as_of=None`` a date after today is an error: recency would be counted to it.
+    """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"{where} needs a pandas DataFrame of transactions, got {type(data).__name__}.")
+    check_frame(data, where=where, name="transactions")
+    one_of("duplicates", duplicates, DUPLICATES)
     absent = [c for c in (customer, date, amount) if c not in data.columns]
     if absent:
         raise CxStatsError(
@@ -51,6 +67,28 @@ def read_transactions(data: pd.DataFrame, *, customer: str, date: str, amount: s
                            "Drop those transactions or fill in the customer.")
     dates = _dates(data[date], date, where)
     amounts = _amounts(data[amount], amount, where)
+    # every column, so that rows told apart by an order id are not repeats; "keep" skips the check
+    repeated = np.zeros(len(data), dtype=bool) if duplicates == "keep" else data.duplicated(keep="first").to_numpy()
+    n_repeated, problems = int(repeated.sum()), []
+    if n_repeated and duplicates == "drop":
+        ids, dates, amounts = ids[~repeated], dates[~repeated], amounts[~repeated]
+    elif n_repeated and duplicates == "warn":
+        problems.append(warn(
+            f"{where}: {n_repeated} row(s) repeat an earlier row exactly (rows {listing(data.index[repeated])}) and "
+            "are counted as separate purchases. If they are a double export pass duplicates='drop' (or "
+            "drop_duplicates() first); if they are genuine repeat purchases pass duplicates='keep'.",
+            DuplicateTransactionsWarning))
+    if as_of is None:
+        today = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+        future = dates >= today.value
+        if future.any():
+            rows = ids.index[future]
+            shown = [str(pd.Timestamp(v).date()) for v in dates[future]]
+            raise CxStatsError(
+                f"{where}: column '{date}' has dates after today ({(today - pd.Timedelta(days=1)).date()}) in "
+                f"row(s) {listing(rows)}: {listing(shown)}; with as_of=None recency would be counted to the latest "
+                "of them. Fix or drop those rows, or pass as_of= (later transactions are then left out)."
+            )
     last = int(dates.max())
     cutoff = last if as_of is None else _timestamp_ns(as_of, where)
     first = int(dates.min())
@@ -64,7 +102,8 @@ def read_transactions(data: pd.DataFrame, *, customer: str, date: str, amount: s
     if excluded:
         ids, dates, amounts = ids[keep], dates[keep], amounts[keep]
     codes, customers = _factorize(ids)
-    records = Transactions(customers=customers, codes=codes, dates=dates, amounts=amounts, excluded=excluded)
+    records = Transactions(customers=customers, codes=codes, dates=dates, amounts=amounts, excluded=excluded,
+                           duplicates=n_repeated, problems=tuple(problems))
     return records, pd.Timestamp(cutoff)
 
 

@@ -25,6 +25,7 @@ from ._format import listing
 from ._linear import combination
 from ._multiplicity import holm
 from .data.codebook import Codebook
+from ._validation import check_frame
 
 __all__ = ["AsymmetryResult", "penalty_reward", "piecewise_effects"]
 
@@ -44,8 +45,10 @@ def _classify(table: pd.DataFrame, alpha: float, adjust: str, basic_when_positiv
 
 @dataclass(frozen=True)
 class AsymmetryResult:
-    """``table``: one row per attribute (``term, n_low, n_high, penalty, penalty_se, reward,
-    reward_se, asymmetry, ci_low, ci_high, p_value, impact_asymmetry, p_adjusted, factor``) and the
+    """``table``: one row per attribute (``term, n_low, n_high, penalty, penalty_se,
+    penalty_ci_low, penalty_ci_high, reward, reward_se, reward_ci_low, reward_ci_high,
+    asymmetry, ci_low, ci_high, p_value, impact_asymmetry, p_adjusted, factor``; the intervals
+    at level ``1 - alpha``, unadjusted) and the
     cut-offs used (``low_cut``: at or below is low; ``high_cut``: at or above is high)."""
 
     table: pd.DataFrame
@@ -91,6 +94,7 @@ def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], 
         (Holm, 1979) before classifying; ``"none"`` does not.
     min_group : fewest respondents a low or high group may have (else a clear error).
     """
+    check_frame(data, where="penalty_reward")
     attributes = list(attributes)
     absent = [c for c in [outcome, *attributes] if c not in data.columns]
     if absent:
@@ -122,7 +126,10 @@ def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], 
         asym, se = combination(fit.params, cov, {i: 1.0, j: 1.0})
         p = float(2 * stats.norm.sf(abs(asym / se)))
         rows.append({"term": a, "n_low": counts[a][0], "n_high": counts[a][1], "penalty": penalty,
-                     "penalty_se": fit.bse[i], "reward": reward, "reward_se": fit.bse[j], "asymmetry": asym,
+                     "penalty_se": fit.bse[i], "penalty_ci_low": penalty - z * fit.bse[i],
+                     "penalty_ci_high": penalty + z * fit.bse[i], "reward": reward, "reward_se": fit.bse[j],
+                     "reward_ci_low": reward - z * fit.bse[j], "reward_ci_high": reward + z * fit.bse[j],
+                     "asymmetry": asym,
                      "ci_low": asym - z * se, "ci_high": asym + z * se, "p_value": p,
                      "impact_asymmetry": (reward - abs(penalty)) / (reward + abs(penalty))})
     table = _classify(pd.DataFrame(rows), alpha, adjust, basic_when_positive=False)
@@ -146,6 +153,7 @@ def piecewise_effects(data: pd.DataFrame, outcome: str, attributes: Sequence[str
         ``term, knot, slope_below, slope_above, difference, ci_low, ci_high, p_value,
         p_adjusted, factor``.
     """
+    check_frame(data, where="piecewise_effects")
     attributes = list(attributes)
     absent = [c for c in [outcome, *attributes] if c not in data.columns]
     if absent:

@@ -25,6 +25,8 @@ from ._errors import CxStatsError
 from ._format import listing
 from ._results import PlainText
 from .retention import cox_model
+from ._validation import check_frame
+from ._validation import ci_level as check_ci_level
 
 __all__ = ["VERDICTS", "ClaimResult", "parse_claim", "test_claim", "verdict"]
 
@@ -337,6 +339,8 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     ...            time="tenure_months").verdict
     'smaller than claimed'
     """
+    check_frame(data, where="test_claim")
+    ci_level = check_ci_level(ci_level)
     if claim is not None and any(v is not None for v in (kind, direction, size)):
         raise CxStatsError("Give either a claim sentence or kind=, direction= and size=, not both.")
     if claim is None:

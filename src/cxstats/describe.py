@@ -7,6 +7,7 @@ import pandas as pd
 from ._errors import CxStatsError
 from .data.codebook import Codebook
 from .data.datasets import list_datasets, load_dataset
+from ._validation import check_frame
 
 __all__ = ["describe_items", "describe_datasets", "describe_transactions", "group_sizes"]
 
@@ -25,6 +26,7 @@ def describe_items(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         (excess) are pandas' bias-corrected sample estimates (as SPSS reports them);
         ``pct_top2`` is the share of answers in the two highest scale points (top-2-box).
     """
+    check_frame(data, where="describe_items")
     absent = [i for i in codebook.item_names if i not in data.columns]
     if absent:
         raise CxStatsError(
@@ -77,6 +79,7 @@ def describe_datasets() -> pd.DataFrame:
 
 def group_sizes(data: pd.DataFrame, group: str | list[str], *, codebook: Codebook | None = None) -> pd.DataFrame:
     """Respondents per group (``group`` value(s), ``label``, ``n``, ``pct``), labels from the codebook."""
+    check_frame(data, where="group_sizes")
     groups = [group] if isinstance(group, str) else list(group)
     absent = [g for g in groups if g not in data.columns]
     if absent:
@@ -112,6 +115,7 @@ def describe_transactions(data: pd.DataFrame, *, customer: str = "customer_id", 
         pct_repeat_customers, mean_amount, median_amount, total_amount``;
         ``pct_repeat_customers`` is the share of customers with two or more purchases.
     """
+    check_frame(data, where="describe_transactions")
     absent = [c for c in (customer, date, amount) if c not in data.columns]
     if absent:
         raise CxStatsError(

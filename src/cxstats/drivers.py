@@ -13,6 +13,7 @@ subset-enumeration LMG (tests/reference/drivers_lm_sandwich_car.R).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,11 @@ from scipy import stats
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._results import PlainText
+from ._validation import check_frame, count, numeric_columns, one_of, within_scale
+from ._validation import ci_level as check_ci_level
+from ._validation import scale as check_scale
 from .sem._problems import ConvergenceWarning
+from ._validation import warn
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -61,18 +66,42 @@ class DriverResult:
 
 @dataclass(frozen=True)
 class ImportanceResult:
-    """``table``: ``term, lmg, share, share_ci_low, share_ci_high, rank`` (share in % of R²);
+    """``table``: ``term, lmg, mc_se, share, share_ci_low, share_ci_high, rank`` (share in % of
+    R²; ``mc_se`` the Monte-Carlo standard error of ``lmg``, 0 for the exact method);
     ``differences``: ``term_a, term_b, difference, ci_low, ci_high`` (share of a minus share of
-    b, percentage points; empty without bootstrap); ``r2``, ``nobs``, ``bootstrap``."""
+    b, percentage points; empty without bootstrap); ``r2``, ``nobs``, ``bootstrap``,
+    ``method`` (``"exact"`` or ``"sampled"``) and ``permutations`` (sampled only)."""
 
     table: pd.DataFrame
     differences: pd.DataFrame
     r2: float
     nobs: int
     bootstrap: int
+    method: str = "exact"
+    permutations: int | None = None
 
     def _repr_html_(self) -> str:
         return f"<p>R² = {self.r2:.3f} (N = {self.nobs})</p>" + self.table.round(2).to_html(index=False, na_rep="")
+
+    def difference(self, a: str, b: str) -> pd.Series:
+        """Share of ``a`` minus share of ``b`` (percentage points) with its bootstrap interval.
+
+        Returns a Series with ``difference, ci_low, ci_high`` whichever order the pair is
+        stored in ``differences``.
+        """
+        if self.differences.empty:
+            raise CxStatsError("The relative importance was computed without bootstrap, so its differences have no "
+                               "interval; rerun relative_importance() with bootstrap=1000.")
+        d = self.differences
+        forward = d[(d["term_a"] == a) & (d["term_b"] == b)]
+        backward = d[(d["term_a"] == b) & (d["term_b"] == a)]
+        if forward.empty and backward.empty:
+            raise CxStatsError(f"No difference between '{a}' and '{b}': both must be drivers of this result "
+                               f"({listing(self.table['term'], limit=20, quote=True)}) and differ from each other.")
+        if not forward.empty:
+            return forward.iloc[0][["difference", "ci_low", "ci_high"]].astype(float)
+        row = backward.iloc[0]
+        return pd.Series({"difference": -row["difference"], "ci_low": -row["ci_high"], "ci_high": -row["ci_low"]})
 
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
         """Sentences for a stakeholder: the leading drivers and whether their order is certain.
@@ -113,8 +142,10 @@ class ImportanceResult:
         return PlainText("\n".join(lines))
 
 
-def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    drivers = list(drivers)
+def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str], where: str = "driver analysis"
+            ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    check_frame(data, where=where)
+    drivers = [drivers] if isinstance(drivers, str) else list(drivers)
     if not drivers:
         raise CxStatsError("Name at least one driver.")
     absent = [c for c in [outcome, *drivers] if c not in data.columns]
@@ -122,10 +153,17 @@ def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str]) -> tuple[n
         raise CxStatsError(f"No column {listing(absent, quote=True)} in the data; columns: {listing(data.columns, limit=20)}.")
     if outcome in drivers:
         raise CxStatsError(f"'{outcome}' is both the outcome and a driver.")
-    frame = data[[outcome, *drivers]].apply(pd.to_numeric, errors="coerce").dropna()
+    repeated = list(dict.fromkeys(d for d in drivers if drivers.count(d) > 1))
+    if repeated:
+        raise CxStatsError(f"{where}: driver(s) {listing(repeated, quote=True)} are named more than once; name each once.")
+    numeric = numeric_columns(data, [outcome, *drivers], where=where, role="column")
+    frame = numeric.dropna()
     n, p = len(frame), len(drivers)
     if n < p + 2:
-        raise CxStatsError(f"{n} complete rows are too few for {p} drivers; at least {p + 2} are needed.")
+        sparse = numeric.isna().sum().sort_values(ascending=False)
+        worst = [f"'{c}' ({m} missing)" for c, m in sparse.items() if m][:3]
+        raise CxStatsError(f"{n} complete rows are too few for {p} drivers; at least {p + 2} are needed. The most "
+                           f"missing values are in {', '.join(worst) or 'no column'}.")
     x, y = frame[drivers].to_numpy(dtype=float), frame[outcome].to_numpy(dtype=float)
     constant = [d for d, v in zip(drivers, x.var(axis=0), strict=True) if v == 0]
     if constant:
@@ -165,7 +203,7 @@ def _collinearity(x: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, float,
         problems.append(f"CollinearityWarning: the condition number of the drivers' correlations is "
                         f"{condition:.0f} (above {_CONDITION_LIMIT:g}); coefficients are unstable.")
     for message in problems:
-        warnings.warn(message.split(": ", 1)[1], CollinearityWarning, stacklevel=3)
+        warn(message.split(": ", 1)[1], CollinearityWarning)
     return vif, condition, tuple(problems)
 
 
@@ -179,7 +217,9 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
         ``"ordinal"`` (proportional-odds logit for a rating outcome, as R's ``MASS::polr``;
         the table adds the thresholds; ``r2`` is McFadden's pseudo R²).
     se : ``"classical"``, ``"HC3"`` (heteroskedasticity-consistent, recommended for rating
-        scales) or ``"HC1"``; logistic models use the model-based SEs.
+        scales) or ``"HC1"``; logistic models use the model-based SEs. p-values and
+        intervals of OLS use the t distribution on the residual df with every ``se`` (as
+        R's ``lmtest::coeftest(fit, sandwich::vcovHC(fit))``).
 
     Notes
     -----
@@ -189,11 +229,10 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     marginal effects are mean_i(b_j p_i (1 - p_i)), with delta-method standard errors
     (as statsmodels ``Logit.get_margeff(at="overall")`` and R's ``margins``).
     """
-    if family not in ("gaussian", "binomial", "ordinal"):
-        raise CxStatsError(f"family must be 'gaussian', 'binomial' or 'ordinal', got {family!r}.")
-    if se not in ("classical", "HC3", "HC1"):
-        raise CxStatsError(f"se must be 'classical', 'HC3' or 'HC1', got {se!r}.")
-    x, y, drivers = _design(data, outcome, drivers)
+    one_of("family", family, ("gaussian", "binomial", "ordinal"))
+    one_of("se", se, ("classical", "HC3", "HC1"))
+    ci_level = check_ci_level(ci_level)
+    x, y, drivers = _design(data, outcome, drivers, where="driver_regression")
     vif, condition, problems = _collinearity(x, drivers)
     if family == "ordinal":
         return _ordinal(x, y, drivers, vif, condition, problems, ci_level)
@@ -201,7 +240,8 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     terms = ["(Intercept)", *drivers]
     if family == "gaussian":
-        fit = sm.OLS(y, design).fit(cov_type="nonrobust" if se == "classical" else se)
+        # robust SEs keep the t(df) reference of lm + lmtest::coeftest(fit, vcovHC(fit)), not the normal
+        fit = sm.OLS(y, design).fit(cov_type="nonrobust" if se == "classical" else se, use_t=True)
         zy = (y - y.mean()) / y.std(ddof=1)
         std_beta = np.concatenate([[np.nan], sm.OLS(zy, z).fit().params])
         df, statistic = float(fit.df_resid), fit.tvalues
@@ -267,7 +307,7 @@ def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, 
     if not fit.mle_retvals.get("converged", True):
         message = ("The ordinal model did not converge; check for categories with very few answers (merge "
                    "them) or drivers that separate the categories perfectly.")
-        warnings.warn(message, ConvergenceWarning, stacklevel=3)
+        warn(message, ConvergenceWarning)
         problems = (*problems, f"ConvergenceWarning: {message}")
     p = len(drivers)
     z_std = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
@@ -289,30 +329,47 @@ def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, 
                         family="ordinal", se_type="model", problems=problems)
 
 
-def _subset_r2(corr: np.ndarray) -> np.ndarray:
-    """R² of the outcome (index 0) on every subset of the drivers, indexed by bit mask."""
+_CHUNK = 1 << 14  # subsets solved at once: bounds the memory of the exact LMG at any number of drivers
+_SECONDS_PER_SUBSET_DRIVER = 2.5e-7  # exact LMG on one core here: 20 drivers (2^20 subsets) take 3-6 s
+_EXACT_SHOWN_FROM = 16  # drivers from which the exact LMG shows a progress bar by default
+
+
+def _subset_r2(corr: np.ndarray, bar=None) -> np.ndarray:
+    """R² of the outcome (index 0) on every subset of the drivers, indexed by bit mask.
+
+    Subsets of one size are solved together in chunks of ``_CHUNK``, so memory stays a few
+    tens of MB however many drivers there are; ``bar`` (a tqdm bar) advances per subset.
+    """
     p = corr.shape[0] - 1
     r2 = np.zeros(2**p)
     masks = np.arange(2**p)
-    sizes = np.array([bin(m).count("1") for m in masks])
-    bits = (masks[:, None] >> np.arange(p)) & 1
+    sizes = np.zeros(2**p, dtype=np.int64)
+    for j in range(p):
+        sizes += (masks >> j) & 1
     for k in range(1, p + 1):
-        chosen = masks[sizes == k]
-        cols = np.nonzero(bits[chosen])[1].reshape(len(chosen), k) + 1
-        r_ss = corr[cols[:, :, None], cols[:, None, :]]
-        r_sy = corr[cols, 0]
-        r2[chosen] = np.einsum("nk,nk->n", r_sy, np.linalg.solve(r_ss, r_sy[:, :, None])[:, :, 0])
+        of_size = masks[sizes == k]
+        for start in range(0, len(of_size), _CHUNK):
+            chosen = of_size[start:start + _CHUNK]
+            bits = (chosen[:, None] >> np.arange(p)) & 1
+            cols = np.nonzero(bits)[1].reshape(len(chosen), k) + 1
+            r_ss = corr[cols[:, :, None], cols[:, None, :]]
+            r_sy = corr[cols, 0]
+            r2[chosen] = np.einsum("nk,nk->n", r_sy, np.linalg.solve(r_ss, r_sy[:, :, None])[:, :, 0])
+            if bar is not None:
+                bar.update(len(chosen))
     return r2
 
 
-def _lmg(corr: np.ndarray) -> np.ndarray:
+def _lmg(corr: np.ndarray, bar=None) -> np.ndarray:
     """LMG shares of R² (Lindeman, Merenda & Gold, 1980): Shapley values over subsets."""
     from math import factorial
 
     p = corr.shape[0] - 1
-    r2 = _subset_r2(corr)
+    r2 = _subset_r2(corr, bar)
     masks = np.arange(2**p)
-    sizes = np.array([bin(m).count("1") for m in masks])
+    sizes = np.zeros(2**p, dtype=np.int64)
+    for j in range(p):
+        sizes += (masks >> j) & 1
     weight = np.array([factorial(k) * factorial(p - k - 1) / factorial(p) for k in range(p)])
     out = np.zeros(p)
     for j in range(p):
@@ -321,65 +378,167 @@ def _lmg(corr: np.ndarray) -> np.ndarray:
     return out
 
 
+def _lmg_sampled(corr: np.ndarray, permutations: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Shapley values of R² from random orders of entry, and their Monte-Carlo standard errors.
+
+    For one order of the drivers the R² gains of adding them one by one are the squared
+    entries of ``L^-1 r_xy`` (L the Cholesky factor of the drivers' correlations in that
+    order), so an order costs one Cholesky factorisation. Orders are drawn in antithetic
+    pairs (an order and its reverse); the standard error is that of the mean of the pairs.
+    """
+    p = corr.shape[0] - 1
+    rxx, rxy = corr[1:, 1:], corr[1:, 0]
+    pairs = max(1, permutations // 2)
+    means = np.empty((pairs, p))
+    for start in range(0, pairs, 2048):
+        m = min(2048, pairs - start)
+        orders = np.argsort(rng.random((m, p)), axis=1)
+        both = np.concatenate([orders, orders[:, ::-1]])
+        chol = np.linalg.cholesky(rxx[both[:, :, None], both[:, None, :]])
+        steps = np.linalg.solve(chol, rxy[both][:, :, None])[:, :, 0] ** 2
+        gains = np.empty_like(steps)
+        np.put_along_axis(gains, both, steps, axis=1)
+        means[start:start + m] = (gains[:m] + gains[m:]) / 2
+    lmg = means.mean(axis=0)
+    mc_se = means.std(axis=0, ddof=1) / np.sqrt(pairs) if pairs > 1 else np.full(p, np.inf)
+    return lmg, mc_se
+
+
+def _progress_bar(show: bool, **options):
+    """A tqdm bar (a widget in Jupyter when ipywidgets is there, text otherwise), or nothing.
+
+    ``tqdm.auto`` is imported only when a bar is shown and ipywidgets is installed: without
+    it, tqdm.auto warns on import, and that warning would land in every notebook.
+    """
+    if not show:
+        return contextlib.nullcontext(None)
+    try:
+        import ipywidgets  # noqa: F401
+
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
+    return tqdm(**options)
+
+
+def _exact_cost(p: int, bootstrap: int) -> str:
+    """Rough time and memory of the exact LMG, in words, for messages."""
+    seconds = 2**p * p * _SECONDS_PER_SUBSET_DRIVER * (1 + bootstrap)
+    if seconds < 90:
+        time_text = f"about {max(seconds, 1):.0f} s"
+    elif seconds < 5400:
+        time_text = f"about {seconds / 60:.0f} min"
+    else:
+        time_text = f"about {seconds / 3600:,.0f} h"
+    memory = (2**p * 8 * 3 + _CHUNK * (p * p + 4 * p) * 8) / 1e9
+    return f"{time_text} on one core and {max(memory, 0.01):.2g} GB"
+
+
 def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
-                        seed: int | None = None, ci_level: float = 0.95, max_drivers: int = 15) -> ImportanceResult:
+                        seed: int | None = None, ci_level: float = 0.95, method: str = "exact",
+                        permutations: int = 2000, max_drivers: int = 15,
+                        progress: bool | None = None) -> ImportanceResult:
     """Relative importance of correlated drivers: LMG decomposition of R², with bootstrap CIs.
 
     Parameters
     ----------
     bootstrap : number of resamples for percentile intervals of the shares and their
         pairwise differences (0: none).
+    method : ``"exact"`` (default): LMG over all 2^p subsets of the drivers.
+        ``"sampled"``: Shapley values from ``permutations`` random orders of entry (fast for
+        many drivers); the table's ``mc_se`` gives each value's Monte-Carlo standard error.
+    permutations : orders of entry drawn by ``method="sampled"`` (in antithetic pairs).
     max_drivers : the exact method fits 2^p subsets; above this many drivers it stops with
-        a suggestion instead of running for minutes.
+        an estimate of the time and memory and suggests ``method="sampled"``. Raise it to
+        run the exact method anyway (with a progress bar).
+    progress : show a progress bar (tqdm); default: for the exact method from 16 drivers.
+
+    Raises
+    ------
+    CxStatsError
+        A column is absent, repeated, empty, infinite or holds text (named with rows and
+        values); too few complete rows; a driver is constant or a linear combination of
+        others; more than ``max_drivers`` drivers with the exact method (the message gives
+        the expected time and memory and the faster ``method="sampled"``); ``bootstrap``,
+        ``permutations`` or ``ci_level`` out of range.
 
     Notes
     -----
     LMG_j averages the increase in R² from adding driver j over all orders of entry; the
     values sum to the full-model R². Computed from the correlation matrix, so it matches
-    relaimpo's ``lmg`` (checked against an independent R enumeration with ``lm``).
+    relaimpo's ``lmg`` (checked against an independent R enumeration with ``lm``). The
+    sampled method averages the same increases over random orders (Strumbelj & Kononenko,
+    2010), each order from one Cholesky factorisation; its values also sum to R² exactly,
+    and agree with the exact ones within a few ``mc_se`` (tests/test_drivers.py).
     """
-    x, y, drivers = _design(data, outcome, drivers)
+    one_of("method", method, ("exact", "sampled"))
+    ci_level = check_ci_level(ci_level)
+    bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
+    permutations = count("permutations", permutations, minimum=100)
+    max_drivers = count("max_drivers", max_drivers, minimum=1)
+    x, y, drivers = _design(data, outcome, drivers, where="relative_importance")
     p = len(drivers)
-    if p > max_drivers:
+    if method == "exact" and p > max_drivers:
         raise CxStatsError(
-            f"{p} drivers need 2^{p} = {2**p:,} subset regressions for exact LMG; the limit is {max_drivers}. "
-            "Group related drivers into a few scores (e.g. one per SERVQUAL dimension) or raise max_drivers."
+            f"{p} drivers need 2^{p} = {2**p:,} subset regressions for exact LMG ({_exact_cost(p, bootstrap)}"
+            f"{f' with {bootstrap} bootstrap resamples' if bootstrap else ''}); the limit is max_drivers={max_drivers}. "
+            f"Pass method='sampled' for permutation-sampled Shapley values with a Monte-Carlo error (seconds), "
+            f"raise max_drivers to run the exact method with a progress bar, or group related drivers into a few "
+            "scores (e.g. one per SERVQUAL dimension)."
         )
+    rng = np.random.default_rng(seed)
     values = np.column_stack([y, x])
-    lmg = _lmg(np.corrcoef(values, rowvar=False))
-    r2 = float(lmg.sum())
-    share = 100 * lmg / r2
-    low = high = np.full(p, np.nan)
-    differences = pd.DataFrame(columns=["term_a", "term_b", "difference", "ci_low", "ci_high"])
-    if bootstrap:
-        rng = np.random.default_rng(seed)
-        draws = np.array([
-            _lmg(np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False)) for _ in range(bootstrap)
-        ])
-        shares = 100 * draws / draws.sum(axis=1, keepdims=True)
-        alpha = (1 - ci_level) / 2
-        low, high = np.quantile(shares, [alpha, 1 - alpha], axis=0)
-        rows = []
-        for a in range(p):
-            for b in range(a + 1, p):
-                diff = shares[:, a] - shares[:, b]
-                lo, hi = np.quantile(diff, [alpha, 1 - alpha])
-                rows.append({"term_a": drivers[a], "term_b": drivers[b], "difference": share[a] - share[b],
-                             "ci_low": lo, "ci_high": hi})
-        differences = pd.DataFrame(rows)
+    show = (method == "exact" and p >= _EXACT_SHOWN_FROM) if progress is None else bool(progress)
+
+    def estimate(corr: np.ndarray, bar) -> tuple[np.ndarray, np.ndarray]:
+        if method == "exact":
+            return _lmg(corr, bar), np.zeros(p)
+        found = _lmg_sampled(corr, permutations, rng)
+        if bar is not None:
+            bar.update(permutations)
+        return found
+
+    per_fit = 2**p - 1 if method == "exact" else permutations
+    with _progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
+                       desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
+                                                   if method == "exact" else "")) as bar:
+        lmg, mc_se = estimate(np.corrcoef(values, rowvar=False), bar)
+        r2 = float(lmg.sum())
+        share = 100 * lmg / r2
+        low = high = np.full(p, np.nan)
+        differences = pd.DataFrame(columns=["term_a", "term_b", "difference", "ci_low", "ci_high"])
+        if bootstrap:
+            draws = np.array([
+                estimate(np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False), bar)[0]
+                for _ in range(bootstrap)
+            ])
+            shares = 100 * draws / draws.sum(axis=1, keepdims=True)
+            alpha = (1 - ci_level) / 2
+            low, high = np.quantile(shares, [alpha, 1 - alpha], axis=0)
+            rows = []
+            for a in range(p):
+                for b in range(a + 1, p):
+                    diff = shares[:, a] - shares[:, b]
+                    lo, hi = np.quantile(diff, [alpha, 1 - alpha])
+                    rows.append({"term_a": drivers[a], "term_b": drivers[b], "difference": share[a] - share[b],
+                                 "ci_low": lo, "ci_high": hi})
+            differences = pd.DataFrame(rows)
     order = np.argsort(-lmg)
     rank = np.empty(p, dtype=int)
     rank[order] = np.arange(1, p + 1)
-    table = pd.DataFrame({"term": drivers, "lmg": lmg, "share": share, "share_ci_low": low, "share_ci_high": high,
-                          "rank": rank})
-    return ImportanceResult(table=table, differences=differences, r2=r2, nobs=len(y), bootstrap=bootstrap)
+    table = pd.DataFrame({"term": drivers, "lmg": lmg, "mc_se": mc_se, "share": share, "share_ci_low": low,
+                          "share_ci_high": high, "rank": rank})
+    return ImportanceResult(table=table, differences=differences, r2=r2, nobs=len(y), bootstrap=bootstrap,
+                            method=method, permutations=permutations if method == "sampled" else None)
 
 
 @dataclass(frozen=True)
 class IPMAResult:
-    """Importance-performance map: ``table`` (``term, importance, performance, quadrant``;
-    performance is the mean rating rescaled to 0-100, or a mean index: ``performance_label``)
-    and the split points (means)."""
+    """Importance-performance map: ``table`` (``term, importance, importance_ci_low,
+    importance_ci_high, performance, performance_ci_low, performance_ci_high, n, quadrant``;
+    performance is the mean rating rescaled to 0-100 with its t interval, or a mean index:
+    ``performance_label``; the importance interval is the bootstrap interval of an
+    :class:`ImportanceResult`, else missing) and the split points (means)."""
 
     table: pd.DataFrame
     importance_split: float
@@ -439,24 +598,40 @@ _QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good
 
 
 def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
-                           scale: tuple[float, float], importance: str | pd.Series = "lmg") -> IPMAResult:
+                           scale: tuple[float, float], importance: str | pd.Series | ImportanceResult = "lmg",
+                           ci_level: float = 0.95) -> IPMAResult:
     """Importance-performance analysis (Martilla & James, 1977) of ``drivers``.
 
     Importance is the LMG share of R² (``"lmg"``, %), the standardized beta
-    (``"std_beta"``), or a Series indexed by driver (e.g. total effects from
-    ``SEMResult.effects()``, as in PLS-SEM's IPMA); performance is each driver's mean rating rescaled from ``scale`` to
-    0-100. Quadrants split at the mean importance and mean performance: high importance
-    and low performance is where to "concentrate here".
+    (``"std_beta"``), the shares of a :func:`relative_importance` result (with its bootstrap
+    intervals, so the map and the importance table show the same numbers), or a Series
+    indexed by driver (e.g. total effects from ``SEMResult.effects()``, as in PLS-SEM's
+    IPMA); performance is each driver's mean rating rescaled from ``scale`` to 0-100, with
+    its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
+    split at the mean importance and mean performance: high importance and low performance
+    is where to "concentrate here".
     """
+    intervals = None
+    if isinstance(importance, ImportanceResult):
+        shares = importance.table.set_index("term")
+        missing = [d for d in drivers if d not in shares.index]
+        if missing:
+            raise CxStatsError(f"The relative-importance result has no share for {listing(missing, quote=True)}; "
+                               "compute it with the same drivers.")
+        intervals = shares[["share_ci_low", "share_ci_high"]]
+        importance = shares["share"].rename("share of R², %")
     if isinstance(importance, pd.Series):
         missing = [d for d in drivers if d not in importance.index]
         if missing:
             raise CxStatsError(f"The importance Series has no value for {listing(missing, quote=True)}.")
     elif importance not in ("lmg", "std_beta"):
-        raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver, got {importance!r}.")
-    low, high = (float(v) for v in scale)
-    if not low < high:
-        raise CxStatsError(f"scale low end {low:g} is not below high end {high:g}.")
+        raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver (or a relative_importance() "
+                           f"result), got {importance!r}.")
+    low, high = check_scale(scale)
+    ci_level = check_ci_level(ci_level)
+    x, _, drivers = _design(data, outcome, drivers, where="importance_performance")
+    within_scale(numeric_columns(data, drivers, where="importance_performance"), (low, high),
+                 where="importance_performance")
     if isinstance(importance, pd.Series):
         values, label = importance, str(importance.name or "importance")
     elif importance == "lmg":
@@ -465,9 +640,15 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     else:
         values = driver_regression(data, outcome, drivers).table.set_index("term")["std_beta"]
         label = "standardized beta"
-    x, _, drivers = _design(data, outcome, drivers)
+    n = len(x)
     performance = (x.mean(axis=0) - low) / (high - low) * 100
-    table = pd.DataFrame({"term": drivers, "importance": values.loc[drivers].to_numpy(), "performance": performance})
+    half = stats.t.ppf(0.5 + ci_level / 2, n - 1) * x.std(axis=0, ddof=1) / np.sqrt(n) / (high - low) * 100
+    importance_ci = (np.full((len(drivers), 2), np.nan) if intervals is None
+                     else intervals.loc[drivers].to_numpy(dtype=float))
+    table = pd.DataFrame({"term": drivers, "importance": values.loc[drivers].to_numpy(),
+                          "importance_ci_low": importance_ci[:, 0], "importance_ci_high": importance_ci[:, 1],
+                          "performance": performance, "performance_ci_low": performance - half,
+                          "performance_ci_high": performance + half, "n": n})
     imp_split, perf_split = float(table["importance"].mean()), float(table["performance"].mean())
     table["quadrant"] = [_QUADRANTS[(i > imp_split, p > perf_split)]
                          for i, p in zip(table["importance"], table["performance"], strict=True)]

@@ -72,7 +72,7 @@ HEADERS: dict[str, str] = {
 }
 
 _COUNT_COLUMNS = {"n", "df", "npar", "ntotal", "events", "n_at_risk", "count", "base", "purchases", "customers",
-                  "frequency", "df_difference", "chisq_df", "n_a", "n_b"}
+                  "frequency", "df_difference", "chisq_df", "n_a", "n_b", "n_items", "n_low", "n_high", "rank"}
 
 _OPERATORS = {"=~": "Loading", "~": "Effect", "~~": "Covariance", "~1": "Mean", ":=": "Defined effect",
               "|": "Threshold", "<~": "Weight"}
@@ -192,6 +192,8 @@ def _header(name: Any, ci_level: float) -> str:
     key = str(name)
     if key == "ci":
         return f"{number(100 * ci_level, 0)}% CI"
+    if key.endswith("_ci"):
+        return f"{_header(key[: -len('_ci')], ci_level)}: {number(100 * ci_level, 0)}% CI"
     if key in HEADERS:
         return HEADERS[key]
     text = re.sub(r"[_.]+", " ", key).strip()
@@ -235,10 +237,12 @@ def table(data: pd.DataFrame | pd.Series, *, columns: Sequence[str] | None = Non
     Parameters
     ----------
     data : a result's ``.table`` (or any DataFrame/Series with the package's column names).
-    columns : the source columns to show, in order. Besides the table's own columns two
-        built ones may be named: ``"parameter"`` (with ``kind``; built from ``lhs/op/rhs``)
-        and ``"ci"`` (built from ``ci_low``/``ci_high``). Default: all, with ``lhs/op/rhs``
-        replaced by ``kind`` and ``parameter`` and ``ci_low/ci_high`` by ``ci``.
+    columns : the source columns to show, in order. Besides the table's own columns these
+        built ones may be named: ``"parameter"`` (with ``kind``; built from ``lhs/op/rhs``),
+        ``"ci"`` (built from ``ci_low``/``ci_high``) and ``"X_ci"`` for every other pair
+        ``X_ci_low``/``X_ci_high`` (e.g. ``share_ci``, header "Share: 95% CI", formatted
+        like ``X``). Default: all, with ``lhs/op/rhs`` replaced by ``kind`` and ``parameter``
+        and each interval pair by its built column.
     labels : ``{code: label}`` or a Codebook: codes in text cells and the index become labels.
     rename : header overrides, by source column name (``{"estimate": "PLS"}``).
     digits : decimals for numbers, one for all or per column (default 2).
@@ -280,10 +284,12 @@ def table(data: pd.DataFrame | pd.Series, *, columns: Sequence[str] | None = Non
         frame.insert(0, "parameter", texts)
         frame.insert(0, "kind", kinds)
         frame = frame.drop(columns=["lhs", "op", "rhs"])
-    if {"ci_low", "ci_high"} <= set(frame.columns):
-        position = list(frame.columns).index("ci_low")
-        frame.insert(position, "ci", list(zip(frame["ci_low"], frame["ci_high"], strict=True)))
-        frame = frame.drop(columns=["ci_low", "ci_high"])
+    for low in [c for c in frame.columns if str(c) == "ci_low" or str(c).endswith("_ci_low")]:
+        high = str(low)[: -len("low")] + "high"
+        if high in frame.columns:  # ci_low/ci_high -> "ci"; share_ci_low/share_ci_high -> "share_ci"
+            position = list(frame.columns).index(low)
+            frame.insert(position, str(low)[: -len("_low")], list(zip(frame[low], frame[high], strict=True)))
+            frame = frame.drop(columns=[low, high])
     if columns is not None:
         unknown = [c for c in columns if c not in frame.columns]
         if unknown:
@@ -300,8 +306,11 @@ def table(data: pd.DataFrame | pd.Series, *, columns: Sequence[str] | None = Non
         values = frame[column]
         kind = ("percent" if key in percent else "currency" if key in currency else
                 "integer" if key in integers or key in _COUNT_COLUMNS else "p" if _is_p_column(key) else "number")
-        if key == "ci":
-            kind_ci = "percent" if "estimate" in percent else "currency" if "estimate" in currency else "number"
+        if key == "ci" or key.endswith("_ci"):
+            of = "estimate" if key == "ci" else key[: -len("_ci")]
+            if isinstance(digits, Mapping) and key not in digits:
+                places = digits.get(of, 2)
+            kind_ci = "percent" if of in percent else "currency" if of in currency else "number"
             cells = [interval(v[0], v[1], places, kind=kind_ci, unit=unit) if isinstance(v, tuple) else ""
                      for v in values]
         elif values.dtype == bool:

@@ -18,24 +18,33 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._errors import CxStatsError
+from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
+from ._validation import check_frame, numeric_columns, warn
+from ._validation import ci_level as check_ci_level
+from ._validation import scale as check_scale
 from .data.codebook import Codebook
 
-__all__ = ["IndexResult", "satisfaction_index"]
+__all__ = ["IndexResult", "SmallGroupWarning", "satisfaction_index"]
+
+
+class SmallGroupWarning(CxStatsWarning):
+    """A group has too few answers for a standard error or an interval."""
 
 
 @dataclass(frozen=True)
 class IndexResult:
     """A 0-100 index: ``table`` (``group, n, estimate, se, ci_low, ci_high``), ``scores``
     (one value per respondent, NaN when every item is missing), ``weights`` (normalised to
-    sum 1) and the response ``scale`` the items were rescaled from."""
+    sum 1) and the response ``scale`` the items were rescaled from; ``problems``: the warnings
+    issued (a group with fewer than two answers has no SE or interval), for reports."""
 
     table: pd.DataFrame
     scores: pd.Series
     weights: pd.Series
     scale: tuple[float, float]
     ci_level: float = 0.95
+    problems: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         return self.table.round(2).to_html(index=False)
@@ -76,7 +85,9 @@ def satisfaction_index(
     >>> round(float(res.table["estimate"].iloc[0]), 1)
     72.0
     """
-    items = list(items)
+    check_frame(data, where="satisfaction_index")
+    ci_level = check_ci_level(ci_level)
+    items = [items] if isinstance(items, str) else list(items)
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise CxStatsError(f"satisfaction_index: no column {listing(absent, quote=True)} in the data.")
@@ -87,7 +98,7 @@ def satisfaction_index(
                            f"{listing(data.columns, limit=20, quote=True)}.")
     low, high = _scale(items, scale, codebook)
     w = _weights(items, weights)
-    values = data[items].astype(float)
+    values = numeric_columns(data, items, where="satisfaction_index", role="item")
     outside = values.notna() & ((values < low) | (values > high))
     if outside.to_numpy().any():
         column = values.columns[outside.any()][0]
@@ -100,14 +111,25 @@ def satisfaction_index(
     weight_sum = answered.mul(w, axis=1).sum(axis=1)
     scores = (rescaled.fillna(0.0).mul(w, axis=1).sum(axis=1) / weight_sum.replace(0.0, np.nan)).rename("index")
     frames = [("all", scores)] if group is None else [(g, s) for g, s in scores.groupby(data[group], sort=True)]
+    if scores.notna().sum() < 2:
+        raise CxStatsError(f"satisfaction_index: only {int(scores.notna().sum())} respondent(s) answered any of "
+                           f"{listing(items, quote=True)}; an index with an interval needs at least 2.")
     rows = [_summary(label, s.dropna(), ci_level) for label, s in frames]
     table = pd.DataFrame(rows, columns=["group", "n", "estimate", "se", "ci_low", "ci_high"])
-    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level)
+    problems = []
+    small = table[table["n"] < 2]
+    if len(small):
+        shown = ", ".join(f"'{g}' (n = {n})" for g, n in zip(small["group"], small["n"], strict=True))
+        problems.append(warn(f"satisfaction_index: group(s) {shown} of '{group}' have fewer than 2 answers, so their "
+                             "index has no standard error or interval (NaN). Merge small groups or report them "
+                             "without an interval.", SmallGroupWarning))
+    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level,
+                       problems=tuple(problems))
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:
     if scale is not None:
-        low, high = (float(v) for v in scale)
+        low, high = check_scale(scale)
     elif codebook is not None:
         scales = {codebook.item(i).scale for i in items}
         if len(scales) != 1 or None in scales:

@@ -23,6 +23,8 @@ from .data.codebook import Codebook
 from .index import satisfaction_index
 from .nps import _answers
 from .rfm import PurchaseSummary, RFMResult
+from ._validation import check_frame
+from ._validation import ci_level as check_ci_level
 
 __all__ = ["LoyaltyResult", "loyalty_index", "COMPONENTS"]
 
@@ -250,6 +252,8 @@ def loyalty_index(
     >>> res.table.columns.tolist()
     ['group', 'n', 'estimate', 'se', 'ci_low', 'ci_high']
     """
+    check_frame(data, where="loyalty_index")
+    ci_level = check_ci_level(ci_level)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"loyalty_index needs a pandas DataFrame of respondents, got {type(data).__name__}.")
     if se not in _SE:

@@ -21,6 +21,8 @@ from scipy import stats
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import combination
+from ._validation import check_frame
+from ._validation import ci_level as check_ci_level
 
 __all__ = ["ModerationResult", "latent_interaction", "moderation"]
 
@@ -84,6 +86,8 @@ def moderation(data: pd.DataFrame, outcome: str, predictor: str, moderator: str,
     Returns simple slopes at the moderator's mean and +/- 1 SD and the Johnson-Neyman
     points (original moderator scale). Rows with a missing value are dropped.
     """
+    check_frame(data, where="moderation")
+    ci_level = check_ci_level(ci_level)
     names = [outcome, predictor, moderator, *covariates]
     absent = [c for c in names if c not in data.columns]
     if absent:
@@ -141,6 +145,7 @@ def latent_interaction(data: pd.DataFrame, predictor_items: Sequence[str], moder
     :func:`cxstats.sem.fit` (options such as ``se="bootstrap"`` pass through). Returns the
     :class:`cxstats.sem.SEMResult`; the interaction is the row ``lhs == Y, rhs == <X><M>``.
     """
+    check_frame(data, where="latent_interaction")
     from . import sem
 
     x_items, m_items, y_items = list(predictor_items), list(moderator_items), list(outcome_items)

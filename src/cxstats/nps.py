@@ -19,9 +19,12 @@ import pandas as pd
 from scipy import stats
 
 from ._errors import CxStatsError
-from ._format import listing
 from . import formatting as fmt
+from ._format import listing, rows_and_values
 from ._results import PlainText
+from ._validation import check_frame, count, numeric_columns, one_of, within_scale
+from ._validation import ci_level as check_ci_level
+from ._validation import scale as check_scale
 from .formatting import labels_of
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
@@ -77,6 +80,7 @@ class NPSResult:
 
 
 def _answers(data: pd.DataFrame, column: str) -> pd.Series:
+    check_frame(data, where="nps")
     if column not in data.columns:
         raise CxStatsError(f"No column '{column}' in the data; columns: {listing(data.columns, limit=20)}.")
     values = pd.to_numeric(data[column], errors="coerce")
@@ -146,10 +150,11 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     >>> float(row["nps"]), bool(row["ci_low"] < 30 < row["ci_high"])
     (30.0, True)
     """
-    if ci not in ("normal", "bootstrap"):
-        raise CxStatsError(f"ci must be 'normal' or 'bootstrap', got {ci!r}.")
-    if ci == "bootstrap" and (isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100):
-        raise CxStatsError(f"n_boot must be a whole number of at least 100 for a bootstrap interval, got {n_boot!r}.")
+    one_of("ci", ci, ("normal", "bootstrap"))
+    ci_level = check_ci_level(ci_level)
+    min_base = count("min_base", min_base, minimum=1)
+    if ci == "bootstrap":
+        n_boot = count("n_boot", n_boot, minimum=100, what=" for a bootstrap interval")
     values = _answers(data, column)
     if group is not None and group not in data.columns:
         raise CxStatsError(f"No group column '{group}' in the data.")
@@ -168,10 +173,22 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     if group is None and rows[0]["suppressed"]:
         raise CxStatsError(f"Only {rows[0]['n']} answers: below the minimum base of {min_base} for an NPS. "
                            "Collect more answers or lower min_base deliberately.")
+    if group is not None and all(row["suppressed"] for row in rows):
+        _all_suppressed(group, [(row["group"], row["n"]) for row in rows], min_base)
     columns = ["group", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "se", "ci_low", "ci_high",
                "suppressed"]
     return NPSResult(table=pd.DataFrame(rows, columns=columns), min_base=min_base, ci=ci,
                      n_boot=int(n_boot) if ci == "bootstrap" else None, ci_level=ci_level)
+
+
+def _all_suppressed(group: str, sizes: list[tuple[Any, int]], min_base: int) -> None:
+    """Every group is below the base: say so instead of returning a table of NaNs."""
+    label, largest = max(sizes, key=lambda pair: pair[1]) if sizes else ("-", 0)
+    raise CxStatsError(
+        f"Every group of '{group}' has fewer answers than min_base={min_base} (the largest, '{label}', has "
+        f"{largest}), so every value would be suppressed. Report without group=, merge small groups, or lower "
+        "min_base deliberately."
+    )
 
 
 def _bootstrap_interval(row: dict, n_boot: int, ci_level: float, rng: np.random.Generator) -> dict:
@@ -189,6 +206,8 @@ def nps_difference(first: pd.Series, second: pd.Series, *, min_base: int = 30, c
     Returns one row: ``nps_first, nps_second, difference, se, statistic, p_value, ci_low,
     ci_high`` (z test with the multinomial variances added).
     """
+    ci_level = check_ci_level(ci_level)
+    min_base = count("min_base", min_base, minimum=1)
     frame = pd.DataFrame({"a": pd.concat([first, second], ignore_index=True)})
     a = _answers(frame.iloc[: len(first)], "a")
     b = _answers(frame.iloc[len(first):], "a")
@@ -225,6 +244,14 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
         ``group, item, n, pct_top, ci_low, ci_high, suppressed`` (percentages; ``group`` is
         ``"all"`` without ``group``), one row per group and item.
 
+    Raises
+    ------
+    CxStatsError
+        ``scale`` is not a (low, high) pair with low < high; ``boxes`` does not fit the
+        scale; an item holds text, infinite values, answers off the scale or fractional
+        answers (rows named); every row is below ``min_base``; ``ci_level`` is not a
+        proportion.
+
     Examples
     --------
     >>> import pandas as pd
@@ -235,19 +262,33 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
     0     a  40     50.0       False
     1     b   5      NaN        True
     """
-    low, high = (float(v) for v in scale)
-    if boxes < 1 or boxes > high - low:
-        raise CxStatsError(f"boxes must be between 1 and {high - low:g} for a {low:g}-{high:g} scale, got {boxes}.")
+    low, high = check_scale(scale)
+    boxes = count("boxes", boxes, minimum=1)
+    if boxes > high - low:
+        raise CxStatsError(f"Argument boxes must be between 1 and {high - low:g} for a {low:g}-{high:g} scale, "
+                           f"got {boxes}.")
+    ci_level = check_ci_level(ci_level)
+    min_base = count("min_base", min_base, minimum=1)
+    if isinstance(items, str):
+        items = [items]
+    answers = numeric_columns(data, items, where="top_box", role="item")
+    within_scale(answers, (low, high), where="top_box")
+    if high - low <= 20:
+        for item in items:
+            col = answers[item]
+            fractional = col.notna() & (np.floor(col) != col)
+            if fractional.any():
+                raise CxStatsError(
+                    f"top_box: item '{item}' has fractional values on the {low:g}-{high:g} scale "
+                    f"({rows_and_values(list(col.index[fractional]), list(col[fractional]))}); top-box counts whole "
+                    "scale points. Round or recode them, or check the export (averaged values?)."
+                )
     if group is not None and group not in data.columns:
         raise CxStatsError(f"No group column '{group}' in the data.")
     z = stats.norm.ppf(0.5 + ci_level / 2)
     rows = []
     for item in items:
-        if item not in data.columns:
-            raise CxStatsError(f"No column '{item}' in the data.")
-        values = pd.to_numeric(data[item], errors="coerce")
-        if values.notna().sum() == 0:
-            raise CxStatsError(f"Item '{item}' has no answers.")
+        values = answers[item]
         parts = [("all", values)] if group is None else list(values.groupby(data[group], sort=True))
         for label, part in parts:
             answered = part.dropna()
@@ -260,4 +301,11 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
                 half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
                 row.update({"pct_top": 100 * share, "ci_low": 100 * (centre - half), "ci_high": 100 * (centre + half)})
             rows.append(row)
+    if rows and all(row["suppressed"] for row in rows):
+        if group is not None:
+            _all_suppressed(group, [(row["group"], row["n"]) for row in rows], min_base)
+        largest = max(rows, key=lambda row: row["n"])
+        raise CxStatsError(f"Every item has fewer answers than min_base={min_base} (the most, {largest['n']}, for "
+                           f"'{largest['item']}'); there is no share to report. Collect more answers or lower "
+                           "min_base deliberately.")
     return pd.DataFrame(rows, columns=["group", "item", "n", "pct_top", "ci_low", "ci_high", "suppressed"])

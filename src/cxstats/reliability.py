@@ -9,6 +9,8 @@ table and the heterotrait-monotrait ratio (HTMT).
 
 Validated against psych 2.2.9 (``alpha``) and semTools 0.5.6 (``compRelSEM``, ``AVE``,
 ``htmt``) with lavaan 0.6.14: tests/reference/reliability_psych_semtools.R.
+``scale_scores`` gives each respondent's unit-weighted score on each construct (the mean of
+its items), the score most driver analyses start from.
 """
 
 from __future__ import annotations
@@ -21,22 +23,88 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._errors import CxStatsError
+from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
+from ._validation import check_frame, count, numeric_columns, warn
+from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .sem.moments import ml_moments
 
-__all__ = ["ReliabilityResult", "ValidityResult", "reliability", "validity"]
+__all__ = ["ReliabilityResult", "ReverseCodingWarning", "ValidityResult", "reliability", "scale_scores", "validity"]
+
+
+class ReverseCodingWarning(CxStatsWarning):
+    """An item correlates negatively with the rest of its construct: reverse-worded and not recoded?"""
+
+
+def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[str] | None = None, *,
+                 min_items: int = 1) -> pd.DataFrame:
+    """Each respondent's score on each construct: the mean of the construct's items.
+
+    Parameters
+    ----------
+    data : respondents in rows, validated with the codebook (:func:`cxstats.validate` or
+        :func:`cxstats.load_dataset`), so that reverse-worded items already point the same
+        way as the others.
+    codebook : says which items measure which construct.
+    constructs : the constructs to score, in the order of the result's columns (default:
+        every construct of the codebook).
+    min_items : fewest answered items a respondent needs for a score (default 1: the mean
+        of the items answered); with fewer the score is missing (NaN).
+
+    Returns
+    -------
+    DataFrame
+        One column per construct (named by its code), the index of ``data``.
+
+    Raises
+    ------
+    CxStatsError
+        A construct the codebook does not declare, items missing from ``data``, or
+        ``min_items`` outside 1 to the number of a construct's items.
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> mobi = cxstats.load_dataset("ecsi_mobile")
+    >>> scores = cxstats.scale_scores(mobi.data, mobi.codebook, ["CUSA", "CUSL"])
+    >>> list(scores.columns), round(float(scores["CUSA"].iloc[0]), 3)
+    (['CUSA', 'CUSL'], 5.667)
+    """
+    blocks = codebook.blocks()
+    constructs = list(blocks) if constructs is None else list(constructs)
+    unknown = [c for c in constructs if c not in blocks]
+    if unknown:
+        raise CxStatsError(f"scale_scores: codebook '{codebook.name}' has no items for construct(s) "
+                           f"{listing(unknown, quote=True)}; its constructs are {listing(blocks, limit=20, quote=True)}.")
+    needed = [i for c in constructs for i in blocks[c]]
+    absent = [i for i in needed if i not in data.columns]
+    if absent:
+        raise CxStatsError(f"scale_scores: the data lack the item(s) {listing(absent, quote=True)}; pass the data "
+                           f"that were validated with codebook '{codebook.name}'.")
+    if not isinstance(min_items, int | np.integer) or min_items < 1:
+        raise CxStatsError(f"scale_scores: min_items must be a whole number of at least 1, got {min_items!r}.")
+    short = [c for c in constructs if len(blocks[c]) < min_items]
+    if short:
+        raise CxStatsError(f"scale_scores: min_items={min_items} is more than the number of items of "
+                           f"{listing(short, quote=True)}; lower min_items.")
+    scores = {}
+    for construct in constructs:
+        items = data[list(blocks[construct])].apply(pd.to_numeric, errors="coerce")
+        scores[construct] = items.mean(axis=1).where(items.notna().sum(axis=1) >= min_items)
+    return pd.DataFrame(scores, index=data.index)
 
 
 @dataclass(frozen=True)
 class ReliabilityResult:
     """``table``: one row per construct (``construct, n_items, n, alpha, alpha_ci_low,
     alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``); ``items``: one row
-    per item (``construct, item, loading, item_total_r, alpha_if_deleted``)."""
+    per item (``construct, item, loading, item_total_r, alpha_if_deleted``); ``problems``: the
+    warnings issued (e.g. a negative item-total correlation), for reports."""
 
     table: pd.DataFrame
     items: pd.DataFrame
+    problems: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         return self.table.round(3).to_html(index=False, na_rep="")
@@ -81,9 +149,16 @@ def _block_data(data: pd.DataFrame, construct: str, items: list[str], *, minimum
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise CxStatsError(f"Construct '{construct}': no column {listing(absent, quote=True)} in the data.")
-    values = data[items].apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype=float)
+    repeated = list(dict.fromkeys(i for i in items if items.count(i) > 1))
+    if repeated:
+        raise CxStatsError(f"Construct '{construct}' lists item(s) {listing(repeated, quote=True)} more than once; "
+                           "name each item once.")
+    numeric = numeric_columns(data, items, where=f"Construct '{construct}'", role="item")
+    values = numeric.dropna().to_numpy(dtype=float)
     if len(values) < 3:
-        raise CxStatsError(f"Construct '{construct}' has {len(values)} complete rows; at least 3 are needed.")
+        sparse = [f"'{c}' ({m} missing)" for c, m in numeric.isna().sum().sort_values(ascending=False).items() if m]
+        raise CxStatsError(f"Construct '{construct}' has {len(values)} complete rows; at least 3 are needed. The "
+                           f"most missing values are in {', '.join(sparse[:3]) or 'no item'}.")
     constant = [i for i, v in zip(items, values.var(axis=0), strict=True) if v == 0]
     if constant:
         raise CxStatsError(
@@ -127,7 +202,8 @@ def _one_factor(items: list[str], values: np.ndarray) -> tuple[np.ndarray, float
 
 
 def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
-                constructs: Sequence[str] | None = None, ci_level: float = 0.95) -> ReliabilityResult:
+                constructs: Sequence[str] | None = None, ci_level: float = 0.95,
+                factor: bool = True) -> ReliabilityResult:
     """Reliability of each construct's items (rows complete within the construct).
 
     Parameters
@@ -136,6 +212,11 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
     blocks : ``{construct: [items]}`` or a :class:`Codebook` (its constructs).
     constructs : a subset of the constructs.
     ci_level : level of the Feldt interval for alpha.
+    factor : fit a one-factor model per construct of three or more items for ``omega``,
+        ``omega_model``, ``cr``, ``ave`` and the item loadings (default). ``False`` gives the
+        item-level statistics only (alpha, standardized alpha, item-total correlations),
+        which need no model: use it when a construct's one-factor model is improper
+        (a Heywood case) and only alpha is wanted; the model-based columns are then missing.
 
     Notes
     -----
@@ -147,7 +228,9 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
     the observed item variance the factor explains (semTools ``AVE``). Constructs with two
     items get alpha but no CFA-based values (a two-item factor is not identified alone).
     """
-    rows, item_rows = [], []
+    check_frame(data, where="reliability")
+    ci_level = check_ci_level(ci_level)
+    rows, item_rows, problems = [], [], []
     for construct, items in _blocks(blocks, constructs).items():
         values = _block_data(data, construct, items, minimum=2)
         n, k = values.shape
@@ -157,7 +240,7 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
         average_r = (corr.sum() - k) / (k * (k - 1))
         low, high = _feldt(alpha, n, k, ci_level)
         loadings, omega, omega_model, cr, ave = np.full(k, np.nan), np.nan, np.nan, np.nan, np.nan
-        if k >= 3:
+        if factor and k >= 3:
             loadings, omega, omega_model, ave = _one_factor(items, values)
             cr = _composite_reliability(loadings)
         rows.append({"construct": construct, "n_items": k, "n": n, "alpha": alpha, "alpha_ci_low": low,
@@ -171,7 +254,14 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
                 "item_total_r": np.corrcoef(values[:, j], total - values[:, j])[0, 1],
                 "alpha_if_deleted": _alpha(cov[np.ix_(rest, rest)]) if k > 2 else np.nan,
             })
-    return ReliabilityResult(table=pd.DataFrame(rows), items=pd.DataFrame(item_rows))
+        negative = [(r["item"], r["item_total_r"]) for r in item_rows[-k:] if r["item_total_r"] < 0]
+        if negative:
+            named = ", ".join(f"'{item}' (r = {r:.2f})" for item, r in negative)
+            problems.append(warn(
+                f"Construct '{construct}': item(s) {named} correlate negatively with the rest of the construct "
+                f"(alpha = {alpha:.2f}). Reverse-coded? Recode reverse-worded items as low + high - x (or declare "
+                "reverse: true in the codebook), or drop items that do not belong.", ReverseCodingWarning))
+    return ReliabilityResult(table=pd.DataFrame(rows), items=pd.DataFrame(item_rows), problems=tuple(problems))
 
 
 def _htmt(corr: pd.DataFrame, blocks: dict[str, list[str]], geometric: bool) -> pd.DataFrame:
@@ -192,6 +282,20 @@ def _htmt(corr: pd.DataFrame, blocks: dict[str, list[str]], geometric: bool) -> 
     return out
 
 
+def _htmt_pairs(corr: np.ndarray, blocks: dict[str, list[str]], items: list[str],
+                pairs: list[tuple[str, str]]) -> list[float]:
+    """HTMT (arithmetic means) of each pair from an item correlation matrix in ``items`` order;
+    the same numbers as :func:`_htmt`, without pandas indexing (it runs once per bootstrap draw)."""
+    position = {item: k for k, item in enumerate(items)}
+    index = {c: np.array([position[i] for i in block]) for c, block in blocks.items()}
+    absolute = np.abs(corr)
+    mono = {}
+    for c, idx in index.items():
+        block = absolute[np.ix_(idx, idx)]
+        mono[c] = float(block[np.triu_indices(len(idx), 1)].mean())
+    return [float(absolute[np.ix_(index[a], index[b])].mean()) / np.sqrt(mono[a] * mono[b]) for a, b in pairs]
+
+
 def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
              constructs: Sequence[str] | None = None, bootstrap: int = 0, seed: int | None = None,
              ci_level: float = 0.95) -> ValidityResult:
@@ -210,6 +314,9 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
     """
     from . import sem
 
+    check_frame(data, where="validity")
+    ci_level = check_ci_level(ci_level)
+    bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
     chosen = _blocks(blocks, constructs)
     for construct, items in chosen.items():
         if len(items) < 2:
@@ -220,7 +327,7 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise CxStatsError(f"No column {listing(absent, quote=True)} in the data.")
-    frame = data[items].apply(pd.to_numeric, errors="coerce").dropna()
+    frame = numeric_columns(data, items, where="validity", role="item").dropna()
     model_text = "\n".join(f"{c} =~ {' + '.join(block)}" for c, block in chosen.items())
     fit = sem.fit(model_text, frame, std_lv=True)
     table = fit.table
@@ -251,12 +358,8 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
     if bootstrap:
         rng = np.random.default_rng(seed)
         values = frame.to_numpy(dtype=float)
-        draws = np.array([
-            [m.loc[a, b] for a, b in pairs]
-            for m in (_htmt(pd.DataFrame(np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False),
-                                         index=items, columns=items), chosen, geometric=False)
-                      for _ in range(bootstrap))
-        ])
+        draws = np.array([_htmt_pairs(np.corrcoef(values[rng.integers(0, len(values), len(values))], rowvar=False),
+                                      chosen, items, pairs) for _ in range(bootstrap)])
         ci["ci_low"], ci["ci_high"] = np.quantile(draws, [(1 - ci_level) / 2, (1 + ci_level) / 2], axis=0)
     return ValidityResult(table=result, latent_correlations=corr_lv, fornell_larcker=fornell, htmt=htmt,
                           htmt2=_htmt(corr_items, chosen, geometric=True), model=fit, htmt_ci=ci)

@@ -29,6 +29,9 @@ from ._results import PlainText
 from .formatting import labels_of
 from .drivers import DriverResult, driver_regression
 from .sem._problems import ConvergenceWarning
+from ._validation import warn
+from ._validation import check_frame
+from ._validation import ci_level as check_ci_level
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
            "churn_model", "cox_model", "kaplan_meier", "period_rates"]
@@ -249,8 +252,8 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
     >>> round(km.logrank_p_value, 3)
     0.039
     """
-    if not 0 < ci_level < 1:
-        raise CxStatsError(f"ci_level must be between 0 and 1, got {ci_level!r}.")
+    check_frame(data, where="kaplan_meier")
+    ci_level = check_ci_level(ci_level)
     sd = _survival.survival_data(data, time, event, start=start, others=[group] if group else [])
     if group is None:
         codes, levels = np.zeros(len(sd.time), dtype=int), ["all"]
@@ -284,7 +287,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
         if sd.event[m].sum() == 0 and group is not None:
             message = (f"No churn events in group '{levels[k]}' of '{group}' ({sizes[k]} customers): its retention "
                        "stays at 100% and its median is not reached; a hazard ratio for it cannot be estimated.")
-            warnings.warn(message, NoEventsWarning, stacklevel=2)
+            warn(message, NoEventsWarning)
             problems.append(f"NoEventsWarning: {message}")
     chisq, df, p_value = np.nan, 0, np.nan
     expected = np.full(len(levels), np.nan)
@@ -480,6 +483,8 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
     country[DE]         1.358      1.026       1.797
     country[US]         0.978      0.727       1.316
     """
+    check_frame(data, where="cox_model")
+    ci_level = check_ci_level(ci_level)
     from statsmodels.duration.hazard_regression import PHReg
 
     if ties not in ("efron", "breslow"):
@@ -512,7 +517,7 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
                    else f"Hazard ratios of {listing(huge, quote=True)} are implausibly large")
         message += (": a covariate may order who churns first perfectly (monotone likelihood), so its coefficient "
                     "is infinite. Merge sparse groups or drop the covariate.")
-        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        warn(message, ConvergenceWarning)
         problems.append(f"ConvergenceWarning: {message}")
     z = stats.norm.ppf(0.5 + ci_level / 2)
     table = pd.DataFrame({"term": names, "estimate": params, "se": se, "statistic": params / se,
@@ -558,6 +563,7 @@ def churn_model(data: pd.DataFrame, churned: str, drivers: Sequence[str], *, ci_
            SAT1       0.835 -0.043
            EMO1       0.744 -0.070
     """
+    ci_level = check_ci_level(ci_level)
     if churned not in data.columns:
         raise CxStatsError(f"No column '{churned}' in the data; columns: {listing(data.columns, limit=20)}.")
     present = data[churned].dropna()
@@ -686,14 +692,14 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     1998Q1     384    0        188          169       0.560
     1998Q2     300    0        131         <NA>         NaN
     """
+    check_frame(transactions, where="period_rates", name='transactions')
+    ci_level = check_ci_level(ci_level)
     if not isinstance(transactions, pd.DataFrame):
         raise TypeError(f"transactions must be a pandas DataFrame, got {type(transactions).__name__}.")
     absent = [c for c in (customer, date) if c not in transactions.columns]
     if absent:
         raise CxStatsError(f"No column {listing(absent, quote=True)} in the transactions; columns: "
                            f"{listing(transactions.columns, limit=20)}.")
-    if not 0 < ci_level < 1:
-        raise CxStatsError(f"ci_level must be between 0 and 1, got {ci_level!r}.")
     if period not in _PERIODS:
         raise CxStatsError(f"period must be one of {listing(list(_PERIODS), quote=True)} (day, week, month, quarter, "
                            f"year), got {period!r}.")
@@ -750,7 +756,7 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
         message = (f"The data end on {last_day:%Y-%m-%d}, inside the last period ({table['period'].iloc[-1]}); "
                    f"repurchase in {table['period'].iloc[-2] if n_slots > 1 else 'the period before'} is understated "
                    "and churn overstated. Drop the partial period or choose period boundaries that match the data.")
-        warnings.warn(message, PartialPeriodWarning, stacklevel=2)
+        warn(message, PartialPeriodWarning)
         problems.append(f"PartialPeriodWarning: {message}")
     return PeriodRatesResult(table=table, period=period, n_customers=int(codes.max()) + 1,
                              n_transactions=int(keep.sum()), problems=tuple(problems), ci_level=ci_level)

@@ -18,9 +18,9 @@ import pandas as pd
 from ._errors import CxStatsError
 from . import formatting as fmt
 from ._results import PlainText
-from ._transactions import _NS_PER_DAY, per_customer, read_transactions, visit_gaps
+from ._transactions import _NS_PER_DAY, DuplicateTransactionsWarning, per_customer, read_transactions, visit_gaps
 
-__all__ = ["RFMResult", "PurchaseSummary", "rfm", "purchase_summary", "SEGMENTS"]
+__all__ = ["DuplicateTransactionsWarning", "RFMResult", "PurchaseSummary", "rfm", "purchase_summary", "SEGMENTS"]
 
 #: The named segments in reporting order, each with its rule on the 1-5 scores and a gloss.
 SEGMENTS: dict[str, tuple[str, str]] = {
@@ -59,7 +59,8 @@ class RFMResult:
     ``segment, rule, description, customers, share, mean_recency_days, mean_frequency,
     mean_monetary, revenue, revenue_share`` (shares are proportions summing to 1).
     ``as_of`` is the date recency is counted to; ``excluded`` the number of transactions
-    after it, which were left out.
+    after it, which were left out; ``duplicates`` the number of rows that repeat an earlier
+    row exactly; ``problems`` the warnings issued, for reports.
     """
 
     table: pd.DataFrame
@@ -70,6 +71,8 @@ class RFMResult:
     n_customers: int
     n_transactions: int
     excluded: int
+    duplicates: int = 0
+    problems: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         head = (f"<p>RFM as of {self.as_of.date()}: {self.n_customers:,} customers, "
@@ -130,7 +133,7 @@ class RFMResult:
 
 
 def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str = "date", amount: str = "amount",
-        as_of: object = None, bins: int = 5, ties: str = "shared") -> RFMResult:
+        as_of: object = None, bins: int = 5, ties: str = "shared", duplicates: str = "warn") -> RFMResult:
     """Recency, frequency and monetary scores and named segments of every customer.
 
     Parameters
@@ -143,6 +146,9 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     bins : number of score levels (2-9); 5 gives the usual quintile scores.
     ties : ``"shared"`` (default) gives customers with equal values the same score;
         ``"first"`` breaks ties by customer id for bins of equal size.
+    duplicates : rows that repeat an earlier row exactly (every column) are counted as
+        purchases with a ``DuplicateTransactionsWarning`` (``"warn"``, default), counted
+        silently (``"keep"``: genuine repeat purchases) or left out (``"drop"``: a double export).
 
     Returns
     -------
@@ -154,7 +160,8 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     CxStatsError
         A column is missing; the data are empty; a customer id, date or amount is missing;
         a date cannot be read (the rows are named); an amount is negative; ``as_of`` is
-        before the first transaction; ``bins`` or ``ties`` is not allowed.
+        before the first transaction; with ``as_of=None``, a date after today (a typo would
+        move ``as_of`` there); ``bins``, ``ties`` or ``duplicates`` is not allowed.
 
     Notes
     -----
@@ -210,7 +217,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     >>> import cxstats
     >>> cd = cxstats.load_dataset("cdnow_transactions").data
     >>> from cxstats.rfm import rfm
-    >>> res = rfm(cd)
+    >>> res = rfm(cd, duplicates="keep")  # the published sample counts each of its rows as a purchase
     >>> res.n_customers, res.as_of.date().isoformat()
     (2357, '1998-06-30')
     >>> round(float(res.segments["share"].sum()), 10)
@@ -221,7 +228,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     if ties not in _TIES:
         raise CxStatsError(f"{where}: ties must be 'shared' or 'first', got {ties!r}.")
     records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
-                                       as_of=as_of)
+                                       as_of=as_of, duplicates=duplicates)
     if len(records.customers) < 2:
         raise CxStatsError(f"{where}: only one customer ({records.customers[0]}) has bought by "
                            f"{stamp.date()}; RFM scores rank customers against each other and need at least two.")
@@ -249,7 +256,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     })
     return RFMResult(table=table, segments=_segment_table(segment, recency, frequency, monetary), as_of=stamp,
                      bins=bins, ties=ties, n_customers=len(table), n_transactions=int(records.codes.size),
-                     excluded=records.excluded)
+                     excluded=records.excluded, duplicates=records.duplicates, problems=records.problems)
 
 
 @dataclass(frozen=True)
@@ -272,6 +279,8 @@ class PurchaseSummary:
     pct_repeat: float
     first_date: pd.Timestamp
     last_date: pd.Timestamp
+    duplicates: int = 0
+    problems: tuple[str, ...] = ()
 
     def _repr_html_(self) -> str:
         head = (f"<p>{self.n_transactions:,} purchases by {self.n_customers:,} customers, "
@@ -298,7 +307,7 @@ class PurchaseSummary:
 
 
 def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str = "date",
-                     amount: str = "amount") -> PurchaseSummary:
+                     amount: str = "amount", duplicates: str = "warn") -> PurchaseSummary:
     """Purchase frequency, amounts and inter-purchase times: per customer and their distributions.
 
     Parameters
@@ -306,6 +315,8 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
     transactions : one row per purchase.
     customer, date, amount : the columns holding the customer id, the purchase date and the
         amount (non-negative).
+    duplicates : ``"warn"`` (default), ``"keep"`` or ``"drop"`` rows that repeat an earlier
+        row exactly, as in :func:`rfm`.
 
     Returns
     -------
@@ -330,12 +341,12 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
     >>> import cxstats
     >>> cd = cxstats.load_dataset("cdnow_transactions").data
     >>> from cxstats.rfm import purchase_summary
-    >>> summary = purchase_summary(cd)
+    >>> summary = purchase_summary(cd, duplicates="keep")
     >>> int(summary.table.set_index("measure").loc["purchases_per_customer", "n"])
     2357
     """
     records, _ = read_transactions(transactions, customer=customer, date=date, amount=amount,
-                                   where="purchase_summary")
+                                   where="purchase_summary", duplicates=duplicates)
     totals = per_customer(records)
     gaps, gap_codes = visit_gaps(records)
     n = len(records.customers)
@@ -360,7 +371,8 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
     return PurchaseSummary(table=table, customers=customers, n_customers=n, n_transactions=int(records.codes.size),
                            pct_repeat=100.0 * float((gap_count > 0).mean()),
                            first_date=pd.Timestamp(int(records.dates.min())),
-                           last_date=pd.Timestamp(int(records.dates.max())))
+                           last_date=pd.Timestamp(int(records.dates.max())), duplicates=records.duplicates,
+                           problems=records.problems)
 
 
 def _times(median: float) -> str:

@@ -88,6 +88,20 @@ _WORDING = {
     "REC": "How likely are you to recommend the company to a friend or colleague?",
 }
 
+_LABELS = {  # short item labels for tables and figures (Codebook.labels)
+    "EXP1": "Expected high quality", "EXP2": "Expected to meet my needs", "EXP3": "Expected few problems",
+    "TAN1": "Modern facilities", "TAN2": "Neat, professional staff", "TAN3": "Appealing app and materials",
+    "REL1": "Delivers as promised", "REL2": "Right the first time", "REL3": "Accurate records",
+    "RES1": "Prompt service", "RES2": "Willing to help", "RES3": "Never too busy to respond",
+    "ASS1": "Safe transactions", "ASS2": "Courteous staff", "ASS3": "Knowledgeable staff",
+    "EMP1": "Individual attention", "EMP2": "Understands my needs", "EMP3": "Has my interests at heart",
+    "EMO1": "Feel happy", "EMO2": "Trust the company", "EMO3": "Feel grateful", "EMO4": "Frustrated (reversed)",
+    "VAL1": "Worth the price", "VAL2": "Worth the time and effort", "VAL3": "Good value vs alternatives",
+    "SAT1": "Overall satisfaction", "SAT2": "Meets expectations", "SAT3": "Close to ideal provider",
+    "LOY1": "Intend to stay", "LOY2": "Would stay if prices rose", "LOY3": "Speak positively of it",
+    "REC": "Likely to recommend (0–10)",
+}
+
 _LIKERT = {1.0: "Strongly disagree", 4.0: "Neither agree nor disagree", 7.0: "Strongly agree"}
 _COUNTRIES = ("DE", "US", "CN", "BR")
 _COUNTRY_MEANS = {  # latent means of EXP, EMO, SAT by country position
@@ -141,6 +155,46 @@ class SimulatedPanel:
     noninvariant: tuple[tuple[str, str, str], ...]
     retention: Mapping[str, float]
     settings: Mapping[str, Any]
+
+    def true_mean_differences(self, factors: Sequence[str] | None = None) -> pd.DataFrame:
+        """The simulated customers' true differences from the first country, per factor.
+
+        What a latent-mean comparison of these data should recover: for every factor and
+        every other country, the difference of the mean true scores and that difference in
+        pooled within-country SD units (``d``, the scale of
+        :func:`cxstats.sem.latent_mean_differences`).
+
+        Parameters
+        ----------
+        factors : factor codes (columns of ``scores``); default all.
+
+        Returns
+        -------
+        DataFrame with columns ``factor, group, reference, difference, d``.
+
+        Raises
+        ------
+        CxStatsError
+            A factor is not among the true scores.
+        """
+        factors = list(self.scores.columns if factors is None else factors)
+        unknown = [f for f in factors if f not in self.scores.columns]
+        if unknown:
+            raise CxStatsError(f"true_mean_differences(): factor(s) {', '.join(map(repr, unknown))} are not "
+                             f"simulated; choose from {', '.join(self.scores.columns)}.")
+        country = self.data["country"].to_numpy()
+        countries = list(self.settings["countries"])
+        reference = countries[0]
+        rows = []
+        for group in countries[1:]:
+            a, b = self.scores[country == reference], self.scores[country == group]
+            for factor in factors:
+                pooled = np.sqrt(((len(a) - 1) * a[factor].var() + (len(b) - 1) * b[factor].var())
+                                 / (len(a) + len(b) - 2))
+                difference = b[factor].mean() - a[factor].mean()
+                rows.append({"factor": factor, "group": group, "reference": reference,
+                             "difference": difference, "d": difference / pooled})
+        return pd.DataFrame(rows)
 
 
 def simulate_cx_panel(
@@ -317,11 +371,12 @@ def _retention(rng: np.random.Generator, scores: pd.DataFrame) -> tuple[np.ndarr
 
 def _codebook(n_rows: int) -> Codebook:
     items = [
-        {"name": item, "construct": construct, "wording": _WORDING[item], "scale": [1, 7],
-         "reverse": item == "EMO4", "labels": dict(_LIKERT)}
+        {"name": item, "construct": construct, "wording": _WORDING[item], "label": _LABELS[item],
+         "scale": [1, 7], "reverse": item == "EMO4", "labels": dict(_LIKERT)}
         for item, construct in _item_names()
     ]
-    items.append({"name": "REC", "construct": "REC", "wording": _WORDING["REC"], "scale": [0, 10],
+    items.append({"name": "REC", "construct": "REC", "wording": _WORDING["REC"], "label": _LABELS["REC"],
+                  "scale": [0, 10],
                   "labels": {0: "Not at all likely", 10: "Extremely likely"}})
     variables = [
         {"name": "respondent", "role": "id", "kind": "integer", "description": "Respondent number"},

@@ -180,7 +180,7 @@ def test_too_few_rows(mobi):
     ({"bootstrap": 5}, r"bootstrap must be 0 or a whole number of at least 10 draws, got 5\."),
     ({"bootstrap": 50.5}, r"bootstrap must be 0 or a whole number of at least 10 draws, got 50\.5\."),
     ({"ci": "bc"}, r"ci='bc' is not one of 'percentile', 'bca'\."),
-    ({"ci_level": 95}, r"ci_level must lie between 0 and 1, got 95\."),
+    ({"ci_level": 95}, r"Argument ci_level=95 is not a proportion between 0 and 1; pass 0\.95 for a 95% interval\."),
 ])
 def test_bad_options(mobi, options, message):
     _raises(SMALL, mobi, message, **options)

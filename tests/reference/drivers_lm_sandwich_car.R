@@ -58,10 +58,14 @@ robust_record <- function(fit, type) {
   est <- coef(fit)
   se <- sqrt(diag(V))
   t <- est / se
+  df <- df.residual(fit)
+  half <- qt(0.975, df) * se  # lmtest::coefci(fit, vcov. = V): the t(df) quantile
   list(call = sprintf('sandwich::vcovHC(fit, type = "%s")', type),
        se = named(se), t = named(t),
-       p = named(p_t(t, df.residual(fit))),  # t reference, df = n - p - 1
-       df = df.residual(fit))
+       p = named(p_t(t, df)),  # t reference, df = n - p - 1, as lmtest::coeftest(fit, vcov. = V)
+       ci_level = 0.95,
+       ci_lower = named(est - half), ci_upper = named(est + half),
+       df = df)
 }
 
 # Independent check of HC3 from the textbook formula

@@ -129,6 +129,12 @@ def test_latent_mean_differences_match_lavaan_and_give_effect_sizes():
     pooled = (n["Pasteur"] * psi["Pasteur"] + n["Grant-White"] * psi["Grant-White"]) / sum(n.values())
     assert table.loc["textual", "d"] == pytest.approx(table.loc["textual", "difference"] / np.sqrt(pooled), rel=1e-10)
     assert 0 < table.loc["textual", "d_se"] < table.loc["textual", "d"]
+    half = table["d_ci_high"] - table["d"]
+    assert np.allclose(half, 1.959964 * table["d_se"], rtol=1e-6)
+    assert np.allclose(table["d"] - table["d_ci_low"], half, rtol=1e-10)
+    assert list(table["n"]) == [n["Grant-White"]] * 3 and list(table["n_reference"]) == [n["Pasteur"]] * 3
+    narrow = sem.latent_mean_differences(scalar, ci_level=0.5).table.set_index("factor")
+    assert (narrow["d_ci_high"] < table["d_ci_high"]).all()
 
 
 def test_the_simulated_noninvariant_items_are_found():

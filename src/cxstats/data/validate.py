@@ -13,6 +13,7 @@ import pandas as pd
 
 from .._errors import DataValidationError
 from .._format import listing, rows_and_values
+from .._validation import check_frame, one_of
 from .codebook import Codebook, Item, Variable
 
 __all__ = ["validate"]
@@ -53,8 +54,8 @@ def validate(
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
-    if unknown_columns not in ("error", "drop", "keep"):
-        raise ValueError(f"unknown_columns must be 'error', 'drop' or 'keep', got {unknown_columns!r}.")
+    one_of("unknown_columns", unknown_columns, ("error", "drop", "keep"))
+    check_frame(data, where="validate")
     _check_columns(data, codebook, unknown_columns)
     keep = [c for c in data.columns if c in codebook.columns or unknown_columns == "keep"]
     out = data.loc[:, keep].copy()
@@ -78,12 +79,28 @@ def _check_columns(data: pd.DataFrame, codebook: Codebook, unknown_columns: str)
             "from the codebook."
         )
     unknown = [c for c in data.columns if c not in declared]
+    renamed = [(c, base) for c in unknown for base in [_renamed_duplicate(c, declared)] if base is not None]
+    if renamed and unknown_columns != "keep":
+        detail = ", ".join(f"'{c}' (a second '{base}'?)" for c, base in renamed)
+        raise DataValidationError(
+            f"The data have column(s) {detail}: pandas renames a repeated column name 'x' to 'x.1' when it "
+            f"reads a file, so the file has duplicated column names. Rename or delete the repeated column in the "
+            "file (or pass unknown_columns='keep' if these are genuinely different columns)."
+        )
     if unknown and unknown_columns == "error":
         raise DataValidationError(
             f"The data have {len(unknown)} column(s) the codebook '{codebook.name}' does not "
             f"declare: {listing(unknown, limit=10, quote=True)}. Declare them in the codebook "
             "(as items or variables), or pass unknown_columns='drop' or 'keep'."
         )
+
+
+def _renamed_duplicate(column: object, declared) -> str | None:
+    """The declared name ``x`` if ``column`` is ``x.1``, ``x.2``, ... (pandas' name for a repeated column)."""
+    if not isinstance(column, str):
+        return None
+    base, dot, number = column.rpartition(".")
+    return base if dot and number.isdigit() and base in declared else None
 
 
 def _replace_missing(column: pd.Series, codes: tuple[float, ...]) -> pd.Series:

@@ -7,8 +7,6 @@ correlation matrix -> outer weights (the PLS iteration) -> statistics -> bootstr
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -21,6 +19,8 @@ from ._problems import InadmissibleWarning, ModelSpecificationError, WeightsConv
 from ._spec import PLSSpec, build_spec
 from ._statistics import Statistics
 from .result import PLSResult
+from .._validation import check_frame, warn
+from .._validation import ci_level as check_ci_level
 
 __all__ = ["fit"]
 
@@ -172,7 +172,7 @@ def fit(
 
 
 def _warn(category: type[Warning], message: str) -> str:
-    warnings.warn(message, category, stacklevel=4)  # _warn, fit, the BLAS-thread wrapper, the caller
+    warn(message, category)
     return f"{category.__name__}: {message}"
 
 
@@ -212,14 +212,14 @@ def _check_options(scheme, missing, max_iter, tol, bootstrap, ci, ci_level) -> N
         raise ModelSpecificationError(f"bootstrap must be 0 or a whole number of at least 10 draws, got {bootstrap!r}.")
     if ci not in ("percentile", "bca"):
         raise ModelSpecificationError(f"ci={ci!r} is not one of 'percentile', 'bca'.")
-    if not 0 < ci_level < 1:
-        raise ModelSpecificationError(f"ci_level must lie between 0 and 1, got {ci_level!r}.")
+    check_ci_level(ci_level, error=ModelSpecificationError)
 
 
 def _numeric(data: pd.DataFrame, spec: PLSSpec) -> pd.DataFrame:
+    check_frame(data, where="pls.fit")
     frame = data[list(spec.indicators)]
     if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
-        return frame.astype(float)
+        return _finite(frame.astype(float))
     for column in frame.columns:
         converted = pd.to_numeric(frame[column], errors="coerce")
         bad = converted.isna() & frame[column].notna()
@@ -227,7 +227,19 @@ def _numeric(data: pd.DataFrame, spec: PLSSpec) -> pd.DataFrame:
             raise ModelSpecificationError(
                 f"Indicator '{column}' has values that are not numbers ({rows_and_values(list(frame.index[bad]), list(frame[column][bad]))}). "
                 "Recode them as numbers or missing.")
-    return frame.apply(pd.to_numeric, errors="coerce").astype(float)
+    return _finite(frame.apply(pd.to_numeric, errors="coerce").astype(float))
+
+
+def _finite(frame: pd.DataFrame) -> pd.DataFrame:
+    """Infinite values are named (a constant-indicator or convergence error would hide them)."""
+    infinite = np.isinf(frame.to_numpy())
+    if infinite.any():
+        column = frame.columns[int(np.flatnonzero(infinite.any(axis=0))[0])]
+        bad = np.isinf(frame[column].to_numpy())
+        raise ModelSpecificationError(
+            f"Indicator '{column}' holds infinite values ({rows_and_values(list(frame.index[bad]), list(frame[column][bad]))}). "
+            "Replace them with valid numbers or with NaN (missing).")
+    return frame
 
 
 def _indicator_data(data: pd.DataFrame, spec: PLSSpec,
@@ -241,6 +253,9 @@ def _indicator_data(data: pd.DataFrame, spec: PLSSpec,
         return values, values, np.arange(len(values)), "No missing values."
     counts = holes.sum(axis=0)
     which = [f"{c} ({k})" for c, k in zip(frame.columns, counts, strict=True) if k]
+    if holes.all(axis=0).any():
+        empty = [c for c, none in zip(frame.columns, holes.all(axis=0), strict=True) if none]
+        raise ModelSpecificationError(f"Indicator(s) {listing(empty, quote=True)} have no observed values; drop them.")
     if missing == "listwise":
         keep = np.flatnonzero(~holes.any(axis=1))
         text = (f"Listwise deletion: {len(values) - len(keep)} of {len(values)} rows had a missing value in "

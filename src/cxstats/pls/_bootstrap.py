@@ -21,7 +21,6 @@ a leave-one-out jackknife.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +31,7 @@ from .._resampling import jackknife_acceleration, map_chunks
 from ._algorithm import correlations, outer_weights
 from ._problems import BootstrapWarning
 from ._statistics import Statistics
+from .._validation import warn
 
 __all__ = ["PLSBootstrap", "bootstrap", "sample_correlations"]
 
@@ -135,7 +135,7 @@ def bootstrap(statistics: Statistics, x: np.ndarray, start: np.ndarray, estimate
     if failed:
         text = (f"{failed} of {draws} bootstrap draws were left out (weights that did not converge, or an indicator "
                 f"constant in the resample); SEs and intervals use the other {int(ok.sum())}.")
-        warnings.warn(text, BootstrapWarning, stacklevel=4)  # bootstrap, fit, the BLAS-thread wrapper, the caller
+        warn(text, BootstrapWarning)
         message = f"BootstrapWarning: {text}"
     return PLSBootstrap(draws=values[ok], estimate=estimate, jackknife=jackknife, requested=draws, failed=failed,
                         ci=ci, ci_level=ci_level, seed=seed, message=message)

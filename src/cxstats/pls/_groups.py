@@ -15,7 +15,6 @@ group's bootstrap, the second group's bootstrap and the permutations, so
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +29,7 @@ from ._bootstrap import sample_correlations
 from ._problems import BootstrapWarning, ModelSpecificationError
 from ._spec import PLSSpec, build_spec
 from .result import PLSResult
+from .._validation import warn
 
 __all__ = ["GroupSplit", "Permutations", "fit_group", "group_seeds", "permute", "split_groups"]
 
@@ -170,7 +170,7 @@ def _run_chunk(orders: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def permute(pooled: PLSResult, member: np.ndarray, raw: np.ndarray, *, permutations: int, seed: int,
-            impute: bool, tol: float, max_iter: int, progress: bool | None, stacklevel: int = 4) -> Permutations:
+            impute: bool, tol: float, max_iter: int, progress: bool | None) -> Permutations:
     """Re-estimate the model in both groups of ``permutations`` random relabellings of the
     pooled rows ``raw`` (raw indicator values, NaN where missing when ``impute``)."""
     n, n_a = len(member), int(member.sum())
@@ -191,7 +191,7 @@ def permute(pooled: PLSResult, member: np.ndarray, raw: np.ndarray, *, permutati
     if failed:
         text = (f"{failed} of {permutations} permutations were left out (weights that did not converge, or an "
                 f"indicator constant in a permuted group); the tests use the other {permutations - failed}.")
-        warnings.warn(text, BootstrapWarning, stacklevel=stacklevel)
+        warn(text, BootstrapWarning)
         message = f"BootstrapWarning: {text}"
     return Permutations(rows_a=orders[ok, :n_a], rows_b=orders[ok, n_a:], weights_a=w_a[ok], weights_b=w_b[ok], paths_a=p_a[ok],
                         paths_b=p_b[ok], requested=permutations, failed=failed, message=message)

@@ -20,7 +20,6 @@ re-estimated.
 from __future__ import annotations
 
 import html
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +36,8 @@ from ._algorithm import outer_weights
 from ._bootstrap import sample_correlations
 from ._problems import BootstrapWarning
 from .result import PLSResult
+from .._validation import warn
+from .._validation import ci_level as check_ci_level
 
 __all__ = ["IndexWeightWarning", "PLSIndexResult", "index_scores", "index_weights"]
 
@@ -224,12 +225,11 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
     >>> idx.table[["construct", "estimate"]].round(1).to_dict("records")
     [{'construct': 'CUSA', 'estimate': 72.5}, {'construct': 'CUSL', 'estimate': 71.1}]
     """
+    ci_level = check_ci_level(ci_level)
     if not isinstance(result, PLSResult):
         raise TypeError(f"index_scores needs a fitted cxstats.pls result (from pls.fit), got {type(result).__name__}.")
     if isinstance(bootstrap, bool) or int(bootstrap) != bootstrap or (bootstrap != 0 and bootstrap < 10):
         raise CxStatsError(f"bootstrap must be 0 or a whole number of at least 10 resamples, got {bootstrap!r}.")
-    if not 0 < ci_level < 1:
-        raise CxStatsError(f"ci_level must lie between 0 and 1, got {ci_level!r}.")
     spec = result.spec
     items, constructs, owner = list(spec.indicators), list(spec.constructs), spec.owner
     lows, highs = _scales(items, scale, codebook)
@@ -248,7 +248,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         pairs = [f"{i} of {c}" for c, i in zip(negative["construct"], negative["indicator"], strict=True)]
         message = (f"Negative unstandardized weight for {listing(pairs, limit=10)}: a higher answer lowers the index. "
                    "Check the item's coding (reverse-worded?) or whether it belongs to the construct.")
-        warnings.warn(message, IndexWeightWarning, stacklevel=3)
+        warn(message, IndexWeightWarning)
         problems.append(f"IndexWeightWarning: {message}")
     rescaled = weights["rescaled"].to_numpy()
     low, high = _bounds(rescaled, owner, lows, highs, len(constructs))
@@ -267,7 +267,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         if failed:
             message = (f"{failed} of {bootstrap} resamples were left out (weights that did not converge, or an "
                        f"indicator constant in the resample); SEs and intervals use the other {bootstrap - failed}.")
-            warnings.warn(message, BootstrapWarning, stacklevel=3)
+            warn(message, BootstrapWarning)
             problems.append(f"BootstrapWarning: {message}")
         alpha = (1 - ci_level) / 2
         flat = means.reshape(means.shape[0], -1)  # (draws, constructs x segments), the table's order

@@ -32,6 +32,7 @@ from ._groups import (
     split_groups,
 )
 from .result import PLSResult
+from .._validation import ci_level as check_ci_level
 
 __all__ = ["PLSMultigroupResult", "henseler_p", "multigroup"]
 
@@ -209,6 +210,7 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     >>> res.table[["lhs", "rhs", "difference", "p_permutation"]].round(2).to_dict("records")
     [{'lhs': 'CUSL', 'rhs': 'COMP', 'difference': 0.27, 'p_permutation': 0.08}, {'lhs': 'CUSL', 'rhs': 'LIKE', 'difference': -0.19, 'p_permutation': 0.17}]
     """
+    ci_level = check_ci_level(ci_level)
     _check_counts(bootstrap, permutations)
     spec, split = split_groups(model, data, group, groups, missing)
     seed_a, seed_b, seed_perm = group_seeds(seed)
@@ -224,7 +226,7 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     greater = henseler_p(draws_a[:j], draws_b[:j])
     raw, impute = pooled_raw(spec, split, missing)
     perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress, stacklevel=5)
+                    max_iter=max_iter, progress=progress)
     est_a, est_b = fit_a._estimate[columns], fit_b._estimate[columns]
     index = {c: k for k, c in enumerate(spec.constructs)}
     outcome = np.array([index[o] for o, _ in spec.paths])

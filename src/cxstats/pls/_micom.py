@@ -215,7 +215,7 @@ def micom(model: str, data: pd.DataFrame, *, group: str, groups: tuple | None = 
     fit_a, fit_b = fit_group(model, split, 0, **options), fit_group(model, split, 1, **options)
     raw, impute = pooled_raw(spec, split, missing)
     perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress, stacklevel=4)
+                    max_iter=max_iter, progress=progress)
     constructs = list(spec.constructs)
     r = pooled._correlations
     single = np.array([len(b) == 1 for b in spec.blocks])

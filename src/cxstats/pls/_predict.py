@@ -20,7 +20,6 @@ fold and repetition, vectorised.
 from __future__ import annotations
 
 import html
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +31,7 @@ from .._threads import single_threaded_blas
 from ._algorithm import Layout, correlations, inner_estimates, outer_weights
 from ._problems import ModelSpecificationError, WeightsConvergenceWarning
 from .result import PLSResult
+from .._validation import warn
 
 __all__ = ["PLSPredictResult", "fold_numbers", "predict"]
 
@@ -270,7 +270,7 @@ def predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed: 
     if not converged.all():
         message = (f"The weights did not converge within {max_iter} iterations in {int((~converged).sum())} of "
                    f"{converged.size} training folds; their predictions use the last iteration.")
-        warnings.warn(message, WeightsConvergenceWarning, stacklevel=3)
+        warn(message, WeightsConvergenceWarning)
         problems.append(f"WeightsConvergenceWarning: {message}")
 
     try:

@@ -1,20 +1,36 @@
-"""Execute a notebook top to bottom with nbclient, as a student would."""
+"""Execute a notebook top to bottom with nbclient, as a student would.
+
+Two things are added to the run (and removed from the executed notebook again):
+
+- a setup cell that configures figures and installs two kernel hooks: every warning a cell
+  raises is recorded (class and message) and returned after the cell as a
+  ``application/vnd.cxstats.warnings+json`` output, which is moved to the cell's
+  ``metadata["cxstats"]["warnings"]``; the per-location "show once" memory of Python's
+  warnings is reset before each cell, so a problem raised again in a later cell is seen again;
+- before each Markdown cell with inline code (`` `{python} expr` ``), a cell that evaluates
+  the expressions; their text goes to the Markdown cell's ``metadata["cxstats"]["inline"]``.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import nbformat
 from jupyter_client import KernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from .._errors import CxStatsError
+from ._errors import RenderError
+from ._inline import INLINE_MIME, evaluation_source, expressions
 
-__all__ = ["RenderError", "execute_notebook"]
+__all__ = ["RenderError", "execute_notebook", "plain_text"]
+
+WARNINGS_MIME = "application/vnd.cxstats.warnings+json"
 
 # Vector figures for the reports (crisp in the PDF), full text in table cells, and SVG
 # element ids that do not change from run to run (so re-rendered reports diff cleanly).
@@ -22,25 +38,101 @@ _SETUP = (
     "%config InlineBackend.figure_formats = ['svg']\n"
     "%config InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'metadata': {'Date': None}}\n"
     "import pandas as _pd; _pd.set_option('display.max_colwidth', 300)\n"
-    "import matplotlib as _mpl; _mpl.rcParams['svg.hashsalt'] = 'cxstats'"
-)
+    "import matplotlib as _mpl; _mpl.rcParams['svg.hashsalt'] = 'cxstats'\n"
+    """
+class __CxstatsInlineError__(Exception):
+    pass
+
+def __cxstats_setup__():
+    import warnings
+    from IPython import get_ipython
+    from IPython.display import display
+
+    shell = get_ipython()
+    seen = []
+    shown = warnings.showwarning
+
+    def record(message, category, filename, lineno, file=None, line=None):
+        entry = {"category": category.__name__, "message": str(message)}
+        if entry not in seen:
+            seen.append(entry)
+        shown(message, category, filename, lineno, file, line)
+
+    def before(*_):
+        seen.clear()
+        reset = getattr(warnings, "_filters_mutated", None)
+        if reset is not None:
+            reset()  # forget which warnings were already shown: each cell shows its own
+
+    def after(*_):
+        if seen:
+            display({"@WARNINGS@": {"warnings": list(seen)}, "text/plain": ""}, raw=True)
+            seen.clear()
+
+    warnings.showwarning = record
+    shell.events.register("pre_run_cell", before)
+    shell.events.register("post_run_cell", after)
+
+def __cxstats_inline__(exprs):
+    import json
+    from IPython import get_ipython
+    from IPython.display import display
+
+    namespace = get_ipython().user_ns
+    texts = []
+    for expr in exprs:
+        try:
+            value = eval(compile(expr, "<inline code>", "eval"), namespace)
+        except Exception as exc:
+            raise __CxstatsInlineError__(json.dumps({"expr": expr, "error": f"{type(exc).__name__}: {exc}"})) from None
+        markdown = getattr(value, "_repr_markdown_", None)
+        text = markdown() if callable(markdown) else None
+        if isinstance(text, tuple):
+            text = text[0]
+        texts.append(str(value) if text is None else str(text))
+    display({"@INLINE@": {"values": texts}, "text/plain": ""}, raw=True)
+
+__cxstats_setup__()
+"""
+).replace("@WARNINGS@", WARNINGS_MIME).replace("@INLINE@", INLINE_MIME)
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
-class RenderError(CxStatsError):
-    """A notebook failed to execute or to render."""
+def plain_text(text: str) -> str:
+    """``text`` without ANSI colour codes (kernel tracebacks carry them)."""
+    return _ANSI.sub("", text)
 
 
 def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode:
     """Run every cell of the notebook at ``path`` in its own folder; return the executed copy.
 
+    The warnings each cell raised are in ``cell.metadata["cxstats"]["warnings"]`` (a list of
+    ``{"category", "message"}``), the text of a Markdown cell's inline code in
+    ``cell.metadata["cxstats"]["inline"]``.
+
     Raises
     ------
     RenderError
-        A cell raised: the message names the notebook, the cell number and the error.
+        A cell or an inline expression raised: the message names the notebook, the cell
+        number and the error.
     """
+    path = Path(path)
     nb = nbformat.read(path, as_version=4)
     work = copy.deepcopy(nb)
-    work.cells.insert(0, nbformat.v4.new_code_cell(_SETUP))
+    # origin[k]: which cell of the notebook work.cells[k] stands for, and whether it is the
+    # inserted cell that evaluates that Markdown cell's inline code
+    origin: list[tuple[int | None, bool]] = [(None, False)]
+    cells = [nbformat.v4.new_code_cell(_SETUP)]
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            exprs = expressions(cell.source)
+            if exprs:
+                cells.append(nbformat.v4.new_code_cell(evaluation_source(exprs)))
+                origin.append((index, True))
+        cells.append(copy.deepcopy(cell))
+        origin.append((index, False))
+    work.cells = cells
     # on POSIX a local kernel talks over IPC sockets: no network ports, no warning about
     # unencrypted TCP; Windows has no IPC transport and keeps the default (TCP on localhost)
     sockets = tempfile.TemporaryDirectory()
@@ -48,20 +140,69 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
                if os.name == "posix" else KernelManager(kernel_name="python3"))
     client = NotebookClient(work, km=manager, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
+    # the kernel runs in the notebook's folder: relative PYTHONPATH entries (PYTHONPATH=src)
+    # would point elsewhere there, so they are made absolute and the kernel imports the same cxstats
+    env = dict(os.environ)
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) if p else p
+                                            for p in env["PYTHONPATH"].split(os.pathsep))
     try:
-        client.execute()
+        client.execute(env=env)
     except CellExecutionError as exc:
-        failing = next((i for i, c in enumerate(work.cells)
-                        if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        where = f"cell {failing} (counting code and text cells from 1)" if failing else "a cell"
-        summary = str(exc).strip().splitlines()
-        raise RenderError(
-            f"Notebook '{path.name}' failed in {where}: {summary[-1] if summary else exc}. "
-            f"Open it in JupyterLab and run it top to bottom to see the full traceback."
-        ) from None
+        raise _execution_error(path, work, origin, exc) from None
+    except CellTimeoutError:
+        raise RenderError(f"Notebook '{path.name}' did not finish: a cell ran longer than {timeout} s. Make that "
+                          "cell faster (fewer bootstrap draws, a smaller sample) or raise the timeout.") from None
+    except DeadKernelError:
+        raise RenderError(f"Notebook '{path.name}' stopped: its Python kernel died (often out of memory). Run it "
+                          "in JupyterLab to see which cell.") from None
     finally:
         if manager.has_kernel:
             manager.shutdown_kernel(now=True)
         sockets.cleanup()
-    work.cells.pop(0)
-    return work
+    return _collect(nb, work, origin)
+
+
+def _execution_error(path: Path, work: nbformat.NotebookNode, origin: list, exc: CellExecutionError) -> RenderError:
+    failing = next((k for k, c in enumerate(work.cells)
+                    if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    index, inline = origin[failing] if failing is not None else (None, False)
+    if inline and exc.ename == "__CxstatsInlineError__":
+        detail = json.loads(exc.evalue)
+        return RenderError(
+            f"Notebook '{path.name}': the inline code `{{python}} {detail['expr']}` in cell {index + 1} "
+            f"(counting code and text cells from 1) raised {plain_text(detail['error'])}. Define what it "
+            "uses in a code cell above that Markdown cell, or correct the expression."
+        )
+    where = f"cell {index + 1} (counting code and text cells from 1)" if index is not None else "its setup"
+    summary = f"{exc.ename}: {exc.evalue}" if exc.ename else (str(exc).strip().splitlines() or [""])[-1]
+    return RenderError(
+        f"Notebook '{path.name}' failed in {where}: {plain_text(summary)}. "
+        f"Open it in JupyterLab and run it top to bottom to see the full traceback."
+    )
+
+
+def _collect(nb: nbformat.NotebookNode, work: nbformat.NotebookNode, origin: list) -> nbformat.NotebookNode:
+    """The notebook's own cells with their outputs; warnings and inline values in metadata."""
+    executed = copy.deepcopy(nb)
+    for cell, (index, inline) in zip(work.cells, origin, strict=True):
+        if index is None:
+            continue
+        target = executed.cells[index]
+        record = target.metadata.setdefault("cxstats", {})
+        outputs = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WARNINGS_MIME in data:
+                record.setdefault("warnings", []).extend(
+                    w for w in data[WARNINGS_MIME]["warnings"] if w not in record.get("warnings", []))
+            elif INLINE_MIME in data:
+                record["inline"] = list(data[INLINE_MIME]["values"])
+            else:
+                outputs.append(output)
+        if target.cell_type == "code" and not inline:
+            target.outputs = outputs
+            target.execution_count = cell.execution_count
+        if not record:
+            del target.metadata["cxstats"]
+    return executed

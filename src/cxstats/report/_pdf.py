@@ -20,7 +20,8 @@ import yaml
 
 from ._execute import RenderError
 
-from ._html import report_cells
+from ._callouts import callouts_to_typst
+from ._cells import report_cells
 
 __all__ = ["to_pdf", "to_markdown"]
 
@@ -31,7 +32,15 @@ _HEADER = r"""
 #show table: set par(justify: false)
 #show table.cell.where(y: 0): set text(weight: "bold")
 #show raw.where(block: true): set text(size: 7.5pt)
-#show figure: set block(breakable: true)
+#set figure(numbering: none)  // captions carry the report's own numbers ("Figure 2: ...")
+#show figure.where(kind: table): set block(breakable: true)
+#show figure.where(kind: table): set figure.caption(position: top)
+// a table that fits on one page is kept whole; a longer one breaks across pages
+#show figure.where(kind: table): it => layout(size => {
+  block(breakable: measure(it, width: size.width).height > size.height, width: 100%, it)
+})
+// figures float to the top or bottom of a page instead of leaving a page half empty
+#show figure.where(kind: image): set figure(placement: auto)
 #show figure.caption: set text(size: 8.5pt)
 // a caption above a table stays with the table instead of ending a page on its own
 #show figure.caption.where(position: top): set block(sticky: true)
@@ -46,7 +55,34 @@ def _html_to_markdown(fragment: str) -> str:
     return pypandoc.convert_text(fragment, _MARKDOWN_FORMAT, format="html", extra_args=["--wrap=none"])
 
 
-def _output_markdown(output: nbformat.NotebookNode, media: Path, stem: str, caption: str | None) -> str:
+# the page body of A4 with the margins below, in pt; a figure takes at most 3/4 of its height
+_BODY_WIDTH, _BODY_HEIGHT = 481.9, 716.0
+_FIGURE_HEIGHT = 0.75 * _BODY_HEIGHT
+
+
+def _svg_width(svg: str) -> str:
+    """The width attribute for a figure: natural size, scaled down to the page width and 3/4 of its height."""
+    found = [re.search(rf'<svg[^>]*\s{side}="([0-9.]+)pt"', svg) for side in ("width", "height")]
+    if not all(found):
+        return ""
+    width, height = (float(f.group(1)) for f in found)  # type: ignore[union-attr]
+    if width <= 0 or height <= 0:
+        return ""
+    shown = min(width, _BODY_WIDTH, _FIGURE_HEIGHT * width / height)
+    return f"width={shown:.0f}pt"
+
+
+# figures float (see _HEADER) but stay in their section: pending ones are placed before a new ## section
+_FLUSH_BEFORE_SECTION = re.compile(r"^(?=#{1,2}\s)", re.M)
+_FLUSH = "```{=typst}\n#place.flush()\n```\n\n"
+
+
+def _escape_caption(text: str) -> str:
+    return re.sub(r"([\[\]\\*_`$<>@#])", r"\\\1", text)
+
+
+def _output_markdown(output: nbformat.NotebookNode, media: Path, stem: str, caption: str | None,
+                     label: str | None = None) -> str:
     if output.output_type == "stream":
         return f"```\n{output.text.rstrip()}\n```"
     if output.output_type not in ("display_data", "execute_result"):
@@ -55,45 +91,58 @@ def _output_markdown(output: nbformat.NotebookNode, media: Path, stem: str, capt
     for mime, suffix in (("image/svg+xml", "svg"), ("image/png", "png")):
         if mime in data:
             target = media / f"{stem}.{suffix}"
+            size = ""
             if suffix == "svg":
                 target.write_text(data[mime], encoding="utf-8")
+                size = _svg_width(data[mime])
             else:
                 target.write_bytes(base64.b64decode(data[mime]))
-            return f"![{caption or ''}]({target.name})"
+            attributes = " ".join(a for a in (f"#{label}" if label else "", size) if a)
+            return f"![{_escape_caption(caption or '')}]({target.name})" + (f"{{{attributes}}}" if attributes else "")
     if "text/markdown" in data:
         return data["text/markdown"]
     if "text/html" in data:
         table = _html_to_markdown(data["text/html"])
-        return f"{table}\n\n: {caption}" if caption and "<table" in data["text/html"] else table
+        if caption and "<table" in data["text/html"]:
+            return f"{table}\n\n: {_escape_caption(caption)}" + (f" {{#{label}}}" if label else "")
+        return table
     if "text/plain" in data:
         return f"```\n{data['text/plain'].rstrip()}\n```"
     return ""
 
 
-def to_markdown(nb: nbformat.NotebookNode, media: Path) -> tuple[dict, str]:
+def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the notebook",
+                prepared: tuple | None = None) -> tuple[dict, str]:
     """Front matter and the report body as Pandoc Markdown; figures are written to ``media``."""
-    meta, cells = report_cells(nb)
+    meta, cells = prepared if prepared is not None else report_cells(nb, name)
     blocks: list[str] = []
+    anchors: set[str] = set()
     for index, cell in enumerate(cells):
         if cell.cell_type == "markdown":
-            blocks.append(cell.source)
+            blocks.append(_FLUSH_BEFORE_SECTION.sub(_FLUSH, callouts_to_typst(cell.source)))
             continue
-        options = cell.metadata.get("cx_options", {})
-        caption = options.get("fig-cap") or options.get("tbl-cap")
+        caption, label = cell.metadata.get("cx_caption"), cell.metadata.get("cx_label")
         for k, output in enumerate(cell.outputs):
-            block = _output_markdown(output, media, f"cell{index}-{k}", caption)
+            block = _output_markdown(output, media, f"cell{index}-{k}", caption, label)
+            if label and f"#{label}" in block:
+                anchors.add(label)
+                label = None  # one anchor per cell
             if block:
-                blocks.append(block)
+                blocks.append(callouts_to_typst(block))
     # an empty comment between blocks ends a list: otherwise Pandoc reads an indented table
     # that follows a list (e.g. a plain_summary()) as part of its last item and loses the caption
-    return meta, "\n\n<!-- -->\n\n".join(blocks) + "\n"
+    body = "\n\n<!-- -->\n\n".join(blocks) + "\n"
+    # a reference to a figure or table without an anchor in the PDF stays plain text
+    body = re.sub(r"\[((?:(?:Figure|Table) )?\d+)\]\(#((?:fig|tbl)-[\w-]+)\)",
+                  lambda m: m.group(0) if m.group(2) in anchors else m.group(1), body)
+    return meta, body
 
 
-def to_pdf(nb: nbformat.NotebookNode, target: Path) -> None:
+def to_pdf(nb: nbformat.NotebookNode, target: Path, name: str = "the notebook", prepared: tuple | None = None) -> None:
     """Render an executed notebook to a PDF file at ``target``."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        meta, body = to_markdown(nb, folder)
+        meta, body = to_markdown(nb, folder, name, prepared)
         (folder / "header.typ").write_text(_HEADER, encoding="utf-8")
         settings = {"papersize": "a4", "margin": {"x": "2cm", "y": "2.2cm"}, "fontsize": "10pt",
                     "page-numbering": "1"}

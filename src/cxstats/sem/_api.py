@@ -6,7 +6,6 @@ ML estimate -> inference -> fit measures -> :class:`SEMResult`.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,6 +31,8 @@ from .moments import SampleMoments, check_rows, moments_from_data, moments_from_
 from .partable import ParameterTable, build_parameter_table
 from .result import SEMResult
 from .syntax import parse_model
+from .._validation import ci_level as check_ci_level
+from .._validation import warn
 
 __all__ = ["fit"]
 
@@ -234,7 +235,7 @@ def fit(
 
 
 def _warn(category: type[Warning], message: str) -> str:
-    warnings.warn(message, category, stacklevel=3)
+    warn(message, category)
     return f"{category.__name__}: {message}"
 
 
@@ -247,8 +248,7 @@ def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) ->
         raise ModelSpecificationError(f"se={se!r} is not one of 'standard', 'bootstrap', 'none'.")
     if bootstrap_ci not in ("percentile", "bc", "bca"):
         raise ModelSpecificationError(f"bootstrap_ci={bootstrap_ci!r} is not one of 'percentile', 'bc', 'bca'.")
-    if not 0 < ci_level < 1:
-        raise ModelSpecificationError(f"ci_level must lie between 0 and 1, got {ci_level!r}.")
+    check_ci_level(ci_level, error=ModelSpecificationError)
     if se == "bootstrap" and (int(bootstrap) != bootstrap or bootstrap < 10):
         raise ModelSpecificationError(f"bootstrap must be a whole number of at least 10 draws, got {bootstrap!r}.")
 
@@ -321,14 +321,14 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     x = [spec.observed.index(n) for n in spec.exogenous_x]
     no_x = np.isnan(values[:, x]).any(axis=1) if x else np.zeros(len(values), dtype=bool)
     if no_x.any():  # the covariates are conditioned on, as lavaan does: rows without them go
-        warnings.warn(f"{int(no_x.sum())} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
-                      f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning, stacklevel=4)
+        warn(f"{int(no_x.sum())} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
+                      f"and were left out: rows {listing(list(frame.index[no_x]))}.", CxStatsWarning)
     kept_index = frame.index[~no_x]
     values = values[~no_x]
     patterns = missing_patterns(values)
     if patterns.n_empty:
-        warnings.warn(f"{patterns.n_empty} row(s){where} answer none of the model's variables and were left out: "
-                      f"rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning, stacklevel=4)
+        warn(f"{patterns.n_empty} row(s){where} answer none of the model's variables and were left out: "
+                      f"rows {listing(list(kept_index[patterns.empty_rows]))}.", CxStatsWarning)
     p = len(spec.observed)
     if patterns.nobs <= p:
         raise ModelSpecificationError(

@@ -15,7 +15,6 @@ FIML.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +27,7 @@ from ._problems import BootstrapWarning
 from .estimate import Estimate, Groups, fisher_scoring
 from .inference import DefinedParameters
 from .moments import SampleMoments, ml_moments
+from .._validation import warn
 
 __all__ = ["bootstrap_estimates", "BootstrapDraws"]
 
@@ -187,7 +187,7 @@ def bootstrap_estimates(groups: Groups, moments: tuple[SampleMoments, ...], esti
     if failed:
         message = (f"BootstrapWarning: {failed} of {draws} bootstrap draws did not converge and were left out; "
                    f"SEs and intervals use the other {int(ok.sum())}.")
-        warnings.warn(message.split(": ", 1)[1], BootstrapWarning, stacklevel=3)
+        warn(message.split(": ", 1)[1], BootstrapWarning)
     _STATE.clear()
     return BootstrapDraws(draws=all_draws[ok], estimate=full, jackknife=jackknife, n_ok=int(ok.sum()),
                           failed=failed, ci=ci, ci_level=ci_level, message=message)

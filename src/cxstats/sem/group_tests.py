@@ -184,9 +184,10 @@ def latent_mean_differences(result: SEMResult, *, ci_level: float = 0.95) -> Gro
     Meaningful only under (partial) scalar invariance: fit with
     ``group_equal=["loadings", "intercepts"]`` (plus ``group_partial`` for items that
     are not invariant). ``table``: ``factor, group, reference, difference, se, z, p_value,
-    ci_low, ci_high, d`` where ``d`` is the difference in pooled latent SD units
-    (``sqrt`` of the size-weighted latent variances of the two groups), with ``d_se`` by
-    the delta method.
+    ci_low, ci_high, d, d_se, d_ci_low, d_ci_high, n, n_reference`` where ``d`` is the
+    difference in pooled latent SD units (``sqrt`` of the size-weighted latent variances
+    of the two groups), with ``d_se`` by the delta method and its Wald interval
+    ``d ± z·d_se``; ``n`` and ``n_reference`` are the two groups' sizes.
     """
     _require_groups(result, "latent_mean_differences()")
     spec = result._spec
@@ -223,7 +224,9 @@ def latent_mean_differences(result: SEMResult, *, ci_level: float = 0.95) -> Gro
         out.append({"factor": row.lhs, "group": result.groups[row.group], "reference": result.groups[0],
                     "difference": est, "se": se, "z": z, "p_value": float(2 * stats.norm.sf(abs(z))),
                     "ci_low": est - z_crit * se, "ci_high": est + z_crit * se,
-                    "d": d, "d_se": float(np.sqrt(max(grad @ vcov @ grad, 0.0)))})
+                    "d": d, "d_se": (d_se := float(np.sqrt(max(grad @ vcov @ grad, 0.0)))),
+                    "d_ci_low": d - z_crit * d_se, "d_ci_high": d + z_crit * d_se,
+                    "n": int(nobs[row.group]), "n_reference": int(nobs[0])})
     return GroupComparison(table=pd.DataFrame(out), kind="latent means", reference=result.groups[0],
                            ci_level=ci_level)
 

@@ -32,6 +32,7 @@ from .._format import every, listing
 from ..formatting import labels_of
 from .._results import PlainText
 from .._threads import single_threaded_blas
+from .._validation import warn
 from .._errors import CxStatsWarning
 from . import _problems
 from ._api import fit
@@ -363,8 +364,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
     for problem in ladder.problems:  # silenced while fitting; shown once here, named by level
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")
-        warnings.warn(f"Invariance ladder, {level} model: {message}", getattr(_problems, kind, CxStatsWarning),
-                      stacklevel=3)  # the caller of invariance(), past the threads decorator
+        warn(f"Invariance ladder, {level} model: {message}", getattr(_problems, kind, CxStatsWarning))
     return ladder
 
 

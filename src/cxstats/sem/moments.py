@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._format import listing
+from .._validation import check_frame
 from ._problems import ModelSpecificationError
 
 __all__ = ["SampleMoments", "check_rows", "ml_moments", "moments_from_data", "moments_from_summary"]
@@ -51,8 +52,7 @@ def ml_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def numeric_values(data: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
     """The model's columns of ``data`` as floats (NaN for missing), with the checks a user needs."""
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    check_frame(data, where="sem.fit")
     _unknown(names, [str(c) for c in data.columns], "data")
     columns = {c: data[c] for c in names}  # column by column: much cheaper than a sub-frame
     bad = [c for c, column in columns.items()
@@ -72,6 +72,12 @@ def numeric_values(data: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
         raise ModelSpecificationError(
             f"Column(s) {listing(cols, quote=True)} hold infinite values (rows {listing(rows)}). "
             "Replace them with valid numbers or with NaN (missing)."
+        )
+    empty = [names[j] for j in np.flatnonzero(np.isnan(values).all(axis=0))] if len(values) else list(names)
+    if empty:
+        raise ModelSpecificationError(
+            f"Column(s) {listing(empty, quote=True)} have no values: every cell is missing. Drop them from the "
+            "model or check the data."
         )
     return values
 

@@ -116,6 +116,7 @@ def _statement(text: str, line: int, column: int) -> Statement:
         raise _fail(f"nothing on the left of '{op}'.", text, line, column, at)
     if not rhs:
         raise _fail(f"nothing on the right of '{op}'.", text, line, column, at + len(op))
+    _check_arrow(op, text, line, column, at)
     if op in (":=", "==", "<", ">"):
         if op == ":=" and not _NAME.match(lhs):
             raise _fail(f"'{lhs}' cannot be the name of a defined parameter; use letters, digits, '_' or '.'.",
@@ -132,6 +133,30 @@ def _statement(text: str, line: int, column: int) -> Statement:
         raise _fail("write an intercept on its own line ('y ~ 1'), not mixed with predictors.",
                     text, line, column, offset)
     return Statement(lhs=lhs, op=op, terms=tuple(terms), line=line)
+
+
+# Arrows that are not lavaan operators, and what was probably meant.
+_ARROWS = {"=>": ("=~", "a latent variable measured by indicators", "F =~ x1 + x2 + x3"),
+           "->": ("~", "a regression with the outcome on the left", "y ~ x"),
+           "<-": ("~", "a regression with the outcome on the left", "y ~ x"),
+           "<=": ("<", "an inequality constraint", "a < 1"),
+           ">=": (">", "an inequality constraint", "a > 0")}
+
+
+def _check_arrow(op: str, text: str, line: int, column: int, at: int) -> None:
+    """A typed arrow such as ``=>`` is read as ``>`` after ``=``: name the operator that was meant."""
+    if op not in ("<", ">"):
+        return
+    before, after = text[at - 1:at] if at else "", text[at + 1:at + 2]
+    if before in ("=", "-"):
+        arrow, start = before + op, at - 1
+    elif after == "=" or (op == "<" and after == "-"):
+        arrow, start = op + after, at
+    else:
+        return
+    meant, reading, example = _ARROWS[arrow]
+    raise _fail(f"'{arrow}' is not a lavaan operator; it looks like '{meant}', {reading} (e.g. '{example}').",
+                text, line, column, start)
 
 
 def _find_operator(text: str) -> tuple[str, int] | None:
