@@ -231,6 +231,10 @@ def test_sem_figures():
     diagram = result.plot(labels={"speed": "Speed"})
     _check(diagram, legend=False)
     assert any("dashed: not significant" in t.get_text() for t in diagram.axes[0].texts)
+    full = sem.fit(HS, data).plot(show="full")  # concepts and questions: the shapes are explained too
+    _check(full, legend=False)
+    assert any(t.get_text().startswith("Ellipses: concepts") for t in full.axes[0].texts)
+    assert not any(t.get_text().startswith("Ellipses") for t in diagram.axes[0].texts)  # concepts only
     paths = sem.path_differences(result).plot(labels={"speed": "Speed", "visual": "Visual"})
     texts = _check(paths)
     assert any(t.startswith("Filled") for t in texts) and any(t.startswith("Hollow") for t in texts)
