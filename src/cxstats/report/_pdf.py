@@ -39,11 +39,47 @@ _HEADER = r"""
 #show figure.where(kind: table): it => layout(size => {
   block(breakable: measure(it, width: size.width).height > size.height, width: 100%, it)
 })
-// figures float to the top or bottom of a page instead of leaving a page half empty
-#show figure.where(kind: image): set figure(placement: auto)
+// A figure stays where the text puts it, next to the paragraphs about it. When it does not fit
+// in the rest of the page but would at 75% or more of its size, it is scaled down to fit; when
+// it is much taller than the rest of the page, it goes to the top of the next page and the text
+// after it fills this one; a figure after one that went ahead follows it (their order holds).
+#let cx-page-bottom = 841.89pt - 2.2cm
+#let cx-deferred = state("cx-deferred", 0)
+#show figure.where(kind: image): it => context {
+  let here-now = here()
+  let room = (cx-page-bottom - here-now.position().y - 2.4em).to-absolute()  // less the spacing around it
+  let body = measure(it.body, width: 481.9pt).height
+  let caption = if it.caption == none { 0pt } else { (measure(it.caption, width: 481.9pt).height + it.gap).to-absolute() }
+  let after-deferred = cx-deferred.get() == here-now.page()
+  place([])  // anchors here() where the text stops, even when the figure itself moves on
+  if not after-deferred and body + caption <= room {
+    it
+  } else if not after-deferred and body > 0pt and (room - caption) >= 0.75 * body {
+    block(breakable: false, width: 100%, above: 1.2em, below: 1.2em, align(center, {
+      scale((room - caption) / body * 100%, reflow: true, it.body)
+      v(it.gap, weak: true)
+      it.caption
+    }))
+  } else if room < (4em).to-absolute() or (after-deferred and body + caption > room) {
+    // the page is full anyway, or a figure went ahead to the next page: this one follows it there
+    it
+  } else {
+    cx-deferred.update(here-now.page())
+    place(top, float: true, clearance: 1.5em, it)
+  }
+}
 #show figure.caption: set text(size: 8.5pt)
 // a caption above a table stays with the table instead of ending a page on its own
 #show figure.caption.where(position: top): set block(sticky: true)
+// a callout box: kept whole when it fits on a page; a longer one breaks, its title stays with its text
+#let cx-callout(fill: none, border: black, title: [], body) = layout(size => {
+  let framed(breakable) = block(width: 100%, breakable: breakable, inset: (x: 8pt, y: 6pt), radius: 2pt,
+    fill: fill, stroke: (left: 3pt + border, rest: 0.6pt + border), {
+      block(sticky: true, above: 0pt, below: 0.8em, strong(title))
+      body
+    })
+  framed(measure(framed(false), width: size.width).height > size.height)
+})
 #set table(stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { none }, inset: (x: 4pt, y: 2.5pt))
 """
 
