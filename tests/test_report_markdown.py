@@ -128,7 +128,7 @@ def _numbered_notebook():
         _figure_cell('#| label: fig-answers\n#| fig-cap: "Most answers are high"'),
         _table_cell('#| label: tbl-means\n#| tbl-cap: "Item means [1-7 scale]"'),
         _figure_cell('#| fig-cap: "An unnumbered sketch"'),
-        new_markdown_cell("## Details\n\nFigures [-@fig-answers] and [-@fig-second]."),
+        new_markdown_cell("## Details\n\nFigures [-@fig-answers] and [-@fig-second].\n\n### Drivers\n\nText."),
         _figure_cell('#| label: fig-second\n#| fig-cap: "Second"'),
     )
 
@@ -146,7 +146,8 @@ def test_figures_and_tables_are_numbered_and_cross_referenced_in_html():
     body = page.split("<body", 1)[1]
     assert body.index('<a href="index.html">') < body.index("<h1>Numbers</h1>") < body.index('class="cx-toc"')
     toc = body[body.index('class="cx-toc"'):body.index("</nav>")]
-    assert '<a href="#In-short">In short</a>' in toc and '<a href="#Details">Details</a>' in toc
+    assert '<li><a href="#In-short">In short</a></li>' in toc
+    assert '<li><a href="#Details">Details</a><ul><li><a href="#Drivers">Drivers</a></li></ul></li>' in toc
     assert body.index("</nav>") < body.index('id="In-short"')
 
 

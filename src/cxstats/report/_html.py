@@ -40,6 +40,7 @@ _CSS = """
   .cx-toc { font-size: 0.9rem; border-left: 3px solid #ccc; padding: 0.2rem 0.9rem; margin: 0.8rem 0 1.5rem 0; }
   .cx-toc-title { font-weight: 600; margin: 0.2rem 0; }
   .cx-toc ul { margin: 0; padding-left: 1.1rem; }
+  .cx-toc ul ul { font-size: 0.85rem; padding-left: 1rem; }
 @CALLOUTS@
 </style>
 """.replace("@CALLOUTS@", CALLOUT_CSS)
@@ -115,16 +116,23 @@ def to_html(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tup
 
 
 _TOC_MARK = '<div class="cx-toc-here"></div>'
-_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+_HEADINGS = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 
 
 def _with_toc(page: str) -> str:
-    """The page with a table of contents (its ``##`` headings, linked) in place of the mark."""
-    entries = []
-    for ident, inner in _H2.findall(page):
+    """The page with a table of contents in place of the mark: its ``##`` headings, linked, each
+    with its ``###`` subsections nested below it."""
+    sections: list[tuple[str, list[str]]] = []
+    for level, ident, inner in _HEADINGS.findall(page):
         text = re.sub(r"<a class=\"anchor-link\".*?</a>", "", inner, flags=re.S)
         text = re.sub(r"<[^>]+>", "", text).strip()
-        entries.append(f'<li><a href="#{ident}">{text}</a></li>')
+        entry = f'<a href="#{ident}">{text}</a>'
+        if level == "2":
+            sections.append((entry, []))
+        elif sections:  # a subsection before the first section stays out of the contents
+            sections[-1][1].append(entry)
+    entries = [f"<li>{entry}" + (f"<ul>{''.join(f'<li>{s}</li>' for s in subs)}</ul>" if subs else "") + "</li>"
+               for entry, subs in sections]
     toc = (f'<nav class="cx-toc"><p class="cx-toc-title">Contents</p><ul>{"".join(entries)}</ul></nav>'
            if len(entries) >= 2 else "")
     return page.replace(_TOC_MARK, toc, 1)

@@ -209,7 +209,19 @@ def _in_short_html(cells: list[nbformat.NotebookNode], page: str) -> str:
     if not markdown:
         return ""
     rendered = markdown2html_mistune(callouts_to_html(markdown, markdown2html_mistune))
-    return re.sub(r'href="#', f'href="{html.escape(page, quote=True)}#', rendered)
+    target = html.escape(page, quote=True)
+
+    def reference(match: re.Match) -> str:
+        # the index shows no figures or tables: "Figure 1" says it is in the report, and links there
+        text = match.group(2)
+        shown = f"{text} in the report" if re.fullmatch(r"(?:Figure|Table) \d+", text) else text
+        return f'<a href="{target}#{match.group(1)}" title="Open the full report at this {_REFERENCED[match.group(1)[:3]]}">{shown}</a>'
+
+    rendered = re.sub(r'<a href="#((?:fig|tbl)-[^"]+)">([^<]*)</a>', reference, rendered)
+    return re.sub(r'href="#', f'href="{target}#', rendered)
+
+
+_REFERENCED = {"fig": "figure", "tbl": "table"}
 
 
 _BADGES = {"real": ("Real data", "cx-real"), "simulated": ("Simulated data: a demonstration", "cx-simulated")}
