@@ -264,7 +264,7 @@ def test_inline_values_are_text_not_markdown(tmp_path):
 
     source = "`{python} n`) customers left; `{python} a` and `{python} b`.\n- `{python} n`. next\n`{python} d` pts"
     assert substitute(source, ["212", "$5", "*x*", "212", "-0.5"], [False] * 5) == (
-        "212\\) customers left; \\$5 and \\*x\\*.\n- 212\\. next\n\\-0.5 pts")
+        "212\\) customers left; \ue0245 and \\*x\\*.\n- 212\\. next\n\\-0.5 pts")
     assert substitute("`{python} s` and `{python} t`", ["**59%**", "a_b"], [True, False]) == "**59%** and a\\_b"
     assert substitute("x `{python} v`) y", ["3"]) == "x 3) y"  # not at a line start: unchanged
     cell = new_markdown_cell("## In short\n\n`{python} n`) customers paid `{python} a`, `{python} b` and "
@@ -272,8 +272,13 @@ def test_inline_values_are_text_not_markdown(tmp_path):
                              metadata={"cxstats": {"inline": ["212", "$5", "$9", "a_b_c", "212", "**bold**"],
                                                    "inline_markdown": [False] * 5 + [True]}})
     page = to_html(_notebook(cell))
-    assert "<p>212) customers paid $5, $9 and a_b_c #212; <strong>bold</strong>.</p>" in page
+    dollar = '<span class="tex2jax_ignore">$</span>'  # MathJax would read "$5, $" as mathematics
+    assert f"<p>212) customers paid {dollar}5, {dollar}9 and a_b_c #212; <strong>bold</strong>.</p>" in page
     assert "<ol" not in page.split("<body", 1)[1]
+    from cxstats.report._cells import report_cells
+    from cxstats.report._render import _in_short_html
+
+    assert "212) customers paid $5, $9 and" in _in_short_html(report_cells(_notebook(cell))[1], "r.html")  # the index
     _, body = to_markdown(_notebook(cell), tmp_path)
     blocks = json.loads(pypandoc.convert_text(body, "json", format="markdown"))["blocks"]
     assert [b["t"] for b in blocks if b["t"] != "RawBlock"] == ["Header", "Para"]

@@ -14,6 +14,7 @@ from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from ._callouts import COLOURS, callouts_to_html
 from ._cells import report_cells
+from ._inline import DOLLAR
 
 __all__ = ["to_html", "report_cells"]  # report_cells: kept here for existing imports
 
@@ -112,7 +113,14 @@ def to_html(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tup
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(shown, resources={"metadata": {"name": meta.get("title", "Report")}})
-    return _with_toc(body.replace("</head>", _CSS + "</head>", 1))
+    return _dollars(_with_toc(body.replace("</head>", _CSS + "</head>", 1)))
+
+
+def _dollars(page: str) -> str:
+    """The dollar signs of inline values (:data:`DOLLAR`) as text that MathJax does not read as mathematics."""
+    page = re.sub(f">([^<]*{DOLLAR}[^<]*)<",
+                  lambda m: ">" + m.group(1).replace(DOLLAR, '<span class="tex2jax_ignore">$</span>') + "<", page)
+    return page.replace(DOLLAR, "$")  # in attributes (a heading's id)
 
 
 _TOC_MARK = '<div class="cx-toc-here"></div>'

@@ -9,7 +9,7 @@ it) and returns their text as JSON: the value's ``_repr_markdown_()`` when it ha
 
 A plain value is text, not Markdown: it is escaped so that Markdown does not reinterpret
 it (``212`` at the start of a line before ``) customers`` is not a list item, ``$5`` and
-``$9`` are not maths, ``*`` and ``_`` are not emphasis). A ``_repr_markdown_()`` value is
+``$9`` are not maths, in the PDF nor for MathJax in the HTML, ``*`` and ``_`` are not emphasis). A ``_repr_markdown_()`` value is
 inserted as it is.
 """
 
@@ -20,7 +20,7 @@ import re
 
 import nbformat
 
-__all__ = ["INLINE_MIME", "INLINE_PATTERN", "escape", "expressions", "evaluation_source", "markdown_flags",
+__all__ = ["DOLLAR", "INLINE_MIME", "INLINE_PATTERN", "escape", "expressions", "evaluation_source", "markdown_flags",
            "substitute"]
 
 INLINE_PATTERN = re.compile(r"`\{python\}[ \t]+([^`]+?)[ \t]*`")
@@ -53,15 +53,21 @@ def markdown_flags(cell: nbformat.NotebookNode) -> list[bool]:
 
 
 # characters that mean something to Markdown (CommonMark or Pandoc's) anywhere in a line
-_SPECIAL = re.compile(r"([\\`*_\[\]<>#$|~^@&])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~^@&])")
 # what a line may start with before its text: indentation, list markers, block quotes
 _LINE_LEAD = re.compile(r"[ \t]*(?:(?:[-+*]|\d{1,9}[.)]|>)[ \t]+)*")
 _ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])(?=[ \t]|$)")
 
 
+# A dollar sign of a value: Markdown reads "$5 and $9" as mathematics, and so does MathJax in
+# the browser ("$25.99 (median; mean $35.28)"). Values carry this placeholder instead; the PDF
+# writer turns it into an escaped "$", the HTML writer into a "$" that MathJax leaves alone.
+DOLLAR = "\ue024"
+
+
 def escape(text: str) -> str:
-    """``text`` with the characters Markdown would interpret backslash-escaped."""
-    return _SPECIAL.sub(r"\\\1", text)
+    """``text`` with the characters Markdown would interpret backslash-escaped; ``$`` as :data:`DOLLAR`."""
+    return _SPECIAL.sub(r"\\\1", text).replace("$", DOLLAR)
 
 
 def _at_line_start(text: str, following: str) -> str:

@@ -22,6 +22,7 @@ from ._execute import RenderError
 
 from ._callouts import callouts_to_typst
 from ._cells import report_cells
+from ._inline import DOLLAR
 
 __all__ = ["to_pdf", "to_markdown"]
 
@@ -167,7 +168,7 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the noteboo
                 blocks.append(callouts_to_typst(block))
     # an empty comment between blocks ends a list: otherwise Pandoc reads an indented table
     # that follows a list (e.g. a plain_summary()) as part of its last item and loses the caption
-    body = "\n\n<!-- -->\n\n".join(blocks) + "\n"
+    body = ("\n\n<!-- -->\n\n".join(blocks) + "\n").replace(DOLLAR, "\\$")
     # a reference to a figure or table without an anchor in the PDF stays plain text
     body = re.sub(r"\[((?:(?:Figure|Table) )?\d+)\]\(#((?:fig|tbl)-[\w-]+)\)",
                   lambda m: m.group(0) if m.group(2) in anchors else m.group(1), body)

@@ -26,6 +26,7 @@ from ._cells import front_matter, in_short, markdown_sources, report_cells, unsh
 from ._checks import check_cells
 from ._execute import RenderError, execute_notebook, plain_text
 from ._html import CALLOUT_CSS, to_html
+from ._inline import DOLLAR
 from ._pdf import to_pdf
 
 __all__ = ["RenderedReport", "render_notebook", "render_suite"]
@@ -208,7 +209,7 @@ def _in_short_html(cells: list[nbformat.NotebookNode], page: str) -> str:
     markdown = in_short(cells)
     if not markdown:
         return ""
-    rendered = markdown2html_mistune(callouts_to_html(markdown, markdown2html_mistune))
+    rendered = markdown2html_mistune(callouts_to_html(markdown, markdown2html_mistune)).replace(DOLLAR, "$")
     target = html.escape(page, quote=True)
 
     def reference(match: re.Match) -> str:
