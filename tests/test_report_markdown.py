@@ -284,3 +284,23 @@ def test_inline_values_are_text_not_markdown(tmp_path):
     assert [b["t"] for b in blocks if b["t"] != "RawBlock"] == ["Header", "Para"]
     text = pypandoc.convert_text(body, "html", format="markdown", extra_args=["--wrap=none"])
     assert "212) customers paid $5, $9 and a_b_c #212; <strong>bold</strong>." in text
+
+
+def test_pdf_wide_tables_share_the_page_between_their_long_columns(tmp_path):
+    import pandas as pd
+
+    from cxstats.report._pdf import _TABLE, _column_widths
+
+    long = pd.DataFrame({"Data set": ["Corporate reputation survey of mobile-phone customers", "ECSI survey"],
+                         "Source": ["Hair, J. F., Hult, G. T. M., Ringle, C. M., & Sarstedt, M. (2017). A Primer on "
+                                    "Partial Least Squares Structural Equation Modeling (PLS-SEM). Sage.", "Tenenhaus"],
+                         "Licence": ["GPL-3.0-only", "MIT"]})
+    short = pd.DataFrame({"item": ["SAT1", "SAT2"], "mean": [5.5, 4.25]})
+    cells = [new_code_cell(f'#| tbl-cap: "{name}"\ntable', outputs=[nbformat.v4.new_output(
+        "execute_result", data={"text/html": frame.to_html(), "text/plain": str(frame)}, execution_count=1)])
+        for name, frame in (("Long", long), ("Short", short))]
+    _, body = to_markdown(_notebook(*cells), tmp_path)
+    typ = _TABLE.sub(_column_widths, pypandoc.convert_text(body, "typst", format="markdown", extra_args=["--wrap=none"]))
+    # the long text takes the room the other two columns leave (they fit on one line each)
+    assert "columns: (auto, 12.1fr, auto,)," in typ
+    assert "columns: 2," in typ  # a table that fits keeps Typst's widths

@@ -175,6 +175,65 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the noteboo
     return meta, body
 
 
+# table text is 7.5pt: about 3.4pt a character, plus the cell's inset
+_CHAR_WIDTH, _CELL_INSET = 3.4, 8.0
+_TABLE = re.compile(r"(#table\(\n\s*columns: )(\d+)(,\n.*?\n\s*\)\])", re.S)
+
+
+def _cells(row: str) -> list[str]:
+    """The cells (``[...]``) of one line of a Typst table as Pandoc writes it."""
+    cells, depth, start, k = [], 0, 0, 0
+    while k < len(row):
+        char = row[k]
+        if char == "\\":
+            k += 2
+            continue
+        if char == "[":
+            if depth == 0:
+                start = k + 1
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                cells.append(row[start:k])
+        k += 1
+    return cells
+
+
+def _text_length(cell: str) -> int:
+    text = re.sub(r"#\w+(?:\.\w+)*(?:\([^)]*\))?", "", cell)  # Typst calls: #strong, #link(<x>)
+    return len(re.sub(r"\\(.)|[\[\]]", r"\1", text).strip())
+
+
+def _column_widths(match: re.Match) -> str:
+    """A wide table's columns: narrow ones as wide as their text, the rest share the page.
+
+    Pandoc leaves column widths to Typst, which keeps a long first column on one line and
+    squeezes a column of long text into a narrow strip; a table that fits keeps its widths.
+    """
+    count = int(match.group(2))
+    lengths = [0] * count
+    for line in match.group(3).splitlines():
+        cells = _cells(line)
+        if len(cells) == count:
+            lengths = [max(a, _text_length(c)) for a, c in zip(lengths, cells, strict=True)]
+    natural = [n * _CHAR_WIDTH + _CELL_INSET for n in lengths]
+    if sum(natural) <= _BODY_WIDTH:
+        return match.group(0)
+    fixed: set[int] = set()
+    while True:  # columns narrower than an equal share of the width left keep their natural width
+        left = _BODY_WIDTH - sum(natural[k] for k in fixed)
+        rest = [k for k in range(count) if k not in fixed]
+        narrow = {k for k in rest if natural[k] <= left / len(rest)}
+        if not narrow or len(narrow) == len(rest):
+            break
+        fixed |= narrow
+    # the wide columns share the rest by the square root of their text's length: a long column
+    # gets more room, but not so much that a shorter one wraps into many lines
+    widths = ", ".join("auto" if k in fixed else f"{max(lengths[k], 1) ** 0.5:.1f}fr" for k in range(count))
+    return f"{match.group(1)}({widths},){match.group(3)}"
+
+
 def to_pdf(nb: nbformat.NotebookNode, target: Path, name: str = "the notebook", prepared: tuple | None = None) -> None:
     """Render an executed notebook to a PDF file at ``target``."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +245,7 @@ def to_pdf(nb: nbformat.NotebookNode, target: Path, name: str = "the notebook", 
         settings.update({k: str(meta[k]) for k in ("title", "subtitle", "date", "author") if meta.get(k)})
         body = "---\n" + yaml.safe_dump(settings, allow_unicode=True) + "---\n\n" + body
         args = ["--standalone", "--wrap=none", "--columns=110", f"--include-in-header={folder / 'header.typ'}"]
-        source = pypandoc.convert_text(body, "typst", format="markdown", extra_args=args)
+        source = _TABLE.sub(_column_widths, pypandoc.convert_text(body, "typst", format="markdown", extra_args=args))
         typ = folder / "report.typ"
         typ.write_text(source, encoding="utf-8")
         try:
