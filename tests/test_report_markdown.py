@@ -247,16 +247,17 @@ def test_pdf_figures_stay_next_to_their_text(tmp_path):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils) to read the PDF")
 def test_pdf_callouts_keep_their_title_with_their_text(tmp_path):
-    filler = [new_markdown_cell(f"Paragraph {k} of filler text.") for k in range(36)]  # room for a line or two
-    short = new_markdown_cell("::: {.callout-warning}\n## SHORTTITLE\nSHORTBODY first line.\n\n- a point\n- another\n:::")
+    filler = [new_markdown_cell(f"Paragraph {k} of filler text.") for k in range(35)]  # room for two lines
+    short = new_markdown_cell("::: {.callout-warning}\n## SHORTTITLE\nSHORTBODY first line of a caution that is long "
+                              "enough to wrap onto a second line of text in the box, and more.\n\n- a point\n- LASTPOINT\n:::")
     pages = _pdf_pages(_notebook(new_raw_cell("---\ntitle: T\n---"), *filler, short), tmp_path / "short.pdf")
-    assert "Paragraph 35" in pages[0] and "SHORTTITLE" in pages[1] and "SHORTBODY" in pages[1]  # moved whole
-    lines = "\n\n".join(f"LINE{k} of a long caution." for k in range(90))
+    assert "Paragraph 34" in pages[0]
+    assert "SHORTTITLE" in pages[1] and "SHORTBODY" in pages[1] and "LASTPOINT" in pages[1]  # moved whole
+    lines = "\n\n".join(f"LINE{k} of a long caution." for k in range(30))  # half a page
     long = new_markdown_cell(f"::: {{.callout-note}}\n## LONGTITLE\n{lines}\n:::")
-    pages = _pdf_pages(_notebook(new_raw_cell("---\ntitle: T\n---"), *filler, long), tmp_path / "long.pdf")
-    start = next(k for k, page in enumerate(pages) if "LONGTITLE" in page)
-    assert "LINE0 " in pages[start] and "LINE1 " in pages[start]  # the title keeps its first lines
-    assert "LINE89" not in pages[start]  # a box longer than a page breaks
+    pages = _pdf_pages(_notebook(new_raw_cell("---\ntitle: T\n---"), *filler[:26], long), tmp_path / "long.pdf")
+    assert "LONGTITLE" in pages[0] and "LINE0 " in pages[0] and "LINE1 " in pages[0]  # the title keeps its first lines
+    assert "LINE29" in pages[1]  # a long box breaks rather than leave a page half empty
 
 
 def test_inline_values_are_text_not_markdown(tmp_path):

@@ -72,14 +72,15 @@ _HEADER = r"""
 #show figure.caption: set text(size: 8.5pt)
 // a caption above a table stays with the table instead of ending a page on its own
 #show figure.caption.where(position: top): set block(sticky: true)
-// a callout box: kept whole when it fits on a page; a longer one breaks, its title stays with its text
+// a callout box: a short one (up to a third of a page) is kept whole; a longer one may break
+// rather than leave a page half empty, but its title stays with its first lines
 #let cx-callout(fill: none, border: black, title: [], body) = layout(size => {
   let framed(breakable) = block(width: 100%, breakable: breakable, inset: (x: 8pt, y: 6pt), radius: 2pt,
     fill: fill, stroke: (left: 3pt + border, rest: 0.6pt + border), {
       block(sticky: true, above: 0pt, below: 0.8em, strong(title))
       body
     })
-  framed(measure(framed(false), width: size.width).height > size.height)
+  framed(measure(framed(false), width: size.width).height > size.height / 3)
 })
 #set table(stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { none }, inset: (x: 4pt, y: 2.5pt))
 """
