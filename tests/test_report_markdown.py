@@ -213,6 +213,9 @@ def test_pdf_keeps_short_tables_whole_and_lets_figures_float(tmp_path):
                            check=True).stdout.split("\f")
     assert page_of("AFTERLATE") == 0 and page_of("LATECAP") == page_of("NEXTSECTION") == 1
     assert pages[1].index("LATECAP") < pages[1].index("NEXTSECTION")
+    nb.cells[-1].source = "### NEXTSUBSECTION\n\nLast words."  # nor past a subsection's heading
+    pages = _pdf_pages(nb, tmp_path / "t.pdf")
+    assert page_of("AFTERLATE") == 0 and pages[1].index("LATECAP") < pages[1].index("NEXTSUBSECTION")
 
 
 def _pdf_pages(nb, path) -> list[str]:

@@ -110,8 +110,9 @@ def _svg_width(svg: str) -> str:
     return f"width={shown:.0f}pt"
 
 
-# figures float (see _HEADER) but stay in their section: pending ones are placed before a new ## section
-_FLUSH_BEFORE_SECTION = re.compile(r"^(?=#{1,2}\s)", re.M)
+# a figure that went ahead to the next page (see _HEADER) stays in its section and subsection: pending
+# ones are placed before a new #, ## or ### heading
+_FLUSH_BEFORE_SECTION = re.compile(r"^(?=#{1,3}\s)", re.M)
 _FLUSH = "```{=typst}\n#place.flush()\n```\n\n"
 
 
