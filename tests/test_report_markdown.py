@@ -251,8 +251,9 @@ def test_pdf_figures_stay_next_to_their_text(tmp_path):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils) to read the PDF")
 def test_pdf_callouts_keep_their_title_with_their_text(tmp_path):
     filler = [new_markdown_cell(f"Paragraph {k} of filler text.") for k in range(35)]  # room for two lines
-    short = new_markdown_cell("::: {.callout-warning}\n## SHORTTITLE\nSHORTBODY first line of a caution that is long "
-                              "enough to wrap onto a second line of text in the box, and more.\n\n- a point\n- LASTPOINT\n:::")
+    short = new_markdown_cell("::: {.callout-warning}\n## SHORTTITLE\nSHORTBODY first line of a caution that is "
+                              "long enough to wrap onto a second line of text in the box, and more.\n\n- a point\n"
+                              "- LASTPOINT\n:::")
     pages = _pdf_pages(_notebook(new_raw_cell("---\ntitle: T\n---"), *filler, short), tmp_path / "short.pdf")
     assert "Paragraph 34" in pages[0]
     assert "SHORTTITLE" in pages[1] and "SHORTBODY" in pages[1] and "LASTPOINT" in pages[1]  # moved whole
@@ -304,7 +305,8 @@ def test_pdf_wide_tables_share_the_page_between_their_long_columns(tmp_path):
         "execute_result", data={"text/html": frame.to_html(), "text/plain": str(frame)}, execution_count=1)])
         for name, frame in (("Long", long), ("Short", short))]
     _, body = to_markdown(_notebook(*cells), tmp_path)
-    typ = _TABLE.sub(_column_widths, pypandoc.convert_text(body, "typst", format="markdown", extra_args=["--wrap=none"]))
+    typ = pypandoc.convert_text(body, "typst", format="markdown", extra_args=["--wrap=none"])
+    typ = _TABLE.sub(_column_widths, typ)
     # the long text takes the room the other two columns leave (they fit on one line each)
     assert "columns: (auto, 12.1fr, auto,)," in typ
     assert "columns: 2," in typ  # a table that fits keeps Typst's widths

@@ -9,8 +9,8 @@ it) and returns their text as JSON: the value's ``_repr_markdown_()`` when it ha
 
 A plain value is text, not Markdown: it is escaped so that Markdown does not reinterpret
 it (``212`` at the start of a line before ``) customers`` is not a list item, ``$5`` and
-``$9`` are not maths, in the PDF nor for MathJax in the HTML, ``*`` and ``_`` are not emphasis). A ``_repr_markdown_()`` value is
-inserted as it is.
+``$9`` are not maths, in the PDF nor for MathJax in the HTML, ``*`` and ``_`` are not
+emphasis). A ``_repr_markdown_()`` value is inserted as it is.
 """
 
 from __future__ import annotations

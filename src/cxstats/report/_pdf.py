@@ -50,7 +50,9 @@ _HEADER = r"""
   let here-now = here()
   let room = (cx-page-bottom - here-now.position().y - 2.4em).to-absolute()  // less the spacing around it
   let body = measure(it.body, width: 481.9pt).height
-  let caption = if it.caption == none { 0pt } else { (measure(it.caption, width: 481.9pt).height + it.gap).to-absolute() }
+  let caption = if it.caption == none { 0pt } else {
+    (measure(it.caption, width: 481.9pt).height + it.gap).to-absolute()
+  }
   let after-deferred = cx-deferred.get() == here-now.page()
   place([])  // anchors here() where the text stops, even when the figure itself moves on
   if not after-deferred and body + caption <= room {

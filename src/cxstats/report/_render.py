@@ -216,7 +216,8 @@ def _in_short_html(cells: list[nbformat.NotebookNode], page: str) -> str:
         # the index shows no figures or tables: "Figure 1" says it is in the report, and links there
         text = match.group(2)
         shown = f"{text} in the report" if re.fullmatch(r"(?:Figure|Table) \d+", text) else text
-        return f'<a href="{target}#{match.group(1)}" title="Open the full report at this {_REFERENCED[match.group(1)[:3]]}">{shown}</a>'
+        what = _REFERENCED[match.group(1)[:3]]
+        return f'<a href="{target}#{match.group(1)}" title="Open the full report at this {what}">{shown}</a>'
 
     rendered = re.sub(r'<a href="#((?:fig|tbl)-[^"]+)">([^<]*)</a>', reference, rendered)
     return re.sub(r'href="#', f'href="{target}#', rendered)
