@@ -47,6 +47,7 @@ def test_inline_code_and_warnings_reach_the_report(tmp_path):
     )
     nb = execute_notebook(path)
     assert nb.cells[2].metadata["cxstats"]["inline"] == ["42", "**59%**"]
+    assert nb.cells[2].metadata["cxstats"]["inline_markdown"] == [False, True]  # only _repr_markdown_ is Markdown
     assert nb.cells[4].metadata["cxstats"]["inline"] == ["0.46", "0.4567"]
     assert [w["message"] for w in nb.cells[3].metadata["cxstats"]["warnings"]] == ["The first model did not settle."]
     # the same warning from the same line is recorded again in a later cell
@@ -64,7 +65,7 @@ def test_inline_code_and_warnings_reach_the_report(tmp_path):
     assert "The estimation of the hidden model reported a problem" in page
     _, body = to_markdown(nb, tmp_path)
     assert "Before any code: 42 and **59%**." in body
-    assert body.count("**Caution**") == 3 and body.count("```{=typst}\n#block(") == 3
+    assert body.count("title: [Caution]") == 3 and body.count("```{=typst}\n#cx-callout(") == 3
     assert report.files[1].read_bytes().startswith(b"%PDF")
 
 

@@ -13,7 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 
 from cxstats.report import Cautions, RenderError, cautions
 from cxstats.report.__main__ import main
-from cxstats.report._callouts import Callout, split_callouts
+from cxstats.report._callouts import Callout, split_callouts, typst_text
 from cxstats.report._html import to_html
 from cxstats.report._pdf import to_markdown
 
@@ -44,10 +44,11 @@ def test_callouts_are_boxed_in_html_and_typst(tmp_path):
     _, body = to_markdown(nb, tmp_path)
     blocks = json.loads(pypandoc.convert_text(body, "json", format="markdown"))["blocks"]
     raw = [b["c"][1] for b in blocks if b["t"] == "RawBlock" and b["c"][0] == "typst"]
-    assert raw[0].startswith('#block(width: 100%') and 'stroke: (left: 3pt + rgb("#e0a100")' in raw[0]
+    assert raw[0] == '#cx-callout(fill: rgb("#fff8e6"), border: rgb("#e0a100"), title: [Mind the base])['
     assert raw[1] == "]"
     typ = pypandoc.convert_text(body, "typst", format="markdown")
-    assert typ.index("#block(") < typ.index("Mind the base") < typ.index("few") < typ.index("\n]") < typ.index("After")
+    assert typ.index("#cx-callout(") < typ.index("few") < typ.index("\n]") < typ.index("After")
+    assert typst_text("R² < 0.5 #1 [a_b] @x $5") == r"R² \< 0.5 \#1 \[a\_b\] \@x \$5"
 
 
 def test_cautions_list_the_problems_of_any_result():
@@ -127,7 +128,7 @@ def _numbered_notebook():
         _figure_cell('#| label: fig-answers\n#| fig-cap: "Most answers are high"'),
         _table_cell('#| label: tbl-means\n#| tbl-cap: "Item means [1-7 scale]"'),
         _figure_cell('#| fig-cap: "An unnumbered sketch"'),
-        new_markdown_cell("## Details\n\nFigures [-@fig-answers] and [-@fig-second]."),
+        new_markdown_cell("## Details\n\nFigures [-@fig-answers] and [-@fig-second].\n\n### Drivers\n\nText."),
         _figure_cell('#| label: fig-second\n#| fig-cap: "Second"'),
     )
 
@@ -145,7 +146,8 @@ def test_figures_and_tables_are_numbered_and_cross_referenced_in_html():
     body = page.split("<body", 1)[1]
     assert body.index('<a href="index.html">') < body.index("<h1>Numbers</h1>") < body.index('class="cx-toc"')
     toc = body[body.index('class="cx-toc"'):body.index("</nav>")]
-    assert '<a href="#In-short">In short</a>' in toc and '<a href="#Details">Details</a>' in toc
+    assert '<li><a href="#In-short">In short</a></li>' in toc
+    assert '<li><a href="#Details">Details</a><ul><li><a href="#Drivers">Drivers</a></li></ul></li>' in toc
     assert body.index("</nav>") < body.index('id="In-short"')
 
 
@@ -203,7 +205,7 @@ def test_pdf_keeps_short_tables_whole_and_lets_figures_float(tmp_path):
 
     # but a figure does not float past the next section's heading: it does not fit below the
     # filler, the text after it does, and the next section waits for the figure
-    nb = _notebook(new_raw_cell("---\ntitle: T\n---"), *[new_markdown_cell(f"Filler {k}.") for k in range(10)],
+    nb = _notebook(new_raw_cell("---\ntitle: T\n---"), *[new_markdown_cell(f"Filler {k}.") for k in range(22)],
                    _figure_cell('#| label: fig-late\n#| fig-cap: "LATECAP"'), new_markdown_cell("AFTERLATE"),
                    new_markdown_cell("## NEXTSECTION\n\nLast words."))
     to_pdf(nb, tmp_path / "s.pdf")
@@ -211,3 +213,100 @@ def test_pdf_keeps_short_tables_whole_and_lets_figures_float(tmp_path):
                            check=True).stdout.split("\f")
     assert page_of("AFTERLATE") == 0 and page_of("LATECAP") == page_of("NEXTSECTION") == 1
     assert pages[1].index("LATECAP") < pages[1].index("NEXTSECTION")
+    nb.cells[-1].source = "### NEXTSUBSECTION\n\nLast words."  # nor past a subsection's heading
+    pages = _pdf_pages(nb, tmp_path / "t.pdf")
+    assert page_of("AFTERLATE") == 0 and pages[1].index("LATECAP") < pages[1].index("NEXTSUBSECTION")
+
+
+def _pdf_pages(nb, path) -> list[str]:
+    from cxstats.report._pdf import to_pdf
+
+    to_pdf(nb, path)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils) to read the PDF")
+def test_pdf_figures_stay_next_to_their_text(tmp_path):
+    # a figure a little taller than the rest of the page is scaled down to fit there, after its paragraph
+    nb = _notebook(new_raw_cell("---\ntitle: T\n---"), *[new_markdown_cell(f"Filler {k}.") for k in range(10)],
+                   new_markdown_cell("BEFOREFIG"), _figure_cell('#| label: fig-near\n#| fig-cap: "NEARCAP"'),
+                   new_markdown_cell("AFTERFIG"))
+    pages = _pdf_pages(nb, tmp_path / "near.pdf")
+    assert "NEARCAP" in pages[0] and pages[0].index("BEFOREFIG") < pages[0].index("NEARCAP")
+    text = "\f".join(pages)
+    assert text.index("NEARCAP") < text.index("AFTERFIG")  # the text after it follows it
+    # two figures with a table between them, neither fitting on the first page: they keep their order
+    # and the table stays between them; the text after the first fills the page it leaves
+    nb = _notebook(new_raw_cell("---\ntitle: T\n---"), *[new_markdown_cell(f"Filler {k}.") for k in range(22)],
+                   _figure_cell('#| label: fig-one\n#| fig-cap: "ONECAP"'), new_markdown_cell("AFTERONE"),
+                   _table_cell('#| label: tbl-mid\n#| tbl-cap: "MIDCAP"', rows=3),
+                   _figure_cell('#| label: fig-two\n#| fig-cap: "TWOCAP"'), new_markdown_cell("AFTERTWO"))
+    pages = _pdf_pages(nb, tmp_path / "two.pdf")
+    text = "\f".join(pages)
+    assert "AFTERONE" in pages[0] and "ONECAP" in pages[1]
+    assert text.index("ONECAP") < text.index("TWOCAP") < text.index("AFTERTWO")
+    assert text.index("AFTERONE") < text.index("MIDCAP")
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils) to read the PDF")
+def test_pdf_callouts_keep_their_title_with_their_text(tmp_path):
+    filler = [new_markdown_cell(f"Paragraph {k} of filler text.") for k in range(35)]  # room for two lines
+    short = new_markdown_cell("::: {.callout-warning}\n## SHORTTITLE\nSHORTBODY first line of a caution that is "
+                              "long enough to wrap onto a second line of text in the box, and more.\n\n- a point\n"
+                              "- LASTPOINT\n:::")
+    pages = _pdf_pages(_notebook(new_raw_cell("---\ntitle: T\n---"), *filler, short), tmp_path / "short.pdf")
+    assert "Paragraph 34" in pages[0]
+    assert "SHORTTITLE" in pages[1] and "SHORTBODY" in pages[1] and "LASTPOINT" in pages[1]  # moved whole
+    lines = "\n\n".join(f"LINE{k} of a long caution." for k in range(30))  # half a page
+    long = new_markdown_cell(f"::: {{.callout-note}}\n## LONGTITLE\n{lines}\n:::")
+    pages = _pdf_pages(_notebook(new_raw_cell("---\ntitle: T\n---"), *filler[:26], long), tmp_path / "long.pdf")
+    assert "LONGTITLE" in pages[0] and "LINE0 " in pages[0] and "LINE1 " in pages[0]  # the title keeps its first lines
+    assert "LINE29" in pages[1]  # a long box breaks rather than leave a page half empty
+
+
+def test_inline_values_are_text_not_markdown(tmp_path):
+    from cxstats.report._inline import substitute
+
+    source = "`{python} n`) customers left; `{python} a` and `{python} b`.\n- `{python} n`. next\n`{python} d` pts"
+    assert substitute(source, ["212", "$5", "*x*", "212", "-0.5"], [False] * 5) == (
+        "212\\) customers left; \ue0245 and \\*x\\*.\n- 212\\. next\n\\-0.5 pts")
+    assert substitute("`{python} s` and `{python} t`", ["**59%**", "a_b"], [True, False]) == "**59%** and a\\_b"
+    assert substitute("x `{python} v`) y", ["3"]) == "x 3) y"  # not at a line start: unchanged
+    cell = new_markdown_cell("## In short\n\n`{python} n`) customers paid `{python} a`, `{python} b` and "
+                             "`{python} c` #`{python} n`; `{python} m`.",
+                             metadata={"cxstats": {"inline": ["212", "$5", "$9", "a_b_c", "212", "**bold**"],
+                                                   "inline_markdown": [False] * 5 + [True]}})
+    page = to_html(_notebook(cell))
+    dollar = '<span class="tex2jax_ignore">$</span>'  # MathJax would read "$5, $" as mathematics
+    assert f"<p>212) customers paid {dollar}5, {dollar}9 and a_b_c #212; <strong>bold</strong>.</p>" in page
+    assert "<ol" not in page.split("<body", 1)[1]
+    from cxstats.report._cells import report_cells
+    from cxstats.report._render import _in_short_html
+
+    assert "212) customers paid $5, $9 and" in _in_short_html(report_cells(_notebook(cell))[1], "r.html")  # the index
+    _, body = to_markdown(_notebook(cell), tmp_path)
+    blocks = json.loads(pypandoc.convert_text(body, "json", format="markdown"))["blocks"]
+    assert [b["t"] for b in blocks if b["t"] != "RawBlock"] == ["Header", "Para"]
+    text = pypandoc.convert_text(body, "html", format="markdown", extra_args=["--wrap=none"])
+    assert "212) customers paid $5, $9 and a_b_c #212; <strong>bold</strong>." in text
+
+
+def test_pdf_wide_tables_share_the_page_between_their_long_columns(tmp_path):
+    import pandas as pd
+
+    from cxstats.report._pdf import _TABLE, _column_widths
+
+    long = pd.DataFrame({"Data set": ["Corporate reputation survey of mobile-phone customers", "ECSI survey"],
+                         "Source": ["Hair, J. F., Hult, G. T. M., Ringle, C. M., & Sarstedt, M. (2017). A Primer on "
+                                    "Partial Least Squares Structural Equation Modeling (PLS-SEM). Sage.", "Tenenhaus"],
+                         "Licence": ["GPL-3.0-only", "MIT"]})
+    short = pd.DataFrame({"item": ["SAT1", "SAT2"], "mean": [5.5, 4.25]})
+    cells = [new_code_cell(f'#| tbl-cap: "{name}"\ntable', outputs=[nbformat.v4.new_output(
+        "execute_result", data={"text/html": frame.to_html(), "text/plain": str(frame)}, execution_count=1)])
+        for name, frame in (("Long", long), ("Short", short))]
+    _, body = to_markdown(_notebook(*cells), tmp_path)
+    typ = pypandoc.convert_text(body, "typst", format="markdown", extra_args=["--wrap=none"])
+    typ = _TABLE.sub(_column_widths, typ)
+    # the long text takes the room the other two columns leave (they fit on one line each)
+    assert "columns: (auto, 12.1fr, auto,)," in typ
+    assert "columns: 2," in typ  # a table that fits keeps Typst's widths

@@ -68,7 +68,8 @@ def test_index_is_an_executive_summary_and_a_failure_does_not_stop_the_suite(tmp
     assert "Sub Loyalty" in page and '<span class="cx-badge cx-simulated">Simulated data: a demonstration</span>' in page
     assert '<span class="cx-badge cx-real">Real data</span>' in page and "Data: real and simulated" in page
     assert ("<li>Loyalty is 0.46 SD higher [0.27, 0.65], n = 890 "
-            '(<a href="02-loyalty.html#fig-gap">Figure 1</a>).</li>') in page
+            '(<a href="02-loyalty.html#fig-gap" title="Open the full report at this figure">Figure 1 in the report</a>).'
+            '</li>') in page
     assert "Not in the index" not in page and "A demonstration" not in page
     assert '<a href="02-loyalty.html">HTML</a>' in page
     assert "<b>Missing:</b> this report failed to render." in page and "@fig-nowhere" in page

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Callout", "Cautions", "cautions", "callout_markdown", "split_callouts", "callouts_to_html",
+__all__ = ["Callout", "Cautions", "cautions", "callout_markdown", "split_callouts", "callouts_to_html", "typst_text",
            "callouts_to_typst", "normalise"]
 
 KINDS = ("note", "tip", "warning", "important", "caution")
@@ -121,11 +121,15 @@ def callouts_to_typst(markdown: str) -> str:
             out.append(part)
             continue
         border, fill = COLOURS[part.kind]
-        opening = (f'#block(width: 100%, breakable: true, inset: (x: 8pt, y: 6pt), radius: 2pt, '
-                   f'fill: rgb("{fill}"), stroke: (left: 3pt + rgb("{border}"), rest: 0.6pt + rgb("{border}")))[')
-        title = part.title.replace("*", r"\*")
-        out.append(f"\n```{{=typst}}\n{opening}\n```\n\n**{title}**\n\n{part.body}\n\n```{{=typst}}\n]\n```\n")
+        # cx-callout (the PDF header) keeps a short box whole and a long one's title with its text
+        opening = f'#cx-callout(fill: rgb("{fill}"), border: rgb("{border}"), title: [{typst_text(part.title)}])['
+        out.append(f"\n```{{=typst}}\n{opening}\n```\n\n{part.body}\n\n```{{=typst}}\n]\n```\n")
     return "\n".join(out)
+
+
+def typst_text(text: str) -> str:
+    """Plain ``text`` as Typst markup (its special characters escaped)."""
+    return re.sub(r"([\\#\[\]*_`$<>@~=/+-])", r"\\\1", text)
 
 
 def normalise(text: str) -> str:

@@ -66,7 +66,7 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
     """
     from ._callouts import callout_markdown
     from ._errors import RenderError
-    from ._inline import expressions, substitute, values
+    from ._inline import expressions, markdown_flags, substitute, values
     from ._tables import tidy_table_html
 
     meta, raw_index = front_matter(nb)
@@ -87,7 +87,7 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
                         f"Notebook '{name}' has inline code (`{{python}} {exprs[0]}` in cell {index + 1}, counting "
                         "code and text cells from 1), which needs execution: render it without --no-execute."
                     )
-                cell.source = substitute(cell.source, texts)
+                cell.source = substitute(cell.source, texts, markdown_flags(cell))
             for warning in cell.metadata.get("cxstats", {}).get("warnings", []):  # raised by its inline code
                 text = f"{warning['category']}: {warning['message']}"
                 cell.source += "\n\n" + callout_markdown("warning", "Caution", text)

@@ -80,7 +80,7 @@ def __cxstats_inline__(exprs):
     from IPython.display import display
 
     namespace = get_ipython().user_ns
-    texts = []
+    texts, markdown_flags = [], []
     for expr in exprs:
         try:
             value = eval(compile(expr, "<inline code>", "eval"), namespace)
@@ -91,7 +91,8 @@ def __cxstats_inline__(exprs):
         if isinstance(text, tuple):
             text = text[0]
         texts.append(str(value) if text is None else str(text))
-    display({"@INLINE@": {"values": texts}, "text/plain": ""}, raw=True)
+        markdown_flags.append(text is not None)
+    display({"@INLINE@": {"values": texts, "markdown": markdown_flags}, "text/plain": ""}, raw=True)
 
 def __cxstats_facts__():
     from IPython import get_ipython
@@ -127,7 +128,8 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
 
     The warnings each cell raised are in ``cell.metadata["cxstats"]["warnings"]`` (a list of
     ``{"category", "message"}``), the text of a Markdown cell's inline code in
-    ``cell.metadata["cxstats"]["inline"]``, and the notebook's ``FACTS`` (a dict of the
+    ``cell.metadata["cxstats"]["inline"]`` (with ``["inline_markdown"]``: which of them are
+    Markdown, from ``_repr_markdown_``), and the notebook's ``FACTS`` (a dict of the
     numbers it shares with other reports, name -> float) in ``nb.metadata["cxstats"]["facts"]``.
 
     Raises
@@ -224,6 +226,7 @@ def _collect(nb: nbformat.NotebookNode, work: nbformat.NotebookNode, origin: lis
                     w for w in data[WARNINGS_MIME]["warnings"] if w not in record.get("warnings", []))
             elif INLINE_MIME in data:
                 record["inline"] = list(data[INLINE_MIME]["values"])
+                record["inline_markdown"] = list(data[INLINE_MIME].get("markdown", []))
             else:
                 outputs.append(output)
         if target.cell_type == "code" and not inline:

@@ -14,6 +14,7 @@ from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from ._callouts import COLOURS, callouts_to_html
 from ._cells import report_cells
+from ._inline import DOLLAR
 
 __all__ = ["to_html", "report_cells"]  # report_cells: kept here for existing imports
 
@@ -40,6 +41,7 @@ _CSS = """
   .cx-toc { font-size: 0.9rem; border-left: 3px solid #ccc; padding: 0.2rem 0.9rem; margin: 0.8rem 0 1.5rem 0; }
   .cx-toc-title { font-weight: 600; margin: 0.2rem 0; }
   .cx-toc ul { margin: 0; padding-left: 1.1rem; }
+  .cx-toc ul ul { font-size: 0.85rem; padding-left: 1rem; }
 @CALLOUTS@
 </style>
 """.replace("@CALLOUTS@", CALLOUT_CSS)
@@ -111,20 +113,34 @@ def to_html(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tup
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(shown, resources={"metadata": {"name": meta.get("title", "Report")}})
-    return _with_toc(body.replace("</head>", _CSS + "</head>", 1))
+    return _dollars(_with_toc(body.replace("</head>", _CSS + "</head>", 1)))
+
+
+def _dollars(page: str) -> str:
+    """The dollar signs of inline values (:data:`DOLLAR`) as text that MathJax does not read as mathematics."""
+    page = re.sub(f">([^<]*{DOLLAR}[^<]*)<",
+                  lambda m: ">" + m.group(1).replace(DOLLAR, '<span class="tex2jax_ignore">$</span>') + "<", page)
+    return page.replace(DOLLAR, "$")  # in attributes (a heading's id)
 
 
 _TOC_MARK = '<div class="cx-toc-here"></div>'
-_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+_HEADINGS = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 
 
 def _with_toc(page: str) -> str:
-    """The page with a table of contents (its ``##`` headings, linked) in place of the mark."""
-    entries = []
-    for ident, inner in _H2.findall(page):
+    """The page with a table of contents in place of the mark: its ``##`` headings, linked, each
+    with its ``###`` subsections nested below it."""
+    sections: list[tuple[str, list[str]]] = []
+    for level, ident, inner in _HEADINGS.findall(page):
         text = re.sub(r"<a class=\"anchor-link\".*?</a>", "", inner, flags=re.S)
         text = re.sub(r"<[^>]+>", "", text).strip()
-        entries.append(f'<li><a href="#{ident}">{text}</a></li>')
+        entry = f'<a href="#{ident}">{text}</a>'
+        if level == "2":
+            sections.append((entry, []))
+        elif sections:  # a subsection before the first section stays out of the contents
+            sections[-1][1].append(entry)
+    entries = [f"<li>{entry}" + (f"<ul>{''.join(f'<li>{s}</li>' for s in subs)}</ul>" if subs else "") + "</li>"
+               for entry, subs in sections]
     toc = (f'<nav class="cx-toc"><p class="cx-toc-title">Contents</p><ul>{"".join(entries)}</ul></nav>'
            if len(entries) >= 2 else "")
     return page.replace(_TOC_MARK, toc, 1)

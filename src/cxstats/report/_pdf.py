@@ -22,6 +22,7 @@ from ._execute import RenderError
 
 from ._callouts import callouts_to_typst
 from ._cells import report_cells
+from ._inline import DOLLAR
 
 __all__ = ["to_pdf", "to_markdown"]
 
@@ -39,11 +40,50 @@ _HEADER = r"""
 #show figure.where(kind: table): it => layout(size => {
   block(breakable: measure(it, width: size.width).height > size.height, width: 100%, it)
 })
-// figures float to the top or bottom of a page instead of leaving a page half empty
-#show figure.where(kind: image): set figure(placement: auto)
+// A figure stays where the text puts it, next to the paragraphs about it. When it does not fit
+// in the rest of the page but would at 75% or more of its size, it is scaled down to fit; when
+// it is much taller than the rest of the page, it goes to the top of the next page and the text
+// after it fills this one; a figure after one that went ahead follows it (their order holds).
+#let cx-page-bottom = 841.89pt - 2.2cm
+#let cx-deferred = state("cx-deferred", 0)
+#show figure.where(kind: image): it => context {
+  let here-now = here()
+  let room = (cx-page-bottom - here-now.position().y - 2.4em).to-absolute()  // less the spacing around it
+  let body = measure(it.body, width: 481.9pt).height
+  let caption = if it.caption == none { 0pt } else {
+    (measure(it.caption, width: 481.9pt).height + it.gap).to-absolute()
+  }
+  let after-deferred = cx-deferred.get() == here-now.page()
+  place([])  // anchors here() where the text stops, even when the figure itself moves on
+  if not after-deferred and body + caption <= room {
+    it
+  } else if not after-deferred and body > 0pt and (room - caption) >= 0.75 * body {
+    block(breakable: false, width: 100%, above: 1.2em, below: 1.2em, align(center, {
+      scale((room - caption) / body * 100%, reflow: true, it.body)
+      v(it.gap, weak: true)
+      it.caption
+    }))
+  } else if room < (4em).to-absolute() or (after-deferred and body + caption > room) {
+    // the page is full anyway, or a figure went ahead to the next page: this one follows it there
+    it
+  } else {
+    cx-deferred.update(here-now.page())
+    place(top, float: true, clearance: 1.5em, it)
+  }
+}
 #show figure.caption: set text(size: 8.5pt)
 // a caption above a table stays with the table instead of ending a page on its own
 #show figure.caption.where(position: top): set block(sticky: true)
+// a callout box: a short one (up to a third of a page) is kept whole; a longer one may break
+// rather than leave a page half empty, but its title stays with its first lines
+#let cx-callout(fill: none, border: black, title: [], body) = layout(size => {
+  let framed(breakable) = block(width: 100%, breakable: breakable, inset: (x: 8pt, y: 6pt), radius: 2pt,
+    fill: fill, stroke: (left: 3pt + border, rest: 0.6pt + border), {
+      block(sticky: true, above: 0pt, below: 0.8em, strong(title))
+      body
+    })
+  framed(measure(framed(false), width: size.width).height > size.height / 3)
+})
 #set table(stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { none }, inset: (x: 4pt, y: 2.5pt))
 """
 
@@ -72,8 +112,9 @@ def _svg_width(svg: str) -> str:
     return f"width={shown:.0f}pt"
 
 
-# figures float (see _HEADER) but stay in their section: pending ones are placed before a new ## section
-_FLUSH_BEFORE_SECTION = re.compile(r"^(?=#{1,2}\s)", re.M)
+# a figure that went ahead to the next page (see _HEADER) stays in its section and subsection: pending
+# ones are placed before a new #, ## or ### heading
+_FLUSH_BEFORE_SECTION = re.compile(r"^(?=#{1,3}\s)", re.M)
 _FLUSH = "```{=typst}\n#place.flush()\n```\n\n"
 
 
@@ -131,11 +172,70 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path, name: str = "the noteboo
                 blocks.append(callouts_to_typst(block))
     # an empty comment between blocks ends a list: otherwise Pandoc reads an indented table
     # that follows a list (e.g. a plain_summary()) as part of its last item and loses the caption
-    body = "\n\n<!-- -->\n\n".join(blocks) + "\n"
+    body = ("\n\n<!-- -->\n\n".join(blocks) + "\n").replace(DOLLAR, "\\$")
     # a reference to a figure or table without an anchor in the PDF stays plain text
     body = re.sub(r"\[((?:(?:Figure|Table) )?\d+)\]\(#((?:fig|tbl)-[\w-]+)\)",
                   lambda m: m.group(0) if m.group(2) in anchors else m.group(1), body)
     return meta, body
+
+
+# table text is 7.5pt: about 3.4pt a character, plus the cell's inset
+_CHAR_WIDTH, _CELL_INSET = 3.4, 8.0
+_TABLE = re.compile(r"(#table\(\n\s*columns: )(\d+)(,\n.*?\n\s*\)\])", re.S)
+
+
+def _cells(row: str) -> list[str]:
+    """The cells (``[...]``) of one line of a Typst table as Pandoc writes it."""
+    cells, depth, start, k = [], 0, 0, 0
+    while k < len(row):
+        char = row[k]
+        if char == "\\":
+            k += 2
+            continue
+        if char == "[":
+            if depth == 0:
+                start = k + 1
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                cells.append(row[start:k])
+        k += 1
+    return cells
+
+
+def _text_length(cell: str) -> int:
+    text = re.sub(r"#\w+(?:\.\w+)*(?:\([^)]*\))?", "", cell)  # Typst calls: #strong, #link(<x>)
+    return len(re.sub(r"\\(.)|[\[\]]", r"\1", text).strip())
+
+
+def _column_widths(match: re.Match) -> str:
+    """A wide table's columns: narrow ones as wide as their text, the rest share the page.
+
+    Pandoc leaves column widths to Typst, which keeps a long first column on one line and
+    squeezes a column of long text into a narrow strip; a table that fits keeps its widths.
+    """
+    count = int(match.group(2))
+    lengths = [0] * count
+    for line in match.group(3).splitlines():
+        cells = _cells(line)
+        if len(cells) == count:
+            lengths = [max(a, _text_length(c)) for a, c in zip(lengths, cells, strict=True)]
+    natural = [n * _CHAR_WIDTH + _CELL_INSET for n in lengths]
+    if sum(natural) <= _BODY_WIDTH:
+        return match.group(0)
+    fixed: set[int] = set()
+    while True:  # columns narrower than an equal share of the width left keep their natural width
+        left = _BODY_WIDTH - sum(natural[k] for k in fixed)
+        rest = [k for k in range(count) if k not in fixed]
+        narrow = {k for k in rest if natural[k] <= left / len(rest)}
+        if not narrow or len(narrow) == len(rest):
+            break
+        fixed |= narrow
+    # the wide columns share the rest by the square root of their text's length: a long column
+    # gets more room, but not so much that a shorter one wraps into many lines
+    widths = ", ".join("auto" if k in fixed else f"{max(lengths[k], 1) ** 0.5:.1f}fr" for k in range(count))
+    return f"{match.group(1)}({widths},){match.group(3)}"
 
 
 def to_pdf(nb: nbformat.NotebookNode, target: Path, name: str = "the notebook", prepared: tuple | None = None) -> None:
@@ -149,7 +249,7 @@ def to_pdf(nb: nbformat.NotebookNode, target: Path, name: str = "the notebook", 
         settings.update({k: str(meta[k]) for k in ("title", "subtitle", "date", "author") if meta.get(k)})
         body = "---\n" + yaml.safe_dump(settings, allow_unicode=True) + "---\n\n" + body
         args = ["--standalone", "--wrap=none", "--columns=110", f"--include-in-header={folder / 'header.typ'}"]
-        source = pypandoc.convert_text(body, "typst", format="markdown", extra_args=args)
+        source = _TABLE.sub(_column_widths, pypandoc.convert_text(body, "typst", format="markdown", extra_args=args))
         typ = folder / "report.typ"
         typ.write_text(source, encoding="utf-8")
         try:

@@ -26,6 +26,7 @@ from ._cells import front_matter, in_short, markdown_sources, report_cells, unsh
 from ._checks import check_cells
 from ._execute import RenderError, execute_notebook, plain_text
 from ._html import CALLOUT_CSS, to_html
+from ._inline import DOLLAR
 from ._pdf import to_pdf
 
 __all__ = ["RenderedReport", "render_notebook", "render_suite"]
@@ -208,8 +209,21 @@ def _in_short_html(cells: list[nbformat.NotebookNode], page: str) -> str:
     markdown = in_short(cells)
     if not markdown:
         return ""
-    rendered = markdown2html_mistune(callouts_to_html(markdown, markdown2html_mistune))
-    return re.sub(r'href="#', f'href="{html.escape(page, quote=True)}#', rendered)
+    rendered = markdown2html_mistune(callouts_to_html(markdown, markdown2html_mistune)).replace(DOLLAR, "$")
+    target = html.escape(page, quote=True)
+
+    def reference(match: re.Match) -> str:
+        # the index shows no figures or tables: "Figure 1" says it is in the report, and links there
+        text = match.group(2)
+        shown = f"{text} in the report" if re.fullmatch(r"(?:Figure|Table) \d+", text) else text
+        what = _REFERENCED[match.group(1)[:3]]
+        return f'<a href="{target}#{match.group(1)}" title="Open the full report at this {what}">{shown}</a>'
+
+    rendered = re.sub(r'<a href="#((?:fig|tbl)-[^"]+)">([^<]*)</a>', reference, rendered)
+    return re.sub(r'href="#', f'href="{target}#', rendered)
+
+
+_REFERENCED = {"fig": "figure", "tbl": "table"}
 
 
 _BADGES = {"real": ("Real data", "cx-real"), "simulated": ("Simulated data: a demonstration", "cx-simulated")}
