@@ -113,6 +113,7 @@ def test_data_overview_renders_to_html_and_pdf(tmp_path):
     assert "cxstats.load_dataset" not in html  # code is hidden from stakeholders
     assert "<th>0</th>" not in html
     assert html.count("data:image/svg+xml") >= 5  # the figures
+    assert "https://" not in " ".join(re.findall(r"<script[^>]*>", html))  # reads offline: nothing fetched
     assert 'alt="ECSI mobile-phone survey: share of each answer' in html  # captions double as alt text
     pdf = pdf_file.read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000

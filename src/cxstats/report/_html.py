@@ -113,7 +113,18 @@ def to_html(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tup
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(shown, resources={"metadata": {"name": meta.get("title", "Report")}})
-    return _dollars(_with_toc(body.replace("</head>", _CSS + "</head>", 1)))
+    return _offline(_dollars(_with_toc(body.replace("</head>", _CSS + "</head>", 1))))
+
+
+# nbconvert's page loads require.js and MathJax from a CDN; a report has no widgets or
+# formulas, and must read the same offline (a file sent by e-mail, a laptop on a train)
+_CDN_SCRIPTS = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/(?:require\.js|mathjax)/[^"]*">\s*</script>'
+                          r'|<!-- MathJax configuration -->\s*<script type="text/x-mathjax-config">.*?</script>', re.S)
+
+
+def _offline(page: str) -> str:
+    """The page without the scripts nbconvert fetches from the internet (require.js, MathJax)."""
+    return _CDN_SCRIPTS.sub("", page)
 
 
 def _dollars(page: str) -> str:
