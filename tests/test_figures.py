@@ -231,6 +231,10 @@ def test_sem_figures():
     diagram = result.plot(labels={"speed": "Speed"})
     _check(diagram, legend=False)
     assert any("dashed: not significant" in t.get_text() for t in diagram.axes[0].texts)
+    full = sem.fit(HS, data).plot(show="full")  # concepts and questions: the shapes are explained too
+    _check(full, legend=False)
+    assert any(t.get_text().startswith("Ellipses: concepts") for t in full.axes[0].texts)
+    assert not any(t.get_text().startswith("Ellipses") for t in diagram.axes[0].texts)  # concepts only
     paths = sem.path_differences(result).plot(labels={"speed": "Speed", "visual": "Visual"})
     texts = _check(paths)
     assert any(t.startswith("Filled") for t in texts) and any(t.startswith("Hollow") for t in texts)
@@ -263,22 +267,23 @@ def test_pls_multigroup_figure():
     assert any("→ Loyalty" in t.get_text() for t in fig.axes[0].get_yticklabels())
 
 
-def test_a_returned_figure_shows_once_in_an_executed_notebook(tmp_path):
+def test_a_figure_shows_once_in_an_executed_notebook(tmp_path):
+    """Returned, ended with ';' (the report convention), assigned, or displayed by hand: one image each."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     source = Path(cxstats.__file__).resolve().parents[1]  # this cxstats, not another installed one
-    code = (f"import sys; sys.path.insert(0, {str(source)!r})\n"
-            "import cxstats\nimport matplotlib.pyplot as plt\n"
-            "data = cxstats.simulate_cx_panel(100, seed=1).data\n"
-            "cxstats.plots.group_sizes(data, 'country')")
-    for setup in ("", "%config InlineBackend.figure_formats = ['svg']"):
-        cells = [nbformat.v4.new_code_cell(setup)] if setup else []
-        cells.append(nbformat.v4.new_code_cell(code))
+    setup = (f"import sys; sys.path.insert(0, {str(source)!r})\n"
+             "import cxstats\nimport matplotlib.pyplot as plt\nfrom IPython.display import display\n"
+             "data = cxstats.simulate_cx_panel(100, seed=1).data")
+    plot = "cxstats.plots.group_sizes(data, 'country')"
+    cases = {"returned": plot, "semicolon": plot + ";", "assigned": f"fig = {plot}",
+             "displayed": f"fig = {plot}\ndisplay(fig)", "nothing": "x = 1"}
+    for formats in ("", "%config InlineBackend.figure_formats = ['svg']\n"):
+        cells = [nbformat.v4.new_code_cell(formats + setup)] + [nbformat.v4.new_code_cell(c) for c in cases.values()]
         notebook = nbformat.v4.new_notebook(cells=cells)
         nbclient.NotebookClient(notebook, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
                                 ).execute()
-        images = [o for o in notebook.cells[-1].outputs
-                  if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
-        assert len(images) == 1, [(o["output_type"], o["data"]["text/plain"], setup) for o in notebook.cells[-1].outputs]
-        assert ("image/svg+xml" in images[0]["data"]) == bool(setup)
-
+        for name, cell in zip(cases, notebook.cells[1:], strict=True):
+            images = [o for o in cell.outputs if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
+            assert len(images) == (0 if name == "nothing" else 1), (name, formats)
+            assert all(("image/svg+xml" in o["data"]) == bool(formats) for o in images)

@@ -47,8 +47,8 @@ def _summaries(panel: pd.DataFrame):
     yield "loyalty", cxstats.loyalty_index(panel, satisfaction=["SAT1", "SAT2", "SAT3"], scale=(1, 7),
                                            churned="churned", recommend="REC", group="country").plain_summary()
     cdnow = cxstats.load_dataset("cdnow_transactions").data
-    yield "rfm", cxstats.rfm(cdnow).plain_summary()
-    yield "purchases", cxstats.purchase_summary(cdnow).plain_summary()
+    yield "rfm", cxstats.rfm(cdnow, duplicates="keep").plain_summary()  # CDNOW repeats 21 rows: real repeat buys
+    yield "purchases", cxstats.purchase_summary(cdnow, duplicates="keep").plain_summary()
     yield "period rates", cxstats.period_rates(cdnow, "customer_id", "date").plain_summary()
     hs = pd.read_csv(REFERENCE / "data" / "holzinger_swineford.csv")
     yield "sem", sem.fit(HS + "speed ~ visual + textual", hs).plain_summary("speed")

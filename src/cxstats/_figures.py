@@ -4,7 +4,8 @@
   Jupyter displays through its own ``_repr_mimebundle_``). Nothing is registered in pyplot,
   so a plotting call whose Figure is the cell's value shows the figure once, not twice
   (pyplot's inline backend would show it a second time), and no figure piles up in
-  ``plt.get_fignums()``.
+  ``plt.get_fignums()``. A figure that is not the cell's value (the line ends with ``;``, or
+  the figure is assigned) is shown once when the cell ends, as with pyplot.
 - One colour-blind-safe palette for the package: Okabe & Ito (2008), ordered so that the
   first four colours (blue, orange, bluish green, black) stay far apart (CIELAB distance
   above 50) for normal vision and for deuteranopia, the commonest colour-vision deficiency.
@@ -56,8 +57,11 @@ class ReportFigure(Figure):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         FigureCanvasAgg(self)  # fig.canvas.draw() works as on a pyplot figure, without pyplot
+        self._shown = False
+        _show_at_end_of_cell(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        self._shown = True
         formats, kwargs = _inline_settings()
         bundle: dict[str, Any] = {}
         for fmt in formats:
@@ -75,6 +79,41 @@ class ReportFigure(Figure):
             bundle["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
         bundle["text/plain"] = repr(self)
         return bundle
+
+
+_PENDING: list[ReportFigure] = []  # figures made in the running Jupyter cell and not shown yet
+_HOOKED: list[Any] = []            # the shell whose post_execute event shows them
+
+
+def _show_at_end_of_cell(fig: ReportFigure) -> None:
+    """In a Jupyter kernel, show ``fig`` when its cell ends unless the cell already showed it.
+
+    A figure that is the cell's value is shown by Jupyter through ``_repr_mimebundle_``;
+    one whose line ends with ``;`` (or that is assigned to a name) is shown here, once, as
+    pyplot's inline backend would, but without the second copy pyplot adds to a returned
+    figure.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of every Jupyter kernel
+        return
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:  # scripts, tests, terminal IPython
+        return
+    if shell not in _HOOKED:
+        shell.events.register("post_execute", _show_pending)
+        _HOOKED.append(shell)
+    _PENDING.append(fig)
+
+
+def _show_pending() -> None:
+    figures = list(_PENDING)
+    _PENDING.clear()
+    from IPython.display import display
+
+    for fig in figures:
+        if not fig._shown:
+            display(fig)
 
 
 def _inline_settings() -> tuple[list[str], dict[str, Any]]:

@@ -31,6 +31,7 @@ _VGAP, _DUMMY = 0.32, 0.07            # vertical room between nodes; half-height
 _IND_GAP = 0.7                        # latent -> indicator row distance, inches
 _INK, _GREY, _FILL = "#222222", "#9a9a9a", "#dde9f4"
 _FOOTNOTE = "Standardized coefficients; *** p < .001, ** p < .01, * p < .05; dashed: not significant."
+_SHAPES = "Ellipses: concepts measured by several questions (latent); boxes: questions and other measured variables."
 
 
 @dataclass
@@ -403,7 +404,9 @@ def _draw(nodes: dict[str, _Node], indicators: list[_Node], edges: list[_Edge], 
         labels.append((x, y))
     allx = np.concatenate([[b[0] for b in boxes], [b[2] for b in boxes], *[e.curve[:, 0] for e in edges]])
     ally = np.concatenate([[b[1] for b in boxes], [b[3] for b in boxes], *[e.curve[:, 1] for e in edges]])
-    top, bottom = (0.45 if title else 0.15), 0.38
+    kinds = {n.kind == "latent" for n in [*nodes.values(), *indicators]}
+    shapes = len(kinds) == 2  # ellipses and boxes both drawn: a second footnote line says which is which
+    top, bottom = (0.45 if title else 0.15), 0.56 if shapes else 0.38
     width = max(_WIDTH, allx.max() - allx.min() + 2 * _MARGIN)
     height = max(2.0, ally.max() - ally.min() + top + bottom)
     x0, y0 = (allx.min() + allx.max()) / 2 - width / 2, ally.min() - bottom
@@ -436,6 +439,9 @@ def _draw(nodes: dict[str, _Node], indicators: list[_Node], edges: list[_Edge], 
         ax.text(x0 + _MARGIN, y0 + height - 0.15, title, ha="left", va="top", fontsize=10, fontweight="bold",
                 gid="title")
     note = _FOOTNOTE if alpha == 0.05 else _FOOTNOTE.replace("not significant.", f"p ≥ {alpha:g}.")
-    ax.text(x0 + _MARGIN, y0 + 0.12, note, ha="left", va="bottom", fontsize=_TEXT_PT, color="#444444",
-            gid="footnote")
+    ax.text(x0 + _MARGIN, y0 + (0.30 if shapes else 0.12), note, ha="left", va="bottom", fontsize=_TEXT_PT,
+            color="#444444", gid="footnote")
+    if shapes:
+        ax.text(x0 + _MARGIN, y0 + 0.12, _SHAPES, ha="left", va="bottom", fontsize=_TEXT_PT, color="#444444",
+                gid="footnote:shapes")
     return fig
