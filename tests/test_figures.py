@@ -170,6 +170,24 @@ def test_overview_figures_label_items_in_words(ecsi):
     assert any("confidence interval" in t for t in texts) and "Mean" in texts
 
 
+def test_item_labels_give_the_question_its_own_label_and_the_concept_once(ecsi):
+    # the single-question concept shares its code with its question: the question keeps its own label
+    fig = cxstats.plots.item_distributions(ecsi.data, ecsi.codebook, constructs=["CUSCO"])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Complaints: Complaint handling"]
+    survey = cxstats.load_dataset("customersat")
+    fig = cxstats.plots.item_distributions(survey.data, survey.codebook, constructs=["DIST"])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Distribution",
+                                                                     "Distribution: Right geographic areas"]
+
+
+def test_dashboard_prints_top_box_shares_whole_as_the_tables_do(panel):
+    top = cxstats.top_box(panel, ["SAT1"], scale=(1, 7), group="country")
+    fig = cxstats.plots.metric_dashboard({"Top-2-box (%)": top})
+    texts = {t.get_text() for t in fig.findobj(matplotlib.text.Text)}
+    assert {cxstats.formatting.number(v, 0) for v in top["pct_top"]} <= texts
+    assert not any(t.replace(".", "", 1).isdigit() and "." in t for t in texts)
+
+
 def test_group_figures(panel):
     data = panel
     _check(cxstats.plots.group_sizes(data, "country"), legend=False)

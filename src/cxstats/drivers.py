@@ -544,7 +544,7 @@ class IPMAResult:
     importance_split: float
     performance_split: float
     importance_label: str
-    performance_label: str = "mean rating, 0-100"
+    performance_label: str = "mean rating, 0–100"
 
     def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, ax=None):
         """The map a manager reads: importance across, performance up, quadrants named.
