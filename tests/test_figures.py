@@ -209,6 +209,28 @@ def test_retention_curves_give_four_countries_four_distinct_colours(panel):
     assert len(used) == 4 and len(set(used)) == 4 and set(used) <= set(PALETTE)
 
 
+def test_importance_performance_labels_stay_clear_of_the_quadrant_borders_and_the_frame():
+    survey = cxstats.load_dataset("customersat")
+    drivers = [f"q{k}" for k in range(2, 11)]
+    ipma = cxstats.importance_performance(survey.data, "q1", drivers, scale=(1, 10))
+    fig = ipma.plot(labels=survey.codebook.labels)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    x_px, y_px = ax.transData.transform((ipma.importance_split, ipma.performance_split))
+    frame = ax.get_window_extent(renderer)
+    points = [t for t in ax.texts if isinstance(t, Annotation) and t.xycoords == "data"]
+    corners = [t for t in ax.texts if isinstance(t, Annotation) and t.xycoords == "axes fraction"]
+    assert len(points) == len(drivers) and len(corners) == 4
+    for text in points:  # no dashed border strikes through a driver's name
+        box = text.get_window_extent(renderer)
+        assert not box.x0 < x_px < box.x1 and not box.y0 < y_px < box.y1, text.get_text()
+    for text in corners:  # the quadrant names sit inside the frame, not on it
+        box = text.get_window_extent(renderer)
+        assert box.x0 > frame.x0 + 2 and box.x1 < frame.x1 - 2 and box.y0 > frame.y0 + 2 and box.y1 < frame.y1 - 2
+    _check(fig)
+
+
 def test_driver_and_moderation_figures(panel):
     data = panel
     ipma = cxstats.importance_performance(data, "SAT", ["REL", "EMO", "TAN"], scale=(1, 7))
