@@ -291,6 +291,18 @@ def test_latent_means_of_four_countries_in_four_colours():
     countries = [c for c in dict.fromkeys(panel.data["country"]) if c != scalar.groups[0]]
     assert set(map(str, countries)) <= set(texts)
     assert len({tuple(np.round(c, 3)) for c in fig.axes[0].collections[0].get_colors()}) == 3
+    # each country keeps its colour in the paths figure of the same groups (the reference keeps its slot)
+    structural = sem.fit(SERVQUAL + "\nREL ~ TAN\nRES ~ TAN", panel.data, group="country",
+                         group_equal=["loadings", "intercepts"])
+    paths = sem.path_differences(structural).plot()
+
+    def legend_colours(figure):
+        return {t.get_text(): to_rgb(h.get_color()) for t, h in zip(figure.legends[0].get_texts(),
+                                                                    figure.legends[0].legend_handles, strict=True)
+                if t.get_text() in set(map(str, panel.data["country"]))}
+
+    means_colours, path_colours = legend_colours(fig), legend_colours(paths)
+    assert len(means_colours) == 3 and all(path_colours[c] == colour for c, colour in means_colours.items())
 
 
 def test_pls_multigroup_figure():

@@ -25,7 +25,11 @@ def forest_plot(comparison, *, title: str | None = None, labels=None, units: str
     order = list(dict.fromkeys(table[key]))  # one block per factor or path, its groups together
     table = table.assign(_block=table[key].map(order.index)).sort_values("_block", kind="stable")
     groups = list(dict.fromkeys(table["group"]))
-    colour_of = dict(zip(groups, colours(len(groups)), strict=True))
+    # latent means leave out the reference group: it keeps its colour slot, so that every group has the same
+    # colour here as in the paths figure of the same model
+    slots = ([comparison.reference] if comparison.kind == "latent means" and comparison.reference not in groups
+             else []) + groups
+    colour_of = dict(zip(slots, colours(len(slots)), strict=True))
     if comparison.kind == "latent means":
         names = [f"{labels.get(str(f), f)} — {labels.get(str(g), g)}" for f, g in
                  zip(table["factor"], table["group"], strict=True)]
