@@ -247,7 +247,9 @@ def test_driver_and_moderation_figures(panel):
     buffer = cxstats.moderation(data, "SAT", "REL", "EMO")
     fig = buffer.plot(labels={"SAT": "Satisfaction", "REL": "Reliability", "EMO": "Emotion"})
     _check(fig)
-    assert fig.axes[0].get_ylabel() == "Predicted Satisfaction"
+    assert fig.axes[0].get_ylabel() == "Satisfaction (predicted)"  # words, not "simple slopes"
+    assert fig.axes[0].get_legend().get_title().get_text().startswith("Slope: change in Satisfaction per point of "
+                                                                   "Reliability")
     assert len({line.get_color() for line in fig.axes[0].get_lines()}) == 3
 
 

@@ -618,12 +618,14 @@ class PeriodRatesResult:
         x = np.arange(len(t))
         fig, ax = new_figure(7.0, 3.6, ax=ax)
         bars = ax.twinx()
-        bars.bar(x, t["active"], color="0.85", width=0.8, zorder=0, label=f"Grey bars: buyers in the {unit} (right axis)")
+        bars.bar(x, t["active"], color="0.85", width=0.8, zorder=0,
+                 label=f"Grey bars: buyers in the {unit} (right axis)")
         bars.set_ylabel("Buyers", color=GREY)
         ax.set_zorder(bars.get_zorder() + 1)
         ax.patch.set_visible(False)
         colours = palette(2)
-        ax.plot(x, 100 * t["repurchase_rate"], marker="o", ms=3, color=colours[0], label=f"Bought again the next {unit}")
+        ax.plot(x, 100 * t["repurchase_rate"], marker="o", ms=3, color=colours[0],
+                label=f"Bought again the next {unit}")
         ax.plot(x, 100 * t["churn_rate"], marker="o", ms=3, color=colours[1], label=f"Did not buy the next {unit}")
         ax.fill_between(x, 100 * t["churn_ci_low"], 100 * t["churn_ci_high"], color=colours[1], alpha=0.18, lw=0,
                         label=f"Shaded: {fmt.number(100 * self.ci_level, 0)}% confidence band of the churn rate")

@@ -287,7 +287,7 @@ def test_latent_mean_forest_plot():
     latent = comparison.plot(units="latent").axes[0]
     assert "latent units" in latent.get_xlabel()
     assert np.allclose(np.sort(latent.collections[-1].get_offsets()[:, 0]), np.sort(comparison.table["difference"]))
-    with pytest.raises(ValueError, match="units must be 'sd'"):
+    with pytest.raises(ValueError, match=r"Argument units='z' is not known: pass units='sd'"):
         comparison.plot(units="z")
     assert "<table" in comparison._repr_html_()
     assert isinstance(pd.DataFrame(comparison.table), pd.DataFrame)

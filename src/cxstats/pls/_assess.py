@@ -2,7 +2,8 @@
 
 Reliability: Cronbach's alpha on the indicators' covariances (``alpha``, as
 :func:`cxstats.reliability` gives it for the raw answers) and on their correlations
-(``alpha_std``, standardized alpha: what seminr and SmartPLS report as "alpha"), rho_A (Dijkstra & Henseler, 2015), rho_C and AVE from the loadings (PLSc loadings
+(``alpha_std``, standardized alpha: what seminr and SmartPLS report as "alpha"), rho_A
+(Dijkstra & Henseler, 2015), rho_C and AVE from the loadings (PLSc loadings
 with ``consistent=True``). Validity: HTMT (with bootstrap intervals when the fit was
 bootstrapped), Fornell-Larcker, cross-loadings. Collinearity: indicator VIF within each
 block (for formative blocks) and inner VIF of each outcome's predictors.

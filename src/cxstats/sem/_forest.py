@@ -18,7 +18,8 @@ def forest_plot(comparison, *, title: str | None = None, labels=None, units: str
     means) or when the path differs across groups (Holm-adjusted p < .05). A legend below
     the plot explains every mark."""
     if units not in ("sd", "latent"):
-        raise CxStatsError(f"units must be 'sd' (standard deviations) or 'latent' (the factors' own units), got {units!r}.")
+        raise CxStatsError(f"Argument units={units!r} is not known: pass units='sd' (standard deviations) or "
+                           "units='latent' (the factors' own units).")
     labels = fmt.labels_of(labels)
     table = comparison.table
     key = "factor" if comparison.kind == "latent means" else "path"
