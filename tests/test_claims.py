@@ -251,6 +251,8 @@ def test_reports(survey):
     import matplotlib.pyplot as plt
 
     assert "smaller than claimed" in fig.axes[0].get_title()
+    label = fig.axes[0].get_xlabel()  # the groups by their names, not "focus group vs reference group"
+    assert label.startswith(f"Churn: {result.groups['group'].iloc[0]} vs ") and "focus group" not in label
     plt.close(fig)
 
 

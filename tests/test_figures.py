@@ -170,6 +170,24 @@ def test_overview_figures_label_items_in_words(ecsi):
     assert any("confidence interval" in t for t in texts) and "Mean" in texts
 
 
+def test_item_labels_give_the_question_its_own_label_and_the_concept_once(ecsi):
+    # the single-question concept shares its code with its question: the question keeps its own label
+    fig = cxstats.plots.item_distributions(ecsi.data, ecsi.codebook, constructs=["CUSCO"])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Complaints: Complaint handling"]
+    survey = cxstats.load_dataset("customersat")
+    fig = cxstats.plots.item_distributions(survey.data, survey.codebook, constructs=["DIST"])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Distribution",
+                                                                     "Distribution: Right geographic areas"]
+
+
+def test_dashboard_prints_top_box_shares_whole_as_the_tables_do(panel):
+    top = cxstats.top_box(panel, ["SAT1"], scale=(1, 7), group="country")
+    fig = cxstats.plots.metric_dashboard({"Top-2-box (%)": top})
+    texts = {t.get_text() for t in fig.findobj(matplotlib.text.Text)}
+    assert {cxstats.formatting.number(v, 0) for v in top["pct_top"]} <= texts
+    assert not any(t.replace(".", "", 1).isdigit() and "." in t for t in texts)
+
+
 def test_group_figures(panel):
     data = panel
     _check(cxstats.plots.group_sizes(data, "country"), legend=False)
@@ -191,6 +209,28 @@ def test_retention_curves_give_four_countries_four_distinct_colours(panel):
     assert len(used) == 4 and len(set(used)) == 4 and set(used) <= set(PALETTE)
 
 
+def test_importance_performance_labels_stay_clear_of_the_quadrant_borders_and_the_frame():
+    survey = cxstats.load_dataset("customersat")
+    drivers = [f"q{k}" for k in range(2, 11)]
+    ipma = cxstats.importance_performance(survey.data, "q1", drivers, scale=(1, 10))
+    fig = ipma.plot(labels=survey.codebook.labels)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    x_px, y_px = ax.transData.transform((ipma.importance_split, ipma.performance_split))
+    frame = ax.get_window_extent(renderer)
+    points = [t for t in ax.texts if isinstance(t, Annotation) and t.xycoords == "data"]
+    corners = [t for t in ax.texts if isinstance(t, Annotation) and t.xycoords == "axes fraction"]
+    assert len(points) == len(drivers) and len(corners) == 4
+    for text in points:  # no dashed border strikes through a driver's name
+        box = text.get_window_extent(renderer)
+        assert not box.x0 < x_px < box.x1 and not box.y0 < y_px < box.y1, text.get_text()
+    for text in corners:  # the quadrant names sit inside the frame, not on it
+        box = text.get_window_extent(renderer)
+        assert box.x0 > frame.x0 + 2 and box.x1 < frame.x1 - 2 and box.y0 > frame.y0 + 2 and box.y1 < frame.y1 - 2
+    _check(fig)
+
+
 def test_driver_and_moderation_figures(panel):
     data = panel
     ipma = cxstats.importance_performance(data, "SAT", ["REL", "EMO", "TAN"], scale=(1, 7))
@@ -207,7 +247,9 @@ def test_driver_and_moderation_figures(panel):
     buffer = cxstats.moderation(data, "SAT", "REL", "EMO")
     fig = buffer.plot(labels={"SAT": "Satisfaction", "REL": "Reliability", "EMO": "Emotion"})
     _check(fig)
-    assert fig.axes[0].get_ylabel() == "Predicted Satisfaction"
+    assert fig.axes[0].get_ylabel() == "Satisfaction (predicted)"  # words, not "simple slopes"
+    assert fig.axes[0].get_legend().get_title().get_text().startswith("Slope: change in Satisfaction per point of "
+                                                                   "Reliability")
     assert len({line.get_color() for line in fig.axes[0].get_lines()}) == 3
 
 
@@ -251,6 +293,18 @@ def test_latent_means_of_four_countries_in_four_colours():
     countries = [c for c in dict.fromkeys(panel.data["country"]) if c != scalar.groups[0]]
     assert set(map(str, countries)) <= set(texts)
     assert len({tuple(np.round(c, 3)) for c in fig.axes[0].collections[0].get_colors()}) == 3
+    # each country keeps its colour in the paths figure of the same groups (the reference keeps its slot)
+    structural = sem.fit(SERVQUAL + "\nREL ~ TAN\nRES ~ TAN", panel.data, group="country",
+                         group_equal=["loadings", "intercepts"])
+    paths = sem.path_differences(structural).plot()
+
+    def legend_colours(figure):
+        return {t.get_text(): to_rgb(h.get_color()) for t, h in zip(figure.legends[0].get_texts(),
+                                                                    figure.legends[0].legend_handles, strict=True)
+                if t.get_text() in set(map(str, panel.data["country"]))}
+
+    means_colours, path_colours = legend_colours(fig), legend_colours(paths)
+    assert len(means_colours) == 3 and all(path_colours[c] == colour for c, colour in means_colours.items())
 
 
 def test_pls_multigroup_figure():

@@ -358,6 +358,9 @@ def test_period_rates_partial_period_and_reports():
     fig = monthly.plot()
     import matplotlib.pyplot as plt
 
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]  # in the period's own words
+    assert "Bought again the next month" in texts and "Grey bars: buyers in the month (right axis)" in texts
+    assert fig.axes[0].get_xticklabels()[0].get_text() == "Jan 1997"
     plt.close(fig)
 
 

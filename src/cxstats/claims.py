@@ -219,7 +219,8 @@ class ClaimResult:
         ax.set_xticks(ticks, [_signed(t) for t in ticks], fontsize=8)
         ax.minorticks_off()
         what = {"retention": "Retention", "churn": "Churn", "hazard": "Churn hazard"}[self.kind]
-        ax.set_xlabel(f"{what}: focus group vs reference group, % difference (log scale)", fontsize=9)
+        focus, reference = (str(g) for g in self.groups["group"].iloc[:2])  # the groups by their names
+        ax.set_xlabel(f"{what}: {focus} vs {reference}, % difference (log scale)", fontsize=9)
         if own:  # below the plot: inside, it would cover the claim line or the interval
             fig.legend(*ax.get_legend_handles_labels(), fontsize=8, frameon=False, loc="outside lower center", ncols=3)
         else:

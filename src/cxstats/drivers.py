@@ -544,7 +544,7 @@ class IPMAResult:
     importance_split: float
     performance_split: float
     importance_label: str
-    performance_label: str = "mean rating, 0-100"
+    performance_label: str = "mean rating, 0–100"
 
     def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, ax=None):
         """The map a manager reads: importance across, performance up, quadrants named.
@@ -562,9 +562,9 @@ class IPMAResult:
         t = self.table
         ax.scatter(t["importance"], t["performance"], s=40, color=PALETTE[0], edgecolor="white", linewidths=0.6,
                    zorder=3, alpha=0.9)
-        for row in t.itertuples():
-            ax.annotate(names.get(str(row.term), str(row.term)), (row.importance, row.performance), xytext=(5, 4),
-                        textcoords="offset points", fontsize=8, zorder=4)
+        point_labels = [ax.annotate(names.get(str(row.term), str(row.term)), (row.importance, row.performance),
+                                    xytext=(5, 4), textcoords="offset points", fontsize=8, zorder=4)
+                        for row in t.itertuples()]
         ax.margins(x=0.08, y=0.1)
         ax.axvline(self.importance_split, color=GREY, lw=0.8, ls="--")
         ax.axhline(self.performance_split, color=GREY, lw=0.8, ls="--")
@@ -581,16 +581,40 @@ class IPMAResult:
             fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center", ncols=2)
         else:
             ax.legend(handles=handles, fontsize=7, frameon=False)
-        keep_inside(ax)  # room for the labels of the outermost drivers
-        x_low, x_high = ax.get_xlim()
-        y_low, y_high = ax.get_ylim()
-        for text, x, y, ha, va in (("Concentrate here", x_high, y_low, "right", "bottom"),
-                                   ("Keep up the good work", x_high, y_high, "right", "top"),
-                                   ("Low priority", x_low, y_low, "left", "bottom"),
-                                   ("Possible overkill", x_low, y_high, "left", "top")):
-            ax.text(x, y, f" {text} ", ha=ha, va=va, fontsize=8, color=ACCENT if text.startswith("Concentrate") else
-                    GREY, fontweight="bold" if text.startswith("Concentrate") else "normal", zorder=1)
+        for text, x, y, ha, va in (("Concentrate here", 1, 0, "right", "bottom"),
+                                   ("Keep up the good work", 1, 1, "right", "top"),
+                                   ("Low priority", 0, 0, "left", "bottom"),
+                                   ("Possible overkill", 0, 1, "left", "top")):  # inset from the frame
+            ax.annotate(text, (x, y), xycoords="axes fraction", xytext=(-5 if x else 5, 5 if y == 0 else -5),
+                        textcoords="offset points", ha=ha, va=va, fontsize=8,
+                        color=ACCENT if text.startswith("Concentrate") else GREY,
+                        fontweight="bold" if text.startswith("Concentrate") else "normal", zorder=1, in_layout=False)
+        for _ in range(4):  # room for the outermost labels; widening the axes can bring a border onto a label
+            keep_inside(ax)
+            _clear_of_lines(ax, point_labels, self.importance_split, self.performance_split)
+        keep_inside(ax)
         return fig
+
+
+def _clear_of_lines(ax, labels, x_line: float, y_line: float) -> None:
+    """Move point labels that a dashed quadrant border would strike through: to the left of
+    their point for the vertical line, below it for the horizontal one."""
+    fig = ax.figure
+    fig.canvas.draw()
+    fig.canvas.draw()  # a second pass: the layout engine has placed the axes for good
+    renderer = fig.canvas.get_renderer()
+    x_px, y_px = ax.transData.transform((x_line, y_line))
+    frame = ax.get_window_extent(renderer)
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        dx, dy = label.xyann
+        point_x, point_y = ax.transData.transform(label.xy)
+        if box.x0 < x_px < box.x1 and point_x - box.width - 8 > frame.x0:  # only where it still fits
+            label.xyann = (dx := -abs(dx), dy)
+            label.set_ha("right")
+        if box.y0 < y_px < box.y1 and point_y - box.height - 8 > frame.y0:
+            label.xyann = (dx, -abs(dy))
+            label.set_va("top")
 
 
 _QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good work",

@@ -72,9 +72,10 @@ class ModerationResult:
             ax.plot(xs + self.predictor_mean, b0 + b1 * xs + b2 * m + b3 * xs * m, style, color=colour, lw=1.8,
                     label=f"{name(self.moderator)} {where} ({fmt.number(row.moderator_value, 2)}): slope "
                           f"{fmt.estimate(row.slope, row.ci_low, row.ci_high)}")
-        ax.set_xlabel(f"{name(self.predictor)} (its mean ± 2 points)")
-        ax.set_ylabel(f"Predicted {name(self.outcome)}")
-        ax.legend(fontsize=7, frameon=False, title="Simple slopes [confidence interval]", title_fontsize=7)
+        ax.set_xlabel(f"{name(self.predictor)} (from 2 points below to 2 points above its mean)")
+        ax.set_ylabel(f"{name(self.outcome)} (predicted)")
+        ax.legend(fontsize=7, frameon=False, title=f"Slope: change in {name(self.outcome)} per point of "
+                  f"{name(self.predictor)} [confidence interval]", title_fontsize=7)
         ax.set_title(title or f"How {name(self.moderator)} changes the effect of {name(self.predictor)}", fontsize=10)
         return fig
 

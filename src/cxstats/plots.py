@@ -29,6 +29,17 @@ __all__ = ["item_distributions", "missingness", "group_sizes", "index_distributi
 _WIDTH = 7.0
 
 
+def _item_label(codebook: Codebook, name: str) -> str:
+    """"Concept: question" in words; the question's own label (not its concept's, when both share
+    a code, as a single-question concept does), and the concept only once when the two read alike."""
+    item = codebook.item(name)
+    concept = codebook.constructs.get(item.construct, "")
+    own = item.label or codebook.labels.get(name, name)
+    if own == name:
+        return f"{name} ({concept})" if concept else name
+    return own if not concept or own == concept else f"{concept}: {own}"
+
+
 def item_distributions(data: pd.DataFrame, codebook: Codebook, *, constructs: Sequence[str] | None = None,
                        title: str | None = None) -> Figure:
     """Stacked bars: the share of each answer for every item, grouped by construct.
@@ -62,10 +73,7 @@ def item_distributions(data: pd.DataFrame, codebook: Codebook, *, constructs: Se
         ax.barh(positions, shares[point].to_numpy(), left=left, color=colours[k], edgecolor="white",
                 linewidth=0.4, label=str(point))
         left += shares[point].to_numpy()
-    names = codebook.labels
-    labels = [f"{codebook.constructs.get(codebook.item(i).construct, '')}: {names.get(i, i)}"
-              if names.get(i, i) != i else f"{i} ({codebook.constructs.get(codebook.item(i).construct, '')})"
-              for i in items]
+    labels = [_item_label(codebook, i) for i in items]
     ax.set_yticks(positions, labels, fontsize=8)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(v)))
@@ -206,7 +214,7 @@ def metric_dashboard(metrics: Mapping[str, Any], *, labels: Mapping[Any, str] | 
                 continue
             ax.plot([row["ci_low"], row["ci_high"]], [level, level], color=colour, lw=1.6)
             ax.plot(row[value], level, "o", color=colour, ms=5)
-            ax.text(row[value], level + 0.2, fmt.number(row[value], 0 if value == "nps" else 1),
+            ax.text(row[value], level + 0.2, fmt.number(row[value], 0 if value in ("nps", "pct_top") else 1),
                     ha="center", va="bottom", fontsize=8)
             ax.text(row["ci_high"], level, f"  n = {fmt.integer(row['n'])}", va="center", fontsize=7, color=GREY)
         ax.set_title(name, fontsize=9)

@@ -611,22 +611,27 @@ class PeriodRatesResult:
         from ._figures import colours as palette
 
         t = self.table
-        labels = t["period"].astype(str)
+        unit = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(str(self.period)[:1].upper(),
+                                                                                       "period")
+        labels = (t["period"].dt.strftime("%b %Y") if unit == "month" and hasattr(t["period"], "dt")
+                  else t["period"].astype(str))  # "Jan 1997", not "1997-01"
         x = np.arange(len(t))
         fig, ax = new_figure(7.0, 3.6, ax=ax)
         bars = ax.twinx()
-        bars.bar(x, t["active"], color="0.85", width=0.8, zorder=0, label="Grey bars: active customers (right axis)")
-        bars.set_ylabel("Active customers", color=GREY)
+        bars.bar(x, t["active"], color="0.85", width=0.8, zorder=0,
+                 label=f"Grey bars: buyers in the {unit} (right axis)")
+        bars.set_ylabel("Buyers", color=GREY)
         ax.set_zorder(bars.get_zorder() + 1)
         ax.patch.set_visible(False)
         colours = palette(2)
-        ax.plot(x, 100 * t["repurchase_rate"], marker="o", ms=3, color=colours[0], label="Bought again next period")
-        ax.plot(x, 100 * t["churn_rate"], marker="o", ms=3, color=colours[1], label="Did not buy next period")
+        ax.plot(x, 100 * t["repurchase_rate"], marker="o", ms=3, color=colours[0],
+                label=f"Bought again the next {unit}")
+        ax.plot(x, 100 * t["churn_rate"], marker="o", ms=3, color=colours[1], label=f"Did not buy the next {unit}")
         ax.fill_between(x, 100 * t["churn_ci_low"], 100 * t["churn_ci_high"], color=colours[1], alpha=0.18, lw=0,
                         label=f"Shaded: {fmt.number(100 * self.ci_level, 0)}% confidence band of the churn rate")
         ax.set_ylim(0, 100)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
-        ax.set_ylabel("Share of active customers")
+        ax.set_ylabel(f"Share of the {unit}'s buyers")
         step = max(1, len(x) // 12)
         ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right", fontsize=8)
         # above the axes: inside, it would cover the churn line, which runs near the top

@@ -183,7 +183,7 @@ def test_ipma_importance_is_the_unstandardized_total_effect(ecsi, mobi):
     assert set(table["quadrant"]) <= {"Concentrate here", "Keep up the good work", "Low priority", "Possible overkill"}
     fig = ipma.plot(labels={"CUSA": "Satisfaction"})
     assert fig.axes[0].get_xlabel() == "Importance (unstandardized total effect on CUSL)"
-    assert fig.axes[0].get_ylabel() == "Performance (mean index, 0-100)"
+    assert fig.axes[0].get_ylabel() == "Performance (mean index, 0–100)"
 
 
 def test_ipma_errors(ecsi, mobi):

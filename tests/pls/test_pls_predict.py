@@ -168,7 +168,7 @@ def test_seeded_and_reported(ecsi):
     assert "PLSpredict: 10-fold cross-validation, 10 repetitions, N = 250" in a.summary()
     assert "<table" in a._repr_html_()
     text = str(a.plain_summary(labels={"CUSL": "Loyalty"}))
-    assert "**Loyalty**" in text and "plain linear model" in text and "Each of the 250 customers" in text
+    assert "**Loyalty**" in text and "plain linear model" in text and "each of the 250 customers were predicted" in text
     worse = a.table.assign(q2_predict=np.where(a.table["indicator"] == "CUSL1", -0.0004, a.table["q2_predict"]))
     constructs = a.constructs.assign(power=np.where(a.constructs["construct"] == "CUSL", "no relevance",
                                                     a.constructs["power"]))

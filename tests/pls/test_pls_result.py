@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from _pls_cases import ECSI, data, reference_fit
 
+import cxstats
 import cxstats.pls as pls
 
 
@@ -95,10 +96,24 @@ def test_the_same_text_fits_in_sem_and_pls():
     assert sem.fit(ECSI, mobi).converged and pls.fit(ECSI, mobi).converged
 
 
+def test_assessment_gives_cronbachs_alpha_of_the_answers_and_standardized_alpha(ecsi):
+    # alpha: on the answers' covariances, as cxstats.reliability (checked against psych); alpha_std: seminr's
+    mobi = data("ecsi_mobile")
+    blocks = {"CUEX": ["CUEX1", "CUEX2", "CUEX3"], "CUSL": ["CUSL1", "CUSL2", "CUSL3"]}
+    raw = cxstats.reliability(mobi, blocks, factor=False).table.set_index("construct")
+    table = ecsi.assess().table.set_index("construct")
+    for construct in blocks:
+        assert table.loc[construct, "alpha"] == pytest.approx(raw.loc[construct, "alpha"], abs=1e-10)
+        assert table.loc[construct, "alpha_std"] == pytest.approx(raw.loc[construct, "alpha_std"], abs=1e-10)
+        assert table.loc[construct, "alpha"] != pytest.approx(table.loc[construct, "alpha_std"], abs=1e-3)
+
+
 def test_assessment_layout(ecsi):
     a = ecsi.assess()
-    assert list(a.table.columns) == ["construct", "mode", "n_indicators", "alpha", "rho_a", "rho_c", "ave"]
-    assert a.table.set_index("construct").loc["CUSCO", ["alpha", "rho_a", "rho_c", "ave"]].tolist() == [1, 1, 1, 1]
+    assert list(a.table.columns) == ["construct", "mode", "n_indicators", "alpha", "alpha_std", "rho_a", "rho_c",
+                                     "ave"]
+    assert a.table.set_index("construct").loc["CUSCO", ["alpha", "alpha_std", "rho_a", "rho_c", "ave"]].tolist() == [
+        1, 1, 1, 1, 1]
     assert np.allclose(a.htmt, a.htmt.T) and np.allclose(np.diag(a.htmt), 1)
     assert a.htmt_ci[["ci_low", "ci_high"]].isna().all().all()
     assert len(a.htmt_ci) == 7 * 6 // 2

@@ -280,5 +280,14 @@ def test_latent_mean_forest_plot():
     figure = comparison.plot(labels={"textual": "Verbal"})
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert any(label.startswith("Verbal") for label in labels)
+    # standard deviations by default, as the table's d and reports quote them; latent units on request
+    axis = figure.axes[0]
+    assert "standard deviations" in axis.get_xlabel()
+    assert np.allclose(np.sort(axis.collections[-1].get_offsets()[:, 0]), np.sort(comparison.table["d"]))
+    latent = comparison.plot(units="latent").axes[0]
+    assert "latent units" in latent.get_xlabel()
+    assert np.allclose(np.sort(latent.collections[-1].get_offsets()[:, 0]), np.sort(comparison.table["difference"]))
+    with pytest.raises(ValueError, match=r"Argument units='z' is not known: pass units='sd'"):
+        comparison.plot(units="z")
     assert "<table" in comparison._repr_html_()
     assert isinstance(pd.DataFrame(comparison.table), pd.DataFrame)

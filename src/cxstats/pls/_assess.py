@@ -1,12 +1,14 @@
 """Assessment of a PLS measurement and structural model (Hair et al., 2022, chapters 4-6).
 
-Reliability: Cronbach's alpha on the indicator correlations (standardized alpha, as
-seminr), rho_A (Dijkstra & Henseler, 2015), rho_C and AVE from the loadings (PLSc loadings
+Reliability: Cronbach's alpha on the indicators' covariances (``alpha``, as
+:func:`cxstats.reliability` gives it for the raw answers) and on their correlations
+(``alpha_std``, standardized alpha: what seminr and SmartPLS report as "alpha"), rho_A
+(Dijkstra & Henseler, 2015), rho_C and AVE from the loadings (PLSc loadings
 with ``consistent=True``). Validity: HTMT (with bootstrap intervals when the fit was
 bootstrapped), Fornell-Larcker, cross-loadings. Collinearity: indicator VIF within each
 block (for formative blocks) and inner VIF of each outcome's predictors.
 
-For a single-indicator construct alpha, rho_A, rho_C and AVE are 1 (as seminr); for a mode B
+For a single-indicator construct both alphas, rho_A, rho_C and AVE are 1 (as seminr); for a mode B
 (formative) block they are not defined and reported as NaN: judge it by its weights and
 indicator VIFs. Validated against PyPI seminr 0.2.1 (tests/pls/test_pls_reference.py).
 """
@@ -29,7 +31,8 @@ class PLSAssessment:
 
     Attributes
     ----------
-    table : one row per construct: ``construct, mode, n_indicators, alpha, rho_a, rho_c, ave``.
+    table : one row per construct: ``construct, mode, n_indicators, alpha, alpha_std, rho_a, rho_c, ave``
+        (``alpha``: Cronbach's alpha of the raw answers; ``alpha_std``: standardized alpha).
     htmt : constructs x constructs heterotrait-monotrait ratios (symmetric, 1 on the diagonal).
     htmt_ci : one row per pair: ``construct_a, construct_b, htmt, ci_low, ci_high`` (bootstrap
         intervals; NaN without a bootstrap). An upper bound below 0.85 (or 0.90 for
@@ -70,6 +73,7 @@ def assess(result) -> PLSAssessment:
     spec = result.spec
     constructs, indicators = list(spec.constructs), list(spec.indicators)
     r = result._correlations
+    sd = result.indicator_sds.to_numpy()
     rho_a = result._inner.rho_a[0]
     loadings = result.table[result.table["op"] == "=~"]
     rows, item_vif = [], []
@@ -78,13 +82,15 @@ def assess(result) -> PLSAssessment:
         sub = r[np.ix_(items, items)]
         lam = loadings.loc[loadings["lhs"] == construct, "estimate"].to_numpy()
         if mode == "B":
-            alpha = rho = rho_c = ave = np.nan
+            alpha = alpha_std = rho = rho_c = ave = np.nan
         elif len(block) == 1:
-            alpha = rho = rho_c = ave = 1.0
+            alpha = alpha_std = rho = rho_c = ave = 1.0
         else:
-            alpha, rho = _alpha(sub), rho_a[j]
+            alpha_std, rho = _alpha(sub), rho_a[j]
+            alpha = _alpha(sub * np.outer(sd[items], sd[items]))  # on the covariances of the answers
             rho_c, ave = _composite_reliability(lam), float(np.mean(lam**2))
         rows.append({"construct": construct, "mode": mode, "n_indicators": len(block), "alpha": alpha,
+                     "alpha_std": alpha_std,
                      "rho_a": rho, "rho_c": rho_c, "ave": ave})
         vif = np.diag(np.linalg.inv(sub)) if len(block) > 1 else np.ones(1)
         item_vif += [{"construct": construct, "indicator": i, "vif": v} for i, v in zip(block, vif, strict=True)]

@@ -127,8 +127,8 @@ class PLSPredictResult:
 
         names = labels_of(labels)
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
-        lines = [(f"- Each of the {fmt.integer(self.n)} customers' answers were predicted by a model estimated "
-                  f"without them ({self.folds}-fold cross-validation, repeated {self.repetitions} times).")]
+        lines = [(f"- The answers of each of the {fmt.integer(self.n)} customers were predicted by a model estimated "
+                  f"without that customer ({self.folds}-fold cross-validation, repeated {self.repetitions} times).")]
         for row in self.constructs.itertuples():
             label = name(row.construct)
             if row.power == "no relevance":

@@ -169,13 +169,15 @@ class GroupComparison:
     def _repr_html_(self) -> str:
         return self.table.round(3).to_html(index=False, na_rep="")
 
-    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, ax=None):
+    def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, units: str = "sd", ax=None):
         """Forest plot: each estimate with its confidence interval, one colour per group; zero
         (no difference) marked; a legend explains every mark. ``labels`` (a dict or a Codebook)
-        names factors, variables and groups; ``ax`` draws into your own axes."""
+        names factors, variables and groups; ``ax`` draws into your own axes. Latent means are
+        drawn in standard deviations (``units="sd"``: the table's ``d`` and its interval, as
+        reports quote them) or in the factors' own units (``units="latent"``)."""
         from ._forest import forest_plot
 
-        return forest_plot(self, title=title, labels=labels, ax=ax)
+        return forest_plot(self, title=title, labels=labels, units=units, ax=ax)
 
 
 def latent_mean_differences(result: SEMResult, *, ci_level: float = 0.95) -> GroupComparison:
