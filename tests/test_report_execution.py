@@ -61,7 +61,7 @@ def test_inline_code_and_warnings_reach_the_report(tmp_path):
     assert "Before any code: 42 and <strong>59%</strong>." in page
     assert "After: 0.46 (raw 0.4567)." in page and "{python}" not in page
     assert page.count('<div class="cx-callout cx-callout-warning"><div class="cx-callout-title">Caution</div>') == 3
-    assert page.count("RuntimeWarning: The first model did not settle.") == 2
+    assert page.count("The first model did not settle.") == 2 and "RuntimeWarning" not in page
     assert "The estimation of the hidden model reported a problem" in page
     _, body = to_markdown(nb, tmp_path)
     assert "Before any code: 42 and **59%**." in body

@@ -140,6 +140,45 @@ def normalise(text: str) -> str:
 # ---------------------------------------------------------------------------------------
 # cautions(result, model=...)
 
+# the kind of a problem in words, for the reader (the warning's class name is program text)
+_KINDS = {
+    "ConvergenceWarning": "The estimation did not finish",
+    "WeightsConvergenceWarning": "The weights did not settle",
+    "HeywoodWarning": "Negative variance (a Heywood case)",
+    "NonPositiveDefiniteWarning": "Impossible correlations (a non-positive-definite matrix)",
+    "IdentificationWarning": "Numbers that the data cannot determine",
+    "InadmissibleWarning": "Correction for measurement error failed",
+    "BootstrapWarning": "Failed resamples",
+    "CollinearityWarning": "Overlapping drivers",
+    "ReverseCodingWarning": "A question that runs against its concept",
+    "DuplicateTransactionsWarning": "Repeated purchase records",
+    "SmallGroupWarning": "A group too small for an interval",
+    "NoEventsWarning": "No events to analyse",
+    "PartialPeriodWarning": "An incomplete period",
+    "IndexWeightWarning": "Index weights to check",
+}
+
+
+def plain_problem(problem: str) -> str:
+    """``"HeywoodWarning: Negative variance ..."`` as ``"Negative variance (a Heywood case): Negative variance ..."``.
+
+    The kind of the problem is said in words; with a class that is not a cxstats problem
+    (``RuntimeWarning``) the message stands alone, under the callout's "Caution" title.
+
+    Examples
+    --------
+    >>> plain_problem("ConvergenceWarning: the optimiser stopped.")
+    'The estimation did not finish: the optimiser stopped.'
+    >>> plain_problem("RuntimeWarning: careful.")
+    'careful.'
+    """
+    kind, sep, message = problem.partition(": ")
+    if not sep or not re.fullmatch(r"[A-Z][A-Za-z]*Warning", kind):
+        return problem
+    words = _KINDS.get(kind)
+    return f"{words}: {message}" if words else message
+
+
 # what a problem of each kind means for a reader of the numbers
 _MEANING = {
     "ConvergenceWarning": "the estimation did not finish, so its numbers are not trustworthy",
@@ -183,14 +222,14 @@ class Cautions:
     def _repr_markdown_(self) -> str | None:
         if not self.problems:
             return None
-        items = "\n".join(f"- {p}" for p in self.problems)
+        items = "\n".join(f"- {plain_problem(p)}" for p in self.problems)
         return callout_markdown("warning", "Caution", f"{self._sentence()}\n\n{items}")
 
     def _repr_html_(self) -> str | None:
         if not self.problems:
             return None
         border, fill = COLOURS["warning"]
-        items = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
+        items = "".join(f"<li>{html.escape(plain_problem(p))}</li>" for p in self.problems)
         return (f'<div style="border:1px solid {border};border-left:4px solid {border};background:{fill};'
                 f'padding:0.4em 0.8em;margin:0.6em 0"><b>Caution</b><p>{html.escape(self._sentence())}</p>'
                 f"<ul>{items}</ul></div>")
@@ -206,7 +245,7 @@ class Cautions:
     def __repr__(self) -> str:
         if not self.problems:
             return "Cautions(no problems)"
-        return "Caution: " + self._sentence() + "".join(f"\n- {p}" for p in self.problems)
+        return "Caution: " + self._sentence() + "".join(f"\n- {p}" for p in map(plain_problem, self.problems))
 
 
 def cautions(result: Any, *, model: str | None = None) -> Cautions:
@@ -242,7 +281,7 @@ def cautions(result: Any, *, model: str | None = None) -> Cautions:
     ## Caution
     <BLANKLINE>
     The estimation of the ECSI model reported a problem (below)...
-    - ConvergenceWarning: the optimiser stopped.
+    - The estimation did not finish: the optimiser stopped.
     :::
     """
     if model is not None and not isinstance(model, str):

@@ -64,7 +64,7 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
     RenderError
         A Markdown cell has inline code but the notebook was not executed by the renderer.
     """
-    from ._callouts import callout_markdown
+    from ._callouts import callout_markdown, plain_problem
     from ._errors import RenderError
     from ._inline import expressions, markdown_flags, substitute, values
     from ._tables import tidy_table_html
@@ -89,7 +89,7 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
                     )
                 cell.source = substitute(cell.source, texts, markdown_flags(cell))
             for warning in cell.metadata.get("cxstats", {}).get("warnings", []):  # raised by its inline code
-                text = f"{warning['category']}: {warning['message']}"
+                text = plain_problem(f"{warning['category']}: {warning['message']}")
                 cell.source += "\n\n" + callout_markdown("warning", "Caution", text)
         elif cell.cell_type == "code":
             cell.outputs = [] if options.get("output") is False else [
@@ -100,7 +100,7 @@ def report_cells(nb: nbformat.NotebookNode, name: str = "the notebook") -> tuple
                     output.data["text/html"] = tidy_table_html(output.data["text/html"])
             if options.get("output") is not False and options.get("warning") is not False:
                 for warning in cell.metadata.get("cxstats", {}).get("warnings", []):
-                    text = f"{warning['category']}: {warning['message']}"
+                    text = plain_problem(f"{warning['category']}: {warning['message']}")
                     cell.outputs.append(nbformat.v4.new_output(
                         "display_data", data={"text/markdown": callout_markdown("warning", "Caution", text)},
                         metadata={"cx_caution": True}))
