@@ -13,7 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 from cxstats.report import RenderError, render_notebook, render_suite
 from cxstats.report.__main__ import main
 from cxstats.report._cells import cell_options, front_matter
-from cxstats.report._pdf import to_markdown
+from cxstats.report._pdf import to_markdown, to_pdf
 from cxstats.report._tables import tidy_table_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,3 +145,13 @@ def test_a_failing_cell_is_named(tmp_path):
     assert "\x1b" not in str(caught.value)  # no terminal colour codes from the kernel's traceback
     with pytest.raises(RenderError, match="Unknown report format\\(s\\) docx"):
         render_notebook(path, tmp_path, formats=["docx"])
+
+
+def test_the_same_report_renders_to_the_same_pdf(tmp_path):
+    """No creation date in the PDF: re-rendered reports only differ where their content does."""
+    nb = _notebook(new_raw_cell("---\ntitle: Same\n---"), new_markdown_cell("## In short\n\nNothing changes."))
+    to_pdf(nb, tmp_path / "a.pdf")
+    to_pdf(nb, tmp_path / "b.pdf")
+    pdf = (tmp_path / "a.pdf").read_bytes()
+    assert b"/CreationDate" not in pdf and b"xmp:CreateDate" not in pdf
+    assert pdf == (tmp_path / "b.pdf").read_bytes()

@@ -27,6 +27,8 @@ from ._inline import DOLLAR
 __all__ = ["to_pdf", "to_markdown"]
 
 _HEADER = r"""
+// no creation date in the file: a re-rendered report with the same content is the same file
+#set document(date: none)
 #set text(size: 10pt)
 #set par(justify: false)
 #show table: set text(size: 7.5pt)
