@@ -18,6 +18,7 @@ from scipy import stats
 
 from ._errors import CxStatsError
 from ._format import listing
+from ._linear import gap
 from ._results import PlainText
 from .data.codebook import Codebook
 from .index import satisfaction_index
@@ -92,15 +93,13 @@ class LoyaltyResult:
         else:
             ranked = self.table.dropna(subset=["estimate"]).sort_values("estimate", ascending=False)
             top, bottom = ranked.iloc[0], ranked.iloc[-1]
-            diff, se = top.estimate - bottom.estimate, float(np.hypot(top.se, bottom.se))
-            z = stats.norm.ppf(0.5 + self.ci_level / 2)
-            p = 2 * stats.norm.sf(diff / se) if se > 0 else float("nan")
-            sure = ("larger than the uncertainty" if diff - z * se > 0
+            diff, low, high, p = gap(top.estimate, top.se, bottom.estimate, bottom.se, self.ci_level)
+            sure = ("larger than the uncertainty" if low > 0
                     else "within the uncertainty: the data do not tell them apart")
             lines.append(f"- Highest loyalty index: **{name(top.group)}** ({fmt.number(top.estimate, 1)}, n = "
                          f"{fmt.integer(top.n)}); lowest: **{name(bottom.group)}** ({fmt.number(bottom.estimate, 1)}, "
                          f"n = {fmt.integer(bottom.n)}). The gap of {fmt.number(diff, 1)} points ({level} CI "
-                         f"{fmt.number(diff - z * se, 1)} to {fmt.number(diff + z * se, 1)}, {fmt.p_text(p)}) is "
+                         f"{fmt.number(low, 1)} to {fmt.number(high, 1)}, {fmt.p_text(p)}) is "
                          f"{sure}" + (" (the widest of several gaps: compare other pairs with care)." if len(ranked) > 2
                                       else "."))
             spread = comp.groupby("component")["estimate"].agg(["min", "max"])

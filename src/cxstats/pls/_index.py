@@ -28,6 +28,7 @@ import pandas as pd
 
 from .._errors import CxStatsError, CxStatsWarning
 from .._format import listing
+from .._linear import gap
 from .._resampling import map_chunks
 from .._results import PlainText
 from .._threads import single_threaded_blas
@@ -89,8 +90,6 @@ class PLSIndexResult:
         highest and lowest segment comes with its interval (segments are different
         customers: the SEs combine as independent).
         """
-        from scipy import stats
-
         from .. import formatting as fmt
         from ..formatting import labels_of
 
@@ -102,18 +101,18 @@ class PLSIndexResult:
                  f"{fmt.number(r.ci_low, 1)} to {fmt.number(r.ci_high, 1)}; {fmt.integer(r.n)} respondents)."
                  for r in whole.itertuples()]
         segments = self.table[self.table["group"] != "all"]
-        z = stats.norm.ppf(0.5 + self.ci_level / 2)
         if not segments.empty:
             for construct, part in segments.groupby("construct", sort=False):
                 top, bottom = part.loc[part["estimate"].idxmax()], part.loc[part["estimate"].idxmin()]
-                gap, se = top["estimate"] - bottom["estimate"], float(np.hypot(top["se"], bottom["se"]))
-                sure = ("a gap larger than the uncertainty" if gap - z * se > 0
+                difference, low, high, _ = gap(top["estimate"], top["se"], bottom["estimate"], bottom["se"],
+                                               self.ci_level)
+                sure = ("a gap larger than the uncertainty" if low > 0
                         else "the data do not tell these segments apart")
                 lines.append(f"- {name(construct)}: highest in {name(top['group'])} ({fmt.number(top['estimate'], 1)}, "
                              f"n = {fmt.integer(top['n'])}), lowest in {name(bottom['group'])} "
                              f"({fmt.number(bottom['estimate'], 1)}, n = {fmt.integer(bottom['n'])}); the gap of "
-                             f"{fmt.number(gap, 1)} points ({level} CI {fmt.number(gap - z * se, 1)} to "
-                             f"{fmt.number(gap + z * se, 1)}): {sure}.")
+                             f"{fmt.number(difference, 1)} points ({level} CI {fmt.number(low, 1)} to "
+                             f"{fmt.number(high, 1)}): {sure}.")
         lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return PlainText("\n".join(lines))
 
