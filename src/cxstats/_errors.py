@@ -18,7 +18,13 @@ __all__ = [
 ]
 
 
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+# terminal escape sequences: CSI (colours, "\x1b[0;31m") and the two-byte ones
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def plain_text(text: str) -> str:
+    """``text`` without terminal escape sequences (colours from kernels, terminals, column names)."""
+    return _ESCAPES.sub("", text)
 
 
 class CxStatsError(ValueError):
@@ -29,7 +35,7 @@ class CxStatsError(ValueError):
     """
 
     def __init__(self, *args: object) -> None:
-        super().__init__(*(_ANSI.sub("", a) if isinstance(a, str) else a for a in args))
+        super().__init__(*(plain_text(a) if isinstance(a, str) else a for a in args))
 
 
 class CodebookError(CxStatsError):

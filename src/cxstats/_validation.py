@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import CxStatsError
+from ._errors import CxStatsError, plain_text
 from ._format import listing, rows_and_values
 
 __all__ = [
@@ -38,14 +38,15 @@ __all__ = [
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters other than tab and line ends
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # text that is read as "no answer" rather than as a non-numeric answer
 _BLANK = re.compile(r"^\s*$")
 
 
 def strip_ansi(text: str) -> str:
     """``text`` without terminal escape sequences (colours) and other control characters."""
-    return _ANSI.sub("", text)
+    return _CONTROL.sub("", plain_text(text))
 
 
 def find_stack_level() -> int:

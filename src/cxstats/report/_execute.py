@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from .._errors import plain_text
 from ._errors import RenderError
 from ._inline import INLINE_MIME, evaluation_source, expressions
 
@@ -115,14 +115,6 @@ __cxstats_setup__()
 """
 ).replace("@FACTS@", FACTS_MIME).replace("@WARNINGS@", WARNINGS_MIME).replace("@INLINE@", INLINE_MIME)
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-
-
-def plain_text(text: str) -> str:
-    """``text`` without ANSI colour codes (kernel tracebacks carry them)."""
-    return _ANSI.sub("", text)
-
-
 def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode:
     """Run every cell of the notebook at ``path`` in its own folder; return the executed copy.
 
@@ -194,7 +186,7 @@ def _execution_error(path: Path, work: nbformat.NotebookNode, origin: list, exc:
         detail = json.loads(exc.evalue)
         return RenderError(
             f"Notebook '{path.name}': the inline code `{{python}} {detail['expr']}` in cell {index + 1} "
-            f"(counting code and text cells from 1) raised {plain_text(detail['error'])}. Define what it "
+            f"(counting code and text cells from 1) raised {detail['error']}. Define what it "
             "uses in a code cell above that Markdown cell, or correct the expression."
         )
     where = (f"cell {index + 1} (counting code and text cells from 1)" if index is not None
@@ -202,7 +194,7 @@ def _execution_error(path: Path, work: nbformat.NotebookNode, origin: list, exc:
              else "its setup")
     summary = f"{exc.ename}: {exc.evalue}" if exc.ename else (str(exc).strip().splitlines() or [""])[-1]
     return RenderError(
-        f"Notebook '{path.name}' failed in {where}: {plain_text(summary)}. "
+        f"Notebook '{path.name}' failed in {where}: {summary}. "
         f"Open it in JupyterLab and run it top to bottom to see the full traceback."
     )
 
