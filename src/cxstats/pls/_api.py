@@ -135,21 +135,20 @@ def fit(
     weights, iterations, converged = outer_weights(r[None], layout, layout.mask, tol=tol, max_iter=max_iter)
     problems: list[str] = []
     if not converged[0]:
-        problems.append(_warn(WeightsConvergenceWarning,
-                              f"The outer weights did not converge within {max_iter} iteration"
-                              f"{'s' * (max_iter != 1)} (sum of absolute changes still at or above {tol:g}); the "
-                              "estimates are those of the last iteration. Raise max_iter, or check for constructs "
-                              "whose indicators hardly correlate."))
+        problems.append(warn(f"The outer weights did not converge within {max_iter} iteration"
+                             f"{'s' * (max_iter != 1)} (sum of absolute changes still at or above {tol:g}); the "
+                             "estimates are those of the last iteration. Raise max_iter, or check for constructs "
+                             "whose indicators hardly correlate.", WeightsConvergenceWarning))
     statistics = Statistics.build(spec, layout)
     estimate = statistics.vector(r[None], weights)[0]
     inner = inner_estimates(r[None], weights, layout)
     if consistent:
         inadmissible = _inadmissible(spec, layout, inner)
         if inadmissible:
-            problems.append(_warn(InadmissibleWarning,
-                                  f"PLSc gave an inadmissible solution ({inadmissible}); the corrected paths, R² and "
-                                  "loadings are not trustworthy. The blocks are too unreliable for the correction: "
-                                  "check their indicators, or report plain PLS (consistent=False)."))
+            problems.append(warn(f"PLSc gave an inadmissible solution ({inadmissible}); the corrected paths, R² and "
+                                 "loadings are not trustworthy. The blocks are too unreliable for the correction: "
+                                 "check their indicators, or report plain PLS (consistent=False).",
+                                 InadmissibleWarning))
     f2 = _f_squared(spec, r, statistics, estimate, scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter)
     boot = None
     if bootstrap:
@@ -169,11 +168,6 @@ def fit(
         indicator_sds=pd.Series(sds, index=list(spec.indicators)),
         standardized=z, correlations=r, weights=w, inner=inner,
     )
-
-
-def _warn(category: type[Warning], message: str) -> str:
-    warn(message, category)
-    return f"{category.__name__}: {message}"
 
 
 def _inadmissible(spec: PLSSpec, layout: Layout, inner) -> str:

@@ -252,32 +252,23 @@ def _check_estimate(fitted: _Fitted, models, group: str | None) -> tuple[list[st
     messages, variables with a negative variance, latent covariance not positive definite)."""
     estimate, problems = fitted.estimate, []
     if not estimate.converged:
-        problems.append(_warn(ConvergenceWarning,
-                              f"The ML optimiser did not converge after {estimate.iterations} iterations "
-                              f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
-                              "Check the model, the starting values or the data."))
+        problems.append(warn(f"The ML optimiser did not converge after {estimate.iterations} iterations "
+                             f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
+                             "Check the model, the starting values or the data.", ConvergenceWarning))
     if not fitted.identified:
-        problems.append(_warn(IdentificationWarning,
-                              "The information matrix is singular: at least one parameter is not identified. "
-                              "Fix a loading or variance per factor, or remove redundant paths."))
+        problems.append(warn("The information matrix is singular: at least one parameter is not identified. "
+                             "Fix a loading or variance per factor, or remove redundant paths.", IdentificationWarning))
     heywood = [name for ram in models for name in _heywood(ram, estimate.theta, multigroup=len(models) > 1)]
     if heywood:
-        problems.append(_warn(HeywoodWarning,
-                              f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case). "
-                              "The model may be misspecified or a factor has too few indicators."))
+        problems.append(warn(f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case). "
+                             "The model may be misspecified or a factor has too few indicators.", HeywoodWarning))
     nonpd = [ram.spec.groups[0] for ram in models if _latent_not_positive_definite(ram, estimate.theta)]
     if nonpd:
         where = "" if group is None else f" in group(s) {', '.join(map(str, nonpd))}"
-        problems.append(_warn(NonPositiveDefiniteWarning,
-                              f"The covariance matrix of the latent variables is not positive definite{where} "
-                              "(a negative latent variance, or a correlation at or beyond 1: two factors "
-                              "may measure the same thing)."))
+        problems.append(warn(f"The covariance matrix of the latent variables is not positive definite{where} "
+                             "(a negative latent variance, or a correlation at or beyond 1: two factors "
+                             "may measure the same thing).", NonPositiveDefiniteWarning))
     return problems, tuple(heywood), bool(nonpd)
-
-
-def _warn(category: type[Warning], message: str) -> str:
-    warn(message, category)
-    return f"{category.__name__}: {message}"
 
 
 def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) -> None:
