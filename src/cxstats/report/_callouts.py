@@ -140,23 +140,39 @@ def normalise(text: str) -> str:
 # ---------------------------------------------------------------------------------------
 # cautions(result, model=...)
 
-# the kind of a problem in words, for the reader (the warning's class name is program text)
-_KINDS = {
-    "ConvergenceWarning": "The estimation did not finish",
-    "WeightsConvergenceWarning": "The weights did not settle",
-    "HeywoodWarning": "Negative variance (a Heywood case)",
-    "NonPositiveDefiniteWarning": "Impossible correlations (a non-positive-definite matrix)",
-    "IdentificationWarning": "Numbers that the data cannot determine",
-    "InadmissibleWarning": "Correction for measurement error failed",
-    "BootstrapWarning": "Failed resamples",
-    "CollinearityWarning": "Overlapping drivers",
-    "ReverseCodingWarning": "A question that runs against its concept",
-    "DuplicateTransactionsWarning": "Repeated purchase records",
-    "SmallGroupWarning": "A group too small for an interval",
-    "NoEventsWarning": "No events to analyse",
-    "PartialPeriodWarning": "An incomplete period",
-    "IndexWeightWarning": "Index weights to check",
+# each kind of problem (the warning's class): its name in words for the reader (the class
+# name is program text) and, where a reader needs it, what it means for the numbers
+_PROBLEMS: dict[str, tuple[str, str | None]] = {
+    "ConvergenceWarning": ("The estimation did not finish",
+                           "the estimation did not finish, so its numbers are not trustworthy"),
+    "WeightsConvergenceWarning": ("The weights did not settle",
+                                  "the estimation did not finish, so its numbers are not trustworthy"),
+    "HeywoodWarning": ("Negative variance (a Heywood case)",
+                       "an impossible (negative) variance points to a model that does not fit these data"),
+    "NonPositiveDefiniteWarning": ("Impossible correlations (a non-positive-definite matrix)",
+                                   "two concepts may measure the same thing, so their separate effects are unclear"),
+    "IdentificationWarning": ("Numbers that the data cannot determine",
+                              "some numbers cannot be determined from these data at all"),
+    "InadmissibleWarning": ("Correction for measurement error failed",
+                            "the correction for measurement error failed, so the corrected numbers are not usable"),
+    "BootstrapWarning": ("Failed resamples",
+                         "some resamples failed, so the intervals rest on fewer draws than planned"),
+    "CollinearityWarning": ("Overlapping drivers", "the drivers overlap, so their ranking is not meaningful"),
+    "ReverseCodingWarning": ("A question that runs against its concept", None),
+    "DuplicateTransactionsWarning": ("Repeated purchase records", None),
+    "SmallGroupWarning": ("A group too small for an interval", None),
+    "NoEventsWarning": ("No events to analyse", None),
+    "PartialPeriodWarning": ("An incomplete period", None),
+    "IndexWeightWarning": ("Index weights to check", None),
 }
+
+
+def _split_problem(problem: str) -> tuple[str | None, str]:
+    """``("HeywoodWarning", "Negative variance ...")``; ``(None, problem)`` without a warning class."""
+    kind, sep, message = problem.partition(": ")
+    if not sep or not re.fullmatch(r"[A-Z][A-Za-z]*Warning", kind):
+        return None, problem
+    return kind, message
 
 
 def plain_problem(problem: str) -> str:
@@ -172,24 +188,11 @@ def plain_problem(problem: str) -> str:
     >>> plain_problem("RuntimeWarning: careful.")
     'careful.'
     """
-    kind, sep, message = problem.partition(": ")
-    if not sep or not re.fullmatch(r"[A-Z][A-Za-z]*Warning", kind):
+    kind, message = _split_problem(problem)
+    if kind is None:
         return problem
-    words = _KINDS.get(kind)
+    words = _PROBLEMS.get(kind, (None, None))[0]
     return f"{words}: {message}" if words else message
-
-
-# what a problem of each kind means for a reader of the numbers
-_MEANING = {
-    "ConvergenceWarning": "the estimation did not finish, so its numbers are not trustworthy",
-    "WeightsConvergenceWarning": "the estimation did not finish, so its numbers are not trustworthy",
-    "HeywoodWarning": "an impossible (negative) variance points to a model that does not fit these data",
-    "NonPositiveDefiniteWarning": "two concepts may measure the same thing, so their separate effects are unclear",
-    "IdentificationWarning": "some numbers cannot be determined from these data at all",
-    "InadmissibleWarning": "the correction for measurement error failed, so the corrected numbers are not usable",
-    "BootstrapWarning": "some resamples failed, so the intervals rest on fewer draws than planned",
-    "CollinearityWarning": "the drivers overlap, so their ranking is not meaningful",
-}
 
 
 class Cautions:
@@ -212,7 +215,7 @@ class Cautions:
         count = "a problem" if len(self.problems) == 1 else f"{len(self.problems)} problems"
         meanings = []
         for problem in self.problems:
-            meaning = _MEANING.get(problem.split(":", 1)[0].strip())
+            meaning = _PROBLEMS.get(_split_problem(problem)[0] or "", (None, None))[1]
             if meaning and meaning not in meanings:
                 meanings.append(meaning)
         why = (" In plain words: " + "; ".join(meanings) + ".") if meanings else ""
