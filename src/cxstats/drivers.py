@@ -334,18 +334,23 @@ _SECONDS_PER_SUBSET_DRIVER = 2.5e-7  # exact LMG on one core here: 20 drivers (2
 _EXACT_SHOWN_FROM = 16  # drivers from which the exact LMG shows a progress bar by default
 
 
-def _subset_r2(corr: np.ndarray, bar=None) -> np.ndarray:
-    """R² of the outcome (index 0) on every subset of the drivers, indexed by bit mask.
+def _subsets(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every subset of ``p`` drivers as a bit mask, and its number of drivers."""
+    masks = np.arange(2**p)
+    sizes = np.zeros(2**p, dtype=np.int64)
+    for j in range(p):
+        sizes += (masks >> j) & 1
+    return masks, sizes
+
+
+def _subset_r2(corr: np.ndarray, masks: np.ndarray, sizes: np.ndarray, bar=None) -> np.ndarray:
+    """R² of the outcome (index 0) on every subset of the drivers (:func:`_subsets`), indexed by bit mask.
 
     Subsets of one size are solved together in chunks of ``_CHUNK``, so memory stays a few
     tens of MB however many drivers there are; ``bar`` (a tqdm bar) advances per subset.
     """
     p = corr.shape[0] - 1
     r2 = np.zeros(2**p)
-    masks = np.arange(2**p)
-    sizes = np.zeros(2**p, dtype=np.int64)
-    for j in range(p):
-        sizes += (masks >> j) & 1
     for k in range(1, p + 1):
         of_size = masks[sizes == k]
         for start in range(0, len(of_size), _CHUNK):
@@ -365,11 +370,8 @@ def _lmg(corr: np.ndarray, bar=None) -> np.ndarray:
     from math import factorial
 
     p = corr.shape[0] - 1
-    r2 = _subset_r2(corr, bar)
-    masks = np.arange(2**p)
-    sizes = np.zeros(2**p, dtype=np.int64)
-    for j in range(p):
-        sizes += (masks >> j) & 1
+    masks, sizes = _subsets(p)
+    r2 = _subset_r2(corr, masks, sizes, bar)
     weight = np.array([factorial(k) * factorial(p - k - 1) / factorial(p) for k in range(p)])
     out = np.zeros(p)
     for j in range(p):
