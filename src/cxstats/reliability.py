@@ -265,35 +265,30 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
 
 
 def _htmt(corr: pd.DataFrame, blocks: dict[str, list[str]], geometric: bool) -> pd.DataFrame:
+    """The HTMT matrix of the constructs from the item correlations (labelled by item)."""
     names = list(blocks)
-    mean = (lambda x: float(np.exp(np.mean(np.log(x))))) if geometric else (lambda x: float(np.mean(x)))
-    absolute = corr.abs()
-
-    def within(items: list[str]) -> float:
-        block = absolute.loc[items, items].to_numpy()
-        return mean(block[np.triu_indices(len(items), 1)])
-
-    mono = {c: within(items) for c, items in blocks.items()}
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    values = _htmt_pairs(corr.to_numpy(), blocks, [str(i) for i in corr.index], pairs, geometric=geometric)
     out = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            hetero = mean(absolute.loc[blocks[a], blocks[b]].to_numpy().ravel())
-            out.loc[a, b] = out.loc[b, a] = hetero / np.sqrt(mono[a] * mono[b])
+    for (a, b), value in zip(pairs, values, strict=True):
+        out.loc[a, b] = out.loc[b, a] = value
     return out
 
 
 def _htmt_pairs(corr: np.ndarray, blocks: dict[str, list[str]], items: list[str],
-                pairs: list[tuple[str, str]]) -> list[float]:
-    """HTMT (arithmetic means) of each pair from an item correlation matrix in ``items`` order;
-    the same numbers as :func:`_htmt`, without pandas indexing (it runs once per bootstrap draw)."""
+                pairs: list[tuple[str, str]], *, geometric: bool = False) -> list[float]:
+    """HTMT of each pair from an item correlation matrix in ``items`` order: the mean absolute
+    correlation between two blocks over the root of the product of their mean within-block
+    correlations (arithmetic or geometric means). Plain arrays: it runs once per bootstrap draw."""
+    mean = (lambda x: float(np.exp(np.mean(np.log(x))))) if geometric else (lambda x: float(np.mean(x)))
     position = {item: k for k, item in enumerate(items)}
     index = {c: np.array([position[i] for i in block]) for c, block in blocks.items()}
     absolute = np.abs(corr)
     mono = {}
     for c, idx in index.items():
         block = absolute[np.ix_(idx, idx)]
-        mono[c] = float(block[np.triu_indices(len(idx), 1)].mean())
-    return [float(absolute[np.ix_(index[a], index[b])].mean()) / np.sqrt(mono[a] * mono[b]) for a, b in pairs]
+        mono[c] = mean(block[np.triu_indices(len(idx), 1)])
+    return [mean(absolute[np.ix_(index[a], index[b])].ravel()) / np.sqrt(mono[a] * mono[b]) for a, b in pairs]
 
 
 def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
