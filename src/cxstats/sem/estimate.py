@@ -195,15 +195,23 @@ def _trust_region(groups: Groups, theta: np.ndarray, f: float, gmax: float, k: n
     ``theta + K phi``, a non-positive-definite implied covariance matrix counting as a step
     that was too long (see :mod:`._optimise`)."""
     basis = np.eye(len(theta)) if k is None else k
+    cache: dict = {}
+
+    def implied(phi):  # the optimiser asks for value, gradient and Hessian at the same point
+        key = phi.tobytes()
+        if key not in cache:
+            cache.clear()
+            cache[key] = groups.implied(theta + basis @ phi)
+        return cache[key]
 
     def value(phi):
-        return groups.discrepancy(groups.implied(theta + basis @ phi))
+        return groups.discrepancy(implied(phi))
 
     def gradient(phi):
-        return basis.T @ groups.gradient_and_hessian(groups.implied(theta + basis @ phi), hessian=False)[0]
+        return basis.T @ groups.gradient_and_hessian(implied(phi), hessian=False)[0]
 
     def hessian(phi):
-        return basis.T @ groups.gradient_and_hessian(groups.implied(theta + basis @ phi), exact=True)[1] @ basis
+        return basis.T @ groups.gradient_and_hessian(implied(phi), exact=True)[1] @ basis
 
     found = trust_region(value, gradient, hessian, np.zeros(basis.shape[1]), max_iter=max_iter - used,
                          gtol=1e-9)
