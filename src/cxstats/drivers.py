@@ -25,6 +25,8 @@ from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
+from ._importance import CHUNK
+from ._importance import lmg as exact_lmg
 from ._results import PlainText
 from ._validation import check_frame, count, numeric_columns, one_of, within_scale
 from ._validation import ci_level as check_ci_level
@@ -329,55 +331,8 @@ def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, 
                         family="ordinal", se_type="model", problems=problems)
 
 
-_CHUNK = 1 << 14  # subsets solved at once: bounds the memory of the exact LMG at any number of drivers
 _SECONDS_PER_SUBSET_DRIVER = 2.5e-7  # exact LMG on one core here: 20 drivers (2^20 subsets) take 3-6 s
 _EXACT_SHOWN_FROM = 16  # drivers from which the exact LMG shows a progress bar by default
-
-
-def _subsets(p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every subset of ``p`` drivers as a bit mask, and its number of drivers."""
-    masks = np.arange(2**p)
-    sizes = np.zeros(2**p, dtype=np.int64)
-    for j in range(p):
-        sizes += (masks >> j) & 1
-    return masks, sizes
-
-
-def _subset_r2(corr: np.ndarray, masks: np.ndarray, sizes: np.ndarray, bar=None) -> np.ndarray:
-    """R² of the outcome (index 0) on every subset of the drivers (:func:`_subsets`), indexed by bit mask.
-
-    Subsets of one size are solved together in chunks of ``_CHUNK``, so memory stays a few
-    tens of MB however many drivers there are; ``bar`` (a tqdm bar) advances per subset.
-    """
-    p = corr.shape[0] - 1
-    r2 = np.zeros(2**p)
-    for k in range(1, p + 1):
-        of_size = masks[sizes == k]
-        for start in range(0, len(of_size), _CHUNK):
-            chosen = of_size[start:start + _CHUNK]
-            bits = (chosen[:, None] >> np.arange(p)) & 1
-            cols = np.nonzero(bits)[1].reshape(len(chosen), k) + 1
-            r_ss = corr[cols[:, :, None], cols[:, None, :]]
-            r_sy = corr[cols, 0]
-            r2[chosen] = np.einsum("nk,nk->n", r_sy, np.linalg.solve(r_ss, r_sy[:, :, None])[:, :, 0])
-            if bar is not None:
-                bar.update(len(chosen))
-    return r2
-
-
-def _lmg(corr: np.ndarray, bar=None) -> np.ndarray:
-    """LMG shares of R² (Lindeman, Merenda & Gold, 1980): Shapley values over subsets."""
-    from math import factorial
-
-    p = corr.shape[0] - 1
-    masks, sizes = _subsets(p)
-    r2 = _subset_r2(corr, masks, sizes, bar)
-    weight = np.array([factorial(k) * factorial(p - k - 1) / factorial(p) for k in range(p)])
-    out = np.zeros(p)
-    for j in range(p):
-        without = masks[(masks >> j) & 1 == 0]
-        out[j] = np.sum(weight[sizes[without]] * (r2[without | (1 << j)] - r2[without]))
-    return out
 
 
 def _lmg_sampled(corr: np.ndarray, permutations: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -432,7 +387,7 @@ def _exact_cost(p: int, bootstrap: int) -> str:
         time_text = f"about {seconds / 60:.0f} min"
     else:
         time_text = f"about {seconds / 3600:,.0f} h"
-    memory = (2**p * 8 * 3 + _CHUNK * (p * p + 4 * p) * 8) / 1e9
+    memory = (2**p * 8 * 3 + CHUNK * (p * p + 4 * p) * 8) / 1e9
     return f"{time_text} on one core and {max(memory, 0.01):.2g} GB"
 
 
@@ -494,7 +449,7 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
 
     def estimate(corr: np.ndarray, bar) -> tuple[np.ndarray, np.ndarray]:
         if method == "exact":
-            return _lmg(corr, bar), np.zeros(p)
+            return exact_lmg(corr, bar), np.zeros(p)
         found = _lmg_sampled(corr, permutations, rng)
         if bar is not None:
             bar.update(permutations)
