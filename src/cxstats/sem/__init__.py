@@ -15,9 +15,12 @@ from ._problems import (
     IdentificationWarning,
     ModelSpecificationError,
     NonPositiveDefiniteWarning,
+    DecompositionWarning,
 )
 from .group_tests import GroupComparison, latent_mean_differences, path_differences, score_tests, wald_test
 from .invariance import InvarianceResult, invariance
+from .mediation import IndirectEffects
+from .shares import ExplainedShares
 from .result import SEMResult
 from .syntax import ModelSyntaxError, parse_model
 
@@ -39,4 +42,7 @@ __all__ = [
     "NonPositiveDefiniteWarning",
     "IdentificationWarning",
     "BootstrapWarning",
+    "ExplainedShares",
+    "IndirectEffects",
+    "DecompositionWarning",
 ]

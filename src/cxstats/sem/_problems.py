@@ -14,6 +14,7 @@ __all__ = [
     "NonPositiveDefiniteWarning",
     "IdentificationWarning",
     "BootstrapWarning",
+    "DecompositionWarning",
 ]
 
 
@@ -39,3 +40,7 @@ class IdentificationWarning(CxStatsWarning):
 
 class BootstrapWarning(CxStatsWarning):
     """Some bootstrap draws failed to converge and were left out."""
+
+
+class DecompositionWarning(CxStatsWarning):
+    """A split of explained variance or of an effect cannot be read as shares of a whole."""
