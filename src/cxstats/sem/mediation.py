@@ -36,7 +36,7 @@ from ._problems import DecompositionWarning, ModelSpecificationError
 __all__ = ["IndirectEffects", "indirect_effects", "INDIRECT_COLUMNS"]
 
 INDIRECT_COLUMNS = ["predictor", "mediator", "outcome", "path", "group", "estimate", "se", "z", "p_value", "ci_low",
-                    "ci_high", "std_all", "std_ci_low", "std_ci_high", "total", "std_total", "proportion",
+                    "ci_high", "std_all", "std_se", "std_ci_low", "std_ci_high", "total", "std_total", "proportion",
                     "proportion_ci_low", "proportion_ci_high"]
 
 
@@ -50,7 +50,7 @@ class IndirectEffects:
         paths through the same mediator, ``path`` ending in "(all via M)"):
         ``predictor, mediator, outcome, path, group, estimate, se, z, p_value, ci_low,
         ci_high`` (unstandardized: the product of the path coefficients), ``std_all,
-        std_ci_low, std_ci_high`` (standardized), ``total, std_total`` (total effect of the
+        std_se, std_ci_low, std_ci_high`` (standardized), ``total, std_total`` (total effect of the
         predictor on the outcome), ``proportion, proportion_ci_low, proportion_ci_high``
         (indirect / total: the proportion mediated).
     method : ``"delta"`` or ``"bootstrap (percentile)"`` (bias-corrected, BCa);
@@ -185,6 +185,7 @@ def indirect_effects(result, through: str | Sequence[str] | None = None, *, pred
             rows.append({"predictor": x, "mediator": m, "outcome": y, "path": text, "group": group_values[g],
                          "estimate": est, "se": se, "z": z, "p_value": 2 * special.ndtr(-abs(z)),
                          "ci_low": derived.ci_low[k], "ci_high": derived.ci_high[k], "std_all": derived.estimate[k + 1],
+                         "std_se": derived.se[k + 1],
                          "std_ci_low": derived.ci_low[k + 1], "std_ci_high": derived.ci_high[k + 1],
                          "total": derived.estimate[k + 2], "std_total": derived.estimate[k + 3],
                          "proportion": derived.estimate[k + 4], "proportion_ci_low": derived.ci_low[k + 4],

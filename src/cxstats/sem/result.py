@@ -281,7 +281,7 @@ class SEMResult:
         -------
         IndirectEffects
             ``.table``: ``predictor, mediator, outcome, path, group, estimate, se, z,
-            p_value, ci_low, ci_high, std_all, std_ci_low, std_ci_high, total, std_total,
+            p_value, ci_low, ci_high, std_all, std_se, std_ci_low, std_ci_high, total, std_total,
             proportion, proportion_ci_low, proportion_ci_high``; a predictor that reaches
             an outcome by several paths through the mediator also gets their sum ("X → … → Y
             (all via M)"); ``.plain_summary()``; ``.inconsistent``; ``.problems``.
