@@ -46,6 +46,7 @@ from .retention import (
 from .claims import ClaimResult, parse_claim, test_claim
 from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
+from .lifecycle import lifecycle_stages
 
 __version__ = "0.1.0"
 
@@ -116,5 +117,6 @@ __all__ = [
     "validity",
     "ValidityResult",
     "Variable",
+    "lifecycle_stages",
     "__version__",
 ]

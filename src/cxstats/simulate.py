@@ -144,6 +144,8 @@ class SimulatedPanel:
     retention : true log hazard ratios of monthly churn per unit of EMO and SAT and the
         base monthly hazard.
     settings : the arguments the panel was generated with.
+    stage_effects : with ``stages=True``, the true ``LOY ~ SAT`` coefficient in each
+        lifecycle stage (columns ``stage, lhs, op, rhs, estimate``); otherwise None.
     """
 
     data: pd.DataFrame
@@ -155,6 +157,7 @@ class SimulatedPanel:
     noninvariant: tuple[tuple[str, str, str], ...]
     retention: Mapping[str, float]
     settings: Mapping[str, Any]
+    stage_effects: pd.DataFrame | None = None
 
     def true_mean_differences(self, factors: Sequence[str] | None = None) -> pd.DataFrame:
         """The simulated customers' true differences from the first country, per factor.
@@ -206,6 +209,7 @@ def simulate_cx_panel(
     interaction: float = 0.0,
     kano: bool = False,
     seed: int | None = None,
+    stages: bool = False,
 ) -> SimulatedPanel:
     """Simulate a multi-country CX survey panel with a 24-month retention outcome.
 
@@ -221,6 +225,14 @@ def simulate_cx_panel(
         equation; a negative value means a good emotional experience buffers poor quality.
     kano : make reliability a basic factor (asymmetric effect on satisfaction).
     seed : fixes every random draw; the same seed gives identical output.
+    stages : add lifecycle stages whose satisfaction -> loyalty effect differs (see
+        ``_STAGE_SLOPES``: new 0.30, growing 0.40, mature 0.50, declining 0.70, in
+        ``stage_effects``): columns ``months_as_customer`` (tenure at the survey, months),
+        ``activity_trend`` (change in activity over the last period, a proportion) and
+        ``stage`` (:func:`cxstats.lifecycle_stages` with its default rules). These draws
+        come from a stream of their own, so the other columns keep their values except the
+        loyalty items and ``REC``, which follow the stage-specific loyalty. Default False:
+        the panel of earlier versions, draw for draw.
 
     Returns
     -------
@@ -241,6 +253,10 @@ def simulate_cx_panel(
     n = n_per_country * len(countries)
     position = np.repeat(np.arange(len(countries)), n_per_country)
     scores = _latent_scores(rng, position, interaction=interaction, kano=kano)
+    lifecycle = _lifecycle(seed, n) if stages else None
+    if lifecycle is not None:  # LOY = b[stage] SAT + ...: the slope of 0.5 becomes the stage's
+        slope = lifecycle["stage"].map(_STAGE_SLOPES).astype(float).to_numpy()
+        scores["LOY"] = scores["LOY"] + (slope - _STAGE_SLOPES["mature"]) * scores["SAT"]
     affected = countries[noninvariant_country] if noninvariant_items else None
     measurement = _measurement_table(countries, noninvariant_items, affected)
     items = _items(rng, scores, measurement, countries, position)
@@ -250,9 +266,11 @@ def simulate_cx_panel(
     data["REC"] = np.clip(np.round(7.0 + 1.5 * scores["LOY"] + rng.normal(0.0, 1.2, n)), 0, 10)
     data["tenure_months"] = tenure
     data["churned"] = churned
+    if lifecycle is not None:
+        data = pd.concat([data, lifecycle], axis=1)
     return SimulatedPanel(
         data=data,
-        codebook=_codebook(len(data)),
+        codebook=_codebook(len(data), stages=stages),
         scores=scores,
         measurement=measurement,
         structural=_structural_table(interaction, kano),
@@ -266,7 +284,9 @@ def simulate_cx_panel(
         settings=MappingProxyType({"n_per_country": n_per_country, "countries": countries,
                                    "noninvariant_items": noninvariant_items,
                                    "noninvariant_country": noninvariant_country,
-                                   "interaction": interaction, "kano": kano, "seed": seed}),
+                                   "interaction": interaction, "kano": kano, "seed": seed,
+                                   **({"stages": True} if stages else {})}),
+        stage_effects=_stage_effects() if stages else None,
     )
 
 
@@ -369,7 +389,7 @@ def _retention(rng: np.random.Generator, scores: pd.DataFrame) -> tuple[np.ndarr
     return tenure, churned
 
 
-def _codebook(n_rows: int) -> Codebook:
+def _codebook(n_rows: int, *, stages: bool = False) -> Codebook:
     items = [
         {"name": item, "construct": construct, "wording": _WORDING[item], "label": _LABELS[item],
          "scale": [1, 7], "reverse": item == "EMO4", "labels": dict(_LIKERT)}
@@ -386,6 +406,8 @@ def _codebook(n_rows: int) -> Codebook:
         {"name": "churned", "role": "outcome", "kind": "integer",
          "description": "1 if the customer left within the 24 months observed, else 0"},
     ]
+    if stages:
+        variables += _STAGE_VARIABLES
     return Codebook.from_dict({
         "dataset": {"name": "simulated_cx_panel", "title": "Simulated multi-country CX panel",
                     "id": "respondent", "groups": ["country"], "n_rows": n_rows,
@@ -397,3 +419,33 @@ def _codebook(n_rows: int) -> Codebook:
         "items": items,
         "variables": variables,
     })
+
+
+# --- lifecycle stages (stages=True) -------------------------------------------------------------
+_STAGE_SLOPES = {"new": 0.30, "growing": 0.40, "mature": 0.50, "declining": 0.70}  # true LOY ~ SAT per stage
+_STAGE_VARIABLES = [
+    {"name": "months_as_customer", "role": "covariate", "kind": "integer",
+     "description": "Months as a customer at the time of the survey"},
+    {"name": "activity_trend", "role": "covariate", "kind": "number",
+     "description": "Change in purchase activity over the last period against the one before (proportion)"},
+    {"name": "stage", "role": "group", "kind": "category",
+     "description": "Lifecycle stage (cxstats.lifecycle_stages, default rules): new, growing, mature, declining"},
+]
+
+
+def _lifecycle(seed: int | None, n: int) -> pd.DataFrame:
+    """Tenure at the survey (exponential, mean 24 months, whole months from 1), an activity
+    trend (normal, mean 0, sd 0.2) and the stage they imply, from a random stream of their
+    own (spawned from ``seed``), so that the panel's other draws do not move."""
+    from .lifecycle import lifecycle_stages
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    months = np.maximum(np.ceil(rng.exponential(24.0, n)), 1).astype(int)
+    trend = np.round(rng.normal(0.0, 0.2, n), 3)
+    stage = lifecycle_stages(months, trend=trend)
+    return pd.DataFrame({"months_as_customer": months, "activity_trend": trend, "stage": stage.astype(str)})
+
+
+def _stage_effects() -> pd.DataFrame:
+    return pd.DataFrame([(stage, "LOY", "~", "SAT", b) for stage, b in _STAGE_SLOPES.items()],
+                        columns=["stage", "lhs", "op", "rhs", "estimate"])
