@@ -228,3 +228,18 @@ def test_a_residual_correlated_with_a_predictor_warns_that_shares_split_another_
                                                       r"\(0\.\d{3}\) differs from the model's R²"):
         shares = res.explained_shares("y")
     assert shares.problems[-1].startswith("DecompositionWarning: The R² of 'y'")
+
+
+def test_a_claimed_share_gets_a_verdict_from_the_interval(fit):
+    shares = fit.explained_shares("SAT")
+    row = shares.table.set_index("predictor").loc["EMO"]
+    inside = (row["dominance_ci_low"] + row["dominance_ci_high"]) / 2
+    assert str(shares.statement("SAT", "EMO", claim=inside)).endswith(
+        f"The claim that EMO explains {100 * inside:.0f}% of SAT is consistent with these data.")
+    assert "is larger than these data support (the interval ends at" in str(shares.statement("SAT", "EMO", claim=0.63))
+    assert "is smaller than what these data show" in str(shares.statement("SAT", "EMO", claim=0.01))
+    with pytest.raises(cxstats.CxStatsError, match=r"^Argument claim must be a proportion between 0 and 1 \(0\.63 for "
+                                                   r"63%\), got 63\. Pass 0\.63 for 63%\.$"):
+        shares.statement("SAT", "EMO", claim=63)
+    with pytest.raises(sem.ModelSpecificationError, match=r"^No share of 'SAT' for the predictor 'LOY'; the table has"):
+        shares.statement("SAT", "LOY")

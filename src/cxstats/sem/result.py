@@ -160,8 +160,9 @@ class SEMResult:
         structural part (every pair linked by a directed path).
 
         Returns ``outcome, predictor, direct, indirect, total`` (std.all metric). Total
-        effects are ``(I - A*)^-1 - I`` with ``A*`` the standardized path matrix; use
-        labelled paths and ``:=`` with ``se="bootstrap"`` for their confidence intervals.
+        effects are ``(I - A*)^-1 - I`` with ``A*`` the standardized path matrix; for
+        intervals use :meth:`indirect_effects` (each path through a mediator, with delta-method
+        or bootstrap intervals) or labelled paths and ``:=``.
         """
         model = self._group_model(group)
         a = model.matrices(self._theta)[0]

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._errors import CxStatsError
 from .._format import listing
 from .._importance import lmg, relative_weights
 from .._results import PlainText
@@ -85,7 +86,8 @@ class ExplainedShares:
                                           f"{pairs}.")
         return rows.iloc[0]
 
-    def statement(self, outcome: str, predictor: str, *, group=None, labels=None) -> PlainText:
+    def statement(self, outcome: str, predictor: str, *, group=None, labels=None,
+                  claim: float | None = None) -> PlainText:
         """One sentence a stakeholder can quote, e.g. "Emotional experience accounts for 31%
         of the differences in satisfaction (95% CI 26% to 36%), that is 48% of the 64% the
         model explains."
@@ -94,7 +96,16 @@ class ExplainedShares:
         accounts for: the bounded reading of "emotion explains X% of satisfaction"); the
         second is its share of the explained part (of R²). ``labels`` (a dict or a
         Codebook) names the variables; ``group`` picks a group of a multigroup model
-        (default the first).
+        (default the first). ``claim`` (a proportion, e.g. 0.63 for a claim that the
+        predictor "explains 63%" of the outcome) adds a verdict: consistent with the
+        interval of the dominance weight, or larger or smaller than the data support.
+
+        Raises
+        ------
+        CxStatsError
+            ``claim`` is not a proportion between 0 and 1 (a percentage gets a hint).
+        ModelSpecificationError
+            The outcome-predictor pair (or group) is not in the table.
         """
         from .. import formatting as fmt
 
@@ -106,12 +117,28 @@ class ExplainedShares:
         where = "" if pd.isna(row["group"]) else f" (group {name(row['group'])})"
         how = ("delta-method interval" if self.method == "delta"
                else f"{self.method.split(' (')[-1].rstrip(')')} bootstrap interval, {fmt.integer(self.draws)} draws")
+        verdict = ""
+        if claim is not None:
+            if isinstance(claim, bool) or not isinstance(claim, (int, float, np.integer, np.floating)) \
+                    or not 0 <= claim <= 1:
+                hint = f" Pass {claim / 100:g} for {claim:g}%." if isinstance(claim, (int, float)) and 1 < claim <= 100 else ""
+                raise CxStatsError(f"Argument claim must be a proportion between 0 and 1 (0.63 for 63%), got "
+                                   f"{claim!r}.{hint}")
+            low, high = row["dominance_ci_low"], row["dominance_ci_high"]
+            said = f"The claim that {name(predictor)} explains {fmt.percent(claim)} of {name(outcome)}"
+            if claim > high:
+                verdict = f" {said} is larger than these data support (the interval ends at {fmt.percent(high)})."
+            elif claim < low:
+                verdict = f" {said} is smaller than what these data show (the interval starts at {fmt.percent(low)})."
+            else:
+                verdict = f" {said} is consistent with these data."
         return PlainText(
             f"{name(predictor)} accounts for {fmt.percent(row['dominance'])} of the differences in {name(outcome)}"
             f"{where} ({level} {fmt.percent(row['dominance_ci_low'])} to {fmt.percent(row['dominance_ci_high'])}), "
             f"that is {fmt.percent(row['share'])} ({fmt.percent(row['share_ci_low'])} to "
             f"{fmt.percent(row['share_ci_high'])}) of the {fmt.percent(row['r2'])} the model explains "
-            f"(general dominance on the model-implied correlations; {how}; {fmt.integer(self.nobs)} respondents).")
+            f"(general dominance on the model-implied correlations; {how}; {fmt.integer(self.nobs)} respondents)."
+            + verdict)
 
     def plain_summary(self, *, labels=None, group=None) -> PlainText:
         """Per outcome: how much the model explains and the predictors' parts of it, largest
@@ -148,8 +175,8 @@ def _structure(spec, group_index: int) -> dict[str, list[str]]:
     return out
 
 
-def _corr(model, theta: np.ndarray, names: list[str]) -> np.ndarray:
-    total = model.implied(theta).total
+def _corr(model, implied, names: list[str]) -> np.ndarray:
+    total = implied.total
     index = [list(model.names).index(n) for n in names]
     block = total[np.ix_(index, index)]
     sd = np.sqrt(np.clip(np.diag(block), 1e-300, None))
@@ -192,16 +219,16 @@ def explained_shares(result, outcome: str | Sequence[str] | None = None, *,
             start += 1 + 3 * len(xs) + 1
 
     def values(theta: np.ndarray) -> np.ndarray:
-        out = []
+        out, implied = [], [model.implied(theta) for model in models]
         for g, o, xs in spans:
-            corr = _corr(models[g], theta, [o, *xs])
+            corr = _corr(models[g], implied[g], [o, *xs])
             try:
                 dominance = lmg(corr) if len(xs) > 1 else np.array([corr[0, 1] ** 2])
                 weights = relative_weights(corr)
             except np.linalg.LinAlgError:
                 dominance = weights = np.full(len(xs), np.nan)
             r2 = dominance.sum()
-            out += [r2, *dominance, *(dominance / r2), *weights, _model_r2(models[g], theta, o)]
+            out += [r2, *dominance, *(dominance / r2), *weights, _model_r2(models[g], implied[g], o)]
         return np.array(out)
 
     boot = bootstrap_of(result, bootstrap, seed, progress=progress)
@@ -235,7 +262,6 @@ def explained_shares(result, outcome: str | Sequence[str] | None = None, *,
                            problems=tuple(problems))
 
 
-def _model_r2(model, theta: np.ndarray, outcome: str) -> float:
-    imp = model.implied(theta)
+def _model_r2(model, imp, outcome: str) -> float:
     i = list(model.names).index(outcome)
     return 1.0 - imp.s[i, i] / imp.total[i, i]
