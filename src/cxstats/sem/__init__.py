@@ -3,6 +3,7 @@
 >>> import cxstats.sem as sem
 >>> res = sem.fit("visual =~ x1 + x2 + x3", hs)            # doctest: +SKIP
 >>> res.table, res.fit_measures, res.r2, res.modindices()  # doctest: +SKIP
+>>> res.explained_shares("SAT"), res.indirect_effects("EMO")  # doctest: +SKIP
 >>> ladder = sem.invariance(model, data, group="country")   # doctest: +SKIP
 >>> ladder.table, ladder.noninvariant_items                 # doctest: +SKIP
 """
