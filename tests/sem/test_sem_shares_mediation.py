@@ -156,6 +156,9 @@ def test_multigroup_shares_and_effects_are_given_per_group():
     assert shares.loc[shares["group"] == "b", "r2"].iloc[0] == pytest.approx(r2.loc[("b", "LOY")], abs=1e-10)
     effects = res.indirect_effects("SAT").table
     assert list(effects["group"]) == ["a", "b"]
+    assert "of the differences in LOY" in str(res.explained_shares("LOY").plain_summary(group="b"))
+    with pytest.raises(sem.ModelSpecificationError, match=r"^group='c' is not one of the model's groups: 'a', 'b'\.$"):
+        res.indirect_effects("SAT").plain_summary(group="c")
 
 
 def test_statement_and_plain_summary_give_the_numbers_of_the_table(fit):
@@ -228,6 +231,10 @@ def test_a_residual_correlated_with_a_predictor_warns_that_shares_split_another_
                                                       r"\(0\.\d{3}\) differs from the model's R²"):
         shares = res.explained_shares("y")
     assert shares.problems[-1].startswith("DecompositionWarning: The R² of 'y'")
+    assert shares.correlated_residuals == ("y",)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert res.explained_shares("x").correlated_residuals == ()
 
 
 def test_a_claimed_share_gets_a_verdict_from_the_interval(fit):

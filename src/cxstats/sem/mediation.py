@@ -32,6 +32,7 @@ from .._validation import warn
 from ..formatting import labels_of
 from ._derived import bootstrap_of, derive
 from ._problems import DecompositionWarning, ModelSpecificationError
+from .shares import _one_group
 
 __all__ = ["IndirectEffects", "indirect_effects", "INDIRECT_COLUMNS"]
 
@@ -76,8 +77,7 @@ class IndirectEffects:
         names = labels_of(labels)
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         table = self.table
-        if table["group"].notna().any():
-            table = table[table["group"] == (table["group"].iloc[0] if group is None else group)]
+        table = _one_group(table, group)
         how = "delta-method" if self.method == "delta" else f"bootstrap, {fmt.integer(self.draws)} draws"
         lines = [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         for r in table.itertuples():

@@ -65,6 +65,8 @@ class ExplainedShares:
     ci_level : the level of the intervals.
     nobs : rows the model was fitted to.
     problems : the fit's problems and any ``DecompositionWarning`` raised here.
+    correlated_residuals : outcomes whose residual is correlated with a predictor: their
+        shares split the R² of the implied regression, not the model's R².
     """
 
     table: pd.DataFrame
@@ -73,6 +75,7 @@ class ExplainedShares:
     ci_level: float
     nobs: int
     problems: tuple[str, ...]
+    correlated_residuals: tuple[str, ...] = ()
 
     def _row(self, outcome: str, predictor: str, group=None) -> pd.Series:
         rows = self.table[(self.table["outcome"] == outcome) & (self.table["predictor"] == predictor)]
@@ -148,8 +151,7 @@ class ExplainedShares:
         names = labels_of(labels)
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         table = self.table
-        if table["group"].notna().any():
-            table = table[table["group"] == (table["group"].iloc[0] if group is None else group)]
+        table = _one_group(table, group)
         lines = [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         for outcome, part in table.groupby("outcome", sort=False):
             part = part.sort_values("rank")
@@ -164,6 +166,20 @@ class ExplainedShares:
     def _repr_html_(self) -> str:
         return (f"<p>Explained shares ({html.escape(self.method)} intervals)</p>"
                 + self.table.dropna(axis=1, how="all").round(3).to_html(index=False, na_rep=""))
+
+
+def _one_group(table: pd.DataFrame, group) -> pd.DataFrame:
+    """The rows of ``group`` (default the first) of a multigroup table; a one-group table as is."""
+    if not table["group"].notna().any():
+        if group is not None:
+            raise ModelSpecificationError("This model has one group; leave group= out.")
+        return table
+    levels = list(dict.fromkeys(table["group"]))
+    level = levels[0] if group is None else group
+    if level not in levels:
+        raise ModelSpecificationError(f"group={group!r} is not one of the model's groups: "
+                                      f"{listing(levels, quote=True)}.")
+    return table[table["group"] == level]
 
 
 def _structure(spec, group_index: int) -> dict[str, list[str]]:
@@ -236,12 +252,13 @@ def explained_shares(result, outcome: str | Sequence[str] | None = None, *,
     problems = list(result.problems)
     if boot is not None and boot is not result._bootstrap and boot.failed:
         problems.append(boot.message)
-    rows = []
+    rows, correlated = [], []
     for (g, o, xs), part in zip(spans, slices, strict=True):
         est, se, low, high = (a[part] for a in (derived.estimate, derived.se, derived.ci_low, derived.ci_high))
         k = len(xs)
         r2, model_r2 = est[0], est[-1]
         if predictors is None and abs(r2 - model_r2) > 1e-6:
+            correlated.append(o if group_values[g] is None else f"{o} (group {group_values[g]})")
             problems.append(warn(
                 f"The R² of '{o}' on its predictors from the implied correlations ({r2:.3f}) differs from the model's "
                 f"R² ({model_r2:.3f}): its residual is correlated with a predictor (a residual covariance or a "
@@ -259,7 +276,7 @@ def explained_shares(result, outcome: str | Sequence[str] | None = None, *,
                          "relative_weight_ci_high": high[w], "rank": int(rank[j])})
     return ExplainedShares(table=pd.DataFrame(rows, columns=SHARE_COLUMNS), method=derived.method,
                            draws=derived.draws, ci_level=result._ci_level, nobs=result.nobs,
-                           problems=tuple(problems))
+                           problems=tuple(problems), correlated_residuals=tuple(correlated))
 
 
 def _model_r2(model, imp, outcome: str) -> float:
