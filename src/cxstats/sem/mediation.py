@@ -28,6 +28,7 @@ from scipy import special
 
 from .._format import listing
 from .._results import PlainText
+from .._threads import single_threaded_blas
 from .._validation import warn
 from ..formatting import labels_of
 from ._derived import bootstrap_of, derive
@@ -116,6 +117,7 @@ def _paths(edges: dict[str, list[str]]) -> list[list[str]]:
     return found
 
 
+@single_threaded_blas  # the bootstrap refits, and the draws of LMG, are small matrix algebra
 def indirect_effects(result, through: str | Sequence[str] | None = None, *, predictor: str | None = None,
                      outcome: str | None = None, bootstrap: int = 0, seed: int | None = None,
                      progress: bool | None = None) -> IndirectEffects:

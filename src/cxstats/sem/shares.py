@@ -34,6 +34,7 @@ from .._errors import CxStatsError
 from .._format import listing
 from .._importance import lmg, relative_weights
 from .._results import PlainText
+from .._threads import single_threaded_blas
 from .._validation import warn
 from ..formatting import labels_of
 from ._derived import bootstrap_of, derive
@@ -199,6 +200,7 @@ def _corr(model, implied, names: list[str]) -> np.ndarray:
     return block / np.outer(sd, sd)
 
 
+@single_threaded_blas  # the bootstrap refits, and the draws of LMG, are small matrix algebra
 def explained_shares(result, outcome: str | Sequence[str] | None = None, *,
                      predictors: Sequence[str] | None = None, bootstrap: int = 0, seed: int | None = None,
                      progress: bool | None = None) -> ExplainedShares:
