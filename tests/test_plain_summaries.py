@@ -77,3 +77,15 @@ def test_the_checks_catch_what_they_look_for(text, what):
 
 def test_the_checks_pass_careful_numbers():
     assert _clean("NPS +20 (95% CI +1 to +39; 100 answers), p < .001, CFI changes by 0.000, RMSEA by −0.004") == []
+
+
+def test_sem_explained_shares_and_indirect_effects_read_cleanly():
+    data = pd.read_csv(REFERENCE / "data" / "cx_panel_mediation.csv")
+    model = ("REL =~ REL1 + REL2 + REL3\nEMO =~ EMO1 + EMO2 + EMO3\nSAT =~ SAT1 + SAT2 + SAT3\n"
+             "LOY =~ LOY1 + LOY2 + LOY3\nEMO ~ REL\nSAT ~ EMO + REL\nLOY ~ SAT + EMO")
+    fit = sem.fit(model, data)
+    shares, effects = fit.explained_shares(), fit.indirect_effects("EMO")
+    texts = {"shares": shares.plain_summary(), "statement": shares.statement("SAT", "EMO", claim=0.63),
+             "indirect": effects.plain_summary()}
+    problems = {name: _clean(str(text)) for name, text in texts.items()}
+    assert {name: found for name, found in problems.items() if found} == {}
