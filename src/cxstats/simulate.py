@@ -20,12 +20,24 @@ delight). Items are 1-7 ratings ``round(intercept + loading * eta + e)`` clipped
 scale; ``EMO4`` is worded negatively and stored reverse-coded. Retention: each customer
 churns at a constant monthly hazard ``0.03 exp(-0.4 EMO - 0.2 SAT)`` and is observed for
 24 months.
+
+With ``value_outcomes=True`` the panel also has 12-month behaviour driven by EMO (drawn
+from a random stream of their own, so the columns above are the same with or without it)::
+
+    repurchases_12m ~ NegBin(mean 0.8 exp(0.35 EMO), size 1)     repurchased = repurchases_12m > 0
+    spend_12m       ~ LogNormal(mean 400 exp(0.16 EMO), sdlog 1)
+    recommendations_12m ~ NegBin(mean 1.0 exp(0.5 EMO), size 2)       (people recommended to)
+    complaints_told_12m ~ NegBin(mean 2 x 1.0 exp(-0.5 EMO), size 2)  (people told of a bad experience)
+
+The word of mouth is asymmetric: at the same distance from neutral emotion (EMO = +e for
+a good, -e for a bad experience) a bad experience is told to twice as many people as a
+good one is recommended to (``negativity = 2``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -120,6 +132,13 @@ _RESIDUAL_SD = 0.65
 _MONTHS = 24
 _BASE_HAZARD = 0.03
 _HAZARD_LOG = {"EMO": -0.4, "SAT": -0.2}
+_OUTCOMES = MappingProxyType({  # value_outcomes=True: 12-month behaviour driven by EMO (see the module docstring)
+    "spend_mean": 400.0, "log_ratio_spend_EMO": 0.16, "spend_sdlog": 1.0,
+    "repurchases_mean": 0.8, "log_ratio_repurchases_EMO": 0.35, "repurchases_size": 1.0,
+    "recommendations_mean": 1.0, "log_ratio_recommendations_EMO": 0.5, "word_of_mouth_size": 2.0,
+    "negativity": 2.0,
+})
+_OUTCOME_STREAM = 16  # the outcomes' random stream: default_rng([seed, 16])
 
 
 @dataclass(frozen=True)
@@ -144,6 +163,13 @@ class SimulatedPanel:
     retention : true log hazard ratios of monthly churn per unit of EMO and SAT and the
         base monthly hazard.
     settings : the arguments the panel was generated with.
+    outcomes : with ``value_outcomes=True``, the true parameters of the 12-month behaviour
+        columns (``spend_12m``, ``repurchased``, ``repurchases_12m``,
+        ``recommendations_12m``, ``complaints_told_12m``; model in the module docstring):
+        means at EMO = 0, log ratios of the mean per unit of EMO, dispersion, and
+        ``negativity`` (people told of a bad experience per person recommended to, at
+        mirrored emotion); empty otherwise. :meth:`true_outcome_means` gives each customer's
+        expected values, from which the true ratio for any grouping follows.
     """
 
     data: pd.DataFrame
@@ -155,6 +181,7 @@ class SimulatedPanel:
     noninvariant: tuple[tuple[str, str, str], ...]
     retention: Mapping[str, float]
     settings: Mapping[str, Any]
+    outcomes: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def true_mean_differences(self, factors: Sequence[str] | None = None) -> pd.DataFrame:
         """The simulated customers' true differences from the first country, per factor.
@@ -196,6 +223,36 @@ class SimulatedPanel:
                              "difference": difference, "d": difference / pooled})
         return pd.DataFrame(rows)
 
+    def true_outcome_means(self) -> pd.DataFrame:
+        """Each customer's expected 12-month behaviour given the true emotion score.
+
+        The truth a claim about these customers should recover: for a grouping ``g`` (a
+        boolean array), ``means[g].mean() / means[~g].mean()`` is the true ratio of the
+        group means (for ``repurchased``, the true ratio of repurchase rates).
+
+        Returns
+        -------
+        DataFrame, one row per customer, with columns ``spend_12m``, ``repurchased`` (the
+        probability of at least one repurchase), ``repurchases_12m``,
+        ``recommendations_12m`` and ``complaints_told_12m`` (expected values).
+
+        Raises
+        ------
+        CxStatsError
+            The panel was simulated without ``value_outcomes=True``.
+
+        Examples
+        --------
+        >>> import cxstats
+        >>> panel = cxstats.simulate_cx_panel(100, value_outcomes=True, seed=1)
+        >>> panel.true_outcome_means().columns.tolist()[:3]
+        ['spend_12m', 'repurchased', 'repurchases_12m']
+        """
+        if not self.outcomes:
+            raise CxStatsError("This panel has no 12-month behaviour; simulate it with "
+                               "simulate_cx_panel(..., value_outcomes=True).")
+        return _outcome_means(self.scores["EMO"].to_numpy(), self.outcomes)
+
 
 def simulate_cx_panel(
     n_per_country: int = 500,
@@ -206,6 +263,7 @@ def simulate_cx_panel(
     interaction: float = 0.0,
     kano: bool = False,
     seed: int | None = None,
+    value_outcomes: bool = False,
 ) -> SimulatedPanel:
     """Simulate a multi-country CX survey panel with a 24-month retention outcome.
 
@@ -221,6 +279,11 @@ def simulate_cx_panel(
         equation; a negative value means a good emotional experience buffers poor quality.
     kano : make reliability a basic factor (asymmetric effect on satisfaction).
     seed : fixes every random draw; the same seed gives identical output.
+    value_outcomes : add 12-month behaviour driven by emotion, for claims on value,
+        repurchase and word of mouth: ``spend_12m`` (skewed), ``repurchased`` (0/1),
+        ``repurchases_12m``, ``recommendations_12m`` and ``complaints_told_12m`` (people
+        told of a bad experience). The truth is in ``outcomes`` and
+        :meth:`SimulatedPanel.true_outcome_means`; the other columns do not change.
 
     Returns
     -------
@@ -250,9 +313,11 @@ def simulate_cx_panel(
     data["REC"] = np.clip(np.round(7.0 + 1.5 * scores["LOY"] + rng.normal(0.0, 1.2, n)), 0, 10)
     data["tenure_months"] = tenure
     data["churned"] = churned
+    if value_outcomes:
+        data = pd.concat([data, _value_outcomes(seed, scores["EMO"].to_numpy())], axis=1)
     return SimulatedPanel(
         data=data,
-        codebook=_codebook(len(data)),
+        codebook=_codebook(len(data), value_outcomes=value_outcomes),
         scores=scores,
         measurement=measurement,
         structural=_structural_table(interaction, kano),
@@ -266,7 +331,9 @@ def simulate_cx_panel(
         settings=MappingProxyType({"n_per_country": n_per_country, "countries": countries,
                                    "noninvariant_items": noninvariant_items,
                                    "noninvariant_country": noninvariant_country,
-                                   "interaction": interaction, "kano": kano, "seed": seed}),
+                                   "interaction": interaction, "kano": kano, "seed": seed,
+                                   "value_outcomes": value_outcomes}),
+        outcomes=_OUTCOMES if value_outcomes else MappingProxyType({}),
     )
 
 
@@ -369,7 +436,60 @@ def _retention(rng: np.random.Generator, scores: pd.DataFrame) -> tuple[np.ndarr
     return tenure, churned
 
 
-def _codebook(n_rows: int) -> Codebook:
+def _outcome_means(emo: np.ndarray, truth: Mapping[str, float]) -> pd.DataFrame:
+    """Expected 12-month behaviour given the emotion score (the model in the module docstring)."""
+    repurchases = truth["repurchases_mean"] * np.exp(truth["log_ratio_repurchases_EMO"] * emo)
+    size = truth["repurchases_size"]
+    recommend = truth["recommendations_mean"] * np.exp(truth["log_ratio_recommendations_EMO"] * emo)
+    told = truth["negativity"] * truth["recommendations_mean"] * np.exp(-truth["log_ratio_recommendations_EMO"] * emo)
+    return pd.DataFrame({
+        "spend_12m": truth["spend_mean"] * np.exp(truth["log_ratio_spend_EMO"] * emo),
+        "repurchased": 1.0 - (size / (size + repurchases)) ** size,  # P(NegBin > 0)
+        "repurchases_12m": repurchases,
+        "recommendations_12m": recommend,
+        "complaints_told_12m": told,
+    })
+
+
+def _value_outcomes(seed: int | None, emo: np.ndarray) -> pd.DataFrame:
+    """The 12-month behaviour columns, from a random stream of their own (other columns keep their draws)."""
+    rng = np.random.default_rng(None if seed is None else [int(seed), _OUTCOME_STREAM])
+    truth = _OUTCOMES
+    means = _outcome_means(emo, truth)
+
+    def negbin(mean: np.ndarray, size: float) -> np.ndarray:
+        return rng.negative_binomial(size, size / (size + mean))
+
+    sdlog = truth["spend_sdlog"]
+    spend = means["spend_12m"].to_numpy() * np.exp(sdlog * rng.standard_normal(len(emo)) - sdlog**2 / 2)
+    repurchases = negbin(means["repurchases_12m"].to_numpy(), truth["repurchases_size"])
+    size = truth["word_of_mouth_size"]
+    return pd.DataFrame({
+        "spend_12m": np.round(spend, 2),
+        "repurchased": (repurchases > 0).astype(int),
+        "repurchases_12m": repurchases,
+        "recommendations_12m": negbin(means["recommendations_12m"].to_numpy(), size),
+        "complaints_told_12m": negbin(means["complaints_told_12m"].to_numpy(), size),
+    })
+
+
+_OUTCOME_VARIABLES = (
+    {"name": "spend_12m", "role": "amount", "kind": "number",
+     "description": "Amount spent with the company in the 12 months after the survey, in currency units "
+                    "(skewed: log-normal); a stand-in for customer lifetime value"},
+    {"name": "repurchased", "role": "outcome", "kind": "integer",
+     "description": "1 if the customer bought again within the 12 months after the survey, else 0"},
+    {"name": "repurchases_12m", "role": "count", "kind": "integer",
+     "description": "Number of repeat purchases in the 12 months after the survey"},
+    {"name": "recommendations_12m", "role": "count", "kind": "integer",
+     "description": "Number of people the customer recommended the company to in the 12 months after the survey"},
+    {"name": "complaints_told_12m", "role": "count", "kind": "integer",
+     "description": "Number of people the customer told about a bad experience with the company in the "
+                    "12 months after the survey (negative word of mouth)"},
+)
+
+
+def _codebook(n_rows: int, *, value_outcomes: bool = False) -> Codebook:
     items = [
         {"name": item, "construct": construct, "wording": _WORDING[item], "label": _LABELS[item],
          "scale": [1, 7], "reverse": item == "EMO4", "labels": dict(_LIKERT)}
@@ -386,6 +506,8 @@ def _codebook(n_rows: int) -> Codebook:
         {"name": "churned", "role": "outcome", "kind": "integer",
          "description": "1 if the customer left within the 24 months observed, else 0"},
     ]
+    if value_outcomes:
+        variables += [dict(v) for v in _OUTCOME_VARIABLES]
     return Codebook.from_dict({
         "dataset": {"name": "simulated_cx_panel", "title": "Simulated multi-country CX panel",
                     "id": "respondent", "groups": ["country"], "n_rows": n_rows,
