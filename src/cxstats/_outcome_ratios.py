@@ -59,15 +59,18 @@ def means_sample_size(cv_focus: float, cv_reference: float, claimed: float, powe
                       n_focus: int, n_reference: int) -> tuple[float, float]:
     """Customers per group to detect ``claimed`` (a ratio of means) and the power of the data at hand.
 
-    The z test of log(m_f / m_r) = 0, whose variance with n per group is
-    ``(cv_f^2 + cv_r^2) / n`` (the delta method, cv = coefficient of variation):
-    ``n = (z_{1-alpha/2} + z_power)^2 (cv_f^2 + cv_r^2) / log(claimed)^2``.
+    The two-sided z test of log(m_f / m_r) = 0, whose variance is ``cv_f^2 / n_f + cv_r^2 / n_r``
+    (the delta method, cv = coefficient of variation): per group
+    ``n = (z_{1-alpha/2} + z_power)^2 (cv_f^2 + cv_r^2) / log(claimed)^2``, and the power
+    ``Phi(d - z_{1-alpha/2}) + Phi(-d - z_{1-alpha/2})`` with ``d = |log(claimed)| / SE``
+    (statsmodels ``NormalIndPower`` for the effect size ``|log(claimed)| / sqrt((cv_f^2 +
+    cv_r^2) / 2)`` with equal groups).
     """
     z_alpha, z_power = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
     effect = abs(np.log(claimed))
     needed = float(np.ceil((z_alpha + z_power) ** 2 * (cv_focus**2 + cv_reference**2) / effect**2))
-    se_now = np.sqrt(cv_focus**2 / n_focus + cv_reference**2 / n_reference)
-    achieved = float(stats.norm.cdf(effect / se_now - z_alpha))
+    shift = effect / np.sqrt(cv_focus**2 / n_focus + cv_reference**2 / n_reference)
+    achieved = float(stats.norm.cdf(shift - z_alpha) + stats.norm.cdf(-shift - z_alpha))
     return needed, achieved
 
 

@@ -24,7 +24,7 @@ churns at a constant monthly hazard ``0.03 exp(-0.4 EMO - 0.2 SAT)`` and is obse
 With ``value_outcomes=True`` the panel also has 12-month behaviour driven by EMO (drawn
 from a random stream of their own, so the columns above are the same with or without it)::
 
-    repurchases_12m ~ NegBin(mean 0.8 exp(0.35 EMO), size 1)     repurchased = repurchases_12m > 0
+    repurchases_12m ~ NegBin(mean 0.8 exp(0.37 EMO), size 1)     repurchased = repurchases_12m > 0
     spend_12m       ~ LogNormal(mean 400 exp(0.16 EMO), sdlog 1)
     recommendations_12m ~ NegBin(mean 1.0 exp(0.5 EMO), size 2)       (people recommended to)
     complaints_told_12m ~ NegBin(mean 2 x 1.0 exp(-0.5 EMO), size 2)  (people told of a bad experience)
@@ -134,7 +134,7 @@ _BASE_HAZARD = 0.03
 _HAZARD_LOG = {"EMO": -0.4, "SAT": -0.2}
 _OUTCOMES = MappingProxyType({  # value_outcomes=True: 12-month behaviour driven by EMO (see the module docstring)
     "spend_mean": 400.0, "log_ratio_spend_EMO": 0.16, "spend_sdlog": 1.0,
-    "repurchases_mean": 0.8, "log_ratio_repurchases_EMO": 0.35, "repurchases_size": 1.0,
+    "repurchases_mean": 0.8, "log_ratio_repurchases_EMO": 0.37, "repurchases_size": 1.0,
     "recommendations_mean": 1.0, "log_ratio_recommendations_EMO": 0.5, "word_of_mouth_size": 2.0,
     "negativity": 2.0,
 })
