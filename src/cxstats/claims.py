@@ -31,7 +31,7 @@ from .retention import cox_model
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
 
-__all__ = ["VERDICTS", "ClaimResult", "parse_claim", "test_claim", "verdict"]
+__all__ = ["KINDS", "VERDICTS", "ClaimResult", "parse_claim", "test_claim", "verdict"]
 
 VERDICTS = ("consistent with the claim", "smaller than claimed", "larger than claimed", "no evidence",
             "opposite to the claim")
