@@ -254,3 +254,25 @@ def test_small_groups_and_missing_outcomes_are_flagged(survey):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # enough customers: no warning
         check_claim(survey, "spend 20% more", group="positive_emotion", outcome="spend_12m")
+
+
+@pytest.mark.parametrize("claim, outcome, focus, other", [
+    ("2x more likely to recommend", "CUSL3", (67, 48), (183, 47)),
+    ("30% higher repurchase rates", "CUSL1", (67, 42), (183, 63)),
+])
+def test_stated_intentions_on_the_real_ecsi_survey(claim, outcome, focus, other):
+    """Real data: 250 mobile-phone customers (bundled ecsi_mobile). Customers with overall
+    satisfaction 9-10 of 10 against the others; the outcome is a stated intention in its
+    top two boxes (9-10): recommending (CUSL3) or choosing the provider again (CUSL1). No
+    openly licensed real data linking satisfaction to actual repurchase, spend or word of
+    mouth was found; these are intentions, not behaviour."""
+    data = cxstats.load_dataset("ecsi_mobile").data
+    data = data.assign(highly_satisfied=data["CUSA1"] >= 9, top_box=(data[outcome] >= 9).astype(int))
+    result = check_claim(data, claim, group="highly_satisfied", outcome="top_box",
+                         labels=("highly satisfied customers", "the others"))
+    assert (result.groups["n"].tolist(), result.groups["events"].tolist()) == ([focus[0], other[0]],
+                                                                               [focus[1], other[1]])
+    table = Table2x2(np.array([[focus[1], focus[0] - focus[1]], [other[1], other[0] - other[1]]]))
+    assert result.estimate == pytest.approx(table.riskratio, rel=1e-12)
+    assert (result.ci_low, result.ci_high) == pytest.approx(table.riskratio_confint(), rel=1e-12)
+    assert result.verdict == claims.verdict(1 + claims.parse_claim(claim)[2], *table.riskratio_confint())

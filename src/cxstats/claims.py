@@ -205,7 +205,8 @@ class ClaimResult:
                  "value": f"value ({self.outcome})",
                  "repurchase": (f"repurchase rate ({self.outcome})" if self.method == "proportions"
                                 else f"repurchases ({self.outcome})"),
-                 "word_of_mouth": f"word of mouth ({self.outcome})"}
+                 "word_of_mouth": (f"share recommending or telling others ({self.outcome})"
+                                   if self.method == "proportions" else f"word of mouth ({self.outcome})")}
         times = f"{claimed:g} times the {thing[self.kind]} of" if claimed >= 2 else None
         lines = [f"- **Claim:** {self.focus} have " + (times or f"{100 * self.size:.0f}% {self.direction} "
                                                        f"{thing[self.kind]} than") + f" {self.reference}."]
