@@ -445,8 +445,9 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     with zeros are covered. Coverage of the 95% interval over 1,000 samples of the
     simulator (``value_outcomes=True``; spend log-normal with sdlog 1, repurchases negative
     binomial): with 1,000 customers per group 94.9% (spend), 95.6% (repurchase rate), 95.7%
-    (repurchase counts); with 200 per group 94.4%, 94.1%, 94.9%; with 50 per group 92.4%
-    for spend, hence the warning below 50 (tests/test_claims_outcomes.py). Sample size: n per group = (z_{1-alpha/2} + z_power)^2 (cv_f^2 +
+    (repurchase counts), as tests/test_claims_outcomes.py checks; measured the same way with
+    200 per group 94.4%, 94.1%, 94.9%, and with 50 per group 92.4% for spend, hence the
+    warning below 50. Sample size: n per group = (z_{1-alpha/2} + z_power)^2 (cv_f^2 +
     cv_r^2) / log(claimed)^2, with the observed coefficients of variation; for shares,
     Cohen's h as for retention.
 
@@ -520,8 +521,8 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     problems: list[str] = []
     outcome_name = ""
     if kind in _OUTCOME_KINDS:
-        log_ratio, se, groups, binary, notes = _outcome_ratios.outcome_ratio(data, kind, outcome, focus_mask, reference_mask,
-                                                              focus_label, reference_label, ci_level)
+        log_ratio, se, groups, binary, notes = _outcome_ratios.outcome_ratio(
+            data, kind, outcome, focus_mask, reference_mask, focus_label, reference_label, ci_level)
         problems += notes
         horizon_used = np.nan
         outcome_name = outcome_label or outcome
