@@ -72,7 +72,7 @@ def test_the_simulator_without_stages_gives_the_panel_of_earlier_versions():
     d = panel.data
     assert (d["tenure_months"].to_numpy() == old["tenure_months"].to_numpy()).all()
     assert np.allclose(d[["SAT1", "SAT2", "SAT3"]].mean(axis=1).round(6), old["sat"])
-    assert "stage" not in d.columns and panel.stage_effects is None and "stages" not in panel.settings
+    assert "stage" not in d.columns and panel.stage_effects is None and panel.settings["stages"] is False
 
 
 def test_simulated_stages_follow_the_rules_and_change_only_loyalty():
@@ -111,3 +111,13 @@ def test_a_multigroup_fit_by_stage_recovers_the_stage_truth_within_its_intervals
     # the measurement is the same in every stage: the invariance ladder holds up to strict
     ladder = sem.invariance(MODEL, panel.data, group="stage")
     assert ladder.table["holds"].all()
+
+
+def test_stages_and_value_outcomes_combine_without_moving_each_other():
+    both = cxstats.simulate_cx_panel(60, seed=8, stages=True, value_outcomes=True)
+    staged = cxstats.simulate_cx_panel(60, seed=8, stages=True)
+    valued = cxstats.simulate_cx_panel(60, seed=8, value_outcomes=True)
+    pd.testing.assert_frame_equal(both.data[staged.data.columns], staged.data)
+    value_columns = [c for c in valued.data.columns if c not in staged.data.columns]
+    pd.testing.assert_frame_equal(both.data[value_columns], valued.data[value_columns])
+    cxstats.validate(both.data, both.codebook)

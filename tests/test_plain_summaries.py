@@ -44,6 +44,12 @@ def _summaries(panel: pd.DataFrame):
     yield "cox", cxstats.cox_model(panel, "tenure_months", "churned", ["EMO", "country"]).plain_summary()
     yield "claim", cxstats.test_claim(panel, "20% lower churn", group=panel["EMO"] > panel["EMO"].median(),
                                       event="churned", time="tenure_months", horizon=24).plain_summary()
+    shop = cxstats.simulate_cx_panel(150, seed=5, value_outcomes=True).data
+    happy = shop[["EMO1", "EMO2", "EMO3"]].mean(axis=1) > 4.5
+    yield "value claim", cxstats.test_claim(shop, "23% higher lifetime value", group=happy, outcome="spend_12m",
+                                            outcome_label="12-month spend").plain_summary()
+    yield "repurchase claim", cxstats.test_claim(shop, "2x more likely to repurchase", group=happy,
+                                                 outcome="repurchased").plain_summary()
     yield "loyalty", cxstats.loyalty_index(panel, satisfaction=["SAT1", "SAT2", "SAT3"], scale=(1, 7),
                                            churned="churned", recommend="REC", group="country").plain_summary()
     cdnow = cxstats.load_dataset("cdnow_transactions").data
@@ -64,7 +70,7 @@ def _summaries(panel: pd.DataFrame):
 def test_plain_summaries_have_no_raw_numbers_or_hidden_names(panel):
     problems = {name: _clean(str(text)) for name, text in _summaries(panel)}
     assert {name: found for name, found in problems.items() if found} == {}
-    assert len(problems) == 13
+    assert len(problems) == 15
 
 
 @pytest.mark.parametrize(("text", "what"), [

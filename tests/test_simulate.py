@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from statsmodels.duration.hazard_regression import PHReg
 
@@ -134,3 +135,38 @@ def test_true_mean_differences_are_the_true_scores_in_pooled_sd_units():
     assert table.loc[("EMO", "BR"), "difference"] == pytest.approx(panel.latent_means.loc["BR", "EMO"], abs=0.15)
     with pytest.raises(CxStatsError, match="factor\\(s\\) 'XYZ' are not simulated"):
         panel.true_mean_differences(["XYZ"])
+
+
+def test_value_outcomes_leave_the_other_columns_alone_and_follow_their_codebook():
+    plain = cxstats.simulate_cx_panel(60, seed=8)
+    panel = cxstats.simulate_cx_panel(60, seed=8, value_outcomes=True)
+    pd.testing.assert_frame_equal(plain.data, panel.data[plain.data.columns])
+    pd.testing.assert_frame_equal(plain.scores, panel.scores)
+    new = ["spend_12m", "repurchased", "repurchases_12m", "recommendations_12m", "complaints_told_12m"]
+    assert list(panel.data.columns[-5:]) == new and not plain.outcomes
+    clean = cxstats.validate(panel.data, panel.codebook)
+    assert clean.shape == (240, 41)
+    assert (panel.data["spend_12m"] > 0).all()
+    assert (panel.data["repurchased"] == (panel.data["repurchases_12m"] > 0)).all()
+    with pytest.raises(CxStatsError, match=r"This panel has no 12-month behaviour; simulate it with "
+                                           r"simulate_cx_panel\(\.\.\., value_outcomes=True\)\."):
+        plain.true_outcome_means()
+
+
+def test_value_outcomes_recover_their_stated_truth():
+    panel = cxstats.simulate_cx_panel(5000, seed=31, value_outcomes=True)
+    truth, data = panel.outcomes, panel.data.assign(EMO=panel.scores["EMO"])
+    spend = smf.glm("spend_12m ~ EMO", data, family=sm.families.Gamma(sm.families.links.Log())).fit(cov_type="HC0")
+    assert _covers(spend, {"EMO": truth["log_ratio_spend_EMO"]}) == {}
+    assert np.exp(spend.params["Intercept"]) == pytest.approx(truth["spend_mean"], rel=0.05)
+    for column, slope in (("repurchases_12m", truth["log_ratio_repurchases_EMO"]),
+                          ("recommendations_12m", truth["log_ratio_recommendations_EMO"]),
+                          ("complaints_told_12m", -truth["log_ratio_recommendations_EMO"])):
+        fit = smf.glm(f"{column} ~ EMO", data, family=sm.families.Poisson()).fit(cov_type="HC0")
+        assert _covers(fit, {"EMO": slope}) == {}, column
+    told = smf.glm("complaints_told_12m ~ EMO", data, family=sm.families.Poisson()).fit().params["Intercept"]
+    recommended = smf.glm("recommendations_12m ~ EMO", data, family=sm.families.Poisson()).fit().params["Intercept"]
+    assert np.exp(told - recommended) == pytest.approx(truth["negativity"], rel=0.1)  # more people told of bad
+    means = panel.true_outcome_means()
+    assert means["repurchased"].mean() == pytest.approx(data["repurchased"].mean(), abs=0.02)
+    assert means["spend_12m"].mean() == pytest.approx(data["spend_12m"].mean(), rel=0.05)

@@ -20,12 +20,29 @@ delight). Items are 1-7 ratings ``round(intercept + loading * eta + e)`` clipped
 scale; ``EMO4`` is worded negatively and stored reverse-coded. Retention: each customer
 churns at a constant monthly hazard ``0.03 exp(-0.4 EMO - 0.2 SAT)`` and is observed for
 24 months.
+
+With ``value_outcomes=True`` the panel also has 12-month behaviour driven by EMO (drawn
+from a random stream of their own, so the columns above are the same with or without it)::
+
+    repurchases_12m ~ NegBin(mean 0.8 exp(0.37 EMO), size 1)     repurchased = repurchases_12m > 0
+    spend_12m       ~ LogNormal(mean 400 exp(0.16 EMO), sdlog 1)
+    recommendations_12m ~ NegBin(mean 1.0 exp(0.5 EMO), size 2)       (people recommended to)
+    complaints_told_12m ~ NegBin(mean 2 x 1.0 exp(-0.5 EMO), size 2)  (people told of a bad experience)
+
+The word of mouth is asymmetric: at the same distance from neutral emotion (EMO = +e for
+a good, -e for a bad experience) a bad experience is told to twice as many people as a
+good one is recommended to (``negativity = 2``).
+
+With ``stages=True`` each customer also has a lifecycle stage (from tenure at the survey and
+an activity trend, by :func:`cxstats.lifecycle_stages`, drawn from a stream of their own) and
+loyalty depends on satisfaction by stage: ``LOY = b[stage] SAT + 0.25 EMO + 0.15 VAL + e``
+with ``b`` = 0.30 (new), 0.40 (growing), 0.50 (mature), 0.70 (declining).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -120,6 +137,13 @@ _RESIDUAL_SD = 0.65
 _MONTHS = 24
 _BASE_HAZARD = 0.03
 _HAZARD_LOG = {"EMO": -0.4, "SAT": -0.2}
+_OUTCOMES = MappingProxyType({  # value_outcomes=True: 12-month behaviour driven by EMO (see the module docstring)
+    "spend_mean": 400.0, "log_ratio_spend_EMO": 0.16, "spend_sdlog": 1.0,
+    "repurchases_mean": 0.8, "log_ratio_repurchases_EMO": 0.37, "repurchases_size": 1.0,
+    "recommendations_mean": 1.0, "log_ratio_recommendations_EMO": 0.5, "word_of_mouth_size": 2.0,
+    "negativity": 2.0,
+})
+_OUTCOME_STREAM = 16  # the outcomes' random stream: default_rng([seed, 16])
 
 
 @dataclass(frozen=True)
@@ -144,6 +168,13 @@ class SimulatedPanel:
     retention : true log hazard ratios of monthly churn per unit of EMO and SAT and the
         base monthly hazard.
     settings : the arguments the panel was generated with.
+    outcomes : with ``value_outcomes=True``, the true parameters of the 12-month behaviour
+        columns (``spend_12m``, ``repurchased``, ``repurchases_12m``,
+        ``recommendations_12m``, ``complaints_told_12m``; model in the module docstring):
+        means at EMO = 0, log ratios of the mean per unit of EMO, dispersion, and
+        ``negativity`` (people told of a bad experience per person recommended to, at
+        mirrored emotion); empty otherwise. :meth:`true_outcome_means` gives each customer's
+        expected values, from which the true ratio for any grouping follows.
     stage_effects : with ``stages=True``, the true ``LOY ~ SAT`` coefficient in each
         lifecycle stage (columns ``stage, lhs, op, rhs, estimate``); otherwise None.
     """
@@ -157,6 +188,7 @@ class SimulatedPanel:
     noninvariant: tuple[tuple[str, str, str], ...]
     retention: Mapping[str, float]
     settings: Mapping[str, Any]
+    outcomes: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     stage_effects: pd.DataFrame | None = None
 
     def true_mean_differences(self, factors: Sequence[str] | None = None) -> pd.DataFrame:
@@ -199,6 +231,36 @@ class SimulatedPanel:
                              "difference": difference, "d": difference / pooled})
         return pd.DataFrame(rows)
 
+    def true_outcome_means(self) -> pd.DataFrame:
+        """Each customer's expected 12-month behaviour given the true emotion score.
+
+        The truth a claim about these customers should recover: for a grouping ``g`` (a
+        boolean array), ``means[g].mean() / means[~g].mean()`` is the true ratio of the
+        group means (for ``repurchased``, the true ratio of repurchase rates).
+
+        Returns
+        -------
+        DataFrame, one row per customer, with columns ``spend_12m``, ``repurchased`` (the
+        probability of at least one repurchase), ``repurchases_12m``,
+        ``recommendations_12m`` and ``complaints_told_12m`` (expected values).
+
+        Raises
+        ------
+        CxStatsError
+            The panel was simulated without ``value_outcomes=True``.
+
+        Examples
+        --------
+        >>> import cxstats
+        >>> panel = cxstats.simulate_cx_panel(100, value_outcomes=True, seed=1)
+        >>> panel.true_outcome_means().columns.tolist()[:3]
+        ['spend_12m', 'repurchased', 'repurchases_12m']
+        """
+        if not self.outcomes:
+            raise CxStatsError("This panel has no 12-month behaviour; simulate it with "
+                               "simulate_cx_panel(..., value_outcomes=True).")
+        return _outcome_means(self.scores["EMO"].to_numpy(), self.outcomes)
+
 
 def simulate_cx_panel(
     n_per_country: int = 500,
@@ -209,6 +271,7 @@ def simulate_cx_panel(
     interaction: float = 0.0,
     kano: bool = False,
     seed: int | None = None,
+    value_outcomes: bool = False,
     stages: bool = False,
 ) -> SimulatedPanel:
     """Simulate a multi-country CX survey panel with a 24-month retention outcome.
@@ -225,6 +288,11 @@ def simulate_cx_panel(
         equation; a negative value means a good emotional experience buffers poor quality.
     kano : make reliability a basic factor (asymmetric effect on satisfaction).
     seed : fixes every random draw; the same seed gives identical output.
+    value_outcomes : add 12-month behaviour driven by emotion, for claims on value,
+        repurchase and word of mouth: ``spend_12m`` (skewed), ``repurchased`` (0/1),
+        ``repurchases_12m``, ``recommendations_12m`` and ``complaints_told_12m`` (people
+        told of a bad experience). The truth is in ``outcomes`` and
+        :meth:`SimulatedPanel.true_outcome_means`; the other columns do not change.
     stages : add lifecycle stages whose satisfaction -> loyalty effect differs (see
         ``_STAGE_SLOPES``: new 0.30, growing 0.40, mature 0.50, declining 0.70, in
         ``stage_effects``): columns ``months_as_customer`` (tenure at the survey, months),
@@ -266,11 +334,13 @@ def simulate_cx_panel(
     data["REC"] = np.clip(np.round(7.0 + 1.5 * scores["LOY"] + rng.normal(0.0, 1.2, n)), 0, 10)
     data["tenure_months"] = tenure
     data["churned"] = churned
+    if value_outcomes:
+        data = pd.concat([data, _value_outcomes(seed, scores["EMO"].to_numpy())], axis=1)
     if lifecycle is not None:
         data = pd.concat([data, lifecycle], axis=1)
     return SimulatedPanel(
         data=data,
-        codebook=_codebook(len(data), stages=stages),
+        codebook=_codebook(len(data), value_outcomes=value_outcomes, stages=stages),
         scores=scores,
         measurement=measurement,
         structural=_structural_table(interaction, kano),
@@ -285,7 +355,8 @@ def simulate_cx_panel(
                                    "noninvariant_items": noninvariant_items,
                                    "noninvariant_country": noninvariant_country,
                                    "interaction": interaction, "kano": kano, "seed": seed,
-                                   **({"stages": True} if stages else {})}),
+                                   "value_outcomes": value_outcomes, "stages": stages}),
+        outcomes=_OUTCOMES if value_outcomes else MappingProxyType({}),
         stage_effects=_stage_effects() if stages else None,
     )
 
@@ -389,7 +460,60 @@ def _retention(rng: np.random.Generator, scores: pd.DataFrame) -> tuple[np.ndarr
     return tenure, churned
 
 
-def _codebook(n_rows: int, *, stages: bool = False) -> Codebook:
+def _outcome_means(emo: np.ndarray, truth: Mapping[str, float]) -> pd.DataFrame:
+    """Expected 12-month behaviour given the emotion score (the model in the module docstring)."""
+    repurchases = truth["repurchases_mean"] * np.exp(truth["log_ratio_repurchases_EMO"] * emo)
+    size = truth["repurchases_size"]
+    recommend = truth["recommendations_mean"] * np.exp(truth["log_ratio_recommendations_EMO"] * emo)
+    told = truth["negativity"] * truth["recommendations_mean"] * np.exp(-truth["log_ratio_recommendations_EMO"] * emo)
+    return pd.DataFrame({
+        "spend_12m": truth["spend_mean"] * np.exp(truth["log_ratio_spend_EMO"] * emo),
+        "repurchased": 1.0 - (size / (size + repurchases)) ** size,  # P(NegBin > 0)
+        "repurchases_12m": repurchases,
+        "recommendations_12m": recommend,
+        "complaints_told_12m": told,
+    })
+
+
+def _value_outcomes(seed: int | None, emo: np.ndarray) -> pd.DataFrame:
+    """The 12-month behaviour columns, from a random stream of their own (other columns keep their draws)."""
+    rng = np.random.default_rng(None if seed is None else [int(seed), _OUTCOME_STREAM])
+    truth = _OUTCOMES
+    means = _outcome_means(emo, truth)
+
+    def negbin(mean: np.ndarray, size: float) -> np.ndarray:
+        return rng.negative_binomial(size, size / (size + mean))
+
+    sdlog = truth["spend_sdlog"]
+    spend = means["spend_12m"].to_numpy() * np.exp(sdlog * rng.standard_normal(len(emo)) - sdlog**2 / 2)
+    repurchases = negbin(means["repurchases_12m"].to_numpy(), truth["repurchases_size"])
+    size = truth["word_of_mouth_size"]
+    return pd.DataFrame({
+        "spend_12m": np.round(spend, 2),
+        "repurchased": (repurchases > 0).astype(int),
+        "repurchases_12m": repurchases,
+        "recommendations_12m": negbin(means["recommendations_12m"].to_numpy(), size),
+        "complaints_told_12m": negbin(means["complaints_told_12m"].to_numpy(), size),
+    })
+
+
+_OUTCOME_VARIABLES = (
+    {"name": "spend_12m", "role": "amount", "kind": "number",
+     "description": "Amount spent with the company in the 12 months after the survey, in currency units "
+                    "(skewed: log-normal); a stand-in for customer lifetime value"},
+    {"name": "repurchased", "role": "outcome", "kind": "integer",
+     "description": "1 if the customer bought again within the 12 months after the survey, else 0"},
+    {"name": "repurchases_12m", "role": "count", "kind": "integer",
+     "description": "Number of repeat purchases in the 12 months after the survey"},
+    {"name": "recommendations_12m", "role": "count", "kind": "integer",
+     "description": "Number of people the customer recommended the company to in the 12 months after the survey"},
+    {"name": "complaints_told_12m", "role": "count", "kind": "integer",
+     "description": "Number of people the customer told about a bad experience with the company in the "
+                    "12 months after the survey (negative word of mouth)"},
+)
+
+
+def _codebook(n_rows: int, *, value_outcomes: bool = False, stages: bool = False) -> Codebook:
     items = [
         {"name": item, "construct": construct, "wording": _WORDING[item], "label": _LABELS[item],
          "scale": [1, 7], "reverse": item == "EMO4", "labels": dict(_LIKERT)}
@@ -406,6 +530,8 @@ def _codebook(n_rows: int, *, stages: bool = False) -> Codebook:
         {"name": "churned", "role": "outcome", "kind": "integer",
          "description": "1 if the customer left within the 24 months observed, else 0"},
     ]
+    if value_outcomes:
+        variables += [dict(v) for v in _OUTCOME_VARIABLES]
     if stages:
         variables += _STAGE_VARIABLES
     return Codebook.from_dict({
@@ -422,6 +548,7 @@ def _codebook(n_rows: int, *, stages: bool = False) -> Codebook:
 
 
 # --- lifecycle stages (stages=True) -------------------------------------------------------------
+_STAGE_STREAM = 17  # the stages' random stream: default_rng([seed, 17]) (16 is the value outcomes')
 _STAGE_SLOPES = {"new": 0.30, "growing": 0.40, "mature": 0.50, "declining": 0.70}  # true LOY ~ SAT per stage
 _STAGE_VARIABLES = [
     {"name": "months_as_customer", "role": "covariate", "kind": "integer",
@@ -436,10 +563,10 @@ _STAGE_VARIABLES = [
 def _lifecycle(seed: int | None, n: int) -> pd.DataFrame:
     """Tenure at the survey (exponential, mean 24 months, whole months from 1), an activity
     trend (normal, mean 0, sd 0.2) and the stage they imply, from a random stream of their
-    own (spawned from ``seed``), so that the panel's other draws do not move."""
+    own (``default_rng([seed, 17])``), so that the panel's other draws do not move."""
     from .lifecycle import lifecycle_stages
 
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    rng = np.random.default_rng(None if seed is None else [int(seed), _STAGE_STREAM])
     months = np.maximum(np.ceil(rng.exponential(24.0, n)), 1).astype(int)
     trend = np.round(rng.normal(0.0, 0.2, n), 3)
     stage = lifecycle_stages(months, trend=trend)
