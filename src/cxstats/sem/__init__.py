@@ -5,17 +5,22 @@
 >>> res.table, res.fit_measures, res.r2, res.modindices()  # doctest: +SKIP
 >>> ladder = sem.invariance(model, data, group="country")   # doctest: +SKIP
 >>> ladder.table, ladder.noninvariant_items                 # doctest: +SKIP
+>>> sem.compare(free, restricted).table                     # doctest: +SKIP
 """
 
 from ._api import fit
 from ._problems import (
     BootstrapWarning,
+    ComparisonError,
     ConvergenceWarning,
     HeywoodWarning,
     IdentificationWarning,
     ModelSpecificationError,
+    NestingWarning,
     NonPositiveDefiniteWarning,
+    ScaledDifferenceWarning,
 )
+from .comparison import ComparisonResult, compare
 from .group_tests import GroupComparison, latent_mean_differences, path_differences, score_tests, wald_test
 from .invariance import InvarianceResult, invariance
 from .result import SEMResult
@@ -39,4 +44,9 @@ __all__ = [
     "NonPositiveDefiniteWarning",
     "IdentificationWarning",
     "BootstrapWarning",
+    "compare",
+    "ComparisonResult",
+    "ComparisonError",
+    "NestingWarning",
+    "ScaledDifferenceWarning",
 ]

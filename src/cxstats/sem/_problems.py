@@ -14,6 +14,9 @@ __all__ = [
     "NonPositiveDefiniteWarning",
     "IdentificationWarning",
     "BootstrapWarning",
+    "ComparisonError",
+    "NestingWarning",
+    "ScaledDifferenceWarning",
 ]
 
 
@@ -39,3 +42,18 @@ class IdentificationWarning(CxStatsWarning):
 
 class BootstrapWarning(CxStatsWarning):
     """Some bootstrap draws failed to converge and were left out."""
+
+
+class ComparisonError(CxStatsError):
+    """Fitted models cannot be compared by a difference test (different data, estimators,
+    variables or mean structures)."""
+
+
+class NestingWarning(CxStatsWarning):
+    """Two compared models do not behave as nested models: equal degrees of freedom, or the
+    more restricted model fits better than the less restricted one."""
+
+
+class ScaledDifferenceWarning(CxStatsWarning):
+    """A scaled chi-square difference cannot be trusted (a negative scaling factor or
+    statistic, or a non-positive-definite information matrix of the M10 model)."""
