@@ -385,6 +385,11 @@ class ComparisonResult:
             return (f"- {pair}: the two have the same degrees of freedom, so neither is nested in the other and no "
                     f"difference test applies; {change}. Compare them by AIC and BIC instead.")
         restrictions = f"{fmt.integer(row.df_diff)} restriction{'s' if row.df_diff != 1 else ''} more"
+        if "fits better" in row.problems:
+            return (f"- {pair} ({restrictions}): the more restricted {row.model} fits better (χ² "
+                    f"{fmt.number(row.chisq, 2)} against {fmt.number(before.chisq, 2)}), which a nested model cannot "
+                    f"do, so neither the difference test nor the fit-change rules can judge this step (see the caution "
+                    f"below); {change}.")
         if row.lrt == "untested":
             return (f"- {pair} ({restrictions}): the difference test cannot be computed (see the caution below); "
                     f"{change} ({rules}).")
@@ -406,13 +411,17 @@ class ComparisonResult:
 
     def _verdict_line(self) -> str:
         by_test, by_rule = self.preferred, self.preferred_fit_rule
+        stopped = [row.model for row in self.table.itertuples()
+                   if row.lrt == "untested" or row.fit_rule == "untested"]
         both = (f"**{by_test}** by both the difference tests and the fit-change rules" if by_test == by_rule else
                 f"**{by_test}** by the difference tests, **{by_rule}** by the fit-change rules")
         ic = (f"AIC and BIC also favour {self.lowest_aic}" if self.lowest_aic == self.lowest_bic == by_test else
               f"AIC favours {self.lowest_aic} and BIC {self.lowest_bic}" if self.lowest_aic != self.lowest_bic else
               f"AIC and BIC favour {self.lowest_aic}")
-        return (f"- Preferred: {both}. {ic} (lower is better; BIC penalises extra parameters more, so it leans to "
-                "simpler models in large samples).")
+        untested = (f" The comparison stops at {stopped[0]}, which could not be tested against the model before it "
+                    "(see the cautions below): the preference holds only up to there." if stopped else "")
+        return (f"- Preferred: {both}.{untested} {ic} (lower is better; BIC penalises extra parameters more, so it "
+                "leans to simpler models in large samples).")
 
     def _caution_lines(self) -> list[str]:
         out = []
@@ -442,7 +451,7 @@ def sample_size_note(chisq_rejects: bool, n_total: int, what: str) -> str:
 # --------------------------------------------------------------------------- compare
 def compare(fit_a, fit_b=None, /, *more: SEMResult, method: str | None = None, names: Sequence[str] | None = None,
             alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015) -> ComparisonResult:
-    """Compare nested models by chi-square difference tests (lavaan's ``lavTestLRT``/``anova``).
+    r"""Compare nested models by chi-square difference tests (lavaan's ``lavTestLRT``/``anova``).
 
     Parameters
     ----------
@@ -514,13 +523,17 @@ def compare(fit_a, fit_b=None, /, *more: SEMResult, method: str | None = None, n
 
     Examples
     --------
-    >>> import cxstats.sem as sem
-    >>> from cxstats import load_dataset                                     # doctest: +SKIP
-    >>> hs = ...                                                              # doctest: +SKIP
-    >>> free = sem.fit("f =~ x1 + x2 + x3 + x4", hs)                          # doctest: +SKIP
-    >>> equal = sem.fit("f =~ x1 + a*x2 + a*x3 + a*x4", hs)                   # doctest: +SKIP
-    >>> sem.compare(free, equal, names=["free", "equal"]).table               # doctest: +SKIP
-    >>> # In R: lavTestLRT(free, equal)
+    >>> import cxstats, cxstats.sem as sem
+    >>> mobi = cxstats.load_dataset("ecsi_mobile").data
+    >>> free = sem.fit("CUSA =~ CUSA1 + CUSA2 + CUSA3\nCUSL =~ CUSL1 + CUSL2 + CUSL3", mobi)
+    >>> equal = sem.fit("CUSA =~ CUSA1 + a*CUSA2 + a*CUSA3\nCUSL =~ CUSL1 + CUSL2 + CUSL3", mobi)
+    >>> result = sem.compare(free, equal, names=["free", "equal"])  # In R: lavTestLRT(free, equal)
+    >>> result.table[["model", "df", "chisq", "chisq_diff", "p_value"]].round(3)
+       model   df   chisq  chisq_diff  p_value
+    0   free  8.0  13.217         NaN      NaN
+    1  equal  9.0  14.371       1.154    0.283
+    >>> result.preferred
+    'equal'
     """
     fits, labels = _models_of(fit_a, fit_b, more, names)
     _check_comparable(fits, labels)
@@ -559,11 +572,12 @@ def compare(fit_a, fit_b=None, /, *more: SEMResult, method: str | None = None, n
             else:
                 row["rmsea_diff"] = fi.rmsea(max(test.unscaled, 0.0), test.df_diff, f.nobs, ngroups=ngroups) \
                     if test.df_diff > 0 else 0.0
-            row["lrt"] = ("untested" if not np.isfinite(test.p_value) or "negative statistic" in kinds
+            suspect = bool({"fits better", "same df", "negative statistic"} & set(kinds))
+            row["lrt"] = ("untested" if suspect or not np.isfinite(test.p_value)
                           else "holds" if test.p_value >= alpha else "rejected")
             changes = (row["delta_cfi"], row["delta_rmsea"])
-            row["fit_rule"] = ("untested" if not all(np.isfinite(changes)) or test.df_diff == 0 else
-                               "holds" if -changes[0] <= delta_cfi and changes[1] <= delta_rmsea else "rejected")
+            row["fit_rule"] = ("untested" if not all(np.isfinite(changes)) or {"fits better", "same df"} & set(kinds)
+                               else "holds" if -changes[0] <= delta_cfi and changes[1] <= delta_rmsea else "rejected")
         rows.append(row)
     table = pd.DataFrame(rows)
     problems += [f"{label}: {p}" for label, f in zip(labels, fits, strict=True) for p in f.problems]
@@ -581,7 +595,7 @@ def _check_pair(test: DifferenceTest, general: str, restricted: str, before: dic
                 problems: list[str]) -> list[str]:
     """Warn about one pair's test as lavaan does; return the kinds of problem found."""
     kinds = []
-    if test.unscaled < -_NEGATIVE_TOLERANCE:
+    if test.unscaled < -_NEGATIVE_TOLERANCE and test.df_diff > 0:
         kinds.append("fits better")
         problems.append(warn(
             f"Model '{restricted}' ({fmt.integer(row['df'])} df) is more restricted than model '{general}' "
