@@ -505,7 +505,10 @@ def compare(fit_a, fit_b=None, /, *more: SEMResult, method: str | None = None, n
     Yuan-Bentler scaling factors c; Satorra & Bentler (2010) put c10, the scaling factor of
     the general model at the restricted model's estimates, in place of c1. AIC and BIC are
     lavaan's (also under MLR). Nesting is not checked beyond lavaan's checks: equal df and a
-    restricted model that fits better are warned about.
+    restricted model that fits better are warned about. The M10 information matrix is
+    checked in the model's own parameters, where parameters made equal by labels or
+    ``group_equal`` are one parameter; lavaan checks it with a copy per group (tied by
+    ``==`` rows), so lavaan may warn about it where compare() does not.
 
     Validated against lavaan 0.6.14 ``lavTestLRT()`` (tests/reference/lavaan_compare.R and
     lavaan_invariance.R): χ² differences to 1e-6, scaled differences to 1e-5 (relative),
