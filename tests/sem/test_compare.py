@@ -206,6 +206,14 @@ def test_models_can_be_passed_as_arguments_a_list_or_a_dict():
     assert by_arguments.method == "standard" and by_arguments.estimator == "ML"
 
 
+def test_a_fit_to_summary_statistics_compares_with_a_fit_to_the_raw_data():
+    xs = [f"x{i}" for i in range(1, 10)]
+    from_cov = sem.fit(HS, cov=_hs()[xs].cov(), nobs=len(_hs()))  # no means: only the covariances are compared
+    result = sem.compare(from_cov, _hs_fit(HS + "visual =~ x9\n"))
+    expected = _reference()["hs_ladder_ml"]["lrt"]["default"]["table"][1]
+    assert result.table["chisq_diff"].iloc[1] == pytest.approx(expected["Chisq diff"], abs=1e-6)
+
+
 # -- errors --------------------------------------------------------------------------------
 def test_error_classes():
     assert issubclass(sem.ComparisonError, cxstats.CxStatsError)

@@ -246,8 +246,10 @@ def _check_same_data(first: SEMResult, name0: str, other: SEMResult, name: str) 
         order = [list(m1.names).index(v) for v in m0.names]
         cov1, mean1 = m1.cov[np.ix_(order, order)], m1.mean[order]
         scale = max(1.0, float(np.abs(m0.cov).max()))
+        means = first._spec.meanstructure and other._spec.meanstructure  # without, the means are not fitted
         if not (np.allclose(cov1, m0.cov, rtol=1e-6, atol=1e-8 * scale)
-                and np.allclose(mean1, m0.mean, rtol=1e-6, atol=1e-8 * max(1.0, float(np.abs(m0.mean).max())))):
+                and (not means or np.allclose(mean1, m0.mean, rtol=1e-6,
+                                              atol=1e-8 * max(1.0, float(np.abs(m0.mean).max()))))):
             where = f" in group '{level}'" if level is not None else ""
             raise ComparisonError(
                 f"Model '{name}' and model '{name0}' were fitted to different data{where}: the same variables and "
