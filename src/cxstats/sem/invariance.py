@@ -148,7 +148,8 @@ class InvarianceResult:
                 disagreements.append("small")
                 lines.append(f"- {title} — {words}{after}: **the two criteria disagree**. The chi-square difference "
                              f"test finds no significant loss of fit ({test}), but by the fit-change rules it does not "
-                             f"hold ({change}; {rules}). " + sample_size_note(False, n_total, "differences between groups")
+                             f"hold ({change}; {rules}). "
+                             + sample_size_note(False, n_total, "differences between groups")
                              + " Treat this level with caution.")
         lines += self._noninvariance_lines(name)
         lines += self._means_line()
