@@ -38,7 +38,8 @@ from ._robust import mlr, scaled_difference
 from . import fit_indices as fi
 from .result import SEMResult
 
-__all__ = ["ComparisonResult", "compare", "difference_test", "model_measures", "sample_size_note", "METHODS"]
+__all__ = ["ComparisonResult", "DifferenceTest", "compare", "default_method", "difference_test", "model_measures",
+           "sample_size_note", "METHODS"]
 
 METHODS = {"standard": "chi-square difference",
            "satorra.bentler.2001": "Satorra–Bentler (2001) scaled chi-square difference",
