@@ -59,6 +59,8 @@ def _summaries(panel: pd.DataFrame):
     hs = pd.read_csv(REFERENCE / "data" / "holzinger_swineford.csv")
     yield "sem", sem.fit(HS + "speed ~ visual + textual", hs).plain_summary("speed")
     yield "invariance", sem.invariance(HS, hs, group="school").plain_summary()
+    yield "compare", sem.compare(sem.fit(HS, hs, estimator="MLR"), sem.fit(HS + "visual =~ x9", hs, estimator="MLR"),
+                                 sem.fit(HS.replace("x2 + x3", "a*x2 + a*x3"), hs, estimator="MLR")).plain_summary()
     mobi = cxstats.load_dataset("ecsi_mobile")
     model = ("IMAG =~ IMAG1 + IMAG2 + IMAG3\nCUSA =~ CUSA1 + CUSA2 + CUSA3\nCUSL =~ CUSL1 + CUSL2 + CUSL3\n"
              "CUSA ~ IMAG\nCUSL ~ CUSA + IMAG")
@@ -70,7 +72,7 @@ def _summaries(panel: pd.DataFrame):
 def test_plain_summaries_have_no_raw_numbers_or_hidden_names(panel):
     problems = {name: _clean(str(text)) for name, text in _summaries(panel)}
     assert {name: found for name, found in problems.items() if found} == {}
-    assert len(problems) == 15
+    assert len(problems) == 16
 
 
 @pytest.mark.parametrize(("text", "what"), [

@@ -6,18 +6,23 @@
 >>> res.explained_shares("SAT"), res.indirect_effects("EMO")  # doctest: +SKIP
 >>> ladder = sem.invariance(model, data, group="country")   # doctest: +SKIP
 >>> ladder.table, ladder.noninvariant_items                 # doctest: +SKIP
+>>> sem.compare(free, restricted).table                     # doctest: +SKIP
 """
 
 from ._api import fit
 from ._problems import (
     BootstrapWarning,
+    ComparisonError,
     ConvergenceWarning,
     HeywoodWarning,
     IdentificationWarning,
     ModelSpecificationError,
+    NestingWarning,
     NonPositiveDefiniteWarning,
     DecompositionWarning,
+    ScaledDifferenceWarning,
 )
+from .comparison import ComparisonResult, compare
 from .group_tests import GroupComparison, latent_mean_differences, path_differences, score_tests, wald_test
 from .invariance import InvarianceResult, invariance
 from .mediation import IndirectEffects
@@ -46,4 +51,9 @@ __all__ = [
     "ExplainedShares",
     "IndirectEffects",
     "DecompositionWarning",
+    "compare",
+    "ComparisonResult",
+    "ComparisonError",
+    "NestingWarning",
+    "ScaledDifferenceWarning",
 ]
