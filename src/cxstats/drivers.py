@@ -13,7 +13,6 @@ subset-enumeration LMG (tests/reference/drivers_lm_sandwich_car.R).
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from ._validation import ci_level as check_ci_level
 from ._validation import scale as check_scale
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
+from ._progress import progress_bar
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -406,23 +406,6 @@ def _lmg_sampled(corr: np.ndarray, permutations: int, rng: np.random.Generator) 
     return lmg, mc_se
 
 
-def _progress_bar(show: bool, **options):
-    """A tqdm bar (a widget in Jupyter when ipywidgets is there, text otherwise), or nothing.
-
-    ``tqdm.auto`` is imported only when a bar is shown and ipywidgets is installed: without
-    it, tqdm.auto warns on import, and that warning would land in every notebook.
-    """
-    if not show:
-        return contextlib.nullcontext(None)
-    try:
-        import ipywidgets  # noqa: F401
-
-        from tqdm.auto import tqdm
-    except ImportError:
-        from tqdm import tqdm
-    return tqdm(**options)
-
-
 def _exact_cost(p: int, bootstrap: int) -> str:
     """Rough time and memory of the exact LMG, in words, for messages."""
     seconds = 2**p * p * _SECONDS_PER_SUBSET_DRIVER * (1 + bootstrap)
@@ -501,7 +484,7 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
         return found
 
     per_fit = 2**p - 1 if method == "exact" else permutations
-    with _progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
+    with progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
                        desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
                                                    if method == "exact" else "")) as bar:
         lmg, mc_se = estimate(np.corrcoef(values, rowvar=False), bar)
