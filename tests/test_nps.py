@@ -230,3 +230,21 @@ def test_difference_errors_name_the_group_and_the_levels():
         cxstats.nps_difference(data["rec"], data["rec"], group="wave")
     with pytest.raises(TypeError, match=r"column must be the name of the 0-10 answer column, got Series"):
         cxstats.nps_difference(data, data["rec"], group="wave")
+
+
+def test_top_box_reads_the_scale_from_the_codebook_as_satisfaction_index_does():
+    mobi = cxstats.load_dataset("ecsi_mobile")
+    items = ["CUSA1", "CUSA2"]
+    from_codebook = cxstats.top_box(mobi.data, items, codebook=mobi.codebook)
+    pd.testing.assert_frame_equal(from_codebook, cxstats.top_box(mobi.data, items, scale=(1, 10)))
+    with pytest.raises(CxStatsError, match=r"^top_box needs the response scale: pass scale=\(low, high\) or "
+                                           r"codebook=\.$"):
+        cxstats.top_box(mobi.data, items)
+    mixed = cxstats.Codebook.from_dict({
+        "dataset": {"name": "mixed"},
+        "constructs": {"SAT": "Satisfaction"},
+        "items": [{"name": "a", "construct": "SAT", "scale": [1, 5]}, {"name": "b", "construct": "SAT", "scale": [1, 7]}],
+    })
+    with pytest.raises(CxStatsError, match=r"top_box: the items a, b do not share one declared scale in the "
+                                           r"codebook; pass scale=\(low, high\)\."):
+        cxstats.top_box(pd.DataFrame({"a": [1, 5], "b": [1, 7]}), ["a", "b"], codebook=mixed)

@@ -25,9 +25,9 @@ from scipy import stats
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._results import PlainText
-from ._validation import check_frame, count, numeric_columns, one_of, within_scale
+from ._validation import check_frame, count, declared_scale, numeric_columns, one_of, within_scale
 from ._validation import ci_level as check_ci_level
-from ._validation import scale as check_scale
+from .data.codebook import Codebook
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
 from ._progress import progress_bar
@@ -607,16 +607,18 @@ _QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good
 
 
 def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
-                           scale: tuple[float, float], importance: str | pd.Series | ImportanceResult = "lmg",
-                           ci_level: float = 0.95) -> IPMAResult:
+                           scale: tuple[float, float] | None = None,
+                           importance: str | pd.Series | ImportanceResult = "lmg", ci_level: float = 0.95,
+                           codebook: Codebook | None = None) -> IPMAResult:
     """Importance-performance analysis (Martilla & James, 1977) of ``drivers``.
 
     Importance is the LMG share of R² (``"lmg"``, %), the standardized beta
     (``"std_beta"``), the shares of a :func:`relative_importance` result (with its bootstrap
     intervals, so the map and the importance table show the same numbers), or a Series
     indexed by driver (e.g. total effects from ``SEMResult.effects()``, as in PLS-SEM's
-    IPMA); performance is each driver's mean rating rescaled from ``scale`` to 0-100, with
-    its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
+    IPMA); performance is each driver's mean rating rescaled from ``scale`` (or the scale
+    ``codebook`` declares for the drivers, as in :func:`cxstats.satisfaction_index`) to
+    0-100, with its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
     split at the mean importance and mean performance: high importance and low performance
     is where to "concentrate here".
     """
@@ -636,7 +638,8 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     elif importance not in ("lmg", "std_beta"):
         raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver (or a relative_importance() "
                            f"result), got {importance!r}.")
-    low, high = check_scale(scale)
+    low, high = declared_scale([drivers] if isinstance(drivers, str) else list(drivers), scale, codebook,
+                               where="importance_performance")
     ci_level = check_ci_level(ci_level)
     x, _, drivers = _design(data, outcome, drivers, where="importance_performance")
     within_scale(numeric_columns(data, drivers, where="importance_performance"), (low, high),

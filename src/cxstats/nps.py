@@ -22,9 +22,9 @@ from ._errors import CxStatsError
 from . import formatting as fmt
 from ._format import listing, rows_and_values
 from ._results import PlainText
-from ._validation import check_frame, count, numeric_columns, one_of, within_scale
+from ._validation import check_frame, count, declared_scale, numeric_columns, one_of, within_scale
 from ._validation import ci_level as check_ci_level
-from ._validation import scale as check_scale
+from .data.codebook import Codebook
 from .formatting import labels_of
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
@@ -318,20 +318,23 @@ def _two_levels(data: pd.DataFrame, group: str | None, levels: tuple[Any, Any] |
     return first, second
 
 
-def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float], boxes: int = 2,
-            group: str | None = None, min_base: int = 30, ci_level: float = 0.95) -> pd.DataFrame:
+def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float] | None = None, boxes: int = 2,
+            group: str | None = None, min_base: int = 30, ci_level: float = 0.95,
+            codebook: Codebook | None = None) -> pd.DataFrame:
     """Share of answers in the top ``boxes`` scale points (CSAT top-2-box), with Wilson intervals.
 
     Parameters
     ----------
     data : respondents in rows.
     items : the rating items to report.
-    scale : ``(low, high)`` of the response scale.
+    scale : ``(low, high)`` of the response scale; read from ``codebook`` when omitted
+        (as in :func:`cxstats.satisfaction_index`).
     boxes : how many scale points at the top count (2: top-2-box).
     group : a column to report the shares by (segment, country, wave).
     min_base : rows (item, or item within a group) with fewer answers keep their n but
         their share and interval are NaN and ``suppressed`` is True, as in :func:`nps`.
     ci_level : coverage of the interval.
+    codebook : the codebook that declares the items' scale (used when ``scale`` is omitted).
 
     Returns
     -------
@@ -342,6 +345,7 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
     Raises
     ------
     CxStatsError
+        Neither ``scale`` nor a ``codebook`` declaring one scale for the items is given;
         ``scale`` is not a (low, high) pair with low < high; ``boxes`` does not fit the
         scale; an item holds text, infinite values, answers off the scale or fractional
         answers (rows named); every row is below ``min_base``; ``ci_level`` is not a
@@ -357,15 +361,15 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
     0     a  40     50.0       False
     1     b   5      NaN        True
     """
-    low, high = check_scale(scale)
+    if isinstance(items, str):
+        items = [items]
+    low, high = declared_scale(items, scale, codebook, where="top_box")
     boxes = count("boxes", boxes, minimum=1)
     if boxes > high - low:
         raise CxStatsError(f"Argument boxes must be between 1 and {high - low:g} for a {low:g}-{high:g} scale, "
                            f"got {boxes}.")
     ci_level = check_ci_level(ci_level)
     min_base = count("min_base", min_base, minimum=1)
-    if isinstance(items, str):
-        items = [items]
     answers = numeric_columns(data, items, where="top_box", role="item")
     within_scale(answers, (low, high), where="top_box")
     if high - low <= 20:
