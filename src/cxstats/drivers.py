@@ -436,7 +436,8 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     max_drivers : the exact method fits 2^p subsets; above this many drivers it stops with
         an estimate of the time and memory and suggests ``method="sampled"``. Raise it to
         run the exact method anyway (with a progress bar).
-    progress : show a progress bar (tqdm); default: for the exact method from 16 drivers.
+    progress : show a progress bar (text in a terminal, a widget in a Jupyter notebook); default:
+        for the exact method from 16 drivers.
 
     Raises
     ------
