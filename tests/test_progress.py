@@ -94,3 +94,19 @@ def test_bootstrap_and_relative_importance_use_the_shared_helper():
     assert _resampling.progress_bar is _progress.progress_bar
     assert drivers.progress_bar is _progress.progress_bar
     assert not hasattr(drivers, "_progress_bar")
+
+
+def test_notebooks_rendered_as_reports_show_no_progress_bars(tmp_path, monkeypatch):
+    # in a kernel a bar would show by default; a rendered report has no use for one
+    nbformat = pytest.importorskip("nbformat")
+    from cxstats.report import execute_notebook
+
+    monkeypatch.delenv("CXSTATS_PROGRESS", raising=False)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from cxstats import _progress\n"
+                                          "print(_progress.in_notebook(), _progress.show_progress(None))")]
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    executed = execute_notebook(path, timeout=120)
+    printed = "".join(o.get("text", "") for cell in executed.cells for o in cell.get("outputs", []))
+    assert printed.strip() == "True False"
