@@ -182,3 +182,33 @@ def test_bootstrap_htmt_shortcut_gives_the_same_numbers_as_the_table_version():
     pairs = [("IMAG", "CUEX"), ("IMAG", "CUSA"), ("PERQ", "CUSA")]
     table = _htmt(pd.DataFrame(corr, index=items, columns=items), blocks, geometric=False)
     assert _htmt_pairs(corr, blocks, items, pairs) == pytest.approx([table.loc[a, b] for a, b in pairs], abs=1e-14)
+
+
+def test_reliability_by_group_is_the_reliability_of_each_groups_rows():
+    corp = cxstats.load_dataset("corporate_reputation")
+    blocks = {"COMP": ["comp_1", "comp_2", "comp_3"], "LIKE": ["like_1", "like_2", "like_3"]}
+    by = cxstats.reliability(corp.data, blocks, group="servicetype")
+    assert by.table.columns[0] == "group" and by.items.columns[0] == "group"
+    assert by.table["group"].tolist() == [1, 1, 2, 2]
+    for level, part in corp.data.groupby("servicetype"):
+        alone = cxstats.reliability(part, blocks)
+        mine = by.table[by.table["group"] == level].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone.table)
+        items = by.items[by.items["group"] == level].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(items, alone.items)
+
+
+def test_reliability_by_group_names_the_group_in_errors_and_warnings():
+    data = _data("ecsi_mobile").assign(seg=["a"] * 200 + ["b"] * 50)
+    with pytest.raises(CxStatsError, match=r"reliability: no group column 'segment' in the data; columns: 'CUEX1'"):
+        cxstats.reliability(data, {"CUSA": ["CUSA1", "CUSA2", "CUSA3"]}, group="segment")
+    flat = data.assign(K=list(data["CUSA1"].iloc[:200]) + [3] * 50)  # constant in group b only
+    with pytest.raises(CxStatsError, match=r"^Group 'b' of 'seg': Construct 'X': item\(s\) 'K' are constant"):
+        cxstats.reliability(flat, {"X": ["CUSA1", "CUSA2", "K"]}, group="seg", factor=False)
+    flipped = data.assign(CUSA3=11 - data["CUSA3"])
+    with pytest.warns(cxstats.ReverseCodingWarning) as caught:
+        result = cxstats.reliability(flipped, {"CUSA": ["CUSA1", "CUSA2", "CUSA3"]}, group="seg", factor=False)
+    assert [str(w.message).split(":")[0] for w in caught] == ["Construct 'CUSA' in group 'a' of 'seg'",
+                                                              "Construct 'CUSA' in group 'b' of 'seg'"]
+    assert [problem.split(":")[1].strip() for problem in result.problems] == [
+        "Construct 'CUSA' in group 'a' of 'seg'", "Construct 'CUSA' in group 'b' of 'seg'"]

@@ -156,6 +156,24 @@ def scale(value: Any, *, name: str = "scale") -> tuple[float, float]:
     return low, high
 
 
+def declared_scale(items: Sequence[Any], value: Any, codebook: Any, *, where: str) -> tuple[float, float]:
+    """``value`` checked as a scale, or else the one scale ``codebook`` declares for every item.
+
+    The rule wherever a function takes ``scale=`` or ``codebook=`` (satisfaction_index,
+    top_box, importance_performance): an explicit scale wins; a codebook must declare the
+    same scale for all the items.
+    """
+    if value is not None:
+        return scale(value)
+    if codebook is None:
+        raise CxStatsError(f"{where} needs the response scale: pass scale=(low, high) or codebook=.")
+    scales = {codebook.item(i).scale for i in items}
+    if len(scales) != 1 or None in scales:
+        raise CxStatsError(f"{where}: the items {listing(items)} do not share one declared scale in the codebook; "
+                           "pass scale=(low, high).")
+    return scale(scales.pop())
+
+
 def numeric_columns(data: pd.DataFrame, columns: Sequence[Any], *, where: str, role: str = "column") -> pd.DataFrame:
     """``data[columns]`` as floats; text, infinite and empty columns are errors naming them.
 

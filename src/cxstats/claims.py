@@ -352,7 +352,7 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
                direction: str | None = None, size: float | None = None, horizon: float | None = None,
                method: str | None = None, covariates: Sequence[str] = (), labels: Sequence[str] | None = None,
                ci_level: float = 0.95, power: float = 0.8, alpha: float = 0.05, outcome: str | None = None,
-               outcome_label: str | None = None) -> ClaimResult:
+               outcome_label: str | None = None, levels: tuple[Any, Any] | None = None) -> ClaimResult:
     """Test a claim about one group against the others: retention, churn, the churn hazard,
     lifetime value or spend, repurchase, or word of mouth.
 
@@ -393,6 +393,8 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     time : duration observed (e.g. ``tenure_months``); needed for Kaplan-Meier and hazard claims.
     focus : the value of ``group`` the claim is about (default True / 1 for a binary group).
     reference : the value to compare with (default: everybody else).
+    levels : ``(focus, reference)`` in one argument, as :func:`cxstats.nps_difference`
+        takes the two levels it compares; give either ``levels`` or ``focus``/``reference``.
     kind, direction, size : one of ``KINDS`` (``"retention"``, ``"churn"``, ``"hazard"``,
         ``"value"``, ``"repurchase"``, ``"word_of_mouth"``), ``"higher" | "lower"``, and
         the relative change as a fraction (0.59 for 59%; 1.0 for "2x").
@@ -510,6 +512,14 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
                            "method='proportion'.")
     if covariates and kind != "hazard":
         raise CxStatsError("covariates= adjusts hazard ratios only; use a hazard claim or leave covariates out.")
+    if levels is not None:
+        if focus is not None or reference is not None:
+            raise CxStatsError("Give the two groups either as levels=(focus, reference) or as focus= and "
+                               "reference=, not both.")
+        if isinstance(levels, str) or not isinstance(levels, Sequence) or len(levels) != 2:
+            raise CxStatsError(f"Argument levels must be a pair (focus, reference) of values of the group, got "
+                               f"{levels!r}.")
+        focus, reference = levels
     name, values, focus_mask, reference_mask, focus_label, reference_label = _group_masks(data, group, focus,
                                                                                          reference)
     if labels is not None:

@@ -13,7 +13,6 @@ subset-enumeration LMG (tests/reference/drivers_lm_sandwich_car.R).
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,11 +27,12 @@ from ._format import listing
 from ._importance import CHUNK
 from ._importance import lmg as exact_lmg
 from ._results import PlainText
-from ._validation import check_frame, count, numeric_columns, one_of, within_scale
+from ._validation import check_frame, count, declared_scale, numeric_columns, one_of, within_scale
 from ._validation import ci_level as check_ci_level
-from ._validation import scale as check_scale
+from .data.codebook import Codebook
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
+from ._progress import progress_bar
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -361,23 +361,6 @@ def _lmg_sampled(corr: np.ndarray, permutations: int, rng: np.random.Generator) 
     return lmg, mc_se
 
 
-def _progress_bar(show: bool, **options):
-    """A tqdm bar (a widget in Jupyter when ipywidgets is there, text otherwise), or nothing.
-
-    ``tqdm.auto`` is imported only when a bar is shown and ipywidgets is installed: without
-    it, tqdm.auto warns on import, and that warning would land in every notebook.
-    """
-    if not show:
-        return contextlib.nullcontext(None)
-    try:
-        import ipywidgets  # noqa: F401
-
-        from tqdm.auto import tqdm
-    except ImportError:
-        from tqdm import tqdm
-    return tqdm(**options)
-
-
 def _exact_cost(p: int, bootstrap: int) -> str:
     """Rough time and memory of the exact LMG, in words, for messages."""
     seconds = 2**p * p * _SECONDS_PER_SUBSET_DRIVER * (1 + bootstrap)
@@ -408,7 +391,8 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     max_drivers : the exact method fits 2^p subsets; above this many drivers it stops with
         an estimate of the time and memory and suggests ``method="sampled"``. Raise it to
         run the exact method anyway (with a progress bar).
-    progress : show a progress bar (tqdm); default: for the exact method from 16 drivers.
+    progress : show a progress bar (text in a terminal, a widget in a Jupyter notebook); default:
+        for the exact method from 16 drivers.
 
     Raises
     ------
@@ -456,7 +440,7 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
         return found
 
     per_fit = 2**p - 1 if method == "exact" else permutations
-    with _progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
+    with progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
                        desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
                                                    if method == "exact" else "")) as bar:
         lmg, mc_se = estimate(np.corrcoef(values, rowvar=False), bar)
@@ -579,16 +563,18 @@ _QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good
 
 
 def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
-                           scale: tuple[float, float], importance: str | pd.Series | ImportanceResult = "lmg",
-                           ci_level: float = 0.95) -> IPMAResult:
+                           scale: tuple[float, float] | None = None,
+                           importance: str | pd.Series | ImportanceResult = "lmg", ci_level: float = 0.95,
+                           codebook: Codebook | None = None) -> IPMAResult:
     """Importance-performance analysis (Martilla & James, 1977) of ``drivers``.
 
     Importance is the LMG share of R² (``"lmg"``, %), the standardized beta
     (``"std_beta"``), the shares of a :func:`relative_importance` result (with its bootstrap
     intervals, so the map and the importance table show the same numbers), or a Series
     indexed by driver (e.g. total effects from ``SEMResult.effects()``, as in PLS-SEM's
-    IPMA); performance is each driver's mean rating rescaled from ``scale`` to 0-100, with
-    its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
+    IPMA); performance is each driver's mean rating rescaled from ``scale`` (or the scale
+    ``codebook`` declares for the drivers, as in :func:`cxstats.satisfaction_index`) to
+    0-100, with its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
     split at the mean importance and mean performance: high importance and low performance
     is where to "concentrate here".
     """
@@ -608,7 +594,8 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     elif importance not in ("lmg", "std_beta"):
         raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver (or a relative_importance() "
                            f"result), got {importance!r}.")
-    low, high = check_scale(scale)
+    low, high = declared_scale([drivers] if isinstance(drivers, str) else list(drivers), scale, codebook,
+                               where="importance_performance")
     ci_level = check_ci_level(ci_level)
     x, _, drivers = _design(data, outcome, drivers, where="importance_performance")
     within_scale(numeric_columns(data, drivers, where="importance_performance"), (low, high),

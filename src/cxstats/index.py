@@ -20,9 +20,8 @@ from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
-from ._validation import check_frame, numeric_columns, warn
+from ._validation import check_frame, declared_scale, numeric_columns, warn
 from ._validation import ci_level as check_ci_level
-from ._validation import scale as check_scale
 from .data.codebook import Codebook
 
 __all__ = ["IndexResult", "SmallGroupWarning", "satisfaction_index"]
@@ -128,21 +127,7 @@ def satisfaction_index(
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:
-    if scale is not None:
-        low, high = check_scale(scale)
-    elif codebook is not None:
-        scales = {codebook.item(i).scale for i in items}
-        if len(scales) != 1 or None in scales:
-            raise CxStatsError(
-                f"satisfaction_index: the items {listing(items)} do not share one declared scale in the "
-                "codebook; pass scale=(low, high)."
-            )
-        low, high = scales.pop()  # type: ignore[misc]
-    else:
-        raise CxStatsError("satisfaction_index needs the response scale: pass scale=(low, high) or codebook=.")
-    if not low < high:
-        raise CxStatsError(f"satisfaction_index: scale low end {low:g} is not below high end {high:g}.")
-    return low, high
+    return declared_scale(items, scale, codebook, where="satisfaction_index")
 
 
 def _weights(items: list[str], weights) -> pd.Series:

@@ -99,8 +99,9 @@ def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[st
 class ReliabilityResult:
     """``table``: one row per construct (``construct, n_items, n, alpha, alpha_ci_low,
     alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``); ``items``: one row
-    per item (``construct, item, loading, item_total_r, alpha_if_deleted``); ``problems``: the
-    warnings issued (e.g. a negative item-total correlation), for reports."""
+    per item (``construct, item, loading, item_total_r, alpha_if_deleted``); both start with
+    a ``group`` column when ``group=`` was given; ``problems``: the warnings issued (e.g. a
+    negative item-total correlation), for reports."""
 
     table: pd.DataFrame
     items: pd.DataFrame
@@ -203,7 +204,7 @@ def _one_factor(items: list[str], values: np.ndarray) -> tuple[np.ndarray, float
 
 def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
                 constructs: Sequence[str] | None = None, ci_level: float = 0.95,
-                factor: bool = True) -> ReliabilityResult:
+                factor: bool = True, group: str | None = None) -> ReliabilityResult:
     """Reliability of each construct's items (rows complete within the construct).
 
     Parameters
@@ -217,6 +218,9 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
         item-level statistics only (alpha, standardized alpha, item-total correlations),
         which need no model: use it when a construct's one-factor model is improper
         (a Heywood case) and only alpha is wanted; the model-based columns are then missing.
+    group : a column (country, segment, wave) to report the reliability by: each group's
+        rows are analysed on their own, and ``table`` and ``items`` start with a ``group``
+        column (levels sorted; rows without a group value are left out).
 
     Notes
     -----
@@ -230,8 +234,33 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
     """
     check_frame(data, where="reliability")
     ci_level = check_ci_level(ci_level)
+    chosen = _blocks(blocks, constructs)
+    if group is None:
+        table, items, problems = _reliability(data, chosen, ci_level, factor, where="")
+        return ReliabilityResult(table=table, items=items, problems=problems)
+    if not isinstance(group, str) or group not in data.columns:
+        raise CxStatsError(f"reliability: no group column {group!r} in the data; columns: "
+                           f"{listing(data.columns, limit=20, quote=True)}.")
+    tables, item_tables, problems = [], [], []
+    for level, part in data.groupby(group, sort=True):
+        where = f" in group '{level}' of '{group}'"
+        try:
+            table, items, found = _reliability(part, chosen, ci_level, factor, where=where)
+        except CxStatsError as exc:
+            raise CxStatsError(f"Group '{level}' of '{group}': {exc}") from None
+        tables.append(table.assign(group=level))
+        item_tables.append(items.assign(group=level))
+        problems.extend(found)
+    first = lambda frame: frame[["group", *[c for c in frame.columns if c != "group"]]]  # noqa: E731
+    return ReliabilityResult(table=first(pd.concat(tables, ignore_index=True)),
+                             items=first(pd.concat(item_tables, ignore_index=True)), problems=tuple(problems))
+
+
+def _reliability(data: pd.DataFrame, blocks: dict[str, list[str]], ci_level: float, factor: bool, *,
+                 where: str) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
+    """The construct and item tables of one sample; ``where`` names the group in warnings."""
     rows, item_rows, problems = [], [], []
-    for construct, items in _blocks(blocks, constructs).items():
+    for construct, items in blocks.items():
         values = _block_data(data, construct, items, minimum=2)
         n, k = values.shape
         cov = np.cov(values, rowvar=False)
@@ -258,10 +287,10 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
         if negative:
             named = ", ".join(f"'{item}' (r = {r:.2f})" for item, r in negative)
             problems.append(warn(
-                f"Construct '{construct}': item(s) {named} correlate negatively with the rest of the construct "
+                f"Construct '{construct}'{where}: item(s) {named} correlate negatively with the rest of the construct "
                 f"(alpha = {alpha:.2f}). Reverse-coded? Recode reverse-worded items as low + high - x (or declare "
                 "reverse: true in the codebook), or drop items that do not belong.", ReverseCodingWarning))
-    return ReliabilityResult(table=pd.DataFrame(rows), items=pd.DataFrame(item_rows), problems=tuple(problems))
+    return pd.DataFrame(rows), pd.DataFrame(item_rows), tuple(problems)
 
 
 def _htmt(corr: pd.DataFrame, blocks: dict[str, list[str]], geometric: bool) -> pd.DataFrame:

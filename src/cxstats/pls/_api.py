@@ -64,7 +64,8 @@ def fit(
     seed : fixes the bootstrap draws.
     ci : ``"percentile"`` or ``"bca"`` (bias-corrected and accelerated; jackknife acceleration).
     ci_level : level of the bootstrap intervals.
-    progress : progress bar during the bootstrap (default: only when stderr is a terminal).
+    progress : progress bar during the bootstrap (default: in a terminal, or as a widget in a
+        Jupyter notebook).
 
     Returns
     -------

@@ -165,7 +165,7 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     scheme, consistent, missing, tol, max_iter : estimation options, as for ``pls.fit``;
         missing values are treated within each group.
     ci_level : level of each group's bootstrap intervals.
-    progress : progress bars (default: only when stderr is a terminal).
+    progress : progress bars (default: in a terminal, or as a widget in a Jupyter notebook).
 
     Returns
     -------

@@ -97,7 +97,8 @@ def fit(
     fixed_x : treat observed exogenous covariates as fixed (lavaan's default).
     cov, means, nobs : fit to summary statistics instead of raw data (a covariance matrix
         with divisor N - 1, as published; optional means; the sample size).
-    progress : show a progress bar during the bootstrap (default: only when interactive).
+    progress : show a progress bar during the bootstrap (default: in a terminal, or as a widget
+        in a Jupyter notebook).
 
     Returns
     -------
