@@ -32,7 +32,7 @@ def test_every_format_gives_the_same_validated_frame(tmp_path, codebook, good_da
 
 def test_codebook_beside_the_file_is_found(tmp_path, good_data):
     good_data.to_csv(tmp_path / "wave1.csv", index=False)
-    raw = {"dataset": {"name": "wave1", "id": "resp"},
+    raw = {"dataset": {"name": "wave1", "id": "resp"}, "constructs": {"SAT": "Satisfaction", "LOY": "Loyalty"},
            "items": [{"name": c, "construct": c[:3], "scale": [-99, 10]} for c in ("SAT1", "SAT2", "LOY1")],
            "variables": [{"name": "resp", "role": "id"}, {"name": "segment", "role": "group"}]}
     (tmp_path / "wave1.codebook.yaml").write_text(yaml.safe_dump(raw))
@@ -75,7 +75,7 @@ def test_reader_errors(tmp_path, codebook, good_data):
 
 def test_row_count_disagreeing_with_the_codebook(tmp_path, good_data):
     good_data.to_csv(tmp_path / "s.csv", index=False)
-    raw = {"dataset": {"name": "s", "file": "s.csv", "n_rows": 6},
+    raw = {"dataset": {"name": "s", "file": "s.csv", "n_rows": 6}, "constructs": {"X": "X"},
            "items": [{"name": c, "construct": "X"} for c in ("SAT1", "SAT2", "LOY1")],
            "variables": [{"name": "resp", "role": "id"}, {"name": "segment", "role": "group"}]}
     (tmp_path / "s.codebook.yaml").write_text(yaml.safe_dump(raw))

@@ -132,7 +132,7 @@ def test_item_level_statistics_without_the_one_factor_models():
 
 # --- scale scores ---------------------------------------------------------------------------------------------
 def _small_codebook() -> cxstats.Codebook:
-    return cxstats.Codebook.from_dict({"dataset": {"name": "small"}, "items": [
+    return cxstats.Codebook.from_dict({"dataset": {"name": "small"}, "constructs": {"A": "Scale A", "B": "Scale B"}, "items": [
         {"name": "A1", "construct": "A", "scale": [1, 5]}, {"name": "A2", "construct": "A", "scale": [1, 5]},
         {"name": "A3", "construct": "A", "scale": [1, 5]}, {"name": "B1", "construct": "B", "scale": [1, 5]}]})
 

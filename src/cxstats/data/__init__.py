@@ -1,7 +1,7 @@
 """The data layer: codebooks, readers, validation and the bundled data sets."""
 
 from .codebook import Codebook, Item, Variable
-from .datasets import Dataset, list_datasets, load_dataset
+from .datasets import Dataset, data_dir, list_datasets, load_dataset
 from .readers import read_survey, read_table
 from .validate import validate
 
@@ -15,4 +15,5 @@ __all__ = [
     "read_survey",
     "read_table",
     "validate",
+    "data_dir",
 ]

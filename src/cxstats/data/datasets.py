@@ -36,7 +36,15 @@ class Dataset:
 
 
 def data_dir() -> Path:
-    """The folder holding the bundled files (inside the installed package, or the repo's data/)."""
+    """The folder holding the bundled data files and their codebooks (inside the installed package, or the
+    repository's ``data/``).
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> (cxstats.data_dir() / "ecsi_mobile.codebook.yaml").exists()
+    True
+    """
     installed = resources.files("cxstats").joinpath("_data")
     if installed.is_dir():
         return Path(str(installed))
