@@ -46,7 +46,7 @@ from .retention import (
 from .claims import ClaimResult, parse_claim, test_claim
 from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
-from .data import data_dir
+from .data import Provenance, Survey, data_dir
 
 __version__ = "0.1.0"
 
@@ -119,4 +119,6 @@ __all__ = [
     "Variable",
     "__version__",
     "data_dir",
+    "Provenance",
+    "Survey",
 ]

@@ -35,6 +35,8 @@ __all__ = [
     "numeric_columns",
     "within_scale",
     "strip_ansi",
+    "survey_parts",
+    "need_codebook",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -209,3 +211,21 @@ def within_scale(values: pd.DataFrame, bounds: tuple[float, float], *, where: st
                 f"({rows_and_values(list(col.index[outside]), list(col[outside]))}). Pass the true scale of the "
                 "answers, or recode or set those values to missing."
             )
+
+
+def survey_parts(data: Any, codebook: Any = None) -> tuple[Any, Any]:
+    """``(frame, codebook)`` from a :class:`~cxstats.Survey` (the codebook passed wins over its
+    own) or ``(data, codebook)`` unchanged: the one place where functions accept a Survey."""
+    from .data.survey import Survey
+
+    if isinstance(data, Survey):
+        return data.data, data.codebook if codebook is None else codebook
+    return data, codebook
+
+
+def need_codebook(codebook: Any, *, where: str, argument: str = "codebook") -> Any:
+    """``codebook`` unless it is None, else an error saying how to pass one."""
+    if codebook is None:
+        raise TypeError(f"{where} needs a codebook: pass it as {argument}=..., or pass a cxstats.Survey (what "
+                        "read_survey and load_dataset return) as data.")
+    return codebook

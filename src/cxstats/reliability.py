@@ -25,9 +25,10 @@ from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
-from ._validation import check_frame, count, numeric_columns, warn
+from ._validation import check_frame, count, need_codebook, numeric_columns, one_of, survey_parts, warn
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
+from .data.survey import Survey
 from .sem.moments import ml_moments
 
 __all__ = ["ReliabilityResult", "ReverseCodingWarning", "ValidityResult", "reliability", "scale_scores", "validity"]
@@ -37,20 +38,29 @@ class ReverseCodingWarning(CxStatsWarning):
     """An item correlates negatively with the rest of its construct: reverse-worded and not recoded?"""
 
 
-def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[str] | None = None, *,
-                 min_items: int = 1) -> pd.DataFrame:
-    """Each respondent's score on each construct: the mean of the construct's items.
+def scale_scores(data: pd.DataFrame | Survey, codebook: Codebook | None = None,
+                 constructs: Sequence[str] | None = None, *, method: str = "mean", min_answered: int = 1,
+                 reverse_coded: bool | None = None) -> pd.DataFrame:
+    """Each respondent's score on each construct: the mean (or sum) of the construct's items.
 
     Parameters
     ----------
-    data : respondents in rows, validated with the codebook (:func:`cxstats.validate` or
-        :func:`cxstats.load_dataset`), so that reverse-worded items already point the same
-        way as the others.
-    codebook : says which items measure which construct.
+    data : respondents in rows: a :class:`~cxstats.Survey` (then ``codebook`` defaults to
+        its own, and ``reverse_coded`` to its provenance), or a data frame.
+    codebook : says which items measure which construct and which are reverse-worded.
     constructs : the constructs to score, in the order of the result's columns (default:
         every construct of the codebook).
-    min_items : fewest answered items a respondent needs for a score (default 1: the mean
-        of the items answered); with fewer the score is missing (NaN).
+    method : ``"mean"`` (default): the mean of the answered items, on the items' scale.
+        ``"sum"``: the sum of the items; a respondent with unanswered items gets the mean of
+        the answered ones times the number of items (person-mean imputation), so sums of
+        complete and incomplete answers stay comparable.
+    min_answered : fewest answered items a respondent needs for a score (default 1); with
+        fewer the score is missing (NaN).
+    reverse_coded : True when reverse-worded items in ``data`` already point the same way
+        as the others (data read with ``reverse_code=True``, the default of
+        :func:`cxstats.read_survey`, :func:`cxstats.load_dataset` and
+        :func:`cxstats.validate`); False recodes them here as ``low + high - x``. Default:
+        the survey's ``provenance.reverse_coded``, or True for a data frame.
 
     Returns
     -------
@@ -60,19 +70,31 @@ def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[st
     Raises
     ------
     CxStatsError
-        A construct the codebook does not declare, items missing from ``data``, or
-        ``min_items`` outside 1 to the number of a construct's items.
+        A construct the codebook does not declare, items missing from ``data``,
+        ``min_answered`` outside 1 to the number of a construct's items, or an unknown
+        ``method``.
 
     Examples
     --------
     >>> import cxstats
     >>> mobi = cxstats.load_dataset("ecsi_mobile")
-    >>> scores = cxstats.scale_scores(mobi.data, mobi.codebook, ["CUSA", "CUSL"])
+    >>> scores = cxstats.scale_scores(mobi, constructs=["CUSA", "CUSL"])
     >>> list(scores.columns), round(float(scores["CUSA"].iloc[0]), 3)
     (['CUSA', 'CUSL'], 5.667)
     """
+    from .data.survey import Survey
+
+    if isinstance(data, Survey) and reverse_coded is None:
+        reverse_coded = data.provenance.reverse_coded
+    if (isinstance(data, Survey) and constructs is None and isinstance(codebook, Sequence)
+            and not isinstance(codebook, str)):
+        codebook, constructs = None, codebook  # scale_scores(survey, ["SAT", "LOY"])
+    data, codebook = survey_parts(data, codebook)
+    codebook = need_codebook(codebook, where="scale_scores")
+    check_frame(data, where="scale_scores")
+    one_of("method", method, ("mean", "sum"))
     blocks = codebook.blocks()
-    constructs = list(blocks) if constructs is None else list(constructs)
+    constructs = list(blocks) if constructs is None else [constructs] if isinstance(constructs, str) else list(constructs)
     unknown = [c for c in constructs if c not in blocks]
     if unknown:
         raise CxStatsError(f"scale_scores: codebook '{codebook.name}' has no items for construct(s) "
@@ -82,16 +104,23 @@ def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[st
     if absent:
         raise CxStatsError(f"scale_scores: the data lack the item(s) {listing(absent, quote=True)}; pass the data "
                            f"that were validated with codebook '{codebook.name}'.")
-    if not isinstance(min_items, int | np.integer) or min_items < 1:
-        raise CxStatsError(f"scale_scores: min_items must be a whole number of at least 1, got {min_items!r}.")
-    short = [c for c in constructs if len(blocks[c]) < min_items]
+    if isinstance(min_answered, bool) or not isinstance(min_answered, int | np.integer) or min_answered < 1:
+        raise CxStatsError(f"scale_scores: min_answered must be a whole number of at least 1, got {min_answered!r}.")
+    short = [c for c in constructs if len(blocks[c]) < min_answered]
     if short:
-        raise CxStatsError(f"scale_scores: min_items={min_items} is more than the number of items of "
-                           f"{listing(short, quote=True)}; lower min_items.")
+        raise CxStatsError(f"scale_scores: min_answered={min_answered} is more than the number of items of "
+                           f"{listing(short, quote=True)}; lower min_answered.")
+    recode = reverse_coded is False
     scores = {}
     for construct in constructs:
-        items = data[list(blocks[construct])].apply(pd.to_numeric, errors="coerce")
-        scores[construct] = items.mean(axis=1).where(items.notna().sum(axis=1) >= min_items)
+        items = numeric_columns(data, list(blocks[construct]), where="scale_scores", role="item")
+        if recode:
+            for name in items.columns:
+                item = codebook.item(name)
+                if item.reverse and item.scale is not None:
+                    items[name] = item.scale[0] + item.scale[1] - items[name]
+        mean = items.mean(axis=1).where(items.notna().sum(axis=1) >= min_answered)
+        scores[construct] = mean * items.shape[1] if method == "sum" else mean
     return pd.DataFrame(scores, index=data.index)
 
 

@@ -3,6 +3,7 @@
 from .codebook import Codebook, Item, Variable
 from .datasets import Dataset, data_dir, list_datasets, load_dataset
 from .readers import read_survey, read_table
+from .survey import Provenance, Survey
 from .validate import validate
 
 __all__ = [
@@ -16,4 +17,6 @@ __all__ = [
     "read_table",
     "validate",
     "data_dir",
+    "Provenance",
+    "Survey",
 ]
