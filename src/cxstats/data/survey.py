@@ -60,7 +60,7 @@ class Survey:
     >>> mobi.labels["CUSA"]
     'Customer satisfaction'
     >>> round(float(mobi.scores(["CUSA"])["CUSA"].mean()), 3)
-    7.396
+    7.477
     """
 
     data: pd.DataFrame
@@ -83,7 +83,7 @@ class Survey:
         Examples
         --------
         >>> import cxstats
-        >>> panel = cxstats.simulate_cx_panel(200, seed=1)
+        >>> panel = cxstats.simulate_cx_panel(50, seed=1)  # 50 per country, 4 countries
         >>> survey = cxstats.Survey.from_frame(panel.data, panel.codebook)
         >>> survey.provenance.rows_read
         200
