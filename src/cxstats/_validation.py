@@ -37,6 +37,7 @@ __all__ = [
     "strip_ansi",
     "survey_parts",
     "need_codebook",
+    "labels_from",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -229,3 +230,17 @@ def need_codebook(codebook: Any, *, where: str, argument: str = "codebook") -> A
         raise TypeError(f"{where} needs a codebook: pass it as {argument}=..., or pass a cxstats.Survey (what "
                         "read_survey and load_dataset return) as data.")
     return codebook
+
+
+def labels_from(*sources: Any) -> dict[str, str]:
+    """The ``{code: label}`` of the first Codebook or Survey among ``sources`` ({} when there is none):
+    what a result keeps so that its summaries and figures name constructs and items in words."""
+    from .data.codebook import Codebook
+    from .data.survey import Survey
+
+    for source in sources:
+        if isinstance(source, Survey):
+            return dict(source.codebook.labels)
+        if isinstance(source, Codebook):
+            return dict(source.labels)
+    return {}
