@@ -84,3 +84,133 @@ def test_a_yaml_codebook_beside_a_csv_gives_a_survey(tmp_path, good_data):
     survey = cxstats.read_survey(tmp_path / "wave.csv")
     assert survey.constructs == {"SAT": "Satisfaction", "LOY": "Loyalty"}
     assert survey.labels["SAT1"] == "Overall"
+
+
+# --- a Survey in place of the data frame -------------------------------------------------------------------------
+ECSI_MODEL = ("PERQ =~ PERQ1 + PERQ2 + PERQ3\nCUSA =~ CUSA1 + CUSA2 + CUSA3\nCUSL =~ CUSL1 + CUSL3\n"
+              "CUSA ~ PERQ\nCUSL ~ CUSA")
+DRIVERS = ["q2", "q3", "q4", "q5", "q6"]
+
+
+@pytest.fixture(scope="module")
+def mobi():
+    return cxstats.load_dataset("ecsi_mobile")
+
+
+@pytest.fixture(scope="module")
+def csat():
+    return cxstats.load_dataset("customersat")
+
+
+@pytest.fixture(scope="module")
+def panel():
+    simulated = cxstats.simulate_cx_panel(60, seed=5)
+    return cxstats.Survey.from_frame(simulated.data, simulated.codebook)
+
+
+def _same(a, b):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b)
+    else:
+        pd.testing.assert_frame_equal(a.table, b.table)
+
+
+@pytest.mark.filterwarnings("ignore::cxstats.sem.HeywoodWarning")  # ECSI's CUSL3 in its one-factor model
+@pytest.mark.parametrize("call", [
+    lambda s, cb: cxstats.describe_items(s) if cb is None else cxstats.describe_items(s, cb),
+    lambda s, cb: cxstats.reliability(s) if cb is None else cxstats.reliability(s, cb),
+    lambda s, cb: cxstats.scale_scores(s) if cb is None else cxstats.scale_scores(s, cb),
+    lambda s, cb: cxstats.satisfaction_index(s, ["CUSA1", "CUSA2", "CUSA3"], codebook=cb),
+    lambda s, cb: cxstats.driver_regression(s, "CUSA1", ["PERQ1", "PERQ2"]),
+    lambda s, cb: cxstats.relative_importance(s, "CUSA1", ["PERQ1", "PERQ2", "IMAG1"]),
+    lambda s, cb: cxstats.importance_performance(s, "CUSA1", ["PERQ1", "PERQ2"], codebook=cb),
+    lambda s, cb: cxstats.penalty_reward(s, "CUSA1", ["PERQ1", "PERQ2"], codebook=cb, low_cut=5, high_cut=9),
+    lambda s, cb: cxstats.top_box(s, ["CUSA1", "CUSA2"], scale=(1, 10)),
+    lambda s, cb: cxstats.nps(s, "CUSL1"),
+    lambda s, cb: cxstats.moderation(s, "CUSA1", "PERQ1", "IMAG1"),
+    lambda s, cb: cxstats.sem.fit(ECSI_MODEL, s),
+    lambda s, cb: cxstats.pls.fit(ECSI_MODEL, s),
+], ids=["describe_items", "reliability", "scale_scores", "satisfaction_index", "driver_regression",
+        "relative_importance", "importance_performance", "penalty_reward", "top_box", "nps", "moderation",
+        "sem.fit", "pls.fit"])
+def test_a_survey_gives_what_its_data_and_codebook_give(mobi, call):
+    import cxstats.pls  # noqa: F401
+    import cxstats.sem  # noqa: F401
+
+    _same(call(mobi, None), call(mobi.data, mobi.codebook))
+
+
+def test_functions_on_behaviour_data_take_a_survey(panel):
+    _same(cxstats.kaplan_meier(panel, "tenure_months", "churned"),
+          cxstats.kaplan_meier(panel.data, "tenure_months", "churned"))
+    _same(cxstats.churn_model(panel, "churned", ["SAT1", "EMO1"]), cxstats.churn_model(panel.data, "churned", ["SAT1", "EMO1"]))
+    _same(cxstats.group_sizes(panel, "country"), cxstats.group_sizes(panel.data, "country", codebook=panel.codebook))
+    scores = cxstats.Survey(panel.scores(["SAT", "EMO"]).join(panel.data[["churned", "tenure_months"]]), panel.codebook)
+    assert isinstance(cxstats.test_claim(scores.data, "59% higher retention", group=scores.data["EMO"] >= 5,
+                                         event="churned", time="tenure_months", horizon=24), cxstats.ClaimResult)
+
+
+def test_figures_take_a_survey_and_name_items_by_their_labels(mobi):
+    import cxstats.sem  # noqa: F401
+
+    texts = [t.get_text() for t in cxstats.plots.item_distributions(mobi, constructs=["CUSA"]).axes[0].get_yticklabels()]
+    assert any("Overall satisfaction" in t for t in texts)
+    assert cxstats.plots.missingness(mobi) is not None
+    diagram = cxstats.sem.fit(ECSI_MODEL, mobi).plot()
+    shown = {t.get_text() for t in diagram.axes[0].texts}
+    assert {"Perceived quality", "Customer satisfaction", "Customer loyalty"} <= shown
+    plain = cxstats.sem.fit(ECSI_MODEL, mobi.data).plot()
+    assert {"PERQ", "CUSA", "CUSL"} <= {t.get_text() for t in plain.axes[0].texts}
+
+
+@pytest.mark.filterwarnings("ignore::cxstats.sem.HeywoodWarning")  # ECSI's CUSL3 in its one-factor model
+def test_plain_summaries_name_constructs_and_items_by_the_codebook_labels(mobi, csat):
+    import cxstats.sem  # noqa: F401
+
+    text = str(cxstats.reliability(mobi).plain_summary())
+    assert "**Customer satisfaction**: Cronbach's α" in text and "CUSA" not in text
+    assert "Would stay if others cut prices agrees only weakly with the other items" in text  # CUSL2, r < .30
+    validity = cxstats.validity(csat, constructs=["PRICE", "REACH", "DIST"])
+    assert "**Pricing**, **Reach and exposure** and **Distribution** hold together" in str(validity.plain_summary())
+    regression = cxstats.driver_regression(csat, "q1", DRIVERS, se="HC3")
+    assert regression.labels["q4"] == "Pricing for volume"
+    text = str(regression.plain_summary())
+    assert "differences in Overall satisfaction" in text and "**Pricing for volume**: one point more" in text
+    assert "q4" not in text
+    importance = cxstats.relative_importance(csat, "q1", DRIVERS)
+    assert "and **Pricing for volume** (" in str(importance.plain_summary())
+    fit = cxstats.sem.fit(ECSI_MODEL, mobi)
+    text = str(fit.plain_summary("CUSL"))
+    assert "**Customer satisfaction** has the largest total effect on Customer loyalty" in text
+    # a codebook given separately labels results of plain data frames; without one the codes stay
+    assert "Pricing for volume" in str(cxstats.driver_regression(csat.data, "q1", DRIVERS,
+                                                                 codebook=csat.codebook).plain_summary())
+    assert "**q4**" in str(cxstats.driver_regression(csat.data, "q1", DRIVERS).plain_summary())
+    assert "**CUSA**" in str(cxstats.sem.fit(ECSI_MODEL, mobi.data).plain_summary("CUSL"))
+
+
+def test_a_diagram_keeps_codes_where_labels_would_merge_two_variables(csat):
+    import cxstats.sem  # noqa: F401
+
+    # q1's item label and its construct's label are both "Overall satisfaction"
+    fit = cxstats.sem.fit("SAT =~ q1 + q2 + q3", csat.data, codebook=csat.codebook)
+    shown = {t.get_text() for t in fit.plot().axes[0].texts}
+    assert {"SAT", "q1", "Competitive prices"} <= shown
+
+
+def test_a_frame_without_codebook_is_told_how_to_pass_one(mobi):
+    for call, where in [(lambda: cxstats.reliability(mobi.data), "reliability"),
+                        (lambda: cxstats.validity(mobi.data), "validity"),
+                        (lambda: cxstats.describe_items(mobi.data), "describe_items"),
+                        (lambda: cxstats.plots.missingness(mobi.data), "missingness")]:
+        argument = "blocks" if where in ("reliability", "validity") else "codebook"
+        with pytest.raises(TypeError, match=rf"^{where} needs a codebook: pass it as {argument}=\.\.\., or pass a "
+                                            r"cxstats\.Survey \(what read_survey and load_dataset return\) as data\.$"):
+            call()
+    with pytest.raises(CxStatsError, match=r"^importance_performance needs the rating scale: pass scale=\(low, high\), "
+                                           r"a codebook=, or a cxstats\.Survey as data\.$"):
+        cxstats.importance_performance(mobi.data, "CUSA1", ["PERQ1"])
+    with pytest.raises(CxStatsError, match=r"cannot read one rating scale from the codebook: 'x9' are not items of "
+                                           r"the codebook\. Pass scale=\(low, high\)\.$"):
+        cxstats.importance_performance(mobi.data.assign(x9=mobi.data["PERQ2"]), "CUSA1", ["PERQ1", "x9"],
+                                       codebook=mobi.codebook)

@@ -27,6 +27,7 @@ from ._results import PlainText
 from .retention import cox_model
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import survey_parts
 
 __all__ = ["VERDICTS", "ClaimResult", "parse_claim", "test_claim", "verdict"]
 
@@ -340,6 +341,7 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     ...            time="tenure_months").verdict
     'smaller than claimed'
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="test_claim")
     ci_level = check_ci_level(ci_level)
     if claim is not None and any(v is not None for v in (kind, direction, size)):

@@ -8,6 +8,8 @@ from ._errors import CxStatsError
 from .data.codebook import Codebook
 from .data.datasets import list_datasets, load_dataset
 from ._validation import check_frame
+from ._validation import need_codebook, survey_parts
+from .data.survey import Survey
 
 __all__ = ["describe_items", "describe_datasets", "describe_transactions", "group_sizes"]
 
@@ -15,8 +17,11 @@ _ITEM_COLUMNS = ["item", "construct", "wording", "n", "n_missing", "pct_missing"
                  "median", "min", "max", "skew", "kurtosis", "pct_top2"]
 
 
-def describe_items(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+def describe_items(data: pd.DataFrame | Survey, codebook: Codebook | None = None) -> pd.DataFrame:
     """One row per codebook item with its distribution.
+
+    ``data`` is a :class:`~cxstats.Survey` (its codebook is used) or a data frame with its
+    ``codebook``.
 
     Returns
     -------
@@ -26,6 +31,8 @@ def describe_items(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         (excess) are pandas' bias-corrected sample estimates (as SPSS reports them);
         ``pct_top2`` is the share of answers in the two highest scale points (top-2-box).
     """
+    data, codebook = survey_parts(data, codebook)
+    codebook = need_codebook(codebook, where="describe_items")
     check_frame(data, where="describe_items")
     absent = [i for i in codebook.item_names if i not in data.columns]
     if absent:
@@ -79,6 +86,7 @@ def describe_datasets() -> pd.DataFrame:
 
 def group_sizes(data: pd.DataFrame, group: str | list[str], *, codebook: Codebook | None = None) -> pd.DataFrame:
     """Respondents per group (``group`` value(s), ``label``, ``n``, ``pct``), labels from the codebook."""
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="group_sizes")
     groups = [group] if isinstance(group, str) else list(group)
     absent = [g for g in groups if g not in data.columns]

@@ -23,6 +23,7 @@ from ._format import listing
 from ._linear import combination
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import survey_parts
 
 __all__ = ["ModerationResult", "latent_interaction", "moderation"]
 
@@ -87,6 +88,7 @@ def moderation(data: pd.DataFrame, outcome: str, predictor: str, moderator: str,
     Returns simple slopes at the moderator's mean and +/- 1 SD and the Johnson-Neyman
     points (original moderator scale). Rows with a missing value are dropped.
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="moderation")
     ci_level = check_ci_level(ci_level)
     names = [outcome, predictor, moderator, *covariates]
@@ -146,6 +148,7 @@ def latent_interaction(data: pd.DataFrame, predictor_items: Sequence[str], moder
     :func:`cxstats.sem.fit` (options such as ``se="bootstrap"`` pass through). Returns the
     :class:`cxstats.sem.SEMResult`; the interaction is the row ``lhs == Y, rhs == <X><M>``.
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="latent_interaction")
     from . import sem
 

@@ -21,6 +21,7 @@ from ._statistics import Statistics
 from .result import PLSResult
 from .._validation import check_frame, warn
 from .._validation import ci_level as check_ci_level
+from .._validation import survey_parts
 
 __all__ = ["fit"]
 
@@ -115,6 +116,7 @@ def fit(
     >>> round(float(res.r2.set_index("construct").loc["CUSL", "r2"]), 3)
     0.454
     """
+    data, _ = survey_parts(data)
     _check_options(scheme, missing, max_iter, tol, bootstrap, ci, ci_level)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")

@@ -39,6 +39,7 @@ from ._api import fit
 from ._problems import ModelSpecificationError
 from .group_tests import score_tests
 from .result import SEMResult
+from .._validation import survey_parts
 
 __all__ = ["InvarianceResult", "invariance", "LEVELS"]
 
@@ -292,6 +293,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
     max_free : most parameters freed per level in the search (default: half of the
         constraints the level adds).
     """
+    data, _ = survey_parts(data)
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown or not levels:
         raise ModelSpecificationError(
