@@ -33,6 +33,8 @@ def test_the_python_example_runs_verbatim(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert isinstance(namespace["mobi"], cxstats.Survey)
     assert "Customer satisfaction" in printed and "Customer loyalty" in printed  # labels reach the summaries
+    ladder = namespace["ladder"]
+    assert ladder.noninvariant_items and all(f"{ladder.labels[i]}" in printed for i in ladder.noninvariant_items)
     assert namespace["res"].bootstrap_draws == 200
 
 

@@ -214,3 +214,14 @@ def test_a_frame_without_codebook_is_told_how_to_pass_one(mobi):
                                            r"the codebook\. Pass scale=\(low, high\)\.$"):
         cxstats.importance_performance(mobi.data.assign(x9=mobi.data["PERQ2"]), "CUSA1", ["PERQ1", "x9"],
                                        codebook=mobi.codebook)
+
+
+def test_an_invariance_ladder_on_a_survey_keeps_its_labels(panel):
+    import cxstats.sem  # noqa: F401
+
+    ladder = cxstats.sem.invariance("RES =~ RES1 + RES2 + RES3", panel, group="country", levels=("configural", "metric"),
+                                    partial=False)
+    assert ladder.labels["RES2"] == panel.labels["RES2"] != "RES2"
+    plain = cxstats.sem.invariance("RES =~ RES1 + RES2 + RES3", panel.data, group="country",
+                                   levels=("configural", "metric"), partial=False)
+    assert plain.labels == {} and plain.table.equals(ladder.table)
