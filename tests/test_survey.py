@@ -161,6 +161,8 @@ def test_figures_take_a_survey_and_name_items_by_their_labels(mobi):
     assert {"Perceived quality", "Customer satisfaction", "Customer loyalty"} <= shown
     plain = cxstats.sem.fit(ECSI_MODEL, mobi.data).plot()
     assert {"PERQ", "CUSA", "CUSL"} <= {t.get_text() for t in plain.axes[0].texts}
+    title = cxstats.moderation(mobi, "CUSA1", "PERQ1", "IMAG1").plot().axes[0].get_title()
+    assert title == f"How {mobi.labels['IMAG1']} changes the effect of {mobi.labels['PERQ1']}"
 
 
 @pytest.mark.filterwarnings("ignore::cxstats.sem.HeywoodWarning")  # ECSI's CUSL3 in its one-factor model
@@ -225,3 +227,18 @@ def test_an_invariance_ladder_on_a_survey_keeps_its_labels(panel):
     plain = cxstats.sem.invariance("RES =~ RES1 + RES2 + RES3", panel.data, group="country",
                                    levels=("configural", "metric"), partial=False)
     assert plain.labels == {} and plain.table.equals(ladder.table)
+
+
+def test_a_pls_model_fitted_to_a_survey_reads_scales_and_labels_from_its_codebook(mobi):
+    import cxstats.pls as pls
+
+    model = ("IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5\nCUSA =~ CUSA1 + CUSA2 + CUSA3\n"
+             "CUSL =~ CUSL1 + CUSL2 + CUSL3\nCUSA ~ IMAG\nCUSL ~ IMAG + CUSA")
+    fitted = pls.fit(model, mobi)
+    assert fitted.codebook is mobi.codebook and fitted.labels["CUSL"] == "Customer loyalty"
+    index = pls.index_scores(fitted)  # no codebook= needed: the fitted model keeps it
+    pd.testing.assert_frame_equal(index.table, pls.index_scores(pls.fit(model, mobi.data), codebook=mobi.codebook).table)
+    assert "**Customer loyalty** scores" in str(index.plain_summary())
+    assert pls.importance_performance(fitted, "CUSL").labels["IMAG"] == "Image"
+    with pytest.raises(CxStatsError, match=r"Index scores need the response scale of the indicators"):
+        pls.index_scores(pls.fit(model, mobi.data))

@@ -5,7 +5,8 @@ missing-value codes and value labels; per data set, its id column, grouping colu
 source. It is the first link of the cxstats chain (codebook + data -> moments -> model ->
 estimates -> report): loading, validation, scale scores and report labels all read it.
 
-Codebooks are written in YAML (format documented in ``data/README.md``) or built in code
+Codebooks are written in YAML (format documented, with a complete example, in the README's
+"Codebook format" section and in ``data/README.md``) or built in code
 with :meth:`Codebook.from_dict`; SPSS files carry most of one in their metadata
 (:meth:`Codebook.from_sav`).
 """

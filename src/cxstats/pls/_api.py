@@ -7,6 +7,9 @@ correlation matrix -> outer weights (the PLS iteration) -> statistics -> bootstr
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -41,6 +44,7 @@ def fit(
     ci: str = "percentile",
     ci_level: float = 0.95,
     progress: bool | None = None,
+    codebook: Any = None,
 ) -> PLSResult:
     """Fit a PLS path model (PLS-SEM) written in lavaan syntax.
 
@@ -66,6 +70,10 @@ def fit(
     ci : ``"percentile"`` or ``"bca"`` (bias-corrected and accelerated; jackknife acceleration).
     ci_level : level of the bootstrap intervals.
     progress : progress bar during the bootstrap (default: only when stderr is a terminal).
+    codebook : a :class:`~cxstats.Codebook` the result keeps (default: the codebook of
+        ``data`` when it is a :class:`~cxstats.Survey`): :func:`index_scores` and
+        :func:`importance_performance` then read the response scales from it, and their
+        summaries name constructs by its labels.
 
     Returns
     -------
@@ -116,7 +124,7 @@ def fit(
     >>> round(float(res.r2.set_index("construct").loc["CUSL", "r2"]), 3)
     0.454
     """
-    data, _ = survey_parts(data)
+    data, codebook = survey_parts(data, codebook)
     _check_options(scheme, missing, max_iter, tol, bootstrap, ci, ci_level)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
@@ -161,7 +169,7 @@ def fit(
         if boot.failed:
             problems.append(boot.message)
     w = weights[0]
-    return PLSResult.build(
+    result = PLSResult.build(
         spec=spec, statistics=statistics, estimate=estimate, boot=boot, f2=f2, n=n,
         n_dropped=len(data) - n, missing=missing_text, scheme=scheme, consistent=consistent,
         converged=bool(converged[0]), iterations=int(iterations[0]), problems=tuple(problems),
@@ -170,6 +178,7 @@ def fit(
         indicator_sds=pd.Series(sds, index=list(spec.indicators)),
         standardized=z, correlations=r, weights=w, inner=inner,
     )
+    return replace(result, codebook=codebook) if codebook is not None else result
 
 
 def _inadmissible(spec: PLSSpec, layout: Layout, inner) -> str:
