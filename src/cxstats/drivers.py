@@ -27,6 +27,7 @@ from scipy import stats
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._results import PlainText
+from .data.codebook import Codebook
 from ._validation import check_frame, count, labels_from, numeric_columns, one_of, survey_parts, within_scale
 from ._validation import ci_level as check_ci_level
 from ._validation import scale as check_scale
@@ -261,7 +262,7 @@ def _collinearity(x: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, float,
 
 
 def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, family: str = "gaussian",
-                      se: str = "classical", ci_level: float = 0.95, codebook=None) -> DriverResult:
+                      se: str = "classical", ci_level: float = 0.95, codebook: Codebook | None = None) -> DriverResult:
     """Regress ``outcome`` on ``drivers`` (rows complete on all of them).
 
     Parameters
@@ -497,7 +498,7 @@ def _exact_cost(p: int, bootstrap: int) -> str:
 def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
                         seed: int | None = None, ci_level: float = 0.95, method: str = "exact",
                         permutations: int = 2000, max_drivers: int = 15,
-                        progress: bool | None = None, codebook=None) -> ImportanceResult:
+                        progress: bool | None = None, codebook: Codebook | None = None) -> ImportanceResult:
     """Relative importance of correlated drivers: LMG decomposition of R², with bootstrap CIs.
 
     Parameters
@@ -690,7 +691,7 @@ _QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good
 def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
                            scale: tuple[float, float] | None = None,
                            importance: str | pd.Series | ImportanceResult = "lmg",
-                           ci_level: float = 0.95, codebook=None) -> IPMAResult:
+                           ci_level: float = 0.95, codebook: Codebook | None = None) -> IPMAResult:
     """Importance-performance analysis (Martilla & James, 1977) of ``drivers``.
 
     Importance is the LMG share of R² (``"lmg"``, %), the standardized beta

@@ -24,6 +24,7 @@ from ._linear import combination
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
 from ._validation import labels_from, survey_parts
+from .data.codebook import Codebook
 
 __all__ = ["ModerationResult", "latent_interaction", "moderation"]
 
@@ -85,7 +86,8 @@ class ModerationResult:
 
 
 def moderation(data: pd.DataFrame, outcome: str, predictor: str, moderator: str, *,
-               covariates: Sequence[str] = (), ci_level: float = 0.95, codebook=None) -> ModerationResult:
+               covariates: Sequence[str] = (), ci_level: float = 0.95,
+               codebook: Codebook | None = None) -> ModerationResult:
     """Moderated OLS regression with centred predictor and moderator.
 
     Returns simple slopes at the moderator's mean and +/- 1 SD and the Johnson-Neyman

@@ -8,7 +8,6 @@ correlation matrix -> outer weights (the PLS iteration) -> statistics -> bootstr
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +24,7 @@ from .result import PLSResult
 from .._validation import check_frame, warn
 from .._validation import ci_level as check_ci_level
 from .._validation import survey_parts
+from ..data.codebook import Codebook
 
 __all__ = ["fit"]
 
@@ -44,7 +44,7 @@ def fit(
     ci: str = "percentile",
     ci_level: float = 0.95,
     progress: bool | None = None,
-    codebook: Any = None,
+    codebook: Codebook | None = None,
 ) -> PLSResult:
     """Fit a PLS path model (PLS-SEM) written in lavaan syntax.
 

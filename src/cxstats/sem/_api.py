@@ -37,6 +37,7 @@ from .result import SEMResult
 from .syntax import parse_model
 from .._validation import ci_level as check_ci_level
 from .._validation import labels_from, survey_parts, warn
+from ..data.codebook import Codebook
 
 __all__ = ["fit"]
 
@@ -63,7 +64,7 @@ def fit(
     means: pd.Series | np.ndarray | None = None,
     nobs: int | None = None,
     progress: bool | None = None,
-    codebook: Any = None,
+    codebook: Codebook | None = None,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax by maximum likelihood.
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +40,7 @@ from ._problems import ModelSpecificationError
 from .group_tests import score_tests
 from .result import SEMResult
 from .._validation import labels_from, survey_parts
+from ..data.codebook import Codebook
 
 __all__ = ["InvarianceResult", "invariance", "LEVELS"]
 
@@ -279,7 +279,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
                estimator: str = "ML", missing: str = "listwise", std_lv: bool = False,
                group_labels: Sequence | None = None, group_partial: Sequence[str] = (),
                partial: bool = True, alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
-               max_free: int | None = None, codebook: Any = None) -> InvarianceResult:
+               max_free: int | None = None, codebook: Codebook | None = None) -> InvarianceResult:
     """Fit the invariance ladder and, where a level fails, search for partial invariance.
 
     Parameters
