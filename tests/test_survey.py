@@ -31,7 +31,8 @@ def test_provenance_counts_dropped_columns_and_says_where_the_codebook_came_from
     assert survey.provenance.columns_dropped == ("note",) and survey.provenance.rows_read == 5
     assert survey.provenance.reverse_coded is False
     html = survey._repr_html_()
-    assert "5 rows read, 0 dropped; columns dropped: note; reversed items as in the file" in html
+    assert "5 rows read, 0 dropped; 1 missing answer; columns dropped: note; reversed items as in the file" in html
+    assert "Other columns: resp (id), segment (group)." in html
     assert "Satisfaction</b> <small>(SAT)</small>" in html and "[reversed]" in html
     assert repr(survey) == f"Survey('toy': 5 rows, 3 items in 2 constructs; from {path})"
 

@@ -160,9 +160,14 @@ class Survey:
         origin = ("" if not (cb.citation or cb.source or cb.licence) else
                   f"<p><small>Source: {esc(cb.citation or cb.source)}"
                   + (f" Licence: {esc(cb.licence)}." if cb.licence else "") + "</small></p>")
+        others = ", ".join(f"{esc(v.name)} ({v.role})" for v in cb.variables if v.name in self.data.columns)
+        others = f"<p><small>Other columns: {others}.</small></p>" if others else ""
+        answered = [i.name for i in cb.items if i.name in self.data.columns]
+        gaps = int(self.data[answered].isna().sum().sum()) if answered else 0
+        gaps_text = f"; {gaps:,} missing answer{'s' * (gaps != 1)}" if answered else ""
         return (f"<p><b>{esc(cb.title or cb.name)}</b>: {kept}, {len(cb.items)} items in {len(rows)} constructs. "
-                f"{esc(cb.description)}</p>{table}"
-                f"<p><small>Data: {esc(prov.source)} ({read}{dropped}{recoded}). "
+                f"{esc(cb.description)}</p>{table}{others}"
+                f"<p><small>Data: {esc(prov.source)} ({read}{gaps_text}{dropped}{recoded}). "
                 f"Codebook: {esc(prov.codebook_origin)}.</small></p>{origin}")
 
 
