@@ -243,5 +243,5 @@ def test_importance_performance_reads_the_scale_from_the_codebook():
     given = cxstats.importance_performance(survey.data, "q1", drivers, scale=(1, 10))
     pd.testing.assert_frame_equal(from_codebook.table, given.table)
     with pytest.raises(CxStatsError, match=r"^importance_performance needs the response scale: pass "
-                                           r"scale=\(low, high\) or codebook=\.$"):
+                                           r"scale=\(low, high\), codebook=, or a cxstats\.Survey as data\.$"):
         cxstats.importance_performance(survey.data, "q1", drivers)

@@ -237,8 +237,8 @@ def test_top_box_reads_the_scale_from_the_codebook_as_satisfaction_index_does():
     items = ["CUSA1", "CUSA2"]
     from_codebook = cxstats.top_box(mobi.data, items, codebook=mobi.codebook)
     pd.testing.assert_frame_equal(from_codebook, cxstats.top_box(mobi.data, items, scale=(1, 10)))
-    with pytest.raises(CxStatsError, match=r"^top_box needs the response scale: pass scale=\(low, high\) or "
-                                           r"codebook=\.$"):
+    with pytest.raises(CxStatsError, match=r"^top_box needs the response scale: pass scale=\(low, high\), "
+                                           r"codebook=, or a cxstats\.Survey as data\.$"):
         cxstats.top_box(mobi.data, items)
     mixed = cxstats.Codebook.from_dict({
         "dataset": {"name": "mixed"},

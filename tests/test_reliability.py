@@ -132,20 +132,22 @@ def test_item_level_statistics_without_the_one_factor_models():
 
 # --- scale scores ---------------------------------------------------------------------------------------------
 def _small_codebook() -> cxstats.Codebook:
-    return cxstats.Codebook.from_dict({"dataset": {"name": "small"}, "items": [
+    return cxstats.Codebook.from_dict({"dataset": {"name": "small"}, "constructs": {"A": "Scale A", "B": "Scale B"}, "items": [
         {"name": "A1", "construct": "A", "scale": [1, 5]}, {"name": "A2", "construct": "A", "scale": [1, 5]},
         {"name": "A3", "construct": "A", "scale": [1, 5]}, {"name": "B1", "construct": "B", "scale": [1, 5]}]})
 
 
-def test_scale_scores_are_item_means_with_gaps_allowed_down_to_min_items():
+def test_scale_scores_are_item_means_with_gaps_allowed_down_to_min_answered():
     data = pd.DataFrame({"A1": [1.0, 2.0, np.nan, np.nan], "A2": [3.0, np.nan, np.nan, 4.0],
                          "A3": [5.0, 5.0, np.nan, np.nan], "B1": [2.0, 3.0, 4.0, 5.0]}, index=[10, 11, 12, 13])
     scores = cxstats.scale_scores(data, _small_codebook())
     assert list(scores.columns) == ["A", "B"] and list(scores.index) == [10, 11, 12, 13]
     np.testing.assert_allclose(scores["A"].to_numpy(), [3.0, 3.5, np.nan, 4.0])
     np.testing.assert_allclose(scores["B"].to_numpy(), [2.0, 3.0, 4.0, 5.0])
-    strict = cxstats.scale_scores(data, _small_codebook(), ["A"], min_items=2)
+    strict = cxstats.scale_scores(data, _small_codebook(), ["A"], min_answered=2)
     np.testing.assert_allclose(strict["A"].to_numpy(), [3.0, 3.5, np.nan, np.nan])
+    sums = cxstats.scale_scores(data, _small_codebook(), ["A"], method="sum")  # gaps: answered mean x 3 items
+    np.testing.assert_allclose(sums["A"].to_numpy(), [9.0, 10.5, np.nan, 12.0])
 
 
 def test_scale_scores_use_the_reverse_coded_items_of_validated_data():
@@ -158,16 +160,22 @@ def test_scale_scores_use_the_reverse_coded_items_of_validated_data():
     np.testing.assert_allclose(scores["EMO"].to_numpy(), expected.to_numpy())
 
 
-def test_scale_scores_name_an_unknown_construct_absent_items_and_a_bad_min_items():
+def test_scale_scores_name_an_unknown_construct_absent_items_a_bad_min_answered_and_method():
     data = pd.DataFrame({"A1": [1.0], "A2": [2.0], "A3": [3.0], "B1": [4.0]})
     with pytest.raises(CxStatsError, match=r"no items for construct\(s\) 'C'; its constructs are 'A', 'B'\.$"):
         cxstats.scale_scores(data, _small_codebook(), ["A", "C"])
     with pytest.raises(CxStatsError, match=r"the data lack the item\(s\) 'B1'; pass the data that were validated"):
         cxstats.scale_scores(data.drop(columns="B1"), _small_codebook())
-    with pytest.raises(CxStatsError, match=r"min_items must be a whole number of at least 1, got 0\.$"):
-        cxstats.scale_scores(data, _small_codebook(), min_items=0)
-    with pytest.raises(CxStatsError, match=r"min_items=2 is more than the number of items of 'B'; lower min_items\.$"):
-        cxstats.scale_scores(data, _small_codebook(), min_items=2)
+    with pytest.raises(CxStatsError, match=r"min_answered must be a whole number of at least 1, got 0\.$"):
+        cxstats.scale_scores(data, _small_codebook(), min_answered=0)
+    with pytest.raises(CxStatsError, match=r"min_answered=2 is more than the number of items of 'B'; lower "
+                                           r"min_answered\.$"):
+        cxstats.scale_scores(data, _small_codebook(), min_answered=2)
+    with pytest.raises(CxStatsError, match=r"Argument method must be 'mean' or 'sum', got 'median'\.$"):
+        cxstats.scale_scores(data, _small_codebook(), method="median")
+    with pytest.raises(TypeError, match=r"^scale_scores needs a codebook: pass it as codebook=\.\.\., or pass a "
+                                        r"cxstats\.Survey"):
+        cxstats.scale_scores(data)
 
 
 def test_bootstrap_htmt_shortcut_gives_the_same_numbers_as_the_table_version():

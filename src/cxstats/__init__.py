@@ -47,6 +47,7 @@ from .claims import ClaimResult, parse_claim, test_claim
 from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
 from .lifecycle import lifecycle_stages
+from .data import Provenance, Survey, data_dir
 
 __version__ = "0.1.0"
 
@@ -119,4 +120,7 @@ __all__ = [
     "Variable",
     "lifecycle_stages",
     "__version__",
+    "data_dir",
+    "Provenance",
+    "Survey",
 ]

@@ -26,6 +26,7 @@ from ._linear import combination
 from ._multiplicity import holm
 from .data.codebook import Codebook
 from ._validation import check_frame
+from ._validation import survey_parts
 
 __all__ = ["AsymmetryResult", "penalty_reward", "piecewise_effects"]
 
@@ -94,6 +95,7 @@ def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], 
         (Holm, 1979) before classifying; ``"none"`` does not.
     min_group : fewest respondents a low or high group may have (else a clear error).
     """
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="penalty_reward")
     attributes = list(attributes)
     absent = [c for c in [outcome, *attributes] if c not in data.columns]
@@ -153,6 +155,7 @@ def piecewise_effects(data: pd.DataFrame, outcome: str, attributes: Sequence[str
         ``term, knot, slope_below, slope_above, difference, ci_low, ci_high, p_value,
         p_adjusted, factor``.
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="piecewise_effects")
     attributes = list(attributes)
     absent = [c for c in [outcome, *attributes] if c not in data.columns]

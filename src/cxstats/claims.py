@@ -30,6 +30,7 @@ from ._results import PlainText
 from .retention import cox_model
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import survey_parts
 
 __all__ = ["KINDS", "VERDICTS", "ClaimResult", "parse_claim", "test_claim", "verdict"]
 
@@ -483,6 +484,7 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     >>> result.verdict
     'consistent with the claim'
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="test_claim")
     ci_level = check_ci_level(ci_level)
     if claim is not None and any(v is not None for v in (kind, direction, size)):

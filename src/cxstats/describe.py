@@ -9,6 +9,8 @@ from ._format import listing
 from .data.codebook import Codebook
 from .data.datasets import list_datasets, load_dataset
 from ._validation import check_frame
+from ._validation import need_codebook, survey_parts
+from .data.survey import Survey
 
 __all__ = ["describe_items", "describe_datasets", "describe_transactions", "group_sizes"]
 
@@ -16,13 +18,14 @@ _ITEM_COLUMNS = ["item", "construct", "wording", "n", "n_missing", "pct_missing"
                  "median", "min", "max", "skew", "kurtosis", "pct_top2"]
 
 
-def describe_items(data: pd.DataFrame, codebook: Codebook, *, group: str | None = None) -> pd.DataFrame:
+def describe_items(data: pd.DataFrame | Survey, codebook: Codebook | None = None, *,
+                   group: str | None = None) -> pd.DataFrame:
     """One row per codebook item with its distribution, overall or per group.
 
     Parameters
     ----------
-    data : respondents in rows, validated with ``codebook``.
-    codebook : the codebook whose items are described.
+    data : respondents in rows, validated with ``codebook``, or a :class:`~cxstats.Survey`.
+    codebook : the codebook whose items are described (default: the Survey's).
     group : a column (country, segment, wave) to describe the items by, as in
         :func:`cxstats.nps` and :func:`cxstats.top_box`: one row per group and item.
 
@@ -40,6 +43,8 @@ def describe_items(data: pd.DataFrame, codebook: Codebook, *, group: str | None 
     CxStatsError
         The data lack items of the codebook, or there is no ``group`` column.
     """
+    data, codebook = survey_parts(data, codebook)
+    codebook = need_codebook(codebook, where="describe_items")
     check_frame(data, where="describe_items")
     absent = [i for i in codebook.item_names if i not in data.columns]
     if absent:
@@ -103,6 +108,7 @@ def describe_datasets() -> pd.DataFrame:
 
 def group_sizes(data: pd.DataFrame, group: str | list[str], *, codebook: Codebook | None = None) -> pd.DataFrame:
     """Respondents per group (``group`` value(s), ``label``, ``n``, ``pct``), labels from the codebook."""
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="group_sizes")
     groups = [group] if isinstance(group, str) else list(group)
     absent = [g for g in groups if g not in data.columns]

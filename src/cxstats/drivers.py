@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,8 @@ from ._format import listing
 from ._importance import CHUNK
 from ._importance import lmg as exact_lmg
 from ._results import PlainText
-from ._validation import check_frame, count, declared_scale, numeric_columns, one_of, within_scale
+from .data.codebook import Codebook
+from ._validation import check_frame, count, declared_scale, labels_from, numeric_columns, one_of, survey_parts, within_scale
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .sem._problems import ConvergenceWarning
@@ -50,7 +52,8 @@ class DriverResult:
     ci_high, std_beta, vif``; logistic models add ``odds_ratio, or_ci_low, or_ci_high`` and
     ``ame, ame_se, ame_ci_low, ame_ci_high``, the average marginal effect on the probability
     with its delta-method standard error and interval). Scalars: ``nobs``, ``r2``, ``adj_r2`` (OLS),
-    ``condition_number``; ``problems`` lists collinearity warnings for reports."""
+    ``condition_number``; ``problems`` lists collinearity warnings for reports; ``outcome``;
+    ``labels``: the codebook's ``{code: label}`` when one was given."""
 
     table: pd.DataFrame
     nobs: int
@@ -60,10 +63,56 @@ class DriverResult:
     family: str
     se_type: str
     problems: tuple[str, ...]
+    outcome: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         head = f"<p>{self.family} driver model, N = {self.nobs}, R² = {self.r2:.3f}</p>"
         return head + self.table.round(3).to_html(index=False, na_rep="")
+
+    def plain_summary(self, *, labels: Mapping[str, str] | None = None) -> PlainText:
+        """Sentences for a stakeholder: how much the drivers explain and which go with the outcome.
+
+        A driver "goes with" the outcome when its interval excludes zero (the other drivers
+        held equal); drivers are ordered by the size of their standardized effect. ``labels``
+        (a dict or a Codebook) adds to or replaces the codebook labels kept on the result.
+        """
+        from . import formatting as fmt
+        from ._format import every
+
+        names = {**self.labels, **fmt.labels_of(labels)}
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        outcome = name(self.outcome) if self.outcome else "the outcome"
+        terms = self.table[(self.table["term"] != "(Intercept)") & self.table["se"].notna()]
+        terms = terms.reindex(terms["std_beta"].abs().sort_values(ascending=False).index)
+        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        if self.family == "gaussian":
+            lines.append(f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in {outcome} "
+                         f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents).")
+        else:
+            lines.append(f"- A {'logistic' if self.family == 'binomial' else 'proportional-odds'} model of {outcome} "
+                         f"on the drivers ({fmt.integer(self.nobs)} respondents; McFadden's pseudo R² = "
+                         f"{fmt.number(self.r2, 2)}).")
+        clear = terms[(terms["ci_low"] > 0) | (terms["ci_high"] < 0)]
+        for row in clear.itertuples():
+            if self.family == "gaussian":
+                effect = (f"one point more goes with {fmt.estimate(row.estimate, row.ci_low, row.ci_high)} points of "
+                          f"{outcome}")
+            else:
+                effect = (f"one point more multiplies the odds of {'a higher ' if self.family == 'ordinal' else ''}"
+                          f"{outcome} by {fmt.estimate(np.exp(row.estimate), np.exp(row.ci_low), np.exp(row.ci_high))}")
+            standardized = (f"; standardized β {fmt.number(row.std_beta, 2, signed=True)}"
+                            if self.family == "gaussian" else "")
+            lines.append(f"- **{name(row.term)}**: {effect} ({fmt.p_text(row.p_value)}{standardized}), the other "
+                         "drivers held equal.")
+        unclear = [name(t) for t in terms["term"] if t not in set(clear["term"])]
+        if unclear:
+            lines.append(f"- No clear association, once the other drivers are held equal: {every(unclear)} (intervals "
+                         "include zero).")
+        if not clear.empty:
+            lines.append("- These are associations in one survey, not proof that changing a driver changes "
+                         f"{outcome}.")
+        return PlainText("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -72,7 +121,8 @@ class ImportanceResult:
     R²; ``mc_se`` the Monte-Carlo standard error of ``lmg``, 0 for the exact method);
     ``differences``: ``term_a, term_b, difference, ci_low, ci_high`` (share of a minus share of
     b, percentage points; empty without bootstrap); ``r2``, ``nobs``, ``bootstrap``,
-    ``method`` (``"exact"`` or ``"sampled"``) and ``permutations`` (sampled only)."""
+    ``method`` (``"exact"`` or ``"sampled"``), ``permutations`` (sampled only), ``outcome`` and
+    ``labels`` (the codebook's ``{code: label}`` when one was given)."""
 
     table: pd.DataFrame
     differences: pd.DataFrame
@@ -81,6 +131,8 @@ class ImportanceResult:
     bootstrap: int
     method: str = "exact"
     permutations: int | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    outcome: str = ""
 
     def _repr_html_(self) -> str:
         return f"<p>R² = {self.r2:.3f} (N = {self.nobs})</p>" + self.table.round(2).to_html(index=False, na_rep="")
@@ -108,11 +160,12 @@ class ImportanceResult:
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
         """Sentences for a stakeholder: the leading drivers and whether their order is certain.
 
-        ``labels`` (a dict or a Codebook) names the drivers.
+        ``labels`` (a dict or a Codebook) names the drivers (added to the codebook labels kept
+        on the result).
         """
         from . import formatting as fmt
 
-        names = fmt.labels_of(labels)
+        names = {**self.labels, **fmt.labels_of(labels)}
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         ranked = self.table.sort_values("rank")
 
@@ -123,7 +176,8 @@ class ImportanceResult:
                         f"{fmt.number(low, 0)}–{fmt.number(high, 0)}%")
             return f"{fmt.number(row.share, 0)}% of the explained part"
 
-        lines = [f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in the outcome "
+        outcome = name(self.outcome) if self.outcome else "the outcome"
+        lines = [f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in {outcome} "
                  f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents)."]
         if len(ranked) == 1:
             lines.append(f"- The only driver is **{name(ranked.iloc[0].term)}**.")
@@ -210,11 +264,14 @@ def _collinearity(x: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, float,
 
 
 def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, family: str = "gaussian",
-                      se: str = "classical", ci_level: float = 0.95) -> DriverResult:
+                      se: str = "classical", ci_level: float = 0.95, codebook: Codebook | None = None) -> DriverResult:
     """Regress ``outcome`` on ``drivers`` (rows complete on all of them).
 
     Parameters
     ----------
+    data : respondents in rows, or a :class:`~cxstats.Survey`.
+    codebook : a :class:`~cxstats.Codebook` (default: the Survey's) whose labels the result
+        keeps for :meth:`DriverResult.plain_summary`.
     family : ``"gaussian"`` (OLS), ``"binomial"`` (logistic; the outcome must be 0/1) or
         ``"ordinal"`` (proportional-odds logit for a rating outcome, as R's ``MASS::polr``;
         the table adds the thresholds; ``r2`` is McFadden's pseudo R²).
@@ -231,13 +288,15 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     marginal effects are mean_i(b_j p_i (1 - p_i)), with delta-method standard errors
     (as statsmodels ``Logit.get_margeff(at="overall")`` and R's ``margins``).
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     one_of("family", family, ("gaussian", "binomial", "ordinal"))
     one_of("se", se, ("classical", "HC3", "HC1"))
     ci_level = check_ci_level(ci_level)
     x, y, drivers = _design(data, outcome, drivers, where="driver_regression")
     vif, condition, problems = _collinearity(x, drivers)
     if family == "ordinal":
-        return _ordinal(x, y, drivers, vif, condition, problems, ci_level)
+        return replace(_ordinal(x, y, drivers, vif, condition, problems, ci_level), outcome=outcome, labels=labels)
     design = sm.add_constant(x, has_constant="add")
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     terms = ["(Intercept)", *drivers]
@@ -268,7 +327,7 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
         table["ame"], table["ame_se"] = ame, ame_se
         table["ame_ci_low"], table["ame_ci_high"] = ame - half, ame + half
     return DriverResult(table=table, nobs=len(y), r2=r2, adj_r2=adj, condition_number=condition, family=family,
-                        se_type=se, problems=problems)
+                        se_type=se, problems=problems, outcome=outcome, labels=labels)
 
 
 def _average_marginal_effects(params: np.ndarray, cov: np.ndarray, design: np.ndarray
@@ -377,7 +436,7 @@ def _exact_cost(p: int, bootstrap: int) -> str:
 def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
                         seed: int | None = None, ci_level: float = 0.95, method: str = "exact",
                         permutations: int = 2000, max_drivers: int = 15,
-                        progress: bool | None = None) -> ImportanceResult:
+                        progress: bool | None = None, codebook: Codebook | None = None) -> ImportanceResult:
     """Relative importance of correlated drivers: LMG decomposition of R², with bootstrap CIs.
 
     Parameters
@@ -393,6 +452,8 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
         run the exact method anyway (with a progress bar).
     progress : show a progress bar (text in a terminal, a widget in a Jupyter notebook); default:
         for the exact method from 16 drivers.
+    codebook : a :class:`~cxstats.Codebook` (default: the Survey's, when ``data`` is a
+        :class:`~cxstats.Survey`) whose labels the result keeps for its plain summary.
 
     Raises
     ------
@@ -412,6 +473,8 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     2010), each order from one Cholesky factorisation; its values also sum to R² exactly,
     and agree with the exact ones within a few ``mc_se`` (tests/test_drivers.py).
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     one_of("method", method, ("exact", "sampled"))
     ci_level = check_ci_level(ci_level)
     bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
@@ -470,7 +533,8 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     table = pd.DataFrame({"term": drivers, "lmg": lmg, "mc_se": mc_se, "share": share, "share_ci_low": low,
                           "share_ci_high": high, "rank": rank})
     return ImportanceResult(table=table, differences=differences, r2=r2, nobs=len(y), bootstrap=bootstrap,
-                            method=method, permutations=permutations if method == "sampled" else None)
+                            method=method, permutations=permutations if method == "sampled" else None, labels=labels,
+                            outcome=outcome)
 
 
 @dataclass(frozen=True)
@@ -486,6 +550,7 @@ class IPMAResult:
     performance_split: float
     importance_label: str
     performance_label: str = "mean rating, 0–100"
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, ax=None):
         """The map a manager reads: importance across, performance up, quadrants named.
@@ -497,7 +562,7 @@ class IPMAResult:
         from . import formatting as fmt
         from ._figures import ACCENT, GREY, PALETTE, keep_inside, new_figure
 
-        names = fmt.labels_of(labels)
+        names = {**self.labels, **fmt.labels_of(labels)}
         own = ax is None
         fig, ax = new_figure(7.0, 4.9, ax=ax)
         t = self.table
@@ -576,8 +641,12 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     ``codebook`` declares for the drivers, as in :func:`cxstats.satisfaction_index`) to
     0-100, with its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
     split at the mean importance and mean performance: high importance and low performance
-    is where to "concentrate here".
+    is where to "concentrate here". ``data`` may be a :class:`~cxstats.Survey`; ``scale``
+    defaults to the drivers' common scale in the codebook (the Survey's, or ``codebook``),
+    whose labels the map then shows.
     """
+    labels = labels_from(codebook, data)
+    data, codebook = survey_parts(data, codebook)
     intervals = None
     if isinstance(importance, ImportanceResult):
         shares = importance.table.set_index("term")
@@ -620,4 +689,7 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     imp_split, perf_split = float(table["importance"].mean()), float(table["performance"].mean())
     table["quadrant"] = [_QUADRANTS[(i > imp_split, p > perf_split)]
                          for i, p in zip(table["importance"], table["performance"], strict=True)]
-    return IPMAResult(table=table, importance_split=imp_split, performance_split=perf_split, importance_label=label)
+    return IPMAResult(table=table, importance_split=imp_split, performance_split=perf_split, importance_label=label,
+                      labels=labels)
+
+

@@ -23,6 +23,7 @@ from ._format import listing
 from ._validation import check_frame, declared_scale, numeric_columns, warn
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
+from ._validation import survey_parts
 
 __all__ = ["IndexResult", "SmallGroupWarning", "satisfaction_index"]
 
@@ -84,6 +85,7 @@ def satisfaction_index(
     >>> round(float(res.table["estimate"].iloc[0]), 1)
     72.0
     """
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="satisfaction_index")
     ci_level = check_ci_level(ci_level)
     items = [items] if isinstance(items, str) else list(items)

@@ -26,6 +26,7 @@ from .nps import _answers
 from .rfm import PurchaseSummary, RFMResult
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import survey_parts
 
 __all__ = ["LoyaltyResult", "loyalty_index", "COMPONENTS"]
 
@@ -251,6 +252,7 @@ def loyalty_index(
     >>> res.table.columns.tolist()
     ['group', 'n', 'estimate', 'se', 'ci_low', 'ci_high']
     """
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="loyalty_index")
     ci_level = check_ci_level(ci_level)
     if not isinstance(data, pd.DataFrame):

@@ -26,6 +26,7 @@ from ._validation import check_frame, count, declared_scale, numeric_columns, on
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .formatting import labels_of
+from ._validation import survey_parts
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 
@@ -150,6 +151,7 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     >>> float(row["nps"]), bool(row["ci_low"] < 30 < row["ci_high"])
     (30.0, True)
     """
+    data, _ = survey_parts(data)
     one_of("ci", ci, ("normal", "bootstrap"))
     ci_level = check_ci_level(ci_level)
     min_base = count("min_base", min_base, minimum=1)
@@ -361,6 +363,7 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
     0     a  40     50.0       False
     1     b   5      NaN        True
     """
+    data, codebook = survey_parts(data, codebook)
     if isinstance(items, str):
         items = [items]
     low, high = declared_scale(items, scale, codebook, where="top_box")

@@ -32,6 +32,7 @@ from .sem._problems import ConvergenceWarning
 from ._validation import warn
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import survey_parts
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
            "churn_model", "cox_model", "kaplan_meier", "period_rates"]
@@ -252,6 +253,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
     >>> round(km.logrank_p_value, 3)
     0.039
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="kaplan_meier")
     ci_level = check_ci_level(ci_level)
     sd = _survival.survival_data(data, time, event, start=start, others=[group] if group else [])
@@ -483,6 +485,7 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
     country[DE]         1.358      1.026       1.797
     country[US]         0.978      0.727       1.316
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="cox_model")
     ci_level = check_ci_level(ci_level)
     from statsmodels.duration.hazard_regression import PHReg
@@ -563,6 +566,7 @@ def churn_model(data: pd.DataFrame, churned: str, drivers: Sequence[str], *, ci_
            SAT1       0.835 -0.043
            EMO1       0.744 -0.070
     """
+    data, _ = survey_parts(data)
     ci_level = check_ci_level(ci_level)
     if churned not in data.columns:
         raise CxStatsError(f"No column '{churned}' in the data; columns: {listing(data.columns, limit=20)}.")

@@ -45,6 +45,8 @@ class PLSResult:
     bootstrap_draws, bootstrap_failed, ci, ci_level : the bootstrap (0 draws: none).
     indicator_means, indicator_sds : the scaling of each indicator (SD divisor n - 1).
     spec : the model as blocks, modes and paths.
+    codebook, labels : the codebook given to (or carried by the Survey passed to) ``pls.fit``,
+        and its ``{code: label}``; None and {} without one.
     """
 
     table: pd.DataFrame
@@ -74,6 +76,12 @@ class PLSResult:
     _correlations: np.ndarray = field(repr=False, compare=False)
     _weights: np.ndarray = field(repr=False, compare=False)
     _inner: InnerEstimates = field(repr=False, compare=False)
+    codebook: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The ``{code: label}`` of the codebook the model was fitted with ({} without one)."""
+        return dict(self.codebook.labels) if self.codebook is not None else {}
 
     @classmethod
     def build(cls, *, spec: PLSSpec, statistics: Statistics, estimate: np.ndarray, boot: Any, f2: pd.DataFrame,

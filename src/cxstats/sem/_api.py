@@ -36,7 +36,8 @@ from .partable import ParameterTable, build_parameter_table
 from .result import SEMResult
 from .syntax import parse_model
 from .._validation import ci_level as check_ci_level
-from .._validation import warn
+from .._validation import labels_from, survey_parts, warn
+from ..data.codebook import Codebook
 
 __all__ = ["fit"]
 
@@ -63,6 +64,7 @@ def fit(
     means: pd.Series | np.ndarray | None = None,
     nobs: int | None = None,
     progress: bool | None = None,
+    codebook: Codebook | None = None,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax by maximum likelihood.
 
@@ -70,7 +72,8 @@ def fit(
     ----------
     model : lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels, fixed values,
         ``:=`` defined parameters, ``==`` linear constraints).
-    data : raw data, one row per respondent.
+    data : raw data, one row per respondent, or a :class:`~cxstats.Survey` (its codebook's
+        labels then name constructs and items in ``plain_summary()`` and ``plot()``).
     missing : ``"listwise"`` drops rows with a missing value in a model variable;
         ``"fiml"`` (lavaan's ``missing = "ml"``) uses every answered value: case-wise ML
         by missing-data pattern, the saturated model by EM, SEs from the observed
@@ -99,6 +102,8 @@ def fit(
         with divisor N - 1, as published; optional means; the sample size).
     progress : show a progress bar during the bootstrap (default: in a terminal, or as a widget
         in a Jupyter notebook).
+    codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
+        Survey's, when ``data`` is one).
 
     Returns
     -------
@@ -122,6 +127,8 @@ def fit(
     Political Democracy SEM, a mediation model with ``:=`` and the ECSI model
     (tests/reference).
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
     full_information = missing in ("fiml", "ml")
@@ -197,6 +204,7 @@ def fit(
         _robust=fitted.robust,
         _missing_fit=fitted.missing_fit,
         missing="fiml" if full_information else "listwise",
+        labels=labels,
     )
 
 

@@ -20,7 +20,7 @@ the LRT table, the score tests and the partial scalar model.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +39,8 @@ from ._problems import ModelSpecificationError
 from .comparison import difference_test, model_measures, sample_size_note
 from .group_tests import score_tests
 from .result import SEMResult
+from .._validation import labels_from, survey_parts
+from ..data.codebook import Codebook
 
 __all__ = ["InvarianceResult", "invariance", "LEVELS"]
 
@@ -61,7 +63,8 @@ class InvarianceResult:
     with the freed parameters in ``freed``), ``table`` (one row per level: ``level, npar,
     chisq, df, chisq_diff, df_diff, p_value, cfi, delta_cfi, rmsea, delta_rmsea, srmr,
     lrt, fit_rule, holds``), ``search`` (the steps of the partial search:
-    ``level, step, parameter, x2, df, p_value``) and ``noninvariant_items``."""
+    ``level, step, parameter, x2, df, p_value``), ``noninvariant_items`` and ``labels`` (the
+    codebook's ``{code: label}`` when the ladder was fitted to a Survey or with ``codebook=``)."""
 
     models: dict[str, SEMResult]
     table: pd.DataFrame
@@ -73,6 +76,7 @@ class InvarianceResult:
     robust: bool
     alpha: float
     rules: tuple[float, float] = field(default=(0.01, 0.015))
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         shown = self.table.round({"chisq": 2, "chisq_diff": 2, "p_value": 4, "cfi": 3, "delta_cfi": 3,
@@ -99,7 +103,7 @@ class InvarianceResult:
         variances (which affect neither). Poor configural fit and estimation problems
         (Heywood cases, non-positive-definite matrices) are flagged.
         """
-        names = labels_of(labels)
+        names = {**self.labels, **labels_of(labels)}
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         first = next(iter(self.models.values()))
         n_total = int(first.nobs)
@@ -249,7 +253,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
                estimator: str = "ML", missing: str = "listwise", std_lv: bool = False,
                group_labels: Sequence | None = None, group_partial: Sequence[str] = (),
                partial: bool = True, alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
-               max_free: int | None = None) -> InvarianceResult:
+               max_free: int | None = None, codebook: Codebook | None = None) -> InvarianceResult:
     """Fit the invariance ladder and, where a level fails, search for partial invariance.
 
     Parameters
@@ -265,7 +269,12 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
         at most ``delta_cfi`` and RMSEA rises by at most ``delta_rmsea``).
     max_free : most parameters freed per level in the search (default: half of the
         constraints the level adds).
+    codebook : a :class:`~cxstats.Codebook` whose labels name items and concepts in
+        ``plain_summary()`` (default: the codebook of ``data`` when it is a
+        :class:`~cxstats.Survey`).
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown or not levels:
         raise ModelSpecificationError(
@@ -336,7 +345,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
     items = tuple(dict.fromkeys(_item_of(f) for f in found))
     ladder = InvarianceResult(models=models, table=table, search=search, freed=tuple(freed),
                               noninvariant_items=items, group=group, groups=result.groups, robust=robust, alpha=alpha,
-                              rules=(delta_cfi, delta_rmsea))
+                              rules=(delta_cfi, delta_rmsea), labels=labels)
     for problem in ladder.problems:  # silenced while fitting; shown once here, named by level
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from collections.abc import Sequence
@@ -40,6 +41,8 @@ class SEMResult:
     nobs, n_dropped : rows used, and rows dropped for missing values.
     converged, iterations, identified, heywood, nonpositive_latent : the state of the
         estimate; ``problems`` holds the warning messages, for reports.
+    labels : the codebook's ``{code: label}`` when the model was fitted to a Survey (or with
+        ``codebook=``): ``plain_summary()`` and ``plot()`` name variables by it.
     """
 
     nobs: int
@@ -72,6 +75,7 @@ class SEMResult:
     _robust: Any = field(repr=False, compare=False)
     _missing_fit: Any = field(repr=False, compare=False)
     missing: str = "listwise"
+    labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     # The tables are built when first read (and then kept): fitting many models, as a
     # bootstrap or an invariance ladder does, should not pay for pandas objects nobody reads.
@@ -375,7 +379,7 @@ class SEMResult:
         """
         from .. import formatting as fmt
 
-        labels = labels_of(labels)
+        labels = {**self.labels, **labels_of(labels)}
         name = lambda v: labels.get(str(v), str(v))  # noqa: E731
         signed = lambda v: fmt.number(v, 2, signed=True)  # noqa: E731
         fm = self.headline_fit
@@ -430,7 +434,9 @@ class SEMResult:
     def plot(self, *, show: str = "structural", title: str | None = None, labels: dict[str, str] | None = None,
              group=None):
         """Path diagram with standardized coefficients and significance stars; ``labels``
-        renames variables for readers (e.g. ``{"CUSA": "Satisfaction"}``)."""
+        renames variables for readers (e.g. ``{"CUSA": "Satisfaction"}``), on top of the
+        codebook labels kept on the result. Two variables that a label would merge (an item
+        labelled like its construct) keep their codes."""
         from ._diagram import path_diagram
 
         table, r2 = self.table, self.r2
@@ -441,7 +447,7 @@ class SEMResult:
             title = title or f"{self.group} = {level}"
         if show == "structural" and not (table["op"] == "~").any():
             show = "full"  # a measurement model (CFA): draw factors and their items
-        labels = labels_of(labels)
+        labels = _distinct_labels({**self.labels, **labels_of(labels)}, {*table["lhs"], *table["rhs"]})
         if labels:
             table = table.assign(lhs=table["lhs"].replace(labels), rhs=table["rhs"].replace(labels))
             r2 = r2.rename(index=labels)
@@ -489,3 +495,13 @@ class SEMResult:
         shown = (self.table if self.groups else self.table.drop(columns=["group"])).round(3)
         return (f"<p><b>Structural equation model</b> — {html.escape(self._headline())}</p>{problems}"
                 + shown.to_html(index=False, na_rep=""))
+
+
+def _distinct_labels(labels: Mapping[str, str], names: set) -> dict[str, str]:
+    """``labels`` for the diagram's ``names``, except those sharing a label with another name (kept as codes)."""
+    chosen = {str(n): str(labels[str(n)]) for n in names if str(n) in labels}
+    counts: dict[str, int] = {}
+    for name in names:
+        text = chosen.get(str(name), str(name))
+        counts[text] = counts.get(text, 0) + 1
+    return {n: text for n, text in chosen.items() if counts[text] == 1}
