@@ -44,7 +44,9 @@ def test_the_code_on_the_page_runs_top_to_bottom_without_a_warning(page, capsys)
 
 def test_every_public_name_has_an_api_entry():
     documented = {path.rsplit(".", 1)[-1] for path in _documented()}
-    missing = sorted(name for name in cxstats.__all__ if name != "__version__" and name not in documented)
+    aliases = {id(getattr(cxstats, name)) for name in documented if hasattr(cxstats, name)}
+    missing = sorted(name for name in cxstats.__all__ if name != "__version__" and name not in documented
+                     and id(getattr(cxstats, name)) not in aliases)  # e.g. Dataset, the old name of Survey
     assert not missing, f"Public names without a ::: entry in docs/: {missing}"
     from cxstats import pls, sem
 
