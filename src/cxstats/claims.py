@@ -23,7 +23,7 @@ from . import _survival
 from . import formatting as fmt
 from ._errors import CxStatsError
 from ._format import listing
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from .retention import cox_model
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
@@ -95,7 +95,7 @@ def _check_size(size: float, direction: str) -> None:
 
 
 @dataclass(frozen=True)
-class ClaimResult:
+class ClaimResult(Exportable):
     """The claim, the matching estimate and the verdict.
 
     ``table`` (one row): ``term, estimate, se, statistic, p_value, ci_low, ci_high, claimed,
@@ -114,6 +114,12 @@ class ClaimResult:
     per group for 80% power (``power``) at ``alpha`` to detect the claimed effect;
     ``events_needed`` (hazard claims); ``power_at_claim``: the power the data at hand have.
     """
+
+    _TABLES = {
+        "table": ("Claim", "The claim tested: the matching estimate with its interval and test, the claimed "
+                  "value, the verdict and the customers per group needed to detect it."),
+        "groups": ("Groups", "Retention or churn at the horizon in each group, with its interval."),
+    }
 
     table: pd.DataFrame
     groups: pd.DataFrame
