@@ -68,6 +68,30 @@ class DriverResult(Exportable):
         head = f"<p>{self.family} driver model, N = {self.nobs}, R² = {self.r2:.3f}</p>"
         return head + self.table.round(3).to_html(index=False, na_rep="")
 
+    def _plain_text(self, labels=None) -> str:
+        """Fit and the drivers in order of their standardized effects, for the export and the CLI."""
+        from . import formatting as fmt
+        from ._format import every
+
+        names = fmt.labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        terms = self.table[self.table["term"] != "(Intercept)"]
+        lines = []
+        if np.isfinite(self.r2):
+            lines.append(f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in the outcome "
+                         f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents).")
+        if "std_beta" in terms and terms["std_beta"].notna().any():
+            ranked = terms.sort_values("std_beta", key=np.abs, ascending=False)
+            lines.append("- Standardized effects (β), largest first: " + every(
+                f"{name(r.term)} {fmt.number(r.std_beta, 2, signed=True)} ({fmt.p_text(r.p_value)})"
+                for r in ranked.itertuples()) + ".")
+        weak = terms[terms["p_value"] >= 0.05]
+        if len(weak):
+            lines.append(f"- No clear effect (p ≥ .05) of {every(name(t) for t in weak['term'])} once the other "
+                         "drivers are taken into account.")
+        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True)
 class ImportanceResult(Exportable):

@@ -117,6 +117,27 @@ class ReliabilityResult(Exportable):
     def _repr_html_(self) -> str:
         return self.table.round(3).to_html(index=False, na_rep="")
 
+    def _plain_text(self, labels=None) -> str:
+        """Cronbach's alpha of each concept against the usual .70, for the export and the CLI."""
+        from . import formatting as fmt
+        from ._format import every
+
+        names = fmt.labels_of(labels)
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        rows = list(self.table.itertuples())
+        shown = lambda r: f"{name(r.construct)} {fmt.number(r.alpha, 2)} {fmt.interval(r.alpha_ci_low, r.alpha_ci_high)}"  # noqa: E731
+        low = [r for r in rows if r.alpha < 0.70]
+        lines = [f"- Cronbach's α (95% interval): {every(shown(r) for r in rows)}; "
+                 f"{fmt.integer(self.table['n'].max())} respondents."]
+        if low:
+            lines.append(f"- {len(rows) - len(low)} of {len(rows)} concepts reach .70, the usual minimum; below it: "
+                         f"{every(name(r.construct) for r in low)}. Their mean scores carry much measurement noise, "
+                         "so correlations and effects involving them are understated.")
+        else:
+            lines.append(f"- All {len(rows)} concepts reach .70, the usual minimum for comparing mean scores.")
+        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True)
 class ValidityResult(Exportable):

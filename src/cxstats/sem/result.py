@@ -84,7 +84,7 @@ class SEMResult(Exportable):
                     "structural part."),
         "_latent_table": ("Latent correlations", "Model-implied correlations between the concepts (above about "
                           ".90: hardly distinguishable)."),
-        "modindices": ("Modification indices", "Score tests of parameters the model fixes: the expected drop in "
+        "_modindices_table": ("Modification indices", "Score tests of parameters the model fixes: the expected drop in "
                        "χ² (mi) and change (epc, standardized sepc) if each were freed, largest first."),
     }
 
@@ -285,6 +285,9 @@ class SEMResult(Exportable):
 
     def _r2_table(self) -> pd.DataFrame:
         return self.r2.rename_axis(["group", "variable"] if self.groups else "variable").reset_index()
+
+    def _modindices_table(self) -> pd.DataFrame | None:
+        return None if self.missing == "fiml" else self.modindices()  # score tests need complete data
 
     def _latent_table(self) -> pd.DataFrame | None:
         return self.latent_correlations() if self._spec.latent else None
