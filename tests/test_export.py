@@ -85,6 +85,9 @@ def test_sem_workbook_has_every_table_with_labels_and_formats(tmp_path, sem_fit,
     assert parameters.cell(3, header.index("Estimate") + 1).number_format == "0.000"
     fit = book["Fit measures"]
     assert "χ² (model test)" in _column(fit, "Measure") and "cfi" in _column(fit, "lavaan name")
+    formats = {row[1].value: row[2].number_format for row in fit.iter_rows(min_row=2)}
+    assert formats["df"] == formats["npar"] == formats["baseline.df"] == "#,##0"
+    assert formats["pvalue"] == formats["rmsea.pvalue"] == NUMBER_FORMATS["p"] and formats["cfi"] == "0.000"
     modindices = _rows(book["Modification indices"])[0]
     assert "Modification index" in modindices
     assert "Customer satisfaction" in _column(book["R²"], "Variable")

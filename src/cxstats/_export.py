@@ -13,7 +13,8 @@ a sheet a colleague working in Excel can read and compute with:
 - a first sheet, "Contents", with each result's plain summary, its problems and a linked
   list of its sheets with what each shows.
 
-Number-format kinds (a table's ``formats`` or recognised from the column name): ``number``
+Number-format kinds (a table's ``formats``, one per column or a list with one per row, or
+recognised from the column name): ``number``
 (3 decimals), ``number1`` / ``number2`` (1 or 2 decimals), ``integer``, ``p``, ``percent``
 (a proportion 0-1 shown as 59.3%) and ``points`` (a percentage already 0-100, shown as 59.3%).
 """
@@ -186,7 +187,8 @@ def readable(table: Table, labels: Mapping[str, str] | None = None, *, ci_level:
 
     Returns the frame (headers in words; text cells, index and codes labelled; booleans as
     "yes"/"no"; ``lhs/op/rhs`` as "Kind" and "Parameter") and the number-format kind of each
-    of its columns (``"text"`` for text).
+    of its columns (``"text"`` for text; a list of kinds, one per row, when the table's
+    ``formats`` gives one).
     """
     labels = dict(labels or {})
     label = lambda v: labels.get(str(v), str(v))  # noqa: E731
@@ -255,7 +257,7 @@ def _blank(value: Any) -> bool:
         return False
 
 
-def _write_table(sheet, frame: pd.DataFrame, kinds: list[str]) -> None:
+def _write_table(sheet, frame: pd.DataFrame, kinds: list) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -269,10 +271,12 @@ def _write_table(sheet, frame: pd.DataFrame, kinds: list[str]) -> None:
                       int(v) if isinstance(v, np.integer) else v) for v in row])
     for j, kind in enumerate(kinds, start=1):
         letter = get_column_letter(j)
-        if kind != "text":
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell.number_format = NUMBER_FORMATS[kind]
-        shown = [len(str(frame.columns[j - 1]))] + [_shown_width(v, kind) for v in frame.iloc[:, j - 1]]
+        per_row = [kind] * len(frame) if isinstance(kind, str) else list(kind)  # a kind per row (fit measures)
+        for (cell,), row_kind in zip(sheet.iter_rows(min_row=2, min_col=j, max_col=j), per_row, strict=False):
+            if row_kind != "text":
+                cell.number_format = NUMBER_FORMATS[row_kind]
+        shown = [len(str(frame.columns[j - 1]))] + [_shown_width(v, k) for v, k in
+                                                    zip(frame.iloc[:, j - 1], per_row, strict=True)]
         sheet.column_dimensions[letter].width = min(max(max(shown) + 2, 8), 60)
     sheet.freeze_panes = "A2"
     if len(frame):

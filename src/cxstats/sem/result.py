@@ -283,6 +283,17 @@ class SEMResult(Exportable):
         return pd.DataFrame({"measure": [_FIT_NAMES.get(k, k) for k in fm.index], "lavaan_name": list(fm.index),
                              "value": fm.to_numpy()})
 
+    def _tables(self) -> dict:
+        tables = super()._tables()
+        fit = tables["Fit measures"]
+        tables["Fit measures"] = type(fit)(fit.frame, fit.description, {"value": self._fit_formats()})
+        return tables
+
+    def _fit_formats(self) -> list[str]:
+        """The number format of each fit measure: counts as integers, p-values as p."""
+        return ["integer" if k in ("npar", "ntotal") or "df" in k.split(".") else
+                "p" if "pvalue" in k else "number" for k in self.fit_measures.index]
+
     def _r2_table(self) -> pd.DataFrame:
         return self.r2.rename_axis(["group", "variable"] if self.groups else "variable").reset_index()
 
