@@ -151,6 +151,11 @@ def test_export_list_names_results_by_kind(tmp_path, mobi):
     header = _rows(sheet)[0]
     assert "Share" in header and sheet.cell(2, header.index("Share") + 1).number_format == NUMBER_FORMATS["points"]
     assert "PERQ1" in _column(sheet, "Driver")  # no labels given: codes stay
+    contents = [row[0] for row in _rows(book["Contents"]) if row[0]]
+    assert "Standardized effects (β), largest first: PERQ1 +0.56 (p < .001) and PERV1 +0.14 (p = .011)." in contents
+    weak = cxstats.driver_regression(data, "CUSA1", ["PERQ1", "CUEX3", "CUSCO"])
+    text = cxstats._export.plain_text(weak, mobi.codebook)
+    assert "- No clear effect (p ≥ .05) of " in text and "Expected reliability" in text
 
 
 def test_pls_and_invariance_results_export(tmp_path, mobi):

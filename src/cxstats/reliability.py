@@ -134,7 +134,9 @@ class ReliabilityResult(Exportable):
                          f"{every(name(r.construct) for r in low)}. Their mean scores carry much measurement noise, "
                          "so correlations and effects involving them are understated.")
         else:
-            lines.append(f"- All {len(rows)} concepts reach .70, the usual minimum for comparing mean scores.")
+            every_one = "The concept reaches" if len(rows) == 1 else "Both concepts reach" if len(rows) == 2 else \
+                f"All {len(rows)} concepts reach"
+            lines.append(f"- {every_one} .70, the usual minimum for comparing mean scores.")
         lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         return "\n".join(lines)
 
