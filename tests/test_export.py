@@ -49,7 +49,7 @@ def _column(sheet, header: str) -> list:
 
 def test_every_result_class_exports():
     classes = [getattr(cxstats, n) for n in cxstats.__all__ if n.endswith("Result")]
-    classes += [sem.SEMResult, sem.InvarianceResult, pls.PLSResult, pls.PLSAssessment, pls.PLSIndexResult,
+    classes += [cxstats.PurchaseSummary, sem.GroupComparison, sem.SEMResult, sem.InvarianceResult, pls.PLSResult, pls.PLSAssessment, pls.PLSIndexResult,
                 pls.PLSMultigroupResult, pls.MICOMResult, pls.PLSPredictResult]
     missing = [c.__name__ for c in classes if not issubclass(c, Exportable)]
     assert not missing
@@ -194,3 +194,61 @@ def test_export_errors(tmp_path, sem_fit):
 def test_to_excel_is_documented():
     assert "Contents" in inspect.getdoc(Exportable.to_excel)
     assert "Examples" in inspect.getdoc(cxstats.export)
+
+
+def test_every_kind_of_result_in_one_workbook(tmp_path, mobi):
+    """Each table of each result on its sheet: all rows, headers in words, no raw True/False/NaN
+    cells, dates as dates, and a Contents entry for each result."""
+    customersat, corp = cxstats.load_dataset("customersat"), cxstats.load_dataset("corporate_reputation")
+    purchases = cxstats.load_dataset("cdnow_transactions").data
+    panel = cxstats.simulate_cx_panel(150, seed=7)
+    data = panel.data.assign(**{n: panel.data[[f"{n}{k}" for k in (1, 2, 3)]].mean(axis=1) for n in ("SAT", "EMO", "REL")})
+    corp_model = "QUAL =~ qual_1 + qual_2 + qual_3\nPERF =~ perf_1 + perf_2 + perf_3\nPERF ~ QUAL"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path_model = pls.fit(ECSI, mobi.data)
+        scalar = sem.fit("QUAL =~ qual_1 + qual_2 + qual_3", corp.data, group="servicetype",
+                         group_equal=["loadings", "intercepts"])
+        results = {
+            "validity": cxstats.validity(mobi.data, {"CUSA": ["CUSA1", "CUSA2", "CUSA3"],
+                                                     "IMAG": ["IMAG1", "IMAG2", "IMAG3"]}),
+            "index": cxstats.satisfaction_index(mobi.data, ["CUSA1", "CUSA2", "CUSA3"], codebook=mobi.codebook),
+            "ipma": cxstats.importance_performance(customersat.data, "q1", ["q2", "q3", "q4"], scale=(1, 10)),
+            "asymmetry": cxstats.penalty_reward(customersat.data, "q1", ["q2", "q4", "q6"],
+                                                codebook=customersat.codebook),
+            "moderation": cxstats.moderation(data, "SAT", "REL", "EMO"),
+            "retention": cxstats.kaplan_meier(data, "tenure_months", "churned", group="country", at=[12]),
+            "cox": cxstats.cox_model(data, "tenure_months", "churned", ["EMO"]),
+            "churn": cxstats.churn_model(data, "churned", ["EMO"]),
+            "claim": cxstats.test_claim(data, "59% higher retention", group=data["EMO"] > data["EMO"].median(),
+                                        event="churned", time="tenure_months"),
+            "loyalty": cxstats.loyalty_index(data, satisfaction=["SAT1", "SAT2", "SAT3"], codebook=panel.codebook,
+                                             churned="churned", recommend="REC", group="country"),
+            "rfm": cxstats.rfm(purchases, duplicates="keep"),
+            "purchases": cxstats.purchase_summary(purchases, duplicates="keep"),
+            "periods": cxstats.period_rates(purchases, "customer_id", "date"),
+            "pls": path_model,
+            "pls assessment": path_model.assess(),
+            "pls predict": pls.predict(path_model, seed=1, folds=5, repetitions=1),
+            "pls index": pls.index_scores(path_model, codebook=mobi.codebook),
+            "mga": pls.multigroup(corp_model, corp.data, group="servicetype", bootstrap=20, permutations=20, seed=1,
+                                  progress=False),
+            "micom": pls.micom(corp_model, corp.data, group="servicetype", permutations=20, seed=1, progress=False),
+            "latent means": sem.latent_mean_differences(scalar),
+        }
+    book = openpyxl.load_workbook(cxstats.export(results, tmp_path / "all.xlsx"))
+    contents = [row[0] for row in _rows(book["Contents"])]
+    for name, result in results.items():
+        assert name in contents
+        tables = result._tables()
+        assert tables, name
+        for title, table in tables.items():
+            sheet_name = name if len(tables) == 1 else f"{name} {title}"[:31]
+            rows = _rows(book[sheet_name])
+            assert len(rows) == len(table.frame) + 1, sheet_name
+            assert not [h for h in rows[0] if h and ("_" in h or h != h.strip())], sheet_name
+            cells = {v for row in rows[1:] for v in row if isinstance(v, str)}
+            assert not cells & {"True", "False", "nan", "NaN", "None"}, sheet_name
+    first = _rows(book["rfm Customers"])[1]
+    assert first[1].year == 1997 and book["rfm Customers"].cell(2, 2).number_format == "yyyy-mm-dd"
+    assert book["periods"].cell(2, 2).number_format == "#,##0"  # whole numbers as integers

@@ -16,7 +16,8 @@ a sheet a colleague working in Excel can read and compute with:
 Number-format kinds (a table's ``formats``, one per column or a list with one per row, or
 recognised from the column name): ``number``
 (3 decimals), ``number1`` / ``number2`` (1 or 2 decimals), ``integer``, ``p``, ``percent``
-(a proportion 0-1 shown as 59.3%) and ``points`` (a percentage already 0-100, shown as 59.3%).
+(a proportion 0-1 shown as 59.3%), ``points`` (a percentage already 0-100, shown as 59.3%)
+and ``date``; whole-number columns are integers unless declared otherwise.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ __all__ = ["export", "plain_text", "readable", "NUMBER_FORMATS"]
 #: Excel number format of each kind.
 NUMBER_FORMATS = {
     "number": "0.000", "number1": "0.0", "number2": "0.00", "integer": "#,##0",
-    "p": '[<0.001]"< .001";.000', "percent": "0.0%", "points": '0.0"%"', "text": "@",
+    "p": '[<0.001]"< .001";.000', "percent": "0.0%", "points": '0.0"%"', "date": "yyyy-mm-dd", "text": "@",
 }
 #: Headers of columns the report tables do not show (``formatting.HEADERS`` has the rest).
 _HEADERS = {
@@ -59,6 +60,12 @@ _KINDS = {
     "ReliabilityResult": "Reliability", "ValidityResult": "Validity",
     "DriverResult": "Driver regression", "ImportanceResult": "Relative importance",
     "NPSResult": "Net Promoter Score", "IndexResult": "Satisfaction index", "PLSResult": "PLS path model",
+    "PLSAssessment": "PLS assessment", "PLSPredictResult": "PLS prediction", "PLSIndexResult": "PLS index",
+    "PLSMultigroupResult": "PLS multigroup analysis", "MICOMResult": "MICOM", "GroupComparison": "Group comparison",
+    "KaplanMeierResult": "Kaplan-Meier retention", "CoxResult": "Cox model", "IPMAResult": "Importance-performance",
+    "AsymmetryResult": "Penalty-reward analysis", "PurchaseSummary": "Purchase summary",
+    "PeriodRatesResult": "Period rates", "RFMResult": "RFM segments", "LoyaltyResult": "Loyalty index",
+    "ClaimResult": "Claim test", "ModerationResult": "Moderation",
 }
 
 
@@ -222,8 +229,12 @@ def readable(table: Table, labels: Mapping[str, str] | None = None, *, ci_level:
         if values.dtype == bool or (values.dtype == object and values.map(
                 lambda v: isinstance(v, bool | np.bool_) or _blank(v)).all() and values.notna().any()):
             values, kind = values.map(lambda v: "" if _blank(v) else ("yes" if v else "no")), "text"
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            values, kind = values.map(lambda v: None if pd.isna(v) else v.to_pydatetime()), "date"
         elif pd.api.types.is_numeric_dtype(values):
             kind = _kind_of(column, declared)
+            if kind == "number" and pd.api.types.is_integer_dtype(values):
+                kind = "integer"  # ids, scores and counts stored as whole numbers
             of = column.removesuffix("_ci_low").removesuffix("_ci_high")
             if column.endswith(("_ci_low", "_ci_high")) and of in frame.columns and column not in declared:
                 kind = _kind_of(of, declared)  # an interval is formatted like its estimate
@@ -288,6 +299,8 @@ def _shown_width(value: Any, kind: str) -> int:
         return 0
     if kind == "text" or isinstance(value, str):
         return len(str(value))
+    if kind == "date":
+        return 10
     digits = {"number": 3, "number1": 1, "number2": 2, "integer": 0, "percent": 1, "points": 1, "p": 3}[kind]
     return len(f"{float(value):,.{digits}f}") + (1 if kind in ("percent", "points") else 0)
 

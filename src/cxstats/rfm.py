@@ -267,7 +267,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
 
 
 @dataclass(frozen=True)
-class PurchaseSummary:
+class PurchaseSummary(Exportable):
     """Purchase frequency and amount, per customer and as distributions.
 
     ``table``: one row per measure (``measure, n, mean, sd, min, p25, median, p75, p90,
@@ -278,6 +278,13 @@ class PurchaseSummary:
     first_purchase, last_purchase, mean_gap_days``; the gap is NaN for customers who bought
     on one day only).
     """
+
+    _TABLES = {
+        "table": ("Purchases", "Distributions of purchases per customer, spend per customer, amount per purchase "
+                  "and days between purchases: n, mean, SD and percentiles."),
+        "customers": ("Customers", "One row per customer: purchases, purchase days, total and mean amount, first "
+                      "and last purchase, mean days between purchases."),
+    }
 
     table: pd.DataFrame
     customers: pd.DataFrame
