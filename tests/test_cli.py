@@ -170,6 +170,26 @@ def test_a_survey_object_from_read_survey_is_accepted(tmp_path, monkeypatch, cap
     assert "Customer satisfaction 0.77" in out and "Image" not in out
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_survey_files_with_a_codebook_elsewhere(suffix, tmp_path, monkeypatch, capsys):
+    dataset = cxstats.load_dataset("ecsi_mobile", reverse_code=False)
+    (tmp_path / "books").mkdir()
+    shutil.copy(data_dir() / "ecsi_mobile.codebook.yaml", tmp_path / "books" / "ecsi.yaml")
+    path = tmp_path / f"wave{suffix}"
+    dataset.data.to_parquet(path) if suffix == ".parquet" else dataset.data.to_excel(path, index=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["reliability", path.name, "--codebook", "books/ecsi.yaml", "--out", "alpha.csv"]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "warning: HeywoodWarning: Negative variance estimate(s) for CUSL3" in captured.err  # shown, one line
+    assert "Customer satisfaction 0.77 [0.72, 0.82]" in out and "Wrote alpha.csv, alpha_items.csv" in out
+    written = pd.read_csv(tmp_path / "alpha.csv")
+    with pytest.warns(cxstats.CxStatsWarning, match="CUSL3"):
+        expected = cxstats.reliability(cxstats.load_dataset("ecsi_mobile").data, dataset.codebook).table
+    assert list(written["construct"]) == list(expected["construct"])
+    assert written["alpha"].to_numpy() == pytest.approx(expected["alpha"].to_numpy(), rel=1e-12)
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["sem", "model.lav", "ecsi_mobile"], "cxstats sem: error: MODEL: file 'model.lav' not found. Give a file with "
      "the model in lavaan syntax, or the model itself in quotes ('SAT =~ q1 + q2 + q3')."),

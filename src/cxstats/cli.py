@@ -153,7 +153,7 @@ def _load(source: str, codebook: str | None, *, need_codebook: bool = False) -> 
                                  f"concept. Put '{beside.name}' beside it or pass --codebook FILE.yaml "
                                  "(format: data/README.md).")
             return read_table(path), None
-        survey = read_survey(path, codebook)
+        survey = read_survey(path, codebook=codebook)
     except UsageError:
         raise
     except (ValueError, TypeError, OSError) as exc:
