@@ -141,6 +141,16 @@ def test_help_and_render_subcommand(tmp_path):
     assert done.returncode == 0 and done.stdout.startswith("usage: cxstats render")
 
 
+@pytest.mark.parametrize("command", ["sem", "invariance", "reliability", "nps", "drivers"])
+def test_each_command_has_help_with_examples(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: cxstats {command}") and "--out FILE" in out
+    assert f"examples:\n  cxstats {command} " in out
+
+
 @pytest.mark.parametrize("argv", [["render", "notebooks", "-o", "reports"], ["notebooks", "-o", "reports"]])
 def test_render_keeps_its_command_line(argv, tmp_path, monkeypatch, capsys):
     (tmp_path / "notebooks").mkdir()

@@ -49,7 +49,8 @@ def _column(sheet, header: str) -> list:
 
 def test_every_result_class_exports():
     classes = [getattr(cxstats, n) for n in cxstats.__all__ if n.endswith("Result")]
-    classes += [cxstats.PurchaseSummary, sem.GroupComparison, sem.SEMResult, sem.InvarianceResult, pls.PLSResult, pls.PLSAssessment, pls.PLSIndexResult,
+    classes += [cxstats.PurchaseSummary, sem.GroupComparison, sem.SEMResult, sem.InvarianceResult, pls.PLSResult,
+                pls.PLSAssessment, pls.PLSIndexResult,
                 pls.PLSMultigroupResult, pls.MICOMResult, pls.PLSPredictResult]
     missing = [c.__name__ for c in classes if not issubclass(c, Exportable)]
     assert not missing
@@ -73,7 +74,8 @@ def test_sem_workbook_has_every_table_with_labels_and_formats(tmp_path, sem_fit,
         assert all(sheet.column_dimensions[c.column_letter].width >= 8 for c in sheet[1])
     parameters = book["Parameters"]
     header = _rows(parameters)[0]
-    assert header[:2] == ("Kind", "Parameter") and {"Estimate", "SE", "p", "95% CI: lower", "Standardized"} <= set(header)
+    assert header[:2] == ("Kind", "Parameter")
+    assert {"Estimate", "SE", "p", "95% CI: lower", "Standardized"} <= set(header)
     assert not {"lhs", "op", "rhs"} & set(header)
     assert "Image → Trustworthy" in _column(parameters, "Parameter")  # codebook labels, not IMAG1
     assert "Customer satisfaction → Customer loyalty" in _column(parameters, "Parameter")
@@ -202,7 +204,8 @@ def test_every_kind_of_result_in_one_workbook(tmp_path, mobi):
     customersat, corp = cxstats.load_dataset("customersat"), cxstats.load_dataset("corporate_reputation")
     purchases = cxstats.load_dataset("cdnow_transactions").data
     panel = cxstats.simulate_cx_panel(150, seed=7)
-    data = panel.data.assign(**{n: panel.data[[f"{n}{k}" for k in (1, 2, 3)]].mean(axis=1) for n in ("SAT", "EMO", "REL")})
+    data = panel.data.assign(**{n: panel.data[[f"{n}{k}" for k in (1, 2, 3)]].mean(axis=1)
+                                for n in ("SAT", "EMO", "REL")})
     corp_model = "QUAL =~ qual_1 + qual_2 + qual_3\nPERF =~ perf_1 + perf_2 + perf_3\nPERF ~ QUAL"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -308,7 +308,8 @@ def _shown_width(value: Any, kind: str) -> int:
 # -------------------------------------------------------------------------------- contents
 def plain_text(result: Any, labels: Any = None) -> str:
     """The plain summary of a result as text (Markdown emphasis removed): the result's own
-    ``_plain_text(labels)`` when it has one (``labels``: a Codebook or ``{code: label}``), else ``plain_summary(labels=...)`` when that
+    ``_plain_text(labels)`` when it has one (``labels``: a Codebook or ``{code: label}``), else
+    ``plain_summary(labels=...)`` when that
     needs no other argument, else its one-line headline; "" when it has none."""
     labels = labels_of(labels)
     if hasattr(result, "_plain_text"):

@@ -60,8 +60,10 @@ def _parser() -> argparse.ArgumentParser:
         "Run 'cxstats COMMAND --help' for a command's options.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def add(name: str, help: str, description: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help, description=description)
+    def add(name: str, help: str, description: str, examples: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+        epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples) if examples else None
+        return commands.add_parser(name, help=help, description=description, epilog=epilog,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
     def data_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--codebook", metavar="FILE", help="the codebook YAML of DATA (default: <stem>.codebook.yaml "
@@ -71,7 +73,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sem = add("sem", "fit a structural equation model (lavaan syntax)",
               "Fit a structural equation model or CFA written in lavaan syntax by maximum likelihood and print "
-              "its plain summary, fit measures and parameters.")
+              "its plain summary, fit measures and parameters.",
+              ("cxstats sem ecsi.lav ecsi_mobile --out results.xlsx",
+               "cxstats sem 'SAT =~ q1 + q2 + q3' survey.sav --estimator MLR --missing fiml",
+               "cxstats sem model.lav wave3.csv --codebook wave3.codebook.yaml --group country --out tables.csv"))
     sem.add_argument("model", metavar="MODEL", help="a file with the model in lavaan syntax, or the model itself "
                      "in quotes, e.g. 'SAT =~ q1 + q2 + q3'")
     sem.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
@@ -84,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
 
     inv = add("invariance", "test measurement invariance across groups",
               "Fit the invariance ladder (configural, metric, scalar, strict) across the groups of G, with a "
-              "search for partial invariance where a level fails, and print what it means.")
+              "search for partial invariance where a level fails, and print what it means.",
+              ("cxstats invariance 'QUAL =~ qual_1 + qual_2 + qual_3' corporate_reputation --group servicetype",
+               "cxstats invariance measurement.lav survey.sav --group country --estimator MLR --out invariance.xlsx"))
     inv.add_argument("model", metavar="MODEL", help="a file with the measurement model in lavaan syntax, or the "
                      "model in quotes")
     inv.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
@@ -96,14 +103,17 @@ def _parser() -> argparse.ArgumentParser:
 
     rel = add("reliability", "Cronbach's alpha, omega, CR and AVE of the codebook's concepts",
               "Reliability of each concept of the codebook (concepts with two or more questions): Cronbach's "
-              "alpha with its interval, omega, composite reliability and AVE.")
+              "alpha with its interval, omega, composite reliability and AVE.",
+              ("cxstats reliability ecsi_mobile",
+               "cxstats reliability survey.csv --constructs SAT,LOY --out alpha.xlsx"))
     rel.add_argument("data", metavar="DATA", help="survey file (with a codebook) or bundled data set name")
     rel.add_argument("--constructs", metavar="A,B", help="comma-separated concepts (default: all)")
     data_options(rel)
 
     nps = add("nps", "Net Promoter Score, overall or per group",
               "Net Promoter Score of a 0-10 'would you recommend' question with its interval, overall or per "
-              "group; groups below the minimum base are suppressed.")
+              "group; groups below the minimum base are suppressed.",
+              ("cxstats nps survey.csv recommend --group country --out nps.xlsx",))
     nps.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
     nps.add_argument("column", metavar="COLUMN", help="the 0-10 recommendation question")
     nps.add_argument("--group", metavar="G", help="column with groups: one NPS per group")
@@ -113,7 +123,10 @@ def _parser() -> argparse.ArgumentParser:
 
     drv = add("drivers", "driver analysis: regression and relative importance",
               "Regress an outcome on its drivers and split the explained variance among them (relative "
-              "importance, LMG); --bootstrap adds intervals for the shares.")
+              "importance, LMG); --bootstrap adds intervals for the shares.",
+              ("cxstats drivers customersat --outcome q1 --drivers q2,q5,q9",
+               "cxstats drivers survey.csv --outcome SAT1 --drivers REL1,EMP1,VAL1 --bootstrap 1000 --seed 1 "
+               "--out drivers.xlsx"))
     drv.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
     drv.add_argument("--outcome", metavar="Y", required=True, help="the outcome column (e.g. overall satisfaction)")
     drv.add_argument("--drivers", metavar="X1,X2", required=True, help="comma-separated driver columns")

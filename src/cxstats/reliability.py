@@ -125,7 +125,8 @@ class ReliabilityResult(Exportable):
         names = fmt.labels_of(labels)
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         rows = list(self.table.itertuples())
-        shown = lambda r: f"{name(r.construct)} {fmt.number(r.alpha, 2)} {fmt.interval(r.alpha_ci_low, r.alpha_ci_high)}"  # noqa: E731
+        shown = lambda r: (f"{name(r.construct)} {fmt.number(r.alpha, 2)} "  # noqa: E731
+                           f"{fmt.interval(r.alpha_ci_low, r.alpha_ci_high)}")
         low = [r for r in rows if r.alpha < 0.70]
         lines = [f"- Cronbach's α (95% interval): {every(shown(r) for r in rows)}; "
                  f"{fmt.integer(self.table['n'].max())} respondents."]
