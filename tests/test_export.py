@@ -255,3 +255,20 @@ def test_every_kind_of_result_in_one_workbook(tmp_path, mobi):
     first = _rows(book["rfm Customers"])[1]
     assert first[1].year == 1997 and book["rfm Customers"].cell(2, 2).number_format == "yyyy-mm-dd"
     assert book["periods"].cell(2, 2).number_format == "#,##0"  # whole numbers as integers
+
+
+@dataclasses.dataclass(frozen=True)
+class _Counts(Exportable):
+    table: pd.DataFrame
+    by_day: pd.Series
+    n: int
+
+
+def test_a_result_without_declared_tables_exports_its_frames(tmp_path):
+    counts = _Counts(pd.DataFrame({"item": ["CUSA1"], "n": [3]}), pd.Series([1.5, 2.5], name="mean"), 3)
+    assert {t: table.description for t, table in counts._tables().items()} == {
+        "Table": "The result's 'table' table.", "By day": "The result's 'by_day' table."}
+    book = openpyxl.load_workbook(counts.to_excel(tmp_path / "counts.xlsx", labels={"CUSA1": "Overall"}))
+    assert book.sheetnames == ["Contents", "Table", "By day"]
+    assert _rows(book["Table"]) == [("Question", "n"), ("Overall", 3)]
+    assert _rows(book["By day"])[0] == ("Mean",)
