@@ -272,3 +272,14 @@ def test_a_result_without_declared_tables_exports_its_frames(tmp_path):
     assert book.sheetnames == ["Contents", "Table", "By day"]
     assert _rows(book["Table"]) == [("Question", "n"), ("Overall", 3)]
     assert _rows(book["By day"])[0] == ("Mean",)
+
+
+def test_measurement_model_summary_gives_the_fit(tmp_path, mobi):
+    cfa = sem.fit("CUSA =~ CUSA1 + CUSA2 + CUSA3\nIMAG =~ IMAG1 + IMAG2 + IMAG3", mobi.data)
+    text = cxstats._export.plain_text(cfa, mobi.codebook)
+    fm = cfa.headline_fit
+    assert text == (f"- Measurement model (no paths between concepts), 250 respondents: CFI "
+                    f"{cxstats.formatting.number(fm['cfi'], 3)}, RMSEA {cxstats.formatting.number(fm['rmsea'], 3)}, "
+                    f"SRMR {cxstats.formatting.number(fm['srmr'], 3)}.")
+    book = openpyxl.load_workbook(cfa.to_excel(tmp_path / "cfa.xlsx"))
+    assert "Effects" not in book.sheetnames and "Latent correlations" in book.sheetnames  # no structural part
