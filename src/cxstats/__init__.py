@@ -48,6 +48,7 @@ from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purch
 from .loyalty import LoyaltyResult, loyalty_index
 from .lifecycle import lifecycle_stages
 from .data import Provenance, Survey, data_dir
+from ._export import export
 
 __version__ = "0.1.0"
 
@@ -123,4 +124,5 @@ __all__ = [
     "data_dir",
     "Provenance",
     "Survey",
+    "export",
 ]

@@ -20,6 +20,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from ._results import Exportable
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import combination
@@ -45,12 +46,17 @@ def _classify(table: pd.DataFrame, alpha: float, adjust: str, basic_when_positiv
 
 
 @dataclass(frozen=True)
-class AsymmetryResult:
+class AsymmetryResult(Exportable):
     """``table``: one row per attribute (``term, n_low, n_high, penalty, penalty_se,
     penalty_ci_low, penalty_ci_high, reward, reward_se, reward_ci_low, reward_ci_high,
     asymmetry, ci_low, ci_high, p_value, impact_asymmetry, p_adjusted, factor``; the intervals
     at level ``1 - alpha``, unadjusted) and the
     cut-offs used (``low_cut``: at or below is low; ``high_cut``: at or above is high)."""
+
+    _TABLES = {
+        "table": ("Penalty-reward", "One row per attribute: penalty of a low rating and reward of a high one, "
+                  "with intervals, their asymmetry, its test and the attribute's Kano factor."),
+    }
 
     table: pd.DataFrame
     nobs: int

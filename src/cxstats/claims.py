@@ -26,7 +26,7 @@ from . import _outcome_ratios, _survival
 from . import formatting as fmt
 from ._errors import CxStatsError
 from ._format import listing
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from .retention import cox_model
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
@@ -134,7 +134,7 @@ def _check_size(size: float, direction: str) -> None:
 
 
 @dataclass(frozen=True)
-class ClaimResult:
+class ClaimResult(Exportable):
     """The claim, the matching estimate and the verdict.
 
     ``table`` (one row): ``term, estimate, se, statistic, p_value, ci_low, ci_high, claimed,
@@ -160,6 +160,12 @@ class ClaimResult:
     ``events`` the customers with an outcome above 0 (bought again, spent, told someone).
     ``outcome`` names the column compared (or its ``outcome_label``); empty otherwise.
     """
+
+    _TABLES = {
+        "table": ("Claim", "The claim tested: the matching estimate with its interval and test, the claimed "
+                  "value, the verdict and the customers per group needed to detect it."),
+        "groups": ("Groups", "Retention or churn at the horizon in each group, with its interval."),
+    }
 
     table: pd.DataFrame
     groups: pd.DataFrame

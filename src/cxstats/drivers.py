@@ -27,7 +27,7 @@ from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._importance import CHUNK
 from ._importance import lmg as exact_lmg
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from .data.codebook import Codebook
 from ._validation import check_frame, count, declared_scale, labels_from, numeric_columns, one_of, survey_parts, within_scale
 from ._validation import ci_level as check_ci_level
@@ -47,13 +47,18 @@ class CollinearityWarning(CxStatsWarning):
 
 
 @dataclass(frozen=True)
-class DriverResult:
+class DriverResult(Exportable):
     """``table``: one row per term (``term, estimate, se, statistic, df, p_value, ci_low,
     ci_high, std_beta, vif``; logistic models add ``odds_ratio, or_ci_low, or_ci_high`` and
     ``ame, ame_se, ame_ci_low, ame_ci_high``, the average marginal effect on the probability
     with its delta-method standard error and interval). Scalars: ``nobs``, ``r2``, ``adj_r2`` (OLS),
     ``condition_number``; ``problems`` lists collinearity warnings for reports; ``outcome``;
     ``labels``: the codebook's ``{code: label}`` when one was given."""
+
+    _TABLES = {
+        "table": ("Drivers", "One row per driver: regression coefficient, SE, test, p, 95% CI, standardized "
+                  "coefficient (β) and VIF (collinearity)."),
+    }
 
     table: pd.DataFrame
     nobs: int
@@ -116,13 +121,21 @@ class DriverResult:
 
 
 @dataclass(frozen=True)
-class ImportanceResult:
+class ImportanceResult(Exportable):
     """``table``: ``term, lmg, mc_se, share, share_ci_low, share_ci_high, rank`` (share in % of
     R²; ``mc_se`` the Monte-Carlo standard error of ``lmg``, 0 for the exact method);
     ``differences``: ``term_a, term_b, difference, ci_low, ci_high`` (share of a minus share of
     b, percentage points; empty without bootstrap); ``r2``, ``nobs``, ``bootstrap``,
     ``method`` (``"exact"`` or ``"sampled"``), ``permutations`` (sampled only), ``outcome`` and
     ``labels`` (the codebook's ``{code: label}`` when one was given)."""
+
+    _TABLES = {
+        "table": ("Importance", "Relative importance (LMG): each driver's share of the explained variance "
+                  "(R²), with its bootstrap interval and rank.", {"share": "points", "share_ci_low": "points",
+                                                                  "share_ci_high": "points"}),
+        "differences": ("Differences", "Differences between the drivers' shares of R² (percentage points) "
+                        "with bootstrap intervals; empty without a bootstrap."),
+    }
 
     table: pd.DataFrame
     differences: pd.DataFrame
@@ -538,12 +551,17 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
 
 
 @dataclass(frozen=True)
-class IPMAResult:
+class IPMAResult(Exportable):
     """Importance-performance map: ``table`` (``term, importance, importance_ci_low,
     importance_ci_high, performance, performance_ci_low, performance_ci_high, n, quadrant``;
     performance is the mean rating rescaled to 0-100 with its t interval, or a mean index:
     ``performance_label``; the importance interval is the bootstrap interval of an
     :class:`ImportanceResult`, else missing) and the split points (means)."""
+
+    _TABLES = {
+        "table": ("Importance-performance", "Each driver's importance and performance (0-100) with their "
+                  "intervals, and its quadrant of the map."),
+    }
 
     table: pd.DataFrame
     importance_split: float

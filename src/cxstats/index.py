@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._results import Exportable
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._validation import check_frame, declared_scale, numeric_columns, warn
@@ -33,11 +34,17 @@ class SmallGroupWarning(CxStatsWarning):
 
 
 @dataclass(frozen=True)
-class IndexResult:
+class IndexResult(Exportable):
     """A 0-100 index: ``table`` (``group, n, estimate, se, ci_low, ci_high``), ``scores``
     (one value per respondent, NaN when every item is missing), ``weights`` (normalised to
     sum 1) and the response ``scale`` the items were rescaled from; ``problems``: the warnings
     issued (a group with fewer than two answers has no SE or interval), for reports."""
+
+    _TABLES = {
+        "table": ("Index", "The 0-100 index overall and per group: base n, mean index, SE and interval.",
+                  {"estimate": "number1", "se": "number2", "ci_low": "number1", "ci_high": "number1"}),
+        "weights": ("Weights", "The weight of each question in the index (sums to 1)."),
+    }
 
     table: pd.DataFrame
     scores: pd.Series

@@ -19,7 +19,7 @@ from scipy import stats
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import gap
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from .data.codebook import Codebook
 from .index import satisfaction_index
 from .nps import _answers
@@ -42,7 +42,7 @@ _SE = ("delta", "bootstrap")
 
 
 @dataclass(frozen=True)
-class LoyaltyResult:
+class LoyaltyResult(Exportable):
     """A 0-100 loyalty index with its components.
 
     ``table``: one row per group (``group, n, estimate, se, ci_low, ci_high``; ``n`` counts
@@ -53,6 +53,12 @@ class LoyaltyResult:
     (normalised to sum 1), ``ranges`` (the low/high ends that frequency and amount were
     rescaled from), ``se_method`` and ``problems`` (notes for reports).
     """
+
+    _TABLES = {
+        "table": ("Loyalty index", "The 0-100 loyalty index overall and per group, with SE and interval."),
+        "components": ("Components", "Each component of the index per group (0-100) with SE, interval and "
+                       "weight."),
+    }
 
     table: pd.DataFrame
     components: pd.DataFrame

@@ -18,6 +18,7 @@ import statsmodels.api as sm
 from matplotlib.figure import Figure
 from scipy import stats
 
+from ._results import Exportable
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import combination
@@ -30,7 +31,7 @@ __all__ = ["ModerationResult", "latent_interaction", "moderation"]
 
 
 @dataclass(frozen=True)
-class ModerationResult:
+class ModerationResult(Exportable):
     """``table`` (``term, estimate, se, statistic, df, p_value, ci_low, ci_high``; terms are
     centred), ``simple_slopes`` (``moderator_value, label, slope, se, statistic, p_value,
     ci_low, ci_high``, moderator values on the original scale), ``johnson_neyman``
@@ -38,6 +39,13 @@ class ModerationResult:
     never; compare them with ``moderator_range``, the observed minimum and maximum), and
     the means used for centring; ``labels``: the codebook's ``{code: label}`` when the data
     were a Survey (or ``codebook=`` was given)."""
+
+    _TABLES = {
+        "table": ("Coefficients", "Regression with the interaction (variables centred): estimate, SE, test, p "
+                  "and interval per term."),
+        "simple_slopes": ("Simple slopes", "The predictor's effect at low, average and high values of the "
+                          "moderator, with tests and intervals."),
+    }
 
     table: pd.DataFrame
     simple_slopes: pd.DataFrame

@@ -21,7 +21,7 @@ from scipy import stats
 from ._errors import CxStatsError
 from . import formatting as fmt
 from ._format import listing, rows_and_values
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from ._validation import check_frame, count, declared_scale, numeric_columns, one_of, within_scale
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
@@ -32,10 +32,17 @@ __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 
 
 @dataclass(frozen=True)
-class NPSResult:
+class NPSResult(Exportable):
     """``table``: one row per group (``group, n, pct_promoters, pct_passives, pct_detractors,
     nps, se, ci_low, ci_high, suppressed``); groups below ``min_base`` keep their n but
     their shares and NPS are NaN and ``suppressed`` is True."""
+
+    _TABLES = {
+        "table": ("NPS", "Net Promoter Score per group: share of promoters (9-10), passives (7-8) and detractors "
+                  "(0-6) in %, NPS (promoters minus detractors, points) with its SE and interval; groups below "
+                  "the minimum base are suppressed.",
+                  {"nps": "number1", "se": "number1", "ci_low": "number1", "ci_high": "number1"}),
+    }
 
     table: pd.DataFrame
     min_base: int

@@ -25,7 +25,7 @@ from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from ._validation import (check_frame, count, labels_from, need_codebook, numeric_columns, one_of, survey_parts,
                           warn)
 from ._validation import ci_level as check_ci_level
@@ -127,13 +127,20 @@ def scale_scores(data: pd.DataFrame | Survey, codebook: Codebook | None = None,
 
 
 @dataclass(frozen=True)
-class ReliabilityResult:
+class ReliabilityResult(Exportable):
     """``table``: one row per construct (``construct, n_items, n, alpha, alpha_ci_low,
     alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``); ``items``: one row
     per item (``construct, item, loading, item_total_r, alpha_if_deleted``); both start with
     a ``group`` column when ``group=`` was given; ``problems``: the warnings issued (e.g. a
     negative item-total correlation), for reports; ``labels``: the codebook's ``{code: label}``
     when one was given (summaries name constructs and items by it)."""
+
+    _TABLES = {
+        "table": ("Reliability", "One row per concept: Cronbach's α with its Feldt interval, standardized α, "
+                  "average inter-item correlation, ω, composite reliability and AVE."),
+        "items": ("Items", "One row per question: loading on its concept, item-total correlation and α if the "
+                  "question were dropped."),
+    }
 
     table: pd.DataFrame
     items: pd.DataFrame
@@ -178,13 +185,25 @@ class ReliabilityResult:
 
 
 @dataclass(frozen=True)
-class ValidityResult:
+class ValidityResult(Exportable):
     """``table`` (``construct, n_items, ave, cr, omega, omega_model, sqrt_ave, max_r``),
     ``latent_correlations``, ``fornell_larcker`` (sqrt(AVE) on the diagonal, latent
     correlations elsewhere), ``htmt`` and ``htmt2`` (geometric-mean variant), the fitted
     multi-factor CFA as ``model``, ``htmt_ci`` (``construct_a, construct_b, htmt,
     ci_low, ci_high``: bootstrap percentile intervals; empty without ``bootstrap``) and
     ``labels``, the codebook's ``{code: label}`` when one was given."""
+
+    _TABLES = {
+        "table": ("Validity", "One row per concept: AVE, composite reliability, ω, √AVE and the largest "
+                  "correlation with another concept (Fornell-Larcker: √AVE should exceed it)."),
+        "latent_correlations": ("Latent correlations", "Correlations between the concepts estimated by the CFA."),
+        "fornell_larcker": ("Fornell-Larcker", "√AVE on the diagonal, latent correlations elsewhere: each "
+                            "diagonal value should exceed the others in its row and column."),
+        "htmt": ("HTMT", "Heterotrait-monotrait ratios between concepts; below 0.85 supports discriminant "
+                 "validity."),
+        "htmt_ci": ("HTMT intervals", "HTMT for each pair of concepts with its bootstrap interval; empty "
+                    "without a bootstrap."),
+    }
 
     table: pd.DataFrame
     latent_correlations: pd.DataFrame

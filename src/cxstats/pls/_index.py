@@ -30,7 +30,7 @@ from .._errors import CxStatsError, CxStatsWarning
 from .._format import listing
 from .._linear import gap
 from .._resampling import map_chunks
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ..index import _summary
 from ._algorithm import outer_weights
@@ -52,7 +52,7 @@ class IndexWeightWarning(CxStatsWarning):
 
 
 @dataclass(frozen=True)
-class PLSIndexResult:
+class PLSIndexResult(Exportable):
     """0-100 index scores of the constructs of a PLS model.
 
     Attributes
@@ -67,6 +67,12 @@ class PLSIndexResult:
     problems : warnings (negative weights, failed bootstrap draws), for reports.
     labels : the codebook's ``{code: label}`` (from ``codebook=`` or the fitted model's).
     """
+
+    _TABLES = {
+        "table": ("Index", "0-100 index of each construct overall and per segment, with SE and interval.",
+                  {"estimate": "number1", "se": "number2", "ci_low": "number1", "ci_high": "number1"}),
+        "weights": ("Weights", "Each question's weight in its construct's index (share sums to 1)."),
+    }
 
     table: pd.DataFrame
     scores: pd.DataFrame

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._results import Exportable
 from ._algorithm import InnerEstimates
 from ._spec import PLSSpec
 from ._statistics import Statistics
@@ -25,7 +26,7 @@ _SECTIONS = (("~", "Paths"), ("=~", "Loadings"), ("<~", "Outer weights"))
 
 
 @dataclass(frozen=True)
-class PLSResult:
+class PLSResult(Exportable):
     """A fitted PLS path model.
 
     Attributes
@@ -48,6 +49,14 @@ class PLSResult:
     codebook, labels : the codebook given to (or carried by the Survey passed to) ``pls.fit``,
         and its ``{code: label}``; None and {} without one.
     """
+
+    _TABLES = {
+        "table": ("Estimates", "Paths, loadings and outer weights, with bootstrap SE, t, p and interval when "
+                  "bootstrapped."),
+        "r2": ("R²", "R² and adjusted R² of every outcome construct."),
+        "f2": ("f²", "Cohen's f² of each path (0.02 small, 0.15 medium, 0.35 large)."),
+        "effects": ("Effects", "Direct, indirect and total effects between constructs."),
+    }
 
     table: pd.DataFrame
     r2: pd.DataFrame

@@ -29,7 +29,7 @@ import pandas as pd
 from .. import formatting as fmt
 from .._format import every, listing
 from ..formatting import labels_of
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from .._errors import CxStatsWarning
@@ -58,7 +58,7 @@ _WORDS = {"configural": "the same factor structure in every group",
 
 
 @dataclass(frozen=True)
-class InvarianceResult:
+class InvarianceResult(Exportable):
     """The ladder: ``models`` (level name -> fitted model; a partial level under its name
     with the freed parameters in ``freed``), ``table`` (one row per level: ``level, npar,
     chisq, df, chisq_diff, df_diff, p_value, cfi, delta_cfi, rmsea, delta_rmsea, srmr,
@@ -77,6 +77,19 @@ class InvarianceResult:
     alpha: float
     rules: tuple[float, float] = field(default=(0.01, 0.015))
     labels: Mapping[str, str] = field(default_factory=dict)
+
+    _TABLES = {
+        "table": ("Invariance", "The ladder, one row per level (configural, metric, scalar, strict; partial "
+                  "levels after freeing parameters): fit, χ² difference test and changes in CFI and RMSEA, "
+                  "and whether the level holds by each criterion."),
+        "search": ("Partial search", "Steps of the search for partial invariance: the parameter freed at each "
+                   "step and its score test."),
+        "_parameters": ("Parameters by level", "Every parameter of every level's model, per group."),
+    }
+
+    def _parameters(self) -> pd.DataFrame:
+        return pd.concat({level: r.table for level, r in self.models.items()}, names=["level", None]
+                         ).reset_index(level=0).reset_index(drop=True)
 
     def _repr_html_(self) -> str:
         shown = self.table.round({"chisq": 2, "chisq_diff": 2, "p_value": 4, "cfi": 3, "delta_cfi": 3,
