@@ -93,8 +93,8 @@ def test_invariance_reliability_nps_and_drivers(tmp_path):
         shutil.copy(data_dir() / name, tmp_path / name)
     done = run("reliability", "ecsi_mobile.csv", "--out", "rel.xlsx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("- Cronbach's α (95% interval): Customer expectations 0.43 [0.30, 0.54]")
-    assert "below it: Customer expectations and Customer loyalty" in done.stdout
+    assert done.stdout.startswith("- Customer expectations: Cronbach's α 0.43 [0.30, 0.54]")
+    assert "- Customer loyalty: Cronbach's α 0.44" in done.stdout and "do not agree well enough" in done.stdout
     assert "Perceived quality" in done.stdout and "PERQ" not in done.stdout
     assert [row[0] for row in sheet_rows(tmp_path / "rel.xlsx", "Reliability")[1:3]] == [
         "Customer expectations", "Customer satisfaction"]
@@ -177,7 +177,7 @@ def test_a_survey_object_from_read_survey_is_accepted(tmp_path, monkeypatch, cap
     monkeypatch.setattr(cxstats.data, "read_survey", lambda path, codebook=None: Survey())
     assert cli.main(["reliability", str(tmp_path / "survey.csv"), "--constructs", "CUSA,CUSL"]) == 0
     out = capsys.readouterr().out
-    assert "Customer satisfaction 0.77" in out and "Image" not in out
+    assert "Customer satisfaction: Cronbach's α 0.77" in out and "Image" not in out
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
@@ -192,7 +192,7 @@ def test_survey_files_with_a_codebook_elsewhere(suffix, tmp_path, monkeypatch, c
     captured = capsys.readouterr()
     out = captured.out
     assert "warning: HeywoodWarning: Negative variance estimate(s) for CUSL3" in captured.err  # shown, one line
-    assert "Customer satisfaction 0.77 [0.72, 0.82]" in out and "Wrote alpha.csv, alpha_items.csv" in out
+    assert "Customer satisfaction: Cronbach's α 0.77 [0.72, 0.82]" in out and "Wrote alpha.csv, alpha_items.csv" in out
     written = pd.read_csv(tmp_path / "alpha.csv")
     with pytest.warns(cxstats.CxStatsWarning, match="CUSL3"):
         expected = cxstats.reliability(cxstats.load_dataset("ecsi_mobile").data, dataset.codebook).table
