@@ -46,6 +46,22 @@ from .retention import (
 from .claims import ClaimResult, parse_claim, test_claim
 from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
+from .clv import (
+    BGNBDResult,
+    CalibrationHoldout,
+    CLVConvergenceWarning,
+    CLVSummary,
+    GammaGammaResult,
+    HoldoutValidation,
+    LifetimeValueResult,
+    SpendFrequencyCorrelationWarning,
+    bgnbd,
+    calibration_holdout,
+    clv_summary,
+    gamma_gamma,
+    holdout_validation,
+    lifetime_value,
+)
 
 __version__ = "0.1.0"
 
@@ -117,4 +133,18 @@ __all__ = [
     "ValidityResult",
     "Variable",
     "__version__",
+    "bgnbd",
+    "BGNBDResult",
+    "calibration_holdout",
+    "CalibrationHoldout",
+    "CLVConvergenceWarning",
+    "clv_summary",
+    "CLVSummary",
+    "gamma_gamma",
+    "GammaGammaResult",
+    "holdout_validation",
+    "HoldoutValidation",
+    "lifetime_value",
+    "LifetimeValueResult",
+    "SpendFrequencyCorrelationWarning",
 ]
