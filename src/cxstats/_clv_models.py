@@ -92,7 +92,7 @@ def bgnbd_negloglik(theta: np.ndarray, d: BGNBDData) -> tuple[float, np.ndarray]
 def bgnbd_fit(d: BGNBDData, start: np.ndarray | None = None) -> Fit:
     """Maximum-likelihood BG/NBD parameters; ``start`` on the natural scale (default all 1, as lifetimes)."""
     theta0 = np.zeros(4) if start is None else np.log(start)
-    return _fit(lambda t: bgnbd_negloglik(t, d), theta0, d.by_x.n)
+    return _fit(lambda t: bgnbd_negloglik(t, d), theta0, d.by_x.n, BGNBD_TERMS)
 
 
 def bgnbd_expected(t: np.ndarray | float, params: np.ndarray) -> np.ndarray:
@@ -193,7 +193,7 @@ def gamma_gamma_negloglik(theta: np.ndarray, d: GammaGammaData) -> tuple[float, 
 def gamma_gamma_fit(d: GammaGammaData, start: np.ndarray | None = None) -> Fit:
     """Maximum-likelihood Gamma-Gamma parameters (start: all 1, as lifetimes)."""
     theta0 = np.zeros(3) if start is None else np.log(start)
-    return _fit(lambda t: gamma_gamma_negloglik(t, d), theta0, d.by_x.n)
+    return _fit(lambda t: gamma_gamma_negloglik(t, d), theta0, d.by_x.n, GAMMA_GAMMA_TERMS)
 
 
 def gamma_gamma_expected(x: np.ndarray, m: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -219,7 +219,8 @@ def lifetime_value(bgnbd: np.ndarray, spend: np.ndarray, x: np.ndarray, tx: np.n
 
 # ---------------------------------------------------------------- the optimiser
 
-def _fit(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], theta0: np.ndarray, n: int) -> Fit:
+def _fit(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], theta0: np.ndarray, n: int,
+         terms: tuple[str, ...]) -> Fit:
     """BFGS on log-parameters, then Newton steps on the finite-difference Hessian of the gradient."""
     with np.errstate(all="ignore"):
         out = minimize(objective, theta0, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 1000})
@@ -250,12 +251,15 @@ def _fit(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], theta0: np
     converged = bool(np.isfinite(value) and gnorm < 1e-5 and positive and np.all(np.isfinite(params))
                      and np.all((params > 1e-8) & (params < 1e8)))
     message = str(out.message) if not converged else "converged"
-    if not converged and gnorm >= 1e-5:
+    edge = ~np.isfinite(params) | (params <= 1e-8) | (params >= 1e8)
+    if not converged and edge.any():
+        names = ", ".join(f"{terms[k]} = {params[k]:.3g}" for k in np.flatnonzero(edge))
+        message = (f"{names} ran to the edge of the range (0 or infinity): the data cannot pin "
+                   f"{'them' if edge.sum() > 1 else 'it'} down")
+    elif not converged and gnorm >= 1e-5:
         message = f"the gradient did not vanish (largest element {gnorm:.2g}; {out.message})"
     elif not converged and not positive:
         message = "the Hessian is not positive definite at the end point (a flat or unbounded likelihood)"
-    elif not converged:
-        message = "a parameter ran to the edge of its range (0 or infinity)"
     return Fit(params=params, loglik=-value * n, covariance=covariance, converged=converged, iterations=iterations,
                gradient_norm=gnorm, message=message)
 

@@ -370,7 +370,7 @@ def gamma_gamma(summary: CLVSummary | CalibrationHoldout | pd.DataFrame, *, ci_l
     fit = models.gamma_gamma_fit(models.GammaGammaData(x, m))
     p, q, v = fit.params
     mean_spend = p * v / (q - 1) if q > 1 else float("inf")
-    converged = fit.converged and q > 1
+    converged = bool(fit.converged and q > 1)
     if not fit.converged:
         problems.append(warn(f"{where}: the Gamma-Gamma fit did not converge: {fit.message}. Its expected spends are "
                              "not reliable.", CLVConvergenceWarning))
