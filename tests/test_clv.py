@@ -265,9 +265,9 @@ def test_failed_bootstrap_refits_warn_and_are_counted(fitted, monkeypatch):
     real = models.gamma_gamma_fit
     calls = {"n": 0}
 
-    def flaky(data, start=None):
+    def flaky(x, m, start=None):
         calls["n"] += 1
-        fit = real(data, start)
+        fit = real(x, m, start)
         return fit if calls["n"] % 2 else models.Fit(**{**fit.__dict__, "converged": False})
 
     monkeypatch.setattr(models, "gamma_gamma_fit", flaky)

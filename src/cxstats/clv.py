@@ -34,6 +34,7 @@ from ._clv_summary import CalibrationHoldout, CLVSummary, calibration_holdout, c
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._results import PlainText
+from ._threads import single_threaded_blas
 from ._validation import ci_level as _ci_level
 from ._validation import count, warn
 
@@ -166,6 +167,7 @@ class BGNBDResult:
         return PlainText("\n".join(lines))
 
 
+@single_threaded_blas
 def bgnbd(summary: CLVSummary | CalibrationHoldout | pd.DataFrame, *, ci_level: float = 0.95) -> BGNBDResult:
     """Fit the BG/NBD model (Fader, Hardie & Lee, 2005) by maximum likelihood.
 
@@ -229,7 +231,7 @@ def bgnbd(summary: CLVSummary | CalibrationHoldout | pd.DataFrame, *, ci_level: 
         raise CxStatsError(f"{where}: no customer made a repeat purchase (all {len(frame)} have frequency 0); the "
                            "model cannot tell how often customers buy or when they stop. Use a longer observation "
                            "period.")
-    fit = models.bgnbd_fit(models.BGNBDData(x, tx, T))
+    fit = models.bgnbd_fit(x, tx, T)
     problems = []
     if not fit.converged:
         problems.append(warn(f"{where}: the BG/NBD fit did not converge: {fit.message}. Its predictions and CLV are "
@@ -295,6 +297,7 @@ class GammaGammaResult:
         return PlainText("\n".join(lines))
 
 
+@single_threaded_blas
 def gamma_gamma(summary: CLVSummary | CalibrationHoldout | pd.DataFrame, *, ci_level: float = 0.95,
                 max_correlation: float = MAX_CORRELATION) -> GammaGammaResult:
     """Fit the Gamma-Gamma spend model (Fader, Hardie & Lee, 2005b) to the repeat buyers.
@@ -367,7 +370,7 @@ def gamma_gamma(summary: CLVSummary | CalibrationHoldout | pd.DataFrame, *, ci_l
                              f"{correlation:.2f}, above {max_correlation}); the Gamma-Gamma model assumes spend per "
                              "purchase does not depend on how often a customer buys, so its expected spends and CLV "
                              "are biased.", SpendFrequencyCorrelationWarning))
-    fit = models.gamma_gamma_fit(models.GammaGammaData(x, m))
+    fit = models.gamma_gamma_fit(x, m)
     p, q, v = fit.params
     mean_spend = p * v / (q - 1) if q > 1 else float("inf")
     converged = bool(fit.converged and q > 1)
@@ -442,6 +445,7 @@ class LifetimeValueResult:
         return PlainText("\n".join(lines))
 
 
+@single_threaded_blas
 def lifetime_value(purchases: BGNBDResult, spend: GammaGammaResult, *, months: int = 12,
                    discount_rate: float = 0.01, segments: pd.Series | Mapping[Any, Any] | None = None,
                    n_boot: int = 200, ci_level: float = 0.95, seed: int | None = None) -> LifetimeValueResult:
@@ -580,8 +584,8 @@ def _bootstrap(purchases: BGNBDResult, spend: GammaGammaResult, x: np.ndarray, t
         if not rep.any():
             failed += 1
             continue
-        bg = models.bgnbd_fit(models.BGNBDData(xi, tx[idx], T[idx]), start=purchases.params)
-        gg = models.gamma_gamma_fit(models.GammaGammaData(xi[rep], m[idx][rep]), start=spend.params)
+        bg = models.bgnbd_fit(xi, tx[idx], T[idx], start=purchases.params)
+        gg = models.gamma_gamma_fit(xi[rep], m[idx][rep], start=spend.params)
         if not (bg.converged and gg.converged and gg.params[1] > 1):
             failed += 1
             continue
