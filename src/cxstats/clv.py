@@ -411,6 +411,7 @@ class LifetimeValueResult:
     failed_draws: int
     ci_level: float
     seed: int | None
+    min_base: int = 30
     problems: tuple[str, ...] = ()
 
     @property
@@ -429,10 +430,15 @@ class LifetimeValueResult:
         lines = [f"- Expected value of the {fmt.integer(len(self.table))} customers over the next {self.months} months "
                  f"(discounted {fmt.percent(self.discount_rate, 1)} a month): {fmt.currency(self.total_clv)} in all, "
                  f"{fmt.currency(self.table['clv'].mean())} per customer on average."]
-        if self.n_boot:
-            for row in s.itertuples():
+        if self.n_boot and self.n_boot > self.failed_draws + 1:
+            for row in s[s["customers"] >= self.min_base].itertuples():
                 lines.append(f"- {row.segment} (n = {fmt.integer(row.customers)}): {fmt.currency(row.mean_clv)} per "
                              f"customer ({pct} CI {fmt.currency(row.ci_low)} to {fmt.currency(row.ci_high)}).")
+        small = s[s["customers"] < self.min_base]
+        if len(small):
+            names = ", ".join(f"{seg} (n = {fmt.integer(c)})" for seg, c in zip(small["segment"], small["customers"],
+                                                                                 strict=True))
+            lines.append(f"- Not reported, fewer than {self.min_base} customers: {names}.")
         top = self.table["clv"].sort_values(ascending=False)
         share = top.head(max(1, len(top) // 10)).sum() / top.sum() if top.sum() > 0 else float("nan")
         lines.append(f"- The most valuable tenth of customers holds {fmt.percent(share)} of the expected value.")
@@ -448,7 +454,8 @@ class LifetimeValueResult:
 @single_threaded_blas
 def lifetime_value(purchases: BGNBDResult, spend: GammaGammaResult, *, months: int = 12,
                    discount_rate: float = 0.01, segments: pd.Series | Mapping[Any, Any] | None = None,
-                   n_boot: int = 200, ci_level: float = 0.95, seed: int | None = None) -> LifetimeValueResult:
+                   n_boot: int = 200, ci_level: float = 0.95, seed: int | None = None,
+                   min_base: int = 30) -> LifetimeValueResult:
     """Customer lifetime value: discounted expected spend over the next ``months``, per customer and segment.
 
     Parameters
@@ -463,6 +470,8 @@ def lifetime_value(purchases: BGNBDResult, spend: GammaGammaResult, *, months: i
         0 for no intervals.
     ci_level : coverage of the percentile intervals.
     seed : seed of the bootstrap.
+    min_base : segments with fewer customers are listed but not described in
+        ``plain_summary()`` (their intervals are too wide to act on).
 
     Returns
     -------
@@ -511,6 +520,7 @@ def lifetime_value(purchases: BGNBDResult, spend: GammaGammaResult, *, months: i
         raise CxStatsError(f"{where}: discount_rate must be a monthly rate from 0 to 1 (e.g. 0.01), got "
                            f"{discount_rate!r}.")
     n_boot = count("n_boot", n_boot, minimum=0)
+    min_base = count("min_base", min_base, minimum=1)
     level = _ci_level(ci_level)
     a, b = purchases.data, spend.data
     if len(a) != len(b) or not (np.array_equal(a["customer"].to_numpy(), b["customer"].to_numpy())
@@ -518,7 +528,7 @@ def lifetime_value(purchases: BGNBDResult, spend: GammaGammaResult, *, months: i
         raise CxStatsError(f"{where}: the purchase and spend models were fitted to different customers ({len(a)} and "
                            f"{len(b)}); fit bgnbd() and gamma_gamma() to the same summary.")
     frame = a.assign(monetary_value=b["monetary_value"].to_numpy())
-    labels = _segments(frame["customer"], segments, where)
+    labels, order = _segments(frame["customer"], segments, where)
     x, tx, T, m = (frame[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
     unit = purchases.time_unit
     exp_spend = models.gamma_gamma_expected(x, m, spend.params)
@@ -528,7 +538,8 @@ def lifetime_value(purchases: BGNBDResult, spend: GammaGammaResult, *, months: i
     table["p_alive"] = models.bgnbd_alive(x, tx, T, purchases.params)
     table["expected_spend"] = exp_spend
     table["clv"] = clv
-    codes, names = pd.factorize(labels, sort=True)
+    names = pd.Index(order)
+    codes = names.get_indexer(labels)
     draws, seg_mean, seg_total, failed = _bootstrap(purchases, spend, x, tx, T, m, codes, len(names), months,
                                                     discount_rate, unit, n_boot, seed)
     tail = (1 - level) / 2
@@ -549,12 +560,13 @@ def lifetime_value(purchases: BGNBDResult, spend: GammaGammaResult, *, months: i
                         "total_ci_low": q_total[0], "total_ci_high": q_total[1]})
     return LifetimeValueResult(table=table, segments=seg, months=months, discount_rate=float(discount_rate),
                                time_unit=unit, n_boot=n_boot, failed_draws=failed, ci_level=level, seed=seed,
-                               problems=tuple(problems))
+                               min_base=min_base, problems=tuple(problems))
 
 
-def _segments(customers: pd.Series, segments: Any, where: str) -> np.ndarray:
+def _segments(customers: pd.Series, segments: Any, where: str) -> tuple[np.ndarray, list[str]]:
+    """Each customer's segment label, and the segments in reporting order."""
     if segments is None:
-        return np.full(len(customers), "All customers", dtype=object)
+        return np.full(len(customers), "All customers", dtype=object), ["All customers"]
     if isinstance(segments, Mapping):
         segments = pd.Series(segments)
     if not isinstance(segments, pd.Series):
@@ -565,7 +577,11 @@ def _segments(customers: pd.Series, segments: Any, where: str) -> np.ndarray:
     if missing.any():
         raise CxStatsError(f"{where}: customer(s) {listing(customers[missing])} have no segment in segments=; give "
                            "every customer of the summary a segment.")
-    return labels.astype(str).to_numpy(dtype=object)
+    if isinstance(labels.dtype, pd.CategoricalDtype):  # keep the categories' order (e.g. RFM's reporting order)
+        present = [str(c) for c in labels.cat.categories if (labels == c).any()]
+        return labels.astype(str).to_numpy(dtype=object), present
+    values = labels.astype(str).to_numpy(dtype=object)
+    return values, sorted(set(values))
 
 
 def _bootstrap(purchases: BGNBDResult, spend: GammaGammaResult, x: np.ndarray, tx: np.ndarray, T: np.ndarray,
