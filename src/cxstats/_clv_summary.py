@@ -15,10 +15,11 @@ import pandas as pd
 from . import formatting as fmt
 from ._clv_data import as_ns, holdout_counts, period_end_ns, period_index, period_start_ns, summarise, time_unit
 from ._errors import CxStatsError
+from ._format import listing
 from ._results import PlainText
 from ._transactions import read_transactions
 
-__all__ = ["CLVSummary", "CalibrationHoldout", "clv_summary", "calibration_holdout"]
+__all__ = ["CLVSummary", "CalibrationHoldout", "clv_summary", "calibration_holdout", "history_frame"]
 
 _UNIT_WORDS = {"D": "days", "W": "weeks"}
 
@@ -241,4 +242,41 @@ def _summary_frame(customers: pd.Index, s: dict[str, np.ndarray]) -> pd.DataFram
 
 def _unit(value: object, where: str) -> str:
     return time_unit(value, where)
+
+
+def history_frame(data: object, where: str, columns: tuple[str, ...]) -> tuple[pd.DataFrame, str]:
+    """Summary rows (``customer`` + ``columns``) from a CLVSummary, CalibrationHoldout or DataFrame."""
+    unit = "D"
+    if isinstance(data, CLVSummary):
+        frame, unit = data.table, data.time_unit
+    elif isinstance(data, CalibrationHoldout):
+        frame, unit = data.table.rename(columns=lambda c: c[:-4] if c.endswith("_cal") else c), data.time_unit
+    elif isinstance(data, pd.DataFrame):
+        frame = data if "customer" in data.columns else data.rename_axis("customer").reset_index()
+    else:
+        raise TypeError(f"{where} needs the result of clv_summary() or calibration_holdout(), or a DataFrame with "
+                        f"columns {listing(columns, quote=True)}; got {type(data).__name__}.")
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise CxStatsError(f"{where}: no column {listing(absent, quote=True)} in the summary; make it with "
+                           "cxstats.clv_summary(transactions).")
+    out = frame[["customer", *columns]].copy()
+    for c in columns:
+        values = pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            raise CxStatsError(f"{where}: column '{c}' has missing, negative or infinite values for customer(s) "
+                               f"{listing(out['customer'][bad])}; summaries hold counts and times of 0 or more.")
+        out[c] = values
+    if {"frequency", "recency", "T"} <= set(columns):
+        late = out["recency"].to_numpy() > out["T"].to_numpy()
+        if late.any():
+            raise CxStatsError(f"{where}: recency is larger than T for customer(s) {listing(out['customer'][late])}: "
+                               "the last purchase cannot come after the end of observation. Rebuild the summary "
+                               "with cxstats.clv_summary().")
+        odd = (out["frequency"].to_numpy() == 0) & (out["recency"].to_numpy() > 0)
+        if odd.any():
+            raise CxStatsError(f"{where}: customer(s) {listing(out['customer'][odd])} have no repeat purchase but a "
+                               "recency above 0; recency counts from the first to the last purchase.")
+    return out.reset_index(drop=True), unit
 
