@@ -3,6 +3,7 @@ parameter recovery on simulated customers, and every error and warning."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -292,10 +293,16 @@ def test_lifetime_value_argument_errors(fitted, summary, split):
         cxstats.lifetime_value(model, spend, segments=["a"], n_boot=0)  # type: ignore[arg-type]
     with pytest.raises(cxstats.CxStatsError, match=r"discount_rate must be a monthly rate from 0 to 1 .*got 12\.$"):
         cxstats.lifetime_value(model, spend, discount_rate=12, n_boot=0)
-    with pytest.raises(TypeError, match=r"^lifetime_value needs a bgnbd\(\) result and a gamma_gamma\(\) result"):
+    with pytest.raises(TypeError, match=r"^lifetime_value needs a bgnbd\(\) \(or pareto_nbd\(\)\) result and a "
+                                        r"gamma_gamma\(\) result, got GammaGammaResult and BGNBDResult\.$"):
         cxstats.lifetime_value(spend, model)  # type: ignore[arg-type]
     with pytest.raises(cxstats.CxStatsError, match=r"^holdout_validation: the model was not fitted to this split"):
         cxstats.holdout_validation(model, split)
+    with pytest.raises(TypeError, match=r"^holdout_validation needs a bgnbd\(\) \(or pareto_nbd\(\)\) result and a "
+                                        r"calibration_holdout\(\) result, got BGNBDResult and CLVSummary\.$"):
+        cxstats.holdout_validation(model, summary)  # type: ignore[arg-type]
+    with pytest.raises(cxstats.CxStatsError, match=r"max_purchases"):
+        cxstats.holdout_validation(cxstats.bgnbd(split), split, max_purchases=0)
 
 
 def test_split_and_unit_errors(cdnow):
@@ -325,3 +332,40 @@ def test_fitting_does_not_change_the_summary(summary):
         cxstats.bgnbd(summary)
         cxstats.gamma_gamma(summary)
     pd.testing.assert_frame_equal(summary.table, before)
+
+
+# ---------------------------------------------------------------- Pareto/NBD
+
+def test_pareto_nbd_reaches_lifetimes_optimum_and_its_formulas_match(summary, fitted):
+    ref = REF["pareto_nbd"]
+    model = cxstats.pareto_nbd(summary)
+    assert model.converged and model.problems == ()
+    theirs = np.array([ref["params"][k] for k in ["r", "alpha", "s", "beta"]])
+    # lifetimes' Nelder-Mead stops short: the parameters agree to its precision, the likelihood is at least its own
+    np.testing.assert_allclose(model.params, theirs, rtol=1e-3)
+    assert model.loglik == pytest.approx(ref["loglik"], rel=1e-5)
+    assert model.loglik >= ref["loglik"]
+    x, tx, T = (summary.table[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    np.testing.assert_allclose(models.pareto_alive(x, tx, T, theirs), ref["p_alive"], rtol=1e-10)
+    np.testing.assert_allclose(models.pareto_conditional(30.0, x, tx, T, theirs), ref["conditional_30"], rtol=1e-10)
+    for t, value in ref["expected_new"].items():
+        assert float(models.pareto_expected(float(t), theirs)) == pytest.approx(value, rel=1e-10)
+    # the whole CLV pipeline at lifetimes' parameters (the table of an otherwise identical result)
+    at_theirs = dataclasses.replace(model, table=model.table.assign(estimate=theirs))
+    value = cxstats.lifetime_value(at_theirs, fitted[1], n_boot=0)
+    np.testing.assert_allclose(value.table["clv"], ref["clv_12"], rtol=1e-4, atol=1e-8)
+    assert value.purchase_model == "Pareto/NBD" and "Pareto/NBD purchases" in str(value.plain_summary())
+    # and at its own optimum the predictions move by no more than the parameters do
+    np.testing.assert_allclose(model.predict(30)["p_alive"], ref["p_alive"], rtol=1e-3)
+
+
+def test_pareto_nbd_holdout_check_and_summary(split):
+    model = cxstats.pareto_nbd(split)
+    check = cxstats.holdout_validation(model, split)
+    assert check.model == "Pareto/NBD"
+    assert [t.get_text() for t in check.plot().axes[0].texts] == ["actual", "predicted (Pareto/NBD)"]
+    assert check.total_predicted == pytest.approx(model.predict(split.duration_holdout)["expected_purchases"].sum())
+    text = str(model.plain_summary())
+    assert text.startswith("- Pareto/NBD fitted to 2,357 customers") and _clean(text) == []
+    with pytest.raises(cxstats.CxStatsError, match=r"^pareto_nbd: no customer made a repeat purchase"):
+        cxstats.pareto_nbd(_frame(frequency=[0, 0], recency=[0.0, 0], T=[3.0, 4]))

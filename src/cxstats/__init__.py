@@ -54,6 +54,7 @@ from .clv import (
     GammaGammaResult,
     HoldoutValidation,
     LifetimeValueResult,
+    ParetoNBDResult,
     SpendFrequencyCorrelationWarning,
     bgnbd,
     calibration_holdout,
@@ -61,6 +62,7 @@ from .clv import (
     gamma_gamma,
     holdout_validation,
     lifetime_value,
+    pareto_nbd,
 )
 
 __version__ = "0.1.0"
@@ -147,4 +149,6 @@ __all__ = [
     "lifetime_value",
     "LifetimeValueResult",
     "SpendFrequencyCorrelationWarning",
+    "pareto_nbd",
+    "ParetoNBDResult",
 ]

@@ -181,6 +181,96 @@ def bgnbd_simulate(n: int, params: np.ndarray, T: np.ndarray | float, rng: np.ra
     return x, tx, T
 
 
+# ---------------------------------------------------------------- Pareto/NBD (Schmittlein, Morrison & Colombo 1987)
+
+PARETO_TERMS = ("r", "alpha", "s", "beta")
+
+
+class ParetoData:
+    """Distinct (x, tx, T) rows and how many customers share each (the likelihood has no
+    per-x shortcut, so identical histories are evaluated once)."""
+
+    def __init__(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> None:
+        rows, self.counts = np.unique(np.column_stack([x, tx, T]).astype(float), axis=0, return_counts=True)
+        self.x, self.tx, self.T = rows[:, 0], rows[:, 1], rows[:, 2]
+        self.n = int(x.size)
+
+
+def pareto_log_a0(params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """log A0 of Fader & Hardie's (2005) note on the Pareto/NBD likelihood (eq. 19-20), by Euler's
+    identity on whichever of alpha, beta is larger; -inf where tx = T."""
+    r, alpha, s, beta = params
+    if alpha < beta:
+        low, high, t = alpha, beta, r + x
+    else:
+        low, high, t = beta, alpha, s + 1.0
+    rsx = r + s + x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.log(hyp2f1(rsx, t, rsx + 1.0, (high - low) / (high + tx))) - rsx * np.log(high + tx)
+        v = np.log(hyp2f1(rsx, t, rsx + 1.0, (high - low) / (high + T))) - rsx * np.log(high + T)
+        return np.where(u > v, u + np.log1p(-np.exp(v - u)), -np.inf)
+
+
+def pareto_loglik_each(params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each history (Fader & Hardie 2005 note, eq. 22)."""
+    r, alpha, s, beta = params
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    with np.errstate(divide="ignore"):
+        a2 = np.logaddexp(-(r + x) * np.log(alpha + T) - s * np.log(beta + T),
+                          np.log(s) + pareto_log_a0(params, x, tx, T) - np.log(r + s + x))
+    return a1 + a2
+
+
+def pareto_negloglik(theta: np.ndarray, d: ParetoData) -> tuple[float, np.ndarray]:
+    """Minus the mean log-likelihood and its gradient in log-parameters (central differences:
+    the hypergeometric function has no cheap derivatives in its parameters)."""
+    def value(t: np.ndarray) -> float:
+        return -float(d.counts @ pareto_loglik_each(np.exp(t), d.x, d.tx, d.T)) / d.n
+
+    grad = np.empty(theta.size)
+    for j in range(theta.size):
+        h = 1e-6 * max(1.0, abs(theta[j]))
+        up, down = theta.copy(), theta.copy()
+        up[j] += h
+        down[j] -= h
+        grad[j] = (value(up) - value(down)) / (2 * h)
+    return value(theta), grad
+
+
+def pareto_fit(x: np.ndarray, tx: np.ndarray, T: np.ndarray, start: np.ndarray | None = None) -> Fit:
+    """Maximum-likelihood Pareto/NBD parameters (start: all 1)."""
+    d = ParetoData(x, tx, T)
+    return _fit(lambda t: pareto_negloglik(t, d), np.zeros(4) if start is None else np.log(start), d.n, PARETO_TERMS,
+                hessian=lambda t: _hessian_values(lambda u: pareto_negloglik(u, d)[0], t))
+
+
+def pareto_expected(t: np.ndarray | float, params: np.ndarray) -> np.ndarray:
+    """E[X(t)] of a new customer: r beta / (alpha (s - 1)) (1 - (beta / (beta + t))^(s - 1))."""
+    r, alpha, s, beta = params
+    t = np.asarray(t, dtype=float)
+    return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+
+
+def pareto_conditional(t: np.ndarray | float, x: np.ndarray, tx: np.ndarray, T: np.ndarray,
+                       params: np.ndarray) -> np.ndarray:
+    """E[Y(t) | x, tx, T] (Schmittlein et al. 1987; Fader & Hardie 2005 note, eq. 23)."""
+    r, alpha, s, beta = params
+    t = np.asarray(t, dtype=float)
+    first = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) - (r + x) * np.log(alpha + T)
+             - s * np.log(beta + T))
+    second = np.log(r + x) + np.log(beta + T) - np.log(alpha + T)
+    third = np.log((1 - ((beta + T) / (beta + T + t)) ** (s - 1)) / (s - 1))
+    return np.exp(first + second + third - pareto_loglik_each(params, x, tx, T))
+
+
+def pareto_alive(x: np.ndarray, tx: np.ndarray, T: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """P(alive | x, tx, T) (Fader & Hardie 2005 note, eq. 18)."""
+    r, alpha, s, beta = params
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T)
+                                   + s * np.log(beta + T) + pareto_log_a0(params, x, tx, T)))
+
+
 # ---------------------------------------------------------------- Gamma-Gamma (Fader, Hardie & Lee 2005, RFM and CLV)
 
 class GammaGammaData:
@@ -232,15 +322,16 @@ def gamma_gamma_expected(x: np.ndarray, m: np.ndarray, params: np.ndarray) -> np
     return (1 - weight) * (v * p / (q - 1)) + weight * m
 
 
-def lifetime_value(bgnbd: np.ndarray, spend: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray,
-                   months: int, discount_rate: float, unit: str) -> np.ndarray:
+def lifetime_value(conditional: Callable[[float], np.ndarray], spend: np.ndarray, months: int,
+                   discount_rate: float, unit: str) -> np.ndarray:
     """Discounted value of the next ``months`` months: sum over months k of
-    spend x E[purchases in month k] / (1 + discount_rate)^k (lifetimes' convention)."""
+    spend x E[purchases in month k] / (1 + discount_rate)^k (lifetimes' convention);
+    ``conditional(t)`` gives each customer's expected purchases by time t."""
     factor = MONTH[unit]
-    value = np.zeros(x.shape)
-    previous = np.zeros(x.shape)
+    value = np.zeros(spend.shape)
+    previous = np.zeros(spend.shape)
     for k in range(1, months + 1):
-        cumulative = bgnbd_conditional(k * factor, x, tx, T, bgnbd)
+        cumulative = conditional(k * factor)
         value += spend * (cumulative - previous) / (1 + discount_rate) ** k
         previous = cumulative
     return value
@@ -249,8 +340,13 @@ def lifetime_value(bgnbd: np.ndarray, spend: np.ndarray, x: np.ndarray, tx: np.n
 # ---------------------------------------------------------------- the optimiser
 
 def _fit(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], theta0: np.ndarray, n: int,
-         terms: tuple[str, ...], warm: Fit | None = None) -> Fit:
-    """BFGS on log-parameters, then Newton steps on the finite-difference Hessian of the gradient."""
+         terms: tuple[str, ...], warm: Fit | None = None,
+         hessian: Callable[[np.ndarray], np.ndarray] | None = None) -> Fit:
+    """BFGS on log-parameters, then Newton steps on the finite-difference Hessian of the gradient
+    (or on ``hessian(theta)`` when the gradient is itself a difference quotient)."""
+    def curvature(t: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return _hessian(objective, t, g) if hessian is None else hessian(t)
+
     options: dict = {"gtol": 1e-9, "maxiter": 1000}
     if warm is not None and warm.converged:
         inverse = np.linalg.inv(warm.hessian)
@@ -259,7 +355,7 @@ def _fit(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], theta0: np
         out = minimize(objective, theta0, jac=True, method="BFGS", options=options)
         theta, iterations = out.x, int(out.nit)
         value, grad = objective(theta)
-        hess = _hessian(objective, theta, grad)
+        hess = curvature(theta, grad)
         for _ in range(5):  # Newton polish: BFGS stops a little short of the optimum on flat likelihoods
             if not (np.isfinite(hess).all() and np.all(np.linalg.eigvalsh(hess) > 0)):
                 break
@@ -273,7 +369,7 @@ def _fit(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], theta0: np
             theta, value, grad = trial, new_value, new_grad
             iterations += 1
             if np.max(np.abs(step)) > 1e-6:  # moved far enough to change the curvature (and the SEs)
-                hess = _hessian(objective, theta, grad)
+                hess = curvature(theta, grad)
     params = np.exp(theta)
     gnorm = float(np.max(np.abs(grad))) if np.isfinite(grad).all() else float("inf")
     covariance = np.full((theta.size, theta.size), np.nan)
@@ -310,3 +406,20 @@ def _hessian(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], theta:
         up[j] += h
         hess[:, j] = (objective(up)[1] - grad) / h
     return (hess + hess.T) / 2
+
+
+def _hessian_values(value: Callable[[np.ndarray], float], theta: np.ndarray, step: float = 1e-4) -> np.ndarray:
+    """Central second differences of the function itself (for objectives without an analytic gradient)."""
+    k = theta.size
+    hess = np.empty((k, k))
+    h = step * np.maximum(1.0, np.abs(theta))
+    for i in range(k):
+        for j in range(i, k):
+            total = 0.0
+            for si, sj, sign in ((1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)):
+                point = theta.copy()
+                point[i] += si * h[i]
+                point[j] += sj * h[j]
+                total += sign * value(point)
+            hess[i, j] = hess[j, i] = total / (4 * h[i] * h[j])
+    return hess

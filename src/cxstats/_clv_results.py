@@ -17,7 +17,8 @@ from . import formatting as fmt
 from ._clv_summary import history_frame
 from ._results import PlainText
 
-__all__ = ["BGNBDResult", "GammaGammaResult", "LifetimeValueResult", "HoldoutValidation", "MAX_CORRELATION"]
+__all__ = ["PurchaseModel", "BGNBDResult", "ParetoNBDResult", "GammaGammaResult", "LifetimeValueResult",
+           "HoldoutValidation", "MAX_CORRELATION"]
 
 _UNIT_WORDS = {"D": "days", "W": "weeks"}
 #: |correlation| of frequency and spend above which the Gamma-Gamma independence assumption is in doubt.
@@ -25,14 +26,13 @@ MAX_CORRELATION = 0.3
 
 
 @dataclass(frozen=True)
-class BGNBDResult:
-    """The BG/NBD model fitted to purchase histories.
+class PurchaseModel:
+    """What the BG/NBD and Pareto/NBD results share: fields, predictions, display.
 
-    ``table``: one row per parameter (``term, estimate, se, ci_low, ci_high``): ``r`` and
-    ``alpha`` (shape and rate of the gamma distribution of purchase rates; mean rate r/alpha
-    per period), ``a`` and ``b`` (beta distribution of the drop-out probability after each
-    purchase; mean a/(a+b)). ``data``: the histories it was fitted to (``customer,
-    frequency, recency, T``). ``loglik`` is the total log-likelihood.
+    ``table``: one row per parameter (``term, estimate, se, ci_low, ci_high``). ``data``:
+    the histories the model was fitted to (``customer, frequency, recency, T``).
+    ``loglik`` is the total log-likelihood (comparable between the two models on the same
+    data: the higher, the better the fit, both having four parameters).
     """
 
     table: pd.DataFrame
@@ -46,13 +46,15 @@ class BGNBDResult:
     ci_level: float
     problems: tuple[str, ...] = ()
 
+    _name = ""
+
     @property
     def params(self) -> np.ndarray:
         return self.table["estimate"].to_numpy()
 
     def expected_purchases(self, t: float | np.ndarray) -> np.ndarray:
-        """Expected purchases of a new customer in a period of length ``t`` (in ``time_unit``)."""
-        return models.bgnbd_expected(t, self.params)
+        """Expected repeat purchases of a new customer in a period of length ``t`` (in ``time_unit``)."""
+        return self._expected(t, self.params)
 
     def predict(self, t: float, data: object = None) -> pd.DataFrame:
         """Per customer: expected purchases in the next ``t`` periods given the history, and P(alive).
@@ -63,29 +65,104 @@ class BGNBDResult:
         frame = self.data if data is None else history_frame(data, "predict", ("frequency", "recency", "T"))[0]
         x, tx, T = (frame[c].to_numpy() for c in ("frequency", "recency", "T"))
         out = frame[["customer", "frequency", "recency", "T"]].copy()
-        out["expected_purchases"] = models.bgnbd_conditional(float(t), x, tx, T, self.params)
-        out["p_alive"] = models.bgnbd_alive(x, tx, T, self.params)
+        out["expected_purchases"] = self._conditional(float(t), x, tx, T, self.params)
+        out["p_alive"] = self._alive(x, tx, T, self.params)
         return out
 
+    # the model's formulas, set by each subclass (staticmethods of _clv_models)
+    @staticmethod
+    def _expected(t: Any, params: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _conditional(t: Any, x: np.ndarray, tx: np.ndarray, T: np.ndarray, params: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _alive(x: np.ndarray, tx: np.ndarray, T: np.ndarray, params: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _refit(x: np.ndarray, tx: np.ndarray, T: np.ndarray, start: np.ndarray) -> models.Fit:
+        raise NotImplementedError
+
     def _repr_html_(self) -> str:
-        return f"<p>BG/NBD, {self.n:,} customers, log-likelihood {self.loglik:.3f}</p>" + self.table.to_html(index=False)
+        return (f"<p>{self._name}, {self.n:,} customers, log-likelihood {self.loglik:.3f}</p>"
+                + self.table.to_html(index=False))
+
+    def _closing(self, lines: list[str]) -> PlainText:
+        year = 365.0 if self.time_unit == "D" else 52.0
+        lines.append(f"- A new customer is expected to make {fmt.number(float(self.expected_purchases(year)), 2)} "
+                     "repeat purchases in the first year.")
+        if not self.converged:
+            lines.append("- **Caution:** the fit did not converge; do not use these numbers.")
+        return PlainText("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class BGNBDResult(PurchaseModel):
+    """The BG/NBD model fitted to purchase histories.
+
+    Parameters in ``table``: ``r`` and ``alpha`` (shape and rate of the gamma distribution
+    of purchase rates; mean rate r/alpha per period), ``a`` and ``b`` (beta distribution of
+    the drop-out probability after each purchase; mean a/(a+b)). Other fields as
+    :class:`PurchaseModel`.
+    """
+
+    _name = "BG/NBD"
+    _expected = staticmethod(models.bgnbd_expected)
+    _conditional = staticmethod(models.bgnbd_conditional)
+    _alive = staticmethod(models.bgnbd_alive)
+
+    @staticmethod
+    def _refit(x: np.ndarray, tx: np.ndarray, T: np.ndarray, start: np.ndarray) -> models.Fit:
+        return models.bgnbd_fit(x, tx, T, start)
 
     def plain_summary(self) -> PlainText:
         """What the parameters say about buying and dropping out, in sentences."""
         r, alpha, a, b = self.params
         unit = _UNIT_WORDS[self.time_unit]
         year = 365.0 if self.time_unit == "D" else 52.0
-        lines = [f"- Fitted to {fmt.integer(self.n)} customers ({fmt.integer(self.n_repeat)} bought again)."]
+        lines = [f"- BG/NBD fitted to {fmt.integer(self.n)} customers ({fmt.integer(self.n_repeat)} bought again)."]
         lines.append(f"- While active, a customer makes on average {fmt.number(r / alpha * year, 1)} repeat purchases a "
                      f"year (gamma-distributed rates, r = {fmt.number(r, 3)}, alpha = {fmt.number(alpha, 2)} {unit}).")
         lines.append(f"- After each purchase a customer stops buying for good with probability "
                      f"{fmt.percent(a / (a + b))} on average (beta-distributed, a = {fmt.number(a, 3)}, "
                      f"b = {fmt.number(b, 3)}).")
-        lines.append(f"- A new customer is expected to make {fmt.number(float(self.expected_purchases(year)), 2)} "
-                     "repeat purchases in the first year.")
-        if not self.converged:
-            lines.append("- **Caution:** the fit did not converge; do not use these numbers.")
-        return PlainText("\n".join(lines))
+        return self._closing(lines)
+
+
+@dataclass(frozen=True)
+class ParetoNBDResult(PurchaseModel):
+    """The Pareto/NBD model fitted to purchase histories.
+
+    Parameters in ``table``: ``r`` and ``alpha`` (gamma distribution of purchase rates, as
+    in BG/NBD), ``s`` and ``beta`` (gamma distribution of drop-out rates: a customer's
+    lifetime is exponential, at any time, not only after a purchase; mean drop-out rate
+    s/beta per period). Other fields as :class:`PurchaseModel`.
+    """
+
+    _name = "Pareto/NBD"
+    _expected = staticmethod(models.pareto_expected)
+    _conditional = staticmethod(models.pareto_conditional)
+    _alive = staticmethod(models.pareto_alive)
+
+    @staticmethod
+    def _refit(x: np.ndarray, tx: np.ndarray, T: np.ndarray, start: np.ndarray) -> models.Fit:
+        return models.pareto_fit(x, tx, T, start)
+
+    def plain_summary(self) -> PlainText:
+        """What the parameters say about buying and dropping out, in sentences."""
+        r, alpha, s, beta = self.params
+        unit = _UNIT_WORDS[self.time_unit]
+        year = 365.0 if self.time_unit == "D" else 52.0
+        lines = [f"- Pareto/NBD fitted to {fmt.integer(self.n)} customers ({fmt.integer(self.n_repeat)} bought again)."]
+        lines.append(f"- While active, a customer makes on average {fmt.number(r / alpha * year, 1)} repeat purchases a "
+                     f"year (gamma-distributed rates, r = {fmt.number(r, 3)}, alpha = {fmt.number(alpha, 2)} {unit}).")
+        lines.append(f"- Customers stop buying at an average rate of {fmt.number(s / beta * year, 2)} a year (a "
+                     "customer's drop-out can come at any time; gamma-distributed drop-out rates, "
+                     f"s = {fmt.number(s, 3)}, beta = {fmt.number(beta, 2)} {unit}).")
+        return self._closing(lines)
 
 
 @dataclass(frozen=True)
@@ -164,6 +241,7 @@ class LifetimeValueResult:
     ci_level: float
     seed: int | None
     min_base: int = 30
+    purchase_model: str = "BG/NBD"
     problems: tuple[str, ...] = ()
 
     @property
@@ -194,7 +272,8 @@ class LifetimeValueResult:
         top = self.table["clv"].sort_values(ascending=False)
         share = top.head(max(1, len(top) // 10)).sum() / top.sum() if top.sum() > 0 else float("nan")
         lines.append(f"- The most valuable tenth of customers holds {fmt.percent(share)} of the expected value.")
-        lines.append("- These are model forecasts (BG/NBD purchases x Gamma-Gamma spend): they assume customers keep "
+        lines.append(f"- These are model forecasts ({self.purchase_model} purchases x Gamma-Gamma spend): they assume "
+                     "customers keep "
                      "behaving as in the observed period; intervals cover parameter and sampling uncertainty, not "
                      "changes in the market.")
         if self.failed_draws:
@@ -220,6 +299,7 @@ class HoldoutValidation:
     calibration_end: pd.Timestamp
     observation_end: pd.Timestamp
     n_customers: int
+    model: str = "BG/NBD"
 
     def _repr_html_(self) -> str:
         return (f"<p>Holdout {self.calibration_end.date()} to {self.observation_end.date()}: actual "
@@ -250,7 +330,7 @@ class HoldoutValidation:
         ax.plot(pos, t["predicted"], "--s", color=PALETTE[1], lw=2)
         ax.annotate("actual", (pos[-1], t["actual"].iloc[-1]), xytext=(6, 0), textcoords="offset points",
                     va="center", color=PALETTE[0], fontsize=9)
-        ax.annotate("predicted (BG/NBD)", (pos[-1], t["predicted"].iloc[-1]), xytext=(6, -12),
+        ax.annotate(f"predicted ({self.model})", (pos[-1], t["predicted"].iloc[-1]), xytext=(6, -12),
                     textcoords="offset points", va="center", color=PALETTE[1], fontsize=9)
         ax.set_xticks(pos, [f"{lab}\n(n = {fmt.integer(c)})" for lab, c in zip(t["label"], t["customers"],
                                                                                 strict=True)], fontsize=8)

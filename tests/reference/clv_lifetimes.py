@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter
+from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
 from lifetimes.utils import calibration_and_holdout_data, summary_data_from_transaction_data
 
 import cxstats
@@ -89,6 +89,19 @@ def main() -> None:
                                                                   discount_rate=0.01, freq="D")],
         "clv_6_rate_2pct": [float(v) for v in ggf.customer_lifetime_value(bgf, x, tx, T, daily["monetary_value"],
                                                                            time=6, discount_rate=0.02, freq="D")],
+    }
+    np.random.seed(20261207)  # ParetoNBDFitter draws its start values
+    pnbd = ParetoNBDFitter(penalizer_coef=0.0).fit(x, tx, T)
+    pparams = pnbd.params_[["r", "alpha", "s", "beta"]].to_numpy()
+    out["pareto_nbd"] = {
+        "params": dict(zip(["r", "alpha", "s", "beta"], map(float, pparams), strict=True)),
+        "loglik": float(-ParetoNBDFitter._negative_log_likelihood(pparams, x.to_numpy(), tx.to_numpy(), T.to_numpy(),
+                                                                   np.ones(len(x)), 0.0)),
+        "expected_new": {str(t): float(pnbd.expected_number_of_purchases_up_to_time(t)) for t in (30, 180, 365)},
+        "conditional_30": [float(v) for v in pnbd.conditional_expected_number_of_purchases_up_to_time(30, x, tx, T)],
+        "p_alive": [float(v) for v in pnbd.conditional_probability_alive(x, tx, T)],
+        "clv_12": [float(v) for v in ggf.customer_lifetime_value(pnbd, x, tx, T, daily["monetary_value"], time=12,
+                                                                  discount_rate=0.01, freq="D")],
     }
     split = calibration_and_holdout_data(cd, "customer_id", "date", calibration_period_end=CALIBRATION_END,
                                          monetary_value_col="amount")
