@@ -369,3 +369,14 @@ def test_pareto_nbd_holdout_check_and_summary(split):
     assert text.startswith("- Pareto/NBD fitted to 2,357 customers") and _clean(text) == []
     with pytest.raises(cxstats.CxStatsError, match=r"^pareto_nbd: no customer made a repeat purchase"):
         cxstats.pareto_nbd(_frame(frequency=[0, 0], recency=[0.0, 0], T=[3.0, 4]))
+
+
+def test_weekly_models_and_clv_match_lifetimes(cdnow):
+    weekly = cxstats.clv_summary(cdnow, time_unit="W", duplicates="keep")
+    ref = REF["weekly"]
+    model, spend = cxstats.bgnbd(weekly), cxstats.gamma_gamma(weekly)
+    np.testing.assert_allclose(model.params, [ref["bgnbd"][k] for k in BGNBD], rtol=1e-5)
+    np.testing.assert_allclose(spend.params, [ref["gamma_gamma"][k] for k in GG], rtol=1e-5)
+    value = cxstats.lifetime_value(model, spend, n_boot=0)  # a month is 4.345 weeks
+    np.testing.assert_allclose(value.table["clv"], ref["clv_12"], rtol=1e-4, atol=1e-8)
+    assert "weeks" in str(model.plain_summary())

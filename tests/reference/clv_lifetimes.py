@@ -103,6 +103,17 @@ def main() -> None:
         "clv_12": [float(v) for v in ggf.customer_lifetime_value(pnbd, x, tx, T, daily["monetary_value"], time=12,
                                                                   discount_rate=0.01, freq="D")],
     }
+    weekly = summary_data_from_transaction_data(cd, freq="W", **kw)
+    bgf_w = BetaGeoFitter(penalizer_coef=0.0).fit(weekly["frequency"], weekly["recency"], weekly["T"])
+    rep_w = weekly[weekly["frequency"] > 0]
+    ggf_w = GammaGammaFitter(penalizer_coef=0.0).fit(rep_w["frequency"], rep_w["monetary_value"])
+    out["weekly"] = {
+        "bgnbd": dict(zip(["r", "alpha", "a", "b"], map(float, bgf_w.params_[["r", "alpha", "a", "b"]]), strict=True)),
+        "gamma_gamma": dict(zip(["p", "q", "v"], map(float, ggf_w.params_[["p", "q", "v"]]), strict=True)),
+        "clv_12": [float(v) for v in ggf_w.customer_lifetime_value(
+            bgf_w, weekly["frequency"], weekly["recency"], weekly["T"], weekly["monetary_value"], time=12,
+            discount_rate=0.01, freq="W")],
+    }
     split = calibration_and_holdout_data(cd, "customer_id", "date", calibration_period_end=CALIBRATION_END,
                                          monetary_value_col="amount")
     out["holdout"] = columns(split)
