@@ -110,6 +110,7 @@ def clv_summary(transactions: pd.DataFrame, *, customer: str = "customer_id", da
     >>> import cxstats
     >>> cd = cxstats.load_dataset("cdnow_transactions").data
     >>> s = cxstats.clv_summary(cd, duplicates="keep")
+    >>> # lifetimes: summary_data_from_transaction_data(cd, "customer_id", "date", monetary_value_col="amount")
     >>> s.n_customers, s.n_repeat, s.as_of.date().isoformat()
     (2357, 1139, '1998-06-30')
     """
@@ -201,6 +202,8 @@ def calibration_holdout(transactions: pd.DataFrame, *, calibration_end: object, 
     >>> import cxstats
     >>> cd = cxstats.load_dataset("cdnow_transactions").data
     >>> split = cxstats.calibration_holdout(cd, calibration_end="1997-09-30", duplicates="keep")
+    >>> # lifetimes: calibration_and_holdout_data(cd, "customer_id", "date", calibration_period_end="1997-09-30",
+    >>> #            monetary_value_col="amount")
     >>> split.n_customers, split.duration_holdout
     (2357, 273.0)
     """
