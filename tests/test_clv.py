@@ -253,6 +253,9 @@ def test_correlated_spend_and_frequency_warn_and_are_recorded():
     assert spend.correlation > 0.3
     assert spend.problems[0].startswith("SpendFrequencyCorrelationWarning: gamma_gamma: frequency and monetary")
     assert "doubtful" in str(spend.plain_summary())
+    from cxstats.report import cautions
+
+    assert "- Spend depends on purchase frequency: gamma_gamma:" in cautions(spend.problems)._repr_markdown_()
 
 
 def test_non_convergence_warns_and_is_recorded():
@@ -262,6 +265,10 @@ def test_non_convergence_warns_and_is_recorded():
         model = cxstats.bgnbd(_frame(frequency=x, recency=np.full(200, 100.0), T=np.full(200, 100.0)))
     assert not model.converged and model.problems[0].startswith("CLVConvergenceWarning: bgnbd:")
     assert "did not converge" in str(model.plain_summary())
+    from cxstats.report import cautions
+
+    shown = cautions(model.problems, model="the purchase model")._repr_markdown_()
+    assert "- The lifetime-value model did not finish: bgnbd: the BG/NBD fit did not converge" in shown
     m = np.exp(np.random.default_rng(1).normal(3, 3, 200))
     with pytest.warns(cxstats.CLVConvergenceWarning, match=r"q = 0\.\d+ is not above 1, so the expected spend"):
         spend = cxstats.gamma_gamma(_frame(frequency=x, monetary_value=m))
