@@ -387,3 +387,13 @@ def test_weekly_models_and_clv_match_lifetimes(cdnow):
     value = cxstats.lifetime_value(model, spend, n_boot=0)  # a month is 4.345 weeks
     np.testing.assert_allclose(value.table["clv"], ref["clv_12"], rtol=1e-4, atol=1e-8)
     assert "weeks" in str(model.plain_summary())
+
+
+def test_many_customers_get_segment_intervals_only(fitted, monkeypatch):
+    import cxstats.clv as clv
+
+    monkeypatch.setattr(clv, "MAX_DRAW_CELLS", 100)
+    value = cxstats.lifetime_value(*fitted, n_boot=5, seed=2)
+    assert value.table["ci_low"].isna().all()
+    row = value.segments.iloc[0]
+    assert row["ci_low"] < row["mean_clv"] < row["ci_high"]

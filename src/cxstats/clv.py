@@ -52,6 +52,11 @@ __all__ = [
 ]
 
 
+#: Per-customer bootstrap intervals keep every draw of every customer: above this many
+#: (draws x customers, 8 bytes each) only the segment intervals are computed.
+MAX_DRAW_CELLS = 20_000_000
+
+
 class CLVConvergenceWarning(CxStatsWarning):
     """A BG/NBD, Pareto/NBD or Gamma-Gamma fit (or bootstrap refits) did not reach a maximum of the likelihood."""
 
@@ -334,7 +339,8 @@ def lifetime_value(purchases: BGNBDResult | ParetoNBDResult, spend: GammaGammaRe
     -------
     LifetimeValueResult
         ``table`` (one row per customer: ``customer, segment, frequency, recency, T,
-        monetary_value, expected_purchases, p_alive, expected_spend, clv, ci_low, ci_high``)
+        monetary_value, expected_purchases, p_alive, expected_spend, clv, ci_low, ci_high``;
+        the per-customer interval is NaN when ``n_boot`` x customers exceeds 20 million)
         and ``segments`` (``segment, customers, mean_clv, ci_low, ci_high, total_clv,
         total_ci_low, total_ci_high``).
 
@@ -419,7 +425,8 @@ def lifetime_value(purchases: BGNBDResult | ParetoNBDResult, spend: GammaGammaRe
                              "the intervals.", CLVConvergenceWarning))
     with np.errstate(all="ignore"):
         ok = n_boot - failed > 1
-        low, high = (np.quantile(draws, [tail, 1 - tail], axis=0) if ok else np.full((2, len(x)), np.nan))
+        low, high = (np.quantile(draws, [tail, 1 - tail], axis=0) if ok and draws.shape[1]
+                     else np.full((2, len(x)), np.nan))
         table["ci_low"], table["ci_high"] = low, high
         count_by = np.bincount(codes, minlength=len(names))
         totals = np.bincount(codes, weights=clv, minlength=len(names))
@@ -460,7 +467,7 @@ def _bootstrap(purchases: PurchaseModel, spend: GammaGammaResult, x: np.ndarray,
     """Resample customers, refit both models; each draw's CLV of every customer and segment means/totals."""
     rng = np.random.default_rng(seed)
     n = x.size
-    draws = np.full((n_boot, n), np.nan)
+    draws = np.full((n_boot, n if n_boot * n <= MAX_DRAW_CELLS else 0), np.nan)
     seg_mean = np.full((n_boot, k), np.nan)
     seg_total = np.full((n_boot, k), np.nan)
     failed = 0
@@ -477,12 +484,13 @@ def _bootstrap(purchases: PurchaseModel, spend: GammaGammaResult, x: np.ndarray,
             continue
         clv = models.lifetime_value(lambda t: purchases._conditional(t, x, tx, T, bg.params),
                                     models.gamma_gamma_expected(x, m, gg.params), months, rate, unit)
-        draws[i] = clv
+        if draws.shape[1]:
+            draws[i] = clv
         counts = np.bincount(codes[idx], minlength=k)
         seg_total[i] = np.bincount(codes[idx], weights=clv[idx], minlength=k)
         with np.errstate(invalid="ignore", divide="ignore"):
             seg_mean[i] = seg_total[i] / counts
-    keep = ~np.isnan(draws[:, 0]) if n else np.zeros(n_boot, dtype=bool)
+    keep = ~np.isnan(seg_total).all(axis=1)
     return draws[keep], seg_mean[keep], seg_total[keep], failed
 
 
