@@ -184,6 +184,8 @@ def test_segment_intervals_are_reproducible_and_cover_the_estimate(cdnow, fitted
     big = seg[seg["customers"] >= 50]
     assert ((big["ci_low"] < big["mean_clv"]) & (big["mean_clv"] < big["ci_high"])).all()
     assert ((big["total_ci_low"] < big["total_clv"]) & (big["total_clv"] < big["total_ci_high"])).all()
+    assert first.total_ci_low < first.total_clv < first.total_ci_high
+    assert first.total_ci_high < seg["total_ci_high"].sum()  # segments' extremes do not coincide
     assert seg["segment"].tolist() == [name for name in SEGMENTS if name in set(segments)]  # RFM's reporting order, not alphabetical
     t = first.table
     inside = (t["ci_low"] <= t["clv"]) & (t["clv"] <= t["ci_high"])

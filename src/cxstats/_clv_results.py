@@ -228,7 +228,8 @@ class LifetimeValueResult:
     customer's CLV: uncertainty of the model parameters; NaN without bootstrap).
     ``segments``: one row per segment (or one "All customers" row): ``segment, customers,
     mean_clv, ci_low, ci_high, total_clv, total_ci_low, total_ci_high`` (intervals from
-    resampling customers and refitting both models).
+    resampling customers and refitting both models). ``total_clv`` (property) is the sum
+    over customers, ``total_ci_low, total_ci_high`` its bootstrap interval.
     """
 
     table: pd.DataFrame
@@ -242,6 +243,8 @@ class LifetimeValueResult:
     seed: int | None
     min_base: int = 30
     purchase_model: str = "BG/NBD"
+    total_ci_low: float = float("nan")
+    total_ci_high: float = float("nan")
     problems: tuple[str, ...] = ()
 
     @property
@@ -257,9 +260,13 @@ class LifetimeValueResult:
         """Value per customer and per segment in sentences, with intervals and base sizes."""
         s = self.segments
         pct = fmt.percent(self.ci_level)
+        interval = ""
+        if np.isfinite(self.total_ci_low):
+            interval = (f" ({pct} CI {fmt.currency(self.total_ci_low)} to {fmt.currency(self.total_ci_high)}, "
+                        f"{self.n_boot - self.failed_draws} bootstrap draws)")
         lines = [f"- Expected value of the {fmt.integer(len(self.table))} customers over the next {self.months} months "
-                 f"(discounted {fmt.percent(self.discount_rate, 1)} a month): {fmt.currency(self.total_clv)} in all, "
-                 f"{fmt.currency(self.table['clv'].mean())} per customer on average."]
+                 f"(discounted {fmt.percent(self.discount_rate, 1)} a month): {fmt.currency(self.total_clv)} in "
+                 f"all{interval}, {fmt.currency(self.table['clv'].mean())} per customer on average."]
         if self.n_boot and self.n_boot > self.failed_draws + 1:
             for row in s[s["customers"] >= self.min_base].itertuples():
                 lines.append(f"- {row.segment} (n = {fmt.integer(row.customers)}): {fmt.currency(row.mean_clv)} per "

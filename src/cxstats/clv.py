@@ -432,12 +432,14 @@ def lifetime_value(purchases: BGNBDResult | ParetoNBDResult, spend: GammaGammaRe
         totals = np.bincount(codes, weights=clv, minlength=len(names))
         q_mean = np.nanquantile(seg_mean, [tail, 1 - tail], axis=0) if ok else np.full((2, len(names)), np.nan)
         q_total = np.nanquantile(seg_total, [tail, 1 - tail], axis=0) if ok else np.full((2, len(names)), np.nan)
+        overall = np.quantile(np.nansum(seg_total, axis=1), [tail, 1 - tail]) if ok else np.full(2, np.nan)
     seg = pd.DataFrame({"segment": list(names), "customers": count_by, "mean_clv": totals / count_by,
                         "ci_low": q_mean[0], "ci_high": q_mean[1], "total_clv": totals,
                         "total_ci_low": q_total[0], "total_ci_high": q_total[1]})
     return LifetimeValueResult(table=table, segments=seg, months=months, discount_rate=float(discount_rate),
                                time_unit=unit, n_boot=n_boot, failed_draws=failed, ci_level=level, seed=seed,
-                               min_base=min_base, purchase_model=purchases._name, problems=tuple(problems))
+                               min_base=min_base, purchase_model=purchases._name, total_ci_low=float(overall[0]),
+                               total_ci_high=float(overall[1]), problems=tuple(problems))
 
 
 def _segments(customers: pd.Series, segments: Any, where: str) -> tuple[np.ndarray, list[str]]:
