@@ -193,6 +193,14 @@ def test_segment_intervals_are_reproducible_and_cover_the_estimate(cdnow, fitted
     text = str(first.plain_summary())
     assert "Not reported, fewer than 30 customers: Can't lose them (n = 3)." in text
     assert "Can't lose them (n = 3):" not in text
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    fig = first.plot()
+    assert isinstance(fig, ReportFigure) and plt.get_fignums() == before
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert sum(label.endswith("(n = 3, too few to act on)") for label in labels) == 1 and len(labels) == len(seg)
+    assert "whiskers: 95% bootstrap interval" in fig.axes[0].get_xlabel()
     assert seg.set_index("segment").loc["Champions", "mean_clv"] == pytest.approx(
         t.loc[t["segment"] == "Champions", "clv"].mean())
 
@@ -332,6 +340,9 @@ def test_split_and_unit_errors(cdnow):
         cxstats.clv_summary(cdnow, time_unit="M")
     with pytest.raises(cxstats.CxStatsError, match=r"^clv_summary: as_of 'soon' is not a date; pass e\.g\. "):
         cxstats.clv_summary(cdnow, as_of="soon")
+    with pytest.raises(cxstats.CxStatsError, match=r"^calibration_holdout: calibration_end is missing \(NaT\); pass a "
+                                                   r"date\.$"):
+        cxstats.calibration_holdout(cdnow, calibration_end=pd.NaT)
 
 
 def test_fitting_does_not_change_the_summary(summary):

@@ -289,6 +289,37 @@ class LifetimeValueResult:
         return PlainText("\n".join(lines))
 
 
+    def plot(self, *, title: str | None = None, ax: Any = None) -> Any:
+        """Mean CLV per customer by segment with its bootstrap interval, labelled with the value and base."""
+        from ._figures import GREY, PALETTE, keep_inside, new_figure
+
+        seg = self.segments
+        y = np.arange(len(seg))[::-1]
+        fig, ax = new_figure(7.0, 0.34 * len(seg) + 1.6, ax=ax)
+        small = (seg["customers"] < self.min_base).to_numpy()
+        colours = [GREY if k else PALETTE[0] for k in small]
+        ax.barh(y, seg["mean_clv"], 0.6, color=colours)
+        has_ci = np.isfinite(seg["ci_low"].to_numpy())
+        if has_ci.any():
+            low = (seg["mean_clv"] - seg["ci_low"]).to_numpy()
+            high = (seg["ci_high"] - seg["mean_clv"]).to_numpy()
+            ax.errorbar(seg["mean_clv"][has_ci], y[has_ci], xerr=[low[has_ci], high[has_ci]], fmt="none",
+                        ecolor="black", elinewidth=1, capsize=3)
+        right = np.where(has_ci, seg["ci_high"].to_numpy(), seg["mean_clv"].to_numpy())
+        for yy, x, mean, n, tiny in zip(y, right, seg["mean_clv"], seg["customers"], small, strict=True):
+            note = ", too few to act on" if tiny else ""
+            ax.text(x, yy, f"  {fmt.currency(mean)} (n = {fmt.integer(n)}{note})", va="center", fontsize=7)
+        ax.set_yticks(y, seg["segment"], fontsize=8)
+        ax.set_xlim(0, float(np.nanmax(right)) * 1.35)
+        interval = f"; whiskers: {fmt.percent(self.ci_level)} bootstrap interval" if has_ci.any() else ""
+        ax.set_xlabel(f"Expected value per customer, next {self.months} months (discounted){interval}", fontsize=8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(title or "Customer lifetime value by segment", fontsize=10)
+        keep_inside(ax)
+        return fig
+
+
 @dataclass(frozen=True)
 class HoldoutValidation:
     """Predicted and actual holdout purchases, by number of repeat purchases in the calibration period.
