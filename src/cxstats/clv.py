@@ -342,7 +342,7 @@ def lifetime_value(purchases: BGNBDResult | ParetoNBDResult, spend: GammaGammaRe
         monetary_value, expected_purchases, p_alive, expected_spend, clv, ci_low, ci_high``;
         the per-customer interval is NaN when ``n_boot`` x customers exceeds 20 million)
         and ``segments`` (``segment, customers, mean_clv, ci_low, ci_high, total_clv,
-        total_ci_low, total_ci_high``).
+        total_ci_low, total_ci_high``); ``.plot()`` draws the segments.
 
     Raises
     ------
