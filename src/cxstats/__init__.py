@@ -49,6 +49,24 @@ from .loyalty import LoyaltyResult, loyalty_index
 from .lifecycle import lifecycle_stages
 from .data import Provenance, Survey, data_dir
 from ._export import export
+from .clv import (
+    BGNBDResult,
+    CalibrationHoldout,
+    CLVConvergenceWarning,
+    CLVSummary,
+    GammaGammaResult,
+    HoldoutValidation,
+    LifetimeValueResult,
+    ParetoNBDResult,
+    SpendFrequencyCorrelationWarning,
+    bgnbd,
+    calibration_holdout,
+    clv_summary,
+    gamma_gamma,
+    holdout_validation,
+    lifetime_value,
+    pareto_nbd,
+)
 
 __version__ = "0.1.0"
 
@@ -125,4 +143,20 @@ __all__ = [
     "Provenance",
     "Survey",
     "export",
+    "bgnbd",
+    "BGNBDResult",
+    "calibration_holdout",
+    "CalibrationHoldout",
+    "CLVConvergenceWarning",
+    "clv_summary",
+    "CLVSummary",
+    "gamma_gamma",
+    "GammaGammaResult",
+    "holdout_validation",
+    "HoldoutValidation",
+    "lifetime_value",
+    "LifetimeValueResult",
+    "SpendFrequencyCorrelationWarning",
+    "pareto_nbd",
+    "ParetoNBDResult",
 ]
