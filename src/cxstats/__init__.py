@@ -46,6 +46,7 @@ from .retention import (
 from .claims import ClaimResult, parse_claim, test_claim
 from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
+from .simulate_waves import SimulatedWaves, simulate_cx_waves
 
 __version__ = "0.1.0"
 
@@ -117,4 +118,6 @@ __all__ = [
     "ValidityResult",
     "Variable",
     "__version__",
+    "simulate_cx_waves",
+    "SimulatedWaves",
 ]

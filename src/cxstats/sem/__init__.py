@@ -20,6 +20,7 @@ from .group_tests import GroupComparison, latent_mean_differences, path_differen
 from .invariance import InvarianceResult, invariance
 from .result import SEMResult
 from .syntax import ModelSyntaxError, parse_model
+from .cross_lagged import CrossLaggedEffects, clpm_syntax, cross_lagged_effects, cross_lagged_syntax, riclpm_syntax
 
 __all__ = [
     "fit",
@@ -39,4 +40,9 @@ __all__ = [
     "NonPositiveDefiniteWarning",
     "IdentificationWarning",
     "BootstrapWarning",
+    "clpm_syntax",
+    "riclpm_syntax",
+    "cross_lagged_syntax",
+    "cross_lagged_effects",
+    "CrossLaggedEffects",
 ]
