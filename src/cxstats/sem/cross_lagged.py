@@ -8,7 +8,7 @@ follows the conventions of the RI-CLPM tutorial of Mulder & Hamaker (2021):
 - a **within-person component** per construct and wave, ``wQUAL1 =~ 1*QUAL1`` (the wave's
   deviation from that stable level), with the observed variable's residual variance
   fixed at 0 (``QUAL1 ~~ 0*QUAL1``), so that each score is its wave mean (a free
-  intercept) + the random intercept + the within component;
+  intercept, ``QUAL1 ~ 1``) + the random intercept + the within component;
 - **lagged regressions** of each wave's within components on the previous wave's, free
   per wave or (``equal_lags=True``) equal across waves through shared labels;
 - **covariances** of the within components at wave 1, of their residuals at the same
@@ -133,6 +133,8 @@ def cross_lagged_syntax(variables: Sequence[str] | Mapping[str, Sequence[str]], 
         lines += [f"RI_{c} ~~ " + " + ".join(f"0*w{d}1" for d in codes) for c in codes]
     lines.append("# Observed scores: no residual variance (all variance is in the components)")
     lines += [f"{x} ~~ 0*{x}" for c in codes for x in columns[c]]
+    lines.append("# Wave means: free intercepts of the observed scores")
+    lines += [f"{x} ~ 1" for c in codes for x in columns[c]]
     return "\n".join(lines) + "\n"
 
 
