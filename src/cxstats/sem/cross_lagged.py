@@ -317,7 +317,9 @@ class CrossLaggedEffects:
             lines.append("- The CLPM does not separate stable differences between customers from change within a "
                          "customer, so its lagged effects can mislead (Hamaker et al., 2015); with three waves or "
                          "more, prefer the RI-CLPM.")
-        lines.extend(f"- Caution: {p}" for p in self.problems)
+        if self.problems:
+            messages = " ".join(re.sub(r"^[A-Z][A-Za-z]*Warning: ", "", p) for p in self.problems)
+            lines.append(f"- Caution: the fit reported problems, so none of these numbers should be acted on. {messages}")
         return PlainText("\n".join(lines))
 
 
@@ -360,43 +362,44 @@ def cross_lagged_effects(result: SEMResult) -> CrossLaggedEffects:
         raise ModelSpecificationError("cross_lagged_effects() reads one group's paths; fit the cross-lagged model "
                                       "without group= (or per group).")
     table = result.table
+    ops, lhs, rhs = (table[c].tolist() for c in ("op", "lhs", "rhs"))
+    columns = {c: table[c].tolist() for c in _COLUMNS[5:]}
     rows = []
-    for row in table[table["op"] == "~"].itertuples(index=False):
-        to, source = _WITHIN.match(row.lhs), _WITHIN.match(row.rhs)
+    for i in (i for i, op in enumerate(ops) if op == "~"):
+        row = {c: columns[c][i] for c in _COLUMNS[5:]}
+        to, source = _WITHIN.match(row["lhs"]), _WITHIN.match(row["rhs"])
         if to is None or source is None or int(to["wave"]) != int(source["wave"]) + 1:
             continue
         predictor, outcome = source["construct"], to["construct"]
         rows.append({"kind": "autoregressive" if predictor == outcome else "cross-lagged", "predictor": predictor,
-                     "outcome": outcome, "from_wave": int(source["wave"]), "to_wave": int(to["wave"]),
-                     **{c: getattr(row, c) for c in _COLUMNS[5:]}})
+                     "outcome": outcome, "from_wave": int(source["wave"]), "to_wave": int(to["wave"]), **row})
     if not rows:
         raise ModelSpecificationError("The fitted model has no lagged paths between within components named "
                                       "w<construct><wave> (e.g. 'wLOY2 ~ wQUAL1'); write it with riclpm_syntax() or "
                                       "clpm_syntax().")
-    effects = pd.DataFrame(rows, columns=_COLUMNS)
-    constructs = tuple(dict.fromkeys(effects["outcome"]))
+    constructs = tuple(dict.fromkeys(r["outcome"] for r in rows))
     order = {c: i for i, c in enumerate(constructs)}
-    effects = effects.assign(_kind=(effects["kind"] == "autoregressive").astype(int),
-                             _p=effects["predictor"].map(order), _o=effects["outcome"].map(order))
-    effects = effects.sort_values(["_kind", "_p", "_o", "from_wave"]).drop(columns=["_kind", "_p", "_o"])
-    effects = effects.reset_index(drop=True)
-    labels = effects["label"]
-    equal = bool((labels != "").all() and effects.groupby(["predictor", "outcome"])["label"].nunique().eq(1).all()
-                 and effects["to_wave"].nunique() > 1)
-    intercepts = {f"RI_{c}" for c in constructs} & set(table.loc[table["op"] == "=~", "lhs"])
+    rows.sort(key=lambda r: (r["kind"] == "autoregressive", order[r["predictor"]], order[r["outcome"]],
+                             r["from_wave"]))
+    labels: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        labels.setdefault((r["predictor"], r["outcome"]), set()).add(r["label"])
+    equal = all(len(v) == 1 and "" not in v for v in labels.values()) and len({r["to_wave"] for r in rows}) > 1
+    intercepts = {f"RI_{c}" for c in constructs} & {a for a, op in zip(lhs, ops, strict=True) if op == "=~"}
+    traits = [i for i, (a, op, b) in enumerate(zip(lhs, ops, rhs, strict=True))
+              if op == "~~" and a != b and a in intercepts and b in intercepts]
     fm = result.fit_measures
     return CrossLaggedEffects(
-        table=effects, model="RI-CLPM" if intercepts else "CLPM", constructs=constructs,
-        waves=int(effects["to_wave"].max()), equal_lags=equal, nobs=int(result.nobs),
-        fit=fm[["chisq", "df", "pvalue", "cfi", "rmsea", "srmr"]], traits=_traits(table, intercepts),
+        table=pd.DataFrame(rows, columns=_COLUMNS), model="RI-CLPM" if intercepts else "CLPM",
+        constructs=constructs, waves=max(r["to_wave"] for r in rows), equal_lags=equal, nobs=int(result.nobs),
+        fit=fm[["chisq", "df", "pvalue", "cfi", "rmsea", "srmr"]], traits=_traits(table, traits),
         ci_level=float(result._ci_level), problems=tuple(result.problems))
 
 
-def _traits(table: pd.DataFrame, intercepts: set[str]) -> pd.DataFrame:
-    columns = ["lhs", "rhs", "estimate", "se", "p_value", "ci_low", "ci_high", "correlation"]
-    covariances = table[(table["op"] == "~~") & table["lhs"].isin(intercepts) & table["rhs"].isin(intercepts)
-                        & (table["lhs"] != table["rhs"])]
-    out = covariances.rename(columns={"std_all": "correlation"})[columns]
+def _traits(table: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    """The covariances of the random intercepts (table rows ``rows``) with their correlations."""
+    columns = ["lhs", "rhs", "estimate", "se", "p_value", "ci_low", "ci_high", "std_all"]
+    out = table.iloc[rows][columns].rename(columns={"std_all": "correlation"})
     return out.reset_index(drop=True)
 
 
