@@ -77,3 +77,13 @@ def test_the_checks_catch_what_they_look_for(text, what):
 
 def test_the_checks_pass_careful_numbers():
     assert _clean("NPS +20 (95% CI +1 to +39; 100 answers), p < .001, CFI changes by 0.000, RMSEA by −0.004") == []
+
+
+def test_cross_lagged_summaries_are_careful():
+    panel = cxstats.simulate_cx_waves(200, waves=4, seed=3)
+    for builder in (sem.riclpm_syntax, sem.clpm_syntax):
+        for equal in (False, True):
+            effects = sem.cross_lagged_effects(sem.fit(builder(["QUAL", "LOY"], waves=4, equal_lags=equal), panel.data))
+            text = str(effects.plain_summary(labels=panel.labels))
+            assert _clean(text) == [], text
+            assert "n = 200" in text and "95% CI" in text

@@ -30,7 +30,8 @@ def test_riclpm_syntax_has_the_tutorial_parts():
     assert {("RI_x", "=~", f"x{t}", (1.0,), None) for t in (1, 2, 3)} <= stmts
     assert ("wy2", "=~", "y2", (1.0,), None) in stmts
     assert {("wx3", "~", "wx2", None, None), ("wx3", "~", "wy2", None, None), ("wy3", "~", "wx2", None, None)} <= stmts
-    assert {("wx1", "~~", "wy1", None, None), ("wx3", "~~", "wy3", None, None), ("RI_x", "~~", "RI_y", None, None)} <= stmts
+    assert {("wx1", "~~", "wy1", None, None), ("wx3", "~~", "wy3", None, None),
+            ("RI_x", "~~", "RI_y", None, None)} <= stmts
     assert {("RI_x", "~~", "wy1", (0.0,), None), ("RI_y", "~~", "wx1", (0.0,), None)} <= stmts
     assert {("x2", "~~", "x2", (0.0,), None), ("y3", "~", "1", None, None)} <= stmts
     assert not any(s[0].startswith("RI_") for s in _statements(sem.clpm_syntax(["x", "y"], waves=2)))
@@ -144,7 +145,8 @@ def test_problems_reach_the_summary():
     effects = sem.cross_lagged_effects(fit)
     assert effects.problems == fit.problems and any("Heywood" in p for p in effects.problems)
     text = str(effects.plain_summary())
-    assert "- Caution: the fit reported problems, so none of these numbers should be acted on. Negative variance" in text
+    assert ("- Caution: the fit reported problems, so none of these numbers should be acted on. Negative "
+            "variance") in text
     assert "HeywoodWarning" not in text
 
 

@@ -99,8 +99,18 @@ def cross_lagged_syntax(variables: Sequence[str] | Mapping[str, Sequence[str]], 
 
     Examples
     --------
-    >>> print(cross_lagged_syntax(["x", "y"], waves=3).splitlines()[:4])
-    ['# Random intercepts: stable levels, loadings fixed at 1', 'RI_x =~ 1*x1 + 1*x2 + 1*x3', 'RI_y =~ 1*y1 + 1*y2 + 1*y3', '# Within-person components: each wave minus the stable level']
+    >>> print(cross_lagged_syntax(["x", "y"], waves=3, equal_lags=True))  # doctest: +ELLIPSIS
+    # Random intercepts: stable levels, loadings fixed at 1
+    RI_x =~ 1*x1 + 1*x2 + 1*x3
+    RI_y =~ 1*y1 + 1*y2 + 1*y3
+    # Within-person components: each wave minus the stable level
+    wx1 =~ 1*x1
+    ...
+    wx2 ~ ar_x*wx1 + cl_y_x*wy1
+    wy2 ~ cl_x_y*wx1 + ar_y*wy1
+    ...
+    x3 ~ 1
+    ...
     """
     columns = _columns(variables, waves, minimum=3 if random_intercepts else 2)
     codes = list(columns)
@@ -301,7 +311,8 @@ class CrossLaggedEffects:
             lines.append("- " + _path_sentence(rows, lower(predictor), lower(outcome), usual, level, self.nobs))
         auto = self.paths("autoregressive")
         carry = ", ".join(f"{lower(c)} {_range(auto[auto['predictor'] == c]['estimate'])}" for c in self.constructs)
-        lines.append(f"- Carry-over from one wave to the next (autoregression{'s' if len(self.constructs) > 1 else ''}, "
+        plural = "s" if len(self.constructs) > 1 else ""
+        lines.append(f"- Carry-over from one wave to the next (autoregression{plural}, "
                      f"{'deviations from the usual level' if within else 'scores'}): {carry}.")
         if within and len(self.traits):
             parts = [f"{lower(r.lhs.removeprefix('RI_'))} and {lower(r.rhs.removeprefix('RI_'))}: correlation "
@@ -319,7 +330,8 @@ class CrossLaggedEffects:
                          "more, prefer the RI-CLPM.")
         if self.problems:
             messages = " ".join(re.sub(r"^[A-Z][A-Za-z]*Warning: ", "", p) for p in self.problems)
-            lines.append(f"- Caution: the fit reported problems, so none of these numbers should be acted on. {messages}")
+            lines.append("- Caution: the fit reported problems, so none of these numbers should be acted on. "
+                         + messages)
         return PlainText("\n".join(lines))
 
 

@@ -6,8 +6,9 @@ Supported: ``=~`` (measured by), ``~`` (regressed on), ``~~`` (covariance), ``~ 
 ``NA*x`` (free), ``start(0.5)*x``, ``label("a")*x``/``equal("a")*x`` and per-group
 vectors ``c(a1, a2)*x``; comments with ``#`` or ``!``; several statements on one line
 separated by ``;``; several left-hand sides joined by ``+`` (``wx2 + wy2 ~ wx1 + wy1``
-is ``wx2 ~ wx1 + wy1`` and ``wy2 ~ wx1 + wy1``, as lavaan reads it); a statement continued on the next line when a line ends with an
-operator, ``+``, ``*`` or ``,`` or the next line starts with ``+``.
+is ``wx2 ~ wx1 + wy1`` and ``wy2 ~ wx1 + wy1``, as lavaan reads it); a statement
+continued on the next line when a line ends with an operator, ``+``, ``*`` or ``,`` or
+the next line starts with ``+``.
 """
 
 from __future__ import annotations
