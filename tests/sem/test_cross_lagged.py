@@ -177,3 +177,16 @@ def test_cross_lagged_confidence_intervals_cover_the_truth():
     assert low <= np.mean(hits) <= high, (np.mean(hits), low, high)
     for key, values in estimates.items():  # and no bias beyond the simulation error
         assert abs(np.mean(values) - truth[key]) < 3.5 * np.std(values) / np.sqrt(len(values)), key
+
+
+def test_tutorial_syntax_for_lavaan_without_defaults_gets_a_hint(panel):
+    """The tutorial's syntax relies on lavaan() adding nothing; under sem()'s defaults (as in
+    lavaan's own sem(), which reports df = -3 here) it is not identified: the error says why."""
+    text = "\n".join(line for line in sem.riclpm_syntax(["QUAL", "LOY"], waves=4).splitlines()
+                     if "0*" not in line)
+    with pytest.raises(sem.ModelSpecificationError, match=r"not identified: it has 47 free parameters but the data "
+                                                          r"provide only 44 .* If the syntax was written for lavaan's "
+                                                          r"lavaan\(\) \(which adds nothing\), note that fit\(\) applies "
+                                                          r"sem\(\)'s defaults: free residual variances \(e\.g\. of "
+                                                          r"'QUAL1'\)"):
+        sem.fit(text, panel.data)
