@@ -82,7 +82,7 @@ class SimulatedWaves:
     def long(self) -> pd.DataFrame:
         """The scale scores in long format: one row per respondent and wave, columns
         ``respondent, wave, QUAL, LOY`` (waves numbered from 1)."""
-        return wide_to_long(self.data, ("QUAL", "LOY"), waves=self.waves)
+        return _wide_to_long(self.data, ("QUAL", "LOY"), waves=self.waves)
 
     def true_value(self, kind: str, predictor: str, outcome: str) -> float:
         """One true parameter, e.g. ``true_value("cross-lagged", "QUAL", "LOY")``.
@@ -229,7 +229,7 @@ def simulate_cx_waves(
                           labels=MappingProxyType(labels), settings=MappingProxyType(settings))
 
 
-def wide_to_long(data: pd.DataFrame, constructs, *, waves: int, id_column: str = "respondent") -> pd.DataFrame:
+def _wide_to_long(data: pd.DataFrame, constructs, *, waves: int, id_column: str = "respondent") -> pd.DataFrame:
     """Wide scale scores (``QUAL1 ... QUALT``) -> one row per respondent and wave."""
     frames = [pd.DataFrame({id_column: data[id_column].to_numpy(), "wave": t,
                             **{c: data[f"{c}{t}"].to_numpy() for c in constructs}})
