@@ -184,9 +184,24 @@ def test_tutorial_syntax_for_lavaan_without_defaults_gets_a_hint(panel):
     lavaan's own sem(), which reports df = -3 here) it is not identified: the error says why."""
     text = "\n".join(line for line in sem.riclpm_syntax(["QUAL", "LOY"], waves=4).splitlines()
                      if "0*" not in line)
-    with pytest.raises(sem.ModelSpecificationError, match=r"not identified: it has 47 free parameters but the data "
-                                                          r"provide only 44 .* If the syntax was written for lavaan's "
-                                                          r"lavaan\(\) \(which adds nothing\), note that fit\(\) applies "
-                                                          r"sem\(\)'s defaults: free residual variances \(e\.g\. of "
-                                                          r"'QUAL1'\)"):
+    pattern = (r"not identified: it has 47 free parameters but the data provide only 44 .* If the syntax was "
+               r"written for lavaan's lavaan\(\) \(which adds nothing\), note that fit\(\) applies sem\(\)'s "
+               r"defaults: free residual variances \(e\.g\. of 'QUAL1'\)")
+    with pytest.raises(sem.ModelSpecificationError, match=pattern):
         sem.fit(text, panel.data)
+
+
+def test_plot_shows_one_line_per_path_and_lag(panel):
+    free = sem.cross_lagged_effects(sem.fit(sem.riclpm_syntax(["QUAL", "LOY"], waves=4), panel.data))
+    fig = free.plot(labels=panel.labels)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[0] == "Perceived quality → Loyalty, waves 1 → 2" and len(ticks) == 6
+    assert "above the usual level" in ax.get_xlabel()
+    assert ax.get_title(loc="left") == "Lagged effects (RI-CLPM, n = 300)"
+    model = sem.clpm_syntax(["QUAL", "LOY"], waves=4, equal_lags=True)
+    equal = sem.cross_lagged_effects(sem.fit(model, panel.data))
+    ticks = [t.get_text() for t in equal.plot(show="all").axes[0].get_yticklabels()]
+    assert ticks == ["QUAL → LOY", "LOY → QUAL", "QUAL → QUAL", "LOY → LOY"]
+    with pytest.raises(cxstats.CxStatsError, match=r"^Argument show='lagged' is not known: pass show='cross-lagged'"):
+        equal.plot(show="lagged")

@@ -272,6 +272,17 @@ class CrossLaggedEffects:
         part = self.table[self.table["kind"] == kind]
         return part.drop_duplicates(["predictor", "outcome"]) if self.equal_lags else part
 
+    def plot(self, *, show: str = "cross-lagged", title: str | None = None, labels=None, ax=None):
+        """The lagged effects with their intervals: one line per path (per lag unless the lags
+        are equal), one colour per path, a filled mark when the interval excludes 0.
+
+        ``show="all"`` adds the autoregressions; ``labels`` (a dict or a Codebook) names
+        the constructs; ``ax`` draws into a user's axes. Returns the Figure.
+        """
+        from ._lagged_plot import lagged_effects_plot
+
+        return lagged_effects_plot(self, show=show, title=title, labels=labels, ax=ax)
+
     def summary(self) -> str:
         """The lagged paths as plain text, with the fit."""
         head = (f"{self.model}, {self.waves} waves, n = {self.nobs}"
@@ -348,7 +359,7 @@ def cross_lagged_effects(result: SEMResult) -> CrossLaggedEffects:
     CrossLaggedEffects
         ``.table`` (``kind, predictor, outcome, from_wave, to_wave, lhs, op, rhs, label,
         estimate, se, z, p_value, ci_low, ci_high, std_all``), ``.paths()``,
-        ``.plain_summary()``, ``.traits``, ``.fit``.
+        ``.plain_summary()``, ``.plot()``, ``.traits``, ``.fit``.
 
     Raises
     ------
