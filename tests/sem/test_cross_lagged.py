@@ -125,6 +125,12 @@ def test_effects_table_and_summary(panel):
                            "loyalty at the next wave:")
     assert f"{quality_to_loyalty.estimate:+.2f}".replace("-", "−") in text and "n = 300" in text
     assert "within-customer effects" in text and "Caution" not in text
+    assert "- Stable differences between customers: customers whose perceived quality is usually higher tend to have " \
+           "higher loyalty (correlation of the usual levels" in text
+    unrelated = cxstats.simulate_cx_waves(300, waves=4, trait_correlation=0.0, seed=11).data
+    fit = sem.fit(sem.riclpm_syntax(["QUAL", "LOY"], waves=4), unrelated)
+    text = str(sem.cross_lagged_effects(fit).plain_summary())
+    assert "the usual levels of QUAL and LOY are not clearly related (correlation of the usual levels" in text
     assert "RI-CLPM, 4 waves, n = 300, lags equal over waves" in effects.summary()
     assert "<b>Lagged effects</b>" in effects._repr_html_()
 

@@ -326,10 +326,18 @@ class CrossLaggedEffects:
         lines.append(f"- Carry-over from one wave to the next (autoregression{plural}, "
                      f"{'deviations from the usual level' if within else 'scores'}): {carry}.")
         if within and len(self.traits):
-            parts = [f"{lower(r.lhs.removeprefix('RI_'))} and {lower(r.rhs.removeprefix('RI_'))}: correlation "
-                     f"{fmt.number(r.correlation, 2)} ({fmt.p_text(r.p_value)})" for r in self.traits.itertuples()]
-            lines.append("- Stable differences between customers (their usual levels) are kept apart from these "
-                         f"effects; {every(parts)}.")
+            parts = []
+            for r in self.traits.itertuples():
+                a, b = lower(r.lhs.removeprefix("RI_")), lower(r.rhs.removeprefix("RI_"))
+                numbers = f"correlation of the usual levels {fmt.number(r.correlation, 2)}, {fmt.p_text(r.p_value)}"
+                if r.p_value < 1 - self.ci_level:
+                    more = "higher" if r.correlation > 0 else "lower"
+                    parts.append(f"customers whose {a} is usually higher tend to have {more} {b} ({numbers})")
+                else:
+                    parts.append(f"the usual levels of {a} and {b} are not clearly related ({numbers})")
+            text = every(parts)
+            lines.append(f"- Stable differences between customers: {text}. The lagged effects above are net of "
+                         "these stable differences.")
         lines.append(f"- Model fit: {_fit_text(self.fit)}.")
         if within:
             lines.append("- These are within-customer effects over the survey's interval between waves: they say what "
