@@ -81,3 +81,20 @@ def test_unknown_true_value_names_the_kinds():
     with pytest.raises(cxstats.CxStatsError, match=r"^No true 'cross-lagged' parameter from 'SAT' to 'LOY'; the kinds "
                                                    r"are 'cross-lagged', 'autoregressive'.*'QUAL' and 'LOY'\.$"):
         panel.true_value("cross-lagged", "SAT", "LOY")
+
+
+def test_dropout_leaves_later_waves_missing_and_fiml_uses_the_rest():
+    import cxstats.sem as sem
+
+    panel = cxstats.simulate_cx_waves(400, waves=4, dropout=0.15, items=2, seed=3)
+    data = panel.data
+    answered = data[[f"LOY{t}" for t in range(1, 5)]].notna().to_numpy()
+    assert answered[:, 0].all() and (np.diff(answered.astype(int), axis=1) <= 0).all()  # once gone, gone for good
+    assert 0.5 < answered[:, 3].mean() < 0.75  # 0.85 ** 3 = 0.61 stay to the last wave
+    assert (data["QUAL3"].isna() == data["QUAL3_1"].isna()).all() and data["QUAL3"].isna().equals(data["LOY3"].isna())
+    assert panel.scores["LOY4"].notna().all()
+    fit = sem.fit(sem.riclpm_syntax(["QUAL", "LOY"], waves=4, equal_lags=True), data, missing="fiml")
+    assert fit.nobs == 400 and fit.converged
+    with pytest.raises(cxstats.CxStatsError, match=r"^dropout must be a share from 0 up to \(not including\) 1, "
+                                                   r"got 1\.$"):
+        cxstats.simulate_cx_waves(30, dropout=1)

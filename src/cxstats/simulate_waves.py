@@ -59,9 +59,10 @@ class SimulatedWaves:
         name the construct) and ``value``. The ``cross-lagged`` and ``autoregressive``
         rows match the ``kind, predictor, outcome`` columns of
         :func:`cxstats.sem.cross_lagged_effects`, and hold at every wave.
-    scores : the construct scores without measurement error, wide format like ``data``
+    scores : the construct scores without measurement error or dropout, wide format like ``data``
         (identical to the scale scores when ``items=0``), plus the random intercepts
         ``RI_QUAL`` and ``RI_LOY``.
+    long : (property) the scale scores in long format, one row per respondent and wave.
     labels : ``{code: label}`` for the constructs and every wave's scale score
         ("Perceived quality, wave 2"), for tables and figures.
     settings : the arguments the panel was generated with.
@@ -115,6 +116,7 @@ def simulate_cx_waves(
     innovation_correlation: float = 0.3,
     means: tuple[float, float] = (5.0, 4.8),
     items: int = 0,
+    dropout: float = 0.0,
     seed: int | None = None,
 ) -> SimulatedWaves:
     """Simulate customers rating quality and loyalty in several survey waves (an RI-CLPM).
@@ -137,6 +139,10 @@ def simulate_cx_waves(
     means : mean scale score of quality and loyalty (the same at every wave).
     items : 0 (the scale scores are the construct scores) or the number of 1-7 items
         per construct and wave whose mean is the scale score.
+    dropout : the share of the customers still in the panel who leave it before each
+        later wave (panel attrition, completely at random); their answers from then on
+        are missing (NaN) in ``data`` (``scores`` keep them). Fit such data with
+        ``missing="fiml"``.
     seed : fixes every random draw; the same seed gives identical output.
 
     Returns
@@ -176,6 +182,8 @@ def simulate_cx_waves(
     """
     _check_count("n", n, 20)
     _check_count("waves", waves, 3)
+    if not 0 <= float(dropout) < 1:
+        raise CxStatsError(f"dropout must be a share from 0 up to (not including) 1, got {dropout!r}.")
     if not isinstance(items, (int, np.integer)) or isinstance(items, bool) or items < 0:
         raise CxStatsError(f"items must be 0 or a positive whole number of items per wave, got {items!r}.")
     trait_sd, innovation_sd, means = (_pair(name, value) for name, value in
@@ -218,13 +226,20 @@ def simulate_cx_waves(
             for t in range(waves):
                 data[f"{c}{t + 1}"] = np.mean([ratings[f"{c}{t + 1}_{k + 1}"] for k in range(items)], axis=0)
         data = pd.concat([data, pd.DataFrame(ratings)], axis=1)
+    if dropout:
+        stays = np.cumprod(np.column_stack([np.ones(n, dtype=bool)] + [rng.random(n) >= dropout
+                                                                     for _ in range(waves - 1)]), axis=1).astype(bool)
+        for t in range(1, waves):
+            gone = [c for c in data.columns if any(c == f"{k}{t + 1}" or c.startswith(f"{k}{t + 1}_") for k in codes)]
+            data.loc[~stays[:, t], gone] = np.nan
     labels = dict(_CONSTRUCTS)
     labels.update({f"{c}{t + 1}": f"{label}, wave {t + 1}" for c, label in _CONSTRUCTS.items() for t in range(waves)})
     settings = {"n": n, "waves": waves, "quality_to_loyalty": quality_to_loyalty,
                 "loyalty_to_quality": loyalty_to_quality, "quality_autoregression": quality_autoregression,
                 "loyalty_autoregression": loyalty_autoregression, "trait_sd": trait_sd,
                 "trait_correlation": trait_correlation, "innovation_sd": innovation_sd,
-                "innovation_correlation": innovation_correlation, "means": means, "items": items, "seed": seed}
+                "innovation_correlation": innovation_correlation, "means": means, "items": items, "dropout": dropout,
+                "seed": seed}
     return SimulatedWaves(data=data, truth=_truth(lags, trait_cov, innovation_cov, means), scores=scores,
                           labels=MappingProxyType(labels), settings=MappingProxyType(settings))
 
