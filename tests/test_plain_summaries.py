@@ -97,3 +97,13 @@ def test_sem_explained_shares_and_indirect_effects_read_cleanly():
              "indirect": effects.plain_summary()}
     problems = {name: _clean(str(text)) for name, text in texts.items()}
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_cross_lagged_summaries_are_careful():
+    panel = cxstats.simulate_cx_waves(200, waves=4, seed=3)
+    for builder in (sem.riclpm_syntax, sem.clpm_syntax):
+        for equal in (False, True):
+            effects = sem.cross_lagged_effects(sem.fit(builder(["QUAL", "LOY"], waves=4, equal_lags=equal), panel.data))
+            text = str(effects.plain_summary(labels=panel.labels))
+            assert _clean(text) == [], text
+            assert "n = 200" in text and "95% CI" in text

@@ -67,6 +67,7 @@ from .clv import (
     lifetime_value,
     pareto_nbd,
 )
+from .simulate_waves import SimulatedWaves, simulate_cx_waves
 
 __version__ = "0.1.0"
 
@@ -159,4 +160,6 @@ __all__ = [
     "SpendFrequencyCorrelationWarning",
     "pareto_nbd",
     "ParetoNBDResult",
+    "simulate_cx_waves",
+    "SimulatedWaves",
 ]

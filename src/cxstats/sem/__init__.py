@@ -29,6 +29,7 @@ from .mediation import IndirectEffects
 from .shares import ExplainedShares
 from .result import SEMResult
 from .syntax import ModelSyntaxError, parse_model
+from .cross_lagged import CrossLaggedEffects, clpm_syntax, cross_lagged_effects, cross_lagged_syntax, riclpm_syntax
 
 __all__ = [
     "fit",
@@ -56,4 +57,9 @@ __all__ = [
     "ComparisonError",
     "NestingWarning",
     "ScaledDifferenceWarning",
+    "clpm_syntax",
+    "riclpm_syntax",
+    "cross_lagged_syntax",
+    "cross_lagged_effects",
+    "CrossLaggedEffects",
 ]

@@ -321,8 +321,25 @@ def _check_degrees_of_freedom(spec: ParameterTable, moments) -> None:
         raise ModelSpecificationError(
             f"The model is not identified: it has {n_par} free parameters but the data provide only "
             f"{data_points} {'variances, covariances and means' if spec.meanstructure else 'variances and covariances'}. Fix "
-            "parameters (e.g. a loading per factor), add indicators, or remove paths."
+            "parameters (e.g. a loading per factor), add indicators, or remove paths." + _lavaan_defaults_hint(spec)
         )
+
+
+def _lavaan_defaults_hint(spec: ParameterTable) -> str:
+    """A hint for syntax written for lavaan's ``lavaan()`` (no defaults), such as the RI-CLPM
+    tutorial's: observed variables loading on several factors with fixed loadings and a
+    residual variance that only ``sem()``'s defaults set free."""
+    loads: dict[str, int] = {}
+    for r in spec.rows:
+        if r.op == "=~" and r.free == 0 and r.group == 0:
+            loads[r.rhs] = loads.get(r.rhs, 0) + 1
+    defaulted = [r.lhs for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and not r.user and r.free > 0
+                 and loads.get(r.lhs, 0) > 1 and r.group == 0]
+    if not defaulted:
+        return ""
+    return (f" If the syntax was written for lavaan's lavaan() (which adds nothing), note that fit() applies sem()'s "
+            f"defaults: free residual variances (e.g. of '{defaulted[0]}') and covariances among exogenous factors; "
+            "fix them in the syntax (e.g. 'x1 ~~ 0*x1') or build a cross-lagged model with riclpm_syntax().")
 
 
 def _split_groups(data: pd.DataFrame | None, group: str | None, labels) -> tuple[tuple, list, int]:
