@@ -78,7 +78,7 @@ def cross_lagged_syntax(variables: Sequence[str] | Mapping[str, Sequence[str]], 
 
     Raises
     ------
-    ModelSpecificationError
+    cxstats.sem.ModelSpecificationError
         Fewer than two constructs, too few waves, a code that is not a valid name or ends
         with a digit, constructs with different numbers of waves, or a column used twice.
     TypeError
@@ -371,7 +371,7 @@ def cross_lagged_effects(result: SEMResult) -> CrossLaggedEffects:
 
     Raises
     ------
-    ModelSpecificationError
+    cxstats.sem.ModelSpecificationError
         The fit has no lagged regressions between within components ``w<code><wave>``,
         or has several groups.
     TypeError

@@ -236,7 +236,7 @@ class SEMResult(Exportable):
 
         Raises
         ------
-        ModelSpecificationError
+        cxstats.sem.ModelSpecificationError
             No regressions in the model; ``outcome`` is not the left side of a ``~``;
             ``predictors`` with several outcomes, or naming the outcome or unknown
             variables; ``bootstrap`` not 0 or at least 10; ``bootstrap`` on a fit to
@@ -329,7 +329,7 @@ class SEMResult(Exportable):
 
         Raises
         ------
-        ModelSpecificationError
+        cxstats.sem.ModelSpecificationError
             No regressions; ``through`` is not a mediator; ``predictor``/``outcome`` not in
             the structural model; no path through the mediator; ``bootstrap`` not 0 or at
             least 10, or given for a fit to summary statistics.

@@ -108,7 +108,7 @@ class ExplainedShares:
         ------
         CxStatsError
             ``claim`` is not a proportion between 0 and 1 (a percentage gets a hint).
-        ModelSpecificationError
+        cxstats.sem.ModelSpecificationError
             The outcome-predictor pair (or group) is not in the table.
         """
         from .. import formatting as fmt
