@@ -263,3 +263,21 @@ def test_censoring_before_the_horizon_is_noted_for_proportions(survey):
     result = check_claim(data, "59% higher retention", group=positive_emotion(data), event="churned",
                          time="tenure_months", method="proportion")
     assert "40 customers were censored before tenure_months = 24" in result.problems[0]
+
+
+def test_levels_names_the_two_groups_as_nps_difference_does():
+    data = pd.concat([_constructed(1000, 800, 1000, 500).assign(tier=lambda d: d["vip"].map({1: "gold", 0: "basic"})),
+                      pd.DataFrame({"vip": [0] * 50, "churned": [1] * 50, "tier": ["trial"] * 50})],
+                     ignore_index=True)
+    by_levels = check_claim(data, "60% higher retention", group="tier", event="churned", levels=("gold", "basic"))
+    by_keywords = check_claim(data, "60% higher retention", group="tier", event="churned", focus="gold",
+                              reference="basic")
+    pd.testing.assert_frame_equal(by_levels.table, by_keywords.table)
+    assert by_levels.estimate == pytest.approx(1.6) and by_levels.reference == "basic"
+    with pytest.raises(CxStatsError, match=r"either as levels=\(focus, reference\) or as focus= and reference=, "
+                                           r"not both\."):
+        check_claim(data, "60% higher retention", group="tier", event="churned", levels=("gold", "basic"),
+                    focus="gold")
+    with pytest.raises(CxStatsError, match=r"Argument levels must be a pair \(focus, reference\) of values of the "
+                                           r"group, got 'gold'\."):
+        check_claim(data, "60% higher retention", group="tier", event="churned", levels="gold")

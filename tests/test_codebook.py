@@ -51,9 +51,41 @@ def test_malformed_variables_and_structure():
     with pytest.raises(CodebookError, match="needs an 'items' list"):
         cxstats.Codebook.from_dict({"dataset": {"name": "x"}})
     with pytest.raises(CodebookError, match="declares A1 more than once"):
-        cxstats.Codebook.from_dict({"items": [{"name": "A1", "construct": "A"}] * 2})
+        cxstats.Codebook.from_dict({"constructs": {"A": "A"}, "items": [{"name": "A1", "construct": "A"}] * 2})
     with pytest.raises(CodebookError, match="names 'cid' as id or group column but does not declare it"):
-        cxstats.Codebook.from_dict({"dataset": {"id": "cid"}, "items": [{"name": "A1", "construct": "A"}]})
+        cxstats.Codebook.from_dict({"dataset": {"id": "cid"}, "constructs": {"A": "A"},
+                                    "items": [{"name": "A1", "construct": "A"}]})
+    with pytest.raises(CodebookError, match=r"'constructs' must map each construct code to a label"):
+        cxstats.Codebook.from_dict({"constructs": ["A"], "items": []})
+
+
+def test_a_construct_used_by_items_but_never_declared_is_named_with_its_items_and_the_fix():
+    raw = {"dataset": {"name": "wave"}, "constructs": {"SAT": "Satisfaction", "LOY": "Loyalty"},
+           "items": [{"name": "SAT1", "construct": "SAT"}, {"name": "SAT2", "construct": "SATT"},
+                     {"name": "VAL1", "construct": "VAL"}, {"name": "VAL2", "construct": "VAL"}]}
+    message = (r"^Codebook 'wave' uses construct\(s\) under items that it never declares under constructs: "
+               r"'SATT' \(a typo for 'SAT'\?\), used by item\(s\) 'SAT2'; 'VAL', used by item\(s\) 'VAL1', 'VAL2'\. "
+               r"Its constructs section declares SAT, LOY\. Add each construct with a plain label "
+               r"\(constructs: \{SATT: <label>, VAL: <label>\}\), or correct the item's construct if it is misspelt\.$")
+    with pytest.raises(CodebookError, match=message):
+        cxstats.Codebook.from_dict(raw)
+    del raw["constructs"]
+    with pytest.raises(CodebookError, match=r"Its constructs section declares none\. Add each construct"):
+        cxstats.Codebook.from_dict(raw)
+
+
+def test_a_yaml_codebook_with_an_undeclared_construct_names_the_file(tmp_path):
+    path = tmp_path / "wave.codebook.yaml"
+    path.write_text("dataset: {name: wave}\nconstructs: {SAT: Satisfaction}\nitems:\n"
+                    "  - {name: SAT1, construct: SAT}\n  - {name: LOY1, construct: LOY}\n")
+    with pytest.raises(CodebookError, match=r"In codebook file '.*wave.codebook.yaml': .*'LOY', used by item\(s\) 'LOY1'"):
+        cxstats.Codebook.from_yaml(path)
+
+
+@pytest.mark.parametrize("name", cxstats.list_datasets())
+def test_every_bundled_codebook_loads_and_declares_its_constructs(name):
+    codebook = cxstats.Codebook.from_yaml(cxstats.data_dir() / f"{name}.codebook.yaml")
+    assert {item.construct for item in codebook.items} <= set(codebook.constructs)
 
 
 def test_yaml_errors_name_file_and_line(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -68,3 +69,15 @@ def test_figures(codebook, good_data):
     with pytest.raises(CxStatsError, match="unknown construct\\(s\\) VAL"):
         cxstats.plots.item_distributions(clean, codebook, constructs=["VAL"])
     plt.close("all")
+
+
+def test_describe_items_by_group_describes_each_groups_rows():
+    corp = cxstats.load_dataset("corporate_reputation")
+    by = cxstats.describe_items(corp.data, corp.codebook, group="servicetype")
+    assert by.columns[0] == "group" and list(by.columns[1:]) == list(cxstats.describe_items(corp.data, corp.codebook).columns)
+    for level, part in corp.data.groupby("servicetype"):
+        mine = by[by["group"] == level].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, cxstats.describe_items(part, corp.codebook))
+    assert by.groupby("group")["n"].max().to_dict() == {1: 125, 2: 219}
+    with pytest.raises(CxStatsError, match=r"describe_items: no group column 'country' in the data; columns: "):
+        cxstats.describe_items(corp.data, corp.codebook, group="country")

@@ -234,3 +234,14 @@ def test_difference_between_two_shares_in_either_order():
     plain = cxstats.relative_importance(data, "q1", ref["drivers"])
     with pytest.raises(CxStatsError, match=r"computed without bootstrap.*rerun relative_importance\(\) with bootstrap"):
         plain.difference("q2", "q4")
+
+
+def test_importance_performance_reads_the_scale_from_the_codebook():
+    survey = cxstats.load_dataset("customersat")
+    drivers = ["q2", "q3", "q4"]
+    from_codebook = cxstats.importance_performance(survey.data, "q1", drivers, codebook=survey.codebook)
+    given = cxstats.importance_performance(survey.data, "q1", drivers, scale=(1, 10))
+    pd.testing.assert_frame_equal(from_codebook.table, given.table)
+    with pytest.raises(CxStatsError, match=r"^importance_performance needs the response scale: pass "
+                                           r"scale=\(low, high\), codebook=, or a cxstats\.Survey as data\.$"):
+        cxstats.importance_performance(survey.data, "q1", drivers)

@@ -178,3 +178,73 @@ def test_metric_dashboard_draws_one_panel_per_metric_with_bases_and_suppressed_g
         cxstats.plots.metric_dashboard({"bad": pd.DataFrame({"group": ["a"], "value": [1.0]})})
     with pytest.raises(TypeError, match="'x' must be a result with a .table or a DataFrame"):
         cxstats.plots.metric_dashboard({"x": 3})
+
+
+def _waves() -> pd.DataFrame:
+    return pd.DataFrame({"rec": [10] * 60 + [5] * 40 + [10] * 40 + [5] * 60 + [9] * 30,
+                         "wave": ["w1"] * 100 + ["w2"] * 100 + ["w3"] * 30})
+
+
+def test_difference_called_like_nps_with_group_and_levels_matches_the_two_series_form():
+    data = _waves()
+    two = data[data["wave"] != "w3"]
+    by_group = cxstats.nps_difference(two, "rec", group="wave").iloc[0]
+    by_series = cxstats.nps_difference(two.loc[two["wave"] == "w1", "rec"],
+                                       two.loc[two["wave"] == "w2", "rec"]).iloc[0]
+    assert (by_group["group_first"], by_group["group_second"]) == ("w1", "w2")  # the two levels, sorted
+    assert (by_series["group_first"], by_series["group_second"]) == ("rec", "rec")  # the Series' names
+    columns = ["nps_first", "nps_second", "difference", "se", "statistic", "p_value", "ci_low", "ci_high"]
+    assert by_group[columns].astype(float).to_numpy() == pytest.approx(by_series[columns].astype(float).to_numpy())
+    assert by_group["difference"] == pytest.approx(40.0)
+    # the same NPS values as nps(..., group=)
+    per_group = cxstats.nps(data, "rec", group="wave").table.set_index("group")
+    reverse = cxstats.nps_difference(data, "rec", group="wave", levels=("w3", "w1")).iloc[0]
+    assert reverse["nps_first"] == pytest.approx(per_group.loc["w3", "nps"])
+    assert reverse["difference"] == pytest.approx(per_group.loc["w3", "nps"] - per_group.loc["w1", "nps"])
+    unnamed = cxstats.nps_difference(pd.Series([10] * 40), pd.Series([1] * 40)).iloc[0]
+    assert (unnamed["group_first"], unnamed["group_second"]) == ("first", "second")
+    assert np.isnan(unnamed["statistic"]) and np.isnan(unnamed["p_value"])  # unanimous groups: nothing to test
+
+
+def test_difference_errors_name_the_group_and_the_levels():
+    data = _waves()
+    with pytest.raises(CxStatsError, match=r"Group column 'wave' has 3 levels \(w1, w2, w3\); nps_difference "
+                                           r"compares two\. Pass levels=\(a, b\) to say which two are compared\."):
+        cxstats.nps_difference(data, "rec", group="wave")
+    with pytest.raises(CxStatsError, match=r"nps_difference needs group=: the column whose two levels"):
+        cxstats.nps_difference(data, "rec")
+    with pytest.raises(CxStatsError, match=r"No group column 'country' in the data; columns: rec, wave\."):
+        cxstats.nps_difference(data, "rec", group="country")
+    with pytest.raises(CxStatsError, match=r"Level w9 does not occur in 'wave' \(levels: w1, w2, w3\)\."):
+        cxstats.nps_difference(data, "rec", group="wave", levels=("w1", "w9"))
+    with pytest.raises(CxStatsError, match=r"Argument levels must be a pair \(a, b\) of levels of 'wave', got 'w1'\."):
+        cxstats.nps_difference(data, "rec", group="wave", levels="w1")
+    with pytest.raises(CxStatsError, match=r"Argument levels names 'w1' twice"):
+        cxstats.nps_difference(data, "rec", group="wave", levels=("w1", "w1"))
+    with pytest.raises(CxStatsError, match=r"Group column 'wave' has 1 levels \(w1\).*\(or a group column with two "
+                                           r"levels\)\."):
+        cxstats.nps_difference(data[data["wave"] == "w1"], "rec", group="wave")
+    with pytest.raises(CxStatsError, match=r"Group 'w3' of 'wave' has 30 answers, below the minimum base of 40\."):
+        cxstats.nps_difference(data, "rec", group="wave", levels=("w1", "w3"), min_base=40)
+    with pytest.raises(TypeError, match=r"either a DataFrame, a column and group=.*or two Series of answers"):
+        cxstats.nps_difference(data["rec"], data["rec"], group="wave")
+    with pytest.raises(TypeError, match=r"column must be the name of the 0-10 answer column, got Series"):
+        cxstats.nps_difference(data, data["rec"], group="wave")
+
+
+def test_top_box_reads_the_scale_from_the_codebook_as_satisfaction_index_does():
+    mobi = cxstats.load_dataset("ecsi_mobile")
+    items = ["CUSA1", "CUSA2"]
+    from_codebook = cxstats.top_box(mobi.data, items, codebook=mobi.codebook)
+    pd.testing.assert_frame_equal(from_codebook, cxstats.top_box(mobi.data, items, scale=(1, 10)))
+    with pytest.raises(CxStatsError, match=r"^top_box needs the response scale: pass scale=\(low, high\), "
+                                           r"codebook=, or a cxstats\.Survey as data\.$"):
+        cxstats.top_box(mobi.data, items)
+    mixed = cxstats.Codebook.from_dict({
+        "dataset": {"name": "mixed"},
+        "constructs": {"SAT": "Satisfaction"},
+        "items": [{"name": "a", "construct": "SAT", "scale": [1, 5]}, {"name": "b", "construct": "SAT", "scale": [1, 7]}],
+    })
+    with pytest.raises(CxStatsError, match=r"top_box: the items a, b do not share one declared scale in the "
+                                           r"codebook; pass scale=\(low, high\)\."):
+        cxstats.top_box(pd.DataFrame({"a": [1, 5], "b": [1, 7]}), ["a", "b"], codebook=mixed)

@@ -59,6 +59,8 @@ def _summaries(panel: pd.DataFrame):
     hs = pd.read_csv(REFERENCE / "data" / "holzinger_swineford.csv")
     yield "sem", sem.fit(HS + "speed ~ visual + textual", hs).plain_summary("speed")
     yield "invariance", sem.invariance(HS, hs, group="school").plain_summary()
+    yield "compare", sem.compare(sem.fit(HS, hs, estimator="MLR"), sem.fit(HS + "visual =~ x9", hs, estimator="MLR"),
+                                 sem.fit(HS.replace("x2 + x3", "a*x2 + a*x3"), hs, estimator="MLR")).plain_summary()
     mobi = cxstats.load_dataset("ecsi_mobile")
     model = ("IMAG =~ IMAG1 + IMAG2 + IMAG3\nCUSA =~ CUSA1 + CUSA2 + CUSA3\nCUSL =~ CUSL1 + CUSL2 + CUSL3\n"
              "CUSA ~ IMAG\nCUSL ~ CUSA + IMAG")
@@ -70,7 +72,7 @@ def _summaries(panel: pd.DataFrame):
 def test_plain_summaries_have_no_raw_numbers_or_hidden_names(panel):
     problems = {name: _clean(str(text)) for name, text in _summaries(panel)}
     assert {name: found for name, found in problems.items() if found} == {}
-    assert len(problems) == 15
+    assert len(problems) == 16
 
 
 @pytest.mark.parametrize(("text", "what"), [
@@ -95,3 +97,13 @@ def test_sem_explained_shares_and_indirect_effects_read_cleanly():
              "indirect": effects.plain_summary()}
     problems = {name: _clean(str(text)) for name, text in texts.items()}
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_cross_lagged_summaries_are_careful():
+    panel = cxstats.simulate_cx_waves(200, waves=4, seed=3)
+    for builder in (sem.riclpm_syntax, sem.clpm_syntax):
+        for equal in (False, True):
+            effects = sem.cross_lagged_effects(sem.fit(builder(["QUAL", "LOY"], waves=4, equal_lags=equal), panel.data))
+            text = str(effects.plain_summary(labels=panel.labels))
+            assert _clean(text) == [], text
+            assert "n = 200" in text and "95% CI" in text

@@ -25,19 +25,19 @@ def test_every_format_gives_the_same_validated_frame(tmp_path, codebook, good_da
         good_data.to_parquet(path)
     else:
         pyreadstat.write_sav(good_data, str(path))
-    out = cxstats.read_survey(path, codebook)
+    out = cxstats.read_survey(path, codebook).data
     expected = cxstats.validate(good_data, codebook)
     pd.testing.assert_frame_equal(out, expected, check_dtype=False)
 
 
 def test_codebook_beside_the_file_is_found(tmp_path, good_data):
     good_data.to_csv(tmp_path / "wave1.csv", index=False)
-    raw = {"dataset": {"name": "wave1", "id": "resp"},
+    raw = {"dataset": {"name": "wave1", "id": "resp"}, "constructs": {"SAT": "Satisfaction", "LOY": "Loyalty"},
            "items": [{"name": c, "construct": c[:3], "scale": [-99, 10]} for c in ("SAT1", "SAT2", "LOY1")],
            "variables": [{"name": "resp", "role": "id"}, {"name": "segment", "role": "group"}]}
     (tmp_path / "wave1.codebook.yaml").write_text(yaml.safe_dump(raw))
     out = cxstats.read_survey(tmp_path / "wave1.csv")
-    assert out.shape == (5, 5)
+    assert out.data.shape == (5, 5) and out.provenance.codebook_origin == str(tmp_path / "wave1.codebook.yaml")
 
 
 def test_spss_value_labels_and_user_missing_become_a_codebook(tmp_path):
@@ -56,8 +56,10 @@ def test_spss_value_labels_and_user_missing_become_a_codebook(tmp_path):
     assert item.scale == (1.0, 5.0) and item.missing == (9.0,)
     assert item.labels[5.0] == "Very satisfied"
     assert [v.name for v in codebook.variables] == ["age"]
-    out = cxstats.read_survey(path)  # no YAML beside it: the file's own metadata
+    survey = cxstats.read_survey(path)  # no YAML beside it: the file's own metadata
+    out = survey.data
     assert np.isnan(out.loc[3, "SAT_1"]) and out["SAT_2"].tolist() == [2.0, 2.0, 4.0, 5.0]
+    assert survey.provenance.codebook_origin == "SPSS metadata of 'spss.sav'"
 
 
 def test_reader_errors(tmp_path, codebook, good_data):
@@ -75,7 +77,7 @@ def test_reader_errors(tmp_path, codebook, good_data):
 
 def test_row_count_disagreeing_with_the_codebook(tmp_path, good_data):
     good_data.to_csv(tmp_path / "s.csv", index=False)
-    raw = {"dataset": {"name": "s", "file": "s.csv", "n_rows": 6},
+    raw = {"dataset": {"name": "s", "file": "s.csv", "n_rows": 6}, "constructs": {"X": "X"},
            "items": [{"name": c, "construct": "X"} for c in ("SAT1", "SAT2", "LOY1")],
            "variables": [{"name": "resp", "role": "id"}, {"name": "segment", "role": "group"}]}
     (tmp_path / "s.codebook.yaml").write_text(yaml.safe_dump(raw))

@@ -132,20 +132,22 @@ def test_item_level_statistics_without_the_one_factor_models():
 
 # --- scale scores ---------------------------------------------------------------------------------------------
 def _small_codebook() -> cxstats.Codebook:
-    return cxstats.Codebook.from_dict({"dataset": {"name": "small"}, "items": [
+    return cxstats.Codebook.from_dict({"dataset": {"name": "small"}, "constructs": {"A": "Scale A", "B": "Scale B"}, "items": [
         {"name": "A1", "construct": "A", "scale": [1, 5]}, {"name": "A2", "construct": "A", "scale": [1, 5]},
         {"name": "A3", "construct": "A", "scale": [1, 5]}, {"name": "B1", "construct": "B", "scale": [1, 5]}]})
 
 
-def test_scale_scores_are_item_means_with_gaps_allowed_down_to_min_items():
+def test_scale_scores_are_item_means_with_gaps_allowed_down_to_min_answered():
     data = pd.DataFrame({"A1": [1.0, 2.0, np.nan, np.nan], "A2": [3.0, np.nan, np.nan, 4.0],
                          "A3": [5.0, 5.0, np.nan, np.nan], "B1": [2.0, 3.0, 4.0, 5.0]}, index=[10, 11, 12, 13])
     scores = cxstats.scale_scores(data, _small_codebook())
     assert list(scores.columns) == ["A", "B"] and list(scores.index) == [10, 11, 12, 13]
     np.testing.assert_allclose(scores["A"].to_numpy(), [3.0, 3.5, np.nan, 4.0])
     np.testing.assert_allclose(scores["B"].to_numpy(), [2.0, 3.0, 4.0, 5.0])
-    strict = cxstats.scale_scores(data, _small_codebook(), ["A"], min_items=2)
+    strict = cxstats.scale_scores(data, _small_codebook(), ["A"], min_answered=2)
     np.testing.assert_allclose(strict["A"].to_numpy(), [3.0, 3.5, np.nan, np.nan])
+    sums = cxstats.scale_scores(data, _small_codebook(), ["A"], method="sum")  # gaps: answered mean x 3 items
+    np.testing.assert_allclose(sums["A"].to_numpy(), [9.0, 10.5, np.nan, 12.0])
 
 
 def test_scale_scores_use_the_reverse_coded_items_of_validated_data():
@@ -158,16 +160,22 @@ def test_scale_scores_use_the_reverse_coded_items_of_validated_data():
     np.testing.assert_allclose(scores["EMO"].to_numpy(), expected.to_numpy())
 
 
-def test_scale_scores_name_an_unknown_construct_absent_items_and_a_bad_min_items():
+def test_scale_scores_name_an_unknown_construct_absent_items_a_bad_min_answered_and_method():
     data = pd.DataFrame({"A1": [1.0], "A2": [2.0], "A3": [3.0], "B1": [4.0]})
     with pytest.raises(CxStatsError, match=r"no items for construct\(s\) 'C'; its constructs are 'A', 'B'\.$"):
         cxstats.scale_scores(data, _small_codebook(), ["A", "C"])
     with pytest.raises(CxStatsError, match=r"the data lack the item\(s\) 'B1'; pass the data that were validated"):
         cxstats.scale_scores(data.drop(columns="B1"), _small_codebook())
-    with pytest.raises(CxStatsError, match=r"min_items must be a whole number of at least 1, got 0\.$"):
-        cxstats.scale_scores(data, _small_codebook(), min_items=0)
-    with pytest.raises(CxStatsError, match=r"min_items=2 is more than the number of items of 'B'; lower min_items\.$"):
-        cxstats.scale_scores(data, _small_codebook(), min_items=2)
+    with pytest.raises(CxStatsError, match=r"min_answered must be a whole number of at least 1, got 0\.$"):
+        cxstats.scale_scores(data, _small_codebook(), min_answered=0)
+    with pytest.raises(CxStatsError, match=r"min_answered=2 is more than the number of items of 'B'; lower "
+                                           r"min_answered\.$"):
+        cxstats.scale_scores(data, _small_codebook(), min_answered=2)
+    with pytest.raises(CxStatsError, match=r"Argument method must be 'mean' or 'sum', got 'median'\.$"):
+        cxstats.scale_scores(data, _small_codebook(), method="median")
+    with pytest.raises(TypeError, match=r"^scale_scores needs a codebook: pass it as codebook=\.\.\., or pass a "
+                                        r"cxstats\.Survey"):
+        cxstats.scale_scores(data)
 
 
 def test_bootstrap_htmt_shortcut_gives_the_same_numbers_as_the_table_version():
@@ -182,3 +190,33 @@ def test_bootstrap_htmt_shortcut_gives_the_same_numbers_as_the_table_version():
     pairs = [("IMAG", "CUEX"), ("IMAG", "CUSA"), ("PERQ", "CUSA")]
     table = _htmt(pd.DataFrame(corr, index=items, columns=items), blocks, geometric=False)
     assert _htmt_pairs(corr, blocks, items, pairs) == pytest.approx([table.loc[a, b] for a, b in pairs], abs=1e-14)
+
+
+def test_reliability_by_group_is_the_reliability_of_each_groups_rows():
+    corp = cxstats.load_dataset("corporate_reputation")
+    blocks = {"COMP": ["comp_1", "comp_2", "comp_3"], "LIKE": ["like_1", "like_2", "like_3"]}
+    by = cxstats.reliability(corp.data, blocks, group="servicetype")
+    assert by.table.columns[0] == "group" and by.items.columns[0] == "group"
+    assert by.table["group"].tolist() == [1, 1, 2, 2]
+    for level, part in corp.data.groupby("servicetype"):
+        alone = cxstats.reliability(part, blocks)
+        mine = by.table[by.table["group"] == level].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone.table)
+        items = by.items[by.items["group"] == level].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(items, alone.items)
+
+
+def test_reliability_by_group_names_the_group_in_errors_and_warnings():
+    data = _data("ecsi_mobile").assign(seg=["a"] * 200 + ["b"] * 50)
+    with pytest.raises(CxStatsError, match=r"reliability: no group column 'segment' in the data; columns: 'CUEX1'"):
+        cxstats.reliability(data, {"CUSA": ["CUSA1", "CUSA2", "CUSA3"]}, group="segment")
+    flat = data.assign(K=list(data["CUSA1"].iloc[:200]) + [3] * 50)  # constant in group b only
+    with pytest.raises(CxStatsError, match=r"^Group 'b' of 'seg': Construct 'X': item\(s\) 'K' are constant"):
+        cxstats.reliability(flat, {"X": ["CUSA1", "CUSA2", "K"]}, group="seg", factor=False)
+    flipped = data.assign(CUSA3=11 - data["CUSA3"])
+    with pytest.warns(cxstats.ReverseCodingWarning) as caught:
+        result = cxstats.reliability(flipped, {"CUSA": ["CUSA1", "CUSA2", "CUSA3"]}, group="seg", factor=False)
+    assert [str(w.message).split(":")[0] for w in caught] == ["Construct 'CUSA' in group 'a' of 'seg'",
+                                                              "Construct 'CUSA' in group 'b' of 'seg'"]
+    assert [problem.split(":")[1].strip() for problem in result.problems] == [
+        "Construct 'CUSA' in group 'a' of 'seg'", "Construct 'CUSA' in group 'b' of 'seg'"]

@@ -47,6 +47,27 @@ from .claims import ClaimResult, parse_claim, test_claim
 from .rfm import DuplicateTransactionsWarning, PurchaseSummary, RFMResult, purchase_summary, rfm
 from .loyalty import LoyaltyResult, loyalty_index
 from .lifecycle import lifecycle_stages
+from .data import Provenance, Survey, data_dir
+from ._export import export
+from .clv import (
+    BGNBDResult,
+    CalibrationHoldout,
+    CLVConvergenceWarning,
+    CLVSummary,
+    GammaGammaResult,
+    HoldoutValidation,
+    LifetimeValueResult,
+    ParetoNBDResult,
+    SpendFrequencyCorrelationWarning,
+    bgnbd,
+    calibration_holdout,
+    clv_summary,
+    gamma_gamma,
+    holdout_validation,
+    lifetime_value,
+    pareto_nbd,
+)
+from .simulate_waves import SimulatedWaves, simulate_cx_waves
 
 __version__ = "0.1.0"
 
@@ -119,4 +140,26 @@ __all__ = [
     "Variable",
     "lifecycle_stages",
     "__version__",
+    "data_dir",
+    "Provenance",
+    "Survey",
+    "export",
+    "bgnbd",
+    "BGNBDResult",
+    "calibration_holdout",
+    "CalibrationHoldout",
+    "CLVConvergenceWarning",
+    "clv_summary",
+    "CLVSummary",
+    "gamma_gamma",
+    "GammaGammaResult",
+    "holdout_validation",
+    "HoldoutValidation",
+    "lifetime_value",
+    "LifetimeValueResult",
+    "SpendFrequencyCorrelationWarning",
+    "pareto_nbd",
+    "ParetoNBDResult",
+    "simulate_cx_waves",
+    "SimulatedWaves",
 ]

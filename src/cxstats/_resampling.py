@@ -7,8 +7,8 @@ temporary file (a fork is cheap, and one child with a working parent costs less 
 of two workers with an idle parent); the two take chunks from a shared counter, so a core
 that the machine's other work slows down does fewer of them. Elsewhere (macOS system libraries, Windows) the work
 stays serial. The chunks are fixed by the caller, not by the number of processes, so the
-numbers are the same however the work is split. A tqdm progress bar shows both halves and
-stays quiet unless stderr is a terminal. ``jackknife_acceleration`` is the BCa acceleration
+numbers are the same however the work is split. A progress bar (``_progress``) shows both
+halves: a widget in a notebook, text in a terminal, nothing in scripts unless asked. ``jackknife_acceleration`` is the BCa acceleration
 (Efron & Tibshirani, 1993, eq. 14.15).
 """
 
@@ -28,12 +28,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-__all__ = ["map_chunks", "jackknife_acceleration", "show_progress"]
+from ._progress import progress_bar
 
-
-def show_progress(progress: bool | None) -> bool:
-    """``progress`` if given, else whether stderr is a terminal (quiet in scripts, CI, notebooks' logs)."""
-    return sys.stderr.isatty() if progress is None else bool(progress)
+__all__ = ["map_chunks", "jackknife_acceleration"]
 
 
 def map_chunks(work: Callable[[Any], Any], chunks: Sequence[Any], *, progress: bool | None, parallel: bool = True,
@@ -48,7 +45,7 @@ def map_chunks(work: Callable[[Any], Any], chunks: Sequence[Any], *, progress: b
     sizes = [len(c) for c in chunks] if sizes is None else list(sizes)
     workers = min(2, os.cpu_count() or 1) if workers is None else workers
     fork = parallel and workers > 1 and len(chunks) > 1 and sys.platform.startswith("linux") and hasattr(os, "fork")
-    with tqdm(total=sum(sizes), disable=not show_progress(progress), desc=desc, unit="draw") as bar:
+    with progress_bar(progress, total=sum(sizes), desc=desc, unit="draw") as bar:
         if fork:
             return _forked(work, list(chunks), sizes, bar)
         results = []

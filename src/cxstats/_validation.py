@@ -35,6 +35,9 @@ __all__ = [
     "numeric_columns",
     "within_scale",
     "strip_ansi",
+    "survey_parts",
+    "need_codebook",
+    "labels_from",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -156,6 +159,29 @@ def scale(value: Any, *, name: str = "scale") -> tuple[float, float]:
     return low, high
 
 
+def declared_scale(items: Sequence[Any], value: Any, codebook: Any, *, where: str) -> tuple[float, float]:
+    """``value`` checked as a scale, or else the one scale ``codebook`` declares for every item.
+
+    The rule wherever a function takes ``scale=`` or ``codebook=`` (satisfaction_index,
+    top_box, importance_performance): an explicit scale wins; a codebook must declare the
+    same scale for all the items.
+    """
+    if value is not None:
+        return scale(value)
+    if codebook is None:
+        raise CxStatsError(f"{where} needs the response scale: pass scale=(low, high), codebook=, or a "
+                           "cxstats.Survey as data.")
+    unknown = [i for i in items if i not in codebook.item_names]
+    if unknown:
+        raise CxStatsError(f"{where}: {listing(unknown, quote=True)} are not items of the codebook, so it declares "
+                           "no scale for them; pass scale=(low, high).")
+    scales = {codebook.item(i).scale for i in items}
+    if len(scales) != 1 or None in scales:
+        raise CxStatsError(f"{where}: the items {listing(items)} do not share one declared scale in the codebook; "
+                           "pass scale=(low, high).")
+    return scale(scales.pop())
+
+
 def numeric_columns(data: pd.DataFrame, columns: Sequence[Any], *, where: str, role: str = "column") -> pd.DataFrame:
     """``data[columns]`` as floats; text, infinite and empty columns are errors naming them.
 
@@ -209,3 +235,35 @@ def within_scale(values: pd.DataFrame, bounds: tuple[float, float], *, where: st
                 f"({rows_and_values(list(col.index[outside]), list(col[outside]))}). Pass the true scale of the "
                 "answers, or recode or set those values to missing."
             )
+
+
+def survey_parts(data: Any, codebook: Any = None) -> tuple[Any, Any]:
+    """``(frame, codebook)`` from a :class:`~cxstats.Survey` (the codebook passed wins over its
+    own) or ``(data, codebook)`` unchanged: the one place where functions accept a Survey."""
+    from .data.survey import Survey
+
+    if isinstance(data, Survey):
+        return data.data, data.codebook if codebook is None else codebook
+    return data, codebook
+
+
+def need_codebook(codebook: Any, *, where: str, argument: str = "codebook") -> Any:
+    """``codebook`` unless it is None, else an error saying how to pass one."""
+    if codebook is None:
+        raise TypeError(f"{where} needs a codebook: pass it as {argument}=..., or pass a cxstats.Survey (what "
+                        "read_survey and load_dataset return) as data.")
+    return codebook
+
+
+def labels_from(*sources: Any) -> dict[str, str]:
+    """The ``{code: label}`` of the first Codebook or Survey among ``sources`` ({} when there is none):
+    what a result keeps so that its summaries and figures name constructs and items in words."""
+    from .data.codebook import Codebook
+    from .data.survey import Survey
+
+    for source in sources:
+        if isinstance(source, Survey):
+            return dict(source.codebook.labels)
+        if isinstance(source, Codebook):
+            return dict(source.labels)
+    return {}

@@ -20,12 +20,14 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from ._results import Exportable
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import combination
 from ._multiplicity import holm
 from .data.codebook import Codebook
 from ._validation import check_frame
+from ._validation import survey_parts
 
 __all__ = ["AsymmetryResult", "penalty_reward", "piecewise_effects"]
 
@@ -44,12 +46,17 @@ def _classify(table: pd.DataFrame, alpha: float, adjust: str, basic_when_positiv
 
 
 @dataclass(frozen=True)
-class AsymmetryResult:
+class AsymmetryResult(Exportable):
     """``table``: one row per attribute (``term, n_low, n_high, penalty, penalty_se,
     penalty_ci_low, penalty_ci_high, reward, reward_se, reward_ci_low, reward_ci_high,
     asymmetry, ci_low, ci_high, p_value, impact_asymmetry, p_adjusted, factor``; the intervals
     at level ``1 - alpha``, unadjusted) and the
     cut-offs used (``low_cut``: at or below is low; ``high_cut``: at or above is high)."""
+
+    _TABLES = {
+        "table": ("Penalty-reward", "One row per attribute: penalty of a low rating and reward of a high one, "
+                  "with intervals, their asymmetry, its test and the attribute's Kano factor."),
+    }
 
     table: pd.DataFrame
     nobs: int
@@ -94,6 +101,7 @@ def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], 
         (Holm, 1979) before classifying; ``"none"`` does not.
     min_group : fewest respondents a low or high group may have (else a clear error).
     """
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="penalty_reward")
     attributes = list(attributes)
     absent = [c for c in [outcome, *attributes] if c not in data.columns]
@@ -153,6 +161,7 @@ def piecewise_effects(data: pd.DataFrame, outcome: str, attributes: Sequence[str
         ``term, knot, slope_below, slope_above, difference, ci_low, ci_high, p_value,
         p_adjusted, factor``.
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="piecewise_effects")
     attributes = list(attributes)
     absent = [c for c in [outcome, *attributes] if c not in data.columns]

@@ -26,10 +26,11 @@ from . import _outcome_ratios, _survival
 from . import formatting as fmt
 from ._errors import CxStatsError
 from ._format import listing
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from .retention import cox_model
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import survey_parts
 
 __all__ = ["KINDS", "VERDICTS", "ClaimResult", "parse_claim", "test_claim", "verdict"]
 
@@ -133,7 +134,7 @@ def _check_size(size: float, direction: str) -> None:
 
 
 @dataclass(frozen=True)
-class ClaimResult:
+class ClaimResult(Exportable):
     """The claim, the matching estimate and the verdict.
 
     ``table`` (one row): ``term, estimate, se, statistic, p_value, ci_low, ci_high, claimed,
@@ -159,6 +160,12 @@ class ClaimResult:
     ``events`` the customers with an outcome above 0 (bought again, spent, told someone).
     ``outcome`` names the column compared (or its ``outcome_label``); empty otherwise.
     """
+
+    _TABLES = {
+        "table": ("Claim", "The claim tested: the matching estimate with its interval and test, the claimed "
+                  "value, the verdict and the customers per group needed to detect it."),
+        "groups": ("Groups", "Retention or churn at the horizon in each group, with its interval."),
+    }
 
     table: pd.DataFrame
     groups: pd.DataFrame
@@ -352,7 +359,7 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
                direction: str | None = None, size: float | None = None, horizon: float | None = None,
                method: str | None = None, covariates: Sequence[str] = (), labels: Sequence[str] | None = None,
                ci_level: float = 0.95, power: float = 0.8, alpha: float = 0.05, outcome: str | None = None,
-               outcome_label: str | None = None) -> ClaimResult:
+               outcome_label: str | None = None, levels: tuple[Any, Any] | None = None) -> ClaimResult:
     """Test a claim about one group against the others: retention, churn, the churn hazard,
     lifetime value or spend, repurchase, or word of mouth.
 
@@ -393,6 +400,8 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     time : duration observed (e.g. ``tenure_months``); needed for Kaplan-Meier and hazard claims.
     focus : the value of ``group`` the claim is about (default True / 1 for a binary group).
     reference : the value to compare with (default: everybody else).
+    levels : ``(focus, reference)`` in one argument, as :func:`cxstats.nps_difference`
+        takes the two levels it compares; give either ``levels`` or ``focus``/``reference``.
     kind, direction, size : one of ``KINDS`` (``"retention"``, ``"churn"``, ``"hazard"``,
         ``"value"``, ``"repurchase"``, ``"word_of_mouth"``), ``"higher" | "lower"``, and
         the relative change as a fraction (0.59 for 59%; 1.0 for "2x").
@@ -481,6 +490,7 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
     >>> result.verdict
     'consistent with the claim'
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="test_claim")
     ci_level = check_ci_level(ci_level)
     if claim is not None and any(v is not None for v in (kind, direction, size)):
@@ -510,6 +520,14 @@ def test_claim(data: pd.DataFrame, claim: str | None = None, *, group: str | pd.
                            "method='proportion'.")
     if covariates and kind != "hazard":
         raise CxStatsError("covariates= adjusts hazard ratios only; use a hazard claim or leave covariates out.")
+    if levels is not None:
+        if focus is not None or reference is not None:
+            raise CxStatsError("Give the two groups either as levels=(focus, reference) or as focus= and "
+                               "reference=, not both.")
+        if isinstance(levels, str) or not isinstance(levels, Sequence) or len(levels) != 2:
+            raise CxStatsError(f"Argument levels must be a pair (focus, reference) of values of the group, got "
+                               f"{levels!r}.")
+        focus, reference = levels
     name, values, focus_mask, reference_mask, focus_label, reference_label = _group_masks(data, group, focus,
                                                                                          reference)
     if labels is not None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ._errors import CxStatsError
+from ._format import listing
 from .data.codebook import Codebook
 from .data.datasets import list_datasets, load_dataset
 from ._validation import check_frame
+from ._validation import need_codebook, survey_parts
+from .data.survey import Survey
 
 __all__ = ["describe_items", "describe_datasets", "describe_transactions", "group_sizes"]
 
@@ -15,17 +18,33 @@ _ITEM_COLUMNS = ["item", "construct", "wording", "n", "n_missing", "pct_missing"
                  "median", "min", "max", "skew", "kurtosis", "pct_top2"]
 
 
-def describe_items(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """One row per codebook item with its distribution.
+def describe_items(data: pd.DataFrame | Survey, codebook: Codebook | None = None, *,
+                   group: str | None = None) -> pd.DataFrame:
+    """One row per codebook item with its distribution, overall or per group.
+
+    Parameters
+    ----------
+    data : respondents in rows, validated with ``codebook``, or a :class:`~cxstats.Survey`.
+    codebook : the codebook whose items are described (default: the Survey's).
+    group : a column (country, segment, wave) to describe the items by, as in
+        :func:`cxstats.nps` and :func:`cxstats.top_box`: one row per group and item.
 
     Returns
     -------
     DataFrame
         Columns ``item, construct, wording, n, n_missing, pct_missing, mean, sd, median,
-        min, max, skew, kurtosis, pct_top2``. ``sd`` uses n - 1; ``skew`` and ``kurtosis``
-        (excess) are pandas' bias-corrected sample estimates (as SPSS reports them);
-        ``pct_top2`` is the share of answers in the two highest scale points (top-2-box).
+        min, max, skew, kurtosis, pct_top2`` (with ``group`` first when ``group`` is given,
+        levels sorted, rows without a group value left out). ``sd`` uses n - 1; ``skew`` and
+        ``kurtosis`` (excess) are pandas' bias-corrected sample estimates (as SPSS reports
+        them); ``pct_top2`` is the share of answers in the two highest scale points (top-2-box).
+
+    Raises
+    ------
+    CxStatsError
+        The data lack items of the codebook, or there is no ``group`` column.
     """
+    data, codebook = survey_parts(data, codebook)
+    codebook = need_codebook(codebook, where="describe_items")
     check_frame(data, where="describe_items")
     absent = [i for i in codebook.item_names if i not in data.columns]
     if absent:
@@ -33,6 +52,16 @@ def describe_items(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
             f"describe_items: the data lack the item(s) {', '.join(absent)} of codebook "
             f"'{codebook.name}'. Pass the data that were validated with this codebook."
         )
+    if group is None:
+        return _describe_items(data, codebook)
+    if not isinstance(group, str) or group not in data.columns:
+        raise CxStatsError(f"describe_items: no group column {group!r} in the data; columns: "
+                           f"{listing(data.columns, limit=20, quote=True)}.")
+    parts = [_describe_items(part, codebook).assign(group=level) for level, part in data.groupby(group, sort=True)]
+    return pd.concat(parts, ignore_index=True)[["group", *_ITEM_COLUMNS]]
+
+
+def _describe_items(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     rows = []
     for item in codebook.items:
         values = data[item.name]
@@ -79,6 +108,7 @@ def describe_datasets() -> pd.DataFrame:
 
 def group_sizes(data: pd.DataFrame, group: str | list[str], *, codebook: Codebook | None = None) -> pd.DataFrame:
     """Respondents per group (``group`` value(s), ``label``, ``n``, ``pct``), labels from the codebook."""
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="group_sizes")
     groups = [group] if isinstance(group, str) else list(group)
     absent = [g for g in groups if g not in data.columns]

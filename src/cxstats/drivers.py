@@ -13,10 +13,10 @@ subset-enumeration LMG (tests/reference/drivers_lm_sandwich_car.R).
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,12 +27,14 @@ from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._importance import CHUNK
 from ._importance import lmg as exact_lmg
-from ._results import PlainText
-from ._validation import check_frame, count, numeric_columns, one_of, within_scale
+from ._results import Exportable, PlainText
+from .data.codebook import Codebook
+from ._validation import check_frame, count, declared_scale, labels_from, numeric_columns, one_of, survey_parts, within_scale
 from ._validation import ci_level as check_ci_level
-from ._validation import scale as check_scale
+from .data.codebook import Codebook
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
+from ._progress import progress_bar
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -45,12 +47,18 @@ class CollinearityWarning(CxStatsWarning):
 
 
 @dataclass(frozen=True)
-class DriverResult:
+class DriverResult(Exportable):
     """``table``: one row per term (``term, estimate, se, statistic, df, p_value, ci_low,
     ci_high, std_beta, vif``; logistic models add ``odds_ratio, or_ci_low, or_ci_high`` and
     ``ame, ame_se, ame_ci_low, ame_ci_high``, the average marginal effect on the probability
     with its delta-method standard error and interval). Scalars: ``nobs``, ``r2``, ``adj_r2`` (OLS),
-    ``condition_number``; ``problems`` lists collinearity warnings for reports."""
+    ``condition_number``; ``problems`` lists collinearity warnings for reports; ``outcome``;
+    ``labels``: the codebook's ``{code: label}`` when one was given."""
+
+    _TABLES = {
+        "table": ("Drivers", "One row per driver: regression coefficient, SE, test, p, 95% CI, standardized "
+                  "coefficient (β) and VIF (collinearity)."),
+    }
 
     table: pd.DataFrame
     nobs: int
@@ -60,19 +68,74 @@ class DriverResult:
     family: str
     se_type: str
     problems: tuple[str, ...]
+    outcome: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         head = f"<p>{self.family} driver model, N = {self.nobs}, R² = {self.r2:.3f}</p>"
         return head + self.table.round(3).to_html(index=False, na_rep="")
 
+    def plain_summary(self, *, labels: Mapping[str, str] | None = None) -> PlainText:
+        """Sentences for a stakeholder: how much the drivers explain and which go with the outcome.
+
+        A driver "goes with" the outcome when its interval excludes zero (the other drivers
+        held equal); drivers are ordered by the size of their standardized effect. ``labels``
+        (a dict or a Codebook) adds to or replaces the codebook labels kept on the result.
+        """
+        from . import formatting as fmt
+        from ._format import every
+
+        names = {**self.labels, **fmt.labels_of(labels)}
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        outcome = name(self.outcome) if self.outcome else "the outcome"
+        terms = self.table[(self.table["term"] != "(Intercept)") & self.table["se"].notna()]
+        terms = terms.reindex(terms["std_beta"].abs().sort_values(ascending=False).index)
+        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        if self.family == "gaussian":
+            lines.append(f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in {outcome} "
+                         f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents).")
+        else:
+            lines.append(f"- A {'logistic' if self.family == 'binomial' else 'proportional-odds'} model of {outcome} "
+                         f"on the drivers ({fmt.integer(self.nobs)} respondents; McFadden's pseudo R² = "
+                         f"{fmt.number(self.r2, 2)}).")
+        clear = terms[(terms["ci_low"] > 0) | (terms["ci_high"] < 0)]
+        for row in clear.itertuples():
+            if self.family == "gaussian":
+                effect = (f"one point more goes with {fmt.estimate(row.estimate, row.ci_low, row.ci_high)} points of "
+                          f"{outcome}")
+            else:
+                effect = (f"one point more multiplies the odds of {'a higher ' if self.family == 'ordinal' else ''}"
+                          f"{outcome} by {fmt.estimate(np.exp(row.estimate), np.exp(row.ci_low), np.exp(row.ci_high))}")
+            standardized = (f"; standardized β {fmt.number(row.std_beta, 2, signed=True)}"
+                            if self.family == "gaussian" else "")
+            lines.append(f"- **{name(row.term)}**: {effect} ({fmt.p_text(row.p_value)}{standardized}), the other "
+                         "drivers held equal.")
+        unclear = [name(t) for t in terms["term"] if t not in set(clear["term"])]
+        if unclear:
+            lines.append(f"- No clear association, once the other drivers are held equal: {every(unclear)} (intervals "
+                         "include zero).")
+        if not clear.empty:
+            lines.append("- These are associations in one survey, not proof that changing a driver changes "
+                         f"{outcome}.")
+        return PlainText("\n".join(lines))
+
 
 @dataclass(frozen=True)
-class ImportanceResult:
+class ImportanceResult(Exportable):
     """``table``: ``term, lmg, mc_se, share, share_ci_low, share_ci_high, rank`` (share in % of
     R²; ``mc_se`` the Monte-Carlo standard error of ``lmg``, 0 for the exact method);
     ``differences``: ``term_a, term_b, difference, ci_low, ci_high`` (share of a minus share of
     b, percentage points; empty without bootstrap); ``r2``, ``nobs``, ``bootstrap``,
-    ``method`` (``"exact"`` or ``"sampled"``) and ``permutations`` (sampled only)."""
+    ``method`` (``"exact"`` or ``"sampled"``), ``permutations`` (sampled only), ``outcome`` and
+    ``labels`` (the codebook's ``{code: label}`` when one was given)."""
+
+    _TABLES = {
+        "table": ("Importance", "Relative importance (LMG): each driver's share of the explained variance "
+                  "(R²), with its bootstrap interval and rank.", {"share": "points", "share_ci_low": "points",
+                                                                  "share_ci_high": "points"}),
+        "differences": ("Differences", "Differences between the drivers' shares of R² (percentage points) "
+                        "with bootstrap intervals; empty without a bootstrap."),
+    }
 
     table: pd.DataFrame
     differences: pd.DataFrame
@@ -81,6 +144,8 @@ class ImportanceResult:
     bootstrap: int
     method: str = "exact"
     permutations: int | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    outcome: str = ""
 
     def _repr_html_(self) -> str:
         return f"<p>R² = {self.r2:.3f} (N = {self.nobs})</p>" + self.table.round(2).to_html(index=False, na_rep="")
@@ -108,11 +173,12 @@ class ImportanceResult:
     def plain_summary(self, *, labels: dict[str, str] | None = None) -> PlainText:
         """Sentences for a stakeholder: the leading drivers and whether their order is certain.
 
-        ``labels`` (a dict or a Codebook) names the drivers.
+        ``labels`` (a dict or a Codebook) names the drivers (added to the codebook labels kept
+        on the result).
         """
         from . import formatting as fmt
 
-        names = fmt.labels_of(labels)
+        names = {**self.labels, **fmt.labels_of(labels)}
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         ranked = self.table.sort_values("rank")
 
@@ -123,7 +189,8 @@ class ImportanceResult:
                         f"{fmt.number(low, 0)}–{fmt.number(high, 0)}%")
             return f"{fmt.number(row.share, 0)}% of the explained part"
 
-        lines = [f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in the outcome "
+        outcome = name(self.outcome) if self.outcome else "the outcome"
+        lines = [f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in {outcome} "
                  f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents)."]
         if len(ranked) == 1:
             lines.append(f"- The only driver is **{name(ranked.iloc[0].term)}**.")
@@ -210,11 +277,14 @@ def _collinearity(x: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, float,
 
 
 def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, family: str = "gaussian",
-                      se: str = "classical", ci_level: float = 0.95) -> DriverResult:
+                      se: str = "classical", ci_level: float = 0.95, codebook: Codebook | None = None) -> DriverResult:
     """Regress ``outcome`` on ``drivers`` (rows complete on all of them).
 
     Parameters
     ----------
+    data : respondents in rows, or a :class:`~cxstats.Survey`.
+    codebook : a :class:`~cxstats.Codebook` (default: the Survey's) whose labels the result
+        keeps for :meth:`DriverResult.plain_summary`.
     family : ``"gaussian"`` (OLS), ``"binomial"`` (logistic; the outcome must be 0/1) or
         ``"ordinal"`` (proportional-odds logit for a rating outcome, as R's ``MASS::polr``;
         the table adds the thresholds; ``r2`` is McFadden's pseudo R²).
@@ -231,13 +301,15 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     marginal effects are mean_i(b_j p_i (1 - p_i)), with delta-method standard errors
     (as statsmodels ``Logit.get_margeff(at="overall")`` and R's ``margins``).
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     one_of("family", family, ("gaussian", "binomial", "ordinal"))
     one_of("se", se, ("classical", "HC3", "HC1"))
     ci_level = check_ci_level(ci_level)
     x, y, drivers = _design(data, outcome, drivers, where="driver_regression")
     vif, condition, problems = _collinearity(x, drivers)
     if family == "ordinal":
-        return _ordinal(x, y, drivers, vif, condition, problems, ci_level)
+        return replace(_ordinal(x, y, drivers, vif, condition, problems, ci_level), outcome=outcome, labels=labels)
     design = sm.add_constant(x, has_constant="add")
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     terms = ["(Intercept)", *drivers]
@@ -268,7 +340,7 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
         table["ame"], table["ame_se"] = ame, ame_se
         table["ame_ci_low"], table["ame_ci_high"] = ame - half, ame + half
     return DriverResult(table=table, nobs=len(y), r2=r2, adj_r2=adj, condition_number=condition, family=family,
-                        se_type=se, problems=problems)
+                        se_type=se, problems=problems, outcome=outcome, labels=labels)
 
 
 def _average_marginal_effects(params: np.ndarray, cov: np.ndarray, design: np.ndarray
@@ -361,23 +433,6 @@ def _lmg_sampled(corr: np.ndarray, permutations: int, rng: np.random.Generator) 
     return lmg, mc_se
 
 
-def _progress_bar(show: bool, **options):
-    """A tqdm bar (a widget in Jupyter when ipywidgets is there, text otherwise), or nothing.
-
-    ``tqdm.auto`` is imported only when a bar is shown and ipywidgets is installed: without
-    it, tqdm.auto warns on import, and that warning would land in every notebook.
-    """
-    if not show:
-        return contextlib.nullcontext(None)
-    try:
-        import ipywidgets  # noqa: F401
-
-        from tqdm.auto import tqdm
-    except ImportError:
-        from tqdm import tqdm
-    return tqdm(**options)
-
-
 def _exact_cost(p: int, bootstrap: int) -> str:
     """Rough time and memory of the exact LMG, in words, for messages."""
     seconds = 2**p * p * _SECONDS_PER_SUBSET_DRIVER * (1 + bootstrap)
@@ -394,7 +449,7 @@ def _exact_cost(p: int, bootstrap: int) -> str:
 def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
                         seed: int | None = None, ci_level: float = 0.95, method: str = "exact",
                         permutations: int = 2000, max_drivers: int = 15,
-                        progress: bool | None = None) -> ImportanceResult:
+                        progress: bool | None = None, codebook: Codebook | None = None) -> ImportanceResult:
     """Relative importance of correlated drivers: LMG decomposition of R², with bootstrap CIs.
 
     Parameters
@@ -408,7 +463,10 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     max_drivers : the exact method fits 2^p subsets; above this many drivers it stops with
         an estimate of the time and memory and suggests ``method="sampled"``. Raise it to
         run the exact method anyway (with a progress bar).
-    progress : show a progress bar (tqdm); default: for the exact method from 16 drivers.
+    progress : show a progress bar (text in a terminal, a widget in a Jupyter notebook); default:
+        for the exact method from 16 drivers.
+    codebook : a :class:`~cxstats.Codebook` (default: the Survey's, when ``data`` is a
+        :class:`~cxstats.Survey`) whose labels the result keeps for its plain summary.
 
     Raises
     ------
@@ -428,6 +486,8 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     2010), each order from one Cholesky factorisation; its values also sum to R² exactly,
     and agree with the exact ones within a few ``mc_se`` (tests/test_drivers.py).
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     one_of("method", method, ("exact", "sampled"))
     ci_level = check_ci_level(ci_level)
     bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
@@ -456,7 +516,7 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
         return found
 
     per_fit = 2**p - 1 if method == "exact" else permutations
-    with _progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
+    with progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
                        desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
                                                    if method == "exact" else "")) as bar:
         lmg, mc_se = estimate(np.corrcoef(values, rowvar=False), bar)
@@ -486,22 +546,29 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     table = pd.DataFrame({"term": drivers, "lmg": lmg, "mc_se": mc_se, "share": share, "share_ci_low": low,
                           "share_ci_high": high, "rank": rank})
     return ImportanceResult(table=table, differences=differences, r2=r2, nobs=len(y), bootstrap=bootstrap,
-                            method=method, permutations=permutations if method == "sampled" else None)
+                            method=method, permutations=permutations if method == "sampled" else None, labels=labels,
+                            outcome=outcome)
 
 
 @dataclass(frozen=True)
-class IPMAResult:
+class IPMAResult(Exportable):
     """Importance-performance map: ``table`` (``term, importance, importance_ci_low,
     importance_ci_high, performance, performance_ci_low, performance_ci_high, n, quadrant``;
     performance is the mean rating rescaled to 0-100 with its t interval, or a mean index:
     ``performance_label``; the importance interval is the bootstrap interval of an
     :class:`ImportanceResult`, else missing) and the split points (means)."""
 
+    _TABLES = {
+        "table": ("Importance-performance", "Each driver's importance and performance (0-100) with their "
+                  "intervals, and its quadrant of the map."),
+    }
+
     table: pd.DataFrame
     importance_split: float
     performance_split: float
     importance_label: str
     performance_label: str = "mean rating, 0–100"
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def plot(self, *, title: str | None = None, labels: dict[str, str] | None = None, ax=None):
         """The map a manager reads: importance across, performance up, quadrants named.
@@ -513,7 +580,7 @@ class IPMAResult:
         from . import formatting as fmt
         from ._figures import ACCENT, GREY, PALETTE, keep_inside, new_figure
 
-        names = fmt.labels_of(labels)
+        names = {**self.labels, **fmt.labels_of(labels)}
         own = ax is None
         fig, ax = new_figure(7.0, 4.9, ax=ax)
         t = self.table
@@ -579,19 +646,25 @@ _QUADRANTS = {(True, False): "Concentrate here", (True, True): "Keep up the good
 
 
 def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
-                           scale: tuple[float, float], importance: str | pd.Series | ImportanceResult = "lmg",
-                           ci_level: float = 0.95) -> IPMAResult:
+                           scale: tuple[float, float] | None = None,
+                           importance: str | pd.Series | ImportanceResult = "lmg", ci_level: float = 0.95,
+                           codebook: Codebook | None = None) -> IPMAResult:
     """Importance-performance analysis (Martilla & James, 1977) of ``drivers``.
 
     Importance is the LMG share of R² (``"lmg"``, %), the standardized beta
     (``"std_beta"``), the shares of a :func:`relative_importance` result (with its bootstrap
     intervals, so the map and the importance table show the same numbers), or a Series
     indexed by driver (e.g. total effects from ``SEMResult.effects()``, as in PLS-SEM's
-    IPMA); performance is each driver's mean rating rescaled from ``scale`` to 0-100, with
-    its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
+    IPMA); performance is each driver's mean rating rescaled from ``scale`` (or the scale
+    ``codebook`` declares for the drivers, as in :func:`cxstats.satisfaction_index`) to
+    0-100, with its t interval at ``ci_level`` (rows complete on the outcome and every driver). Quadrants
     split at the mean importance and mean performance: high importance and low performance
-    is where to "concentrate here".
+    is where to "concentrate here". ``data`` may be a :class:`~cxstats.Survey`; ``scale``
+    defaults to the drivers' common scale in the codebook (the Survey's, or ``codebook``),
+    whose labels the map then shows.
     """
+    labels = labels_from(codebook, data)
+    data, codebook = survey_parts(data, codebook)
     intervals = None
     if isinstance(importance, ImportanceResult):
         shares = importance.table.set_index("term")
@@ -608,7 +681,8 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     elif importance not in ("lmg", "std_beta"):
         raise CxStatsError(f"importance must be 'lmg', 'std_beta' or a Series by driver (or a relative_importance() "
                            f"result), got {importance!r}.")
-    low, high = check_scale(scale)
+    low, high = declared_scale([drivers] if isinstance(drivers, str) else list(drivers), scale, codebook,
+                               where="importance_performance")
     ci_level = check_ci_level(ci_level)
     x, _, drivers = _design(data, outcome, drivers, where="importance_performance")
     within_scale(numeric_columns(data, drivers, where="importance_performance"), (low, high),
@@ -633,4 +707,7 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     imp_split, perf_split = float(table["importance"].mean()), float(table["performance"].mean())
     table["quadrant"] = [_QUADRANTS[(i > imp_split, p > perf_split)]
                          for i, p in zip(table["importance"], table["performance"], strict=True)]
-    return IPMAResult(table=table, importance_split=imp_split, performance_split=perf_split, importance_label=label)
+    return IPMAResult(table=table, importance_split=imp_split, performance_split=perf_split, importance_label=label,
+                      labels=labels)
+
+

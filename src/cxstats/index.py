@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._results import Exportable
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
-from ._validation import check_frame, numeric_columns, warn
+from ._validation import check_frame, declared_scale, numeric_columns, warn
 from ._validation import ci_level as check_ci_level
-from ._validation import scale as check_scale
 from .data.codebook import Codebook
+from ._validation import survey_parts
 
 __all__ = ["IndexResult", "SmallGroupWarning", "satisfaction_index"]
 
@@ -33,11 +34,17 @@ class SmallGroupWarning(CxStatsWarning):
 
 
 @dataclass(frozen=True)
-class IndexResult:
+class IndexResult(Exportable):
     """A 0-100 index: ``table`` (``group, n, estimate, se, ci_low, ci_high``), ``scores``
     (one value per respondent, NaN when every item is missing), ``weights`` (normalised to
     sum 1) and the response ``scale`` the items were rescaled from; ``problems``: the warnings
     issued (a group with fewer than two answers has no SE or interval), for reports."""
+
+    _TABLES = {
+        "table": ("Index", "The 0-100 index overall and per group: base n, mean index, SE and interval.",
+                  {"estimate": "number1", "se": "number2", "ci_low": "number1", "ci_high": "number1"}),
+        "weights": ("Weights", "The weight of each question in the index (sums to 1)."),
+    }
 
     table: pd.DataFrame
     scores: pd.Series
@@ -85,6 +92,7 @@ def satisfaction_index(
     >>> round(float(res.table["estimate"].iloc[0]), 1)
     72.0
     """
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="satisfaction_index")
     ci_level = check_ci_level(ci_level)
     items = [items] if isinstance(items, str) else list(items)
@@ -128,21 +136,7 @@ def satisfaction_index(
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:
-    if scale is not None:
-        low, high = check_scale(scale)
-    elif codebook is not None:
-        scales = {codebook.item(i).scale for i in items}
-        if len(scales) != 1 or None in scales:
-            raise CxStatsError(
-                f"satisfaction_index: the items {listing(items)} do not share one declared scale in the "
-                "codebook; pass scale=(low, high)."
-            )
-        low, high = scales.pop()  # type: ignore[misc]
-    else:
-        raise CxStatsError("satisfaction_index needs the response scale: pass scale=(low, high) or codebook=.")
-    if not low < high:
-        raise CxStatsError(f"satisfaction_index: scale low end {low:g} is not below high end {high:g}.")
-    return low, high
+    return declared_scale(items, scale, codebook, where="satisfaction_index")
 
 
 def _weights(items: list[str], weights) -> pd.Series:

@@ -19,13 +19,14 @@ from scipy import stats
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import gap
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from .data.codebook import Codebook
 from .index import satisfaction_index
 from .nps import _answers
 from .rfm import PurchaseSummary, RFMResult
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import survey_parts
 
 __all__ = ["LoyaltyResult", "loyalty_index", "COMPONENTS"]
 
@@ -41,7 +42,7 @@ _SE = ("delta", "bootstrap")
 
 
 @dataclass(frozen=True)
-class LoyaltyResult:
+class LoyaltyResult(Exportable):
     """A 0-100 loyalty index with its components.
 
     ``table``: one row per group (``group, n, estimate, se, ci_low, ci_high``; ``n`` counts
@@ -52,6 +53,12 @@ class LoyaltyResult:
     (normalised to sum 1), ``ranges`` (the low/high ends that frequency and amount were
     rescaled from), ``se_method`` and ``problems`` (notes for reports).
     """
+
+    _TABLES = {
+        "table": ("Loyalty index", "The 0-100 loyalty index overall and per group, with SE and interval."),
+        "components": ("Components", "Each component of the index per group (0-100) with SE, interval and "
+                       "weight."),
+    }
 
     table: pd.DataFrame
     components: pd.DataFrame
@@ -251,6 +258,7 @@ def loyalty_index(
     >>> res.table.columns.tolist()
     ['group', 'n', 'estimate', 'se', 'ci_low', 'ci_high']
     """
+    data, codebook = survey_parts(data, codebook)
     check_frame(data, where="loyalty_index")
     ci_level = check_ci_level(ci_level)
     if not isinstance(data, pd.DataFrame):

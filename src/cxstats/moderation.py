@@ -9,8 +9,8 @@ significant. Slope variance: ``V11 + 2 m V13 + m^2 V33``; the Johnson-Neyman bou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,23 +18,34 @@ import statsmodels.api as sm
 from matplotlib.figure import Figure
 from scipy import stats
 
+from ._results import Exportable
 from ._errors import CxStatsError
 from ._format import listing
 from ._linear import combination
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import labels_from, survey_parts
+from .data.codebook import Codebook
 
 __all__ = ["ModerationResult", "latent_interaction", "moderation"]
 
 
 @dataclass(frozen=True)
-class ModerationResult:
+class ModerationResult(Exportable):
     """``table`` (``term, estimate, se, statistic, df, p_value, ci_low, ci_high``; terms are
     centred), ``simple_slopes`` (``moderator_value, label, slope, se, statistic, p_value,
     ci_low, ci_high``, moderator values on the original scale), ``johnson_neyman``
     (moderator values, original scale, where the slope's significance changes; empty if
     never; compare them with ``moderator_range``, the observed minimum and maximum), and
-    the means used for centring."""
+    the means used for centring; ``labels``: the codebook's ``{code: label}`` when the data
+    were a Survey (or ``codebook=`` was given)."""
+
+    _TABLES = {
+        "table": ("Coefficients", "Regression with the interaction (variables centred): estimate, SE, test, p "
+                  "and interval per term."),
+        "simple_slopes": ("Simple slopes", "The predictor's effect at low, average and high values of the "
+                          "moderator, with tests and intervals."),
+    }
 
     table: pd.DataFrame
     simple_slopes: pd.DataFrame
@@ -50,16 +61,18 @@ class ModerationResult:
     moderator_range: tuple[float, float]
     _coefficients: np.ndarray
     _vcov: np.ndarray
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def plot(self, *, title: str | None = None, labels=None, ax=None) -> Figure:
         """Lines of the outcome against the predictor at the moderator's mean and +/- 1 SD.
 
-        ``labels`` (a dict or a Codebook) names the variables; ``ax`` draws into your own axes.
+        ``labels`` (a dict or a Codebook) names the variables, on top of the codebook labels
+        kept on the result; ``ax`` draws into your own axes.
         """
         from . import formatting as fmt
         from ._figures import colours, new_figure
 
-        names = fmt.labels_of(labels)
+        names = {**self.labels, **fmt.labels_of(labels)}
         name = lambda v: names.get(v, v)  # noqa: E731
         b0, b1, b2, b3 = self._coefficients[:4]
         fig, ax = new_figure(7.0, 3.4, ax=ax)
@@ -81,12 +94,16 @@ class ModerationResult:
 
 
 def moderation(data: pd.DataFrame, outcome: str, predictor: str, moderator: str, *,
-               covariates: Sequence[str] = (), ci_level: float = 0.95) -> ModerationResult:
+               covariates: Sequence[str] = (), ci_level: float = 0.95,
+               codebook: Codebook | None = None) -> ModerationResult:
     """Moderated OLS regression with centred predictor and moderator.
 
     Returns simple slopes at the moderator's mean and +/- 1 SD and the Johnson-Neyman
-    points (original moderator scale). Rows with a missing value are dropped.
+    points (original moderator scale). Rows with a missing value are dropped. ``data`` may
+    be a :class:`~cxstats.Survey`; its codebook (or ``codebook``) labels the plot.
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     check_frame(data, where="moderation")
     ci_level = check_ci_level(ci_level)
     names = [outcome, predictor, moderator, *covariates]
@@ -132,7 +149,7 @@ def moderation(data: pd.DataFrame, outcome: str, predictor: str, moderator: str,
                             r2=float(fit.rsquared), predictor_mean=float(x_mean), moderator_mean=float(m_mean),
                             moderator_sd=float(m_sd),
                             moderator_range=(float(frame[moderator].min()), float(frame[moderator].max())),
-                            _coefficients=fit.params, _vcov=cov)
+                            _coefficients=fit.params, _vcov=cov, labels=labels)
 
 
 def latent_interaction(data: pd.DataFrame, predictor_items: Sequence[str], moderator_items: Sequence[str],
@@ -146,6 +163,7 @@ def latent_interaction(data: pd.DataFrame, predictor_items: Sequence[str], moder
     :func:`cxstats.sem.fit` (options such as ``se="bootstrap"`` pass through). Returns the
     :class:`cxstats.sem.SEMResult`; the interaction is the row ``lhs == Y, rhs == <X><M>``.
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="latent_interaction")
     from . import sem
 

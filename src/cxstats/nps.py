@@ -21,20 +21,28 @@ from scipy import stats
 from ._errors import CxStatsError
 from . import formatting as fmt
 from ._format import listing, rows_and_values
-from ._results import PlainText
-from ._validation import check_frame, count, numeric_columns, one_of, within_scale
+from ._results import Exportable, PlainText
+from ._validation import check_frame, count, declared_scale, numeric_columns, one_of, within_scale
 from ._validation import ci_level as check_ci_level
-from ._validation import scale as check_scale
+from .data.codebook import Codebook
 from .formatting import labels_of
+from ._validation import survey_parts
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 
 
 @dataclass(frozen=True)
-class NPSResult:
+class NPSResult(Exportable):
     """``table``: one row per group (``group, n, pct_promoters, pct_passives, pct_detractors,
     nps, se, ci_low, ci_high, suppressed``); groups below ``min_base`` keep their n but
     their shares and NPS are NaN and ``suppressed`` is True."""
+
+    _TABLES = {
+        "table": ("NPS", "Net Promoter Score per group: share of promoters (9-10), passives (7-8) and detractors "
+                  "(0-6) in %, NPS (promoters minus detractors, points) with its SE and interval; groups below "
+                  "the minimum base are suppressed.",
+                  {"nps": "number1", "se": "number1", "ci_low": "number1", "ci_high": "number1"}),
+    }
 
     table: pd.DataFrame
     min_base: int
@@ -150,6 +158,7 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     >>> float(row["nps"]), bool(row["ci_low"] < 30 < row["ci_high"])
     (30.0, True)
     """
+    data, _ = survey_parts(data)
     one_of("ci", ci, ("normal", "bootstrap"))
     ci_level = check_ci_level(ci_level)
     min_base = count("min_base", min_base, minimum=1)
@@ -200,43 +209,141 @@ def _bootstrap_interval(row: dict, n_boot: int, ci_level: float, rng: np.random.
     return {"se": float(draws.std(ddof=1)), "ci_low": float(low), "ci_high": float(high)}
 
 
-def nps_difference(first: pd.Series, second: pd.Series, *, min_base: int = 30, ci_level: float = 0.95) -> pd.DataFrame:
-    """Difference of two independent NPS values (e.g. two segments or two survey waves).
+def nps_difference(data: pd.DataFrame | pd.Series, column: str | pd.Series | None = None, *,
+                   group: str | None = None, levels: tuple[Any, Any] | None = None, min_base: int = 30,
+                   ci_level: float = 0.95) -> pd.DataFrame:
+    """Difference of two independent NPS values: two segments, or two survey waves, of one column.
 
-    Returns one row: ``nps_first, nps_second, difference, se, statistic, p_value, ci_low,
-    ci_high`` (z test with the multinomial variances added).
+    Called like :func:`nps`: ``nps_difference(data, "rec", group="wave")`` compares the two
+    levels of ``group``; when ``group`` has more than two levels, ``levels=(a, b)`` says
+    which two (the difference is ``a - b``). The older form with two Series of answers,
+    ``nps_difference(answers_a, answers_b)``, still works.
+
+    Parameters
+    ----------
+    data : respondents in rows (or, in the two-Series form, the first group's answers).
+    column : the 0-10 "how likely are you to recommend" answers (or the second group's
+        answers in the two-Series form).
+    group : the column whose two levels are compared (segment, country, wave).
+    levels : ``(first, second)``: the two levels of ``group`` to compare, in that order.
+        Needed when ``group`` has more than two levels; default: the two levels, sorted.
+    min_base : each group needs at least this many answers.
+    ci_level : coverage of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``group_first, group_second, nps_first, nps_second, difference, se,
+        statistic, p_value, ci_low, ci_high`` (z test with the multinomial variances added;
+        ``difference = nps_first - nps_second``). In the two-Series form ``group_first`` and
+        ``group_second`` are the Series' names, or ``"first"`` and ``"second"``.
+
+    Raises
+    ------
+    CxStatsError
+        ``column`` or ``group`` is not a column of ``data``; ``group`` is missing, or has
+        fewer than two levels, or more than two without ``levels``; a level in ``levels``
+        does not occur; answers outside 0-10; a group below ``min_base``.
+    TypeError
+        The two-Series form is mixed with the data form.
+
+    Notes
+    -----
+    ``se = sqrt(se_first^2 + se_second^2)`` with each NPS's multinomial standard error (see
+    :func:`nps`); ``statistic = difference / se`` is referred to the standard normal
+    distribution. The groups must be independent samples (two waves of different
+    respondents, two segments); the same respondents asked twice need a paired analysis.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cxstats.nps import nps_difference
+    >>> answers = pd.DataFrame({"rec": [10] * 60 + [5] * 40 + [10] * 40 + [5] * 60,
+    ...                         "wave": [2024] * 100 + [2025] * 100})
+    >>> row = nps_difference(answers, "rec", group="wave", levels=(2025, 2024)).iloc[0]
+    >>> round(float(row["difference"]), 6), bool(row["p_value"] < 0.01)
+    (-40.0, True)
     """
     ci_level = check_ci_level(ci_level)
     min_base = count("min_base", min_base, minimum=1)
-    frame = pd.DataFrame({"a": pd.concat([first, second], ignore_index=True)})
-    a = _answers(frame.iloc[: len(first)], "a")
-    b = _answers(frame.iloc[len(first):], "a")
-    for label, values in (("first", a), ("second", b)):
+    if isinstance(data, pd.Series):
+        if not isinstance(column, pd.Series) or group is not None or levels is not None:
+            raise TypeError("nps_difference takes either a DataFrame, a column and group= (the documented form), "
+                            "or two Series of answers (nps_difference(answers_a, answers_b)) without group= or "
+                            "levels=; pass one form.")
+        names = (data.name if data.name is not None else "first", column.name if column.name is not None
+                 else "second")
+        frame = pd.DataFrame({"a": pd.concat([data, column], ignore_index=True)})
+        parts = [_answers(frame.iloc[: len(data)], "a"), _answers(frame.iloc[len(data):], "a")]
+        where = ("The first group", "The second group")
+    else:
+        if not isinstance(column, str):
+            raise TypeError(f"nps_difference: column must be the name of the 0-10 answer column, got "
+                            f"{type(column).__name__}. Call nps_difference(data, \"rec\", group=\"wave\").")
+        values = _answers(data, column)
+        names = _two_levels(data, group, levels)
+        keys = data[group]
+        parts = [values[keys == name] for name in names]
+        where = tuple(f"Group '{name}' of '{group}'" for name in names)
+    for label, values in zip(where, parts, strict=True):
         if values.notna().sum() < min_base:
-            raise CxStatsError(f"The {label} group has {int(values.notna().sum())} answers, below the minimum "
+            raise CxStatsError(f"{label} has {int(values.notna().sum())} answers, below the minimum "
                                f"base of {min_base}.")
-    ra, rb = _nps_row(a, ci_level), _nps_row(b, ci_level)
+    ra, rb = _nps_row(parts[0], ci_level), _nps_row(parts[1], ci_level)
     diff, se = ra["nps"] - rb["nps"], float(np.hypot(ra["se"], rb["se"]))
     z = stats.norm.ppf(0.5 + ci_level / 2)
-    return pd.DataFrame([{"nps_first": ra["nps"], "nps_second": rb["nps"], "difference": diff, "se": se,
-                          "statistic": diff / se, "p_value": 2 * stats.norm.sf(abs(diff / se)),
+    statistic = diff / se if se > 0 else float("nan")  # both groups unanimous: no sampling variance to test
+    return pd.DataFrame([{"group_first": names[0], "group_second": names[1], "nps_first": ra["nps"],
+                          "nps_second": rb["nps"], "difference": diff, "se": se,
+                          "statistic": statistic, "p_value": 2 * stats.norm.sf(abs(statistic)),
                           "ci_low": diff - z * se, "ci_high": diff + z * se}])
 
 
-def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float], boxes: int = 2,
-            group: str | None = None, min_base: int = 30, ci_level: float = 0.95) -> pd.DataFrame:
+def _two_levels(data: pd.DataFrame, group: str | None, levels: tuple[Any, Any] | None) -> tuple[Any, Any]:
+    """The two levels of ``group`` to compare: ``levels`` checked, or the only two there are."""
+    if group is None:
+        raise CxStatsError("nps_difference needs group=: the column whose two levels (segments or waves) are "
+                           "compared, e.g. nps_difference(data, \"rec\", group=\"wave\").")
+    if group not in data.columns:
+        raise CxStatsError(f"No group column '{group}' in the data; columns: {listing(data.columns, limit=20)}.")
+    present = sorted(data[group].dropna().unique().tolist(), key=str)
+    if levels is None:
+        if len(present) != 2:
+            raise CxStatsError(
+                f"Group column '{group}' has {len(present)} levels ({listing(present)}); nps_difference compares "
+                f"two. Pass levels=(a, b) to say which two" + (" are compared." if len(present) > 2 else
+                                                                " (or a group column with two levels).")
+            )
+        return present[0], present[1]
+    if isinstance(levels, str) or not isinstance(levels, Sequence) or len(levels) != 2:
+        raise CxStatsError(f"Argument levels must be a pair (a, b) of levels of '{group}', got {levels!r}.")
+    first, second = levels
+    missing = [level for level in (first, second) if not (data[group] == level).any()]
+    if missing:
+        raise CxStatsError(f"Level {listing(missing)} does not occur in '{group}' (levels: {listing(present)}). "
+                           "Pass levels that occur in the data.")
+    if first == second:
+        raise CxStatsError(f"Argument levels names '{first}' twice; pass two different levels of '{group}'.")
+    return first, second
+
+
+def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float] | None = None, boxes: int = 2,
+            group: str | None = None, min_base: int = 30, ci_level: float = 0.95,
+            codebook: Codebook | None = None) -> pd.DataFrame:
     """Share of answers in the top ``boxes`` scale points (CSAT top-2-box), with Wilson intervals.
 
     Parameters
     ----------
     data : respondents in rows.
     items : the rating items to report.
-    scale : ``(low, high)`` of the response scale.
+    scale : ``(low, high)`` of the response scale; read from ``codebook`` when omitted
+        (as in :func:`cxstats.satisfaction_index`).
     boxes : how many scale points at the top count (2: top-2-box).
     group : a column to report the shares by (segment, country, wave).
     min_base : rows (item, or item within a group) with fewer answers keep their n but
         their share and interval are NaN and ``suppressed`` is True, as in :func:`nps`.
     ci_level : coverage of the interval.
+    codebook : the codebook that declares the items' scale (used when ``scale`` is omitted).
 
     Returns
     -------
@@ -247,6 +354,7 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
     Raises
     ------
     CxStatsError
+        Neither ``scale`` nor a ``codebook`` declaring one scale for the items is given;
         ``scale`` is not a (low, high) pair with low < high; ``boxes`` does not fit the
         scale; an item holds text, infinite values, answers off the scale or fractional
         answers (rows named); every row is below ``min_base``; ``ci_level`` is not a
@@ -262,15 +370,16 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
     0     a  40     50.0       False
     1     b   5      NaN        True
     """
-    low, high = check_scale(scale)
+    data, codebook = survey_parts(data, codebook)
+    if isinstance(items, str):
+        items = [items]
+    low, high = declared_scale(items, scale, codebook, where="top_box")
     boxes = count("boxes", boxes, minimum=1)
     if boxes > high - low:
         raise CxStatsError(f"Argument boxes must be between 1 and {high - low:g} for a {low:g}-{high:g} scale, "
                            f"got {boxes}.")
     ci_level = check_ci_level(ci_level)
     min_base = count("min_base", min_base, minimum=1)
-    if isinstance(items, str):
-        items = [items]
     answers = numeric_columns(data, items, where="top_box", role="item")
     within_scale(answers, (low, high), where="top_box")
     if high - low <= 20:

@@ -23,6 +23,7 @@ from ._errors import CxStatsError
 from ._figures import GREY, PALETTE, keep_inside, new_figure
 from .data.codebook import Codebook
 from .describe import group_sizes as _group_size_table
+from ._validation import need_codebook, survey_parts
 
 __all__ = ["item_distributions", "missingness", "group_sizes", "index_distribution", "metric_dashboard", "figure"]
 
@@ -40,13 +41,15 @@ def _item_label(codebook: Codebook, name: str) -> str:
     return own if not concept or own == concept else f"{concept}: {own}"
 
 
-def item_distributions(data: pd.DataFrame, codebook: Codebook, *, constructs: Sequence[str] | None = None,
+def item_distributions(data: pd.DataFrame, codebook: Codebook | None = None, *, constructs: Sequence[str] | None = None,
                        title: str | None = None) -> Figure:
     """Stacked bars: the share of each answer for every item, grouped by construct.
 
     Answers are coloured from red (low end of the scale) to blue (high end); items on
     different scales are drawn on their own scale points.
     """
+    data, codebook = survey_parts(data, codebook)
+    codebook = need_codebook(codebook, where="item_distributions")
     chosen = list(constructs) if constructs is not None else list(codebook.blocks())
     unknown = [c for c in chosen if c not in codebook.blocks()]
     if unknown:
@@ -85,8 +88,10 @@ def item_distributions(data: pd.DataFrame, codebook: Codebook, *, constructs: Se
     return fig
 
 
-def missingness(data: pd.DataFrame, codebook: Codebook, *, title: str | None = None) -> Figure:
+def missingness(data: pd.DataFrame, codebook: Codebook | None = None, *, title: str | None = None) -> Figure:
     """Percentage of missing answers per item (a bar for each item with any missing)."""
+    data, codebook = survey_parts(data, codebook)
+    codebook = need_codebook(codebook, where="missingness")
     pct = data[list(codebook.item_names)].isna().mean().mul(100.0)
     pct = pct[pct > 0].sort_values()
     fig, ax = new_figure(_WIDTH, max(1.6, 0.3 * len(pct) + 1.0))
@@ -111,6 +116,7 @@ def missingness(data: pd.DataFrame, codebook: Codebook, *, title: str | None = N
 def group_sizes(data: pd.DataFrame, group: str, *, codebook: Codebook | None = None,
                 title: str | None = None) -> Figure:
     """Bar chart of respondents per group, with counts and percentages on the bars."""
+    data, codebook = survey_parts(data, codebook)
     table = _group_size_table(data, group, codebook=codebook)
     names = table["label"] if "label" in table else table[group].astype(str)
     fig, ax = new_figure(_WIDTH, max(1.6, 0.35 * len(table) + 1.0))

@@ -16,7 +16,7 @@ its items), the score most driver analyses start from.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,9 +25,12 @@ from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
-from ._validation import check_frame, count, numeric_columns, warn
+from ._results import Exportable, PlainText
+from ._validation import (check_frame, count, labels_from, need_codebook, numeric_columns, one_of, survey_parts,
+                          warn)
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
+from .data.survey import Survey
 from .sem.moments import ml_moments
 
 __all__ = ["ReliabilityResult", "ReverseCodingWarning", "ValidityResult", "reliability", "scale_scores", "validity"]
@@ -37,20 +40,29 @@ class ReverseCodingWarning(CxStatsWarning):
     """An item correlates negatively with the rest of its construct: reverse-worded and not recoded?"""
 
 
-def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[str] | None = None, *,
-                 min_items: int = 1) -> pd.DataFrame:
-    """Each respondent's score on each construct: the mean of the construct's items.
+def scale_scores(data: pd.DataFrame | Survey, codebook: Codebook | None = None,
+                 constructs: Sequence[str] | None = None, *, method: str = "mean", min_answered: int = 1,
+                 reverse_coded: bool | None = None) -> pd.DataFrame:
+    """Each respondent's score on each construct: the mean (or sum) of the construct's items.
 
     Parameters
     ----------
-    data : respondents in rows, validated with the codebook (:func:`cxstats.validate` or
-        :func:`cxstats.load_dataset`), so that reverse-worded items already point the same
-        way as the others.
-    codebook : says which items measure which construct.
+    data : respondents in rows: a :class:`~cxstats.Survey` (then ``codebook`` defaults to
+        its own, and ``reverse_coded`` to its provenance), or a data frame.
+    codebook : says which items measure which construct and which are reverse-worded.
     constructs : the constructs to score, in the order of the result's columns (default:
         every construct of the codebook).
-    min_items : fewest answered items a respondent needs for a score (default 1: the mean
-        of the items answered); with fewer the score is missing (NaN).
+    method : ``"mean"`` (default): the mean of the answered items, on the items' scale.
+        ``"sum"``: the sum of the items; a respondent with unanswered items gets the mean of
+        the answered ones times the number of items (person-mean imputation), so sums of
+        complete and incomplete answers stay comparable.
+    min_answered : fewest answered items a respondent needs for a score (default 1); with
+        fewer the score is missing (NaN).
+    reverse_coded : True when reverse-worded items in ``data`` already point the same way
+        as the others (data read with ``reverse_code=True``, the default of
+        :func:`cxstats.read_survey`, :func:`cxstats.load_dataset` and
+        :func:`cxstats.validate`); False recodes them here as ``low + high - x``. Default:
+        the survey's ``provenance.reverse_coded``, or True for a data frame.
 
     Returns
     -------
@@ -60,19 +72,31 @@ def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[st
     Raises
     ------
     CxStatsError
-        A construct the codebook does not declare, items missing from ``data``, or
-        ``min_items`` outside 1 to the number of a construct's items.
+        A construct the codebook does not declare, items missing from ``data``,
+        ``min_answered`` outside 1 to the number of a construct's items, or an unknown
+        ``method``.
 
     Examples
     --------
     >>> import cxstats
     >>> mobi = cxstats.load_dataset("ecsi_mobile")
-    >>> scores = cxstats.scale_scores(mobi.data, mobi.codebook, ["CUSA", "CUSL"])
+    >>> scores = cxstats.scale_scores(mobi, constructs=["CUSA", "CUSL"])
     >>> list(scores.columns), round(float(scores["CUSA"].iloc[0]), 3)
     (['CUSA', 'CUSL'], 5.667)
     """
+    from .data.survey import Survey
+
+    if isinstance(data, Survey) and reverse_coded is None:
+        reverse_coded = data.provenance.reverse_coded
+    if (isinstance(data, Survey) and constructs is None and isinstance(codebook, Sequence)
+            and not isinstance(codebook, str)):
+        codebook, constructs = None, codebook  # scale_scores(survey, ["SAT", "LOY"])
+    data, codebook = survey_parts(data, codebook)
+    codebook = need_codebook(codebook, where="scale_scores")
+    check_frame(data, where="scale_scores")
+    one_of("method", method, ("mean", "sum"))
     blocks = codebook.blocks()
-    constructs = list(blocks) if constructs is None else list(constructs)
+    constructs = list(blocks) if constructs is None else [constructs] if isinstance(constructs, str) else list(constructs)
     unknown = [c for c in constructs if c not in blocks]
     if unknown:
         raise CxStatsError(f"scale_scores: codebook '{codebook.name}' has no items for construct(s) "
@@ -82,41 +106,104 @@ def scale_scores(data: pd.DataFrame, codebook: Codebook, constructs: Sequence[st
     if absent:
         raise CxStatsError(f"scale_scores: the data lack the item(s) {listing(absent, quote=True)}; pass the data "
                            f"that were validated with codebook '{codebook.name}'.")
-    if not isinstance(min_items, int | np.integer) or min_items < 1:
-        raise CxStatsError(f"scale_scores: min_items must be a whole number of at least 1, got {min_items!r}.")
-    short = [c for c in constructs if len(blocks[c]) < min_items]
+    if isinstance(min_answered, bool) or not isinstance(min_answered, int | np.integer) or min_answered < 1:
+        raise CxStatsError(f"scale_scores: min_answered must be a whole number of at least 1, got {min_answered!r}.")
+    short = [c for c in constructs if len(blocks[c]) < min_answered]
     if short:
-        raise CxStatsError(f"scale_scores: min_items={min_items} is more than the number of items of "
-                           f"{listing(short, quote=True)}; lower min_items.")
+        raise CxStatsError(f"scale_scores: min_answered={min_answered} is more than the number of items of "
+                           f"{listing(short, quote=True)}; lower min_answered.")
+    recode = reverse_coded is False
     scores = {}
     for construct in constructs:
-        items = data[list(blocks[construct])].apply(pd.to_numeric, errors="coerce")
-        scores[construct] = items.mean(axis=1).where(items.notna().sum(axis=1) >= min_items)
+        items = numeric_columns(data, list(blocks[construct]), where="scale_scores", role="item")
+        if recode:
+            for name in items.columns:
+                item = codebook.item(name)
+                if item.reverse and item.scale is not None:
+                    items[name] = item.scale[0] + item.scale[1] - items[name]
+        mean = items.mean(axis=1).where(items.notna().sum(axis=1) >= min_answered)
+        scores[construct] = mean * items.shape[1] if method == "sum" else mean
     return pd.DataFrame(scores, index=data.index)
 
 
 @dataclass(frozen=True)
-class ReliabilityResult:
+class ReliabilityResult(Exportable):
     """``table``: one row per construct (``construct, n_items, n, alpha, alpha_ci_low,
     alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``); ``items``: one row
-    per item (``construct, item, loading, item_total_r, alpha_if_deleted``); ``problems``: the
-    warnings issued (e.g. a negative item-total correlation), for reports."""
+    per item (``construct, item, loading, item_total_r, alpha_if_deleted``); both start with
+    a ``group`` column when ``group=`` was given; ``problems``: the warnings issued (e.g. a
+    negative item-total correlation), for reports; ``labels``: the codebook's ``{code: label}``
+    when one was given (summaries name constructs and items by it)."""
+
+    _TABLES = {
+        "table": ("Reliability", "One row per concept: Cronbach's α with its Feldt interval, standardized α, "
+                  "average inter-item correlation, ω, composite reliability and AVE."),
+        "items": ("Items", "One row per question: loading on its concept, item-total correlation and α if the "
+                  "question were dropped."),
+    }
 
     table: pd.DataFrame
     items: pd.DataFrame
     problems: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         return self.table.round(3).to_html(index=False, na_rep="")
 
+    def plain_summary(self, *, labels: Mapping[str, str] | Codebook | None = None) -> PlainText:
+        """Sentences for a stakeholder: can each construct's items be combined into one score?
+
+        Alpha of .80 or more is called good, .70 acceptable, .60 questionable, lower poor
+        (George & Mallery's bands, as usually quoted); every item whose corrected item-total
+        correlation is below .30 is named. ``labels`` (a dict or a
+        Codebook) adds to or replaces the codebook labels kept on the result.
+        """
+        from . import formatting as fmt
+
+        names = {**self.labels, **fmt.labels_of(labels)}
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        for row in self.table.itertuples():
+            if row.alpha >= 0.80:
+                verdict = "its items agree well and can be averaged into one score"
+            elif row.alpha >= 0.70:
+                verdict = "its items agree acceptably and can be averaged into one score"
+            elif row.alpha >= 0.60:
+                verdict = "its items agree only moderately (below the usual .70); treat its score with care"
+            else:
+                verdict = "its items do not agree well enough to be averaged into one score"
+            omega = "" if pd.isna(row.omega) else f", ω {fmt.number(row.omega)}"
+            lines.append(f"- **{name(row.construct)}**: Cronbach's α {fmt.estimate(row.alpha, row.alpha_ci_low, row.alpha_ci_high)}"
+                         f"{omega} over {fmt.integer(row.n_items)} items (n = {fmt.integer(row.n)}): {verdict}.")
+            weak = self.items[(self.items["construct"] == row.construct) & (self.items["item_total_r"] < 0.30)]
+            for item in weak.itertuples():
+                dropped = ("" if pd.isna(item.alpha_if_deleted) else
+                           f"; without it α would be {fmt.number(item.alpha_if_deleted)}")
+                lines.append(f"  - {name(item.item)} agrees only weakly with the other items (corrected item-total "
+                             f"r = {fmt.number(item.item_total_r)}, below .30){dropped}.")
+        return PlainText("\n".join(lines))
+
 
 @dataclass(frozen=True)
-class ValidityResult:
+class ValidityResult(Exportable):
     """``table`` (``construct, n_items, ave, cr, omega, omega_model, sqrt_ave, max_r``),
     ``latent_correlations``, ``fornell_larcker`` (sqrt(AVE) on the diagonal, latent
     correlations elsewhere), ``htmt`` and ``htmt2`` (geometric-mean variant), the fitted
-    multi-factor CFA as ``model``, and ``htmt_ci`` (``construct_a, construct_b, htmt,
-    ci_low, ci_high``: bootstrap percentile intervals; empty without ``bootstrap``)."""
+    multi-factor CFA as ``model``, ``htmt_ci`` (``construct_a, construct_b, htmt,
+    ci_low, ci_high``: bootstrap percentile intervals; empty without ``bootstrap``) and
+    ``labels``, the codebook's ``{code: label}`` when one was given."""
+
+    _TABLES = {
+        "table": ("Validity", "One row per concept: AVE, composite reliability, ω, √AVE and the largest "
+                  "correlation with another concept (Fornell-Larcker: √AVE should exceed it)."),
+        "latent_correlations": ("Latent correlations", "Correlations between the concepts estimated by the CFA."),
+        "fornell_larcker": ("Fornell-Larcker", "√AVE on the diagonal, latent correlations elsewhere: each "
+                            "diagonal value should exceed the others in its row and column."),
+        "htmt": ("HTMT", "Heterotrait-monotrait ratios between concepts; below 0.85 supports discriminant "
+                 "validity."),
+        "htmt_ci": ("HTMT intervals", "HTMT for each pair of concepts with its bootstrap interval; empty "
+                    "without a bootstrap."),
+    }
 
     table: pd.DataFrame
     latent_correlations: pd.DataFrame
@@ -125,6 +212,71 @@ class ValidityResult:
     htmt2: pd.DataFrame
     model: Any
     htmt_ci: pd.DataFrame
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The warnings of the CFA behind the numbers (non-convergence, Heywood cases ...)."""
+        return tuple(self.model.problems)
+
+    def plain_summary(self, *, labels: Mapping[str, str] | Codebook | None = None,
+                      htmt_limit: float = 0.85) -> PlainText:
+        """Sentences for a stakeholder: does each construct hold together, and are they distinct?
+
+        Convergent validity: AVE of .50 or more (the construct explains at least half its
+        items' variance). Discriminant validity: Fornell-Larcker (sqrt(AVE) above every
+        correlation with another construct) and HTMT below ``htmt_limit`` (Henseler et al.,
+        2015: .85, or .90 for conceptually close constructs); with a bootstrap, the upper
+        end of the HTMT interval is compared. ``labels`` adds to or replaces the codebook
+        labels kept on the result.
+        """
+        from . import formatting as fmt
+        from ._format import every
+
+        names = {**self.labels, **fmt.labels_of(labels)}
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        lines = [f"- Caution: {problem.split(': ', 1)[-1]} The numbers below are not trustworthy until this is "
+                 "resolved." for problem in self.problems]
+        n = f"{fmt.integer(self.model.nobs)} respondents"
+        weak = self.table[self.table["ave"] < 0.5]
+        strong = self.table[self.table["ave"] >= 0.5]
+        ave = lambda v: fmt.number(v, 3 if round(v, 2) == 0.5 else 2)  # noqa: E731  (0.498 is not "0.50")
+        if len(strong):
+            one = len(strong) == 1
+            lines.append(f"- {every(f'**{name(c)}**' for c in strong['construct'])} "
+                         f"{'holds' if one else 'hold'} together: {'it explains' if one else 'each explains'} at "
+                         f"least half of {'its' if one else 'its own'} items' variance (AVE {ave(strong['ave'].min())}"
+                         f"{'' if one else ' or more'}; {n}).")
+        for row in weak.itertuples():
+            lines.append(f"- **{name(row.construct)}** explains less than half of its items' variance "
+                         f"(AVE {ave(row.ave)}, below .50): its items measure it loosely.")
+        failing = self.table[self.table["sqrt_ave"] <= self.table["max_r"]]
+        if failing.empty:
+            lines.append("- By the Fornell–Larcker rule every construct is distinct from the others: each shares more "
+                         "variance with its own items than with any other construct.")
+        for row in failing.itertuples():
+            other = self.latent_correlations.loc[row.construct].drop(row.construct).abs().idxmax()
+            lines.append(f"- By the Fornell–Larcker rule **{name(row.construct)}** is not clearly distinct from "
+                         f"{name(other)}: the root of its AVE ({fmt.number(row.sqrt_ave)}) is not above their "
+                         f"correlation ({fmt.number(row.max_r)}).")
+        ci = self.htmt_ci
+        bootstrapped = ci["ci_high"].notna().all() and len(ci)
+        bound = ci["ci_high"] if bootstrapped else ci["htmt"]
+        close = ci[bound >= htmt_limit]
+        shown = lambda r: fmt.estimate(r.htmt, r.ci_low, r.ci_high) if bootstrapped else fmt.number(r.htmt)  # noqa: E731
+        for row in close.itertuples():
+            if row.htmt >= htmt_limit:
+                lines.append(f"- {name(row.construct_a)} and {name(row.construct_b)} are hard to tell apart: HTMT "
+                             f"{shown(row)}, at or above {fmt.number(htmt_limit)}.")
+            else:
+                lines.append(f"- {name(row.construct_a)} and {name(row.construct_b)} may be hard to tell apart: HTMT "
+                             f"{shown(row)}, whose interval reaches {fmt.number(htmt_limit)}.")
+        if close.empty and len(ci):
+            top = next(ci.loc[[ci["htmt"].idxmax()]].itertuples())
+            lines.append(f"- Every pair is distinct by HTMT (below {fmt.number(htmt_limit)}"
+                         f"{', upper interval ends included' if bootstrapped else ''}); the closest pair is "
+                         f"{name(top.construct_a)} and {name(top.construct_b)} ({shown(top)}).")
+        return PlainText("\n".join(lines))
 
 
 def _blocks(blocks: Mapping[str, Sequence[str]] | Codebook, constructs: Sequence[str] | None) -> dict[str, list[str]]:
@@ -201,14 +353,15 @@ def _one_factor(items: list[str], values: np.ndarray) -> tuple[np.ndarray, float
             true_part / (true_part + theta.sum()), float((lam**2).sum() / np.trace(sample)))
 
 
-def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
+def reliability(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
                 constructs: Sequence[str] | None = None, ci_level: float = 0.95,
-                factor: bool = True) -> ReliabilityResult:
+                factor: bool = True, group: str | None = None) -> ReliabilityResult:
     """Reliability of each construct's items (rows complete within the construct).
 
     Parameters
     ----------
-    data : respondents in rows.
+    data : respondents in rows, or a :class:`~cxstats.Survey` (its codebook is then the
+        default ``blocks``, and its labels name constructs and items in the summary).
     blocks : ``{construct: [items]}`` or a :class:`Codebook` (its constructs).
     constructs : a subset of the constructs.
     ci_level : level of the Feldt interval for alpha.
@@ -217,6 +370,9 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
         item-level statistics only (alpha, standardized alpha, item-total correlations),
         which need no model: use it when a construct's one-factor model is improper
         (a Heywood case) and only alpha is wanted; the model-based columns are then missing.
+    group : a column (country, segment, wave) to report the reliability by: each group's
+        rows are analysed on their own, and ``table`` and ``items`` start with a ``group``
+        column (levels sorted; rows without a group value are left out).
 
     Notes
     -----
@@ -228,10 +384,39 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
     the observed item variance the factor explains (semTools ``AVE``). Constructs with two
     items get alpha but no CFA-based values (a two-item factor is not identified alone).
     """
+    labels = labels_from(blocks, data)
+    data, blocks = survey_parts(data, blocks)
+    blocks = need_codebook(blocks, where="reliability", argument="blocks")
     check_frame(data, where="reliability")
     ci_level = check_ci_level(ci_level)
+    chosen = _blocks(blocks, constructs)
+    if group is None:
+        table, items, problems = _reliability(data, chosen, ci_level, factor, where="")
+        return ReliabilityResult(table=table, items=items, problems=problems, labels=labels)
+    if not isinstance(group, str) or group not in data.columns:
+        raise CxStatsError(f"reliability: no group column {group!r} in the data; columns: "
+                           f"{listing(data.columns, limit=20, quote=True)}.")
+    tables, item_tables, problems = [], [], []
+    for level, part in data.groupby(group, sort=True):
+        where = f" in group '{level}' of '{group}'"
+        try:
+            table, items, found = _reliability(part, chosen, ci_level, factor, where=where)
+        except CxStatsError as exc:
+            raise CxStatsError(f"Group '{level}' of '{group}': {exc}") from None
+        tables.append(table.assign(group=level))
+        item_tables.append(items.assign(group=level))
+        problems.extend(found)
+    first = lambda frame: frame[["group", *[c for c in frame.columns if c != "group"]]]  # noqa: E731
+    return ReliabilityResult(table=first(pd.concat(tables, ignore_index=True)),
+                             items=first(pd.concat(item_tables, ignore_index=True)), problems=tuple(problems),
+                             labels=labels)
+
+
+def _reliability(data: pd.DataFrame, blocks: dict[str, list[str]], ci_level: float, factor: bool, *,
+                 where: str) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
+    """The construct and item tables of one sample; ``where`` names the group in warnings."""
     rows, item_rows, problems = [], [], []
-    for construct, items in _blocks(blocks, constructs).items():
+    for construct, items in blocks.items():
         values = _block_data(data, construct, items, minimum=2)
         n, k = values.shape
         cov = np.cov(values, rowvar=False)
@@ -258,10 +443,10 @@ def reliability(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebo
         if negative:
             named = ", ".join(f"'{item}' (r = {r:.2f})" for item, r in negative)
             problems.append(warn(
-                f"Construct '{construct}': item(s) {named} correlate negatively with the rest of the construct "
+                f"Construct '{construct}'{where}: item(s) {named} correlate negatively with the rest of the construct "
                 f"(alpha = {alpha:.2f}). Reverse-coded? Recode reverse-worded items as low + high - x (or declare "
                 "reverse: true in the codebook), or drop items that do not belong.", ReverseCodingWarning))
-    return ReliabilityResult(table=pd.DataFrame(rows), items=pd.DataFrame(item_rows), problems=tuple(problems))
+    return pd.DataFrame(rows), pd.DataFrame(item_rows), tuple(problems)
 
 
 def _htmt(corr: pd.DataFrame, blocks: dict[str, list[str]], geometric: bool) -> pd.DataFrame:
@@ -291,7 +476,7 @@ def _htmt_pairs(corr: np.ndarray, blocks: dict[str, list[str]], items: list[str]
     return [mean(absolute[np.ix_(index[a], index[b])].ravel()) / np.sqrt(mono[a] * mono[b]) for a, b in pairs]
 
 
-def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook, *,
+def validity(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
              constructs: Sequence[str] | None = None, bootstrap: int = 0, seed: int | None = None,
              ci_level: float = 0.95) -> ValidityResult:
     """Convergent and discriminant validity from one CFA over the constructs.
@@ -309,6 +494,9 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
     """
     from . import sem
 
+    labels = labels_from(blocks, data)
+    data, blocks = survey_parts(data, blocks)
+    blocks = need_codebook(blocks, where="validity", argument="blocks")
     check_frame(data, where="validity")
     ci_level = check_ci_level(ci_level)
     bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
@@ -357,4 +545,4 @@ def validity(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] | Codebook,
                                       chosen, items, pairs) for _ in range(bootstrap)])
         ci["ci_low"], ci["ci_high"] = np.quantile(draws, [(1 - ci_level) / 2, (1 + ci_level) / 2], axis=0)
     return ValidityResult(table=result, latent_correlations=corr_lv, fornell_larcker=fornell, htmt=htmt,
-                          htmt2=_htmt(corr_items, chosen, geometric=True), model=fit, htmt_ci=ci)
+                          htmt2=_htmt(corr_items, chosen, geometric=True), model=fit, htmt_ci=ci, labels=labels)

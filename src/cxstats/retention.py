@@ -25,13 +25,14 @@ from . import _survival
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing, rows_and_values
 from . import formatting as fmt
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from .formatting import labels_of
 from .drivers import DriverResult, driver_regression
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
+from ._validation import survey_parts
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
            "churn_model", "cox_model", "kaplan_meier", "period_rates"]
@@ -54,7 +55,7 @@ def _pct(value: float) -> str:
 
 
 @dataclass(frozen=True)
-class KaplanMeierResult:
+class KaplanMeierResult(Exportable):
     """Kaplan-Meier retention curves.
 
     ``table``: one row per group and distinct time (``group, time, n_at_risk, n_events,
@@ -67,6 +68,15 @@ class KaplanMeierResult:
     ``logrank_chisq``, ``logrank_df``, ``logrank_p_value`` (NaN without groups).
     ``problems`` lists warnings for reports.
     """
+
+    _TABLES = {
+        "summary": ("Summary", "One row per group: customers, churn events, expected events (log-rank) and "
+                    "median time to churn with its interval."),
+        "retention": ("Retention", "Share of customers retained at the times asked for, with intervals."),
+        "table": ("Curve", "The full Kaplan-Meier curve: customers at risk, events and retention at every "
+                  "distinct time, with Greenwood SE and interval.", {"survival": "percent", "ci_low": "percent",
+                                                                      "ci_high": "percent", "se": "number"}),
+    }
 
     table: pd.DataFrame
     summary: pd.DataFrame
@@ -252,6 +262,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
     >>> round(km.logrank_p_value, 3)
     0.039
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="kaplan_meier")
     ci_level = check_ci_level(ci_level)
     sd = _survival.survival_data(data, time, event, start=start, others=[group] if group else [])
@@ -326,7 +337,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
 
 
 @dataclass(frozen=True)
-class CoxResult:
+class CoxResult(Exportable):
     """Cox proportional-hazards model of churn.
 
     ``table``: one row per term (``term, estimate, se, statistic, p_value, ci_low, ci_high,
@@ -337,6 +348,11 @@ class CoxResult:
     (``lr_statistic, lr_df, lr_p_value``), ``concordance`` (Harrell's C; NaN if not asked
     for), ``ties``, ``converged``, ``problems``.
     """
+
+    _TABLES = {
+        "table": ("Hazard ratios", "Cox model: log hazard ratio, SE, Wald test, p and the hazard ratio with "
+                  "its interval per term."),
+    }
 
     table: pd.DataFrame
     nobs: int
@@ -483,6 +499,7 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
     country[DE]         1.358      1.026       1.797
     country[US]         0.978      0.727       1.316
     """
+    data, _ = survey_parts(data)
     check_frame(data, where="cox_model")
     ci_level = check_ci_level(ci_level)
     from statsmodels.duration.hazard_regression import PHReg
@@ -563,6 +580,7 @@ def churn_model(data: pd.DataFrame, churned: str, drivers: Sequence[str], *, ci_
            SAT1       0.835 -0.043
            EMO1       0.744 -0.070
     """
+    data, _ = survey_parts(data)
     ci_level = check_ci_level(ci_level)
     if churned not in data.columns:
         raise CxStatsError(f"No column '{churned}' in the data; columns: {listing(data.columns, limit=20)}.")
@@ -576,7 +594,7 @@ def churn_model(data: pd.DataFrame, churned: str, drivers: Sequence[str], *, ci_
 
 
 @dataclass(frozen=True)
-class PeriodRatesResult:
+class PeriodRatesResult(Exportable):
     """Churn and repurchase per period from transactions.
 
     ``table``: one row per period (``period, active, new, returning, repurchased, churned,
@@ -587,6 +605,12 @@ class PeriodRatesResult:
     a Wilson interval at ``ci_level`` (the repurchase interval is one minus it). The last
     period has no next period: its counts, rates and interval are NaN.
     """
+
+    _TABLES = {
+        "table": ("Periods", "Per period: active, new and returning customers, repurchase and churn rates "
+                  "with the churn interval.", {"repurchase_rate": "percent", "churn_rate": "percent",
+                                               "churn_ci_low": "percent", "churn_ci_high": "percent"}),
+    }
 
     table: pd.DataFrame
     period: str

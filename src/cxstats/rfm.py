@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._errors import CxStatsError
 from . import formatting as fmt
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from ._transactions import _NS_PER_DAY, DuplicateTransactionsWarning, per_customer, read_transactions, visit_gaps
 
 __all__ = ["DuplicateTransactionsWarning", "RFMResult", "PurchaseSummary", "rfm", "purchase_summary", "SEGMENTS"]
@@ -50,7 +50,7 @@ _TIES = ("shared", "first")
 
 
 @dataclass(frozen=True)
-class RFMResult:
+class RFMResult(Exportable):
     """RFM scores of every customer and the segments they fall in.
 
     ``table``: one row per customer (sorted by customer): ``customer, first_purchase,
@@ -62,6 +62,13 @@ class RFMResult:
     after it, which were left out; ``duplicates`` the number of rows that repeat an earlier
     row exactly; ``problems`` the warnings issued, for reports.
     """
+
+    _TABLES = {
+        "segments": ("Segments", "One row per RFM segment: rule, customers, share, mean recency, frequency "
+                     "and spend, revenue and revenue share.", {"share": "percent", "revenue_share": "percent"}),
+        "table": ("Customers", "One row per customer: first and last purchase, recency, frequency, spend, "
+                  "R/F/M scores and segment."),
+    }
 
     table: pd.DataFrame
     segments: pd.DataFrame
@@ -260,7 +267,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
 
 
 @dataclass(frozen=True)
-class PurchaseSummary:
+class PurchaseSummary(Exportable):
     """Purchase frequency and amount, per customer and as distributions.
 
     ``table``: one row per measure (``measure, n, mean, sd, min, p25, median, p75, p90,
@@ -271,6 +278,13 @@ class PurchaseSummary:
     first_purchase, last_purchase, mean_gap_days``; the gap is NaN for customers who bought
     on one day only).
     """
+
+    _TABLES = {
+        "table": ("Purchases", "Distributions of purchases per customer, spend per customer, amount per purchase "
+                  "and days between purchases: n, mean, SD and percentiles."),
+        "customers": ("Customers", "One row per customer: purchases, purchase days, total and mean amount, first "
+                      "and last purchase, mean days between purchases."),
+    }
 
     table: pd.DataFrame
     customers: pd.DataFrame

@@ -182,7 +182,8 @@ def test_ipma_importance_is_the_unstandardized_total_effect(ecsi, mobi):
     assert ipma.importance_label == "unstandardized total effect on CUSL"
     assert set(table["quadrant"]) <= {"Concentrate here", "Keep up the good work", "Low priority", "Possible overkill"}
     fig = ipma.plot(labels={"CUSA": "Satisfaction"})
-    assert fig.axes[0].get_xlabel() == "Importance (unstandardized total effect on CUSL)"
+    # the codebook that gave the scales also names the target (its labels are kept on the map)
+    assert fig.axes[0].get_xlabel() == "Importance (unstandardized total effect on Customer loyalty)"
     assert fig.axes[0].get_ylabel() == "Performance (mean index, 0–100)"
 
 

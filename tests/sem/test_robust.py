@@ -193,6 +193,15 @@ def test_scaled_difference_edge_cases():
     assert saturated["scaling_factor"] == pytest.approx(1.5)
 
 
+def test_the_2010_form_puts_c10_in_place_of_c1_and_keeps_a_negative_cd():
+    out = robust.scaled_difference(30.0, 11, 1.1, 20.0, 10, 1.2, c10=1.0)
+    assert out["scaling_factor"] == pytest.approx((11 * 1.1 - 10 * 1.0) / 1)
+    assert out["chisq_diff"] == pytest.approx(10.0 / 2.1)
+    negative = robust.scaled_difference(30.0, 11, 1.0, 20.0, 10, 1.2, c10=1.5)  # cd = -4: kept, as lavaan
+    assert negative["scaling_factor"] == pytest.approx(-4.0) and negative["chisq_diff"] == pytest.approx(-2.5)
+    assert negative["pvalue"] == 1.0
+
+
 def test_zero_df_leaves_the_statistic_unscaled():
     test = robust.yuan_bentler_mplus(0.0, 0, np.eye(2), np.eye(2), [(np.eye(2), np.eye(2))])
     assert test.chisq_scaled == 0.0 and math.isnan(test.scaling_factor) and math.isnan(test.pvalue_scaled)

@@ -540,3 +540,22 @@ def test_a_label_used_for_two_kinds_of_parameter_across_groups(hs):
 def test_summary_statistics_with_groups(hs):
     with pytest.raises(sem.ModelSpecificationError, match=r"Multigroup models need raw data with the group column"):
         sem.fit(ONE_FACTOR, cov=hs[ITEMS3].cov(), nobs=len(hs), group="school")
+
+
+def test_several_left_hand_sides_read_as_one_statement_each():
+    """lavaan reads ``wx2 + wy2 ~ wx1 + wy1`` as two regressions with the same predictors."""
+    parsed = sem.parse_model("wx2 + wy2 ~ a*wx1 + wy1\nf + g =~ x1 + x2")
+    assert [(s.lhs, s.op, [t.name for t in s.terms], s.line) for s in parsed] == [
+        ("wx2", "~", ["wx1", "wy1"], 1), ("wy2", "~", ["wx1", "wy1"], 1),
+        ("f", "=~", ["x1", "x2"], 2), ("g", "=~", ["x1", "x2"], 2)]
+    assert parsed[1].terms[0].labels == ("a",)
+
+
+@pytest.mark.parametrize(("model", "pattern"), [
+    ("wx2 + 2y ~ wx1", r"^Line 1, position 7: '2y' is not a variable name"),
+    ("wx2 + + wy2 ~ wx1", r"^Line 1, position 7: an empty name on the left of '~'"),
+    ("wx2 + wy2 ~ wx1 + 3z", r"^Line 1, position 19: '3z' is not a variable name"),
+])
+def test_several_left_hand_sides_errors(model, pattern):
+    with pytest.raises(sem.ModelSyntaxError, match=pattern):
+        sem.parse_model(model)

@@ -5,13 +5,15 @@ missing-value codes and value labels; per data set, its id column, grouping colu
 source. It is the first link of the cxstats chain (codebook + data -> moments -> model ->
 estimates -> report): loading, validation, scale scores and report labels all read it.
 
-Codebooks are written in YAML (format documented in ``data/README.md``) or built in code
+Codebooks are written in YAML (format documented, with a complete example, in the README's
+"Codebook format" section and in ``data/README.md``) or built in code
 with :meth:`Codebook.from_dict`; SPSS files carry most of one in their metadata
 (:meth:`Codebook.from_sav`).
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,6 +199,28 @@ class Codebook:
                     f"Codebook '{self.name}' names '{column}' as id or group column but does "
                     "not declare it under variables. Add it with role: id or role: group."
                 )
+        self._check_constructs_declared()
+
+    def _check_constructs_declared(self) -> None:
+        """Every item's construct is a key of ``constructs``; an undeclared one is a typo or an omission."""
+        undeclared: dict[str, list[str]] = {}
+        for item in self.items:
+            if item.construct not in self.constructs:
+                undeclared.setdefault(item.construct, []).append(item.name)
+        if not undeclared:
+            return
+        parts = []
+        for construct, names in undeclared.items():
+            close = difflib.get_close_matches(construct, list(self.constructs), n=1)
+            hint = f" (a typo for '{close[0]}'?)" if close else ""
+            parts.append(f"'{construct}'{hint}, used by item(s) {', '.join(repr(n) for n in names)}")
+        example = ", ".join(f"{c}: <label>" for c in undeclared)
+        declared = f"declares {', '.join(self.constructs)}" if self.constructs else "declares none"
+        raise CodebookError(
+            f"Codebook '{self.name}' uses construct(s) under items that it never declares under constructs: "
+            f"{'; '.join(parts)}. Its constructs section {declared}. Add each construct with a plain label "
+            f"(constructs: {{{example}}}), or correct the item's construct if it is misspelt."
+        )
 
     # construction ------------------------------------------------------------------
     @classmethod
@@ -210,9 +234,10 @@ class Codebook:
         meta = raw.get("dataset") or {}
         items = tuple(Item.from_dict(i) for i in raw.get("items") or [])
         variables = tuple(Variable.from_dict(v) for v in raw.get("variables") or [])
-        constructs = dict(raw.get("constructs") or {})
-        for item in items:
-            constructs.setdefault(item.construct, item.construct)
+        constructs = raw.get("constructs") or {}
+        if not isinstance(constructs, Mapping):
+            raise CodebookError(f"The codebook's 'constructs' must map each construct code to a label "
+                                f"(e.g. {{SAT: Satisfaction}}), got {constructs!r}.")
         return cls(
             name=str(meta.get("name", "data")),
             items=items,
@@ -274,9 +299,10 @@ class Codebook:
                 variables.append({"name": name, "role": "covariate",
                                   "kind": "number" if meta.readstat_variable_types.get(name) == "double" else "text",
                                   "description": wording, "labels": labels, "missing": missing})
+        constructs = {item["construct"]: item["construct"] for item in items}  # labels: edit the codebook
         return cls.from_dict({"dataset": {"name": Path(path).stem, "file": Path(path).name,
                                           "title": meta.file_label or ""},
-                              "items": items, "variables": variables})
+                              "constructs": constructs, "items": items, "variables": variables})
 
     # queries -----------------------------------------------------------------------
     @property

@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-
-import pandas as pd
 
 from .._errors import CxStatsError
 from .codebook import Codebook
 from .readers import read_survey
+from .survey import Dataset, Survey
 
-__all__ = ["Dataset", "load_dataset", "list_datasets", "data_dir"]
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A validated data frame together with the codebook that describes it."""
-
-    data: pd.DataFrame
-    codebook: Codebook
-
-    @property
-    def name(self) -> str:
-        return self.codebook.name
-
-    def _repr_html_(self) -> str:
-        cb = self.codebook
-        return (
-            f"<p><b>{cb.title or cb.name}</b>: {len(self.data):,} rows, "
-            f"{len(cb.items)} items in {len(cb.blocks())} constructs. {cb.description}</p>"
-            f"<p><small>Source: {cb.citation or cb.source}. Licence: {cb.licence}.</small></p>"
-        )
+__all__ = ["Dataset", "Survey", "load_dataset", "list_datasets", "data_dir"]
 
 
 def data_dir() -> Path:
-    """The folder holding the bundled files (inside the installed package, or the repo's data/)."""
+    """The folder holding the bundled data files and their codebooks (inside the installed package, or the
+    repository's ``data/``).
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> (cxstats.data_dir() / "ecsi_mobile.codebook.yaml").exists()
+    True
+    """
     installed = resources.files("cxstats").joinpath("_data")
     if installed.is_dir():
         return Path(str(installed))
@@ -48,8 +35,8 @@ def list_datasets() -> list[str]:
     return sorted(p.name.removesuffix(".codebook.yaml") for p in data_dir().glob("*.codebook.yaml"))
 
 
-def load_dataset(name: str, *, reverse_code: bool = True) -> Dataset:
-    """Load a bundled data set, validated against its codebook.
+def load_dataset(name: str, *, reverse_code: bool = True) -> Survey:
+    """Load a bundled data set, validated against its codebook, as a :class:`Survey`.
 
     Parameters
     ----------
@@ -65,11 +52,14 @@ def load_dataset(name: str, *, reverse_code: bool = True) -> Dataset:
     >>> mobi = cxstats.load_dataset("ecsi_mobile")
     >>> mobi.data.shape
     (250, 24)
+    >>> mobi.provenance.rows_read
+    250
     """
     available = list_datasets()
     if name not in available:
         raise CxStatsError(f"There is no bundled data set '{name}'. Available: {', '.join(available)}.")
     folder = data_dir()
-    codebook = Codebook.from_yaml(folder / f"{name}.codebook.yaml")
-    data = read_survey(folder / (codebook.file or f"{name}.csv"), codebook, reverse_code=reverse_code)
-    return Dataset(data=data, codebook=codebook)
+    book = folder / f"{name}.codebook.yaml"
+    codebook = Codebook.from_yaml(book)
+    survey = read_survey(folder / (codebook.file or f"{name}.csv"), codebook, reverse_code=reverse_code)
+    return replace(survey, provenance=replace(survey.provenance, codebook_origin=str(book)))

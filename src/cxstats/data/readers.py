@@ -10,6 +10,7 @@ import pandas as pd
 
 from .._errors import CxStatsError, DataValidationError
 from .codebook import Codebook
+from .survey import Provenance, Survey
 from .validate import validate
 
 __all__ = ["read_survey", "read_table"]
@@ -149,8 +150,8 @@ def read_survey(
     unknown_columns: Literal["error", "drop", "keep"] = "error",
     reverse_code: bool = True,
     encoding: str | None = None,
-) -> pd.DataFrame:
-    """Read a survey file and validate it against its codebook.
+) -> Survey:
+    """Read a survey file and validate it against its codebook: a :class:`Survey`.
 
     Parameters
     ----------
@@ -164,8 +165,10 @@ def read_survey(
 
     Returns
     -------
-    DataFrame
-        The validated data (see :func:`cxstats.validate`).
+    Survey
+        ``.data``: the validated data (see :func:`cxstats.validate`); ``.codebook``;
+        ``.provenance``: the file, where the codebook came from, rows read and dropped,
+        columns dropped, and whether reverse-worded items were recoded.
 
     Raises
     ------
@@ -174,29 +177,40 @@ def read_survey(
         message names the encoding that reads it).
     DataValidationError
         The data disagree with the codebook; the message names column, rows and values.
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> survey = cxstats.read_survey(cxstats.data_dir() / "customersat.csv")  # codebook beside it
+    >>> survey.provenance.rows_read, survey.labels["q1"]
+    (1811, 'Overall satisfaction')
     """
     path = Path(path)
     data = read_table(path, sheet=sheet, encoding=encoding)
-    codebook = _resolve_codebook(path, codebook)
+    codebook, origin = _resolve_codebook(path, codebook)
     if codebook.n_rows is not None and codebook.n_rows != len(data) and codebook.file == path.name:
         raise DataValidationError(
             f"'{path.name}' has {len(data)} rows but its codebook expects {codebook.n_rows}. "
             "The file may be truncated or a different version; fix n_rows in the codebook if "
             "the change is intended."
         )
-    return validate(data, codebook, unknown_columns=unknown_columns, reverse_code=reverse_code)
+    clean = validate(data, codebook, unknown_columns=unknown_columns, reverse_code=reverse_code)
+    return Survey(clean, codebook, Provenance(
+        source=str(path), codebook_origin=origin, rows_read=len(data), rows_dropped=len(data) - len(clean),
+        columns_dropped=tuple(str(c) for c in data.columns if c not in clean.columns), reverse_coded=reverse_code))
 
 
-def _resolve_codebook(path: Path, codebook: Codebook | str | Path | None) -> Codebook:
+def _resolve_codebook(path: Path, codebook: Codebook | str | Path | None) -> tuple[Codebook, str]:
+    """The codebook and where it came from (for the survey's provenance)."""
     if isinstance(codebook, Codebook):
-        return codebook
+        return codebook, "given in code"
     if codebook is not None:
-        return Codebook.from_yaml(codebook)
+        return Codebook.from_yaml(codebook), str(codebook)
     beside = path.with_name(f"{path.stem}.codebook.yaml")
     if beside.exists():
-        return Codebook.from_yaml(beside)
+        return Codebook.from_yaml(beside), str(beside)
     if path.suffix.lower() in (".sav", ".zsav"):
-        return Codebook.from_sav(path)
+        return Codebook.from_sav(path), f"SPSS metadata of '{path.name}'"
     raise CxStatsError(
         f"No codebook for '{path.name}': pass codebook=..., or put '{beside.name}' beside the "
         "data file (format: data/README.md)."

@@ -7,6 +7,8 @@ correlation matrix -> outer weights (the PLS iteration) -> statistics -> bootstr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +23,8 @@ from ._statistics import Statistics
 from .result import PLSResult
 from .._validation import check_frame, warn
 from .._validation import ci_level as check_ci_level
+from .._validation import survey_parts
+from ..data.codebook import Codebook
 
 __all__ = ["fit"]
 
@@ -40,6 +44,7 @@ def fit(
     ci: str = "percentile",
     ci_level: float = 0.95,
     progress: bool | None = None,
+    codebook: Codebook | None = None,
 ) -> PLSResult:
     """Fit a PLS path model (PLS-SEM) written in lavaan syntax.
 
@@ -64,7 +69,12 @@ def fit(
     seed : fixes the bootstrap draws.
     ci : ``"percentile"`` or ``"bca"`` (bias-corrected and accelerated; jackknife acceleration).
     ci_level : level of the bootstrap intervals.
-    progress : progress bar during the bootstrap (default: only when stderr is a terminal).
+    progress : progress bar during the bootstrap (default: in a terminal, or as a widget in a
+        Jupyter notebook).
+    codebook : a :class:`~cxstats.Codebook` the result keeps (default: the codebook of
+        ``data`` when it is a :class:`~cxstats.Survey`): :func:`index_scores` and
+        :func:`importance_performance` then read the response scales from it, and their
+        summaries name constructs by its labels.
 
     Returns
     -------
@@ -115,6 +125,7 @@ def fit(
     >>> round(float(res.r2.set_index("construct").loc["CUSL", "r2"]), 3)
     0.454
     """
+    data, codebook = survey_parts(data, codebook)
     _check_options(scheme, missing, max_iter, tol, bootstrap, ci, ci_level)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
@@ -159,7 +170,7 @@ def fit(
         if boot.failed:
             problems.append(boot.message)
     w = weights[0]
-    return PLSResult.build(
+    result = PLSResult.build(
         spec=spec, statistics=statistics, estimate=estimate, boot=boot, f2=f2, n=n,
         n_dropped=len(data) - n, missing=missing_text, scheme=scheme, consistent=consistent,
         converged=bool(converged[0]), iterations=int(iterations[0]), problems=tuple(problems),
@@ -168,6 +179,7 @@ def fit(
         indicator_sds=pd.Series(sds, index=list(spec.indicators)),
         standardized=z, correlations=r, weights=w, inner=inner,
     )
+    return replace(result, codebook=codebook) if codebook is not None else result
 
 
 def _inadmissible(spec: PLSSpec, layout: Layout, inner) -> str:

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._results import Exportable
 from ..reliability import _alpha, _composite_reliability
 
 __all__ = ["PLSAssessment", "assess"]
 
 
 @dataclass(frozen=True)
-class PLSAssessment:
+class PLSAssessment(Exportable):
     """Reliability and validity of a PLS model.
 
     Attributes
@@ -43,6 +44,17 @@ class PLSAssessment:
     indicator_vif : ``construct, indicator, vif`` (VIF of an indicator on the others of its block).
     inner_vif : ``outcome, predictor, vif`` (VIF of each predictor among an outcome's predictors).
     """
+
+    _TABLES = {
+        "table": ("Reliability", "One row per concept: Cronbach's α, standardized α, ρA, ρC and AVE."),
+        "htmt": ("HTMT", "Heterotrait-monotrait ratios between concepts; below 0.85 supports discriminant "
+                 "validity."),
+        "htmt_ci": ("HTMT intervals", "HTMT for each pair with its bootstrap interval (empty without one)."),
+        "fornell_larcker": ("Fornell-Larcker", "√AVE on the diagonal, construct correlations elsewhere."),
+        "cross_loadings": ("Cross-loadings", "Correlation of each question with each construct score."),
+        "indicator_vif": ("Indicator VIF", "Collinearity of each question with the others of its block."),
+        "inner_vif": ("Inner VIF", "Collinearity of each predictor among an outcome's predictors."),
+    }
 
     table: pd.DataFrame
     htmt: pd.DataFrame

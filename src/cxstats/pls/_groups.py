@@ -30,6 +30,7 @@ from ._problems import BootstrapWarning, ModelSpecificationError
 from ._spec import PLSSpec, build_spec
 from .result import PLSResult
 from .._validation import warn
+from .._validation import survey_parts
 
 __all__ = ["GroupSplit", "Permutations", "fit_group", "group_seeds", "permute", "split_groups"]
 
@@ -64,6 +65,7 @@ def split_groups(model: str, data: pd.DataFrame, group: str, groups, missing: st
     """Check the group column and the two groups to compare; return the model and the split."""
     from ..sem.syntax import parse_model
 
+    data, _ = survey_parts(data)  # pls.multigroup and pls.micom take a Survey too
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     if group not in data.columns:

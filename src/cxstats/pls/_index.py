@@ -30,7 +30,7 @@ from .._errors import CxStatsError, CxStatsWarning
 from .._format import listing
 from .._linear import gap
 from .._resampling import map_chunks
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ..index import _summary
 from ._algorithm import outer_weights
@@ -52,7 +52,7 @@ class IndexWeightWarning(CxStatsWarning):
 
 
 @dataclass(frozen=True)
-class PLSIndexResult:
+class PLSIndexResult(Exportable):
     """0-100 index scores of the constructs of a PLS model.
 
     Attributes
@@ -65,7 +65,14 @@ class PLSIndexResult:
     se_method : ``"sd/sqrt(n)"`` or ``"bootstrap"`` (then ``bootstrap_draws`` and ``seed``).
     ci_level : level of the intervals.
     problems : warnings (negative weights, failed bootstrap draws), for reports.
+    labels : the codebook's ``{code: label}`` (from ``codebook=`` or the fitted model's).
     """
+
+    _TABLES = {
+        "table": ("Index", "0-100 index of each construct overall and per segment, with SE and interval.",
+                  {"estimate": "number1", "se": "number2", "ci_low": "number1", "ci_high": "number1"}),
+        "weights": ("Weights", "Each question's weight in its construct's index (share sums to 1)."),
+    }
 
     table: pd.DataFrame
     scores: pd.DataFrame
@@ -76,6 +83,7 @@ class PLSIndexResult:
     seed: int | None
     problems: tuple[str, ...]
     _draws: np.ndarray | None = field(default=None, repr=False, compare=False)  # (draws, constructs, segments)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
@@ -93,7 +101,7 @@ class PLSIndexResult:
         from .. import formatting as fmt
         from ..formatting import labels_of
 
-        names = labels_of(labels)
+        names = {**self.labels, **labels_of(labels)}
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         whole = self.table[self.table["group"] == "all"].sort_values("estimate", ascending=False)
         level = fmt.percent(self.ci_level)
@@ -177,6 +185,8 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
     result : a fitted ``cxstats.pls.fit`` result.
     scale : ``(low, high)`` of every indicator's response scale, or a mapping indicator ->
         ``(low, high)``; read from ``codebook`` when omitted.
+    codebook : gives the scales and the labels of the summary (default: the codebook the
+        model was fitted with, ``result.codebook``).
     group : segments to report the index by: a Series indexed like the data that were
         fitted (e.g. ``data["servicetype"]``); rows without a segment count only in ``"all"``.
     bootstrap : 0 for SEs ``sd / sqrt(n)`` with t intervals (the weights taken as known), or
@@ -229,6 +239,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         raise TypeError(f"index_scores needs a fitted cxstats.pls result (from pls.fit), got {type(result).__name__}.")
     if isinstance(bootstrap, bool) or int(bootstrap) != bootstrap or (bootstrap != 0 and bootstrap < 10):
         raise CxStatsError(f"bootstrap must be 0 or a whole number of at least 10 resamples, got {bootstrap!r}.")
+    codebook = result.codebook if codebook is None else codebook
     spec = result.spec
     items, constructs, owner = list(spec.indicators), list(spec.constructs), spec.owner
     lows, highs = _scales(items, scale, codebook)
@@ -275,7 +286,8 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
     return PLSIndexResult(table=table, scores=scores, weights=weights,
                           se_method="bootstrap" if bootstrap else "sd/sqrt(n)", ci_level=ci_level,
                           bootstrap_draws=int(bootstrap) - (failed if bootstrap else 0), seed=seed,
-                          problems=tuple(problems), _draws=means)
+                          problems=tuple(problems), _draws=means,
+                          labels=dict(codebook.labels) if codebook is not None else {})
 
 
 def _segments(result: PLSResult, group) -> pd.Series:

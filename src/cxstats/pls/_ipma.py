@@ -92,7 +92,7 @@ def importance_performance(result: PLSResult, target: str, *,
     importance = pd.Series({c: total[constructs.index(c), t] * sd[target] / sd[c] for c in drivers},
                            name=f"unstandardized total effect on {target}")
     ipma = _map(index.scores, target, drivers, scale=(0.0, 100.0), importance=importance)
-    return replace(ipma, performance_label="mean index, 0–100")
+    return replace(ipma, performance_label="mean index, 0–100", labels=index.labels)
 
 
 def _reaches(result: PLSResult, predictor: str, outcome: str) -> bool:

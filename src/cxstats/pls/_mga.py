@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._groups import (
     _plain,
@@ -53,7 +53,7 @@ def henseler_p(draws_a: np.ndarray, draws_b: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class PLSMultigroupResult:
+class PLSMultigroupResult(Exportable):
     """Path differences between two groups.
 
     Attributes
@@ -68,6 +68,11 @@ class PLSMultigroupResult:
     bootstrap_draws : draws per group used (the smaller kept count), ``permutations`` kept.
     seed, ci_level, notes (rows left out), problems (estimation warnings).
     """
+
+    _TABLES = {
+        "table": ("Path differences", "Each path in the pooled sample and both groups, the difference and its "
+                  "Henseler and permutation p-values."),
+    }
 
     table: pd.DataFrame
     group: str
@@ -165,7 +170,7 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     scheme, consistent, missing, tol, max_iter : estimation options, as for ``pls.fit``;
         missing values are treated within each group.
     ci_level : level of each group's bootstrap intervals.
-    progress : progress bars (default: only when stderr is a terminal).
+    progress : progress bars (default: in a terminal, or as a widget in a Jupyter notebook).
 
     Returns
     -------

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .. import formatting as fmt
 from .._format import every
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ..formatting import labels_of
 from ._groups import (
@@ -59,7 +59,7 @@ def compositional_correlation(r: np.ndarray, w_a: np.ndarray, w_b: np.ndarray) -
 
 
 @dataclass(frozen=True)
-class MICOMResult:
+class MICOMResult(Exportable):
     """The three steps of MICOM for two groups.
 
     Attributes
@@ -74,6 +74,15 @@ class MICOMResult:
     verdict : ``construct, invariance`` (``"full"``, ``"partial"`` or ``"none"``).
     group, groups, n, permutations (kept), seed, alpha, notes, problems.
     """
+
+    _TABLES = {
+        "verdict": ("Verdict", "Measurement invariance of each composite: full, partial or none."),
+        "configural": ("Step 1 configural", "Step 1: same indicators, mode and treatment in both groups."),
+        "compositional": ("Step 2 compositional", "Step 2: correlation of the composite scores from both "
+                          "groups' weights against its permutation quantile."),
+        "equality": ("Step 3 equality", "Step 3: differences in composite means and log variance ratios, "
+                     "with permutation intervals and p-values."),
+    }
 
     configural: pd.DataFrame
     compositional: pd.DataFrame

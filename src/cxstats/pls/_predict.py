@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._format import listing
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._algorithm import Layout, correlations, inner_estimates, outer_weights
 from ._problems import ModelSpecificationError, WeightsConvergenceWarning
@@ -49,7 +49,7 @@ def fold_numbers(n: int, folds: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class PLSPredictResult:
+class PLSPredictResult(Exportable):
     """Out-of-sample prediction errors of a PLS path model (PLSpredict).
 
     Attributes
@@ -66,6 +66,13 @@ class PLSPredictResult:
     folds, repetitions, seed, n : the cross-validation and the rows predicted.
     problems : warnings (folds whose weights did not converge), for reports.
     """
+
+    _TABLES = {
+        "constructs": ("Predictive power", "Per outcome construct: smallest Q²predict, indicators where PLS "
+                       "beats the linear benchmark, and the predictive power."),
+        "table": ("Prediction errors", "Per question: out-of-sample RMSE and MAE of PLS and of the linear "
+                  "benchmark, and Q²predict."),
+    }
 
     table: pd.DataFrame
     constructs: pd.DataFrame

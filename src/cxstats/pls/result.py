@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._results import Exportable
 from ._algorithm import InnerEstimates
 from ._spec import PLSSpec
 from ._statistics import Statistics
@@ -25,7 +26,7 @@ _SECTIONS = (("~", "Paths"), ("=~", "Loadings"), ("<~", "Outer weights"))
 
 
 @dataclass(frozen=True)
-class PLSResult:
+class PLSResult(Exportable):
     """A fitted PLS path model.
 
     Attributes
@@ -45,7 +46,17 @@ class PLSResult:
     bootstrap_draws, bootstrap_failed, ci, ci_level : the bootstrap (0 draws: none).
     indicator_means, indicator_sds : the scaling of each indicator (SD divisor n - 1).
     spec : the model as blocks, modes and paths.
+    codebook, labels : the codebook given to (or carried by the Survey passed to) ``pls.fit``,
+        and its ``{code: label}``; None and {} without one.
     """
+
+    _TABLES = {
+        "table": ("Estimates", "Paths, loadings and outer weights, with bootstrap SE, t, p and interval when "
+                  "bootstrapped."),
+        "r2": ("R²", "R² and adjusted R² of every outcome construct."),
+        "f2": ("f²", "Cohen's f² of each path (0.02 small, 0.15 medium, 0.35 large)."),
+        "effects": ("Effects", "Direct, indirect and total effects between constructs."),
+    }
 
     table: pd.DataFrame
     r2: pd.DataFrame
@@ -74,6 +85,12 @@ class PLSResult:
     _correlations: np.ndarray = field(repr=False, compare=False)
     _weights: np.ndarray = field(repr=False, compare=False)
     _inner: InnerEstimates = field(repr=False, compare=False)
+    codebook: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The ``{code: label}`` of the codebook the model was fitted with ({} without one)."""
+        return dict(self.codebook.labels) if self.codebook is not None else {}
 
     @classmethod
     def build(cls, *, spec: PLSSpec, statistics: Statistics, estimate: np.ndarray, boot: Any, f2: pd.DataFrame,

@@ -164,6 +164,11 @@ _PROBLEMS: dict[str, tuple[str, str | None]] = {
     "NoEventsWarning": ("No events to analyse", None),
     "PartialPeriodWarning": ("An incomplete period", None),
     "IndexWeightWarning": ("Index weights to check", None),
+    "CLVConvergenceWarning": ("The lifetime-value model did not finish",
+                              "the estimation did not finish, so its forecasts and lifetime values are not trustworthy"),
+    "SpendFrequencyCorrelationWarning": ("Spend depends on purchase frequency",
+                                         "the spend model assumes it does not, so expected spends and lifetime values "
+                                         "are biased"),
 }
 
 

@@ -158,6 +158,7 @@ def execute_notebook(path: Path, *, timeout: int = 600) -> nbformat.NotebookNode
     # the kernel runs in the notebook's folder: relative PYTHONPATH entries (PYTHONPATH=src)
     # would point elsewhere there, so they are made absolute and the kernel imports the same cxstats
     env = dict(os.environ)
+    env.setdefault("CXSTATS_PROGRESS", "0")  # a rendered report has no use for progress bars
     if env.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) if p else p
                                             for p in env["PYTHONPATH"].split(os.pathsep))

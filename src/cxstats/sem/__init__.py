@@ -6,24 +6,30 @@
 >>> res.explained_shares("SAT"), res.indirect_effects("EMO")  # doctest: +SKIP
 >>> ladder = sem.invariance(model, data, group="country")   # doctest: +SKIP
 >>> ladder.table, ladder.noninvariant_items                 # doctest: +SKIP
+>>> sem.compare(free, restricted).table                     # doctest: +SKIP
 """
 
 from ._api import fit
 from ._problems import (
     BootstrapWarning,
+    ComparisonError,
     ConvergenceWarning,
     HeywoodWarning,
     IdentificationWarning,
     ModelSpecificationError,
+    NestingWarning,
     NonPositiveDefiniteWarning,
     DecompositionWarning,
+    ScaledDifferenceWarning,
 )
+from .comparison import ComparisonResult, compare
 from .group_tests import GroupComparison, latent_mean_differences, path_differences, score_tests, wald_test
 from .invariance import InvarianceResult, invariance
 from .mediation import IndirectEffects
 from .shares import ExplainedShares
 from .result import SEMResult
 from .syntax import ModelSyntaxError, parse_model
+from .cross_lagged import CrossLaggedEffects, clpm_syntax, cross_lagged_effects, cross_lagged_syntax, riclpm_syntax
 
 __all__ = [
     "fit",
@@ -46,4 +52,14 @@ __all__ = [
     "ExplainedShares",
     "IndirectEffects",
     "DecompositionWarning",
+    "compare",
+    "ComparisonResult",
+    "ComparisonError",
+    "NestingWarning",
+    "ScaledDifferenceWarning",
+    "clpm_syntax",
+    "riclpm_syntax",
+    "cross_lagged_syntax",
+    "cross_lagged_effects",
+    "CrossLaggedEffects",
 ]

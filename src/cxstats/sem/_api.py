@@ -36,7 +36,8 @@ from .partable import ParameterTable, build_parameter_table
 from .result import SEMResult
 from .syntax import parse_model
 from .._validation import ci_level as check_ci_level
-from .._validation import warn
+from .._validation import labels_from, survey_parts, warn
+from ..data.codebook import Codebook
 
 __all__ = ["fit"]
 
@@ -63,6 +64,7 @@ def fit(
     means: pd.Series | np.ndarray | None = None,
     nobs: int | None = None,
     progress: bool | None = None,
+    codebook: Codebook | None = None,
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax by maximum likelihood.
 
@@ -70,7 +72,8 @@ def fit(
     ----------
     model : lavaan model syntax (``=~``, ``~``, ``~~``, ``~ 1``, labels, fixed values,
         ``:=`` defined parameters, ``==`` linear constraints).
-    data : raw data, one row per respondent.
+    data : raw data, one row per respondent, or a :class:`~cxstats.Survey` (its codebook's
+        labels then name constructs and items in ``plain_summary()`` and ``plot()``).
     missing : ``"listwise"`` drops rows with a missing value in a model variable;
         ``"fiml"`` (lavaan's ``missing = "ml"``) uses every answered value: case-wise ML
         by missing-data pattern, the saturated model by EM, SEs from the observed
@@ -97,7 +100,10 @@ def fit(
     fixed_x : treat observed exogenous covariates as fixed (lavaan's default).
     cov, means, nobs : fit to summary statistics instead of raw data (a covariance matrix
         with divisor N - 1, as published; optional means; the sample size).
-    progress : show a progress bar during the bootstrap (default: only when interactive).
+    progress : show a progress bar during the bootstrap (default: in a terminal, or as a widget
+        in a Jupyter notebook).
+    codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
+        Survey's, when ``data`` is one).
 
     Returns
     -------
@@ -121,6 +127,8 @@ def fit(
     Political Democracy SEM, a mediation model with ``:=`` and the ECSI model
     (tests/reference).
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
     full_information = missing in ("fiml", "ml")
@@ -196,6 +204,7 @@ def fit(
         _robust=fitted.robust,
         _missing_fit=fitted.missing_fit,
         missing="fiml" if full_information else "listwise",
+        labels=labels,
     )
 
 
@@ -312,8 +321,25 @@ def _check_degrees_of_freedom(spec: ParameterTable, moments) -> None:
         raise ModelSpecificationError(
             f"The model is not identified: it has {n_par} free parameters but the data provide only "
             f"{data_points} {'variances, covariances and means' if spec.meanstructure else 'variances and covariances'}. Fix "
-            "parameters (e.g. a loading per factor), add indicators, or remove paths."
+            "parameters (e.g. a loading per factor), add indicators, or remove paths." + _lavaan_defaults_hint(spec)
         )
+
+
+def _lavaan_defaults_hint(spec: ParameterTable) -> str:
+    """A hint for syntax written for lavaan's ``lavaan()`` (no defaults), such as the RI-CLPM
+    tutorial's: observed variables loading on several factors with fixed loadings and a
+    residual variance that only ``sem()``'s defaults set free."""
+    loads: dict[str, int] = {}
+    for r in spec.rows:
+        if r.op == "=~" and r.free == 0 and r.group == 0:
+            loads[r.rhs] = loads.get(r.rhs, 0) + 1
+    defaulted = [r.lhs for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and not r.user and r.free > 0
+                 and loads.get(r.lhs, 0) > 1 and r.group == 0]
+    if not defaulted:
+        return ""
+    return (f" If the syntax was written for lavaan's lavaan() (which adds nothing), note that fit() applies sem()'s "
+            f"defaults: free residual variances (e.g. of '{defaulted[0]}') and covariances among exogenous factors; "
+            "fix them in the syntax (e.g. 'x1 ~~ 0*x1') or build a cross-lagged model with riclpm_syntax().")
 
 
 def _split_groups(data: pd.DataFrame | None, group: str | None, labels) -> tuple[tuple, list, int]:

@@ -15,6 +15,11 @@ __all__ = [
     "IdentificationWarning",
     "BootstrapWarning",
     "DecompositionWarning",
+
+
+    "ComparisonError",
+    "NestingWarning",
+    "ScaledDifferenceWarning",
 ]
 
 
@@ -44,3 +49,18 @@ class BootstrapWarning(CxStatsWarning):
 
 class DecompositionWarning(CxStatsWarning):
     """A split of explained variance or of an effect cannot be read as shares of a whole."""
+
+
+class ComparisonError(CxStatsError):
+    """Fitted models cannot be compared by a difference test (different data, estimators,
+    variables or mean structures)."""
+
+
+class NestingWarning(CxStatsWarning):
+    """Two compared models do not behave as nested models: equal degrees of freedom, or the
+    more restricted model fits better than the less restricted one."""
+
+
+class ScaledDifferenceWarning(CxStatsWarning):
+    """A scaled chi-square difference cannot be trusted (a negative scaling factor or
+    statistic, or a non-positive-definite information matrix of the M10 model)."""

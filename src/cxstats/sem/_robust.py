@@ -354,15 +354,18 @@ def yuan_bentler_mplus(chisq: float, df: float, information: np.ndarray, first_o
                       c, trace_h1 / ndat, factor_h0, trace_h1, trace_h0, ndat, npar)
 
 
-def scaled_difference(chisq0: float, df0: float, c0: float, chisq1: float, df1: float, c1: float) -> dict[str, float]:
-    """Satorra-Bentler (2001) scaled chi-square difference test (lavaan's ``lavTestLRT`` default
-    for MLR, ``method = "satorra.bentler.2001"``).
+def scaled_difference(chisq0: float, df0: float, c0: float, chisq1: float, df1: float, c1: float, *,
+                      c10: float | None = None) -> dict[str, float]:
+    """Satorra-Bentler scaled chi-square difference test: the 2001 form (lavaan's ``lavTestLRT``
+    default for MLR, ``method = "satorra.bentler.2001"``) or, given ``c10``, the 2010 form.
 
     Parameters
     ----------
     chisq0, df0, c0 : unscaled chi-square, df and scaling factor of the restricted model
         (more df).
     chisq1, df1, c1 : the same for the less restricted model (c1 is taken as 1 when df1 = 0).
+    c10 : the scaling factor of the M10 model (the less restricted model evaluated at the
+        restricted model's estimates) for the Satorra-Bentler (2010) test; it replaces c1.
 
     Returns
     -------
@@ -372,9 +375,12 @@ def scaled_difference(chisq0: float, df0: float, c0: float, chisq1: float, df1: 
     Notes
     -----
     cd = (df0 c0 - df1 c1) / (df0 - df1), T = (chisq0 - chisq1) / cd, compared with a
-    chi-square on df0 - df1. A negative cd gives ``nan`` (lavaan warns); equal df give the
-    unscaled difference and cd = ``nan``. lavaan 0.6.14 ``lav_test_diff_SatorraBentler2001()``.
-    Satorra & Bentler (2001), Psychometrika 66, 507-514.
+    chi-square on df0 - df1 (a negative T has p = 1, as R's ``pchisq``). In the 2001 form a
+    negative cd gives ``nan`` (lavaan warns); the 2010 form uses c10 for c1 and keeps a
+    negative cd, as lavaan 0.6.14 does. Equal df give the unscaled difference and cd =
+    ``nan``. lavaan 0.6.14 ``lav_test_diff_SatorraBentler2001()`` and
+    ``lav_test_diff_SatorraBentler2010()``. Satorra & Bentler (2001), Psychometrika 66,
+    507-514; Satorra & Bentler (2010), Psychometrika 75, 243-248.
     """
     if df1 > df0:
         chisq0, df0, c0, chisq1, df1, c1 = chisq1, df1, c1, chisq0, df0, c0
@@ -383,9 +389,12 @@ def scaled_difference(chisq0: float, df0: float, c0: float, chisq1: float, df1: 
     m = df0 - df1
     if m == 0:
         return {"chisq_diff": chisq0 - chisq1, "df_diff": 0.0, "scaling_factor": math.nan, "pvalue": math.nan}
-    cd = (df0 * c0 - df1 * c1) / m
-    if not cd >= 0:
-        cd = math.nan
+    if c10 is None:
+        cd = (df0 * c0 - df1 * c1) / m
+        if not cd >= 0:
+            cd = math.nan
+    else:
+        cd = (df0 * c0 - (df1 * c10 if df1 else 0.0)) / m
     stat = (chisq0 - chisq1) / cd
     pvalue = 1.0 - float(fi._pchisq(max(stat, 0.0), m)) if np.isfinite(stat) else math.nan
     return {"chisq_diff": stat, "df_diff": float(m), "scaling_factor": cd, "pvalue": pvalue}

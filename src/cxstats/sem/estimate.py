@@ -289,7 +289,8 @@ def start_values(model: RamModel, cov: np.ndarray, mean: np.ndarray) -> np.ndarr
 
 def _structural_starts(rows, spec, markers, factor_var, fixed_variance, cov, obs):
     """Regression starts by OLS on the covariances of marker indicators (a factor's marker
-    carries the factor's covariances when its loading is 1); residual variances to match."""
+    carries the factor's covariances when its loading is 1); residual variances to match.
+    Paths of a factor whose marker also indicates another factor start at 0, as in lavaan."""
     regressions: dict[str, list[str]] = {}
     for lhs, op, rhs, free, value in rows:
         if op == "~":
@@ -297,11 +298,15 @@ def _structural_starts(rows, spec, markers, factor_var, fixed_variance, cov, obs
     if not regressions or fixed_variance:
         return {}, {}
 
+    # a marker that indicates several factors (an RI-CLPM's score loads on its random intercept
+    # and on its within component) carries none of them alone: such factors' paths start at 0
+    shared = {m for m in markers.values() if sum(1 for lhs, op, rhs, *_ in rows if op == "=~" and rhs == m) > 1}
+
     def proxy(name: str) -> int | None:
         if name in obs and name not in spec.latent:
             return obs[name]
         marker = markers.get(name)
-        return obs[marker] if marker is not None else None
+        return obs[marker] if marker is not None and marker not in shared else None
 
     def phi(a: str, b: str) -> float:
         if a == b and a in factor_var:
@@ -344,6 +349,8 @@ def _markers(rows, obs: dict[str, int]) -> dict[str, str]:
 def _factor_variances(rows, latent, markers: dict[str, str], cov: np.ndarray, obs: dict[str, int]) -> dict[str, float]:
     """Variance of each factor in the metric of its marker, from indicator triads."""
     out = {}
+    fixed_residual = {lhs: value for lhs, op, rhs, free, value in rows
+                      if op == "~~" and lhs == rhs and lhs in obs and free == 0}
     for name in latent:
         marker = markers.get(name)
         if marker is None:
@@ -356,6 +363,8 @@ def _factor_variances(rows, latent, markers: dict[str, str], cov: np.ndarray, ob
             value = float(np.median(est)) if est else 0.5 * cov[m, m]
         elif len(others) == 1:
             value = abs(cov[m, obs[others[0]]])
+        elif marker in fixed_residual:  # a single indicator with a fixed residual variance (0: the score itself)
+            value = cov[m, m] - fixed_residual[marker]
         else:
             value = 0.5 * cov[m, m]
         out[name] = min(max(value, 0.05 * cov[m, m]), cov[m, m])

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
+from .._results import Exportable
 from .._multiplicity import holm
 from .._threads import single_threaded_blas
 from ._problems import ModelSpecificationError
@@ -157,9 +158,14 @@ def _wald(r: np.ndarray, c: np.ndarray, theta: np.ndarray, vcov: np.ndarray) -> 
 
 
 @dataclass(frozen=True)
-class GroupComparison:
+class GroupComparison(Exportable):
     """Latent means or structural paths compared across groups: ``table`` (one row per
     comparison) and ``plot()`` (a forest plot with the confidence intervals)."""
+
+    _TABLES = {
+        "table": ("Group comparison", "Latent means or structural paths of each group compared with the "
+                  "reference group: difference, SE, test, p and interval."),
+    }
 
     table: pd.DataFrame
     kind: str  # "latent means" or "paths"

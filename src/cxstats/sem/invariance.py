@@ -20,25 +20,27 @@ the LRT table, the score tests and the partial scalar model.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .. import formatting as fmt
 from .._format import every, listing
 from ..formatting import labels_of
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from .._errors import CxStatsWarning
 from . import _problems
 from ._api import fit
 from ._problems import ModelSpecificationError
+from .comparison import difference_test, model_measures, sample_size_note
 from .group_tests import score_tests
 from .result import SEMResult
+from .._validation import labels_from, survey_parts
+from ..data.codebook import Codebook
 
 __all__ = ["InvarianceResult", "invariance", "LEVELS"]
 
@@ -56,12 +58,13 @@ _WORDS = {"configural": "the same factor structure in every group",
 
 
 @dataclass(frozen=True)
-class InvarianceResult:
+class InvarianceResult(Exportable):
     """The ladder: ``models`` (level name -> fitted model; a partial level under its name
     with the freed parameters in ``freed``), ``table`` (one row per level: ``level, npar,
     chisq, df, chisq_diff, df_diff, p_value, cfi, delta_cfi, rmsea, delta_rmsea, srmr,
     lrt, fit_rule, holds``), ``search`` (the steps of the partial search:
-    ``level, step, parameter, x2, df, p_value``) and ``noninvariant_items``."""
+    ``level, step, parameter, x2, df, p_value``), ``noninvariant_items`` and ``labels`` (the
+    codebook's ``{code: label}`` when the ladder was fitted to a Survey or with ``codebook=``)."""
 
     models: dict[str, SEMResult]
     table: pd.DataFrame
@@ -73,6 +76,20 @@ class InvarianceResult:
     robust: bool
     alpha: float
     rules: tuple[float, float] = field(default=(0.01, 0.015))
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    _TABLES = {
+        "table": ("Invariance", "The ladder, one row per level (configural, metric, scalar, strict; partial "
+                  "levels after freeing parameters): fit, χ² difference test and changes in CFI and RMSEA, "
+                  "and whether the level holds by each criterion."),
+        "search": ("Partial search", "Steps of the search for partial invariance: the parameter freed at each "
+                   "step and its score test."),
+        "_parameters": ("Parameters by level", "Every parameter of every level's model, per group."),
+    }
+
+    def _parameters(self) -> pd.DataFrame:
+        return pd.concat({level: r.table for level, r in self.models.items()}, names=["level", None]
+                         ).reset_index(level=0).reset_index(drop=True)
 
     def _repr_html_(self) -> str:
         shown = self.table.round({"chisq": 2, "chisq_diff": 2, "p_value": 4, "cfi": 3, "delta_cfi": 3,
@@ -99,7 +116,7 @@ class InvarianceResult:
         variances (which affect neither). Poor configural fit and estimation problems
         (Heywood cases, non-positive-definite matrices) are flagged.
         """
-        names = labels_of(labels)
+        names = {**self.labels, **labels_of(labels)}
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         first = next(iter(self.models.values()))
         n_total = int(first.nobs)
@@ -143,16 +160,14 @@ class InvarianceResult:
                 disagreements.append("large")
                 lines.append(f"- {title} — {words}{after}: **the two criteria disagree**. The chi-square difference "
                              f"test rejects it ({test}), but by the fit-change rules it holds ({change}; {rules}). "
-                             f"The chi-square test grows more sensitive with the sample (here "
-                             f"{fmt.integer(n_total)} respondents) and in large samples flags even trivial "
-                             "differences between groups; the fit-change rules, which do not grow with the sample, "
-                             "are the better guide to whether the differences matter in practice.")
+                             + sample_size_note(True, n_total, "differences between groups"))
             else:
                 disagreements.append("small")
                 lines.append(f"- {title} — {words}{after}: **the two criteria disagree**. The chi-square difference "
                              f"test finds no significant loss of fit ({test}), but by the fit-change rules it does not "
-                             f"hold ({change}; {rules}). With {fmt.integer(n_total)} respondents the chi-square "
-                             "test may be too weak to detect differences that matter; treat this level with caution.")
+                             f"hold ({change}; {rules}). "
+                             + sample_size_note(False, n_total, "differences between groups")
+                             + " Treat this level with caution.")
         lines += self._noninvariance_lines(name)
         lines += self._means_line()
         by_kind: dict[str, list[tuple[str, str]]] = {}
@@ -245,37 +260,13 @@ class InvarianceResult:
                 "group differences in scores may come from how items work, not from the concept."]
 
 
-def _measures(result: SEMResult, robust: bool) -> dict[str, float]:
-    fm = result.fit_measures
-    if robust:
-        return {"chisq": fm["chisq.scaled"], "df": fm["df"], "cfi": fm["cfi.robust"], "rmsea": fm["rmsea.robust"],
-                "srmr": fm["srmr"], "npar": fm["npar"], "c": fm["chisq.scaling.factor"], "chisq_ml": fm["chisq"]}
-    return {"chisq": fm["chisq"], "df": fm["df"], "cfi": fm["cfi"], "rmsea": fm["rmsea"], "srmr": fm["srmr"],
-            "npar": fm["npar"], "c": 1.0, "chisq_ml": fm["chisq"]}
-
-
-def _difference(lower: dict, upper: dict, robust: bool) -> tuple[float, float, float]:
-    """(chi-square difference, df difference, p) of the more constrained ``upper`` against ``lower``."""
-    df_diff = upper["df"] - lower["df"]
-    if df_diff <= 0:
-        return np.nan, df_diff, np.nan
-    if robust:
-        from ._robust import scaled_difference
-
-        test = scaled_difference(upper["chisq_ml"], upper["df"], upper["c"], lower["chisq_ml"], lower["df"],
-                                 lower["c"])
-        return test["chisq_diff"], test["df_diff"], test["pvalue"]
-    diff = upper["chisq"] - lower["chisq"]
-    return diff, df_diff, float(stats.chi2.sf(max(diff, 0.0), df_diff))
-
-
 @single_threaded_blas
 def invariance(model: str, data: pd.DataFrame, *, group: str,
                levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
                estimator: str = "ML", missing: str = "listwise", std_lv: bool = False,
                group_labels: Sequence | None = None, group_partial: Sequence[str] = (),
                partial: bool = True, alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
-               max_free: int | None = None) -> InvarianceResult:
+               max_free: int | None = None, codebook: Codebook | None = None) -> InvarianceResult:
     """Fit the invariance ladder and, where a level fails, search for partial invariance.
 
     Parameters
@@ -291,7 +282,12 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
         at most ``delta_cfi`` and RMSEA rises by at most ``delta_rmsea``).
     max_free : most parameters freed per level in the search (default: half of the
         constraints the level adds).
+    codebook : a :class:`~cxstats.Codebook` whose labels name items and concepts in
+        ``plain_summary()`` (default: the codebook of ``data`` when it is a
+        :class:`~cxstats.Survey`).
     """
+    labels = labels_from(codebook, data)
+    data, _ = survey_parts(data)
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown or not levels:
         raise ModelSpecificationError(
@@ -304,7 +300,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
     freed = list(group_partial)
     models: dict[str, SEMResult] = {}
     rows, steps = [], []
-    previous: dict | None = None
+    previous: SEMResult | None = None  # the model the next level is tested against
 
     def run(level: str) -> SEMResult:
         with warnings.catch_warnings():
@@ -314,19 +310,21 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
                        se="standard")
 
     def row_for(name: str, result: SEMResult) -> dict:
-        m = _measures(result, robust)
-        out = {"level": name, "npar": m["npar"], "chisq": m["chisq"], "df": m["df"], "chisq_diff": np.nan,
-               "df_diff": 0.0, "p_value": np.nan, "cfi": m["cfi"], "delta_cfi": np.nan, "rmsea": m["rmsea"],
-               "delta_rmsea": np.nan, "srmr": m["srmr"], "lrt": "", "fit_rule": "", "holds": True,
+        m = model_measures(result)
+        out = {"level": name, "npar": m["npar"], "chisq": m["chisq_scaled"] if robust else m["chisq"], "df": m["df"],
+               "chisq_diff": np.nan, "df_diff": 0.0, "p_value": np.nan, "cfi": m["cfi"], "delta_cfi": np.nan,
+               "rmsea": m["rmsea"], "delta_rmsea": np.nan, "srmr": m["srmr"], "lrt": "", "fit_rule": "", "holds": True,
                "problems": "; ".join(p.split(": ", 1)[0] for p in result.problems)}
         if previous is not None:
-            diff, df_diff, p = _difference(previous, m, robust)
-            d_cfi, d_rmsea = m["cfi"] - previous["cfi"], m["rmsea"] - previous["rmsea"]
+            test = difference_test(previous, result)
+            before = model_measures(previous)
+            d_cfi, d_rmsea = m["cfi"] - before["cfi"], m["rmsea"] - before["rmsea"]
+            p = test.p_value
             lrt_ok = bool(p >= alpha) if np.isfinite(p) else True
             rule_ok = bool(-d_cfi <= delta_cfi and d_rmsea <= delta_rmsea)
-            out.update(chisq_diff=diff, df_diff=df_diff, p_value=p, delta_cfi=d_cfi, delta_rmsea=d_rmsea,
-                       lrt="holds" if lrt_ok else "rejected", fit_rule="holds" if rule_ok else "rejected",
-                       holds=lrt_ok)
+            out.update(chisq_diff=test.chisq_diff if test.df_diff > 0 else np.nan, df_diff=test.df_diff, p_value=p,
+                       delta_cfi=d_cfi, delta_rmsea=d_rmsea, lrt="holds" if lrt_ok else "rejected",
+                       fit_rule="holds" if rule_ok else "rejected", holds=lrt_ok)
         return out
 
     for level in levels:
@@ -353,14 +351,14 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
             if steps and steps[-1]["level"] == level:
                 models[f"{level} (partial)"] = result
                 rows.append(row)
-        previous = _measures(models[rows[-1]["level"]], robust)  # the next level is tested against this one
+        previous = models[rows[-1]["level"]]
     table = pd.DataFrame(rows)
     search = pd.DataFrame(steps, columns=["level", "step", "parameter", "x2", "df", "p_value"])
     found = [f for f in freed if f not in group_partial]
     items = tuple(dict.fromkeys(_item_of(f) for f in found))
     ladder = InvarianceResult(models=models, table=table, search=search, freed=tuple(freed),
                               noninvariant_items=items, group=group, groups=result.groups, robust=robust, alpha=alpha,
-                              rules=(delta_cfi, delta_rmsea))
+                              rules=(delta_cfi, delta_rmsea), labels=labels)
     for problem in ladder.problems:  # silenced while fitting; shown once here, named by level
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")

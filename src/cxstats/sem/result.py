@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._format import every
 from ..formatting import labels_of, p_text
 from ._tables import TABLE_COLUMNS, fit_measures, parameter_table
@@ -26,7 +27,7 @@ _HEADLINE = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "
 
 
 @dataclass(frozen=True)
-class SEMResult:
+class SEMResult(Exportable):
     """A fitted structural equation model.
 
     Attributes
@@ -40,6 +41,8 @@ class SEMResult:
     nobs, n_dropped : rows used, and rows dropped for missing values.
     converged, iterations, identified, heywood, nonpositive_latent : the state of the
         estimate; ``problems`` holds the warning messages, for reports.
+    labels : the codebook's ``{code: label}`` when the model was fitted to a Survey (or with
+        ``codebook=``): ``plain_summary()`` and ``plot()`` name variables by it.
     """
 
     nobs: int
@@ -72,6 +75,23 @@ class SEMResult:
     _robust: Any = field(repr=False, compare=False)
     _missing_fit: Any = field(repr=False, compare=False)
     missing: str = "listwise"
+    labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    _TABLES = {
+        "table": ("Parameters", "Every parameter of the model (loadings, regressions, variances and covariances, "
+                  "intercepts, defined effects): estimate, SE, z, p, confidence interval and the standardized "
+                  "(std.all) estimate; fixed parameters have no SE."),
+        "_fit_table": ("Fit measures", "lavaan's fit measures: the χ² test, CFI, TLI, RMSEA with its 90% interval, "
+                       "SRMR, information criteria (AIC, BIC) and more."),
+        "_r2_table": ("R²", "Share of the variance of each dependent variable (questions and concepts) that the "
+                      "model explains."),
+        "effects": ("Effects", "Standardized direct, indirect and total effects between the concepts of the "
+                    "structural part."),
+        "_latent_table": ("Latent correlations", "Model-implied correlations between the concepts (above about "
+                          ".90: hardly distinguishable)."),
+        "_modindices_table": ("Modification indices", "Score tests of parameters the model fixes: the expected drop in "
+                       "χ² (mi) and change (epc, standardized sepc) if each were freed, largest first."),
+    }
 
     # The tables are built when first read (and then kept): fitting many models, as a
     # bootstrap or an invariance ladder does, should not pay for pandas objects nobody reads.
@@ -375,7 +395,7 @@ class SEMResult:
         """
         from .. import formatting as fmt
 
-        labels = labels_of(labels)
+        labels = {**self.labels, **labels_of(labels)}
         name = lambda v: labels.get(str(v), str(v))  # noqa: E731
         signed = lambda v: fmt.number(v, 2, signed=True)  # noqa: E731
         fm = self.headline_fit
@@ -430,7 +450,9 @@ class SEMResult:
     def plot(self, *, show: str = "structural", title: str | None = None, labels: dict[str, str] | None = None,
              group=None):
         """Path diagram with standardized coefficients and significance stars; ``labels``
-        renames variables for readers (e.g. ``{"CUSA": "Satisfaction"}``)."""
+        renames variables for readers (e.g. ``{"CUSA": "Satisfaction"}``), on top of the
+        codebook labels kept on the result. Two variables that a label would merge (an item
+        labelled like its construct) keep their codes."""
         from ._diagram import path_diagram
 
         table, r2 = self.table, self.r2
@@ -441,11 +463,63 @@ class SEMResult:
             title = title or f"{self.group} = {level}"
         if show == "structural" and not (table["op"] == "~").any():
             show = "full"  # a measurement model (CFA): draw factors and their items
-        labels = labels_of(labels)
+        labels = _distinct_labels({**self.labels, **labels_of(labels)}, {*table["lhs"], *table["rhs"]})
         if labels:
             table = table.assign(lhs=table["lhs"].replace(labels), rhs=table["rhs"].replace(labels))
             r2 = r2.rename(index=labels)
         return path_diagram(table, r2, show=show, title=title)
+
+
+    # ------------------------------------------------------------------------------ export
+    def _fit_table(self) -> pd.DataFrame:
+        from ..formatting import _FIT_NAMES
+
+        fm = self.fit_measures
+        return pd.DataFrame({"measure": [_FIT_NAMES.get(k, k) for k in fm.index], "lavaan_name": list(fm.index),
+                             "value": fm.to_numpy()})
+
+    def _tables(self) -> dict:
+        tables = super()._tables()
+        fit = tables["Fit measures"]
+        tables["Fit measures"] = type(fit)(fit.frame, fit.description, {"value": self._fit_formats()})
+        return tables
+
+    def _fit_formats(self) -> list[str]:
+        """The number format of each fit measure: counts as integers, p-values as p."""
+        return ["integer" if k in ("npar", "ntotal") or "df" in k.split(".") else
+                "p" if "pvalue" in k else "number" for k in self.fit_measures.index]
+
+    def _r2_table(self) -> pd.DataFrame:
+        return self.r2.rename_axis(["group", "variable"] if self.groups else "variable").reset_index()
+
+    def _modindices_table(self) -> pd.DataFrame | None:
+        return None if self.missing == "fiml" else self.modindices()  # score tests need complete data
+
+    def _latent_table(self) -> pd.DataFrame | None:
+        return self.latent_correlations() if self._spec.latent else None
+
+    def _final_outcomes(self) -> list[str]:
+        """The final outcomes of the structural part: variables regressed on others that predict
+        nothing themselves (Loyalty in the ECSI model), in model order."""
+        paths = self.table[self.table["op"] == "~"]
+        return [v for v in dict.fromkeys(paths["lhs"]) if v not in set(paths["rhs"])]
+
+    def _plain_text(self, labels=None) -> str:
+        """The plain summary for each final outcome (one for a CFA: the fit)."""
+        from .. import formatting as fmt
+
+        outcomes = self._final_outcomes()
+        if not outcomes:
+            fm = self.headline_fit
+            lines = [f"- Measurement model (no paths between concepts), {fmt.integer(self.nobs)} respondents: "
+                     f"CFI {fmt.number(fm['cfi'], 3)}, RMSEA {fmt.number(fm['rmsea'], 3)}, SRMR "
+                     f"{fmt.number(fm['srmr'], 3)}."]
+            lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+            return "\n".join(lines)
+        seen: list[str] = []
+        for outcome in outcomes:
+            seen += [line for line in str(self.plain_summary(outcome, labels=labels)).splitlines() if line not in seen]
+        return "\n".join(seen)
 
     # ------------------------------------------------------------------------------
     def _headline(self) -> str:
@@ -489,3 +563,13 @@ class SEMResult:
         shown = (self.table if self.groups else self.table.drop(columns=["group"])).round(3)
         return (f"<p><b>Structural equation model</b> — {html.escape(self._headline())}</p>{problems}"
                 + shown.to_html(index=False, na_rep=""))
+
+
+def _distinct_labels(labels: Mapping[str, str], names: set) -> dict[str, str]:
+    """``labels`` for the diagram's ``names``, except those sharing a label with another name (kept as codes)."""
+    chosen = {str(n): str(labels[str(n)]) for n in names if str(n) in labels}
+    counts: dict[str, int] = {}
+    for name in names:
+        text = chosen.get(str(name), str(name))
+        counts[text] = counts.get(text, 0) + 1
+    return {n: text for n, text in chosen.items() if counts[text] == 1}

@@ -5,8 +5,10 @@ Supported: ``=~`` (measured by), ``~`` (regressed on), ``~~`` (covariance), ``~ 
 ``==``, ``<``, ``>`` (constraints); modifiers ``a*x`` (label), ``0.5*x`` (fixed value),
 ``NA*x`` (free), ``start(0.5)*x``, ``label("a")*x``/``equal("a")*x`` and per-group
 vectors ``c(a1, a2)*x``; comments with ``#`` or ``!``; several statements on one line
-separated by ``;``; a statement continued on the next line when a line ends with an
-operator, ``+``, ``*`` or ``,`` or the next line starts with ``+``.
+separated by ``;``; several left-hand sides joined by ``+`` (``wx2 + wy2 ~ wx1 + wy1``
+is ``wx2 ~ wx1 + wy1`` and ``wy2 ~ wx1 + wy1``, as lavaan reads it); a statement
+continued on the next line when a line ends with an operator, ``+``, ``*`` or ``,`` or
+the next line starts with ``+``.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def parse_model(model: str) -> tuple[Statement, ...]:
     """
     if not isinstance(model, str):
         raise TypeError(f"The model must be text in lavaan syntax, got {type(model).__name__}.")
-    statements = [_statement(text, line, column) for text, line, column in _logical_lines(model)]
+    statements = [s for text, line, column in _logical_lines(model) for s in _statements(text, line, column)]
     if not statements:
         raise ModelSyntaxError("The model is empty: write at least one statement such as 'SAT =~ s1 + s2 + s3'.")
     return tuple(statements)
@@ -105,13 +107,37 @@ def _fail(message: str, text: str, line: int, column: int, offset: int) -> Model
     )
 
 
-def _statement(text: str, line: int, column: int) -> Statement:
+def _statements(text: str, line: int, column: int) -> list[Statement]:
+    """One statement, or one per left-hand side when several are joined by ``+`` (lavaan's
+    ``y1 + y2 ~ x``); the right-hand side is parsed once per left-hand side."""
+    match = _find_operator(text)
+    if match is None or match[0] not in ("=~", "~", "~~"):
+        return [_statement(text, line, column)]
+    op, at = match
+    sides = _split_top(text[:at], "+")
+    if len(sides) == 1:
+        return [_statement(text, line, column)]
+    statements = []
+    for lhs, offset in sides:
+        if not lhs:
+            raise _fail(f"an empty name on the left of '{op}' (two '+' in a row, or a '+' at the start?).",
+                        text, line, column, offset)
+        if not _NAME.match(lhs):
+            raise _fail(f"'{lhs}' is not a variable name; names use letters, digits, '_' or '.' and do not "
+                        "start with a digit.", text, line, column, offset)
+        statements.append(_statement(text, line, column, lhs=lhs))
+    return statements
+
+
+def _statement(text: str, line: int, column: int, lhs: str | None = None) -> Statement:
+    """Parse one statement; ``lhs`` (one of several left-hand sides, already checked)
+    replaces the text left of the operator."""
     match = _find_operator(text)
     if match is None:
         raise _fail("no operator found; a statement needs one of =~ ~ ~~ := == < > "
                     "(e.g. 'SAT =~ s1 + s2').", text, line, column, 0)
     op, at = match
-    lhs, rhs = text[:at].strip(), text[at + len(op):].strip()
+    lhs, rhs = (text[:at].strip() if lhs is None else lhs), text[at + len(op):].strip()
     if not lhs:
         raise _fail(f"nothing on the left of '{op}'.", text, line, column, at)
     if not rhs:
