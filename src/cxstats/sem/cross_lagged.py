@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .._format import every
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from ._problems import ModelSpecificationError
 from .result import SEMResult
 
@@ -232,7 +232,7 @@ def _columns(variables, waves: int | None, *, minimum: int) -> dict[str, list[st
 
 # ----------------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class CrossLaggedEffects:
+class CrossLaggedEffects(Exportable):
     """The lagged paths of a fitted CLPM or RI-CLPM, in a tidy table with a plain summary.
 
     Attributes
@@ -254,6 +254,11 @@ class CrossLaggedEffects:
     ci_level : the confidence level of ``ci_low`` and ``ci_high``.
     problems : the fit's warnings (non-convergence, negative variances ...), as text.
     """
+
+    _TABLES = {
+        "table": ("Lagged effects", "Cross-lagged and autoregressive paths between waves with estimates, intervals and "
+                  "standardized values."),
+    }
 
     table: pd.DataFrame
     model: str

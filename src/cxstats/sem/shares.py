@@ -33,7 +33,7 @@ import pandas as pd
 from .._errors import CxStatsError
 from .._format import listing
 from .._importance import lmg, relative_weights
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from ..formatting import labels_of
@@ -48,7 +48,7 @@ SHARE_COLUMNS = ["outcome", "predictor", "group", "r2", "r2_ci_low", "r2_ci_high
 
 
 @dataclass(frozen=True)
-class ExplainedShares:
+class ExplainedShares(Exportable):
     """Each predictor's part of the explained variance of each outcome of a fitted SEM.
 
     Attributes
@@ -69,6 +69,11 @@ class ExplainedShares:
     correlated_residuals : outcomes whose residual is correlated with a predictor: their
         shares split the R² of the implied regression, not the model's R².
     """
+
+    _TABLES = {
+        "table": ("Explained shares", "Each outcome's R² split among its predictors: general dominance (LMG) weights, "
+                  "their shares of R² and Johnson's relative weights, with intervals (proportions)."),
+    }
 
     table: pd.DataFrame
     method: str
