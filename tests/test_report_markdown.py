@@ -76,6 +76,36 @@ def test_cautions_list_the_problems_of_any_result():
         cautions([], model=1)
 
 
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_cxstats_warning_has_a_caution_title_in_words():
+    import importlib
+    import pkgutil
+
+    import cxstats
+    from cxstats import CxStatsWarning
+    from cxstats.report._callouts import _PROBLEMS
+
+    for module in pkgutil.walk_packages(cxstats.__path__, "cxstats."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    kinds = {sub for sub in _subclasses(CxStatsWarning) if sub.__module__.startswith("cxstats")}
+    assert {"HeywoodWarning", "NestingWarning", "ScaledDifferenceWarning", "DecompositionWarning",
+            "CLVConvergenceWarning"} <= {k.__name__ for k in kinds}
+    missing = sorted(k.__name__ for k in kinds if k.__name__ not in _PROBLEMS)
+    assert missing == [], f"Warnings without a caution title in words: {missing}"
+    for kind in kinds:
+        title, meaning = _PROBLEMS[kind.__name__]
+        assert title[0].isupper() and "Warning" not in title
+        assert meaning is None or (meaning[0].islower() and not meaning.endswith("."))
+        shown = cautions([f"{kind.__name__}: Something happened."])._repr_markdown_()
+        assert f"- {title}: Something happened." in shown and kind.__name__ not in shown
+
+
 def test_inline_code_needs_execution(tmp_path, capsys):
     cell = new_markdown_cell("The index is `{python} index_text`.")
     nb = _notebook(new_raw_cell("---\ntitle: T\n---"), cell)
