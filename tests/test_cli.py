@@ -93,7 +93,10 @@ def test_invariance_reliability_nps_and_drivers(tmp_path):
         shutil.copy(data_dir() / name, tmp_path / name)
     done = run("reliability", "ecsi_mobile.csv", "--out", "rel.xlsx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("- Customer expectations: Cronbach's α 0.43 [0.30, 0.54]")
+    assert done.stdout.startswith("- Caution: Construct 'CUSL', one-factor model: Negative variance estimate(s) "
+                                  "for CUSL3")  # the Heywood case behind CUSL's ω is shown first
+    assert "warning: HeywoodWarning: Construct 'CUSL', one-factor model:" in done.stderr
+    assert "\n- Customer expectations: Cronbach's α 0.43 [0.30, 0.54]" in done.stdout
     assert "- Customer loyalty: Cronbach's α 0.44" in done.stdout and "do not agree well enough" in done.stdout
     assert "Perceived quality" in done.stdout and "PERQ" not in done.stdout
     assert [row[0] for row in sheet_rows(tmp_path / "rel.xlsx", "Reliability")[1:3]] == [
@@ -191,7 +194,8 @@ def test_survey_files_with_a_codebook_elsewhere(suffix, tmp_path, monkeypatch, c
     assert cli.main(["reliability", path.name, "--codebook", "books/ecsi.yaml", "--out", "alpha.csv"]) == 0
     captured = capsys.readouterr()
     out = captured.out
-    assert "warning: HeywoodWarning: Negative variance estimate(s) for CUSL3" in captured.err  # shown, one line
+    assert ("warning: HeywoodWarning: Construct 'CUSL', one-factor model: Negative variance estimate(s) for CUSL3"
+            in captured.err)  # shown, one line
     assert "Customer satisfaction: Cronbach's α 0.77 [0.72, 0.82]" in out and "Wrote alpha.csv, alpha_items.csv" in out
     written = pd.read_csv(tmp_path / "alpha.csv")
     with pytest.warns(cxstats.CxStatsWarning, match="CUSL3"):
