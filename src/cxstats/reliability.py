@@ -134,7 +134,7 @@ class ReliabilityResult(Exportable):
     per item (``construct, item, loading, item_total_r, alpha_if_deleted``); both start with
     a ``group`` column when ``group=`` was given; ``problems``: the warnings issued (e.g. a
     negative item-total correlation, or a Heywood case in a construct's one-factor model), for reports; ``labels``: the codebook's ``{code: label}``
-    when one was given (summaries name constructs and items by it)."""
+    when one was given (summaries name constructs, items and, by its value labels, groups by it)."""
 
     _TABLES = {
         "table": ("Reliability", "One row per concept: Cronbach's α with its Feldt interval, standardized α, "
@@ -164,7 +164,10 @@ class ReliabilityResult(Exportable):
         names = {**self.labels, **fmt.labels_of(labels)}
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        grouped = "group" in self.table.columns
         for row in self.table.itertuples():
+            where = "" if not grouped else f" ({name(row.group)})" if str(row.group) in names else (
+                f" (group {listing([row.group])})")
             if row.alpha >= 0.80:
                 verdict = "its items agree well and can be averaged into one score"
             elif row.alpha >= 0.70:
@@ -174,9 +177,10 @@ class ReliabilityResult(Exportable):
             else:
                 verdict = "its items do not agree well enough to be averaged into one score"
             omega = "" if pd.isna(row.omega) else f", ω {fmt.number(row.omega)}"
-            lines.append(f"- **{name(row.construct)}**: Cronbach's α {fmt.estimate(row.alpha, row.alpha_ci_low, row.alpha_ci_high)}"
+            lines.append(f"- **{name(row.construct)}**{where}: Cronbach's α {fmt.estimate(row.alpha, row.alpha_ci_low, row.alpha_ci_high)}"
                          f"{omega} over {fmt.integer(row.n_items)} items (n = {fmt.integer(row.n)}): {verdict}.")
-            weak = self.items[(self.items["construct"] == row.construct) & (self.items["item_total_r"] < 0.30)]
+            weak = self.items[(self.items["construct"] == row.construct) & (self.items["item_total_r"] < 0.30)
+                              & ((self.items["group"] == row.group) if grouped else True)]
             for item in weak.itertuples():
                 dropped = ("" if pd.isna(item.alpha_if_deleted) else
                            f"; without it α would be {fmt.number(item.alpha_if_deleted)}")
@@ -398,7 +402,7 @@ def reliability(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]]
     the observed item variance the factor explains (semTools ``AVE``). Constructs with two
     items get alpha but no CFA-based values (a two-item factor is not identified alone).
     """
-    labels = labels_from(blocks, data)
+    labels = labels_from(blocks, data, group=group)
     data, blocks = survey_parts(data, blocks)
     blocks = need_codebook(blocks, where="reliability", argument="blocks")
     check_frame(data, where="reliability")

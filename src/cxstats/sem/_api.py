@@ -104,7 +104,7 @@ def fit(
     progress : show a progress bar during the bootstrap (default: in a terminal, or as a widget
         in a Jupyter notebook).
     codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
-        Survey's, when ``data`` is one).
+        Survey's, when ``data`` is one); its value labels of the ``group`` column name the groups.
 
     Returns
     -------
@@ -128,7 +128,7 @@ def fit(
     Political Democracy SEM, a mediation model with ``:=`` and the ECSI model
     (tests/reference).
     """
-    labels = labels_from(codebook, data)
+    labels = labels_from(codebook, data, group=group)
     data, _ = survey_parts(data)
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
