@@ -133,8 +133,9 @@ class ReliabilityResult(Exportable):
     alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``); ``items``: one row
     per item (``construct, item, loading, item_total_r, alpha_if_deleted``); both start with
     a ``group`` column when ``group=`` was given; ``problems``: the warnings issued (e.g. a
-    negative item-total correlation, or a Heywood case in a construct's one-factor model), for reports; ``labels``: the codebook's ``{code: label}``
-    when one was given (summaries name constructs, items and, by its value labels, groups by it)."""
+    negative item-total correlation, or a Heywood case in a construct's one-factor model), for
+    reports; ``labels``: the codebook's ``{code: label}`` when one was given (summaries name
+    constructs and items by it, and groups by its value labels of the group column)."""
 
     _TABLES = {
         "table": ("Reliability", "One row per concept: Cronbach's α with its Feldt interval, standardized α, "
