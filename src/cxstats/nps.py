@@ -11,7 +11,7 @@ Wilson score intervals (Wilson, 1927), which stay inside 0-100% for small bases.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ from ._validation import check_frame, count, declared_scale, numeric_columns, on
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .formatting import labels_of
-from ._validation import survey_parts
+from ._validation import labels_from, survey_parts
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 
@@ -35,7 +35,9 @@ __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 class NPSResult(Exportable):
     """``table``: one row per group (``group, n, pct_promoters, pct_passives, pct_detractors,
     nps, se, ci_low, ci_high, suppressed``); groups below ``min_base`` keep their n but
-    their shares and NPS are NaN and ``suppressed`` is True."""
+    their shares and NPS are NaN and ``suppressed`` is True; ``labels``: the codebook's
+    ``{code: label}`` with its value labels of the group column, when the data were a Survey
+    (the summary names the groups by them)."""
 
     _TABLES = {
         "table": ("NPS", "Net Promoter Score per group: share of promoters (9-10), passives (7-8) and detractors "
@@ -49,6 +51,7 @@ class NPSResult(Exportable):
     ci: str = "normal"
     n_boot: int | None = None
     ci_level: float = 0.95
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         return self.table.round(1).to_html(index=False, na_rep="–")
@@ -56,9 +59,10 @@ class NPSResult(Exportable):
     def plain_summary(self, *, labels: Mapping[Any, str] | None = None) -> PlainText:
         """Sentences for a stakeholder: each NPS with its interval and base, the widest gap, suppressed groups.
 
-        ``labels`` (a dict or a Codebook) names the groups.
+        ``labels`` (a dict or a Codebook) names the groups, adding to or replacing the labels
+        kept on the result.
         """
-        names = labels_of(labels)
+        names = {**self.labels, **labels_of(labels)}
         name = lambda g: names.get(str(g), str(g))  # noqa: E731
         level = fmt.percent(self.ci_level)
         shown = self.table[~self.table["suppressed"]]
@@ -123,7 +127,8 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
 
     Parameters
     ----------
-    data : respondents in rows.
+    data : respondents in rows, or a :class:`~cxstats.Survey` (its codebook's value labels of
+        ``group`` then name the groups in the summary).
     column : the 0-10 "how likely are you to recommend" answers.
     group : a column to report the NPS by (segment, country, wave).
     min_base : groups with fewer answers are suppressed.
@@ -158,6 +163,7 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     >>> float(row["nps"]), bool(row["ci_low"] < 30 < row["ci_high"])
     (30.0, True)
     """
+    labels = labels_from(data, group=group)
     data, _ = survey_parts(data)
     one_of("ci", ci, ("normal", "bootstrap"))
     ci_level = check_ci_level(ci_level)
@@ -187,7 +193,7 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     columns = ["group", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "se", "ci_low", "ci_high",
                "suppressed"]
     return NPSResult(table=pd.DataFrame(rows, columns=columns), min_base=min_base, ci=ci,
-                     n_boot=int(n_boot) if ci == "bootstrap" else None, ci_level=ci_level)
+                     n_boot=int(n_boot) if ci == "bootstrap" else None, ci_level=ci_level, labels=labels)
 
 
 def _all_suppressed(group: str, sizes: list[tuple[Any, int]], min_base: int) -> None:

@@ -15,6 +15,7 @@ its items), the score most driver analyses start from.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,8 +133,9 @@ class ReliabilityResult(Exportable):
     alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``); ``items``: one row
     per item (``construct, item, loading, item_total_r, alpha_if_deleted``); both start with
     a ``group`` column when ``group=`` was given; ``problems``: the warnings issued (e.g. a
-    negative item-total correlation), for reports; ``labels``: the codebook's ``{code: label}``
-    when one was given (summaries name constructs and items by it)."""
+    negative item-total correlation, or a Heywood case in a construct's one-factor model), for
+    reports; ``labels``: the codebook's ``{code: label}`` when one was given (summaries name
+    constructs and items by it, and groups by its value labels of the group column)."""
 
     _TABLES = {
         "table": ("Reliability", "One row per concept: Cronbach's α with its Feldt interval, standardized α, "
@@ -163,7 +165,10 @@ class ReliabilityResult(Exportable):
         names = {**self.labels, **fmt.labels_of(labels)}
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        grouped = "group" in self.table.columns
         for row in self.table.itertuples():
+            where = "" if not grouped else f" ({name(row.group)})" if str(row.group) in names else (
+                f" (group {listing([row.group])})")
             if row.alpha >= 0.80:
                 verdict = "its items agree well and can be averaged into one score"
             elif row.alpha >= 0.70:
@@ -173,9 +178,10 @@ class ReliabilityResult(Exportable):
             else:
                 verdict = "its items do not agree well enough to be averaged into one score"
             omega = "" if pd.isna(row.omega) else f", ω {fmt.number(row.omega)}"
-            lines.append(f"- **{name(row.construct)}**: Cronbach's α {fmt.estimate(row.alpha, row.alpha_ci_low, row.alpha_ci_high)}"
+            lines.append(f"- **{name(row.construct)}**{where}: Cronbach's α {fmt.estimate(row.alpha, row.alpha_ci_low, row.alpha_ci_high)}"
                          f"{omega} over {fmt.integer(row.n_items)} items (n = {fmt.integer(row.n)}): {verdict}.")
-            weak = self.items[(self.items["construct"] == row.construct) & (self.items["item_total_r"] < 0.30)]
+            weak = self.items[(self.items["construct"] == row.construct) & (self.items["item_total_r"] < 0.30)
+                              & ((self.items["group"] == row.group) if grouped else True)]
             for item in weak.itertuples():
                 dropped = ("" if pd.isna(item.alpha_if_deleted) else
                            f"; without it α would be {fmt.number(item.alpha_if_deleted)}")
@@ -338,12 +344,25 @@ def _feldt(alpha: float, n: int, k: int, ci_level: float) -> tuple[float, float]
     return 1 - (1 - alpha) * upper_q, 1 - (1 - alpha) * lower_q
 
 
-def _one_factor(items: list[str], values: np.ndarray) -> tuple[np.ndarray, float, float, float]:
-    """Standardized loadings, omega (observed total variance), omega (model variance), AVE."""
+def _one_factor(items: list[str], values: np.ndarray, *, construct: str, where: str,
+                problems: list[str]) -> tuple[np.ndarray, float, float, float]:
+    """Standardized loadings, omega (observed total variance), omega (model variance), AVE.
+
+    The CFA's warnings are issued again naming the construct (the model calls it ``F``) and
+    appended to ``problems``.
+    """
     from . import sem
 
     frame = pd.DataFrame(values, columns=items)
-    fit = sem.fit("F =~ " + " + ".join(items), frame, std_lv=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = sem.fit("F =~ " + " + ".join(items), frame, std_lv=True)
+    for caught_warning in caught:
+        advice = (f" The model-based values of '{construct}' (ω, CR, AVE, loadings) rest on this model; "
+                  "factor=False gives the item statistics alone."
+                  if issubclass(caught_warning.category, CxStatsWarning) else "")
+        problems.append(warn(f"Construct '{construct}'{where}, one-factor model: {caught_warning.message}{advice}",
+                             caught_warning.category))
     loadings = fit.table[fit.table["op"] == "=~"].set_index("rhs")
     residual = fit.table[(fit.table["op"] == "~~") & (fit.table["lhs"] != "F")].set_index("lhs")
     lam, theta = loadings.loc[items, "estimate"].to_numpy(), residual.loc[items, "estimate"].to_numpy()
@@ -384,7 +403,7 @@ def reliability(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]]
     the observed item variance the factor explains (semTools ``AVE``). Constructs with two
     items get alpha but no CFA-based values (a two-item factor is not identified alone).
     """
-    labels = labels_from(blocks, data)
+    labels = labels_from(blocks, data, group=group)
     data, blocks = survey_parts(data, blocks)
     blocks = need_codebook(blocks, where="reliability", argument="blocks")
     check_frame(data, where="reliability")
@@ -426,7 +445,8 @@ def _reliability(data: pd.DataFrame, blocks: dict[str, list[str]], ci_level: flo
         low, high = _feldt(alpha, n, k, ci_level)
         loadings, omega, omega_model, cr, ave = np.full(k, np.nan), np.nan, np.nan, np.nan, np.nan
         if factor and k >= 3:
-            loadings, omega, omega_model, ave = _one_factor(items, values)
+            loadings, omega, omega_model, ave = _one_factor(items, values, construct=construct, where=where,
+                                                            problems=problems)
             cr = _composite_reliability(loadings)
         rows.append({"construct": construct, "n_items": k, "n": n, "alpha": alpha, "alpha_ci_low": low,
                      "alpha_ci_high": high, "alpha_std": k * average_r / (1 + (k - 1) * average_r),

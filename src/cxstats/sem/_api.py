@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsWarning
+from .._format import level as shown_level
 from .._format import listing
 from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
@@ -103,7 +104,7 @@ def fit(
     progress : show a progress bar during the bootstrap (default: in a terminal, or as a widget
         in a Jupyter notebook).
     codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
-        Survey's, when ``data`` is one).
+        Survey's, when ``data`` is one); its value labels of the ``group`` column name the groups.
 
     Returns
     -------
@@ -127,7 +128,7 @@ def fit(
     Political Democracy SEM, a mediation model with ``:=`` and the ECSI model
     (tests/reference).
     """
-    labels = labels_from(codebook, data)
+    labels = labels_from(codebook, data, group=group)
     data, _ = survey_parts(data)
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
@@ -400,9 +401,9 @@ def _group_moments(frame: pd.DataFrame, spec: ParameterTable, group: str, level)
     p = len(spec.observed)
     if moments.nobs <= p:
         raise ModelSpecificationError(
-            f"Group {level!r} of '{group}' has {moments.nobs} complete rows for {p} variables; each group needs "
-            "more rows than variables (and in practice many more) for its covariance matrix. Merge small groups "
-            f"or leave {level!r} out with group_labels=."
+            f"Group {shown_level(level)} of '{group}' has {moments.nobs} complete rows for {p} variables; each group "
+            "needs more rows than variables (and in practice many more) for its covariance matrix. Merge small groups "
+            f"or leave {shown_level(level)} out with group_labels=."
         )
     return moments
 
@@ -411,7 +412,7 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     """FIML's data of one group: the values with their gaps, grouped by missing-data pattern,
     and the saturated model's EM moments (which stand in for the sample moments)."""
     values = numeric_values(frame, spec.observed)
-    where = "" if group is None else f" in group {level!r}"
+    where = "" if group is None else f" in group {shown_level(level)}"
     x = [spec.observed.index(n) for n in spec.exogenous_x]
     no_x = np.isnan(values[:, x]).any(axis=1) if x else np.zeros(len(values), dtype=bool)
     if no_x.any():  # the covariates are conditioned on, as lavaan does: rows without them go

@@ -286,7 +286,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
         ``plain_summary()`` (default: the codebook of ``data`` when it is a
         :class:`~cxstats.Survey`).
     """
-    labels = labels_from(codebook, data)
+    labels = labels_from(codebook, data, group=group)
     data, _ = survey_parts(data)
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown or not levels:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsError
+from .._format import level as shown_level
 from .._format import listing
 from .._importance import lmg, relative_weights
 from .._results import Exportable, PlainText
@@ -91,8 +92,8 @@ class ExplainedShares(Exportable):
             pairs = listing([f"{o} <- {p}" for o, p in zip(self.table["outcome"], self.table["predictor"],
                                                             strict=True)], limit=40, quote=True)
             raise ModelSpecificationError(f"No share of '{outcome}' for the predictor '{predictor}'"
-                                          f"{'' if group is None else f' in group {group!r}'}; the table has "
-                                          f"{pairs}.")
+                                          f"{'' if group is None else f' in group {shown_level(group)}'}; the table "
+                                          f"has {pairs}.")
         return rows.iloc[0]
 
     def statement(self, outcome: str, predictor: str, *, group=None, labels=None,
@@ -183,7 +184,7 @@ def _one_group(table: pd.DataFrame, group) -> pd.DataFrame:
     levels = list(dict.fromkeys(table["group"]))
     level = levels[0] if group is None else group
     if level not in levels:
-        raise ModelSpecificationError(f"group={group!r} is not one of the model's groups: "
+        raise ModelSpecificationError(f"group={shown_level(group)} is not one of the model's groups: "
                                       f"{listing(levels, quote=True)}.")
     return table[table["group"] == level]
 
