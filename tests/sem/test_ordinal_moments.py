@@ -191,3 +191,18 @@ def test_unknown_ordered_name_and_unknown_missing_option():
         ordinal_moments(hs(), ["x1", "x2"], ["x9"])
     with pytest.raises(ValueError, match=r"missing"):
         ordinal_moments(hs(), ["x1", "x2"], True, missing="ml")
+
+
+@pytest.mark.parametrize("key", ["bfi_pairwise", "hs_ordinal"])
+def test_standard_errors_from_cells_equal_the_nacov_diagonal(key):
+    case = reference()["cases"][key]
+    m = moments(key)
+    gamma = np.array(case["gamma"])
+    p = len(m.names)
+    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
+    offset = len(m.wls_obs) - len(pairs)
+    expected = np.sqrt(np.diag(gamma)[offset:] / m.nobs)
+    np.testing.assert_allclose([m.cor_se[i, j] for i, j in pairs], expected, rtol=1e-6)
+    th = [k for k, name in enumerate(case["wls_obs_names"]) if "|t" in name]
+    np.testing.assert_allclose(np.concatenate([m.threshold_se[n] for n in m.names]),
+                               np.sqrt(np.diag(gamma)[th] / m.nobs), rtol=1e-6)
