@@ -153,3 +153,11 @@ def test_ordinal_alpha_names_the_construct_of_a_bad_item():
 def test_reliability_without_ordinal_has_no_ordinal_column():
     result = cxstats.reliability(hs(), {"textual": ["x4", "x5", "x6"]}, factor=False)
     assert "alpha_ordinal" not in result.table.columns
+
+
+def test_correlation_near_one_is_a_result_field_and_a_problem():
+    with pytest.warns(cxstats.CorrelationNearOneWarning, match=r"'b1 ~~ b4' is \(nearly\) 1"):
+        result = cxstats.polychoric(hs(), ["b1", "b4"])
+    assert result.near_one == (("b1", "b4"),)
+    assert result.problems == ("CorrelationNearOneWarning: the correlation of b1 ~~ b4 is (nearly) 1.",)
+    assert result.table.empty_cells.iloc[0] == 1

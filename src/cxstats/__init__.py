@@ -69,7 +69,7 @@ from .clv import (
 )
 from .simulate_waves import SimulatedWaves, simulate_cx_waves
 from .ordinal import PolychoricResult, polychoric
-from .sem.ordinal_moments import OrdinalDataError, PolychoricConvergenceWarning
+from .sem.ordinal_moments import CorrelationNearOneWarning, OrdinalDataError, PolychoricConvergenceWarning
 
 __version__ = "0.1.0"
 
@@ -168,4 +168,5 @@ __all__ = [
     "PolychoricResult",
     "OrdinalDataError",
     "PolychoricConvergenceWarning",
+    "CorrelationNearOneWarning",
 ]

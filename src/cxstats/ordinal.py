@@ -38,8 +38,8 @@ class PolychoricResult(Exportable):
     lavaan's ``t1, t2, ...``: the point on the latent scale above which answers move past
     category k). ``matrices``: the correlation matrix of each group (key ``None`` without
     groups); ``matrix`` the only one. ``moments``: the full :class:`OrdinalMoments` (with the
-    asymptotic covariance when ``nacov=True``). ``not_converged`` and ``problems`` record the
-    pairs whose estimation failed.
+    asymptotic covariance when ``nacov=True``). ``not_converged`` and ``near_one`` record the
+    pairs whose estimation failed or reached (nearly) 1, ``problems`` the warnings in words.
     """
 
     _TABLES = {
@@ -57,6 +57,7 @@ class PolychoricResult(Exportable):
     missing: str
     ci_level: float
     not_converged: tuple[tuple[str, str], ...] = ()
+    near_one: tuple[tuple[str, str], ...] = ()
     problems: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -146,6 +147,8 @@ def polychoric(data: pd.DataFrame | Any, items: Sequence[str], *, ordered: Seque
     -----
     PolychoricConvergenceWarning
         A pair's correlation did not converge (also in ``not_converged`` and ``problems``).
+    CorrelationNearOneWarning
+        A pair's correlation is above 0.99 in absolute value (also in ``near_one``), as lavaan warns.
 
     Notes
     -----
@@ -182,6 +185,7 @@ def polychoric(data: pd.DataFrame | Any, items: Sequence[str], *, ordered: Seque
     rows, th_rows, matrices = [], [], {}
     problems: list[str] = []
     not_converged: list[tuple[str, str]] = []
+    near_one: list[tuple[str, str]] = []
     for key, m in moments.items():
         p = len(m.names)
         failed = set(m.not_converged)
@@ -202,6 +206,10 @@ def polychoric(data: pd.DataFrame | Any, items: Sequence[str], *, ordered: Seque
         matrices[key] = pd.DataFrame(m.cor, index=list(m.names), columns=list(m.names))
         where = "" if key is None else f" in group {key!r}"
         not_converged += list(m.not_converged)
+        near_one += list(m.near_one)
+        if m.near_one:
+            problems.append(f"CorrelationNearOneWarning: the correlation of "
+                            f"{', '.join(f'{x} ~~ {y}' for x, y in m.near_one)}{where} is (nearly) 1.")
         if m.not_converged:
             problems.append(f"PolychoricConvergenceWarning: the correlation of "
                             f"{', '.join(f'{x} ~~ {y}' for x, y in m.not_converged)}{where} did not converge.")
@@ -211,4 +219,5 @@ def polychoric(data: pd.DataFrame | Any, items: Sequence[str], *, ordered: Seque
         table, thresholds = table.drop(columns="group"), thresholds.drop(columns="group")
     return PolychoricResult(table=table, thresholds=thresholds, matrices=matrices, moments=moments,
                             nobs={k: m.nobs for k, m in moments.items()}, missing=missing, ci_level=level,
-                            not_converged=tuple(not_converged), problems=tuple(problems), labels=labels)
+                            not_converged=tuple(not_converged), near_one=tuple(near_one),
+                            problems=tuple(problems), labels=labels)

@@ -54,6 +54,7 @@ from ._bvn import bvn_cdf, bvn_pdf
 __all__ = [
     "OrdinalDataError",
     "OrdinalMoments",
+    "CorrelationNearOneWarning",
     "PolychoricConvergenceWarning",
     "ordinal_moments",
 ]
@@ -73,6 +74,10 @@ class PolychoricConvergenceWarning(CxStatsWarning):
     """The maximum-likelihood polychoric or polyserial correlation of a pair did not converge."""
 
 
+class CorrelationNearOneWarning(CxStatsWarning):
+    """A polychoric, polyserial or Pearson correlation is (nearly) 1 in absolute value (lavaan warns too)."""
+
+
 @dataclass(frozen=True)
 class OrdinalMoments:
     """Ordinal sample statistics of one group, in lavaan's layout (see the module docstring).
@@ -87,7 +92,8 @@ class OrdinalMoments:
     the standard errors of the correlations (correlation metric) and thresholds: the square
     roots of the diagonal of nacov / N, available without the full matrix. ``pair_nobs`` counts
     the rows where both variables of a pair are observed; ``empty_cells`` lists the empty cells of
-    each pair's table (lavaan's zero-cell tables); ``not_converged`` the pairs whose ML failed.
+    each pair's table (lavaan's zero-cell tables); ``not_converged`` the pairs whose ML failed;
+    ``near_one`` the pairs whose correlation exceeds 0.99 in absolute value.
     """
 
     names: tuple[str, ...]
@@ -107,6 +113,7 @@ class OrdinalMoments:
     threshold_se: dict[str, np.ndarray]
     empty_cells: dict[tuple[str, str], tuple[tuple[Any, Any], ...]] = field(default_factory=dict)
     not_converged: tuple[tuple[str, str], ...] = ()
+    near_one: tuple[tuple[str, str], ...] = ()
     group: Any = None
 
     @property
@@ -136,7 +143,7 @@ def _levels(data: pd.DataFrame, name: str, where: str) -> tuple[np.ndarray, tupl
         raise OrdinalDataError(
             f"Column '{name}' is not numeric (dtype {column.dtype}); {where} needs the answers of an "
             f"ordered item coded as integers (1 = lowest category). Recode it, e.g. with a codebook.")
-    values = column.to_numpy(dtype=float)
+    values = column.to_numpy(dtype=float, na_value=np.nan)
     observed = values[~np.isnan(values)]
     fractional = observed[observed != np.round(observed)]
     if fractional.size:
@@ -370,6 +377,9 @@ def ordinal_moments(data: pd.DataFrame, names: Any, ordered: Any, group: str | N
     -----
     PolychoricConvergenceWarning
         A pair's correlation did not converge (also in ``not_converged``).
+    CorrelationNearOneWarning
+        A pair's correlation is above 0.99 in absolute value (also in ``near_one``), as lavaan
+        warns: the two items are (nearly) the same question, or an empty cell of a 2 x 2 table.
     """
     data = check_frame(data, where=where)
     names = tuple(str(n) for n in names)
@@ -397,7 +407,7 @@ def ordinal_moments(data: pd.DataFrame, names: Any, ordered: Any, group: str | N
             if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
                 raise CxStatsError(f"Column '{name}' is not numeric (dtype {column.dtype}); list it in ordered= "
                                    f"if it holds ordered categories, or recode it as numbers.")
-            values[name] = column.to_numpy(dtype=float)
+            values[name] = column.to_numpy(dtype=float, na_value=np.nan)
     observed = np.column_stack([codes[n] >= 0 if n in ordered else ~np.isnan(values[n]) for n in names])
     keep = observed.all(axis=1) if missing == "listwise" else observed.any(axis=1)
     if group is None:
@@ -501,6 +511,12 @@ def _group_moments(names: tuple[str, ...], ordered: frozenset[str], codes: dict[
         warn(f"The correlation of {listing([f'{x} ~~ {y}' for x, y in not_converged], quote=True)} did not converge"
              f"{'' if group is None else f' in group {group!r}'}; its value is the starting value and should not be "
              f"used. Check the pair's table for empty or near-empty categories.", PolychoricConvergenceWarning)
+    near_one = tuple((names[j], names[i]) for i, j in pairs if abs(cor[i, j]) > 0.99)
+    if near_one:
+        warn(f"The correlation of {listing([f'{x} ~~ {y}' for x, y in near_one], quote=True)} is (nearly) 1"
+             f"{'' if group is None else f' in group {group!r}'}: the items may repeat one question, or their table "
+             f"has an empty cell that forces the estimate to the bound. Check the pair's table; consider dropping "
+             f"one of the two items.", CorrelationNearOneWarning)
     # wls.obs ----------------------------------------------------------------------------------
     sd = np.array([np.sqrt(variances[nm]) if nm in variances else 1.0 for nm in names])
     cov = cor * np.outer(sd, sd)
@@ -523,7 +539,8 @@ def _group_moments(names: tuple[str, ...], ordered: frozenset[str], codes: dict[
                           nobs=n, levels={nm: levels[nm] for nm in names if nm in ordered}, wls_obs=wls_obs,
                           wls_obs_names=wls_names, nacov=nacov, wls_v_diag=wls_v, pair_nobs=pair_nobs,
                           cor_se=se_matrix, threshold_se=threshold_se,
-                          empty_cells=empty_cells, not_converged=tuple(not_converged), group=group)
+                          empty_cells=empty_cells, not_converged=tuple(not_converged), near_one=near_one,
+                          group=group)
 
 
 def _too_sparse(a: str, b: str, table: np.ndarray, la: tuple[Any, ...], lb: tuple[Any, ...]) -> None:
