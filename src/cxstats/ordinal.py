@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
@@ -170,8 +169,15 @@ def polychoric(data: pd.DataFrame | Any, items: Sequence[str], *, ordered: Seque
     Examples
     --------
     >>> import cxstats
-    >>> hs = cxstats.load_dataset("holzinger_swineford")  # doctest: +SKIP
-    >>> # In R: lavaan::lavCor(d, ordered = names(d))
+    >>> survey = cxstats.load_dataset("ecsi_mobile")  # satisfaction items on a 1-10 scale
+    >>> result = cxstats.polychoric(survey, ["CUSA1", "CUSA2", "CUSA3"])
+    >>> # In R: lavaan::lavCor(d, ordered = names(d), output = "fit")
+    >>> print(result.table[["item1", "item2", "estimate", "se", "n"]].round(3).to_string(index=False))
+    item1 item2  estimate    se   n
+    CUSA1 CUSA2     0.580 0.043 250
+    CUSA1 CUSA3     0.546 0.041 250
+    CUSA2 CUSA3     0.628 0.035 250
+    >>> fig = result.plot()  # heat map, items named by the codebook
     """
     labels = labels_from(codebook, data)
     data, _ = survey_parts(data, codebook)
