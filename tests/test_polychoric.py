@@ -161,3 +161,41 @@ def test_correlation_near_one_is_a_result_field_and_a_problem():
     assert result.near_one == (("b1", "b4"),)
     assert result.problems == ("CorrelationNearOneWarning: the correlation of b1 ~~ b4 is (nearly) 1.",)
     assert result.table.empty_cells.iloc[0] == 1
+
+
+@pytest.mark.parametrize("key, data, block", [
+    ("bfi_A", "bfi", ["A2", "A3", "A4", "A5"]),
+    ("bfi_C", "bfi", ["C1", "C2", "C3"]),
+    ("hs_x1_x3", "hs", ["x1", "x2", "x3"]),
+])
+def test_categorical_omega_matches_semtools_comprelsem(key, data, block):
+    from cxstats.reliability import _dwls_one_factor
+    from cxstats.sem.ordinal_moments import ordinal_moments
+
+    ref = reference()["omega"][key]
+    frame = bfi().dropna() if data == "bfi" else hs()
+    result = cxstats.reliability(frame, {"F": block}, ordinal=True)
+    assert result.table.omega_ordinal.iloc[0] == pytest.approx(ref["omega"], abs=1e-6)
+    m = ordinal_moments(frame, block, True, nacov=False)
+    np.testing.assert_allclose(_dwls_one_factor(m.cor, m.cor_se), ref["loadings"], atol=1e-6)
+
+
+def test_categorical_omega_needs_the_factor_model():
+    result = cxstats.reliability(hs(), {"F": ["x1", "x2", "x3"]}, ordinal=True, factor=False)
+    assert np.isnan(result.table.omega_ordinal.iloc[0])
+    assert not np.isnan(result.table.alpha_ordinal.iloc[0])
+
+
+def test_categorical_omega_with_a_loading_above_one_warns_and_is_missing():
+    from cxstats.sem import HeywoodWarning
+
+    rng = np.random.default_rng(3)
+    z2, z3 = rng.standard_normal((2, 800))
+    z1 = (z2 + z3) / np.sqrt(2) + 0.1 * rng.standard_normal(800)
+    cut = lambda z: np.searchsorted([-0.8, 0.0, 0.8], z) + 1  # noqa: E731
+    data = pd.DataFrame({"q1": cut(z1), "q2": cut(z2), "q3": cut(z3)})
+    with pytest.warns(HeywoodWarning, match=r"Construct 'F': .*loading of 1 or more \(q1 \d+\.\d\d.*omega_ordinal is "
+                                            r"missing"):
+        result = cxstats.reliability(data, {"F": ["q1", "q2", "q3"]}, ordinal=True)
+    assert np.isnan(result.table.omega_ordinal.iloc[0])
+    assert any(p.startswith("HeywoodWarning: Construct 'F'") for p in result.problems)

@@ -4,7 +4,8 @@
 # weights from lavCor(..., ordered = ..., output = "fit", estimator = "DWLS",
 # se = "robust.sem") (lavaan 0.6.14; estimator/se only ask lavaan to compute NACOV,
 # the sample statistics are the same as lavCor's default two-step estimates), and
-# psych's ordinal alpha, alpha(polychoric(x)$rho).
+# psych's ordinal alpha, alpha(polychoric(x)$rho), and categorical omega from semTools::compRelSEM
+# of cfa(..., ordered = items, std.lv = TRUE) (WLSMV).
 # Writes data/bfi_items.csv (psych::bfi, 10 items with their missing answers; GPL >= 2)
 # and data/hs_ordinal.csv (HolzingerSwineford1939 x1-x9 cut at their quartiles, and four
 # median splits b1-b4 for 2 x 2 tables).
@@ -51,6 +52,16 @@ ordinal_alpha <- function(d) {
        alpha = alpha(pc$rho)$total$raw_alpha)
 }
 
+# categorical omega (Green & Yang 2009): semTools::compRelSEM of a one-factor WLSMV CFA
+suppressPackageStartupMessages(library(semTools))
+omega_cat <- function(d) {
+  items <- colnames(d)
+  fit <- cfa(paste("f =~", paste(items, collapse = " + ")), data = d, ordered = items, std.lv = TRUE)
+  list(items = I(items), omega = unname(compRelSEM(fit)[["f"]]),
+       loadings = I(unname(lavInspect(fit, "std")$lambda[, 1])),
+       semtools = as.character(packageVersion("semTools")))
+}
+
 out <- list(
   lavaan = LAVAAN_VERSION, psych = as.character(packageVersion("psych")), r = R_VERSION,
   cases = list(
@@ -61,5 +72,9 @@ out <- list(
     hs_binary = c(sampstats(hs_bin, names(hs_bin)), data = "data/hs_ordinal.csv b1-b4")),
   alpha = list(
     bfi_C = ordinal_alpha(bfi_complete[, paste0("C", 1:3)]),
-    hs_x4_x6 = ordinal_alpha(hs_ord[, paste0("x", 4:6)])))
+    hs_x4_x6 = ordinal_alpha(hs_ord[, paste0("x", 4:6)])),
+  omega = list(
+    bfi_A = omega_cat(bfi_complete[, paste0("A", 2:5)]),
+    bfi_C = omega_cat(bfi_complete[, paste0("C", 1:3)]),
+    hs_x1_x3 = omega_cat(hs_ord[, paste0("x", 1:3)])))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null"), "lavaan_polychoric.json")

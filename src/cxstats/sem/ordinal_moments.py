@@ -56,6 +56,7 @@ __all__ = [
     "OrdinalMoments",
     "CorrelationNearOneWarning",
     "PolychoricConvergenceWarning",
+    "bvn_cdf",
     "ordinal_moments",
 ]
 
