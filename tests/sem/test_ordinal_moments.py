@@ -221,3 +221,21 @@ def test_two_by_two_table_with_an_empty_cell_reaches_the_bound_and_warns_as_lava
     assert m.near_one == (("b1", "b4"),)
     assert m.cor[0, 2] == pytest.approx(0.999, abs=1e-9)  # lavaan's bound
     assert m.empty_cells[("b1", "b4")] == ((2, 1),)
+
+
+def test_ordered_categoricals_are_read_in_their_order_and_unordered_ones_refused():
+    data = hs()
+    labels = {1: "low", 2: "mid", 3: "high", 4: "top"}
+    ordered = pd.Categorical(data.x1.map(labels), categories=list(labels.values()), ordered=True)
+    m = ordinal_moments(data.assign(x1=ordered), ["x1", "x2"], True, nacov=False)
+    plain = ordinal_moments(data, ["x1", "x2"], True, nacov=False)
+    assert m.levels["x1"] == ("low", "mid", "high", "top")
+    np.testing.assert_allclose(m.cor, plain.cor, atol=1e-14)
+    with pytest.raises(OrdinalDataError, match=r"Column 'x1' is an unordered categorical.*as_ordered"):
+        ordinal_moments(data.assign(x1=ordered.as_unordered()), ["x1", "x2"], True)
+    with pytest.raises(OrdinalDataError, match=r"Column 'x1' is not numeric .*coded as integers"):
+        ordinal_moments(data.assign(x1=data.x1.astype(str)), ["x1", "x2"], True)
+    with pytest.raises(ValueError, match=r"Column 'x7_raw' is not numeric .*list it in ordered="):
+        ordinal_moments(data.assign(x7_raw="a"), ["x1", "x7_raw"], ["x1"])
+    with pytest.raises(ValueError, match=r"repeat a name; list each column once"):
+        ordinal_moments(data, ["x1", "x1"], True)
