@@ -751,12 +751,14 @@ def _polyserial(p: int, num: int, ordv: int, names: tuple[str, ...], values: dic
 
 def _nacov(scores: _Scores, n: int, numeric: list[str], th_slots: dict, pairs: list) -> np.ndarray:
     """N B^-1 (SC'SC) B^-T (Muthén 1984), then the delta method for continuous variables."""
-    u1 = np.empty_like(scores.step1)
+    n_cases, q1 = scores.step1.shape
+    u = np.empty((n_cases, q1 + scores.cor.shape[1]))  # [step-1 scores A11^-1, step-2 part of B^-1]
+    u1, u2 = u[:, :q1], u[:, q1:]
     for block, inverse in zip(scores.blocks, scores.a11_inv):
         u1[:, block] = scores.step1[:, block] @ inverse
-    u2 = (scores.cor - u1 @ scores.a21.T) / scores.a22
-    u = np.hstack([u1, u2])
-    gamma = u.T @ u
+    np.subtract(scores.cor, u1 @ scores.a21.T, out=u2)
+    u2 /= scores.a22
+    gamma = u.T @ u  # numpy hands a'a to BLAS's symmetric rank-k update
     q1 = u1.shape[1]
     if numeric:
         h = np.eye(gamma.shape[0])
@@ -767,3 +769,4 @@ def _nacov(scores: _Scores, n: int, numeric: list[str], th_slots: dict, pairs: l
         flip[[int(th_slots[nm][0]) for nm in numeric]] = -1.0
         gamma = gamma * np.outer(flip, flip)
     return n * gamma
+
