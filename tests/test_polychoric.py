@@ -199,3 +199,16 @@ def test_categorical_omega_with_a_loading_above_one_warns_and_is_missing():
         result = cxstats.reliability(data, {"F": ["q1", "q2", "q3"]}, ordinal=True)
     assert np.isnan(result.table.omega_ordinal.iloc[0])
     assert any(p.startswith("HeywoodWarning: Construct 'F'") for p in result.problems)
+
+
+def test_plain_summary_names_the_strongest_and_weakest_pairs_in_words():
+    data = bfi()
+    result = cxstats.polychoric(data, ["A1", "A2", "A3"], missing="pairwise")
+    text = str(result.plain_summary(labels={"A2": "Inquire about others' well-being"}))
+    top = result.table.loc[result.table.estimate.abs().idxmax()]
+    assert text.startswith("- The answers that go together most strongly are those to ")
+    assert f"{top.estimate:.2f}" in text and "Inquire about others' well-being" in text
+    assert f"n = {int(top.n):,d}" in text
+    assert "2 of 3 pairs go clearly in opposite directions" in text  # A1 is reverse-worded
+    grouped = cxstats.polychoric(hs().assign(g=np.arange(301) % 2), ["x1", "x2"], group="g")
+    assert str(grouped.plain_summary()).startswith("- In group 0: the answers")

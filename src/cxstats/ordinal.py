@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ._errors import CxStatsError
-from ._results import Exportable
+from ._results import Exportable, PlainText
 from ._validation import check_frame, ci_level as check_ci_level, labels_from, survey_parts
 from .data.codebook import Codebook
 from .sem.ordinal_moments import OrdinalMoments, ordinal_moments
@@ -70,6 +70,36 @@ class PolychoricResult(Exportable):
 
     def _repr_html_(self) -> str:
         return self.table.round(3).to_html(index=False, na_rep="")
+
+    def plain_summary(self, *, labels: Mapping[str, str] | Codebook | None = None) -> PlainText:
+        """Sentences for a stakeholder: which questions go together most and least, on what base.
+
+        Each group (if any) gets the strongest and the weakest correlation with its interval and
+        the rows behind it, and the number of pairs that go clearly in opposite directions (a
+        reverse-worded question?). ``labels`` (a dict or a Codebook) names the questions.
+        """
+        from . import formatting as fmt
+
+        names = {**self.labels, **fmt.labels_of(labels)}
+        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        level = fmt.percent(self.ci_level)
+        parts = self.table.groupby("group", sort=False) if "group" in self.table else [(None, self.table)]
+        for key, part in parts:
+            where = "" if key is None else f"In group {key}: "
+            ranked = part.assign(size=part.estimate.abs()).sort_values("size")
+            top, low = ranked.iloc[-1], ranked.iloc[0]
+            describe = lambda row: (f"{name(row.item1)} and {name(row.item2)} (correlation "  # noqa: E731
+                                    f"{fmt.estimate(row.estimate, row.ci_low, row.ci_high)}, {level} interval, "
+                                    f"n = {fmt.integer(row.n)})")
+            lines.append(f"- {where or 'T'}{'t' if where else ''}he answers that go together most strongly are those to {describe(top)}; "
+                         f"the weakest pair is {describe(low)}.")
+            opposite = part[part.ci_high < 0]
+            if len(opposite):
+                lines.append(f"- {where}{fmt.integer(len(opposite))} of {fmt.integer(len(part))} pairs go clearly in "
+                             "opposite directions (interval below 0): check for reverse-worded questions before "
+                             "combining them into one score.")
+        return PlainText("\n".join(lines))
 
     def summary(self) -> str:
         """The pairs as text: estimate, standard error, interval and base."""
