@@ -178,6 +178,10 @@ _PROBLEMS: dict[str, tuple[str, str | None]] = {
     "ScaledDifferenceWarning": ("A corrected model comparison that cannot be trusted",
                                 "the corrected (scaled) test comparing the two models cannot be trusted, so do not "
                                 "use its p-value"),
+    "PolychoricConvergenceWarning": ("A correlation between two questions could not be estimated",
+                                     "that correlation, and anything built on it, is not usable"),
+    "CorrelationNearOneWarning": ("Two questions that move as one",
+                                  "the two questions may repeat each other, or too few answers separate them"),
 }
 
 
