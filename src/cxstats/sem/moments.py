@@ -17,7 +17,7 @@ from .._format import listing
 from .._validation import check_frame
 from ._problems import ModelSpecificationError
 
-__all__ = ["SampleMoments", "check_rows", "ml_moments", "moments_from_data", "moments_from_summary"]
+__all__ = ["SampleMoments", "check_rows", "ml_moments", "moments_from_data", "moments_from_sufficient", "moments_from_summary"]
 
 
 @dataclass(frozen=True)
@@ -99,13 +99,27 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
     n = values.shape[0]
     check_rows(n, n_free)
     cov, mean = ml_moments(values)
+    _check_constant(cov, mean, names)
+    return SampleMoments(names=names, cov=cov, mean=mean, nobs=n, data=values, n_dropped=int((~complete).sum()))
+
+
+def moments_from_sufficient(cov: np.ndarray, mean: np.ndarray, nobs: int, names: tuple[str, ...], *,
+                            n_free: int) -> SampleMoments:
+    """Moments from sufficient statistics of complete rows (a :class:`~cxstats.Moments`):
+    the covariance with divisor N, the means and N, in model order; no rows are kept."""
+    check_rows(int(nobs), n_free)
+    _check_constant(cov, mean, names)
+    return SampleMoments(names=names, cov=np.asarray(cov, dtype=float), mean=np.asarray(mean, dtype=float),
+                         nobs=int(nobs))
+
+
+def _check_constant(cov: np.ndarray, mean: np.ndarray, names: tuple[str, ...]) -> None:
     constant = [names[i] for i in np.flatnonzero(np.diag(cov) <= 1e-12 * np.maximum(1.0, mean**2))]
     if constant:
         raise ModelSpecificationError(
             f"Variable(s) {listing(constant, quote=True)} have the same value in every complete row; "
             "a constant variable cannot be modelled. Drop it from the model."
         )
-    return SampleMoments(names=names, cov=cov, mean=mean, nobs=n, data=values, n_dropped=int((~complete).sum()))
 
 
 def moments_from_summary(cov: pd.DataFrame, names: tuple[str, ...], *, nobs: int,
