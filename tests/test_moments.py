@@ -141,3 +141,125 @@ def test_moments_are_read_only(panel):
         m.n["DE"] = 0
     with pytest.raises(AttributeError):
         m.items = ("a",)
+
+
+# --------------------------------------------------------------------------- counts
+def test_counts_per_group_equal_value_counts(panel):
+    m = cxstats.moments(panel, ITEMS, group="country", counts=["REC", "churned"], batch_rows=113)
+    halves = (cxstats.moments(panel.iloc[:250], ITEMS, group="country", counts=["REC", "churned"])
+              + cxstats.moments(panel.iloc[250:], ITEMS, group="country", counts=["REC", "churned"]))
+    for g, sub in panel.dropna(subset=["country"]).groupby("country"):
+        for col in ("REC", "churned"):
+            want = sub[col].value_counts().sort_index()
+            for got in (m.counts(g, col), halves.counts(g, col)):
+                assert got.index.tolist() == want.index.tolist()
+                assert got.tolist() == want.tolist()
+                assert got.name == "count" and got.index.name == col
+    total = m.total().counts(None, "REC")
+    assert total.sum() == panel.dropna(subset=["country"])["REC"].notna().sum()
+    with pytest.raises(MomentsError, match=r"No counts of column 'SAT1' were kept \(kept: 'REC', 'churned'\)"):
+        m.counts("DE", "SAT1")
+    with pytest.raises(MomentsError, match=r"No counts column 'NPS' in the data"):
+        cxstats.moments(panel, ITEMS, counts=["NPS"])
+    with pytest.raises(MomentsError, match=r"Cannot add moments that differ in counts"):
+        m + cxstats.moments(panel, ITEMS, group="country")
+
+
+# --------------------------------------------------------------------------- fourth order / Gamma
+HS = ["x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"]
+
+
+@pytest.fixture(scope="module")
+def hs() -> pd.DataFrame:
+    from pathlib import Path
+    return pd.read_csv(Path(__file__).parent / "reference" / "data" / "holzinger_swineford.csv")
+
+
+@pytest.fixture(scope="module")
+def lavaan_gamma() -> dict:
+    import json
+    from pathlib import Path
+    return json.loads((Path(__file__).parent / "reference" / "lavaan_gamma.json").read_text())
+
+
+def _matrix(record) -> pd.DataFrame:
+    return pd.DataFrame(record["values"], index=record["rownames"], columns=record["colnames"])
+
+
+def test_gamma_equals_lavaan(hs, lavaan_gamma):
+    """lavaan 0.6.14 lavInspect(fit, "gamma"), MLR with a mean structure (tests/reference/lavaan_gamma.R)."""
+    one = cxstats.moments(hs, HS, fourth=True, batch_rows=50)
+    want = _matrix(lavaan_gamma["gamma"])
+    got = one.gamma()
+    assert list(got.index) == list(want.index) and list(got.columns) == list(want.columns)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-10)
+    by_school = cxstats.moments(hs, HS, group="school", fourth=True)
+    assert list(by_school.groups) == sorted(lavaan_gamma["groups"])
+    for g in lavaan_gamma["groups"]:
+        assert by_school.n[g] == lavaan_gamma["group_nobs"][g]
+        np.testing.assert_allclose(by_school.gamma(g).to_numpy(), _matrix(lavaan_gamma["group_gamma"][g]).to_numpy(),
+                                   rtol=0, atol=1e-10)
+    # pooled fourth-order sums of the two schools = those of all rows
+    np.testing.assert_allclose(by_school.total().gamma().to_numpy(), want.to_numpy(), rtol=0, atol=1e-10)
+
+
+def test_gamma_equals_the_row_based_saturated_scores(hs):
+    """Gamma = A1^-1 B1 A1^-1 with A1, B1 the saturated information from the rows (sem._robust)."""
+    from cxstats.sem._robust import saturated_information
+
+    values = hs[HS].to_numpy()
+    a1, b1 = saturated_information(values, meanstructure=True)
+    inv = np.linalg.inv(a1)
+    rows_gamma = inv @ b1 @ inv
+    parts = [cxstats.moments(hs.iloc[i::4], HS, fourth=True) for i in range(4)]
+    np.testing.assert_allclose(sum(parts).gamma().to_numpy(), rows_gamma, rtol=0, atol=1e-10)
+
+
+def test_fourth_order_is_stable_with_a_large_mean(hs):
+    shifted = hs[HS] + 1e6
+    a = cxstats.moments(hs, HS, fourth=True).gamma().to_numpy()
+    b = (cxstats.moments(shifted.iloc[:100], HS, fourth=True)
+         + cxstats.moments(shifted.iloc[100:], HS, fourth=True)).gamma().to_numpy()
+    np.testing.assert_allclose(b[9:, 9:], a[9:, 9:], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(b[:9, 9:], a[:9, 9:], rtol=0, atol=1e-8)
+
+
+def test_gamma_errors(hs):
+    m = cxstats.moments(hs, HS, group="school", fourth=True)
+    with pytest.raises(MomentsError, match=r"Cannot add moments that differ in fourth"):
+        m + cxstats.moments(hs, HS, group="school")
+    empty = cxstats.moments(hs.assign(x1=np.nan), HS, fourth=True)
+    with pytest.raises(MomentsError, match=r"has no complete rows on the items, so Gamma is undefined\.$"):
+        empty.gamma()
+
+
+# --------------------------------------------------------------------------- missing-data patterns
+def test_patterns_equal_the_fiml_grouping(panel):
+    from cxstats.sem._missing_patterns import missing_patterns
+
+    data = panel.copy()
+    data.loc[5, ITEMS] = np.nan  # a row missing every item is left out
+    m = cxstats.moments(data, ITEMS, group="country", patterns=True, batch_rows=61)
+    parts = sum(cxstats.moments(data.iloc[i::2], ITEMS, group="country", patterns=True) for i in range(2))
+    for g, sub in data.dropna(subset=["country"]).groupby("country"):
+        want = missing_patterns(sub[ITEMS].to_numpy())
+        wanted = {mask.tobytes(): (k, mean, cov * k) for mask, k, mean, cov in
+                  zip(want.observed, want.freq, want.mean, want.cov, strict=True)}
+        for got in (m.patterns(g), parts.patterns(g)):
+            assert len(got) == want.n_patterns
+            assert sum(pt.n for pt in got) == want.nobs
+            assert got[0].mask.all()  # complete rows first
+            observed = [int(pt.mask.sum()) for pt in got]
+            assert observed == sorted(observed, reverse=True)
+            for pt in got:
+                k, mean, cross = wanted[pt.mask.tobytes()]
+                assert pt.n == k
+                np.testing.assert_allclose(pt.mean, mean, rtol=0, atol=1e-12)
+                np.testing.assert_allclose(pt.cross, cross, rtol=1e-12, atol=1e-10)
+        # listwise statistics are those of the complete pattern
+        assert m.n[g] == got[0].n
+        np.testing.assert_allclose(m.cross[g], got[0].cross, rtol=1e-12, atol=1e-10)
+    total = m.total().patterns()
+    assert sum(pt.n for pt in total) == sum(pt.n for g in m.groups for pt in m.patterns(g))
+    with pytest.raises(MomentsError, match=r"Cannot add moments that differ in patterns"):
+        m + cxstats.moments(data, ITEMS, group="country")
