@@ -68,6 +68,7 @@ from .clv import (
     pareto_nbd,
 )
 from .simulate_waves import SimulatedWaves, simulate_cx_waves
+from ._moments import Moments, MomentsError, moments
 
 __version__ = "0.1.0"
 
@@ -162,4 +163,7 @@ __all__ = [
     "ParetoNBDResult",
     "simulate_cx_waves",
     "SimulatedWaves",
+    "moments",
+    "Moments",
+    "MomentsError",
 ]
