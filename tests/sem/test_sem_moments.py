@@ -14,7 +14,7 @@ import pytest
 
 import cxstats
 import cxstats.sem as sem
-from cxstats._moments import moments
+from cxstats import moments
 from conftest import REFERENCE
 
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
