@@ -175,3 +175,112 @@ def test_a_driver_that_is_a_combination_of_others_is_named_from_moments():
     with pytest.raises(cxstats.CxStatsError, match=r"4 complete rows are too few for 5 drivers; at least 7 are "
                                                    r"needed\."):
         cxstats.driver_regression(few, "SAT1", DRIVERS)
+
+
+# --------------------------------------------------------------------------- index, NPS, top-box
+SAT = ["SAT1", "SAT2", "SAT3"]
+
+
+@pytest.mark.parametrize("group", [None, "country"])
+def test_satisfaction_index_from_moments_equals_the_rows(group):
+    for weights in (None, {"SAT1": 1.0, "SAT2": 2.0, "SAT3": 0.5}):
+        raw = cxstats.satisfaction_index(panel(), SAT, scale=(1, 7), weights=weights, group=group, ci_level=0.9)
+        mom = cxstats.satisfaction_index(panel_moments(), SAT, scale=(1, 7), weights=weights, group=group,
+                                         ci_level=0.9)
+        same_numbers(raw.table, mom.table)
+        assert np.allclose(raw.weights, mom.weights, rtol=1e-14)
+        assert mom.scores.empty and mom.scale == raw.scale == (1.0, 7.0)
+
+
+def test_satisfaction_index_from_moments_weighted_by_a_model():
+    fit = cxstats.sem.fit("SAT =~ SAT1 + SAT2 + SAT3", panel_moments())
+    raw = cxstats.satisfaction_index(panel(), SAT, scale=(1, 7), weights=fit, group="country")
+    mom = cxstats.satisfaction_index(panel_moments(), SAT, scale=(1, 7), weights=fit, group="country")
+    same_numbers(raw.table, mom.table)
+
+
+def test_satisfaction_index_from_moments_warns_of_a_tiny_group():
+    data = pd.concat([panel(), panel().iloc[:1].assign(country="LU")])
+    m = moments(data, SAT, group="country")
+    with pytest.warns(cxstats.SmallGroupWarning, match=r"group\(s\) 'LU' \(n = 1\) of 'country' have fewer than 2"):
+        mom = cxstats.satisfaction_index(m, SAT, scale=(1, 7), group="country")
+    with pytest.warns(cxstats.SmallGroupWarning):
+        raw = cxstats.satisfaction_index(data, SAT, scale=(1, 7), group="country")
+    same_numbers(raw.table, mom.table)
+    assert mom.problems == raw.problems
+
+
+def test_satisfaction_index_errors_from_moments():
+    m = panel_moments()
+    with pytest.raises(cxstats.CxStatsError, match=r"satisfaction_index: the mean of 'SAT1', 'SAT2', 'SAT3' in group "
+                                                   r"'.*' lies outside the 5-10 scale; recode the answers or pass the "
+                                                   r"right scale=\."):
+        cxstats.satisfaction_index(m, SAT, scale=(5, 10), group="country")
+    with pytest.raises(cxstats.CxStatsError, match=r"satisfaction_index: the Moments have no item 'VAL1'"):
+        cxstats.satisfaction_index(m, ["SAT1", "VAL1"], scale=(1, 7))
+    with pytest.raises(cxstats.CxStatsError, match=r"satisfaction_index: group='segment' does not match"):
+        cxstats.satisfaction_index(m, SAT, scale=(1, 7), group="segment")
+    one = moments(panel().iloc[:1], SAT)
+    with pytest.raises(cxstats.CxStatsError, match=r"satisfaction_index: only 1 respondent\(s\) answered every one of "
+                                                   r"'SAT1', 'SAT2', 'SAT3'; an index with an interval needs at least "
+                                                   r"2\."):
+        cxstats.satisfaction_index(one, SAT, scale=(1, 7))
+
+
+@pytest.mark.parametrize("ci", ["normal", "bootstrap"])
+@pytest.mark.parametrize("group", [None, "country"])
+def test_nps_from_counts_equals_the_rows(ci, group):
+    uneven = panel().iloc[60:]  # one country below the base of 220
+    m = moments(uneven, SAT, group="country", counts=["REC"])
+    raw = cxstats.nps(uneven, "REC", group=group, ci=ci, seed=5, min_base=220)
+    mom = cxstats.nps(m, "REC", group=group, ci=ci, seed=5, min_base=220)
+    same_numbers(raw.table, mom.table)
+    assert mom.table["suppressed"].tolist() == raw.table["suppressed"].tolist()
+    assert mom.table["suppressed"].any() == (group is not None)
+
+
+def test_nps_counts_every_answer_whatever_the_items():
+    data = panel().copy()
+    data.loc[data.index[:40], "SAT2"] = np.nan  # incomplete items: left out of the means, not of the counts
+    m = moments(data, SAT, group="country", counts=["REC"])
+    same_numbers(cxstats.nps(data, "REC", group="country").table, cxstats.nps(m, "REC", group="country").table)
+
+
+@pytest.mark.parametrize("group", [None, "country"])
+def test_top_box_from_counts_equals_the_rows(group):
+    uneven = panel().iloc[60:]
+    m = moments(uneven, SAT, group="country", counts=SAT)
+    for boxes in (1, 2):
+        raw = cxstats.top_box(uneven, SAT, scale=(1, 7), boxes=boxes, group=group, min_base=220)
+        mom = cxstats.top_box(m, SAT, scale=(1, 7), boxes=boxes, group=group, min_base=220)
+        same_numbers(raw, mom)
+        assert mom["suppressed"].any() == (group is not None)
+
+
+def test_nps_and_top_box_errors_from_counts():
+    m = panel_moments()
+    with pytest.raises(cxstats.CxStatsError, match=r"nps: the Moments hold no counts of 'LOY1' \(kept: 'REC', 'SAT1'\)\. "
+                                                   r"Compute them with cxstats\.moments\(source, items, "
+                                                   r"counts=\['LOY1'\]\)\."):
+        cxstats.nps(m, "LOY1")
+    with pytest.raises(cxstats.CxStatsError, match=r"top_box: the Moments hold no counts of 'SAT2'"):
+        cxstats.top_box(m, SAT, scale=(1, 7))
+    with pytest.raises(cxstats.CxStatsError, match=r"nps: group='segment' does not match the Moments' group column "
+                                                   r"'country'"):
+        cxstats.nps(m, "REC", group="segment")
+    bad = panel().assign(REC=lambda d: d["REC"].where(d.index != d.index[0], 11))
+    with pytest.raises(cxstats.CxStatsError, match=r"NPS answers in 'REC' must be whole numbers from 0 to 10; the "
+                                                   r"Moments count 11\. Recode them or set them to missing, then "
+                                                   r"compute the moments again\."):
+        cxstats.nps(moments(bad, SAT, counts=["REC"]), "REC")
+    with pytest.raises(cxstats.CxStatsError, match=r"top_box: column 'SAT1' has values outside the declared scale 1-5 "
+                                                   r"\(the Moments count 6, 7\)\. Pass the true scale"):
+        cxstats.top_box(m, ["SAT1"], scale=(1, 5))
+    halves = moments(panel().assign(SAT1=lambda d: d["SAT1"] - 0.5), SAT, counts=["SAT1"])
+    with pytest.raises(cxstats.CxStatsError, match=r"top_box: item 'SAT1' has fractional values on the 0-7 scale "
+                                                   r"\(the Moments count 0\.5, .*\); top-box counts whole scale points\."):
+        cxstats.top_box(halves, ["SAT1"], scale=(0, 7))
+    text = moments(panel().assign(GRADE=lambda d: np.where(d["SAT1"] > 4, "high", "low")), SAT, counts=["GRADE"])
+    with pytest.raises(cxstats.CxStatsError, match=r"top_box: the Moments count non-numeric values of 'GRADE' "
+                                                   r"\('high', 'low'\); recode them to numbers\."):
+        cxstats.top_box(text, ["GRADE"], scale=(1, 7))

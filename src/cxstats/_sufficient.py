@@ -46,7 +46,7 @@ class Sample:
     @property
     def ml_cov(self) -> pd.DataFrame:
         """The covariance matrix with divisor n (lavaan's ML sample moments)."""
-        return self.cov * ((self.n - 1) / self.n)
+        return self.cov * ((self.n - 1) / self.n) if self.n else self.cov
 
     @property
     def corr(self) -> pd.DataFrame:
@@ -97,20 +97,22 @@ def check_items(moments, items: Sequence[str], *, where: str, role: str = "item"
 
 
 def samples(moments, items: Sequence[str], group: str | None = None, *, where: str,
-            labels: Sequence | None = None) -> list[Sample]:
+            labels: Sequence | None = None, minimum: int = 2) -> list[Sample]:
     """Each group's statistics of ``items`` (in the Moments' group order, or ``labels``'), or
-    the pooled ones when ``group`` is None (labelled ``"all"``)."""
+    the pooled ones when ``group`` is None (labelled ``"all"``). A group with fewer than
+    ``minimum`` rows is an error; below 2 rows its covariance matrix is NaN."""
     items = list(items)
     check_items(moments, items, where=where)
     out = []
     for level in group_levels(moments, group, labels, where=where):
         source = moments.total() if level is None else moments
         n = int(source.n[level])
-        if n < 2:
+        if n < minimum:
             raise CxStatsError(f"{where}: {'the Moments have' if level is None else f'group {level!r} has'} {n} "
-                               "complete row(s) on the items; at least 2 are needed for a covariance matrix.")
-        out.append(Sample("all" if level is None else level, n, source.means(level).loc[items],
-                          source.cov(level, ddof=1).loc[items, items]))
+                               f"complete row(s) on the items; at least {minimum} are needed.")
+        cov = (source.cov(level, ddof=1).loc[items, items] if n >= 2
+               else pd.DataFrame(np.nan, index=items, columns=items))
+        out.append(Sample("all" if level is None else level, n, source.means(level).loc[items], cov))
     return out
 
 

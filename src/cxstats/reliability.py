@@ -372,7 +372,8 @@ def _moments_sample(moments, group: str | None, level):
     (the rows complete on every item of the Moments, in group ``level``)."""
     def sample_of(construct: str, items: list[str]) -> tuple[int, np.ndarray, dict]:
         _enough_items(construct, items, 2)
-        sample = samples(moments, items, group, where="reliability", labels=None if group is None else [level])[0]
+        sample = samples(moments, items, group, where="reliability", labels=None if group is None else [level],
+                         minimum=0)[0]
         if sample.n < 3:
             raise CxStatsError(f"Construct '{construct}' has {sample.n} complete rows; at least 3 are needed.")
         constant = [i for i, v in zip(items, np.diag(sample.cov.to_numpy()), strict=True) if v <= 0]

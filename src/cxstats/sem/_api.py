@@ -449,7 +449,8 @@ def _sufficient_sample(spec: ParameterTable, moments, group: str | None, levels)
             "moments with it among the items."
         )
     out = []
-    for sample in samples(moments, spec.observed, group, where="sem.fit", labels=None if group is None else levels):
+    for sample in samples(moments, spec.observed, group, where="sem.fit", labels=None if group is None else levels,
+                          minimum=0):
         found = moments_from_sufficient(sample.ml_cov.to_numpy(), sample.mean.to_numpy(), sample.n, spec.observed,
                                         n_free=spec.n_free if group is None else 0)
         p = len(spec.observed)
