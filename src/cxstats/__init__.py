@@ -69,6 +69,7 @@ from .clv import (
 )
 from .simulate_waves import SimulatedWaves, simulate_cx_waves
 from ._moments import Moments, MomentsError, moments
+from .simulate_parquet import write_panel_parquet
 
 __version__ = "0.1.0"
 
@@ -166,4 +167,5 @@ __all__ = [
     "moments",
     "Moments",
     "MomentsError",
+    "write_panel_parquet",
 ]

@@ -42,31 +42,39 @@ class Accumulator:
         return np.asarray(self.shift, dtype=float)
 
     def add(self, values: np.ndarray, groups: np.ndarray | None = None,
-            extra: Mapping[str, np.ndarray] | None = None) -> None:
+            extra: Mapping[str, np.ndarray] | None = None, *, inplace: bool = False) -> None:
         """Add a batch: ``values`` (n x p float64, NaN = missing), ``groups`` (n level values,
-        missing = NaN/None, or None for no group), ``extra`` (the count columns)."""
+        missing = NaN/None, or None for no group), ``extra`` (the count columns). With
+        ``inplace`` the batch's buffer may be overwritten."""
         if groups is None:
-            self._add_level(None, values, extra)
+            self._add_level(None, values, extra, inplace=inplace)
             return
         codes, uniques = pd.factorize(pd.Series(groups, copy=False), sort=False)
+        self.add_coded(values, np.asarray(codes), list(uniques), extra, inplace=inplace)
+
+    def add_coded(self, values: np.ndarray, codes: np.ndarray, levels: Sequence[Any],
+                  extra: Mapping[str, np.ndarray] | None = None, *, inplace: bool = False) -> None:
+        """:meth:`add` with the group given as integer codes into ``levels`` (-1 = missing)."""
         missing = codes < 0
         self.n_dropped += int(missing.sum())
-        if len(uniques) == 1 and not missing.any():
-            self._add_level(_scalar(uniques[0]), values, extra)
+        present = np.unique(codes[~missing]) if missing.any() or len(levels) > 1 else np.arange(len(levels))
+        if len(present) == 1 and not missing.any():
+            self._add_level(_scalar(levels[present[0]]), values, extra, inplace=inplace)
             return
         order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(-1, len(uniques) + 1))
-        for k, level in enumerate(uniques):
+        bounds = np.searchsorted(codes[order], np.arange(-1, len(levels) + 1))
+        for k in present:
             idx = order[bounds[k + 1]:bounds[k + 2]]
             sub_extra = None if extra is None else {c: v[idx] for c, v in extra.items()}
-            self._add_level(_scalar(level), values[idx], sub_extra)
+            self._add_level(_scalar(levels[k]), values[idx], sub_extra, inplace=True)
 
     def add_block(self, level: Any, block: Block, n_dropped: int = 0) -> None:
         """Merge a ready-made block (from SQL aggregates or another engine)."""
         self.n_dropped += n_dropped
         self.blocks[level] = _stats.merge(self.blocks[level], block) if level in self.blocks else block
 
-    def _add_level(self, level: Any, values: np.ndarray, extra: Mapping[str, np.ndarray] | None) -> None:
+    def _add_level(self, level: Any, values: np.ndarray, extra: Mapping[str, np.ndarray] | None, *,
+                   inplace: bool = False) -> None:
         n = len(values)
         if n == 0:
             return
@@ -74,9 +82,9 @@ class Accumulator:
         shift = self._shift_for(level, values)
         if shift is None and current is not None and current.n > 0:
             shift = current.mean
-        block = _complete_block(values, fourth=self.fourth, shift=shift)
+        pats = _pattern_sums(values) if self.patterns else None  # before values may be overwritten
+        block = _stats.from_rows(values, higher=self.fourth, shift=shift, inplace=inplace)
         self.n_dropped += n - block.n
-        pats = _pattern_sums(values) if self.patterns else None
         counts = {}
         for col in self.counts:
             vals = pd.Series(extra[col], copy=False)
@@ -84,26 +92,19 @@ class Accumulator:
         block = _stats.with_parts(block, patterns=pats, counts=MappingProxyType(counts))
         self.blocks[level] = block if current is None else _stats.merge(current, block)
 
+    def clone(self) -> Accumulator:
+        """An empty accumulator with the same options (for another thread or partition)."""
+        return Accumulator(self.p, fourth=self.fourth, patterns=self.patterns, counts=self.counts, shift=self.shift)
+
+    def merge(self, other: Accumulator) -> None:
+        """Fold another pass's statistics (e.g. another thread's) into this one."""
+        for level, block in other.blocks.items():
+            self.add_block(level, block)
+        self.n_dropped += other.n_dropped
+
 
 def _scalar(level: Any) -> Any:
     return level.item() if isinstance(level, np.generic) else level
-
-
-def _complete_block(values: np.ndarray, *, fourth: bool, shift: np.ndarray | None) -> Block:
-    """Listwise-complete rows of a batch as a block. A batch without NaN (the usual case)
-    is detected from its column sums and never copied for filtering."""
-    if shift is None:
-        rows = ~np.isnan(values).any(axis=1)
-        if not rows.any():
-            return _stats.empty_block(values.shape[1], higher=fourth)
-        shift = values[np.argmax(rows)]
-        if not rows.all():
-            values = values[rows]
-        return _stats.from_rows(values, higher=fourth, shift=shift)
-    if np.isfinite(values.sum(axis=0)).all():
-        return _stats.from_rows(values, higher=fourth, shift=shift)
-    rows = ~np.isnan(values).any(axis=1)
-    return _stats.from_rows(values[rows], higher=fourth, shift=shift)
 
 
 def _pattern_sums(values: np.ndarray) -> Mapping[bytes, Pattern]:

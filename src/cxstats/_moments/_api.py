@@ -11,6 +11,8 @@ import pandas as pd
 from ._accumulate import Accumulator
 from ._core import Moments, MomentsError, build
 from ._frame import from_frame
+from ._engines import from_dask, from_duckdb, is_dask, is_duckdb
+from ._parquet import from_parquet, is_parquet_source
 
 __all__ = ["moments"]
 
@@ -28,7 +30,7 @@ def _names(value: Any, argument: str) -> list[str]:
 
 def moments(source: Any, items: Sequence[str], group: str | None = None, *, fourth: bool = False,
             patterns: bool = False, counts: Sequence[str] = (), shift: Any = None,
-            batch_rows: int = 1_000_000) -> Moments:
+            batch_rows: int = 131_072, threads: int | None = None) -> Moments:
     """Sufficient statistics of ``items`` per group of ``source``, in one pass.
 
     Parameters
@@ -99,7 +101,15 @@ def moments(source: Any, items: Sequence[str], group: str | None = None, *, four
     acc = Accumulator(len(items), fourth=bool(fourth), patterns=bool(patterns), counts=counts, shift=shift)
     if isinstance(source, pd.DataFrame):
         from_frame(source, items, group, acc, int(batch_rows))
+    elif is_parquet_source(source):
+        from_parquet(source, items, group, acc, int(batch_rows), threads)
+    elif is_duckdb(source):
+        from_duckdb(source, items, group, acc, int(batch_rows))
+    elif is_dask(source):
+        return from_dask(source, items, group, fourth=bool(fourth), patterns=bool(patterns), counts=counts,
+                         shift=shift, batch_rows=int(batch_rows))
     else:
-        raise TypeError(f"source must be a pandas DataFrame, got {type(source).__name__}.")
+        raise TypeError(f"source must be a pandas DataFrame, a Parquet path, glob or list of paths, a DuckDB "
+                        f"relation or (connection, SQL) pair, or a Dask DataFrame; got {type(source).__name__}.")
     return build(items, group, acc.blocks, fourth=bool(fourth), patterns=bool(patterns), counts=counts,
                  n_dropped=acc.n_dropped)

@@ -220,6 +220,12 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 def build(items: Sequence[str], group: str | None, blocks: Mapping[Any, Block], *, fourth: bool, patterns: bool,
           counts: Sequence[str], n_dropped: int) -> Moments:
+    blocks = dict(blocks)
+    if group is None and None not in blocks:
+        empty = _stats.empty_block(len(items), higher=fourth)
+        blocks[None] = _stats.with_parts(empty, patterns=MappingProxyType({}) if patterns else None,
+                                         counts=MappingProxyType({c: _stats.sort_counts(pd.Series([], dtype="int64"), c)
+                                                                  for c in counts}))
     return Moments(items=tuple(items), group=group, groups=sorted_levels(blocks) if group is not None else (None,),
                    has_fourth=fourth, has_patterns=patterns, count_columns=tuple(counts), n_dropped=int(n_dropped),
                    _blocks=MappingProxyType(dict(blocks)))

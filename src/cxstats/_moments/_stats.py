@@ -83,26 +83,45 @@ def centred_sums(values: np.ndarray, mean: np.ndarray, *, higher: bool) -> tuple
     return cross, third, fourth
 
 
-def from_rows(values: np.ndarray, *, higher: bool = False, shift: np.ndarray | None = None) -> Block:
-    """A :class:`Block` of complete rows (n x p, float64) without patterns or counts.
+def from_rows(values: np.ndarray, *, higher: bool = False, shift: np.ndarray | None = None,
+              inplace: bool = False) -> Block:
+    """A :class:`Block` of the complete rows of ``values`` (n x p float64, NaN = missing),
+    without patterns or counts.
 
     The rows are first taken about ``shift`` (any value near the mean: the accuracy of the
-    centred sums only depends on ``|mean - shift|`` relative to the spread), then corrected
-    exactly to their own mean.
+    centred sums only depends on ``|mean - shift|`` relative to the spread; by default the
+    first complete row), then corrected exactly to their own mean. ``inplace`` lets the
+    shift be subtracted in ``values`` itself (no copy). Rows with a NaN are dropped; a batch
+    without one (the usual case) is recognised from its column sums, without a scan.
     """
-    n, p = values.shape
+    p = values.shape[1]
+    if shift is None:
+        first = values[0] if len(values) else None
+        if first is not None and np.isnan(first).any():
+            rows = ~np.isnan(values).any(axis=1)
+            first = values[np.argmax(rows)] if rows.any() else None
+        if first is None:
+            return empty_block(p, higher=higher)
+        shift = first.copy()
+    if inplace:
+        values -= shift
+        y = values
+    else:
+        y = values - shift
+    s1 = y.sum(axis=0)
+    if not np.isfinite(s1).all():
+        y = y[~np.isnan(y).any(axis=1)]
+        s1 = y.sum(axis=0)
+    n = len(y)
     if n == 0:
         return empty_block(p, higher=higher)
-    if shift is None:
-        shift = values[0]
-    y = values - shift
-    s1 = y.sum(axis=0)
     offset = s1 / n
     mean = shift + offset
     if higher:
         cross, third, fourth = centred_sums(y, offset, higher=True)
         return Block(n=n, mean=mean, cross=cross, third=third, fourth=fourth)
-    cross = y.T @ y - np.outer(s1, offset)
+    cross = y.T @ y  # numpy calls BLAS syrk for a product with its own transpose
+    cross -= np.outer(s1, offset)
     return Block(n=n, mean=mean, cross=(cross + cross.T) / 2)
 
 
