@@ -30,7 +30,8 @@ from scipy import stats
 from ._errors import CxStatsError
 from ._format import listing
 
-__all__ = ["Sample", "check_group", "check_items", "count_parts", "group_levels", "needs_rows", "ols", "samples"]
+__all__ = ["Sample", "check_group", "check_items", "count_parts", "gamma_of", "group_levels", "needs_rows", "ols",
+           "samples"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,20 @@ def samples(moments, items: Sequence[str], group: str | None = None, *, where: s
                else pd.DataFrame(np.nan, index=items, columns=items))
         out.append(Sample("all" if level is None else level, n, source.means(level).loc[items], cov))
     return out
+
+
+def gamma_of(moments, level, names: Sequence[str]) -> np.ndarray:
+    """lavaan's Gamma of (means, vech(cov)) of ``names``, in their order, for group ``level``
+    (None: the pooled rows): the rows and columns of :meth:`Moments.gamma` that belong to
+    these variables, re-ordered as lavaan orders a model with these observed variables."""
+    source = moments.total() if level is None else moments
+    full = source.gamma(level)
+    position = {item: k for k, item in enumerate(moments.items)}
+    names = list(names)
+    pairs = [(names[i], names[j]) for j in range(len(names)) for i in range(j, len(names))]
+    labels = [f"{n}~1" for n in names] + [
+        f"{a}~~{b}" if position[a] <= position[b] else f"{b}~~{a}" for a, b in pairs]
+    return full.loc[labels, labels].to_numpy()
 
 
 def count_parts(moments, column: str, group: str | None, *, where: str) -> list[tuple[Any, pd.Series]]:

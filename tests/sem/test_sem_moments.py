@@ -15,6 +15,7 @@ import pytest
 import cxstats
 import cxstats.sem as sem
 from cxstats import moments
+from cxstats._sufficient import gamma_of
 from conftest import REFERENCE
 
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
@@ -181,3 +182,17 @@ def test_a_bootstrap_of_effects_needs_the_rows():
     with pytest.raises(sem.ModelSpecificationError, match=r"bootstrap= needs raw data, but this model was fitted to "
                                                            r"summary statistics \(cov= or moments=\)"):
         fit.indirect_effects(bootstrap=100)
+
+
+def test_moments_with_fourth_order_sums_carry_each_groups_gamma_in_model_order():
+    hs = holzinger()
+    m = moments(hs, ITEMS, group="school", fourth=True)
+    model = "speed =~ x9 + x7 + x8\nvisual =~ x3 + x1 + x2\n"
+    fit = sem.fit(model, moments=m, group="school")
+    same_fit(sem.fit(model, hs, group="school", group_labels=m.groups), fit)  # ML is unchanged
+    names = list(fit._spec.observed)
+    alone = moments(hs, names, group="school", fourth=True)  # the Gamma of just these variables, in this order
+    for level, sample in zip(fit.groups, fit._group_moments, strict=True):
+        assert np.allclose(sample.fourth, alone.gamma(level).to_numpy(), rtol=1e-12, atol=1e-12)
+    assert np.allclose(gamma_of(m, None, names), alone.total().gamma().to_numpy(), rtol=1e-12, atol=1e-12)
+    assert sem.fit(model, moments=moments(hs, ITEMS, group="school"), group="school")._group_moments[0].fourth is None

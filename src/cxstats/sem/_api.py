@@ -38,7 +38,7 @@ from .result import SEMResult
 from .syntax import parse_model
 from .._validation import ci_level as check_ci_level
 from .._errors import CxStatsError
-from .._sufficient import group_levels, samples
+from .._sufficient import gamma_of, group_levels, samples
 from .._validation import labels_from, moments_parts, survey_parts, warn
 from ..data.codebook import Codebook
 
@@ -451,8 +451,10 @@ def _sufficient_sample(spec: ParameterTable, moments, group: str | None, levels)
     out = []
     for sample in samples(moments, spec.observed, group, where="sem.fit", labels=None if group is None else levels,
                           minimum=0):
+        level = None if group is None else sample.label
+        fourth = gamma_of(moments, level, spec.observed) if moments.has_fourth else None
         found = moments_from_sufficient(sample.ml_cov.to_numpy(), sample.mean.to_numpy(), sample.n, spec.observed,
-                                        n_free=spec.n_free if group is None else 0)
+                                        n_free=spec.n_free if group is None else 0, fourth=fourth)
         p = len(spec.observed)
         if group is not None and found.nobs <= p:
             raise ModelSpecificationError(

@@ -31,6 +31,7 @@ class SampleMoments:
     data: np.ndarray | None = None  # complete cases, kept for the bootstrap (FIML: all rows, with gaps)
     n_dropped: int = 0
     saturated: object | None = None  # FIML: the EM estimates behind cov and mean
+    fourth: np.ndarray | None = None  # MLR: lavaan's Gamma when given with the statistics (no rows)
 
 
 def _unknown(names: tuple[str, ...], available: list[str], where: str) -> None:
@@ -104,13 +105,14 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
 
 
 def moments_from_sufficient(cov: np.ndarray, mean: np.ndarray, nobs: int, names: tuple[str, ...], *,
-                            n_free: int) -> SampleMoments:
+                            n_free: int, fourth: np.ndarray | None = None) -> SampleMoments:
     """Moments from sufficient statistics of complete rows (a :class:`~cxstats.Moments`):
-    the covariance with divisor N, the means and N, in model order; no rows are kept."""
+    the covariance with divisor N, the means and N, in model order, and lavaan's Gamma
+    (``fourth``) when it was computed; no rows are kept."""
     check_rows(int(nobs), n_free)
     _check_constant(cov, mean, names)
     return SampleMoments(names=names, cov=np.asarray(cov, dtype=float), mean=np.asarray(mean, dtype=float),
-                         nobs=int(nobs))
+                         nobs=int(nobs), fourth=fourth)
 
 
 def _check_constant(cov: np.ndarray, mean: np.ndarray, names: tuple[str, ...]) -> None:
