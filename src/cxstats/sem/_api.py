@@ -335,7 +335,9 @@ def _check_data_options(data, cov, means, nobs, group, se, *, full_information: 
     if cov is not None and se == "bootstrap":
         raise ModelSpecificationError("se='bootstrap' needs raw data; summary statistics (cov=) cannot be resampled.")
     if cov is not None and group is not None:
-        raise ModelSpecificationError("Multigroup models need raw data with the group column: pass data= and group=.")
+        raise ModelSpecificationError("Multigroup models need raw data with the group column, or each group's "
+                                      "statistics: pass data= and group=, or moments=cxstats.moments(source, items, "
+                                      "group=...) and group=.")
 
 
 def _check_moment_options(moments, cov, means, nobs, se, *, full_information: bool, robust: bool) -> None:
