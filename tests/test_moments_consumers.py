@@ -259,8 +259,8 @@ def test_top_box_from_counts_equals_the_rows(group):
 
 def test_nps_and_top_box_errors_from_counts():
     m = panel_moments()
-    with pytest.raises(cxstats.CxStatsError, match=r"nps: the Moments hold no counts of 'LOY1' \(kept: 'REC', 'SAT1'\)\. "
-                                                   r"Compute them with cxstats\.moments\(source, items, "
+    with pytest.raises(cxstats.CxStatsError, match=r"nps: the Moments hold no counts of 'LOY1' \(kept: 'REC', "
+                                                   r"'SAT1'\)\. Compute them with cxstats\.moments\(source, items, "
                                                    r"counts=\['LOY1'\]\)\."):
         cxstats.nps(m, "LOY1")
     with pytest.raises(cxstats.CxStatsError, match=r"top_box: the Moments hold no counts of 'SAT2'"):
@@ -278,7 +278,8 @@ def test_nps_and_top_box_errors_from_counts():
         cxstats.top_box(m, ["SAT1"], scale=(1, 5))
     halves = moments(panel().assign(SAT1=lambda d: d["SAT1"] - 0.5), SAT, counts=["SAT1"])
     with pytest.raises(cxstats.CxStatsError, match=r"top_box: item 'SAT1' has fractional values on the 0-7 scale "
-                                                   r"\(the Moments count 0\.5, .*\); top-box counts whole scale points\."):
+                                                   r"\(the Moments count 0\.5, .*\); top-box counts whole scale "
+                                                   r"points\."):
         cxstats.top_box(halves, ["SAT1"], scale=(0, 7))
     text = moments(panel().assign(GRADE=lambda d: np.where(d["SAT1"] > 4, "high", "low")), SAT, counts=["GRADE"])
     with pytest.raises(cxstats.CxStatsError, match=r"top_box: the Moments count non-numeric values of 'GRADE' "

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Sequence
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,9 @@ from .data.codebook import Codebook
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
 from ._progress import progress_bar
+
+if TYPE_CHECKING:
+    from ._moments import Moments
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -312,7 +316,7 @@ def _collinearity(corr: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, flo
     return vif, condition, tuple(problems)
 
 
-def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, family: str = "gaussian",
+def driver_regression(data: pd.DataFrame | Moments, outcome: str, drivers: Sequence[str], *, family: str = "gaussian",
                       se: str = "classical", ci_level: float = 0.95, codebook: Codebook | None = None) -> DriverResult:
     """Regress ``outcome`` on ``drivers`` (rows complete on all of them).
 
@@ -509,7 +513,7 @@ def _exact_cost(p: int, bootstrap: int) -> str:
     return f"{time_text} on one core and {max(memory, 0.01):.2g} GB"
 
 
-def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
+def relative_importance(data: pd.DataFrame | Moments, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
                         seed: int | None = None, ci_level: float = 0.95, method: str = "exact",
                         permutations: int = 2000, max_drivers: int = 15,
                         progress: bool | None = None, codebook: Codebook | None = None) -> ImportanceResult:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,9 @@ from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from ._sufficient import check_items, samples
 from ._validation import moments_parts, survey_parts
+
+if TYPE_CHECKING:
+    from ._moments import Moments
 
 __all__ = ["IndexResult", "SmallGroupWarning", "satisfaction_index"]
 
@@ -59,7 +63,7 @@ class IndexResult(Exportable):
 
 
 def satisfaction_index(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Moments,
     items: Sequence[str],
     *,
     scale: tuple[float, float] | None = None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .formatting import labels_of
 from ._validation import survey_parts
+
+if TYPE_CHECKING:
+    from ._moments import Moments
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 
@@ -130,7 +133,7 @@ def _nps_from_counts(n: int, n_promoters: int, n_detractors: int, ci_level: floa
             "ci_high": min(score + z * se, 100.0)}
 
 
-def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: int = 30,
+def nps(data: pd.DataFrame | Moments, column: str, *, group: str | None = None, min_base: int = 30,
         ci_level: float = 0.95, ci: str = "normal", n_boot: int = 2000, seed: int | None = None) -> NPSResult:
     """Net Promoter Score overall or per group, with a confidence interval and base-size rule.
 
@@ -199,7 +202,8 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     rng = np.random.default_rng(seed) if ci == "bootstrap" else None
     rows = []
     for label, n, promoters, detractors in tallies:
-        row = {"group": label, **_nps_from_counts(n, promoters, detractors, ci_level)} if n else {"group": label, "n": 0}
+        row = ({"group": label, **_nps_from_counts(n, promoters, detractors, ci_level)} if n
+               else {"group": label, "n": 0})
         row["suppressed"] = row["n"] < min_base
         if rng is not None and not row["suppressed"] and row["n"] > 0:
             row.update(_bootstrap_interval(row, n_boot, ci_level, rng))
@@ -355,8 +359,8 @@ def _two_levels(data: pd.DataFrame, group: str | None, levels: tuple[Any, Any] |
     return first, second
 
 
-def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float] | None = None, boxes: int = 2,
-            group: str | None = None, min_base: int = 30, ci_level: float = 0.95,
+def top_box(data: pd.DataFrame | Moments, items: Sequence[str], *, scale: tuple[float, float] | None = None,
+            boxes: int = 2, group: str | None = None, min_base: int = 30, ci_level: float = 0.95,
             codebook: Codebook | None = None) -> pd.DataFrame:
     """Share of answers in the top ``boxes`` scale points (CSAT top-2-box), with Wilson intervals.
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .data.survey import Survey
 from .sem.moments import ml_moments
+
+if TYPE_CHECKING:
+    from ._moments import Moments
 
 __all__ = ["ReliabilityResult", "ReverseCodingWarning", "ValidityResult", "reliability", "scale_scores", "validity"]
 
@@ -384,7 +387,7 @@ def _moments_sample(moments, group: str | None, level):
     return sample_of
 
 
-def reliability(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
+def reliability(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
                 constructs: Sequence[str] | None = None, ci_level: float = 0.95,
                 factor: bool = True, group: str | None = None) -> ReliabilityResult:
     """Reliability of each construct's items (rows complete within the construct).
@@ -522,7 +525,7 @@ def _htmt_pairs(corr: np.ndarray, blocks: dict[str, list[str]], items: list[str]
     return [mean(absolute[np.ix_(index[a], index[b])].ravel()) / np.sqrt(mono[a] * mono[b]) for a, b in pairs]
 
 
-def validity(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
+def validity(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
              constructs: Sequence[str] | None = None, bootstrap: int = 0, seed: int | None = None,
              ci_level: float = 0.95) -> ValidityResult:
     """Convergent and discriminant validity from one CFA over the constructs.

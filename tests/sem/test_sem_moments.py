@@ -141,17 +141,17 @@ def test_what_a_fit_from_moments_cannot_do(kwargs, message):
 
 def test_moments_without_a_group_cannot_fit_groups():
     m = moments(holzinger(), ITEMS)
-    with pytest.raises(sem.ModelSpecificationError, match=r"group='school', but the Moments were computed without a "
-                                                           r"group column\. Compute them with cxstats\.moments\(source, "
-                                                           r"items, group='school'\), or drop group=\."):
+    message = (r"group='school', but the Moments were computed without a group column\. Compute them with "
+               r"cxstats\.moments\(source, items, group='school'\), or drop group=\.")
+    with pytest.raises(sem.ModelSpecificationError, match=message):
         sem.fit(HS, moments=m, group="school")
 
 
 def test_a_variable_the_moments_lack_is_named():
     m = moments(holzinger(), ITEMS[:6])
-    with pytest.raises(sem.ModelSpecificationError, match=r"The model uses 'x7', 'x8', 'x9', which are neither a "
-                                                           r"latent variable .* nor an item of the Moments\. The Moments "
-                                                           r"hold 'x1', .*compute the moments with it among the items\."):
+    message = (r"The model uses 'x7', 'x8', 'x9', which are neither a latent variable .* nor an item of the "
+               r"Moments\. The Moments hold 'x1', .*compute the moments with it among the items\.")
+    with pytest.raises(sem.ModelSpecificationError, match=message):
         sem.fit(HS, moments=m)
 
 

@@ -51,7 +51,7 @@ __all__ = ["fit"]
 @single_threaded_blas
 def fit(
     model: str,
-    data: pd.DataFrame | None = None,
+    data: pd.DataFrame | Moments | None = None,
     *,
     group: str | None = None,
     group_equal: Sequence[str] = (),

@@ -265,7 +265,7 @@ class InvarianceResult(Exportable):
 
 
 @single_threaded_blas
-def invariance(model: str, data: pd.DataFrame | None = None, *, group: str,
+def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group: str,
                levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
                estimator: str = "ML", missing: str = "listwise", std_lv: bool = False,
                group_labels: Sequence | None = None, group_partial: Sequence[str] = (),
