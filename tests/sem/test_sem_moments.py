@@ -139,6 +139,14 @@ def test_what_a_fit_from_moments_cannot_do(kwargs, message):
         sem.fit(HS, moments=m, **kwargs)
 
 
+def test_fiml_never_falls_back_to_the_listwise_statistics():
+    m = moments(holzinger(), ITEMS, group="school", patterns=True)
+    with pytest.raises(sem.ModelSpecificationError, match=r"missing='fiml' from a Moments \(its missing-data patterns\) "
+                                                           r"is not available yet; pass the data, whose every answered "
+                                                           r"value FIML uses\."):
+        sem.fit(HS, moments=m, group="school", missing="fiml")
+
+
 def test_moments_without_a_group_cannot_fit_groups():
     m = moments(holzinger(), ITEMS)
     message = (r"group='school', but the Moments were computed without a group column\. Compute them with "

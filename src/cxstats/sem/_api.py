@@ -357,6 +357,9 @@ def _check_moment_options(moments, cov, means, nobs, se, *, full_information: bo
         raise ModelSpecificationError("missing='fiml' needs the statistics of each missing-data pattern; these "
                                       "Moments hold only complete rows. Compute them with cxstats.moments(source, "
                                       "items, group=..., patterns=True).")
+    if full_information:  # never fall back to the listwise statistics under the name of FIML
+        raise ModelSpecificationError("missing='fiml' from a Moments (its missing-data patterns) is not available "
+                                      "yet; pass the data, whose every answered value FIML uses.")
 
 
 def _check_degrees_of_freedom(spec: ParameterTable, moments) -> None:
