@@ -104,16 +104,19 @@ def samples(moments, items: Sequence[str], group: str | None = None, *, where: s
     ``minimum`` rows is an error; below 2 rows its covariance matrix is NaN."""
     items = list(items)
     check_items(moments, items, where=where)
+    index = [moments.items.index(i) for i in items]
+    levels = group_levels(moments, group, labels, where=where)
+    source = moments.total() if group is None else moments
+    counts, means, cross = source.n, source.mean, source.cross
     out = []
-    for level in group_levels(moments, group, labels, where=where):
-        source = moments.total() if level is None else moments
-        n = int(source.n[level])
+    for level in levels:
+        n = int(counts[level])
         if n < minimum:
             raise CxStatsError(f"{where}: {'the Moments have' if level is None else f'group {level!r} has'} {n} "
                                f"complete row(s) on the items; at least {minimum} are needed.")
-        cov = (source.cov(level, ddof=1).loc[items, items] if n >= 2
-               else pd.DataFrame(np.nan, index=items, columns=items))
-        out.append(Sample("all" if level is None else level, n, source.means(level).loc[items], cov))
+        cov = cross[level][np.ix_(index, index)] / (n - 1) if n >= 2 else np.full((len(items), len(items)), np.nan)
+        out.append(Sample("all" if level is None else level, n, pd.Series(means[level][index], index=items),
+                          pd.DataFrame(cov, index=items, columns=items)))
     return out
 
 
