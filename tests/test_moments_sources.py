@@ -154,3 +154,15 @@ def test_missing_engine_names_the_extra(monkeypatch):
     monkeypatch.delitem(__import__("sys").modules, "duckdb", raising=False)
     with pytest.raises(ImportError, match=r"needs the optional package 'duckdb'; .*`pip install cxstats\[scale\]`\.$"):
         require("duckdb", "A DuckDB source")
+
+
+def test_parquet_rows_clustered_or_shuffled_by_group_agree(tracker, tmp_path):
+    _, frame = tracker
+    clustered = frame.dropna(subset=["country"]).sort_values("country", kind="stable")
+    shuffled = clustered.sample(frac=1.0, random_state=1)
+    clustered.to_parquet(tmp_path / "clustered.parquet", row_group_size=900)
+    shuffled.to_parquet(tmp_path / "shuffled.parquet", row_group_size=900)
+    want = cxstats.moments(clustered, ITEMS, group="country", counts=["REC"])
+    for name in ("clustered", "shuffled"):
+        _same(cxstats.moments(tmp_path / f"{name}.parquet", ITEMS, group="country", counts=["REC"], batch_rows=450),
+              want)

@@ -32,6 +32,7 @@ class Accumulator:
         self.shift = shift
         self.blocks: dict[Any, Block] = {}
         self.n_dropped = 0
+        self.scratch: dict[str, Any] = {}  # per-pass working memory of a source (buffers, shifts)
 
     def _shift_for(self, level: Any, values: np.ndarray) -> np.ndarray | None:
         if self.shift is None:
