@@ -166,3 +166,25 @@ def test_parquet_rows_clustered_or_shuffled_by_group_agree(tracker, tmp_path):
     for name in ("clustered", "shuffled"):
         _same(cxstats.moments(tmp_path / f"{name}.parquet", ITEMS, group="country", counts=["REC"], batch_rows=450),
               want)
+
+
+def test_parquet_result_does_not_depend_on_the_threads(tracker):
+    files, _ = tracker
+    one = cxstats.moments(files, ITEMS, group="country", threads=1, batch_rows=300)
+    for _ in range(2):
+        two = cxstats.moments(files, ITEMS, group="country", threads=2, batch_rows=300)
+        for g in one.groups:
+            assert np.array_equal(one.cross[g], two.cross[g]) and np.array_equal(one.mean[g], two.mean[g])
+
+
+def test_parquet_with_a_large_mean_is_stable(tmp_path):
+    rng = np.random.default_rng(4)
+    x = 1e6 + rng.standard_normal((30_000, 3))
+    frame = pd.DataFrame(x, columns=["a", "b", "c"]).assign(g=np.repeat(["u", "v", "w"], 10_000))
+    frame.iloc[:15_000].to_parquet(tmp_path / "one.parquet", row_group_size=4_000)
+    frame.iloc[15_000:].to_parquet(tmp_path / "two.parquet", row_group_size=4_000)
+    got = cxstats.moments(tmp_path, ["a", "b", "c"], group="g", batch_rows=1_500)
+    for g, sub in frame.groupby("g"):
+        v = sub[["a", "b", "c"]].to_numpy()
+        exact = np.cov((v - v.mean(axis=0)).T)
+        np.testing.assert_allclose(got.cov(g).to_numpy(), exact, rtol=0, atol=1e-10)

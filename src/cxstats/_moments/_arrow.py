@@ -3,7 +3,7 @@ DuckDB and Dask sources."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from types import MappingProxyType
 
@@ -140,8 +140,10 @@ def _fast_batch(batch, items: Sequence[str], group: str | None, acc: Accumulator
     cols = _column_arrays(batch, items)
     n = batch.num_rows
     if scratch.shift is None:
-        if acc.shift is not None and not isinstance(acc.shift, dict):
+        if acc.shift is not None and not isinstance(acc.shift, Mapping):
             scratch.shift = np.asarray(acc.shift, dtype=float)
+        elif acc.default_shift is not None:
+            scratch.shift = np.asarray(acc.default_shift, dtype=float)
         else:  # the first batch's column means (NaN-free): near every group's mean on the scale of the data
             with np.errstate(invalid="ignore"):
                 means = np.array([np.nanmean(c) if len(c) else 0.0 for c in cols], dtype=float)
@@ -196,7 +198,7 @@ def add_batch(batch, items: Sequence[str], group: str | None, acc: Accumulator) 
     group dictionary-encoded in Arrow, the count columns as numpy."""
     if batch.num_rows == 0:
         return
-    if not (acc.fourth or acc.patterns or isinstance(acc.shift, dict)):
+    if not (acc.fourth or acc.patterns or isinstance(acc.shift, Mapping)):
         _fast_batch(batch, items, group, acc)
         return
     # items stored column by column (p x n, C order): its transpose is the n x p batch, and
