@@ -122,5 +122,8 @@ def moments(source: Any, items: Sequence[str], group: str | None = None, *, four
     else:
         raise TypeError(f"source must be a pandas DataFrame, a Parquet path, glob or list of paths, a DuckDB "
                         f"relation or (connection, SQL) pair, or a Dask DataFrame; got {type(source).__name__}.")
+    order = None
+    if isinstance(source, pd.DataFrame) and group is not None and isinstance(source[group].dtype, pd.CategoricalDtype):
+        order = tuple(source[group].cat.categories)
     return build(items, group, acc.blocks, fourth=bool(fourth), patterns=bool(patterns), counts=counts,
-                 n_dropped=acc.n_dropped)
+                 n_dropped=acc.n_dropped, order=order)
