@@ -263,3 +263,19 @@ def test_patterns_equal_the_fiml_grouping(panel):
     assert sum(pt.n for pt in total) == sum(pt.n for g in m.groups for pt in m.patterns(g))
     with pytest.raises(MomentsError, match=r"Cannot add moments that differ in patterns"):
         m + cxstats.moments(data, ITEMS, group="country")
+
+
+def test_fourth_order_products_in_slices_equal_one_slice(hs, monkeypatch):
+    from cxstats._moments import _stats
+
+    whole = cxstats.moments(hs, HS, fourth=True).gamma().to_numpy()
+    monkeypatch.setattr(_stats, "_PRODUCT_ROWS", 45 * 7)  # 7 rows at a time
+    sliced = cxstats.moments(hs, HS, fourth=True).gamma().to_numpy()
+    np.testing.assert_allclose(sliced, whole, rtol=0, atol=1e-12)
+
+
+def test_categorical_group_keeps_the_category_order(panel):
+    data = panel.assign(country=pd.Categorical(panel["country"], categories=["US", "DE", "CN", "BR"]))
+    m = cxstats.moments(data, ITEMS, group="country")
+    assert m.groups == tuple(g for g, _ in data.groupby("country", observed=True))
+    assert (m + m).groups == ("US", "DE", "CN", "BR")

@@ -88,7 +88,7 @@ def test_parquet_errors(tracker, tmp_path):
 
 
 def test_duckdb_database_file_equals_pandas(tracker, tmp_path):
-    duckdb = pytest.importorskip("duckdb", reason="the scale extra is not installed")
+    import duckdb  # the scale extra: `make test` installs it
     files, frame = tracker
     con = duckdb.connect(str(tmp_path / "tracker.duckdb"))
     con.execute(f"CREATE TABLE tracker AS SELECT * FROM read_parquet({[str(f) for f in files]!r})")
@@ -120,8 +120,8 @@ def test_duckdb_database_file_equals_pandas(tracker, tmp_path):
 
 
 def test_dask_local_cluster_with_processes_equals_pandas(tracker):
-    dd = pytest.importorskip("dask.dataframe", reason="the scale extra is not installed")
-    distributed = pytest.importorskip("distributed", reason="the scale extra is not installed")
+    import dask.dataframe as dd  # the scale extra: `make test` installs it
+    import distributed
     files, frame = tracker
     want = cxstats.moments(frame, ITEMS, group="country", counts=["REC"], fourth=True)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -154,3 +154,37 @@ def test_missing_engine_names_the_extra(monkeypatch):
     monkeypatch.delitem(__import__("sys").modules, "duckdb", raising=False)
     with pytest.raises(ImportError, match=r"needs the optional package 'duckdb'; .*`pip install cxstats\[scale\]`\.$"):
         require("duckdb", "A DuckDB source")
+
+
+def test_parquet_rows_clustered_or_shuffled_by_group_agree(tracker, tmp_path):
+    _, frame = tracker
+    clustered = frame.dropna(subset=["country"]).sort_values("country", kind="stable")
+    shuffled = clustered.sample(frac=1.0, random_state=1)
+    clustered.to_parquet(tmp_path / "clustered.parquet", row_group_size=900)
+    shuffled.to_parquet(tmp_path / "shuffled.parquet", row_group_size=900)
+    want = cxstats.moments(clustered, ITEMS, group="country", counts=["REC"])
+    for name in ("clustered", "shuffled"):
+        _same(cxstats.moments(tmp_path / f"{name}.parquet", ITEMS, group="country", counts=["REC"], batch_rows=450),
+              want)
+
+
+def test_parquet_result_does_not_depend_on_the_threads(tracker):
+    files, _ = tracker
+    one = cxstats.moments(files, ITEMS, group="country", threads=1, batch_rows=300)
+    for _ in range(2):
+        two = cxstats.moments(files, ITEMS, group="country", threads=2, batch_rows=300)
+        for g in one.groups:
+            assert np.array_equal(one.cross[g], two.cross[g]) and np.array_equal(one.mean[g], two.mean[g])
+
+
+def test_parquet_with_a_large_mean_is_stable(tmp_path):
+    rng = np.random.default_rng(4)
+    x = 1e6 + rng.standard_normal((30_000, 3))
+    frame = pd.DataFrame(x, columns=["a", "b", "c"]).assign(g=np.repeat(["u", "v", "w"], 10_000))
+    frame.iloc[:15_000].to_parquet(tmp_path / "one.parquet", row_group_size=4_000)
+    frame.iloc[15_000:].to_parquet(tmp_path / "two.parquet", row_group_size=4_000)
+    got = cxstats.moments(tmp_path, ["a", "b", "c"], group="g", batch_rows=1_500)
+    for g, sub in frame.groupby("g"):
+        v = sub[["a", "b", "c"]].to_numpy()
+        exact = np.cov((v - v.mean(axis=0)).T)
+        np.testing.assert_allclose(got.cov(g).to_numpy(), exact, rtol=0, atol=1e-10)

@@ -32,6 +32,8 @@ class Accumulator:
         self.shift = shift
         self.blocks: dict[Any, Block] = {}
         self.n_dropped = 0
+        self.scratch: dict[str, Any] = {}  # per-pass working memory of a source (buffers, shifts)
+        self.default_shift: np.ndarray | None = None  # a source's shift for every batch (e.g. Parquet statistics)
 
     def _shift_for(self, level: Any, values: np.ndarray) -> np.ndarray | None:
         if self.shift is None:
@@ -94,7 +96,9 @@ class Accumulator:
 
     def clone(self) -> Accumulator:
         """An empty accumulator with the same options (for another thread or partition)."""
-        return Accumulator(self.p, fourth=self.fourth, patterns=self.patterns, counts=self.counts, shift=self.shift)
+        twin = Accumulator(self.p, fourth=self.fourth, patterns=self.patterns, counts=self.counts, shift=self.shift)
+        twin.default_shift = self.default_shift
+        return twin
 
     def merge(self, other: Accumulator) -> None:
         """Fold another pass's statistics (e.g. another thread's) into this one."""

@@ -35,7 +35,12 @@ def moments(source: Any, items: Sequence[str], group: str | None = None, *, four
 
     Parameters
     ----------
-    source : a pandas DataFrame.
+    source : where the rows are: a pandas DataFrame; a Parquet file, directory (its Parquet
+        files, recursively), glob pattern or list of these (streamed in Arrow batches, only
+        the needed columns read, row groups spread over ``threads``); a DuckDB relation or a
+        ``(connection, "SQL query")`` pair (the result streamed as Arrow batches); a Dask
+        DataFrame (one Moments per partition on the cluster, tree-reduced with ``+``). DuckDB
+        and Dask need ``pip install cxstats[scale]``.
     items : the numeric item columns (p of them).
     group : optional group column; its levels are sorted as pandas sorts them. Rows with a
         missing group are dropped (counted in ``n_dropped``).
@@ -48,6 +53,7 @@ def moments(source: Any, items: Sequence[str], group: str | None = None, *, four
     shift : optional centring shift, an array of p values (or a mapping group -> array);
         by default each group's first complete row, then its running mean.
     batch_rows : rows per batch (bounds the memory of temporaries).
+    threads : threads over Parquet row groups (default: the number of cores).
 
     Returns
     -------
@@ -59,11 +65,16 @@ def moments(source: Any, items: Sequence[str], group: str | None = None, *, four
     Raises
     ------
     MomentsError
-        An absent or non-numeric column, an unknown source, a bad option.
+        An absent or non-numeric column, a missing file, a failing SQL query, a bad option.
+    TypeError
+        A source of another type.
+    ImportError
+        DuckDB or Dask is not installed (the message names ``pip install cxstats[scale]``).
 
     Notes
     -----
-    Each batch is taken about a shift near the mean, its sums corrected to its own mean,
+    Each batch is taken about a shift near the mean (the first batch's means), its
+    cross-products formed by one BLAS ``syrk`` per cache-sized slice, its sums corrected to its own mean,
     and batches are merged by the pairwise update of Chan, Golub & LeVeque (1979)
     ``cross = cross_a + cross_b + n_a n_b / n (mean_b - mean_a)(mean_b - mean_a)'`` and
     its higher-order analogue (Pebay 2008); raw sums of squares are never formed.
@@ -111,5 +122,8 @@ def moments(source: Any, items: Sequence[str], group: str | None = None, *, four
     else:
         raise TypeError(f"source must be a pandas DataFrame, a Parquet path, glob or list of paths, a DuckDB "
                         f"relation or (connection, SQL) pair, or a Dask DataFrame; got {type(source).__name__}.")
+    order = None
+    if isinstance(source, pd.DataFrame) and group is not None and isinstance(source[group].dtype, pd.CategoricalDtype):
+        order = tuple(source[group].cat.categories)
     return build(items, group, acc.blocks, fourth=bool(fourth), patterns=bool(patterns), counts=counts,
-                 n_dropped=acc.n_dropped)
+                 n_dropped=acc.n_dropped, order=order)

@@ -22,9 +22,13 @@ class MomentsError(CxStatsError):
     """Sufficient statistics cannot be computed, combined or queried as asked."""
 
 
-def sorted_levels(levels) -> tuple:
-    """Group levels in the order pandas' ``groupby(sort=True)`` gives them."""
+def sorted_levels(levels, order: tuple | None = None) -> tuple:
+    """Group levels in the order pandas' ``groupby(sort=True)`` gives them (a categorical
+    column's category order when ``order`` is given)."""
     levels = list(levels)
+    if order is not None and all(level in order for level in levels):
+        rank = {level: k for k, level in enumerate(order)}
+        return tuple(sorted(levels, key=rank.__getitem__))
     if any(level is None for level in levels):
         return tuple(levels)
     try:
@@ -63,6 +67,7 @@ class Moments:
     count_columns: tuple[str, ...]
     n_dropped: int
     _blocks: Mapping[Any, Block]
+    _order: tuple | None = None  # the categories of a categorical group column
 
     # ------------------------------------------------------------------ views
     @property
@@ -193,9 +198,10 @@ class Moments:
         blocks = dict(self._blocks)
         for g, block in other._blocks.items():
             blocks[g] = _stats.merge(blocks[g], block) if g in blocks else block
-        return Moments(items=self.items, group=self.group, groups=sorted_levels(blocks), has_fourth=self.has_fourth,
-                       has_patterns=self.has_patterns, count_columns=self.count_columns,
-                       n_dropped=self.n_dropped + other.n_dropped, _blocks=MappingProxyType(blocks))
+        order = self._order if self._order == other._order else None
+        return Moments(items=self.items, group=self.group, groups=sorted_levels(blocks, order),
+                       has_fourth=self.has_fourth, has_patterns=self.has_patterns, count_columns=self.count_columns,
+                       n_dropped=self.n_dropped + other.n_dropped, _blocks=MappingProxyType(blocks), _order=order)
 
     def __radd__(self, other: object) -> Moments:
         if isinstance(other, int) and other == 0:  # sum([...]) starts at 0
@@ -219,13 +225,14 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 def build(items: Sequence[str], group: str | None, blocks: Mapping[Any, Block], *, fourth: bool, patterns: bool,
-          counts: Sequence[str], n_dropped: int) -> Moments:
+          counts: Sequence[str], n_dropped: int, order: tuple | None = None) -> Moments:
     blocks = dict(blocks)
     if group is None and None not in blocks:
         empty = _stats.empty_block(len(items), higher=fourth)
         blocks[None] = _stats.with_parts(empty, patterns=MappingProxyType({}) if patterns else None,
                                          counts=MappingProxyType({c: _stats.sort_counts(pd.Series([], dtype="int64"), c)
                                                                   for c in counts}))
-    return Moments(items=tuple(items), group=group, groups=sorted_levels(blocks) if group is not None else (None,),
+    return Moments(items=tuple(items), group=group,
+                   groups=sorted_levels(blocks, order) if group is not None else (None,),
                    has_fourth=fourth, has_patterns=patterns, count_columns=tuple(counts), n_dropped=int(n_dropped),
-                   _blocks=MappingProxyType(dict(blocks)))
+                   _blocks=MappingProxyType(dict(blocks)), _order=order)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -65,24 +66,59 @@ def from_parquet(source: Any, items: Sequence[str], group: str | None, acc: Accu
         units.extend((path, rg) for rg in range(meta.num_row_groups))
     workers = max(1, min(threads or os.cpu_count() or 1, len(units)))
 
-    def run(share: list[tuple[str, int]]) -> Accumulator:
+    acc.default_shift = _midrange(paths[0], items) if acc.shift is None else None
+    local = threading.local()
+
+    def run(unit: tuple[str, int]) -> Accumulator:
+        # one accumulator per row group, merged in file order below: the result does not depend
+        # on how the row groups were spread over the threads
+        path, rg = unit
         own = acc.clone()
-        files: dict[str, Any] = {}
-        for path, rg in share:
-            handle = files.get(path)
-            if handle is None:
-                handle = files[path] = pq.ParquetFile(path)
-            for batch in handle.iter_batches(batch_size=batch_rows, row_groups=[rg], columns=columns,
-                                             use_threads=workers == 1):
-                add_batch(batch, items, group, own)
+        if not hasattr(local, "files"):
+            local.files, local.scratch = {}, {}
+        own.scratch = local.scratch  # the conversion buffer is reused by every row group of a thread
+        handle = local.files.get(path)
+        if handle is None:
+            handle = local.files[path] = pq.ParquetFile(path)
+        for batch in handle.iter_batches(batch_size=batch_rows, row_groups=[rg], columns=columns,
+                                         use_threads=workers == 1):
+            add_batch(batch, items, group, own)
         return own
 
-    shares = [units[k::workers] for k in range(workers)]
     if workers == 1:
-        acc.merge(run(shares[0]))
+        for unit in units:
+            acc.merge(run(unit))
         return
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(run, shares):
+        for part in pool.map(run, units):
             acc.merge(part)
+
+
+def _midrange(path: str, items: Sequence[str]):
+    """(min + max) / 2 of each item in the first row group, from the Parquet statistics: a
+    shift inside the data's range, known before any row is read. None if not recorded."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(path)
+    if meta.num_row_groups == 0:
+        return None
+    names = [meta.schema.column(k).name for k in range(meta.num_columns)]
+    rg = meta.row_group(0)
+    out = []
+    for c in items:
+        if c not in names:
+            return None
+        stats = rg.column(names.index(c)).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        try:
+            lo, hi = float(stats.min), float(stats.max)
+        except (TypeError, ValueError):
+            return None
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return None
+        out.append((lo + hi) / 2)
+    return np.array(out)

@@ -47,6 +47,9 @@ class Block:
     counts: Mapping[str, pd.Series] = field(default_factory=lambda: MappingProxyType({}))
 
 
+_PRODUCT_ROWS = 2_000_000  # elements of the slice of pairwise products formed at once (16 MB)
+
+
 def vech_index(p: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column indices of lavaan's ``vech`` (lower triangle, column by column)."""
     rows, cols = [], []
@@ -75,10 +78,16 @@ def centred_sums(values: np.ndarray, mean: np.ndarray, *, higher: bool) -> tuple
         return cross, None, None
     p = y.shape[1]
     r, c = vech_index(p)
-    w = y[:, r] * y[:, c]  # n x p(p+1)/2 products, vech order
     pos = _pair_positions(p)
-    third = (y.T @ w)[:, pos]
-    ww = w.T @ w
+    yw = np.zeros((p, len(r)))
+    ww = np.zeros((len(r), len(r)))
+    step = max(1, _PRODUCT_ROWS // max(len(r), 1))
+    for start in range(0, len(y), step):  # the n x p(p+1)/2 products a slice at a time: bounded memory
+        part = y[start:start + step]
+        w = part[:, r] * part[:, c]  # vech order
+        yw += part.T @ w
+        ww += w.T @ w
+    third = yw[:, pos]
     fourth = ww[pos[:, :, None, None], pos[None, None, :, :]]
     return cross, third, fourth
 
