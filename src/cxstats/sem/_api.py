@@ -110,11 +110,12 @@ def fit(
     moments : a :class:`~cxstats.Moments` (what :func:`cxstats.moments` computes where the
         data live: Parquet, DuckDB, Dask) instead of raw data; it may also be passed as
         ``data``. ML works from it, one group or several: ``group`` must be the Moments' group
-        column (without ``group`` the pooled statistics are fitted) and ``group_labels``
-        picks and orders its levels (default: the Moments' order, sorted). Estimates, SEs,
-        chi-square, fit measures, modification indices and score tests equal those from the
-        same rows in memory. ``se="bootstrap"`` needs the rows; ``estimator="MLR"`` needs
-        moments computed with ``fourth=True`` and ``missing="fiml"`` with ``patterns=True``.
+        column (without ``group`` the pooled statistics of the rows with a group value are
+        fitted) and ``group_labels`` picks and orders its levels (default: the Moments'
+        order). Estimates, SEs, chi-square, fit measures, modification indices and score
+        tests equal those from the same rows in memory (the rows complete on every item of
+        the Moments). ``se="bootstrap"`` needs the rows; ``estimator="MLR"`` needs moments
+        computed with ``fourth=True``; ``missing="fiml"`` from a Moments is refused.
     progress : show a progress bar during the bootstrap (default: in a terminal, or as a widget
         in a Jupyter notebook).
     codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
