@@ -142,10 +142,10 @@ def nps(data: pd.DataFrame | Moments, column: str, *, group: str | None = None, 
 
     Parameters
     ----------
-    data : respondents in rows, or a :class:`~cxstats.Moments` holding the value counts of
-        ``column`` (``cxstats.moments(source, items, group=..., counts=[column])``): the
-        table, both kinds of interval included, equals that of the rows (the bootstrap is a
-        multinomial draw from the counts either way).
+    data : respondents in rows. A :class:`~cxstats.Moments` holding the value counts of
+        ``column`` (``cxstats.moments(source, items, group=..., counts=[column])``) may
+        stand in for them: the table, both kinds of interval included, equals that of the
+        rows (the bootstrap is a multinomial draw from the counts either way).
     column : the 0-10 "how likely are you to recommend" answers.
     group : a column to report the NPS by (segment, country, wave); with a Moments, its
         group column (or None for all answers).
@@ -366,8 +366,9 @@ def top_box(data: pd.DataFrame | Moments, items: Sequence[str], *, scale: tuple[
 
     Parameters
     ----------
-    data : respondents in rows, or a :class:`~cxstats.Moments` holding the value counts of
-        the items (``counts=items``); the shares and Wilson intervals equal those of the rows.
+    data : respondents in rows. A :class:`~cxstats.Moments` holding the value counts of
+        the items (``counts=items``) may stand in for them: the shares and Wilson intervals
+        equal those of the rows.
     items : the rating items to report.
     scale : ``(low, high)`` of the response scale; read from ``codebook`` when omitted
         (as in :func:`cxstats.satisfaction_index`).
