@@ -70,6 +70,8 @@ from .clv import (
 from .simulate_waves import SimulatedWaves, simulate_cx_waves
 from .ordinal import PolychoricResult, polychoric
 from .sem.ordinal_moments import CorrelationNearOneWarning, OrdinalDataError, PolychoricConvergenceWarning
+from ._moments import Moments, MomentsError, moments
+from .simulate_parquet import write_panel_parquet
 
 __version__ = "0.1.0"
 
@@ -169,4 +171,8 @@ __all__ = [
     "OrdinalDataError",
     "PolychoricConvergenceWarning",
     "CorrelationNearOneWarning",
+    "moments",
+    "Moments",
+    "MomentsError",
+    "write_panel_parquet",
 ]

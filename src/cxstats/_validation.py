@@ -36,6 +36,7 @@ __all__ = [
     "within_scale",
     "strip_ansi",
     "survey_parts",
+    "moments_parts",
     "need_codebook",
     "labels_from",
     "group_level_labels",
@@ -246,6 +247,26 @@ def survey_parts(data: Any, codebook: Any = None) -> tuple[Any, Any]:
     if isinstance(data, Survey):
         return data.data, data.codebook if codebook is None else codebook
     return data, codebook
+
+
+def moments_parts(data: Any, moments: Any = None, *, where: str) -> tuple[Any, Any]:
+    """``(data, None)`` for rows, or ``(None, moments)`` when a :class:`~cxstats.Moments` is
+    passed as ``data`` or as ``moments=``: the one place where functions accept sufficient
+    statistics in place of rows (what they can compute from them is in ``cxstats._sufficient``)."""
+    from ._moments import Moments
+
+    if isinstance(data, Moments):
+        if moments is not None:
+            raise TypeError(f"{where}: pass the Moments once, as data or as moments=, not both.")
+        return None, data
+    if moments is None:
+        return data, None
+    if not isinstance(moments, Moments):
+        raise TypeError(f"{where}: moments= must be a cxstats.Moments (what cxstats.moments() returns), got "
+                        f"{type(moments).__name__}.")
+    if data is not None:
+        raise TypeError(f"{where}: pass either the data or moments=, not both.")
+    return None, moments
 
 
 def need_codebook(codebook: Any, *, where: str, argument: str = "codebook") -> Any:
