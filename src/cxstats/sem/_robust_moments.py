@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._problems import ModelSpecificationError
 from .estimate import _gradient_and_hessian
 from .matrices import RamModel
 
@@ -76,8 +77,9 @@ class RobustSample:
         p = len(self.mean)
         k = p + p * (p + 1) // 2
         if np.shape(self.cov) != (p, p) or np.shape(self.gamma) != (k, k):
-            raise ValueError(f"A group's MLR statistics need a {p} x {p} covariance matrix and a {k} x {k} Gamma "
-                             f"for {p} variables; got {np.shape(self.cov)} and {np.shape(self.gamma)}.")
+            raise ModelSpecificationError(f"A group's MLR statistics need a {p} x {p} covariance matrix and a {k} x {k} Gamma "
+                             f"for {p} variables; got {np.shape(self.cov)} and {np.shape(self.gamma)}. Compute them on the same "
+                                          "items (Gamma in lavaan's order: the means, then vech of the covariance).")
 
 
 def gamma_from_data(values: np.ndarray, *, batch_rows: int = _BATCH_ROWS) -> np.ndarray:
