@@ -123,3 +123,31 @@ def test_two_group_mlr_from_lavaans_gamma_alone_matches_lavaan():
 def test_statistics_of_the_wrong_shape_are_refused():
     with pytest.raises(ModelSpecificationError, match=r"need a 3 x 3 covariance matrix and a 9 x 9 Gamma for 3 variables"):
         rm.RobustSample(10, np.zeros(3), np.eye(3), np.eye(6))
+
+
+def test_fits_in_a_shared_block_reuse_each_groups_statistics_and_give_the_same_numbers():
+    import cxstats.sem as sem
+    from cxstats.sem._api import shared_samples
+
+    hs = _hs()
+    model = _gamma_json()["model"]
+    alone = sem.fit(model, hs, group="school", estimator="MLR")
+    with shared_samples():
+        first = sem.fit(model, hs, group="school", estimator="MLR")
+        second = sem.fit(model, hs, group="school", estimator="MLR", group_equal=["loadings"])
+        other = sem.fit(model, hs.copy(), group="school", estimator="MLR")
+    assert all(a is b for a, b in zip(first._group_moments, second._group_moments, strict=True))
+    assert not any(a is b for a, b in zip(first._group_moments, other._group_moments, strict=True))
+    assert "gamma" in vars(first._group_moments[0])  # computed once, kept with the moments
+    pd.testing.assert_frame_equal(first.table, alone.table)
+    assert first.fit_measures.equals(alone.fit_measures)
+    outside = sem.fit(model, hs, group="school", estimator="MLR")
+    assert not any(a is b for a, b in zip(first._group_moments, outside._group_moments, strict=True))
+
+
+def test_mlr_without_rows_or_fourth_order_moments_is_refused():
+    from cxstats.sem.moments import SampleMoments
+
+    moments = SampleMoments(names=("a", "b"), cov=np.eye(2), mean=np.zeros(2), nobs=50)
+    with pytest.raises(ModelSpecificationError, match=r"needs each group's fourth-order moments .* fourth=True\.$"):
+        rm.robust_samples([moments])

@@ -6,7 +6,10 @@ ML estimate -> inference -> fit measures -> :class:`SEMResult`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,6 +24,7 @@ from ._fiml import fiml
 from ._fiml_estimate import fiml_estimate
 from ._missing_patterns import em_saturated, missing_patterns
 from ._robust import mlr
+from ._robust_moments import robust_samples
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -39,7 +43,45 @@ from .._validation import ci_level as check_ci_level
 from .._validation import labels_from, survey_parts, warn
 from ..data.codebook import Codebook
 
-__all__ = ["fit"]
+__all__ = ["fit", "shared_samples", "sharing_samples"]
+
+_SHARED: ContextVar[dict | None] = ContextVar("cxstats_sem_shared_samples", default=None)
+
+
+@contextmanager
+def shared_samples() -> Iterator[None]:
+    """Within this block, fits to the same DataFrame (same object, group column, group levels
+    and model variables, listwise) share each group's sample statistics: the moments, and
+    under MLR the fourth-order Gamma, are computed from the rows once. The invariance
+    ladder's models all fit the same data; outside the block nothing is kept."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def sharing_samples(func):
+    """Decorator: run ``func`` inside :func:`shared_samples` (its own frame stays in
+    cxstats, so warnings still point at the caller's line)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with shared_samples():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _shared(data, key: tuple, compute):
+    """``compute()``, or its value from an earlier fit to the same ``data`` in :func:`shared_samples`."""
+    cache = _SHARED.get()
+    if cache is None or data is None:
+        return compute()
+    key = (id(data), *key)
+    if key not in cache or cache[key][0] is not data:
+        cache[key] = (data, compute())  # the data are kept with the key, so the id stays theirs
+    return cache[key][1]
 
 
 @single_threaded_blas
@@ -147,9 +189,13 @@ def fit(
     elif data is None:
         moments, patterns = _summary_sample(spec, cov, means, nobs), None
     elif group is None:
-        moments, patterns = (moments_from_data(data, spec.observed, n_free=spec.n_free),), None
+        moments = _shared(data, (None, None, spec.observed, spec.n_free),
+                          lambda: (moments_from_data(data, spec.observed, n_free=spec.n_free),))
+        patterns = None
     else:
-        moments, patterns = _multigroup_sample(spec, frames, group, levels), None
+        moments = _shared(data, (group, levels, spec.observed),
+                          lambda: _multigroup_sample(spec, frames, group, levels))
+        patterns = None
     n_total = sum(m.nobs for m in moments)
     check_rows(n_total, spec.n_free)  # across groups (one group's data were checked when read)
     _check_degrees_of_freedom(spec, moments)
@@ -232,7 +278,7 @@ def _fit_ml(groups: Groups, start: np.ndarray, k: np.ndarray | None) -> _Fitted:
 def _fit_mlr(groups: Groups, moments: tuple[SampleMoments, ...], start: np.ndarray, k: np.ndarray | None) -> _Fitted:
     """MLR: the ML estimates with the Huber-White sandwich and the Yuan-Bentler test."""
     ml = _fit_ml(groups, start, k)
-    robust = mlr(groups.models, ml.estimate.theta, [m.data for m in moments], constraint_basis=k)
+    robust = mlr(groups.models, ml.estimate.theta, robust_samples(moments), constraint_basis=k)
     return replace(ml, vcov=robust.vcov, robust=robust)
 
 

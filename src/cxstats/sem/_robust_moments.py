@@ -41,15 +41,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.blas import dsyrk
 
 from ._problems import ModelSpecificationError
 from .estimate import _gradient_and_hessian
 from .matrices import RamModel
 
-__all__ = ["RobustSample", "gamma_from_data", "robust_sample", "score_map", "vech_indices",
+__all__ = ["RobustSample", "gamma_from_data", "robust_sample", "robust_samples", "score_map", "vech_indices",
            "group_information", "first_order_from_moments"]
 
-_BATCH_ROWS = 65_536
+_BATCH_ROWS = 16_384
 
 
 def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +87,8 @@ def gamma_from_data(values: np.ndarray, *, batch_rows: int = _BATCH_ROWS) -> np.
     """lavaan's Gamma of complete rows: the covariance (divisor n) of (y_i, vech((y_i - ybar)(y_i - ybar)')).
 
     Two passes (the moments, then the centred fourth-order products in batches of
-    ``batch_rows`` rows), so memory stays ``batch_rows x k`` for k = p + p(p+1)/2.
+    ``batch_rows`` rows, one symmetric rank-k update each), so memory stays
+    ``batch_rows x k`` for k = p + p(p+1)/2.
     """
     values = np.asarray(values, dtype=float)
     n, p = values.shape
@@ -96,15 +98,25 @@ def gamma_from_data(values: np.ndarray, *, batch_rows: int = _BATCH_ROWS) -> np.
     rows, cols = vech_indices(p)
     ubar = cov[rows, cols]
     k = p + len(rows)
-    total = np.zeros((k, k))
+    lower = np.zeros((k, k))
+    work = np.empty((min(batch_rows, n), k))
     for start in range(0, n, batch_rows):
         e = centred[start:start + batch_rows]
-        u = np.empty((len(e), k))
+        u = work[:len(e)]
         u[:, :p] = e
-        np.multiply(e[:, rows], e[:, cols], out=u[:, p:])
+        at = p
+        for j in range(p):  # vech order: column j of the lower triangle is e_j * (e_j, ..., e_p)
+            np.multiply(e[:, j:], e[:, j:j + 1], out=u[:, at:at + p - j])
+            at += p - j
         u[:, p:] -= ubar
-        total += u.T @ u
-    return total / n
+        lower += dsyrk(1.0, u.T, trans=0, lower=1)  # the lower triangle of u'u
+    return (np.tril(lower) + np.tril(lower, -1).T) / n
+
+
+def robust_samples(moments) -> list[RobustSample]:
+    """Each group's :class:`RobustSample` from its sample moments (objects with ``nobs``,
+    ``mean``, ``cov`` with divisor n and ``gamma``, such as :class:`~cxstats.sem.moments.SampleMoments`)."""
+    return [RobustSample(int(m.nobs), m.mean, m.cov, m.gamma) for m in moments]
 
 
 def robust_sample(values: np.ndarray, *, gamma: np.ndarray | None = None) -> RobustSample:
