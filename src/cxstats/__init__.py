@@ -68,6 +68,8 @@ from .clv import (
     pareto_nbd,
 )
 from .simulate_waves import SimulatedWaves, simulate_cx_waves
+from ._moments import Moments, MomentsError, moments
+from .simulate_parquet import write_panel_parquet
 
 __version__ = "0.1.0"
 
@@ -162,4 +164,8 @@ __all__ = [
     "ParetoNBDResult",
     "simulate_cx_waves",
     "SimulatedWaves",
+    "moments",
+    "Moments",
+    "MomentsError",
+    "write_panel_parquet",
 ]

@@ -43,7 +43,7 @@ def _lavaan_gamma(record: dict) -> np.ndarray:
 def test_vech_order_is_lavaans():
     rows, cols = rm.vech_indices(9)
     names = [f"x{i}~1" for i in range(1, 10)] + [f"x{c + 1}~~x{r + 1}" for r, c in zip(rows, cols, strict=True)]
-    assert names == _gamma_json()["one"][0]["rownames"]
+    assert names == _gamma_json()["gamma"]["rownames"]
     assert names[9:13] == ["x1~~x1", "x1~~x2", "x1~~x3", "x1~~x4"]
 
 
@@ -51,11 +51,11 @@ def test_gamma_matches_lavaan_in_one_group_and_per_group():
     ref = _gamma_json()
     hs = _hs()
     ours = rm.gamma_from_data(hs[ITEMS].to_numpy(float))
-    theirs = _lavaan_gamma(ref["one"][0])
+    theirs = _lavaan_gamma(ref["gamma"])
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12 * np.abs(theirs).max())
-    for label in ref["group_labels"]:
-        values = hs.loc[hs[ref["group"]] == label, ITEMS].to_numpy(float)
-        theirs = _lavaan_gamma(ref["two"][label])
+    for label in ref["groups"]:
+        values = hs.loc[hs["school"] == label, ITEMS].to_numpy(float)
+        theirs = _lavaan_gamma(ref["group_gamma"][label])
         np.testing.assert_allclose(rm.gamma_from_data(values), theirs, rtol=1e-10,
                                    atol=1e-12 * np.abs(theirs).max())
 
@@ -102,7 +102,7 @@ def test_two_group_mlr_from_lavaans_gamma_alone_matches_lavaan():
     """No rows: each group's n, means and covariance and lavaan's own Gamma."""
     rec = _json("lavaan_mlr_extra")["fits"]["metric"]
     models, data, theta, table = _group_models(rec, meanstructure=True)
-    gammas = _gamma_json()["two"]
+    gammas = _gamma_json()["group_gamma"]
     samples = []
     for label, values in zip(rec["group_labels"], data, strict=True):
         mean = values.mean(axis=0)
@@ -130,7 +130,7 @@ def test_fits_in_a_shared_block_reuse_each_groups_statistics_and_give_the_same_n
     from cxstats.sem._api import shared_samples
 
     hs = _hs()
-    model = _gamma_json()["model"]
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
     alone = sem.fit(model, hs, group="school", estimator="MLR")
     with shared_samples():
         first = sem.fit(model, hs, group="school", estimator="MLR")
