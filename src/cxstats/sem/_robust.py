@@ -630,7 +630,8 @@ def mlr(models, theta: np.ndarray, data, *, constraint_basis: np.ndarray | None 
     h1, logl, logl_h1, ndat, moments = [], 0.0, 0.0, 0, []
     for model, sample in zip(models, samples, strict=True):
         x = exogenous_indices(model)
-        h1.append(saturated_information(sample, meanstructure=model.meanstructure, exogenous=x))
+        h1.append(sample.remember(("h1", model.meanstructure, tuple(x.tolist())), lambda: saturated_information(
+            sample, meanstructure=model.meanstructure, exogenous=x)))
         n, mean, cov = sample.nobs, sample.mean, sample.cov
         sigma, mu, _, _ = _implied(model, theta, mean)
         # with fixed.x lavaan reports the likelihood of the outcomes given the covariates:
@@ -643,7 +644,11 @@ def mlr(models, theta: np.ndarray, data, *, constraint_basis: np.ndarray | None 
     npar = len(theta) if constraint_basis is None else constraint_basis.shape[1]
     chisq = max(2.0 * (logl_h1 - logl), 0.0)
     test = yuan_bentler_mplus(chisq, ndat - npar, information, first_order, h1, constraint_basis=constraint_basis)
-    baseline = _baseline_test(models, samples, h1, ndat)
+    layout = tuple((m.p, m.meanstructure, tuple(exogenous_indices(m).tolist())) for m in models)
+    kept = samples[0].remember(("baseline", tuple(map(id, samples)), layout),
+                               lambda: (tuple(samples), _baseline_test(models, samples, h1, ndat)))
+    baseline = kept[1] if all(a is b for a, b in zip(kept[0], samples, strict=True)) else \
+        _baseline_test(models, samples, h1, ndat)
     out = robust_fit_measures(test, baseline, nobs, ngroups=len(models), ci_level=ci_level)
     out.update({"npar": float(npar), "logl": logl, "unrestricted.logl": logl_h1, "ntotal": float(nobs)})
     out.update(fi.information_criteria(logl, npar, nobs))

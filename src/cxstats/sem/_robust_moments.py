@@ -38,7 +38,7 @@ Checked against casewise scores computed from the rows (1e-10) and against lavaa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg.blas import dsyrk
@@ -73,6 +73,14 @@ class RobustSample:
     mean: np.ndarray
     cov: np.ndarray
     gamma: np.ndarray
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # results that depend on these alone
+
+    def remember(self, key: tuple, compute):
+        """``compute()``, kept under ``key`` (the saturated model's information, the baseline
+        test): the invariance ladder's levels share them."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def __post_init__(self) -> None:
         p = len(self.mean)
@@ -116,7 +124,7 @@ def gamma_from_data(values: np.ndarray, *, batch_rows: int = _BATCH_ROWS) -> np.
 def robust_samples(moments) -> list[RobustSample]:
     """Each group's :class:`RobustSample` from its sample moments (objects with ``nobs``,
     ``mean``, ``cov`` with divisor n and ``gamma``, such as :class:`~cxstats.sem.moments.SampleMoments`)."""
-    return [RobustSample(int(m.nobs), m.mean, m.cov, m.gamma) for m in moments]
+    return [m.robust if hasattr(m, "robust") else RobustSample(int(m.nobs), m.mean, m.cov, m.gamma) for m in moments]
 
 
 def robust_sample(values: np.ndarray, *, gamma: np.ndarray | None = None) -> RobustSample:

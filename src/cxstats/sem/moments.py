@@ -50,6 +50,14 @@ class SampleMoments:
 
         return gamma_from_data(self.data)
 
+    @cached_property
+    def robust(self):
+        """These statistics for MLR (a :class:`~cxstats.sem._robust_moments.RobustSample`), made
+        once, so that fits sharing the moments also share what MLR derives from them alone."""
+        from ._robust_moments import RobustSample
+
+        return RobustSample(self.nobs, self.mean, self.cov, self.gamma)
+
 
 def _unknown(names: tuple[str, ...], available: list[str], where: str) -> None:
     missing = [n for n in names if n not in available]
