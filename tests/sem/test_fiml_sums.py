@@ -75,3 +75,52 @@ def test_mlr_from_pattern_sums_is_refused_with_the_reason():
 def test_a_pattern_of_the_wrong_shape_is_refused():
     with pytest.raises(ModelSpecificationError, match=r"needs a mask of 3 variables.*got a mask of shape \(2,\)"):
         patterns_from_sums(3, [(np.array([True, True]), 5, np.zeros(2), np.eye(2))])
+
+
+def test_fit_level_fiml_sample_from_pattern_sums_equals_the_row_path():
+    """What sem.fit(moments=M, missing='fiml') builds from a Moments: the EM moments and the
+    patterns per group, equal to those from the rows; the fit from them equals the row fit."""
+    from cxstats.sem import _api
+
+    data = _data()
+    levels = ("Pasteur", "Grant-White")
+    spec = build_parameter_table(parse_model(HS), groups=levels, meanstructure=True)
+    frames = [data[data["school"] == g] for g in levels]
+    with pytest.warns(cxstats.CxStatsWarning, match="answer none of the model's variables"):
+        from_rows = _api._fiml_sample(spec, frames, "school", levels, [])
+    stats = cxstats.moments(data, list(spec.observed), group="school", patterns=True)
+    from_sums = _api.fiml_sample_from_patterns(spec, [stats.patterns(g) for g in levels], group="school",
+                                               levels=levels)
+    for a, b in zip(from_rows[0], from_sums[0], strict=True):
+        assert (a.nobs, b.data) == (b.nobs, None)
+        np.testing.assert_allclose(b.cov, a.cov, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(b.mean, a.mean, rtol=1e-10, atol=1e-12)
+    models = tuple(RamModel(spec.group_view(g), m.cov, m.mean) for g, m in enumerate(from_rows[0]))
+    groups = _api.Groups(models, [m.cov for m in from_rows[0]], [m.mean for m in from_rows[0]],
+                         [m.nobs for m in from_rows[0]])
+    k, theta0 = constraint_basis(spec)
+    start = _api._start(groups, k, theta0)
+    fits = [_api._fit_fiml(groups, pats, moms, start, k, robust=False) for moms, pats in (from_rows, from_sums)]
+    np.testing.assert_allclose(fits[1].estimate.theta, fits[0].estimate.theta, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(fits[1].vcov, fits[0].vcov, rtol=1e-8, atol=1e-10 * np.abs(fits[0].vcov).max())
+    with pytest.raises(ModelSpecificationError, match="needs each respondent's scores"):
+        _api._fit_fiml(groups, from_sums[1], from_sums[0], start, k, robust=True)
+
+
+def test_patterns_missing_a_covariate_are_left_out_with_a_warning_and_too_few_rows_are_refused():
+    from cxstats.sem import _api
+
+    data = _data()
+    spec = build_parameter_table(parse_model("visual =~ x1 + x2 + x3\nvisual ~ x4"), meanstructure=True)
+    stats = cxstats.moments(data, list(spec.observed), patterns=True)
+    missing_x4 = int((data["x4"].isna() & data[["x1", "x2", "x3"]].notna().any(axis=1)).sum())
+    assert missing_x4 > 0
+    problems: list[str] = []
+    with pytest.warns(cxstats.CxStatsWarning, match=rf"^{missing_x4} row\(s\) miss a covariate \('x4'\) and were left out\.$"):
+        moments, patterns = _api.fiml_sample_from_patterns(spec, [stats.patterns()], problems=problems)
+    assert problems[0].startswith(f"CxStatsWarning: {missing_x4} row(s) miss a covariate")
+    assert all(mask[spec.observed.index("x4")] for mask in patterns[0].observed)
+    few = [pt for pt in stats.patterns() if pt.mask.all()][:1]
+    few[0] = type(few[0])(few[0].mask, 3, few[0].mean, few[0].cross)
+    with pytest.raises(ModelSpecificationError, match=r"have 3 rows with answers for 4 variables; FIML needs more rows"):
+        _api.fiml_sample_from_patterns(spec, [few])

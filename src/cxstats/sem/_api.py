@@ -22,7 +22,7 @@ from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
 from ._fiml import fiml
 from ._fiml_estimate import fiml_estimate
-from ._missing_patterns import em_saturated, missing_patterns
+from ._missing_patterns import em_saturated, missing_patterns, patterns_from_sums
 from ._robust import mlr
 from ._robust_moments import robust_samples
 from ._problems import (
@@ -43,7 +43,7 @@ from .._validation import ci_level as check_ci_level
 from .._validation import labels_from, survey_parts, warn
 from ..data.codebook import Codebook
 
-__all__ = ["fit", "shared_samples", "sharing_samples"]
+__all__ = ["fit", "fiml_sample_from_patterns", "shared_samples", "sharing_samples"]
 
 _SHARED: ContextVar[dict | None] = ContextVar("cxstats_sem_shared_samples", default=None)
 
@@ -481,6 +481,42 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     moments = SampleMoments(names=spec.observed, cov=saturated.cov, mean=saturated.mean, nobs=patterns.nobs,
                             data=values[answered], n_dropped=int(no_x.sum()) + patterns.n_empty, saturated=saturated)
     return moments, patterns
+
+
+def fiml_sample_from_patterns(spec: ParameterTable, patterns_by_group: Sequence, *, group: str | None = None,
+                              levels: Sequence = (None,), problems: list[str] | None = None):
+    """FIML's data of every group from per-pattern sums instead of rows: (moments, patterns)
+    as the row path gives them (``_fiml_sample``), for ``sem.fit(moments=M, missing="fiml")``.
+
+    ``patterns_by_group[g]`` lists group g's patterns as ``(mask, n, mean, cross)`` over the
+    model's observed variables in ``spec.observed`` order (``Moments.patterns(g)`` re-indexed
+    to the model's variables, patterns that differ only outside them merged). Patterns that
+    miss a fixed.x covariate are left out, as the row path leaves out such rows (warned and
+    recorded in ``problems``). ML from these equals ML from the rows; MLR needs the rows.
+    """
+    problems = [] if problems is None else problems
+    x = [spec.observed.index(n) for n in spec.exogenous_x]
+    p = len(spec.observed)
+    moments, patterns = [], []
+    for level, found in zip(levels, patterns_by_group, strict=True):
+        where = "" if group is None else f" in group {level!r}"
+        found = [pt if not hasattr(pt, "mask") else (pt.mask, pt.n, pt.mean, pt.cross) for pt in found]
+        kept = [pt for pt in found if all(np.asarray(pt[0], dtype=bool)[x])]
+        n_no_x = sum(int(pt[1]) for pt in found) - sum(int(pt[1]) for pt in kept)
+        if n_no_x:
+            problems.append(warn(f"{n_no_x} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
+                                 "and were left out.", CxStatsWarning))
+        pats = patterns_from_sums(p, kept)
+        if pats.nobs <= p:
+            raise ModelSpecificationError(
+                f"The data{where} have {pats.nobs} rows with answers for {p} variables; FIML needs more rows than "
+                "variables (and in practice many more)."
+            )
+        saturated = em_saturated(pats)
+        moments.append(SampleMoments(names=spec.observed, cov=saturated.cov, mean=saturated.mean, nobs=pats.nobs,
+                                     n_dropped=n_no_x, saturated=saturated))
+        patterns.append(pats)
+    return tuple(moments), tuple(patterns)
 
 
 def _start(groups: Groups, k: np.ndarray | None, theta0: np.ndarray) -> np.ndarray:
