@@ -151,3 +151,22 @@ def test_mlr_without_rows_or_fourth_order_moments_is_refused():
     moments = SampleMoments(names=("a", "b"), cov=np.eye(2), mean=np.zeros(2), nobs=50)
     with pytest.raises(ModelSpecificationError, match=r"needs each group's fourth-order moments .* fourth=True\.$"):
         rm.robust_samples([moments])
+
+
+def test_mlr_from_a_moments_object_equals_mlr_from_the_rows():
+    """The statistics sem.fit builds from cxstats.moments(..., fourth=True): SampleMoments
+    without rows, Gamma given as ``fourth``."""
+    import cxstats
+    from cxstats.sem.moments import SampleMoments
+
+    rec = _json("lavaan_mlr_extra")["fits"]["metric"]
+    models, data, theta, table = _group_models(rec, meanstructure=True)
+    stats = cxstats.moments(_hs(), ITEMS, group="school", fourth=True)
+    moments = [SampleMoments(names=tuple(ITEMS), cov=stats.ml_cov(g).to_numpy(), mean=stats.means(g).to_numpy(),
+                             nobs=stats.n[g], fourth=stats.gamma(g).to_numpy()) for g in rec["group_labels"]]
+    k = equality_basis(table)
+    from_moments = robust.mlr(models, theta, rm.robust_samples(moments), constraint_basis=k)
+    from_rows = robust.mlr(models, theta, data, constraint_basis=k)
+    np.testing.assert_allclose(from_moments.vcov, from_rows.vcov, rtol=1e-9, atol=1e-10 * np.abs(from_rows.vcov).max())
+    for key, value in from_rows.fit_measures.items():
+        assert from_moments.fit_measures[key] == pytest.approx(value, rel=1e-10, abs=1e-12, nan_ok=True), key
