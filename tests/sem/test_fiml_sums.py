@@ -124,3 +124,22 @@ def test_patterns_missing_a_covariate_are_left_out_with_a_warning_and_too_few_ro
     few[0] = type(few[0])(few[0].mask, 3, few[0].mean, few[0].cross)
     with pytest.raises(ModelSpecificationError, match=r"have 3 rows with answers for 4 variables; FIML needs more rows"):
         _api.fiml_sample_from_patterns(spec, [few])
+
+
+def test_patterns_over_more_items_restricted_to_the_model_equal_the_patterns_of_its_columns():
+    from cxstats.sem._missing_patterns import restrict_patterns
+
+    data = _data()
+    names = ["x3", "x1", "x2"]  # a subset, in another order
+    wide = cxstats.moments(data, ITEMS, patterns=True).patterns()
+    restricted, n_empty = restrict_patterns(wide, ITEMS, names)
+    direct = cxstats.moments(data, names, patterns=True).patterns()
+    # rows missing every item are not among the patterns at all; those missing only the model's columns are counted
+    assert n_empty == int((data[names].isna().all(axis=1) & data[ITEMS].notna().any(axis=1)).sum())
+    by_mask = {tuple(m): (n, mean, cross) for m, n, mean, cross in restricted}
+    assert len(by_mask) == len(direct)
+    for pt in direct:
+        n, mean, cross = by_mask[tuple(pt.mask)]
+        assert n == pt.n
+        np.testing.assert_allclose(mean, pt.mean, rtol=1e-12)
+        np.testing.assert_allclose(cross, pt.cross, rtol=1e-10, atol=1e-10)

@@ -20,7 +20,7 @@ from ._fiml_likelihood import fiml_loglik
 from ._problems import ModelSpecificationError
 
 __all__ = ["MissingPatterns", "PatternBatch", "SaturatedMoments", "em_saturated", "independence_estimates",
-           "missing_patterns", "patterns_from_sums"]
+           "missing_patterns", "patterns_from_sums", "restrict_patterns"]
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,41 @@ def patterns_from_sums(p: int, patterns, *, n_empty: int = 0) -> MissingPatterns
     return MissingPatterns(p=p, nobs=int(sum(freq)), n_empty=int(n_empty), empty_rows=np.zeros(0, dtype=int),
                            observed=tuple(observed), rows=None, freq=np.array(freq, dtype=int), mean=tuple(means),
                            cov=tuple(covs), values=None)
+
+
+def restrict_patterns(patterns, items, names) -> tuple[list[tuple], int]:
+    """Per-pattern sums over ``items`` re-expressed over the model's variables ``names``.
+
+    Each pattern ``(mask, n, mean, cross)`` (or an object with these attributes) keeps the
+    observed model variables, in ``names`` order; patterns that then look alike are merged
+    exactly (n = n1 + n2, mean = (n1 m1 + n2 m2) / n, cross = c1 + c2 + n1 n2 / n d d' with
+    d = m1 - m2), in order of first appearance. Returns (patterns, rows that observe none of
+    ``names``: left out, as rows missing every model variable are).
+    """
+    items = list(items)
+    where = [items.index(n) for n in names]
+    merged: dict[bytes, list] = {}
+    n_empty = 0
+    for pattern in patterns:
+        mask, n, mean, cross = ((pattern.mask, pattern.n, pattern.mean, pattern.cross) if hasattr(pattern, "mask")
+                                else pattern)
+        mask = np.asarray(mask, dtype=bool)
+        position = np.cumsum(mask) - 1  # item -> its place among the pattern's observed items
+        keep = [position[i] for i in where if mask[i]]
+        sub = mask[where]
+        if not sub.any():
+            n_empty += int(n)
+            continue
+        m, c = np.asarray(mean, dtype=float)[keep], np.asarray(cross, dtype=float)[np.ix_(keep, keep)]
+        key = sub.tobytes()
+        if key not in merged:
+            merged[key] = [sub, int(n), m, c]
+            continue
+        _, n1, m1, c1 = merged[key]
+        total = n1 + int(n)
+        d = m1 - m
+        merged[key] = [sub, total, (n1 * m1 + int(n) * m) / total, c1 + c + n1 * int(n) / total * np.outer(d, d)]
+    return [tuple(v) for v in merged.values()], n_empty
 
 
 @dataclass(frozen=True)
