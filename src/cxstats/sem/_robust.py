@@ -18,8 +18,13 @@ MLR keeps the ML estimates and replaces two things (lavaan 0.6.14 defaults for
 The functions take models that look like :class:`~cxstats.sem.matrices.RamModel`
 (``n_par``, ``p``, ``meanstructure``, ``implied(theta)`` with ``.sigma``/``.mu`` and
 ``jacobian(implied)``), one per group, all indexing one global ``theta``, and plain
-arrays. Casewise scores of complete data are here; :mod:`._fiml` supplies those of
-incomplete data and reuses the sandwich, the scaled test and the fit measures.
+arrays. :func:`mlr` runs from each group's sufficient statistics (n, means, covariance and
+lavaan's Gamma, :mod:`._robust_moments`): the observed information in closed form and the
+first-order information as ``n L Gamma L' + g g'/n``, equal to the casewise scores' outer
+products, so MLR needs no rows once Gamma is known (computed once per group from the rows,
+or by ``cxstats.moments(..., fourth=True)`` where the data live). Casewise scores of
+complete data are here too; :mod:`._fiml` supplies those of incomplete data and reuses the
+sandwich, the scaled test and the fit measures.
 
 Validated against lavaan 0.6.14 (tests/reference/lavaan_mlr.json and
 lavaan_mlr_extra.json: HS CFA, PolDem SEM, an ``==`` constraint, fixed.x covariates, two
