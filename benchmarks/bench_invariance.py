@@ -3,6 +3,11 @@
 * The four-level invariance ladder of the Holzinger-Swineford CFA by school (configural,
   metric, scalar, strict with the chi-square difference tests): target <= 0.25 s in total
   for cxstats. semopy cannot constrain parameters across groups, so lavaan is the peer.
+* The MLR ladder against the ML ladder on the simulated 4-country panel
+  (``cxstats.simulate_cx_panel``, SERVQUAL's 5 factors x 3 items), 2,000 and 100,000
+  rows: target MLR <= 2 x ML (issue 15; lavaan's own MLR/ML ratio is timed on the
+  2,000-row panel in the same run). Both ladders fit four levels without the partial
+  search, timed alternately (median of 5; 3 for the large panel).
 * FIML on the Holzinger-Swineford CFA with 10% of the cells missing (tests/reference):
   target <= 0.5 x lavaan's time (``cfa(..., missing = "ml")``); semopy's FIML objective
   is timed for information (it reports a different chi-square and df; median of 3).
@@ -14,12 +19,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import sys
+import tempfile
+import time
 import warnings
 from pathlib import Path
 
 import pandas as pd
 
+import cxstats
 import cxstats.sem as sem
 
 HERE = Path(__file__).resolve().parent
@@ -30,14 +39,18 @@ REFERENCE = HERE.parent / "tests" / "reference" / "data"
 HS_DATA, MCAR_DATA = REFERENCE / "holzinger_swineford.csv", REFERENCE / "hs_mcar.csv"
 MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
 REPEATS, LADDER_TARGET, FIML_TARGET = 7, 0.25, 0.5
+PANEL_MODEL = "\n".join(f"{f} =~ {f}1 + {f}2 + {f}3" for f in ("TAN", "REL", "RES", "ASS", "EMP"))
+PANEL_SIZES, MLR_RATIO_TARGET = ((500, 5), (25_000, 3)), 2.0  # respondents per country, repeats
 
 
-def _lavaan() -> dict | None:
+def _lavaan(panel_csv: Path | None = None) -> dict | None:
     if shutil.which("Rscript") is None:
         print("Rscript is not on PATH: lavaan is not timed.")
         return None
     spec = {"repeats": REPEATS, "model": MODEL, "ladder_data": str(HS_DATA), "group": "school",
             "fiml_data": str(MCAR_DATA)}
+    if panel_csv is not None:
+        spec.update(panel_data=str(panel_csv), panel_model=PANEL_MODEL, panel_group="country")
     try:
         return rscript_json(HERE / "lavaan_invariance_timing.R", spec)
     except RuntimeError as exc:
@@ -75,8 +88,29 @@ def _semopy_fiml(data: pd.DataFrame) -> float | None:
     return None
 
 
+def _panel_ladders(n_per_country: int, repeats: int) -> tuple[float, float]:
+    """Median seconds of the ML and the MLR ladder, run alternately on one panel."""
+    data = cxstats.simulate_cx_panel(n_per_country, noninvariant_items=1, seed=1).data
+    times: dict[str, list[float]] = {"ML": [], "MLR": []}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for estimator in times:  # warm-up
+            sem.invariance(PANEL_MODEL, data, group="country", estimator=estimator, partial=False)
+        for _ in range(repeats):
+            for estimator, spent in times.items():
+                start = time.perf_counter()
+                sem.invariance(PANEL_MODEL, data, group="country", estimator=estimator, partial=False)
+                spent.append(time.perf_counter() - start)
+    return statistics.median(times["ML"]), statistics.median(times["MLR"])
+
+
 def main() -> None:
     load = MachineLoad()
+    for n_per_country, repeats in PANEL_SIZES:
+        ml, mlr = _panel_ladders(n_per_country, repeats)
+        ratio = mlr / ml
+        print(f"Panel ladder, 4 countries x {n_per_country:,} rows: ML {ml:.3f} s, MLR {mlr:.3f} s, MLR/ML ratio "
+              f"{ratio:.2f} (target <= {MLR_RATIO_TARGET}: {'met' if ratio <= MLR_RATIO_TARGET else 'NOT met'})")
     hs, mcar = pd.read_csv(HS_DATA), pd.read_csv(MCAR_DATA)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -84,7 +118,10 @@ def main() -> None:
         with_search = median_seconds(lambda: sem.invariance(MODEL, hs, group="school"), repeat=REPEATS)
         fiml = median_seconds(lambda: sem.fit(MODEL, mcar, missing="fiml"), repeat=REPEATS)
     semopy_fiml = _semopy_fiml(mcar)
-    lav = _lavaan()
+    with tempfile.TemporaryDirectory() as tmp:
+        panel_csv = Path(tmp) / "panel.csv"
+        cxstats.simulate_cx_panel(PANEL_SIZES[0][0], noninvariant_items=1, seed=1).data.to_csv(panel_csv, index=False)
+        lav = _lavaan(panel_csv)
     print(f"HS invariance ladder, 4 levels: cxstats {ladder:.3f} s (target <= {LADDER_TARGET} s: "
           f"{'met' if ladder <= LADDER_TARGET else 'NOT met'}); with the partial-invariance search "
           f"(2 more fits and score tests) {with_search:.3f} s"
@@ -97,6 +134,9 @@ def main() -> None:
     if semopy_fiml:
         line += f"; semopy FIML {semopy_fiml:.3f} s"
     print(line)
+    if lav and "panel_mlr" in lav:
+        print(f"lavaan panel ladder, 4 countries x {PANEL_SIZES[0][0]:,} rows: ML {lav['panel_ml']:.3f} s, MLR "
+              f"{lav['panel_mlr']:.3f} s, MLR/ML ratio {lav['panel_mlr'] / lav['panel_ml']:.2f}")
     if lav:
         print(f"lavaan {lav['lavaan']}")
     load.report()

@@ -6,7 +6,10 @@ ML estimate -> inference -> fit measures -> :class:`SEMResult`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +23,9 @@ from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
 from ._fiml import fiml
 from ._fiml_estimate import fiml_estimate
-from ._missing_patterns import em_saturated, missing_patterns
+from ._missing_patterns import em_saturated, missing_patterns, patterns_from_sums
 from ._robust import mlr
+from ._robust_moments import robust_samples
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -46,7 +50,45 @@ from ..data.codebook import Codebook
 if TYPE_CHECKING:
     from .._moments import Moments
 
-__all__ = ["fit"]
+__all__ = ["fit", "fiml_sample_from_patterns", "shared_samples", "sharing_samples"]
+
+_SHARED: ContextVar[dict | None] = ContextVar("cxstats_sem_shared_samples", default=None)
+
+
+@contextmanager
+def shared_samples() -> Iterator[None]:
+    """Within this block, fits to the same DataFrame (same object, group column, group levels
+    and model variables, listwise) share each group's sample statistics: the moments, and
+    under MLR the fourth-order Gamma, are computed from the rows once. The invariance
+    ladder's models all fit the same data; outside the block nothing is kept."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def sharing_samples(func):
+    """Decorator: run ``func`` inside :func:`shared_samples` (its own frame stays in
+    cxstats, so warnings still point at the caller's line)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with shared_samples():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _shared(data, key: tuple, compute):
+    """``compute()``, or its value from an earlier fit to the same ``data`` in :func:`shared_samples`."""
+    cache = _SHARED.get()
+    if cache is None or data is None:
+        return compute()
+    key = (id(data), *key)
+    if key not in cache or cache[key][0] is not data:
+        cache[key] = (data, compute())  # the data are kept with the key, so the id stays theirs
+    return cache[key][1]
 
 
 @single_threaded_blas
@@ -171,9 +213,13 @@ def fit(
     elif data is None:
         moments, patterns = _summary_sample(spec, cov, means, nobs), None
     elif group is None:
-        moments, patterns = (moments_from_data(data, spec.observed, n_free=spec.n_free),), None
+        moments = _shared(data, (None, None, spec.observed, spec.n_free),
+                          lambda: (moments_from_data(data, spec.observed, n_free=spec.n_free),))
+        patterns = None
     else:
-        moments, patterns = _multigroup_sample(spec, frames, group, levels), None
+        moments = _shared(data, (group, levels, spec.observed),
+                          lambda: _multigroup_sample(spec, frames, group, levels))
+        patterns = None
     n_total = sum(m.nobs for m in moments)
     check_rows(n_total, spec.n_free)  # across groups (one group's data were checked when read)
     _check_degrees_of_freedom(spec, moments)
@@ -256,7 +302,7 @@ def _fit_ml(groups: Groups, start: np.ndarray, k: np.ndarray | None) -> _Fitted:
 def _fit_mlr(groups: Groups, moments: tuple[SampleMoments, ...], start: np.ndarray, k: np.ndarray | None) -> _Fitted:
     """MLR: the ML estimates with the Huber-White sandwich and the Yuan-Bentler test."""
     ml = _fit_ml(groups, start, k)
-    robust = mlr(groups.models, ml.estimate.theta, [m.data for m in moments], constraint_basis=k)
+    robust = mlr(groups.models, ml.estimate.theta, robust_samples(moments), constraint_basis=k)
     return replace(ml, vcov=robust.vcov, robust=robust)
 
 
@@ -531,6 +577,42 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     moments = SampleMoments(names=spec.observed, cov=saturated.cov, mean=saturated.mean, nobs=patterns.nobs,
                             data=values[answered], n_dropped=int(no_x.sum()) + patterns.n_empty, saturated=saturated)
     return moments, patterns
+
+
+def fiml_sample_from_patterns(spec: ParameterTable, patterns_by_group: Sequence, *, group: str | None = None,
+                              levels: Sequence = (None,), problems: list[str] | None = None):
+    """FIML's data of every group from per-pattern sums instead of rows: (moments, patterns)
+    as the row path gives them (``_fiml_sample``), for ``sem.fit(moments=M, missing="fiml")``.
+
+    ``patterns_by_group[g]`` lists group g's patterns as ``(mask, n, mean, cross)`` over the
+    model's observed variables in ``spec.observed`` order (``Moments.patterns(g)`` re-indexed
+    to the model's variables, patterns that differ only outside them merged). Patterns that
+    miss a fixed.x covariate are left out, as the row path leaves out such rows (warned and
+    recorded in ``problems``). ML from these equals ML from the rows; MLR needs the rows.
+    """
+    problems = [] if problems is None else problems
+    x = [spec.observed.index(n) for n in spec.exogenous_x]
+    p = len(spec.observed)
+    moments, patterns = [], []
+    for level, found in zip(levels, patterns_by_group, strict=True):
+        where = "" if group is None else f" in group {level!r}"
+        found = [pt if not hasattr(pt, "mask") else (pt.mask, pt.n, pt.mean, pt.cross) for pt in found]
+        kept = [pt for pt in found if all(np.asarray(pt[0], dtype=bool)[x])]
+        n_no_x = sum(int(pt[1]) for pt in found) - sum(int(pt[1]) for pt in kept)
+        if n_no_x:
+            problems.append(warn(f"{n_no_x} row(s){where} miss a covariate ({listing(spec.exogenous_x, quote=True)}) "
+                                 "and were left out.", CxStatsWarning))
+        pats = patterns_from_sums(p, kept)
+        if pats.nobs <= p:
+            raise ModelSpecificationError(
+                f"The data{where} have {pats.nobs} rows with answers for {p} variables; FIML needs more rows than "
+                "variables (and in practice many more)."
+            )
+        saturated = em_saturated(pats)
+        moments.append(SampleMoments(names=spec.observed, cov=saturated.cov, mean=saturated.mean, nobs=pats.nobs,
+                                     n_dropped=n_no_x, saturated=saturated))
+        patterns.append(pats)
+    return tuple(moments), tuple(patterns)
 
 
 def _start(groups: Groups, k: np.ndarray | None, theta0: np.ndarray) -> np.ndarray:

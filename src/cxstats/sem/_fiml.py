@@ -46,6 +46,7 @@ from ._fiml_estimate import FimlEstimate, fiml_estimate
 from ._fiml_information import (
     _complete_information,
     _delta,
+    _saturated_observed,
     fiml_information,
     saturated_information,
 )
@@ -148,15 +149,19 @@ def fiml_corrected(models, theta: np.ndarray, patterns, saturated: Sequence[Satu
     for model, pat, h1 in zip(models, patterns, saturated, strict=True):
         x = exogenous_indices(model)
         fg = pat.nobs / ntotal
-        a1, b1 = saturated_information(pat, h1.mean, h1.cov, exogenous=x)
+        if version.upper() == "V3":  # only V3 uses the first-order information (casewise scores)
+            a1, b1 = saturated_information(pat, h1.mean, h1.cov, exogenous=x)
+        else:
+            a1, b1 = _saturated_observed(pat, h1.mean, h1.cov, x)[0] / pat.nobs, None
         a1_inv = np.linalg.inv(a1)
         wm.append(fg * a1)
         wmi.append(a1_inv / fg)
         wc.append(fg * _complete_information(h1.mean, h1.cov, x))
-        gam.append(a1_inv @ b1 @ a1_inv / fg)
+        gam.append(None if b1 is None else a1_inv @ b1 @ a1_inv / fg)
         imp = model.implied(theta)
         xx3 += _ml_chisq(imp.sigma, imp.mu, h1.cov, h1.mean, pat.nobs)
-    wm_all, wc_all, wmi_all, gam_all = (_block_diag(m) for m in (wm, wc, wmi, gam))
+    wm_all, wc_all, wmi_all = (_block_diag(m) for m in (wm, wc, wmi))
+    gam_all = None if gam[0] is None else _block_diag(gam)
 
     def k_value(ms, th, k_basis):
         delta = np.vstack([_delta(*m.jacobian(m.implied(th)), exogenous_indices(m)) for m in ms])

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._robust import _as_list
+from ._problems import ModelSpecificationError
 
 if TYPE_CHECKING:
     from ._missing_patterns import MissingPatterns
@@ -114,6 +115,11 @@ def fiml_objective(models, theta: np.ndarray, patterns) -> tuple[float, np.ndarr
 
 def _pattern_scores(sigma, mu, d_sigma, d_mu, patterns: MissingPatterns) -> np.ndarray:
     """Casewise scores (n x q, rows in the order of the non-empty rows of the data)."""
+    if patterns.values is None:
+        raise ModelSpecificationError(
+            "estimator='MLR' with missing='fiml' needs each respondent's scores (its first-order information and "
+            "scaled test), and per-pattern counts, means and cross-products do not determine them (they would need "
+            "each pattern's third- and fourth-order moments). Pass the rows, or use estimator='ML'.")
     q, p = d_sigma.shape[0], len(mu)
     flat = d_sigma.reshape(q, p * p)
     out = np.zeros((patterns.nobs + patterns.n_empty, q))

@@ -17,9 +17,10 @@ from functools import cached_property
 import numpy as np
 
 from ._fiml_likelihood import fiml_loglik
+from ._problems import ModelSpecificationError
 
 __all__ = ["MissingPatterns", "PatternBatch", "SaturatedMoments", "em_saturated", "independence_estimates",
-           "missing_patterns"]
+           "missing_patterns", "patterns_from_sums", "restrict_patterns"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class MissingPatterns:
     row numbers (in the data passed in) of its cases, ``mean[k]`` and ``cov[k]`` its sample
     mean and cross-product matrix (divisor n_k) of the observed variables, ``values[k]`` its
     observed values (n_k x p_k). Rows missing on every variable are dropped: ``n_empty``.
+    Built from per-pattern sums (:func:`patterns_from_sums`) there are no rows: ``rows``
+    and ``values`` are None, and only the casewise scores (MLR's first-order information)
+    are out of reach; the likelihood, its gradient, the information matrices and EM use
+    ``freq``, ``mean`` and ``cov`` alone.
     """
 
     p: int
@@ -37,11 +42,11 @@ class MissingPatterns:
     n_empty: int
     empty_rows: np.ndarray
     observed: tuple[np.ndarray, ...]
-    rows: tuple[np.ndarray, ...]
+    rows: tuple[np.ndarray, ...] | None
     freq: np.ndarray
     mean: tuple[np.ndarray, ...]
     cov: tuple[np.ndarray, ...]
-    values: tuple[np.ndarray, ...]
+    values: tuple[np.ndarray, ...] | None
 
     @property
     def n_patterns(self) -> int:
@@ -139,6 +144,85 @@ def missing_patterns(values: np.ndarray) -> MissingPatterns:
     return MissingPatterns(p=values.shape[1], nobs=len(keep), n_empty=int(empty.sum()),
                            empty_rows=np.flatnonzero(empty), observed=tuple(observed), rows=tuple(rows),
                            freq=np.array(freq, dtype=int), mean=tuple(means), cov=tuple(covs), values=tuple(vals))
+
+
+def patterns_from_sums(p: int, patterns, *, n_empty: int = 0) -> MissingPatterns:
+    """One group's :class:`MissingPatterns` from per-pattern sufficient statistics.
+
+    Parameters
+    ----------
+    p : number of variables.
+    patterns : per pattern ``(mask, n, mean, cross)`` (a tuple, or an object with these
+        attributes such as ``cxstats.Moments.patterns(g)``'s): the boolean mask of the observed
+        variables (length p), the number of rows, the mean (length ``mask.sum()``) and the
+        centred cross-products ``sum (y - mean)(y - mean)'`` of the observed variables
+        in the model's variable order.
+    n_empty : rows missing every variable, left out (reported, as with rows).
+
+    Returns
+    -------
+    MissingPatterns
+        Without ``rows`` and ``values``: FIML's likelihood, gradient, observed and expected
+        information, EM moments, chi-square and fit measures equal those from the rows;
+        casewise scores (MLR) need the rows.
+    """
+    observed, freq, means, covs = [], [], [], []
+    for pattern in patterns:
+        mask, n, mean, cross = ((pattern.mask, pattern.n, pattern.mean, pattern.cross) if hasattr(pattern, "mask")
+                                else pattern)
+        mask = np.asarray(mask, dtype=bool)
+        k = int(mask.sum())
+        mean, cross = np.asarray(mean, dtype=float), np.asarray(cross, dtype=float)
+        if mask.shape != (p,) or mean.shape != (k,) or cross.shape != (k, k) or int(n) < 1:
+            raise ModelSpecificationError(
+                f"A missing-data pattern needs a mask of {p} variables, at least one row, a mean and a cross-product "
+                f"matrix of its {k} observed variables; got a mask of shape {mask.shape}, n={n}, a mean of shape "
+                f"{mean.shape} and a cross-product matrix of shape {cross.shape}. Compute the patterns on the "
+                "model's variables (cxstats.moments(..., patterns=True)).")
+        if k == 0:
+            continue
+        observed.append(mask.copy())
+        freq.append(int(n))
+        means.append(mean)
+        covs.append(cross / int(n))
+    return MissingPatterns(p=p, nobs=int(sum(freq)), n_empty=int(n_empty), empty_rows=np.zeros(0, dtype=int),
+                           observed=tuple(observed), rows=None, freq=np.array(freq, dtype=int), mean=tuple(means),
+                           cov=tuple(covs), values=None)
+
+
+def restrict_patterns(patterns, items, names) -> tuple[list[tuple], int]:
+    """Per-pattern sums over ``items`` re-expressed over the model's variables ``names``.
+
+    Each pattern ``(mask, n, mean, cross)`` (or an object with these attributes) keeps the
+    observed model variables, in ``names`` order; patterns that then look alike are merged
+    exactly (n = n1 + n2, mean = (n1 m1 + n2 m2) / n, cross = c1 + c2 + n1 n2 / n d d' with
+    d = m1 - m2), in order of first appearance. Returns (patterns, rows that observe none of
+    ``names``: left out, as rows missing every model variable are).
+    """
+    items = list(items)
+    where = [items.index(n) for n in names]
+    merged: dict[bytes, list] = {}
+    n_empty = 0
+    for pattern in patterns:
+        mask, n, mean, cross = ((pattern.mask, pattern.n, pattern.mean, pattern.cross) if hasattr(pattern, "mask")
+                                else pattern)
+        mask = np.asarray(mask, dtype=bool)
+        position = np.cumsum(mask) - 1  # item -> its place among the pattern's observed items
+        keep = [position[i] for i in where if mask[i]]
+        sub = mask[where]
+        if not sub.any():
+            n_empty += int(n)
+            continue
+        m, c = np.asarray(mean, dtype=float)[keep], np.asarray(cross, dtype=float)[np.ix_(keep, keep)]
+        key = sub.tobytes()
+        if key not in merged:
+            merged[key] = [sub, int(n), m, c]
+            continue
+        _, n1, m1, c1 = merged[key]
+        total = n1 + int(n)
+        d = m1 - m
+        merged[key] = [sub, total, (n1 * m1 + int(n) * m) / total, c1 + c + n1 * int(n) / total * np.outer(d, d)]
+    return [tuple(v) for v in merged.values()], n_empty
 
 
 @dataclass(frozen=True)

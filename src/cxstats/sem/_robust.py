@@ -18,8 +18,13 @@ MLR keeps the ML estimates and replaces two things (lavaan 0.6.14 defaults for
 The functions take models that look like :class:`~cxstats.sem.matrices.RamModel`
 (``n_par``, ``p``, ``meanstructure``, ``implied(theta)`` with ``.sigma``/``.mu`` and
 ``jacobian(implied)``), one per group, all indexing one global ``theta``, and plain
-arrays. Casewise scores of complete data are here; :mod:`._fiml` supplies those of
-incomplete data and reuses the sandwich, the scaled test and the fit measures.
+arrays. :func:`mlr` runs from each group's sufficient statistics (n, means, covariance and
+lavaan's Gamma, :mod:`._robust_moments`): the observed information in closed form and the
+first-order information as ``n L Gamma L' + g g'/n``, equal to the casewise scores' outer
+products, so MLR needs no rows once Gamma is known (computed once per group from the rows,
+or by ``cxstats.moments(..., fourth=True)`` where the data live). Casewise scores of
+complete data are here too; :mod:`._fiml` supplies those of incomplete data and reuses the
+sandwich, the scaled test and the fit measures.
 
 Validated against lavaan 0.6.14 (tests/reference/lavaan_mlr.json and
 lavaan_mlr_extra.json: HS CFA, PolDem SEM, an ``==`` constraint, fixed.x covariates, two
@@ -36,6 +41,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import fit_indices as fi
+from ._robust_moments import RobustSample, group_information, robust_sample, score_map
 
 __all__ = [
     "IndependenceModel",
@@ -257,25 +263,32 @@ def saturated_basis(p: int, meanstructure: bool, exogenous: Sequence[int] = ()) 
     return np.array(d_sigma).reshape(-1, p, p), np.array(d_mu).reshape(-1, p)
 
 
-def saturated_information(data: np.ndarray, *, meanstructure: bool,
+def _sample(data) -> RobustSample:
+    """A group's sufficient statistics for MLR: given, or computed once from its complete rows."""
+    return data if isinstance(data, RobustSample) else robust_sample(_complete(data))
+
+
+def saturated_information(data: np.ndarray | RobustSample, *, meanstructure: bool,
                           exogenous: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
     """(A1, B1): information and first-order information of the saturated model of one group
-    of complete data, at the sample moments (lavaan's ``h1.information = "unstructured"``).
+    of complete data (its rows, or its :class:`RobustSample`), at the sample moments
+    (lavaan's ``h1.information = "unstructured"``).
 
     At the sample moments the observed and expected information of the saturated model
     coincide: ``A1 = 1/2 D'(S^-1 x S^-1)D`` (and ``S^-1`` for the means); ``B1`` is the mean
-    outer product of the saturated scores, ``A1 Gamma A1`` with Gamma the ADF matrix.
+    outer product of the saturated scores, ``L Gamma L'`` with Gamma the ADF matrix and L
+    the scores' linear map (:func:`cxstats.sem._robust_moments.score_map`; equal to
+    ``A1 Gamma A1`` restricted to the saturated parameters).
     """
-    values = _complete(data)
-    n, p = values.shape
-    mean = values.mean(axis=0)
-    cov = (values - mean).T @ (values - mean) / n
-    d_sigma, d_mu = saturated_basis(p, meanstructure, exogenous)
+    sample = _sample(data)
+    cov, mean = sample.cov, sample.mean
+    d_sigma, d_mu = saturated_basis(len(mean), meanstructure, exogenous)
     inv = np.linalg.inv(cov)
-    g = np.einsum("ab,kbc->kac", inv, d_sigma)
-    a1 = 0.5 * np.einsum("kab,lba->kl", g, g) + d_mu @ inv @ d_mu.T
-    scores = _scores_from_moments(cov, mean, d_sigma, d_mu, values)
-    return a1, first_order_information(scores)
+    g = inv @ d_sigma  # (k, p, p): S^-1 dSigma_k
+    k = len(g)
+    a1 = 0.5 * g.reshape(k, -1) @ g.transpose(0, 2, 1).reshape(k, -1).T + d_mu @ inv @ d_mu.T
+    lmap = score_map(cov, mean, d_sigma, d_mu, mean)
+    return a1, lmap @ sample.gamma @ lmap.T
 
 
 # --------------------------------------------------------------------------- scaled test
@@ -517,6 +530,8 @@ class IndependenceModel:
     (co)variances and means. Parameters ``offset .. offset + n_own - 1`` of a global theta of
     length ``n_par`` (one block per group in a multigroup baseline)."""
 
+    linear = True  # Sigma and mu are linear in theta: the Hessian has no second-order terms
+
     def __init__(self, p: int, meanstructure: bool, *, exogenous: Sequence[int] = (),
                  x_cov: np.ndarray | None = None, x_mean: np.ndarray | None = None,
                  offset: int = 0, n_par: int | None = None):
@@ -586,7 +601,9 @@ def mlr(models, theta: np.ndarray, data, *, constraint_basis: np.ndarray | None 
     ----------
     models : a RamModel, or one per group (sharing the global ``theta``).
     theta : the ML estimates.
-    data : complete n x p array per group, columns in each model's observed order.
+    data : per group, its complete n x p array (columns in the model's observed order) or
+        its sufficient statistics (:class:`~cxstats.sem._robust_moments.RobustSample`: n,
+        means, covariance and lavaan's Gamma), which give the same numbers without rows.
     constraint_basis : K of linear equality constraints (``inference.constraint_basis``).
     ci_level : level of the RMSEA confidence intervals.
 
@@ -600,26 +617,27 @@ def mlr(models, theta: np.ndarray, data, *, constraint_basis: np.ndarray | None 
 
     Notes
     -----
+    Every piece runs from each group's (n, means, covariance, Gamma): the observed
+    information is the Hessian of the log-likelihood (a function of n, means and
+    covariance) and the first-order information is ``sum_g n_g L_g Gamma_g L_g' + g_g g_g'/n_g``
+    (:mod:`._robust_moments`), equal to the mean outer product of the casewise scores.
     With fixed.x covariates the log-likelihoods are those of the outcomes given the
     covariates (as lavaan reports them); the covariates' moments are left out of h1, the
     baseline and the df. Validated against lavaan 0.6.14 ``estimator = "MLR"`` on the
     Holzinger-Swineford CFA, the Political Democracy SEM, an ``==`` constraint, fixed.x
     covariates and two groups (tests/reference/lavaan_mlr.json, lavaan_mlr_extra.json).
     """
-    models, data = _as_list(models), [_complete(v) for v in _as_list(data)]
+    models, samples = _as_list(models), [_sample(v) for v in _as_list(data)]
     theta = np.asarray(theta, dtype=float)
-    nobs = sum(len(v) for v in data)
-    scores = casewise_scores(models, theta, data)
-    information = observed_information(lambda t: loglik_gradient(models, t, data), theta, nobs)
-    first_order = first_order_information(scores, nobs)
+    nobs = sum(s.nobs for s in samples)
+    information, first_order = _information(models, theta, samples)
     vcov = sandwich(information, first_order, nobs, constraint_basis)
     h1, logl, logl_h1, ndat, moments = [], 0.0, 0.0, 0, []
-    for model, values in zip(models, data, strict=True):
+    for model, sample in zip(models, samples, strict=True):
         x = exogenous_indices(model)
-        h1.append(saturated_information(values, meanstructure=model.meanstructure, exogenous=x))
-        n = len(values)
-        mean = values.mean(axis=0)
-        cov = (values - mean).T @ (values - mean) / n
+        h1.append(sample.remember(("h1", model.meanstructure, tuple(x.tolist())), lambda: saturated_information(
+            sample, meanstructure=model.meanstructure, exogenous=x)))
+        n, mean, cov = sample.nobs, sample.mean, sample.cov
         sigma, mu, _, _ = _implied(model, theta, mean)
         # with fixed.x lavaan reports the likelihood of the outcomes given the covariates:
         # both log-likelihoods net of the covariates' own (saturated) normal log-likelihood
@@ -631,7 +649,11 @@ def mlr(models, theta: np.ndarray, data, *, constraint_basis: np.ndarray | None 
     npar = len(theta) if constraint_basis is None else constraint_basis.shape[1]
     chisq = max(2.0 * (logl_h1 - logl), 0.0)
     test = yuan_bentler_mplus(chisq, ndat - npar, information, first_order, h1, constraint_basis=constraint_basis)
-    baseline = _baseline_test(models, data, h1, ndat)
+    layout = tuple((m.p, m.meanstructure, tuple(exogenous_indices(m).tolist())) for m in models)
+    kept = samples[0].remember(("baseline", tuple(map(id, samples)), layout),
+                               lambda: (tuple(samples), _baseline_test(models, samples, h1, ndat)))
+    baseline = kept[1] if all(a is b for a, b in zip(kept[0], samples, strict=True)) else \
+        _baseline_test(models, samples, h1, ndat)
     out = robust_fit_measures(test, baseline, nobs, ngroups=len(models), ci_level=ci_level)
     out.update({"npar": float(npar), "logl": logl, "unrestricted.logl": logl_h1, "ntotal": float(nobs)})
     out.update(fi.information_criteria(logl, npar, nobs))
@@ -640,14 +662,24 @@ def mlr(models, theta: np.ndarray, data, *, constraint_basis: np.ndarray | None 
     return RobustML(vcov, information, first_order, test, baseline, out, logl, logl_h1)
 
 
-def _baseline_test(models, data, h1, ndat: int) -> ScaledTest:
+def _information(models, theta: np.ndarray, samples: list[RobustSample]) -> tuple[np.ndarray, np.ndarray]:
+    """(A, B) per observation over all groups, from each group's sufficient statistics."""
+    q = len(theta)
+    information, first_order = np.zeros((q, q)), np.zeros((q, q))
+    for model, sample in zip(models, samples, strict=True):
+        _, info, outer = group_information(model, theta, sample)
+        information += info
+        first_order += outer
+    nobs = sum(s.nobs for s in samples)
+    return information / nobs, first_order / nobs
+
+
+def _baseline_test(models, samples: list[RobustSample], h1, ndat: int) -> ScaledTest:
     """The independence model of complete data (closed-form ML estimates) and its scaled test."""
     blocks, offset = [], 0
-    for model, values in zip(models, data, strict=True):
+    for model, sample in zip(models, samples, strict=True):
         x = exogenous_indices(model)
-        n = len(values)
-        mean = values.mean(axis=0)
-        cov = (values - mean).T @ (values - mean) / n
+        cov, mean = sample.cov, sample.mean
         b = IndependenceModel(model.p, model.meanstructure, exogenous=x, x_cov=cov[np.ix_(x, x)],
                               x_mean=mean[x], offset=offset)
         blocks.append((b, b.estimates(np.diag(cov), mean)))
@@ -656,15 +688,11 @@ def _baseline_test(models, data, h1, ndat: int) -> ScaledTest:
         b.n_par = offset
     base_models = [b for b, _ in blocks]
     theta_b = np.concatenate([t for _, t in blocks])
-    nobs = sum(len(v) for v in data)
-    scores = casewise_scores(base_models, theta_b, data)
-    info = observed_information(lambda t: loglik_gradient(base_models, t, data), theta_b, nobs)
+    info, first_order = _information(base_models, theta_b, samples)
     chisq = 0.0
-    for b, values in zip(base_models, data, strict=True):
-        n = len(values)
-        mean = values.mean(axis=0)
-        cov = (values - mean).T @ (values - mean) / n
+    for b, sample in zip(base_models, samples, strict=True):
+        n, cov, mean = sample.nobs, sample.cov, sample.mean
         imp = b.implied(theta_b)
         mu = imp.mu if b.meanstructure else mean
         chisq += 2.0 * (_loglik_from_moments(cov, mean, cov, mean, n) - _loglik_from_moments(imp.sigma, mu, cov, mean, n))
-    return yuan_bentler_mplus(chisq, ndat - offset, info, first_order_information(scores, nobs), h1)
+    return yuan_bentler_mplus(chisq, ndat - offset, info, first_order, h1)

@@ -35,6 +35,7 @@ from ._fiml import fiml
 from ._missing_patterns import missing_patterns
 from ._problems import ComparisonError, ConvergenceWarning, NestingWarning, ScaledDifferenceWarning
 from ._robust import mlr, scaled_difference
+from ._robust_moments import robust_samples
 from . import fit_indices as fi
 from .result import SEMResult
 
@@ -126,7 +127,7 @@ def _m10_scaling_factor(general: SEMResult, restricted: SEMResult) -> tuple[floa
         fitted = fiml(models, theta, patterns, estimator="MLR", constraint_basis=k,
                       saturated=[m.saturated for m in moments])
     else:
-        fitted = mlr(models, theta, [m.data for m in moments], constraint_basis=k)
+        fitted = mlr(models, theta, robust_samples(moments), constraint_basis=k)
     information = fitted.information
     smallest = float(np.linalg.eigvalsh((information + information.T) / 2).min())
     return float(fitted.test.scaling_factor), bool(smallest >= -_PD_TOLERANCE)

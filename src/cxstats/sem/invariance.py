@@ -35,7 +35,7 @@ from .._threads import single_threaded_blas
 from .._validation import warn
 from .._errors import CxStatsWarning
 from . import _problems
-from ._api import fit
+from ._api import fit, sharing_samples
 from ._problems import ModelSpecificationError
 from .comparison import difference_test, model_measures, sample_size_note
 from .group_tests import score_tests
@@ -265,6 +265,7 @@ class InvarianceResult(Exportable):
 
 
 @single_threaded_blas
+@sharing_samples  # every level fits the same data: each group's statistics are computed once
 def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group: str,
                levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
                estimator: str = "ML", missing: str = "listwise", std_lv: bool = False,

@@ -9,6 +9,7 @@ be the usual unbiased one (divisor N - 1) and rescaled by (N - 1)/N, as lavaan d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,30 @@ class SampleMoments:
     n_dropped: int = 0
     saturated: object | None = None  # FIML: the EM estimates behind cov and mean
     fourth: np.ndarray | None = None  # MLR: lavaan's Gamma when given with the statistics (no rows)
+
+    @cached_property
+    def gamma(self) -> np.ndarray:
+        """lavaan's Gamma of (means, vech(cov)), MLR's fourth-order moments: given as
+        ``fourth``, or computed once from the complete rows (then kept: fits that share
+        these moments, as the invariance ladder's, share it)."""
+        if self.fourth is not None:
+            return self.fourth
+        if self.data is None or np.isnan(self.data).any():
+            raise ModelSpecificationError(
+                "estimator='MLR' needs each group's fourth-order moments (lavaan's Gamma): pass the raw data, "
+                "or statistics computed with fourth=True."
+            )
+        from ._robust_moments import gamma_from_data
+
+        return gamma_from_data(self.data)
+
+    @cached_property
+    def robust(self):
+        """These statistics for MLR (a :class:`~cxstats.sem._robust_moments.RobustSample`), made
+        once, so that fits sharing the moments also share what MLR derives from them alone."""
+        from ._robust_moments import RobustSample
+
+        return RobustSample(self.nobs, self.mean, self.cov, self.gamma)
 
 
 def _unknown(names: tuple[str, ...], available: list[str], where: str) -> None:
