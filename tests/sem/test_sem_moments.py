@@ -140,12 +140,23 @@ def test_what_a_fit_from_moments_cannot_do(kwargs, message):
         sem.fit(HS, moments=m, **kwargs)
 
 
-def test_fiml_never_falls_back_to_the_listwise_statistics():
-    m = moments(holzinger(), ITEMS, group="school", patterns=True)
-    with pytest.raises(sem.ModelSpecificationError, match=r"missing='fiml' from a Moments \(its missing-data patterns\) "
-                                                           r"is not available yet; pass the data, whose every answered "
-                                                           r"value FIML uses\."):
-        sem.fit(HS, moments=m, group="school", missing="fiml")
+def test_fiml_from_pattern_sums_equals_fiml_from_rows():
+    rows = holzinger().copy()
+    rng = np.random.default_rng(7)
+    for item in ITEMS[:6]:
+        rows.loc[rng.random(len(rows)) < 0.08, item] = np.nan
+    m = moments(rows, ITEMS, group="school", patterns=True)
+    from_sums = sem.fit(HS, moments=m, group="school", missing="fiml")
+    from_rows = sem.fit(HS, rows, group="school", missing="fiml")
+    key = ["group", "lhs", "op", "rhs"]  # a Moments sorts the groups; rows keep their order of appearance
+    sums, by_rows = (f.table.sort_values(key).reset_index(drop=True) for f in (from_sums, from_rows))
+    np.testing.assert_allclose(sums["estimate"], by_rows["estimate"], atol=1e-10)
+    np.testing.assert_allclose(sums["se"], by_rows["se"], rtol=1e-8)
+    assert from_sums.fit_measures["chisq"] == pytest.approx(from_rows.fit_measures["chisq"], rel=1e-10)
+    with pytest.raises(sem.ModelSpecificationError, match=r"^estimator='MLR' with missing='fiml' needs each "
+                                                           r"respondent's scores, which per-pattern sums do not "
+                                                           r"determine; pass the data, or use estimator='ML'\.$"):
+        sem.fit(HS, moments=m, group="school", missing="fiml", estimator="MLR")
 
 
 def test_moments_without_a_group_cannot_fit_groups():

@@ -23,7 +23,7 @@ from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
 from ._fiml import fiml
 from ._fiml_estimate import fiml_estimate
-from ._missing_patterns import em_saturated, missing_patterns, patterns_from_sums
+from ._missing_patterns import em_saturated, missing_patterns, patterns_from_sums, restrict_patterns
 from ._robust import mlr
 from ._robust_moments import robust_samples
 from ._problems import (
@@ -205,7 +205,12 @@ def fit(
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     data_problems: list[str] = []  # rows FIML had to leave out: warned and kept on the result
-    if moments_given is not None:
+    if moments_given is not None and full_information:
+        found = [restrict_patterns(moments_given.patterns(level), moments_given.items, spec.observed)[0]
+                 for level in levels]
+        moments, patterns = fiml_sample_from_patterns(spec, found, group=group, levels=levels, problems=data_problems)
+        n_no_group = moments_given.n_dropped
+    elif moments_given is not None:
         moments, patterns = _sufficient_sample(spec, moments_given, group, levels), None
         n_no_group = moments_given.n_dropped
     elif full_information:
@@ -397,6 +402,9 @@ def _check_moment_options(moments, cov, means, nobs, se, *, full_information: bo
         raise ModelSpecificationError("se='bootstrap' needs the rows (one per respondent) to resample, but a "
                                       "cxstats.Moments holds only counts, means and cross-products. Pass the data, "
                                       "or use se='standard'.")
+    if full_information and robust:
+        raise ModelSpecificationError("estimator='MLR' with missing='fiml' needs each respondent's scores, which "
+                                      "per-pattern sums do not determine; pass the data, or use estimator='ML'.")
     if robust and not moments.has_fourth:
         raise ModelSpecificationError("estimator='MLR' needs the third- and fourth-order moments of the data for its "
                                       "robust SEs and scaled test; these Moments lack them. Compute them with "
@@ -405,9 +413,6 @@ def _check_moment_options(moments, cov, means, nobs, se, *, full_information: bo
         raise ModelSpecificationError("missing='fiml' needs the statistics of each missing-data pattern; these "
                                       "Moments hold only complete rows. Compute them with cxstats.moments(source, "
                                       "items, group=..., patterns=True).")
-    if full_information:  # never fall back to the listwise statistics under the name of FIML
-        raise ModelSpecificationError("missing='fiml' from a Moments (its missing-data patterns) is not available "
-                                      "yet; pass the data, whose every answered value FIML uses.")
 
 
 def _check_degrees_of_freedom(spec: ParameterTable, moments) -> None:
