@@ -1,0 +1,383 @@
+"""Ordinal indicators: the DWLS / ULS estimators on polychoric sample statistics (lavaan's
+WLSMV, ULSMV and DWLS), one group.
+
+Each ordered item is the cut of a normal latent response ``y*`` at its thresholds. The
+model's RAM matrices describe the covariance of the latent responses ``Sigma*``; the
+statistics it is fitted to are the thresholds and the polychoric correlations, in lavaan's
+order (``lavInspect(fit, "wls.obs")``: thresholds item by item, then the correlations
+column-wise below the diagonal). Two ways to fix the scale of ``y*`` (lavaan's
+``parameterization``):
+
+* ``"delta"``: the latent responses have variance 1; an item's residual variance is not a
+  parameter but ``1 - diag(Lambda Psi Lambda')`` (shown fixed, as lavaan), the scale
+  factors ``~*~`` are 1, the implied correlations are the off-diagonal of ``Sigma*`` and
+  the implied thresholds the thresholds themselves;
+* ``"theta"``: the residual variances are 1; ``Delta = diag(Sigma*)^-1/2`` (the ``~*~``
+  rows), implied correlations ``Delta Sigma* Delta`` and thresholds ``Delta tau``.
+
+The discrepancy is ``F = (s - sigma)' W (s - sigma)`` with ``W = diag(1 / diag(Gamma))``
+(DWLS: WLSMV, DWLS) or ``W = I`` (ULS: ULSMV); ``chisq = N F`` and lavaan's ``fmin`` is
+``F / 2``. ``Gamma`` is N times the asymptotic covariance of ``s`` (lavaan's ``NACOV``).
+Robust SEs are the sandwich ``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / N`` with
+``D = d sigma / d theta``; the mean-and-variance adjusted (scaled-shifted) test uses
+``U = W - W D (D'WD)^-1 D'W``: ``a = sqrt(df / tr((U Gamma)^2))``,
+``chisq.scaled = a chisq + df - a tr(U Gamma)`` and lavaan's scaling factor ``1 / a``.
+The baseline model frees the thresholds and fixes every correlation at 0.
+
+Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv.R).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .estimate import start_values
+from .matrices import RamModel
+from .partable import ParameterTable
+
+__all__ = ["OrdinalFit", "OrdinalSample", "fit_ordinal", "ESTIMATORS", "PARAMETERIZATIONS"]
+
+ESTIMATORS = ("WLSMV", "ULSMV", "DWLS", "ULS")
+PARAMETERIZATIONS = ("delta", "theta")
+
+
+@dataclass(frozen=True)
+class OrdinalSample:
+    """The ordinal sample statistics of one group (the fields sem.fit reads from the
+    producer of polychoric moments): model-ordered ``names``, ``thresholds`` per item,
+    polychoric ``cor``, ``nobs``, ``wls_obs`` (lavaan's order), ``nacov`` (N times the
+    asymptotic covariance of ``wls_obs``) and the DWLS weights ``wls_v_diag``."""
+
+    names: tuple[str, ...]
+    thresholds: dict[str, np.ndarray]
+    cor: np.ndarray
+    nobs: int
+    wls_obs: np.ndarray
+    nacov: np.ndarray
+    wls_v_diag: np.ndarray
+    ordered: frozenset = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class OrdinalFit:
+    """What the ordinal estimator hands on to the result."""
+
+    theta: np.ndarray  # the RAM parameters (residual variances of the items filled in)
+    estimate: np.ndarray  # the free parameters: RAM parameters without the items' residual variances, then thresholds
+    vcov_full: np.ndarray  # covariance of ``theta`` (zero rows for the items' residual variances)
+    vcov: np.ndarray  # covariance of ``estimate``
+    fmin: float
+    iterations: int
+    converged: bool
+    gradient_max: float
+    identified: bool
+    fit_measures: dict[str, float]
+    threshold_rows: pd.DataFrame  # ``|`` rows (estimate, se) and the ``~*~`` scale factors
+    thresholds_std: np.ndarray  # thresholds on the scale of the latent responses (std.all)
+    scale: np.ndarray  # the ``~*~`` values, one per item
+    implied: np.ndarray  # implied statistics, in ``wls_obs`` order
+    residual_rows: tuple[int, ...]  # free-parameter indices (0-based) the items' residual variances had
+
+
+class _Structure:
+    """Maps the free parameters to the implied thresholds and correlations (and back)."""
+
+    def __init__(self, ram: RamModel, sample: OrdinalSample, parameterization: str):
+        spec = ram.spec
+        self.ram, self.param = ram, parameterization
+        self.p = ram.p
+        names = list(spec.observed)
+        if tuple(names) != tuple(sample.names):
+            order = [sample.names.index(n) for n in names]
+        else:
+            order = list(range(self.p))
+        self.order = order  # model position -> sample position
+        self.residual = {}  # model item position -> free index of its residual variance
+        for r in spec.rows:
+            if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0:
+                self.residual[names.index(r.lhs)] = r.free - 1
+        resid = set(self.residual.values())
+        self.core = np.array([k for k in range(ram.n_par) if k not in resid], dtype=int)
+        self.n_th = [len(sample.thresholds[n]) for n in names]
+        self.th_item = np.repeat(np.arange(self.p), self.n_th)
+        self.n_core = len(self.core)
+        self.n_par = self.n_core + int(sum(self.n_th))
+        # positions of the statistics in wls_obs order (the sample's variable order)
+        th_start = np.concatenate([[0], np.cumsum([len(sample.thresholds[n]) for n in sample.names])])
+        self.th_pos = np.concatenate([np.arange(th_start[o], th_start[o + 1]) for o in order]).astype(int)
+        n_th_total = int(th_start[-1])
+        pairs = {}
+        k = n_th_total
+        for j in range(self.p):
+            for i in range(j + 1, self.p):
+                pairs[(i, j)] = k
+                k += 1
+        inv = {o: m for m, o in enumerate(order)}
+        self.pair_i, self.pair_j, self.pair_pos = [], [], []
+        for (i, j), pos in pairs.items():  # (i, j) in sample positions
+            self.pair_i.append(inv[i])
+            self.pair_j.append(inv[j])
+            self.pair_pos.append(pos)
+        self.pair_i, self.pair_j = np.array(self.pair_i), np.array(self.pair_j)
+        self.pair_pos = np.array(self.pair_pos, dtype=int)
+        self.n_stat = k
+        self.items = np.array(sorted(self.residual))
+        self.resid_idx = np.array([self.residual[i] for i in self.items], dtype=int)
+
+    def full_theta(self, x: np.ndarray) -> np.ndarray:
+        """The RAM parameter vector: the items' residual variances are 1 - explained (delta)
+        or 1 (theta)."""
+        theta = np.zeros(self.ram.n_par)
+        theta[self.core] = x[:self.n_core]
+        if self.param == "delta" and len(self.items):
+            sigma0 = self.ram.implied(theta).sigma
+            theta[self.resid_idx] = 1.0 - np.diag(sigma0)[self.items]
+        elif len(self.items):
+            theta[self.resid_idx] = 1.0
+        return theta
+
+    def implied(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(implied statistics in wls_obs order, Jacobian (n_stat, n_par), full theta)."""
+        theta = self.full_theta(x)
+        imp = self.ram.implied(theta)
+        sigma = imp.sigma
+        d_sigma = self.ram.jacobian(imp)[0][self.core]  # (n_core, p, p)
+        tau = x[self.n_core:]
+        out = np.zeros(self.n_stat)
+        jac = np.zeros((self.n_stat, self.n_par))
+        i, j = self.pair_i, self.pair_j
+        if self.param == "delta":
+            out[self.pair_pos] = sigma[i, j]
+            jac[self.pair_pos, :self.n_core] = d_sigma[:, i, j].T
+            out[self.th_pos] = tau
+            jac[self.th_pos, self.n_core + np.arange(len(tau))] = 1.0
+        else:
+            var = np.diag(sigma)
+            sd = np.sqrt(var)
+            cor = sigma[i, j] / (sd[i] * sd[j])
+            out[self.pair_pos] = cor
+            d_var = np.einsum("kii->ki", d_sigma)  # (n_core, p)
+            jac[self.pair_pos, :self.n_core] = (d_sigma[:, i, j] / (sd[i] * sd[j])
+                                                - 0.5 * cor * (d_var[:, i] / var[i] + d_var[:, j] / var[j])).T
+            t = self.th_item
+            out[self.th_pos] = tau / sd[t]
+            jac[self.th_pos, self.n_core + np.arange(len(tau))] = 1.0 / sd[t]
+            jac[self.th_pos, :self.n_core] = (-0.5 * (tau / sd[t])[None, :] * d_var[:, t] / var[t]).T
+        return out, jac, theta
+
+    def scale(self, theta: np.ndarray) -> np.ndarray:
+        """The ``~*~`` scale factors: 1 (delta) or 1 / sd(y*) (theta)."""
+        if self.param == "delta":
+            return np.ones(self.p)
+        return 1.0 / np.sqrt(np.diag(self.ram.implied(theta).sigma))
+
+    def start(self, sample: OrdinalSample) -> np.ndarray:
+        cor = sample.cor[np.ix_(self.order, self.order)]
+        theta = start_values(self.ram, cor, np.zeros(self.p))
+        x = np.concatenate([theta[self.core], np.zeros(self.n_par - self.n_core)])
+        sd = np.sqrt(np.diag(self.ram.implied(self.full_theta(x)).sigma)) if self.param == "theta" else np.ones(self.p)
+        names = self.ram.spec.observed
+        x[self.n_core:] = np.concatenate([sample.thresholds[n] * sd[m] for m, n in enumerate(names)])
+        return x
+
+
+def fit_ordinal(spec: ParameterTable, sample: OrdinalSample, *, estimator: str = "WLSMV",
+                parameterization: str = "delta", max_iter: int = 500) -> OrdinalFit:
+    """Fit one group's model to its ordinal sample statistics (see the module docstring)."""
+    estimator = estimator.upper()
+    ram = RamModel(spec, np.asarray(sample.cor, dtype=float), np.zeros(len(spec.observed)))
+    st = _Structure(ram, sample, parameterization)
+    s = np.asarray(sample.wls_obs, dtype=float)
+    n = sample.nobs
+    # lavaan's NACOV of the polychoric statistics is N/(N-1) times the one it reports
+    # (lavInspect "gamma"), and the DWLS weights are the inverse of its diagonal
+    gamma = np.asarray(sample.nacov, dtype=float) * n / (n - 1)
+    w_dwls = np.asarray(sample.wls_v_diag, dtype=float) * (n - 1) / n
+    w = w_dwls if estimator in ("WLSMV", "DWLS") else np.full(len(s), (n - 1) / n)
+
+    def objective(x):
+        sigma, jac, _ = st.implied(x)
+        r = s - sigma
+        return float(r @ (w * r)), r, jac
+
+    x = st.start(sample)
+    f, r, jac = objective(x)
+    converged, it, gmax = False, 0, np.inf
+    for it in range(1, max_iter + 1):
+        h = jac.T @ (w[:, None] * jac)
+        g = jac.T @ (w * r)
+        gmax = float(np.max(np.abs(2 * g))) if len(g) else 0.0
+        if gmax < 1e-9:
+            converged = True
+            break
+        try:
+            step = np.linalg.solve(h, g)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(h, g, rcond=None)[0]
+        alpha = 1.0
+        for _ in range(30):
+            trial = x + alpha * step
+            try:
+                f_new, r_new, jac_new = objective(trial)
+            except np.linalg.LinAlgError:
+                f_new = np.inf
+            if np.isfinite(f_new) and f_new <= f + 1e-15 * max(1.0, abs(f)):
+                break
+            alpha /= 2
+        else:
+            break
+        x, f, r, jac = trial, f_new, r_new, jac_new
+    h = jac.T @ (w[:, None] * jac)
+    g = jac.T @ (w * r)
+    gmax = float(np.max(np.abs(2 * g))) if len(g) else 0.0
+    converged = converged or gmax < 1e-6
+    implied, jac, theta = st.implied(x)
+
+    # ------------------------------------------------------------------ inference
+    identified = bool(np.linalg.matrix_rank(h, tol=1e-10 * max(1.0, np.abs(h).max())) == h.shape[0])
+    h_inv = np.linalg.pinv(h)
+    wd = w[:, None] * jac
+    if estimator == "DWLS" or estimator == "ULS":
+        vcov = h_inv / n  # lavaan's "standard" SEs for (D)WLS: the inverse of D'WD
+    else:
+        vcov = h_inv @ (wd.T @ gamma @ wd) @ h_inv / n
+    # the RAM parameters: delta's residual variances are functions of the others (shown fixed)
+    vcov_full = np.zeros((ram.n_par, ram.n_par))
+    vcov_full[np.ix_(st.core, st.core)] = vcov[:st.n_core, :st.n_core]
+
+    df = st.n_stat - st.n_par
+    chisq = n * f
+    measures = _fit_measures(s, implied, jac, w, gamma, n, df, st, chisq, estimator, h_inv)
+    measures["wrmr"] = float(np.sqrt(chisq / len(s)))
+    measures["npar"] = float(st.n_par)
+    measures["fmin"] = f / 2
+
+    scale = st.scale(theta)
+    tau = x[st.n_core:]
+    se_tau = np.sqrt(np.clip(np.diag(vcov)[st.n_core:], 0, None))
+    names = spec.observed
+    lab = [(names[m], f"t{k + 1}") for m in range(st.p) for k in range(st.n_th[m])]
+    th_std = tau * scale[st.th_item]
+    rows = pd.DataFrame({"lhs": [a for a, _ in lab], "rhs": [b for _, b in lab], "estimate": tau, "se": se_tau,
+                         "std_all": th_std})
+    return OrdinalFit(theta=theta, estimate=x, vcov_full=vcov_full, vcov=vcov, fmin=f / 2, iterations=it,
+                      converged=converged, gradient_max=gmax, identified=identified, fit_measures=measures,
+                      threshold_rows=rows, thresholds_std=th_std, scale=scale, implied=implied,
+                      residual_rows=tuple(int(k) for k in st.resid_idx))
+
+
+def _scaled_shifted(jac, w, gamma, h_inv, df):
+    """(tr(U Gamma), tr((U Gamma)^2)) with U = W - W D (D'WD)^-1 D'W."""
+    wd = w[:, None] * jac
+    u = np.diag(w) - wd @ h_inv @ wd.T
+    ug = u @ gamma
+    return float(np.trace(ug)), float(np.sum(ug * ug.T))
+
+
+def _test(chisq, df, tr1, tr2):
+    """lavaan's scaled-shifted statistic and scaling factor, and the mean-adjusted one."""
+    if df <= 0:
+        return chisq, 1.0, 0.0
+    a = np.sqrt(df / tr2)
+    shift = df - a * tr1
+    return a * chisq + shift, 1.0 / a, shift
+
+
+def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Structure, chisq, estimator, h_inv) -> dict:
+    tr1, tr2 = _scaled_shifted(jac, w, gamma, h_inv, df)
+    scaled, factor, shift = _test(chisq, df, tr1, tr2)
+    # baseline: thresholds free, correlations 0
+    r = s.copy()
+    r[st.th_pos] = 0.0
+    base_chisq = n * float(r @ (w * r))
+    base_df = len(st.pair_pos)
+    jb = np.zeros((len(s), len(st.th_pos)))
+    jb[st.th_pos, np.arange(len(st.th_pos))] = 1.0
+    hb_inv = np.linalg.pinv(jb.T @ (w[:, None] * jb))
+    b1, b2 = _scaled_shifted(jb, w, gamma, hb_inv, base_df)
+    base_scaled, base_factor, base_shift = _test(base_chisq, base_df, b1, b2)
+    out = {"chisq": chisq, "df": float(df), "pvalue": _p(chisq, df)}
+    robust = estimator in ("WLSMV", "ULSMV")
+    if robust:
+        out.update({"chisq.scaled": scaled, "df.scaled": float(df), "pvalue.scaled": _p(scaled, df),
+                    "chisq.scaling.factor": factor, "chisq.shift.parameter": shift})
+    out.update({"baseline.chisq": base_chisq, "baseline.df": float(base_df), "baseline.pvalue": _p(base_chisq, base_df)})
+    if robust:
+        out.update({"baseline.chisq.scaled": base_scaled, "baseline.df.scaled": float(base_df),
+                    "baseline.pvalue.scaled": _p(base_scaled, base_df),
+                    "baseline.chisq.scaling.factor": base_factor})
+    for suffix, (x2, x2b) in {"": (chisq, base_chisq), ".scaled": (scaled, base_scaled)}.items():
+        if suffix and not robust:
+            continue
+        out["cfi" + suffix] = _cfi(x2, df, x2b, base_df)
+        out["tli" + suffix] = _tli(x2, df, x2b, base_df)
+        out["nnfi" + suffix] = out["tli" + suffix]
+        # lavaan's RMSEA for these estimators divides by N - 1
+        out["rmsea" + suffix] = _rmsea(x2, df, n - 1)
+        lo, hi = _rmsea_ci(x2, df, n - 1)
+        out["rmsea.ci.lower" + suffix], out["rmsea.ci.upper" + suffix] = lo, hi
+        out["rmsea.pvalue" + suffix] = _rmsea_p(x2, df, n - 1, 0.05, close=True)
+        out["rmsea.notclose.pvalue" + suffix] = _rmsea_p(x2, df, n - 1, 0.08, close=False)
+    out["rmsea.ci.level"], out["rmsea.close.h0"], out["rmsea.notclose.h0"] = 0.90, 0.05, 0.08
+    # SRMR (lavaan's categorical srmr: the correlation residuals, with the zero diagonal)
+    resid = (s - implied)[st.pair_pos]
+    p = st.p
+    out["srmr"] = float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2)))
+    out["ntotal"] = float(n)
+    return out
+
+
+def _p(x2, df):
+    return float(stats.chi2.sf(x2, df)) if df > 0 else float("nan")
+
+
+def _cfi(x2, df, x2b, dfb):
+    t1 = max(x2 - df, 0.0)
+    t2 = max(x2 - df, x2b - dfb, 0.0)
+    return 1.0 if t2 == 0 else 1.0 - t1 / t2
+
+
+def _tli(x2, df, x2b, dfb):
+    if df <= 0:
+        return 1.0
+    t1 = x2b / dfb - x2 / df
+    t2 = x2b / dfb - 1.0
+    return 1.0 if t2 == 0 else t1 / t2
+
+
+def _rmsea(x2, df, n):
+    if df <= 0:
+        return 0.0
+    return float(np.sqrt(max((x2 - df) / (n * df), 0.0)))
+
+
+def _ncp(x2, df, prob):
+    from scipy import optimize
+
+    def fn(lam):
+        return stats.ncx2.cdf(x2, df, lam) - prob if lam > 0 else stats.chi2.cdf(x2, df) - prob
+    if fn(0.0) < 0:
+        return 0.0
+    hi = max(x2, 1.0)
+    while fn(hi) > 0:
+        hi *= 2
+    return optimize.brentq(fn, 0.0, hi, xtol=1e-12)
+
+
+def _rmsea_ci(x2, df, n, level=0.90):
+    if df <= 0:
+        return 0.0, 0.0
+    lo = _ncp(x2, df, (1 + level) / 2)
+    hi = _ncp(x2, df, (1 - level) / 2)
+    return float(np.sqrt(lo / (n * df))), float(np.sqrt(hi / (n * df)))
+
+
+def _rmsea_p(x2, df, n, h0, *, close):
+    if df <= 0:
+        return float("nan")
+    ncp = h0 ** 2 * n * df
+    return float(stats.ncx2.sf(x2, df, ncp)) if close else float(stats.ncx2.cdf(x2, df, ncp))

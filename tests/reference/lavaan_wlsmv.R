@@ -1,0 +1,77 @@
+# Reference case: ordinal CFAs by DWLS / WLSMV / ULSMV (lavaan 0.6.14).
+# Run from tests/reference/:
+#   Rscript lavaan_wlsmv.R  ->  lavaan_wlsmv.json, data/hs_ordinal.csv, data/bfi_ordinal.csv
+#
+# Case hs:  HolzingerSwineford1939 x1-x9, each cut into 4 categories at its quartiles
+#           (cut(x, breaks = unique(quantile(x)), include.lowest = TRUE, labels = FALSE)),
+#           3-factor CFA (visual, textual, speed), n = 301.
+# Case bfi: psych::bfi agreeableness A1-A5 and conscientiousness C1-C5 (6-point items),
+#           complete cases, 2-factor CFA.
+# Per case: estimator WLSMV (delta and theta parameterizations), ULSMV (delta) and DWLS
+# (delta): sample statistics (wls.obs, gamma = NACOV, diag(wls.v), sampstat), parameter
+# estimates with SEs, fitMeasures, standardizedSolution and R².
+suppressPackageStartupMessages({
+  library(jsonlite)
+  library(lavaan)
+  library(psych)
+})
+
+cut4 <- function(x) cut(x, breaks = unique(quantile(x)), include.lowest = TRUE, labels = FALSE)
+hs <- HolzingerSwineford1939[, paste0("x", 1:9)]
+hs[] <- lapply(hs, cut4)
+write.csv(hs, "data/hs_ordinal.csv", row.names = FALSE)
+
+items <- c(paste0("A", 1:5), paste0("C", 1:5))
+bfi_items <- bfi[complete.cases(bfi[, items]), items]
+write.csv(bfi_items, "data/bfi_ordinal.csv", row.names = FALSE)
+
+cases <- list(
+  hs = list(data = hs, items = paste0("x", 1:9),
+            model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"),
+  bfi = list(data = bfi_items, items = items,
+             model = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"))
+
+variants <- list(
+  wlsmv_delta = list(estimator = "WLSMV", parameterization = "delta"),
+  wlsmv_theta = list(estimator = "WLSMV", parameterization = "theta"),
+  ulsmv_delta = list(estimator = "ULSMV", parameterization = "delta"),
+  dwls_delta = list(estimator = "DWLS", parameterization = "delta"))
+
+fit_record <- function(fit) {
+  pe <- parameterEstimates(fit, remove.nonfree = FALSE)
+  ss <- standardizedSolution(fit)
+  fm <- fitMeasures(fit)
+  fm <- as.list(unclass(fm))
+  fm <- fm[!is.na(unlist(fm))]
+  list(
+    nobs = lavInspect(fit, "nobs"),
+    fmin = unname(fitMeasures(fit, "fmin")),
+    partable = data.frame(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se),
+    std = data.frame(lhs = ss$lhs, op = ss$op, rhs = ss$rhs, est_std = ss$est.std),
+    r2 = as.list(lavInspect(fit, "r2")),
+    fit = fm)
+}
+
+out <- list(lavaan_version = as.character(packageVersion("lavaan")))
+for (case in names(cases)) {
+  cs <- cases[[case]]
+  rec <- list(model = cs$model, items = cs$items, fits = list())
+  for (v in names(variants)) {
+    fit <- cfa(cs$model, data = cs$data, ordered = cs$items,
+               estimator = variants[[v]]$estimator, parameterization = variants[[v]]$parameterization)
+    rec$fits[[v]] <- fit_record(fit)
+    if (v == "wlsmv_delta") {
+      ss <- lavInspect(fit, "sampstat")
+      rec$wls_obs <- as.numeric(lavInspect(fit, "wls.obs"))
+      rec$gamma <- unclass(lavInspect(fit, "gamma"))
+      rec$wls_v_diag <- as.numeric(diag(lavInspect(fit, "wls.v")))
+      rec$cor <- unclass(ss$cov)
+      rec$thresholds <- as.list(ss$th)
+      rec$th_names <- names(ss$th)
+      rec$nobs <- lavInspect(fit, "nobs")
+    }
+  }
+  out[[case]] <- rec
+}
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, matrix = "rowmajor", dataframe = "rows"),
+           "lavaan_wlsmv.json")
