@@ -1,6 +1,6 @@
 # Reference case: ordinal CFAs by DWLS / WLSMV / ULSMV (lavaan 0.6.14).
 # Run from tests/reference/:
-#   Rscript lavaan_wlsmv.R  ->  lavaan_wlsmv.json, data/hs_ordinal.csv, data/bfi_ordinal.csv
+#   Rscript lavaan_wlsmv.R  ->  lavaan_wlsmv.json, data/hs_wlsmv.csv, data/bfi_wlsmv.csv
 #
 # Case hs:  HolzingerSwineford1939 x1-x9, each cut into 4 categories at its quartiles
 #           (cut(x, breaks = unique(quantile(x)), include.lowest = TRUE, labels = FALSE)),
@@ -19,11 +19,11 @@ suppressPackageStartupMessages({
 cut4 <- function(x) cut(x, breaks = unique(quantile(x)), include.lowest = TRUE, labels = FALSE)
 hs <- HolzingerSwineford1939[, paste0("x", 1:9)]
 hs[] <- lapply(hs, cut4)
-write.csv(hs, "data/hs_ordinal.csv", row.names = FALSE)
+write.csv(hs, "data/hs_wlsmv.csv", row.names = FALSE)
 
 items <- c(paste0("A", 1:5), paste0("C", 1:5))
 bfi_items <- bfi[complete.cases(bfi[, items]), items]
-write.csv(bfi_items, "data/bfi_ordinal.csv", row.names = FALSE)
+write.csv(bfi_items, "data/bfi_wlsmv.csv", row.names = FALSE)
 
 cases <- list(
   hs = list(data = hs, items = paste0("x", 1:9),
