@@ -21,6 +21,8 @@ from ._fiml import fiml
 from ._fiml_estimate import fiml_estimate
 from ._missing_patterns import em_saturated, missing_patterns
 from ._robust import mlr
+from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
+from ._ordinal_fit import check_ordinal_options, fit_ordinal_sample, ordered_names, ordinal_sample, resolve_estimator
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -51,7 +53,7 @@ def fit(
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
     group_labels: Sequence | None = None,
-    estimator: str = "ML",
+    estimator: str | None = None,
     missing: str = "listwise",
     se: str = "standard",
     bootstrap: int = 1000,
@@ -65,6 +67,8 @@ def fit(
     nobs: int | None = None,
     progress: bool | None = None,
     codebook: Codebook | None = None,
+    ordered: Sequence[str] | bool | None = None,
+    parameterization: str = "delta",
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax by maximum likelihood.
 
@@ -87,7 +91,7 @@ def fit(
     group_partial : parameters exempt from ``group_equal``, e.g. ``["x3 ~ 1"]``.
     group_labels : the group values to use, in this order (default: every value, in order
         of first appearance, as lavaan).
-    estimator : ``"ML"`` or ``"MLR"`` (lavaan's robust ML: the same estimates with
+    estimator : ``"ML"`` (the default without ``ordered=``) or ``"MLR"`` (lavaan's robust ML: the same estimates with
         Huber-White sandwich SEs, the Yuan-Bentler scaled chi-square and the scaled and
         robust fit measures, e.g. ``chisq.scaled``, ``cfi.robust``, ``rmsea.robust``).
     se : ``"standard"`` (expected information, lavaan's default for ML), ``"bootstrap"``
@@ -104,6 +108,16 @@ def fit(
         in a Jupyter notebook).
     codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
         Survey's, when ``data`` is one).
+    ordered : the ordinal (Likert) items, or ``True`` for every observed variable: each is the
+        cut of a normal latent response at its thresholds (``x1 | t1`` rows in ``.table``), the
+        model is fitted to the thresholds and polychoric correlations
+        (:func:`cxstats.sem.ordinal_moments`) by ``estimator="WLSMV"`` (the default with
+        ``ordered=``: diagonally weighted least squares, robust SEs, lavaan's scaled-shifted
+        chi-square and ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``), ``"ULSMV"``
+        (unweighted) or ``"DWLS"`` (standard SEs and test). ``missing`` may then be
+        ``"pairwise"``. One group; every observed variable ordered.
+    parameterization : with ``ordered=``: ``"delta"`` (latent responses with variance 1,
+        lavaan's default) or ``"theta"`` (residual variances 1; scale factors ``~*~``).
 
     Returns
     -------
@@ -129,6 +143,12 @@ def fit(
     """
     labels = labels_from(codebook, data)
     data, _ = survey_parts(data)
+    estimator = resolve_estimator(estimator, ordered)
+    check_ordinal_options(estimator, ordered, missing=missing, parameterization=parameterization, se=se, cov=cov,
+                          group=group)
+    if estimator in ORDINAL_ESTIMATORS:
+        return _fit_ordered(model, data, ordered, estimator=estimator, parameterization=parameterization,
+                            missing=missing, std_lv=std_lv, ci_level=ci_level, labels=labels)
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
     full_information = missing in ("fiml", "ml")
@@ -209,6 +229,21 @@ def fit(
 
 
 # --------------------------------------------------------------------------- estimators
+def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization: str, missing: str, std_lv: bool,
+                 ci_level: float, labels) -> SEMResult:
+    """Ordered items: model -> polychoric sample statistics -> DWLS/ULS fit -> result."""
+    check_ci_level(ci_level, error=ModelSpecificationError)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame (or a Survey) with ordered=, got {type(data).__name__}.")
+    spec = build_parameter_table(parse_model(model), std_lv=std_lv)
+    if spec.n_free == 0:
+        raise ModelSpecificationError("The model has no free parameters to estimate.")
+    names = ordered_names(ordered, spec)
+    sample = ordinal_sample(data, spec, names, missing)
+    return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
+                              ci_level=ci_level, n_dropped=len(data) - sample.nobs, missing=missing, labels=labels)
+
+
 @dataclass(frozen=True)
 class _Fitted:
     """What an estimator hands on: the estimate, its covariance matrix, whether the

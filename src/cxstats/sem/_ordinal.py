@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import fit_indices as fitindex
 from .estimate import start_values
 from .matrices import RamModel
 from .partable import ParameterTable
@@ -316,12 +317,17 @@ def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Structure, chisq, estim
         out["cfi" + suffix] = _cfi(x2, df, x2b, base_df)
         out["tli" + suffix] = _tli(x2, df, x2b, base_df)
         out["nnfi" + suffix] = out["tli" + suffix]
+        for name in ("rfi", "nfi", "ifi", "rni"):
+            out[name + suffix] = float(getattr(fitindex, name)(x2, df, x2b, base_df))
+        out["pnfi" + suffix] = df / base_df * out["nfi" + suffix]
         # lavaan's RMSEA for these estimators divides by N - 1
         out["rmsea" + suffix] = _rmsea(x2, df, n - 1)
         lo, hi = _rmsea_ci(x2, df, n - 1)
         out["rmsea.ci.lower" + suffix], out["rmsea.ci.upper" + suffix] = lo, hi
         out["rmsea.pvalue" + suffix] = _rmsea_p(x2, df, n - 1, 0.05, close=True)
         out["rmsea.notclose.pvalue" + suffix] = _rmsea_p(x2, df, n - 1, 0.08, close=False)
+    if estimator in ("ULSMV", "ULS"):  # lavaan gives the plain ULS statistic no reference distribution
+        out["pvalue"] = out["baseline.pvalue"] = float("nan")
     out["rmsea.ci.level"], out["rmsea.close.h0"], out["rmsea.notclose.h0"] = 0.90, 0.05, 0.08
     # SRMR (lavaan's categorical srmr: the correlation residuals, with the zero diagonal)
     resid = (s - implied)[st.pair_pos]
