@@ -187,3 +187,10 @@ def test_modification_indices_say_they_are_not_available():
     result = sem.fit(REF["hs"]["model"], _data("hs"), ordered=True)
     with pytest.raises(ValueError, match=r"Modification indices are not available for ordered items"):
         result.modindices()
+
+
+def test_summary_shows_thresholds_and_scaled_fit():
+    result = sem.fit(REF["hs"]["model"], _data("hs"), ordered=True)
+    text = result.summary()
+    assert "Thresholds" in text and "Scale factors" in text and "WLSMV" in text
+    assert f"{REF['hs']['fits']['wlsmv_delta']['fit']['chisq.scaled']:.3f}" in text

@@ -21,8 +21,9 @@ from .inference import r_squared
 __all__ = ["SEMResult", "PlainText", "TABLE_COLUMNS"]
 
 
-_SECTIONS = (("=~", "Measurement (loadings)"), ("~", "Regressions"), ("~~", "Variances and covariances"),
-             ("~1", "Intercepts"), (":=", "Defined parameters"))
+_SECTIONS = (("=~", "Measurement (loadings)"), ("~", "Regressions"), ("|", "Thresholds"),
+             ("~~", "Variances and covariances"), ("~1", "Intercepts"), ("~*~", "Scale factors"),
+             (":=", "Defined parameters"))
 _HEADLINE = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr")
 
 
