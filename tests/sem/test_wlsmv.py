@@ -26,7 +26,9 @@ FIT_NAMES = ("chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scale
              "baseline.chisq", "baseline.df", "baseline.chisq.scaled", "cfi", "tli", "rmsea", "rmsea.ci.lower",
              "rmsea.ci.upper", "rmsea.pvalue", "cfi.scaled", "tli.scaled", "rmsea.scaled", "rmsea.ci.lower.scaled",
              "rmsea.ci.upper.scaled", "srmr", "wrmr", "npar", "fmin", "nfi", "rfi", "ifi", "rni", "pnfi",
-             "nfi.scaled", "rfi.scaled", "ifi.scaled", "rni.scaled", "pnfi.scaled")
+             "nfi.scaled", "rfi.scaled", "ifi.scaled", "rni.scaled", "pnfi.scaled", "cfi.robust", "tli.robust",
+             "nnfi.robust", "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+             "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
 
 
 def _data(case):

@@ -253,6 +253,10 @@ def fit_ordinal(spec: ParameterTable, sample: OrdinalSample, *, estimator: str =
     df = st.n_stat - st.n_par
     chisq = n * f
     measures = _fit_measures(s, implied, jac, w, gamma, n, df, st, chisq, estimator, h_inv)
+    if estimator in ("WLSMV", "ULSMV"):
+        weights = np.asarray(sample.wls_v_diag, dtype=float) if estimator == "WLSMV" else np.ones(len(s))
+        measures.update(_robust_measures(np.asarray(sample.cor, dtype=float), implied, jac, weights,
+                                         np.asarray(sample.nacov, dtype=float), n, df, st))
     measures["wrmr"] = float(np.sqrt(chisq / len(s)))
     measures["npar"] = float(st.n_par)
     measures["fmin"] = f / 2
@@ -334,6 +338,47 @@ def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Structure, chisq, estim
     p = st.p
     out["srmr"] = float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2)))
     out["ntotal"] = float(n)
+    return out
+
+
+def _robust_measures(cor, implied, jac, w, gamma, n, df, st: _Structure) -> dict:
+    """lavaan 0.6.14's robust CFI, TLI, RNI and RMSEA for ordered items (Savalei, 2021, "catML"):
+    the normal-theory ML statistic of the polychoric matrix at the estimates, ``XX3 = N F_ML(R,
+    P)``, with ``c = tr(U' V U Gamma) / df`` over the correlations (``V`` the ML weight at the
+    implied correlations ``P``, ``U = I - D (D'WD)^-1 D'W``); the baseline's ``N (-log|R|)`` with
+    ``tr(Gamma) / df0``. NaN when the polychoric matrix is not positive definite (as lavaan)."""
+    names = ("cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust",
+             "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
+    p = st.p
+    if df <= 0 or np.linalg.eigvalsh(cor).min() < np.sqrt(np.finfo(float).eps):
+        return dict.fromkeys(names, float("nan"))
+    model_cor = np.eye(p)
+    i_, j_ = st.pair_i, st.pair_j
+    model_cor[i_, j_] = model_cor[j_, i_] = implied[st.pair_pos]
+    sample_cor = cor[np.ix_(st.order, st.order)]
+    logdet_p, logdet_r = np.linalg.slogdet(model_cor)[1], np.linalg.slogdet(sample_cor)[1]
+    inv = np.linalg.inv(model_cor)
+    xx3 = n * (logdet_p + np.trace(sample_cor @ inv) - logdet_r - p)
+    v = inv[np.ix_(i_, i_)] * inv[np.ix_(j_, j_)] + inv[np.ix_(i_, j_)] * inv[np.ix_(j_, i_)]
+    wd = w[:, None] * jac
+    u = np.eye(len(w)) - jac @ np.linalg.pinv(jac.T @ wd) @ wd.T
+    pos = st.pair_pos
+    u_c, gamma_c = u[np.ix_(pos, pos)], gamma[np.ix_(pos, pos)]
+    c_hat = float(np.trace(u_c.T @ v @ u_c @ gamma_c)) / df
+    df0 = len(pos)
+    xx0, c0 = n * (-logdet_r), float(np.trace(gamma_c)) / df0
+    t1, t0 = xx3 - c_hat * df, xx0 - c0 * df0
+    out = {"cfi.robust": 1.0 - max(t1, 0.0) / max(t1, t0, 0.0) if max(t1, t0, 0.0) > 0 else 1.0,
+           "tli.robust": 1.0 - (t1 * df0) / (t0 * df) if t0 != 0 else 1.0,
+           "rni.robust": 1.0 - t1 / t0 if t0 != 0 else float("nan")}
+    out["nnfi.robust"] = out["tli.robust"]
+    m = n - 1  # as the other RMSEAs of these estimators
+    out["rmsea.robust"] = float(np.sqrt(max(xx3 / m / df - c_hat / m, 0.0)))
+    scaled = xx3 / c_hat
+    lo, hi = _rmsea_ci(scaled, df, m)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * np.sqrt(c_hat), hi * np.sqrt(c_hat)
+    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, m * df / c_hat * 0.05 ** 2))
+    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, m * df / c_hat * 0.08 ** 2))
     return out
 
 
