@@ -28,7 +28,8 @@ FIT_NAMES = ("chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scale
              "rmsea.ci.upper.scaled", "srmr", "wrmr", "npar", "fmin", "nfi", "rfi", "ifi", "rni", "pnfi",
              "nfi.scaled", "rfi.scaled", "ifi.scaled", "rni.scaled", "pnfi.scaled", "cfi.robust", "tli.robust",
              "nnfi.robust", "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
-             "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
+             "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust", "rmr", "rmr_nomean", "srmr_bentler",
+             "srmr_bentler_nomean", "crmr", "crmr_nomean", "gfi", "agfi", "pgfi", "mfi", "cn_05", "cn_01")
 
 
 def _data(case):

@@ -334,9 +334,26 @@ def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Structure, chisq, estim
         out["pvalue"] = out["baseline.pvalue"] = float("nan")
     out["rmsea.ci.level"], out["rmsea.close.h0"], out["rmsea.notclose.h0"] = 0.90, 0.05, 0.08
     # SRMR (lavaan's categorical srmr: the correlation residuals, with the zero diagonal)
-    resid = (s - implied)[st.pair_pos]
-    p = st.p
-    out["srmr"] = float(np.sqrt(np.sum(resid ** 2) / (p * (p + 1) / 2)))
+    # lavaan's residual summaries for ordered items: the correlation residuals, over p(p+1)/2
+    # elements (with the zero diagonal; srmr, rmr_nomean) or p(p-1)/2 (crmr_nomean); the
+    # "with means" variants also count the thresholds
+    e = s - implied
+    resid = e[st.pair_pos]
+    p, n_th = st.p, len(st.th_pos)
+    ss_cor, ss_all = float(np.sum(resid ** 2)), float(np.sum(e ** 2))
+    out["srmr"] = out["srmr_bentler_nomean"] = out["rmr_nomean"] = float(np.sqrt(ss_cor / (p * (p + 1) / 2)))
+    out["srmr_bentler"] = out["rmr"] = float(np.sqrt(ss_all / (p * (p + 1) / 2 + n_th)))
+    out["crmr_nomean"] = float(np.sqrt(ss_cor / (p * (p - 1) / 2)))
+    out["crmr"] = float(np.sqrt(ss_all / (p * (p - 1) / 2 + n_th)))
+    # GFI family with the estimator's weights; Hoelter's N and McDonald's MFI with N - 1
+    nel = len(s)
+    gfi = 1.0 - float(e @ (w * e)) / float(s @ (w * s))
+    out["gfi"] = gfi
+    out["agfi"] = 1.0 - nel / df * (1.0 - gfi) if df > 0 else 1.0
+    out["pgfi"] = df / nel * gfi
+    out["mfi"] = float(np.exp(-0.5 * (chisq - df) / (n - 1)))
+    for name, alpha in (("cn_05", 0.05), ("cn_01", 0.01)):
+        out[name] = float(stats.chi2.ppf(1 - alpha, df) / (chisq / (n - 1)) + 1) if df > 0 and chisq > 0 else float("nan")
     out["ntotal"] = float(n)
     return out
 
