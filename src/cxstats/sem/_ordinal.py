@@ -85,48 +85,47 @@ class OrdinalFit:
 
 
 class _Structure:
-    """Maps the free parameters to the implied thresholds and correlations (and back)."""
+    """Maps the free parameters to one group's implied thresholds and correlations.
 
-    def __init__(self, ram: RamModel, sample: OrdinalSample, parameterization: str):
+    The parameter vector of all groups is ``[core, thresholds of group 1, of group 2, ...]``:
+    ``core`` are the RAM free parameters without the items' residual variances (shared by
+    groups through the table's free-parameter numbers); this group's thresholds start at
+    ``th_offset`` after them."""
+
+    def __init__(self, ram: RamModel, sample: OrdinalSample, parameterization: str, core: np.ndarray,
+                 th_offset: int, n_par: int):
         spec = ram.spec
         self.ram, self.param = ram, parameterization
         self.p = ram.p
         names = list(spec.observed)
-        if tuple(names) != tuple(sample.names):
-            order = [sample.names.index(n) for n in names]
-        else:
-            order = list(range(self.p))
+        order = [tuple(sample.names).index(n) for n in names]
         self.order = order  # model position -> sample position
         self.residual = {}  # model item position -> free index of its residual variance
         for r in spec.rows:
             if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0:
                 self.residual[names.index(r.lhs)] = r.free - 1
-        resid = set(self.residual.values())
-        self.core = np.array([k for k in range(ram.n_par) if k not in resid], dtype=int)
+        self.core = core
+        self.n_core = len(core)
         self.n_th = [len(sample.thresholds[n]) for n in names]
         self.th_item = np.repeat(np.arange(self.p), self.n_th)
-        self.n_core = len(self.core)
-        self.n_par = self.n_core + int(sum(self.n_th))
+        self.th_cols = self.n_core + th_offset + np.arange(int(sum(self.n_th)))
+        self.n_par = n_par
         # positions of the statistics in wls_obs order (the sample's variable order)
         th_start = np.concatenate([[0], np.cumsum([len(sample.thresholds[n]) for n in sample.names])])
         self.th_pos = np.concatenate([np.arange(th_start[o], th_start[o + 1]) for o in order]).astype(int)
-        n_th_total = int(th_start[-1])
-        pairs = {}
-        k = n_th_total
-        for j in range(self.p):
-            for i in range(j + 1, self.p):
-                pairs[(i, j)] = k
-                k += 1
+        k = int(th_start[-1])
         inv = {o: m for m, o in enumerate(order)}
-        self.pair_i, self.pair_j, self.pair_pos = [], [], []
-        for (i, j), pos in pairs.items():  # (i, j) in sample positions
-            self.pair_i.append(inv[i])
-            self.pair_j.append(inv[j])
-            self.pair_pos.append(pos)
-        self.pair_i, self.pair_j = np.array(self.pair_i), np.array(self.pair_j)
-        self.pair_pos = np.array(self.pair_pos, dtype=int)
+        pair_i, pair_j, pair_pos = [], [], []
+        for j in range(self.p):  # column-wise below the diagonal, in sample positions
+            for i in range(j + 1, self.p):
+                pair_i.append(inv[i])
+                pair_j.append(inv[j])
+                pair_pos.append(k)
+                k += 1
+        self.pair_i, self.pair_j = np.array(pair_i, dtype=int), np.array(pair_j, dtype=int)
+        self.pair_pos = np.array(pair_pos, dtype=int)
         self.n_stat = k
-        self.items = np.array(sorted(self.residual))
+        self.items = np.array(sorted(self.residual), dtype=int)
         self.resid_idx = np.array([self.residual[i] for i in self.items], dtype=int)
 
     def full_theta(self, x: np.ndarray) -> np.ndarray:
@@ -141,13 +140,14 @@ class _Structure:
             theta[self.resid_idx] = 1.0
         return theta
 
-    def implied(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(implied statistics in wls_obs order, Jacobian (n_stat, n_par), full theta)."""
-        theta = self.full_theta(x)
+    def implied(self, x: np.ndarray, theta: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(implied statistics in wls_obs order, Jacobian (n_stat, n_par), RAM theta)."""
+        if theta is None:
+            theta = self.full_theta(x)
         imp = self.ram.implied(theta)
         sigma = imp.sigma
         d_sigma = self.ram.jacobian(imp)[0][self.core]  # (n_core, p, p)
-        tau = x[self.n_core:]
+        tau = x[self.th_cols]
         out = np.zeros(self.n_stat)
         jac = np.zeros((self.n_stat, self.n_par))
         i, j = self.pair_i, self.pair_j
@@ -155,7 +155,7 @@ class _Structure:
             out[self.pair_pos] = sigma[i, j]
             jac[self.pair_pos, :self.n_core] = d_sigma[:, i, j].T
             out[self.th_pos] = tau
-            jac[self.th_pos, self.n_core + np.arange(len(tau))] = 1.0
+            jac[self.th_pos, self.th_cols] = 1.0
         else:
             var = np.diag(sigma)
             sd = np.sqrt(var)
@@ -166,7 +166,7 @@ class _Structure:
                                                 - 0.5 * cor * (d_var[:, i] / var[i] + d_var[:, j] / var[j])).T
             t = self.th_item
             out[self.th_pos] = tau / sd[t]
-            jac[self.th_pos, self.n_core + np.arange(len(tau))] = 1.0 / sd[t]
+            jac[self.th_pos, self.th_cols] = 1.0 / sd[t]
             jac[self.th_pos, :self.n_core] = (-0.5 * (tau / sd[t])[None, :] * d_var[:, t] / var[t]).T
         return out, jac, theta
 
@@ -176,36 +176,59 @@ class _Structure:
             return np.ones(self.p)
         return 1.0 / np.sqrt(np.diag(self.ram.implied(theta).sigma))
 
-    def start(self, sample: OrdinalSample) -> np.ndarray:
-        cor = sample.cor[np.ix_(self.order, self.order)]
-        theta = start_values(self.ram, cor, np.zeros(self.p))
-        x = np.concatenate([theta[self.core], np.zeros(self.n_par - self.n_core)])
+    def start_thresholds(self, sample: OrdinalSample, x: np.ndarray) -> np.ndarray:
         sd = np.sqrt(np.diag(self.ram.implied(self.full_theta(x)).sigma)) if self.param == "theta" else np.ones(self.p)
         names = self.ram.spec.observed
-        x[self.n_core:] = np.concatenate([sample.thresholds[n] * sd[m] for m, n in enumerate(names)])
-        return x
+        return np.concatenate([sample.thresholds[n] * sd[m] for m, n in enumerate(names)])
 
 
-def fit_ordinal(spec: ParameterTable, sample: OrdinalSample, *, estimator: str = "WLSMV",
+def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                 parameterization: str = "delta", max_iter: int = 500) -> OrdinalFit:
-    """Fit one group's model to its ordinal sample statistics (see the module docstring)."""
+    """Fit the model to each group's ordinal sample statistics (``sample``: one
+    :class:`OrdinalSample`, or a sequence of them in the order of ``spec.groups``)."""
     estimator = estimator.upper()
-    ram = RamModel(spec, np.asarray(sample.cor, dtype=float), np.zeros(len(spec.observed)))
-    st = _Structure(ram, sample, parameterization)
-    s = np.asarray(sample.wls_obs, dtype=float)
-    n = sample.nobs
+    samples = [sample] if isinstance(sample, OrdinalSample) or hasattr(sample, "wls_obs") else list(sample)
+    n_groups = len(samples)
+    rams = [RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
+            for g, smp in enumerate(samples)]
+    n_ram = rams[0].n_par
+    resid = {r.free - 1 for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0}
+    core = np.array([k for k in range(n_ram) if k not in resid], dtype=int)
+    n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed)) for smp in samples]
+    offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
+    n_par = len(core) + int(offsets[-1])
+    sts = [_Structure(ram, smp, parameterization, core, int(offsets[g]), n_par)
+           for g, (ram, smp) in enumerate(zip(rams, samples, strict=True))]
+    nobs = np.array([smp.nobs for smp in samples], dtype=float)
+    n = float(nobs.sum())
+    fg = nobs / n
+    s = np.concatenate([np.asarray(smp.wls_obs, dtype=float) for smp in samples])
     # lavaan's NACOV of the polychoric statistics is N/(N-1) times the one it reports
-    # (lavInspect "gamma"), and the DWLS weights are the inverse of its diagonal
-    gamma = np.asarray(sample.nacov, dtype=float) * n / (n - 1)
-    w_dwls = np.asarray(sample.wls_v_diag, dtype=float) * (n - 1) / n
-    w = w_dwls if estimator in ("WLSMV", "DWLS") else np.full(len(s), (n - 1) / n)
+    # (lavInspect "gamma"), and the DWLS weights are the inverse of its diagonal; groups are
+    # weighted by their share of the rows (W_g fg, Gamma_g / fg)
+    w_rep = [np.asarray(smp.wls_v_diag, dtype=float) for smp in samples]
+    w = np.concatenate([
+        fg[g] * (w_rep[g] if estimator in ("WLSMV", "DWLS") else np.ones(len(w_rep[g]))) * (nobs[g] - 1) / nobs[g]
+        for g in range(n_groups)])
+    gamma = _block_diag([np.asarray(smp.nacov, dtype=float) * nobs[g] / (nobs[g] - 1) / fg[g]
+                         for g, smp in enumerate(samples)])
+    stat_start = np.concatenate([[0], np.cumsum([st.n_stat for st in sts])]).astype(int)
+
+    def evaluate(x):
+        parts = [st.implied(x) for st in sts]
+        return np.concatenate([p[0] for p in parts]), np.vstack([p[1] for p in parts]), [p[2] for p in parts]
 
     def objective(x):
-        sigma, jac, _ = st.implied(x)
+        sigma, jac, _ = evaluate(x)
         r = s - sigma
         return float(r @ (w * r)), r, jac
 
-    x = st.start(sample)
+    x = np.zeros(n_par)
+    starts = [start_values(ram, np.asarray(smp.cor, dtype=float)[np.ix_(st.order, st.order)], np.zeros(ram.p))
+              for ram, smp, st in zip(rams, samples, sts, strict=True)]
+    x[:len(core)] = np.mean([theta[core] for theta in starts], axis=0)
+    for g, (st, smp) in enumerate(zip(sts, samples, strict=True)):
+        x[st.th_cols] = st.start_thresholds(smp, x)
     f, r, jac = objective(x)
     converged, it, gmax = False, 0, np.inf
     for it in range(1, max_iter + 1):
@@ -236,7 +259,10 @@ def fit_ordinal(spec: ParameterTable, sample: OrdinalSample, *, estimator: str =
     g = jac.T @ (w * r)
     gmax = float(np.max(np.abs(2 * g))) if len(g) else 0.0
     converged = converged or gmax < 1e-6
-    implied, jac, theta = st.implied(x)
+    implied, jac, thetas = evaluate(x)
+    theta = thetas[0].copy()
+    for st, th in zip(sts, thetas, strict=True):  # each group's residual variances
+        theta[st.resid_idx] = th[st.resid_idx]
 
     # ------------------------------------------------------------------ inference
     identified = bool(np.linalg.matrix_rank(h, tol=1e-10 * max(1.0, np.abs(h).max())) == h.shape[0])
@@ -247,32 +273,58 @@ def fit_ordinal(spec: ParameterTable, sample: OrdinalSample, *, estimator: str =
     else:
         vcov = h_inv @ (wd.T @ gamma @ wd) @ h_inv / n
     # the RAM parameters: delta's residual variances are functions of the others (shown fixed)
-    vcov_full = np.zeros((ram.n_par, ram.n_par))
-    vcov_full[np.ix_(st.core, st.core)] = vcov[:st.n_core, :st.n_core]
+    vcov_full = np.zeros((n_ram, n_ram))
+    vcov_full[np.ix_(core, core)] = vcov[:len(core), :len(core)]
 
-    df = st.n_stat - st.n_par
+    df = len(s) - n_par
     chisq = n * f
-    measures = _fit_measures(s, implied, jac, w, gamma, n, df, st, chisq, estimator, h_inv)
+    layout = _Layout(sts, stat_start, nobs)
+    measures = _fit_measures(s, implied, jac, w, gamma, n, df, layout, chisq, estimator, h_inv)
     if estimator in ("WLSMV", "ULSMV"):
-        weights = np.asarray(sample.wls_v_diag, dtype=float) if estimator == "WLSMV" else np.ones(len(s))
-        measures.update(_robust_measures(np.asarray(sample.cor, dtype=float), implied, jac, weights,
-                                         np.asarray(sample.nacov, dtype=float), n, df, st))
+        measures.update(_robust_measures(samples, implied, jac, estimator, df, layout))
     measures["wrmr"] = float(np.sqrt(chisq / len(s)))
-    measures["npar"] = float(st.n_par)
+    measures["npar"] = float(n_par)
     measures["fmin"] = f / 2
 
-    scale = st.scale(theta)
-    tau = x[st.n_core:]
-    se_tau = np.sqrt(np.clip(np.diag(vcov)[st.n_core:], 0, None))
+    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     names = spec.observed
-    lab = [(names[m], f"t{k + 1}") for m in range(st.p) for k in range(st.n_th[m])]
-    th_std = tau * scale[st.th_item]
-    rows = pd.DataFrame({"lhs": [a for a, _ in lab], "rhs": [b for _, b in lab], "estimate": tau, "se": se_tau,
-                         "std_all": th_std})
+    frames, scales = [], []
+    for g, (st, th) in enumerate(zip(sts, thetas, strict=True)):
+        scale = st.scale(th)
+        scales.append(scale)
+        tau = x[st.th_cols]
+        lab = [(names[m], f"t{k + 1}") for m in range(st.p) for k in range(st.n_th[m])]
+        frames.append(pd.DataFrame({"lhs": [a for a, _ in lab], "rhs": [b for _, b in lab],
+                                    "group": spec.groups[g], "estimate": tau, "se": se[st.th_cols],
+                                    "std_all": tau * scale[st.th_item]}))
+    rows = pd.concat(frames, ignore_index=True)
     return OrdinalFit(theta=theta, estimate=x, vcov_full=vcov_full, vcov=vcov, fmin=f / 2, iterations=it,
                       converged=converged, gradient_max=gmax, identified=identified, fit_measures=measures,
-                      threshold_rows=rows, thresholds_std=th_std, scale=scale, implied=implied,
-                      residual_rows=tuple(int(k) for k in st.resid_idx))
+                      threshold_rows=rows, thresholds_std=rows["std_all"].to_numpy(), scale=np.concatenate(scales),
+                      implied=implied, residual_rows=tuple(int(k) for k in sorted(resid)))
+
+
+class _Layout:
+    """Where each group's statistics sit in the stacked vector."""
+
+    def __init__(self, sts, stat_start, nobs):
+        self.sts, self.nobs = sts, nobs
+        self.n_groups = len(sts)
+        self.th_pos = np.concatenate([stat_start[g] + st.th_pos for g, st in enumerate(sts)])
+        self.pair_pos = np.concatenate([stat_start[g] + st.pair_pos for g, st in enumerate(sts)])
+        self.group_pairs = [stat_start[g] + st.pair_pos for g, st in enumerate(sts)]
+        self.group_stats = [np.arange(stat_start[g], stat_start[g + 1]) for g in range(len(sts))]
+
+
+def _block_diag(blocks):
+    size = sum(b.shape[0] for b in blocks)
+    out = np.zeros((size, size))
+    at = 0
+    for b in blocks:
+        k = b.shape[0]
+        out[at:at + k, at:at + k] = b
+        at += k
+    return out
 
 
 def _scaled_shifted(jac, w, gamma, h_inv, df):
@@ -292,7 +344,7 @@ def _test(chisq, df, tr1, tr2):
     return a * chisq + shift, 1.0 / a, shift
 
 
-def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Structure, chisq, estimator, h_inv) -> dict:
+def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Layout, chisq, estimator, h_inv) -> dict:
     tr1, tr2 = _scaled_shifted(jac, w, gamma, h_inv, df)
     scaled, factor, shift = _test(chisq, df, tr1, tr2)
     # baseline: thresholds free, correlations 0
@@ -324,78 +376,104 @@ def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Structure, chisq, estim
         for name in ("rfi", "nfi", "ifi", "rni"):
             out[name + suffix] = float(getattr(fitindex, name)(x2, df, x2b, base_df))
         out["pnfi" + suffix] = df / base_df * out["nfi" + suffix]
-        # lavaan's RMSEA for these estimators divides by N - 1
-        out["rmsea" + suffix] = _rmsea(x2, df, n - 1)
-        lo, hi = _rmsea_ci(x2, df, n - 1)
-        out["rmsea.ci.lower" + suffix], out["rmsea.ci.upper" + suffix] = lo, hi
-        out["rmsea.pvalue" + suffix] = _rmsea_p(x2, df, n - 1, 0.05, close=True)
-        out["rmsea.notclose.pvalue" + suffix] = _rmsea_p(x2, df, n - 1, 0.08, close=False)
+        # lavaan's RMSEA for these estimators divides by N - G (and multiplies by sqrt(G))
+        m, root_g = n - st.n_groups, np.sqrt(st.n_groups)
+        out["rmsea" + suffix] = _rmsea(x2, df, m) * root_g
+        lo, hi = _rmsea_ci(x2, df, m)
+        out["rmsea.ci.lower" + suffix], out["rmsea.ci.upper" + suffix] = lo * root_g, hi * root_g
+        out["rmsea.pvalue" + suffix] = _rmsea_p(x2, df, m / st.n_groups, 0.05, close=True)
+        out["rmsea.notclose.pvalue" + suffix] = _rmsea_p(x2, df, m / st.n_groups, 0.08, close=False)
     if estimator in ("ULSMV", "ULS"):  # lavaan gives the plain ULS statistic no reference distribution
         out["pvalue"] = out["baseline.pvalue"] = float("nan")
     out["rmsea.ci.level"], out["rmsea.close.h0"], out["rmsea.notclose.h0"] = 0.90, 0.05, 0.08
-    # SRMR (lavaan's categorical srmr: the correlation residuals, with the zero diagonal)
     # lavaan's residual summaries for ordered items: the correlation residuals, over p(p+1)/2
     # elements (with the zero diagonal; srmr, rmr_nomean) or p(p-1)/2 (crmr_nomean); the
-    # "with means" variants also count the thresholds
+    # "with means" variants also count the thresholds; groups weighted by their share of N.
+    # The GFI family with the estimator's weights.
     e = s - implied
-    resid = e[st.pair_pos]
-    p, n_th = st.p, len(st.th_pos)
-    ss_cor, ss_all = float(np.sum(resid ** 2)), float(np.sum(e ** 2))
-    out["srmr"] = out["srmr_bentler_nomean"] = out["rmr_nomean"] = float(np.sqrt(ss_cor / (p * (p + 1) / 2)))
-    out["srmr_bentler"] = out["rmr"] = float(np.sqrt(ss_all / (p * (p + 1) / 2 + n_th)))
-    out["crmr_nomean"] = float(np.sqrt(ss_cor / (p * (p - 1) / 2)))
-    out["crmr"] = float(np.sqrt(ss_all / (p * (p - 1) / 2 + n_th)))
-    # GFI family with the estimator's weights; Hoelter's N and McDonald's MFI with N - 1
+    keys = ("srmr", "srmr_bentler", "crmr", "crmr_nomean", "gfi")
+    sums = dict.fromkeys(keys, 0.0)
+    for g, group in enumerate(st.sts):
+        share = st.nobs[g] / n
+        stats_g, pairs_g = st.group_stats[g], st.group_pairs[g]
+        p, n_th = group.p, len(group.th_pos)
+        ss_cor, ss_all = float(np.sum(e[pairs_g] ** 2)), float(np.sum(e[stats_g] ** 2))
+        sums["srmr"] += share * np.sqrt(ss_cor / (p * (p + 1) / 2))
+        sums["srmr_bentler"] += share * np.sqrt(ss_all / (p * (p + 1) / 2 + n_th))
+        sums["crmr_nomean"] += share * np.sqrt(ss_cor / (p * (p - 1) / 2))
+        sums["crmr"] += share * np.sqrt(ss_all / (p * (p - 1) / 2 + n_th))
+        w_g, e_g, s_g = w[stats_g], e[stats_g], s[stats_g]
+        sums["gfi"] += share * (1.0 - float(e_g @ (w_g * e_g)) / float(s_g @ (w_g * s_g)))
+    out["srmr"] = out["srmr_bentler_nomean"] = out["rmr_nomean"] = float(sums["srmr"])
+    out["srmr_bentler"] = out["rmr"] = float(sums["srmr_bentler"])
+    out["crmr_nomean"], out["crmr"] = float(sums["crmr_nomean"]), float(sums["crmr"])
     nel = len(s)
-    gfi = 1.0 - float(e @ (w * e)) / float(s @ (w * s))
+    gfi = float(sums["gfi"])
     out["gfi"] = gfi
     out["agfi"] = 1.0 - nel / df * (1.0 - gfi) if df > 0 else 1.0
     out["pgfi"] = df / nel * gfi
-    out["mfi"] = float(np.exp(-0.5 * (chisq - df) / (n - 1)))
+    # Hoelter's N and McDonald's MFI with N - G
+    m = n - st.n_groups
+    out["mfi"] = float(np.exp(-0.5 * (chisq - df) / m))
     for name, alpha in (("cn_05", 0.05), ("cn_01", 0.01)):
-        out[name] = float(stats.chi2.ppf(1 - alpha, df) / (chisq / (n - 1)) + 1) if df > 0 and chisq > 0 else float("nan")
+        out[name] = float(stats.chi2.ppf(1 - alpha, df) / (chisq / m) + 1) if df > 0 and chisq > 0 else float("nan")
     out["ntotal"] = float(n)
     return out
 
 
-def _robust_measures(cor, implied, jac, w, gamma, n, df, st: _Structure) -> dict:
+def _robust_measures(samples, implied, jac, estimator, df, st: _Layout) -> dict:
     """lavaan 0.6.14's robust CFI, TLI, RNI and RMSEA for ordered items (Savalei, 2021, "catML"):
-    the normal-theory ML statistic of the polychoric matrix at the estimates, ``XX3 = N F_ML(R,
-    P)``, with ``c = tr(U' V U Gamma) / df`` over the correlations (``V`` the ML weight at the
-    implied correlations ``P``, ``U = I - D (D'WD)^-1 D'W``); the baseline's ``N (-log|R|)`` with
-    ``tr(Gamma) / df0``. NaN when the polychoric matrix is not positive definite (as lavaan)."""
+    the normal-theory ML statistic of the polychoric matrices at the estimates, ``XX3 = sum_g
+    N_g F_ML(R_g, P_g)``, with ``c = tr(U' V U Gamma) / df`` over the correlations (``V`` the
+    ML weight at the implied correlations ``P_g`` times the group's share ``f_g``, ``Gamma_g /
+    f_g``, ``U = I - D (D'WD)^-1 D'W`` with lavaan's reported weights); the baseline's
+    ``sum_g N_g (-log|R_g|)`` with ``tr(Gamma) / df0``. NaN when a polychoric matrix is not
+    positive definite (as lavaan)."""
     names = ("cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust",
              "rmsea.ci.upper.robust", "rmsea.pvalue.robust", "rmsea.notclose.pvalue.robust")
-    p = st.p
-    if df <= 0 or np.linalg.eigvalsh(cor).min() < np.sqrt(np.finfo(float).eps):
+    cors = [np.asarray(smp.cor, dtype=float) for smp in samples]
+    if df <= 0 or min(np.linalg.eigvalsh(c).min() for c in cors) < np.sqrt(np.finfo(float).eps):
         return dict.fromkeys(names, float("nan"))
-    model_cor = np.eye(p)
-    i_, j_ = st.pair_i, st.pair_j
-    model_cor[i_, j_] = model_cor[j_, i_] = implied[st.pair_pos]
-    sample_cor = cor[np.ix_(st.order, st.order)]
-    logdet_p, logdet_r = np.linalg.slogdet(model_cor)[1], np.linalg.slogdet(sample_cor)[1]
-    inv = np.linalg.inv(model_cor)
-    xx3 = n * (logdet_p + np.trace(sample_cor @ inv) - logdet_r - p)
-    v = inv[np.ix_(i_, i_)] * inv[np.ix_(j_, j_)] + inv[np.ix_(i_, j_)] * inv[np.ix_(j_, i_)]
+    n = float(st.nobs.sum())
+    fg = st.nobs / n
+    w = np.concatenate([fg[g] * (np.asarray(smp.wls_v_diag, dtype=float) if estimator == "WLSMV"
+                                 else np.ones(len(smp.wls_obs))) for g, smp in enumerate(samples)])
+    gamma = _block_diag([np.asarray(smp.nacov, dtype=float) / fg[g] for g, smp in enumerate(samples)])
+    xx3 = xx0 = 0.0
+    v_blocks = []
+    for g, (group, cor) in enumerate(zip(st.sts, cors, strict=True)):
+        p = group.p
+        model_cor = np.eye(p)
+        i_, j_ = group.pair_i, group.pair_j
+        model_cor[i_, j_] = model_cor[j_, i_] = implied[st.group_pairs[g]]
+        sample_cor = cor[np.ix_(group.order, group.order)]
+        logdet_p, logdet_r = np.linalg.slogdet(model_cor)[1], np.linalg.slogdet(sample_cor)[1]
+        inv = np.linalg.inv(model_cor)
+        xx3 += st.nobs[g] * (logdet_p + np.trace(sample_cor @ inv) - logdet_r - p)
+        xx0 += st.nobs[g] * (-logdet_r)
+        v_blocks.append(fg[g] * (inv[np.ix_(i_, i_)] * inv[np.ix_(j_, j_)] + inv[np.ix_(i_, j_)] * inv[np.ix_(j_, i_)]))
+    v = _block_diag(v_blocks)
     wd = w[:, None] * jac
     u = np.eye(len(w)) - jac @ np.linalg.pinv(jac.T @ wd) @ wd.T
     pos = st.pair_pos
     u_c, gamma_c = u[np.ix_(pos, pos)], gamma[np.ix_(pos, pos)]
     c_hat = float(np.trace(u_c.T @ v @ u_c @ gamma_c)) / df
     df0 = len(pos)
-    xx0, c0 = n * (-logdet_r), float(np.trace(gamma_c)) / df0
+    c0 = float(np.trace(gamma_c)) / df0
     t1, t0 = xx3 - c_hat * df, xx0 - c0 * df0
     out = {"cfi.robust": 1.0 - max(t1, 0.0) / max(t1, t0, 0.0) if max(t1, t0, 0.0) > 0 else 1.0,
            "tli.robust": 1.0 - (t1 * df0) / (t0 * df) if t0 != 0 else 1.0,
            "rni.robust": 1.0 - t1 / t0 if t0 != 0 else float("nan")}
     out["nnfi.robust"] = out["tli.robust"]
-    m = n - 1  # as the other RMSEAs of these estimators
-    out["rmsea.robust"] = float(np.sqrt(max(xx3 / m / df - c_hat / m, 0.0)))
+    groups = st.n_groups
+    m, root_g = n - groups, np.sqrt(groups)  # as the other RMSEAs of these estimators
+    out["rmsea.robust"] = float(np.sqrt(max(xx3 / m / df - c_hat / m, 0.0))) * root_g
     scaled = xx3 / c_hat
     lo, hi = _rmsea_ci(scaled, df, m)
-    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo * np.sqrt(c_hat), hi * np.sqrt(c_hat)
-    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, m * df / c_hat * 0.05 ** 2))
-    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, m * df / c_hat * 0.08 ** 2))
+    out["rmsea.ci.lower.robust"] = lo * np.sqrt(c_hat) * root_g
+    out["rmsea.ci.upper.robust"] = hi * np.sqrt(c_hat) * root_g
+    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, m * df / c_hat * 0.05 ** 2 / groups))
+    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, m * df / c_hat * 0.08 ** 2 / groups))
     return out
 
 
