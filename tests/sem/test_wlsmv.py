@@ -150,7 +150,6 @@ def test_fiml_with_ordered_items():
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"parameterization": "gamma"}, r"parameterization='gamma' is not available; use 'delta'"),
     ({"se": "bootstrap"}, r"se='bootstrap' is not available with ordered="),
-    ({"group": "x1"}, r"Multigroup models with ordered items are not available yet"),
     ({"estimator": "GLS"}, r"estimator='GLS' is not available with ordered=; use 'WLSMV'"),
 ])
 def test_other_options_with_ordered_items(kwargs, message):
@@ -197,3 +196,35 @@ def test_summary_shows_thresholds_and_scaled_fit():
     text = result.summary()
     assert "Thresholds" in text and "Scale factors" in text and "WLSMV" in text
     assert f"{REF['hs']['fits']['wlsmv_delta']['fit']['chisq.scaled']:.3f}" in text
+
+
+@pytest.mark.parametrize("variant", ["configural", "loadings"])
+def test_multigroup_ordinal_fit_matches_lavaan(variant):
+    """Thresholds per group (the basis of the ordinal invariance ladder), configural and with
+    equal loadings, against lavaan's cfa(..., group = "school")."""
+    ref = REF["hs_groups"]
+    data = pd.read_csv(REF_DIR / "data" / "hs_wlsmv_groups.csv")
+    result = sem.fit(ref["model"], data, ordered=True, group="school",
+                     group_equal=["loadings"] if variant == "loadings" else [])
+    assert result.groups == tuple(ref["groups"]) and result.converged
+    fit = ref["fits"][variant]
+    table = result.table.assign(group=result.table["group"].map({g: i + 1 for i, g in enumerate(ref["groups"])}))
+    lav = pd.DataFrame(fit["partable"]).merge(pd.DataFrame(fit["std"]), on=["lhs", "op", "rhs", "group"], how="left")
+    merged = lav.merge(table, on=["lhs", "op", "rhs", "group"], how="left", validate="one_to_one")
+    assert merged["estimate"].notna().all()
+    np.testing.assert_allclose(merged["estimate"], merged["est"], atol=1e-4)
+    free = merged["se_x"] > 0
+    np.testing.assert_allclose(merged.loc[free, "se_y"], merged.loc[free, "se_x"], rtol=1e-3)
+    np.testing.assert_allclose(merged["std_all"], merged["est_std"], atol=1e-4)
+    fm = result.fit_measures
+    for name, value in fit["fit"].items():
+        assert fm[name] == pytest.approx(value, rel=1e-4, abs=1e-6), name
+    assert fm["chisq.scaled"] == pytest.approx(fit["fit"]["chisq.scaled"], rel=1e-5)
+    th = result.table[result.table["op"] == "|"]
+    assert set(th["group"]) == set(ref["groups"]) and len(th) == 2 * 27
+
+
+def test_equal_thresholds_are_not_available_yet():
+    data = pd.read_csv(REF_DIR / "data" / "hs_wlsmv_groups.csv")
+    with pytest.raises(ModelSpecificationError, match=r"group_equal='thresholds' is not available with ordered items"):
+        sem.fit(REF["hs"]["model"], data, ordered=True, group="school", group_equal=["thresholds"])

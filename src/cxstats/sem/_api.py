@@ -22,7 +22,8 @@ from ._fiml_estimate import fiml_estimate
 from ._missing_patterns import em_saturated, missing_patterns
 from ._robust import mlr
 from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
-from ._ordinal_fit import check_ordinal_options, fit_ordinal_sample, ordered_names, ordinal_sample, resolve_estimator
+from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit_ordinal_sample, ordered_names,
+                           ordinal_sample, ordinal_spec, resolve_estimator)
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -115,7 +116,10 @@ def fit(
         ``ordered=``: diagonally weighted least squares, robust SEs, lavaan's scaled-shifted
         chi-square and ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``), ``"ULSMV"``
         (unweighted) or ``"DWLS"`` (standard SEs and test). ``missing`` may then be
-        ``"pairwise"``. One group; every observed variable ordered.
+        ``"pairwise"``. Every observed variable must be ordered. With ``group=``: thresholds
+        per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
+        ``group_equal`` among loadings, regressions, lv.variances, lv.covariances and
+        residual.covariances. Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv.R).
     parameterization : with ``ordered=``: ``"delta"`` (latent responses with variance 1,
         lavaan's default) or ``"theta"`` (residual variances 1; scale factors ``~*~``).
 
@@ -148,7 +152,9 @@ def fit(
                           group=group)
     if estimator in ORDINAL_ESTIMATORS:
         return _fit_ordered(model, data, ordered, estimator=estimator, parameterization=parameterization,
-                            missing=missing, std_lv=std_lv, ci_level=ci_level, labels=labels)
+                            missing=missing, std_lv=std_lv, ci_level=ci_level, labels=labels, group=group,
+                            group_equal=tuple(group_equal), group_partial=tuple(group_partial),
+                            group_labels=group_labels)
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
     full_information = missing in ("fiml", "ml")
@@ -230,18 +236,24 @@ def fit(
 
 # --------------------------------------------------------------------------- estimators
 def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization: str, missing: str, std_lv: bool,
-                 ci_level: float, labels) -> SEMResult:
-    """Ordered items: model -> polychoric sample statistics -> DWLS/ULS fit -> result."""
+                 ci_level: float, labels, group: str | None, group_equal: tuple, group_partial: tuple,
+                 group_labels) -> SEMResult:
+    """Ordered items: model -> polychoric sample statistics (per group) -> DWLS/ULS fit -> result."""
     check_ci_level(ci_level, error=ModelSpecificationError)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame (or a Survey) with ordered=, got {type(data).__name__}.")
-    spec = build_parameter_table(parse_model(model), std_lv=std_lv)
+    check_ordinal_group_equal(group_equal)
+    levels, _, _ = _split_groups(data, group, group_labels)
+    spec = ordinal_spec(build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels,
+                                              group_equal=group_equal, group_partial=group_partial))
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     names = ordered_names(ordered, spec)
-    sample = ordinal_sample(data, spec, names, missing)
+    sample = ordinal_sample(data, spec, names, missing, group)
+    nobs = sample.nobs if group is None else sum(s.nobs for s in sample)
     return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
-                              ci_level=ci_level, n_dropped=len(data) - sample.nobs, missing=missing, labels=labels)
+                              ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
+                              group=group)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Ordinal indicators: the DWLS / ULS estimators on polychoric sample statistics (lavaan's
-WLSMV, ULSMV and DWLS), one group.
+WLSMV, ULSMV and DWLS), one group or several (thresholds per group).
 
 Each ordered item is the cut of a normal latent response ``y*`` at its thresholds. The
 model's RAM matrices describe the covariance of the latent responses ``Sigma*``; the
@@ -16,13 +16,15 @@ column-wise below the diagonal). Two ways to fix the scale of ``y*`` (lavaan's
   rows), implied correlations ``Delta Sigma* Delta`` and thresholds ``Delta tau``.
 
 The discrepancy is ``F = (s - sigma)' W (s - sigma)`` with ``W = diag(1 / diag(Gamma))``
-(DWLS: WLSMV, DWLS) or ``W = I`` (ULS: ULSMV); ``chisq = N F`` and lavaan's ``fmin`` is
-``F / 2``. ``Gamma`` is N times the asymptotic covariance of ``s`` (lavaan's ``NACOV``).
-Robust SEs are the sandwich ``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / N`` with
-``D = d sigma / d theta``; the mean-and-variance adjusted (scaled-shifted) test uses
-``U = W - W D (D'WD)^-1 D'W``: ``a = sqrt(df / tr((U Gamma)^2))``,
-``chisq.scaled = a chisq + df - a tr(U Gamma)`` and lavaan's scaling factor ``1 / a``.
-The baseline model frees the thresholds and fixes every correlation at 0.
+(DWLS: WLSMV, DWLS) or ``W = I`` (ULS: ULSMV), ``Gamma`` being N times the asymptotic
+covariance of ``s`` (lavaan's ``NACOV``, ``lavInspect(fit, "gamma")``). As lavaan 0.6.14,
+``chisq = sum_g (N_g - 1) F_g`` and ``fmin = chisq / (2 N)``; the robust SEs are the sandwich
+``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / (N - G)`` (``D = d sigma / d theta``; groups stacked
+with ``W_g f_g`` and ``Gamma_g / f_g``, ``f_g = N_g / N``); the mean-and-variance adjusted
+(scaled-shifted) test uses ``U = W - W D (D'WD)^-1 D'W``: ``a = sqrt(df / tr((U Gamma)^2))``,
+``chisq.scaled = a chisq + df - a tr(U Gamma)`` and lavaan's scaling factor ``1 / a``. RMSEA
+divides by ``N - G``. The baseline model frees the thresholds and fixes every correlation
+at 0.
 
 Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv.R).
 """
@@ -203,15 +205,12 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     n = float(nobs.sum())
     fg = nobs / n
     s = np.concatenate([np.asarray(smp.wls_obs, dtype=float) for smp in samples])
-    # lavaan's NACOV of the polychoric statistics is N/(N-1) times the one it reports
-    # (lavInspect "gamma"), and the DWLS weights are the inverse of its diagonal; groups are
-    # weighted by their share of the rows (W_g fg, Gamma_g / fg)
+    # the discrepancy weights each group's statistics by f_g (N_g - 1) / N_g times lavaan's
+    # reported DWLS weights (1 / diag(NACOV); 1 for ULS), so chisq = N F matches lavaan
     w_rep = [np.asarray(smp.wls_v_diag, dtype=float) for smp in samples]
     w = np.concatenate([
         fg[g] * (w_rep[g] if estimator in ("WLSMV", "DWLS") else np.ones(len(w_rep[g]))) * (nobs[g] - 1) / nobs[g]
         for g in range(n_groups)])
-    gamma = _block_diag([np.asarray(smp.nacov, dtype=float) * nobs[g] / (nobs[g] - 1) / fg[g]
-                         for g, smp in enumerate(samples)])
     stat_start = np.concatenate([[0], np.cumsum([st.n_stat for st in sts])]).astype(int)
 
     def evaluate(x):
@@ -266,12 +265,17 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
 
     # ------------------------------------------------------------------ inference
     identified = bool(np.linalg.matrix_rank(h, tol=1e-10 * max(1.0, np.abs(h).max())) == h.shape[0])
-    h_inv = np.linalg.pinv(h)
-    wd = w[:, None] * jac
+    # SEs and the traces of the scaled test use lavaan's reported weights and NACOV (groups
+    # weighted by f_g: W_g f_g, Gamma_g / f_g), and the sandwich is divided by N - G
+    w_rep_all = np.concatenate([fg[g] * (w_rep[g] if estimator in ("WLSMV", "DWLS") else np.ones(len(w_rep[g])))
+                                for g in range(n_groups)])
+    gamma_rep = _block_diag([np.asarray(smp.nacov, dtype=float) / fg[g] for g, smp in enumerate(samples)])
+    hr_inv = np.linalg.pinv(jac.T @ (w_rep_all[:, None] * jac))
+    wdr = w_rep_all[:, None] * jac
     if estimator == "DWLS" or estimator == "ULS":
-        vcov = h_inv / n  # lavaan's "standard" SEs for (D)WLS: the inverse of D'WD
+        vcov = hr_inv / (n - n_groups)  # lavaan's "standard" SEs for (D)WLS: the inverse of D'WD
     else:
-        vcov = h_inv @ (wd.T @ gamma @ wd) @ h_inv / n
+        vcov = hr_inv @ (wdr.T @ gamma_rep @ wdr) @ hr_inv / (n - n_groups)
     # the RAM parameters: delta's residual variances are functions of the others (shown fixed)
     vcov_full = np.zeros((n_ram, n_ram))
     vcov_full[np.ix_(core, core)] = vcov[:len(core), :len(core)]
@@ -279,10 +283,10 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     df = len(s) - n_par
     chisq = n * f
     layout = _Layout(sts, stat_start, nobs)
-    measures = _fit_measures(s, implied, jac, w, gamma, n, df, layout, chisq, estimator, h_inv)
+    measures = _fit_measures(s, implied, jac, w, n, df, layout, chisq, estimator, w_rep_all, gamma_rep, hr_inv)
     if estimator in ("WLSMV", "ULSMV"):
         measures.update(_robust_measures(samples, implied, jac, estimator, df, layout))
-    measures["wrmr"] = float(np.sqrt(chisq / len(s)))
+    measures["wrmr"] = float(np.sqrt(chisq / (len(s) / n_groups)))  # lavaan: statistics per group
     measures["npar"] = float(n_par)
     measures["fmin"] = f / 2
 
@@ -344,8 +348,10 @@ def _test(chisq, df, tr1, tr2):
     return a * chisq + shift, 1.0 / a, shift
 
 
-def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Layout, chisq, estimator, h_inv) -> dict:
-    tr1, tr2 = _scaled_shifted(jac, w, gamma, h_inv, df)
+def _fit_measures(s, implied, jac, w, n, df, st: _Layout, chisq, estimator, wt, gt, ht) -> dict:
+    """lavaan's fit measures: ``w`` are the weights of the discrepancy (chi-square), ``wt``,
+    ``gt`` and ``ht`` the weights, NACOV and inverse information of the scaled test."""
+    tr1, tr2 = _scaled_shifted(jac, wt, gt, ht, df)
     scaled, factor, shift = _test(chisq, df, tr1, tr2)
     # baseline: thresholds free, correlations 0
     r = s.copy()
@@ -354,8 +360,8 @@ def _fit_measures(s, implied, jac, w, gamma, n, df, st: _Layout, chisq, estimato
     base_df = len(st.pair_pos)
     jb = np.zeros((len(s), len(st.th_pos)))
     jb[st.th_pos, np.arange(len(st.th_pos))] = 1.0
-    hb_inv = np.linalg.pinv(jb.T @ (w[:, None] * jb))
-    b1, b2 = _scaled_shifted(jb, w, gamma, hb_inv, base_df)
+    hb_inv = np.linalg.pinv(jb.T @ (wt[:, None] * jb))
+    b1, b2 = _scaled_shifted(jb, wt, gt, hb_inv, base_df)
     base_scaled, base_factor, base_shift = _test(base_chisq, base_df, b1, b2)
     out = {"chisq": chisq, "df": float(df), "pvalue": _p(chisq, df)}
     robust = estimator in ("WLSMV", "ULSMV")

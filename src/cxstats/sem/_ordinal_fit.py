@@ -10,6 +10,7 @@ parameterization, 1 under theta) and the scale factors (``x1 ~*~ x1``: 1 under d
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -82,9 +83,33 @@ def check_ordinal_options(estimator: str, ordered, *, missing: str, parameteriza
     if se not in ("standard", "none"):
         raise ModelSpecificationError(f"se={se!r} is not available with ordered=; the ordinal estimators give "
                                       "robust (sandwich) SEs with se='standard'.")
-    if group is not None:
-        raise ModelSpecificationError("Multigroup models with ordered items are not available yet; fit each group "
-                                      "separately, or treat the items as continuous.")
+
+
+
+#: group_equal classes an ordinal multigroup fit takes (thresholds, intercepts and residuals
+#: need the ordinal invariance parameterization, not available yet)
+ORDINAL_GROUP_EQUAL = ("loadings", "regressions", "lv.variances", "lv.covariances", "residual.covariances")
+
+
+def check_ordinal_group_equal(group_equal) -> None:
+    other = [c for c in group_equal if c not in ORDINAL_GROUP_EQUAL]
+    if other:
+        raise ModelSpecificationError(
+            f"group_equal={listing(other, quote=True)} is not available with ordered items yet (equal thresholds, "
+            "intercepts or residual variances need the ordinal invariance parameterization of Wu & Estabrook); "
+            f"use {listing(ORDINAL_GROUP_EQUAL, quote=True)}.")
+
+
+def ordinal_spec(spec: ParameterTable) -> ParameterTable:
+    """lavaan's defaults for ordered items: the intercepts of the latent responses and the latent
+    means fixed at 0 (the thresholds carry the items' locations), free parameters renumbered."""
+    if not spec.meanstructure:
+        return spec
+    rows = [r._replace(free=0, value=0.0) if r.op == "~1" else r for r in spec.rows]
+    numbers = sorted({r.free for r in rows if r.free > 0})
+    renumber = {old: new for new, old in enumerate(numbers, start=1)}
+    rows = [r._replace(free=renumber[r.free]) if r.free > 0 else r for r in rows]
+    return replace(spec, rows=tuple(rows))
 
 
 def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
@@ -111,24 +136,33 @@ def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
 
 
 def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, parameterization: str, ci_level: float,
-                       n_dropped: int = 0, missing: str = "listwise", labels=None):
-    """Fit one group's model to its ordinal sample statistics and assemble the result."""
+                       n_dropped: int = 0, missing: str = "listwise", labels=None, group: str | None = None):
+    """Fit the model to each group's ordinal sample statistics (one OrdinalSample, or one per
+    group in the order of ``spec.groups``) and assemble the result."""
     from .result import SEMResult
 
     if spec.constraints:
         raise ModelSpecificationError("Constraints written with '==', '<' or '>' are not available with ordered "
                                       "items yet; use shared labels for equal parameters.")
+    samples = (sample,) if hasattr(sample, "wls_obs") else tuple(sample)
+    multigroup = len(samples) > 1
     problems: list[str] = []
-    eig = float(np.linalg.eigvalsh(np.asarray(sample.cor, dtype=float)).min())
-    not_pd = eig <= 0
-    if not_pd:
+    bad = []
+    for level, smp in zip(spec.groups, samples, strict=True):
+        eig = float(np.linalg.eigvalsh(np.asarray(smp.cor, dtype=float)).min())
+        if eig <= 0:
+            bad.append((level, eig))
+    if bad:
+        where = "" if not multigroup else " in group(s) " + ", ".join(repr(level) for level, _ in bad)
         problems.append(warn(
-            f"The polychoric correlation matrix is not positive definite (smallest eigenvalue {eig:.3g}): the "
-            "pairwise correlations do not fit together, often because of sparse categories. The DWLS estimates "
-            "remain defined, but check items with rarely used categories (merge adjacent ones) and pairs with "
-            "correlations near 1.", PolychoricNotPositiveDefiniteWarning))
-    fitted = fit_ordinal(spec, sample, estimator=estimator, parameterization=parameterization)
-    ram = RamModel(spec, np.asarray(sample.cor, dtype=float), np.zeros(len(spec.observed)))
+            f"The polychoric correlation matrix is not positive definite{where} (smallest eigenvalue "
+            f"{min(e for _, e in bad):.3g}): the pairwise correlations do not fit together, often because of sparse "
+            "categories. The DWLS estimates remain defined (the robust CFI and RMSEA do not), but check items with "
+            "rarely used categories (merge adjacent ones) and pairs with correlations near 1.",
+            PolychoricNotPositiveDefiniteWarning))
+    fitted = fit_ordinal(spec, samples, estimator=estimator, parameterization=parameterization)
+    models = tuple(RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
+                   for g, smp in enumerate(samples))
     if not fitted.converged:
         problems.append(warn(f"The {estimator} optimiser did not converge after {fitted.iterations} iterations "
                              f"(largest gradient {fitted.gradient_max:.2g}); estimates are not trustworthy. Check the "
@@ -136,24 +170,27 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
     if not fitted.identified:
         problems.append(warn("The information matrix is singular: at least one parameter is not identified. Fix a "
                              "loading or variance per factor, or remove redundant paths.", IdentificationWarning))
-    heywood = [r.lhs for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and
-               fitted.theta[r.free - 1] < 0]
+    heywood = [r.lhs + (f" (group {spec.groups[r.group]})" if multigroup else "") for r in spec.rows
+               if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and fitted.theta[r.free - 1] < 0]
     if heywood:
         problems.append(warn(f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case; with ordered "
                              "items the residual variance is 1 - R² under the delta parameterization). The model may "
                              "be misspecified or a factor has too few indicators.", HeywoodWarning))
     estimate = Estimate(fitted.theta, 2 * fitted.fmin, fitted.iterations, fitted.converged, fitted.gradient_max)
-    groups = Groups((ram,), [np.asarray(sample.cor, dtype=float)], [np.zeros(len(spec.observed))], [sample.nobs])
+    groups = Groups(models, [np.asarray(smp.cor, dtype=float) for smp in samples],
+                    [np.zeros(len(spec.observed)) for _ in samples], [smp.nobs for smp in samples])
     return SEMResult(
-        nobs=int(sample.nobs), n_dropped=int(n_dropped), converged=fitted.converged, iterations=fitted.iterations,
-        identified=fitted.identified, heywood=tuple(heywood), nonpositive_latent=False, problems=tuple(problems),
-        se_type="robust (sandwich)" if estimator in ("WLSMV", "ULSMV") else "standard", estimator=estimator,
-        bootstrap_draws=0, bootstrap_failed=0, group=None, groups=(), group_nobs=(), _model=ram, _spec=spec,
-        _moments=sample, _theta=fitted.theta, _vcov=fitted.vcov_full, _constraint_basis=None, _estimate=estimate,
-        _defined=DefinedParameters(spec), _ci_level=ci_level, _bootstrap=None, _groups=groups,
-        _group_moments=(sample,), _robust=None, _missing_fit=None, missing=missing, labels=labels or {},
+        nobs=int(sum(smp.nobs for smp in samples)), n_dropped=int(n_dropped), converged=fitted.converged,
+        iterations=fitted.iterations, identified=fitted.identified, heywood=tuple(heywood), nonpositive_latent=False,
+        problems=tuple(problems), se_type="robust (sandwich)" if estimator in ("WLSMV", "ULSMV") else "standard",
+        estimator=estimator, bootstrap_draws=0, bootstrap_failed=0, group=group if multigroup else None,
+        groups=tuple(spec.groups) if multigroup else (),
+        group_nobs=tuple(int(smp.nobs) for smp in samples) if multigroup else (), _model=models[0], _spec=spec,
+        _moments=samples[0], _theta=fitted.theta, _vcov=fitted.vcov_full, _constraint_basis=None,
+        _estimate=estimate, _defined=DefinedParameters(spec), _ci_level=ci_level, _bootstrap=None, _groups=groups,
+        _group_moments=samples, _robust=None, _missing_fit=None, missing=missing, labels=labels or {},
         ordered=tuple(spec.observed), parameterization=parameterization,
-        polychoric_not_positive_definite=not_pd, _ordinal=fitted)
+        polychoric_not_positive_definite=bool(bad), _ordinal=fitted)
 
 
 def ordinal_table(result) -> pd.DataFrame:
@@ -173,22 +210,38 @@ def ordinal_table(result) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(th["se"] > 0, th["estimate"] / th["se"], np.nan)
     thresholds = pd.DataFrame({
-        "lhs": th["lhs"], "op": "|", "rhs": th["rhs"], "group": None, "label": "", "free": True,
+        "lhs": th["lhs"], "op": "|", "rhs": th["rhs"], "group": th["group"], "label": "", "free": True,
         "estimate": th["estimate"], "se": th["se"], "z": z, "p_value": 2 * special.ndtr(-np.abs(z)),
         "ci_low": th["estimate"] - z_crit * th["se"], "ci_high": th["estimate"] + z_crit * th["se"],
         "std_lv": th["estimate"], "std_all": th["std_all"]})
+    n_groups = len(result._groups.models)
     scale = pd.DataFrame({
-        "lhs": list(spec.observed), "op": "~*~", "rhs": list(spec.observed), "group": None, "label": "",
+        "lhs": list(spec.observed) * n_groups, "op": "~*~", "rhs": list(spec.observed) * n_groups,
+        "group": [level for level in spec.groups for _ in spec.observed], "label": "",
         "free": False, "estimate": fitted.scale, "se": 0.0, "z": np.nan, "p_value": np.nan, "ci_low": fitted.scale,
         "ci_high": fitted.scale, "std_lv": fitted.scale, "std_all": 1.0})
-    measurement = table["op"].isin(["=~", "~"])
-    cut = int(np.flatnonzero(measurement.to_numpy())[-1]) + 1 if measurement.any() else 0
-    out = pd.concat([table.iloc[:cut], thresholds, table.iloc[cut:], scale], ignore_index=True)
+    parts = []
+    model_rows = table[table["op"] != ":="]
+    for level in spec.groups:
+        rows = model_rows[model_rows["group"].eq(level)] if n_groups > 1 else model_rows
+        measurement = rows["op"].isin(["=~", "~"]).to_numpy()
+        cut = int(np.flatnonzero(measurement)[-1]) + 1 if measurement.any() else 0
+        th_g = thresholds[thresholds["group"].eq(level)] if n_groups > 1 else thresholds
+        sc_g = scale[scale["group"].eq(level)] if n_groups > 1 else scale
+        parts += [rows.iloc[:cut], th_g, rows.iloc[cut:], sc_g]
+    parts.append(table[table["op"] == ":="])
+    out = pd.concat(parts, ignore_index=True)
     return out[TABLE_COLUMNS]
 
 
-def ordinal_sample(data: pd.DataFrame, spec: ParameterTable, ordered: Sequence[str], missing: str):
-    """The polychoric sample statistics of the model's items (cxstats.sem.ordinal_moments)."""
+def ordinal_sample(data: pd.DataFrame, spec: ParameterTable, ordered: Sequence[str], missing: str,
+                   group: str | None = None):
+    """The polychoric sample statistics of the model's items (cxstats.sem.ordinal_moments): one
+    record, or one per group in the order of ``spec.groups``."""
     from .ordinal_moments import ordinal_moments
 
-    return ordinal_moments(data, spec.observed, list(ordered), missing=missing, where="sem.fit")
+    if group is None:
+        return ordinal_moments(data, spec.observed, list(ordered), missing=missing, where="sem.fit")
+    rows = data[data[group].isin(list(spec.groups))]
+    by_group = ordinal_moments(rows, spec.observed, list(ordered), group=group, missing=missing, where="sem.fit")
+    return tuple(by_group[level] for level in spec.groups)
