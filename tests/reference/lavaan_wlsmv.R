@@ -74,15 +74,18 @@ for (case in names(cases)) {
   out[[case]] <- rec
 }
 # Multigroup (the basis of the ordinal invariance ladder): the cut HS items by school,
-# configural (thresholds, loadings free per group) and with equal loadings.
+# configural (thresholds, loadings free per group), with equal loadings, equal thresholds
+# (lavaan then frees the scale factors and latent means of the second group) and both.
 hs_groups <- hs
 hs_groups$school <- as.character(HolzingerSwineford1939$school)
 write.csv(hs_groups, "data/hs_wlsmv_groups.csv", row.names = FALSE)
 rec <- list(model = cases$hs$model, items = cases$hs$items, group = "school",
             groups = unique(hs_groups$school), fits = list())
-for (v in c("configural", "loadings")) {
+equal <- list(configural = "", loadings = "loadings", thresholds = "thresholds",
+              thresholds_loadings = c("thresholds", "loadings"))
+for (v in names(equal)) {
   fit <- cfa(cases$hs$model, data = hs_groups, ordered = cases$hs$items, group = "school",
-             estimator = "WLSMV", group.equal = if (v == "loadings") "loadings" else "")
+             estimator = "WLSMV", group.equal = equal[[v]])
   r <- fit_record(fit)
   pe <- parameterEstimates(fit, remove.nonfree = FALSE)
   ss <- standardizedSolution(fit)

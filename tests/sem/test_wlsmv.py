@@ -198,14 +198,18 @@ def test_summary_shows_thresholds_and_scaled_fit():
     assert f"{REF['hs']['fits']['wlsmv_delta']['fit']['chisq.scaled']:.3f}" in text
 
 
-@pytest.mark.parametrize("variant", ["configural", "loadings"])
+GROUP_EQUAL = {"configural": [], "loadings": ["loadings"], "thresholds": ["thresholds"],
+               "thresholds_loadings": ["thresholds", "loadings"]}
+
+
+@pytest.mark.parametrize("variant", list(GROUP_EQUAL))
 def test_multigroup_ordinal_fit_matches_lavaan(variant):
-    """Thresholds per group (the basis of the ordinal invariance ladder), configural and with
-    equal loadings, against lavaan's cfa(..., group = "school")."""
+    """Thresholds per group (the basis of the ordinal invariance ladder): configural, equal
+    loadings, equal thresholds (free scale factors and latent means in the second group) and
+    both, against lavaan's cfa(..., group = "school", group.equal = ...)."""
     ref = REF["hs_groups"]
     data = pd.read_csv(REF_DIR / "data" / "hs_wlsmv_groups.csv")
-    result = sem.fit(ref["model"], data, ordered=True, group="school",
-                     group_equal=["loadings"] if variant == "loadings" else [])
+    result = sem.fit(ref["model"], data, ordered=True, group="school", group_equal=GROUP_EQUAL[variant])
     assert result.groups == tuple(ref["groups"]) and result.converged
     fit = ref["fits"][variant]
     table = result.table.assign(group=result.table["group"].map({g: i + 1 for i, g in enumerate(ref["groups"])}))
@@ -222,9 +226,15 @@ def test_multigroup_ordinal_fit_matches_lavaan(variant):
     assert fm["chisq.scaled"] == pytest.approx(fit["fit"]["chisq.scaled"], rel=1e-5)
     th = result.table[result.table["op"] == "|"]
     assert set(th["group"]) == set(ref["groups"]) and len(th) == 2 * 27
+    scale = result.table[(result.table["op"] == "~*~")]
+    assert scale["free"].sum() == (9 if "thresholds" in GROUP_EQUAL[variant] else 0)
 
 
-def test_equal_thresholds_are_not_available_yet():
+def test_group_equal_classes_with_ordered_items():
     data = pd.read_csv(REF_DIR / "data" / "hs_wlsmv_groups.csv")
-    with pytest.raises(ModelSpecificationError, match=r"group_equal='thresholds' is not available with ordered items"):
-        sem.fit(REF["hs"]["model"], data, ordered=True, group="school", group_equal=["thresholds"])
+    with pytest.raises(ModelSpecificationError, match=r"group_equal='intercepts' is not available with ordered items"):
+        sem.fit(REF["hs"]["model"], data, ordered=True, group="school", group_equal=["thresholds", "intercepts"])
+    with pytest.raises(ModelSpecificationError, match=r"group_equal='thresholds' is available with "
+                                                       r"parameterization='delta' only"):
+        sem.fit(REF["hs"]["model"], data, ordered=True, group="school", group_equal=["thresholds"],
+                parameterization="theta")

@@ -118,8 +118,10 @@ def fit(
         (unweighted) or ``"DWLS"`` (standard SEs and test). ``missing`` may then be
         ``"pairwise"``. Every observed variable must be ordered. With ``group=``: thresholds
         per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
-        ``group_equal`` among loadings, regressions, lv.variances, lv.covariances and
-        residual.covariances. Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv.R).
+        ``group_equal`` among thresholds (delta only: the later groups' scale factors ``~*~``
+        and latent means become free, as lavaan), loadings, regressions, lv.variances,
+        lv.covariances and residual.covariances. Checked against lavaan 0.6.14
+        (tests/reference/lavaan_wlsmv.R).
     parameterization : with ``ordered=``: ``"delta"`` (latent responses with variance 1,
         lavaan's default) or ``"theta"`` (residual variances 1; scale factors ``~*~``).
 
@@ -242,10 +244,12 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
     check_ci_level(ci_level, error=ModelSpecificationError)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame (or a Survey) with ordered=, got {type(data).__name__}.")
-    check_ordinal_group_equal(group_equal)
+    check_ordinal_group_equal(group_equal, parameterization)
     levels, _, _ = _split_groups(data, group, group_labels)
+    equal_thresholds = "thresholds" in group_equal
     spec = ordinal_spec(build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels,
-                                              group_equal=group_equal, group_partial=group_partial))
+                                              group_equal=tuple(c for c in group_equal if c != "thresholds"),
+                                              group_partial=group_partial), equal_thresholds=equal_thresholds)
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     names = ordered_names(ordered, spec)
@@ -253,7 +257,7 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
     nobs = sample.nobs if group is None else sum(s.nobs for s in sample)
     return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
                               ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
-                              group=group)
+                              group=group, equal_thresholds=equal_thresholds)
 
 
 @dataclass(frozen=True)

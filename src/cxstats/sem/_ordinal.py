@@ -8,10 +8,11 @@ order (``lavInspect(fit, "wls.obs")``: thresholds item by item, then the correla
 column-wise below the diagonal). Two ways to fix the scale of ``y*`` (lavaan's
 ``parameterization``):
 
-* ``"delta"``: the latent responses have variance 1; an item's residual variance is not a
-  parameter but ``1 - diag(Lambda Psi Lambda')`` (shown fixed, as lavaan), the scale
-  factors ``~*~`` are 1, the implied correlations are the off-diagonal of ``Sigma*`` and
-  the implied thresholds the thresholds themselves;
+* ``"delta"``: the scaled latent responses ``Delta y*`` have variance 1; an item's residual
+  variance is not a parameter but ``1 / delta^2 - diag(Lambda Psi Lambda')`` (shown fixed, as
+  lavaan), the implied correlations are ``delta_i delta_j Sigma*_ij`` and the implied
+  thresholds ``delta_i (tau - mu*_i)``; the scale factors ``~*~`` are 1, except in the later
+  groups of a model with equal thresholds, where they and the latent means are free (lavaan);
 * ``"theta"``: the residual variances are 1; ``Delta = diag(Sigma*)^-1/2`` (the ``~*~``
   rows), implied correlations ``Delta Sigma* Delta`` and thresholds ``Delta tau``.
 
@@ -81,9 +82,10 @@ class OrdinalFit:
     fit_measures: dict[str, float]
     threshold_rows: pd.DataFrame  # ``|`` rows (estimate, se) and the ``~*~`` scale factors
     thresholds_std: np.ndarray  # thresholds on the scale of the latent responses (std.all)
-    scale: np.ndarray  # the ``~*~`` values, one per item
+    scale: np.ndarray  # the ``~*~`` values, one per item (and group)
     implied: np.ndarray  # implied statistics, in ``wls_obs`` order
     residual_rows: tuple[int, ...]  # free-parameter indices (0-based) the items' residual variances had
+    scale_se: np.ndarray | None = None  # SEs of free scale factors (0 when fixed)
 
 
 class _Structure:
@@ -95,7 +97,7 @@ class _Structure:
     ``th_offset`` after them."""
 
     def __init__(self, ram: RamModel, sample: OrdinalSample, parameterization: str, core: np.ndarray,
-                 th_offset: int, n_par: int):
+                 th_offset: int, n_par: int, scale_cols: np.ndarray | None = None):
         spec = ram.spec
         self.ram, self.param = ram, parameterization
         self.p = ram.p
@@ -112,6 +114,8 @@ class _Structure:
         self.th_item = np.repeat(np.arange(self.p), self.n_th)
         self.th_cols = self.n_core + th_offset + np.arange(int(sum(self.n_th)))
         self.n_par = n_par
+        # free scale factors (delta, groups after the first when thresholds are equal)
+        self.scale_cols = scale_cols
         # positions of the statistics in wls_obs order (the sample's variable order)
         th_start = np.concatenate([[0], np.cumsum([len(sample.thresholds[n]) for n in sample.names])])
         self.th_pos = np.concatenate([np.arange(th_start[o], th_start[o + 1]) for o in order]).astype(int)
@@ -137,7 +141,8 @@ class _Structure:
         theta[self.core] = x[:self.n_core]
         if self.param == "delta" and len(self.items):
             sigma0 = self.ram.implied(theta).sigma
-            theta[self.resid_idx] = 1.0 - np.diag(sigma0)[self.items]
+            delta = self.delta(x)
+            theta[self.resid_idx] = 1.0 / delta[self.items] ** 2 - np.diag(sigma0)[self.items]
         elif len(self.items):
             theta[self.resid_idx] = 1.0
         return theta
@@ -154,10 +159,22 @@ class _Structure:
         jac = np.zeros((self.n_stat, self.n_par))
         i, j = self.pair_i, self.pair_j
         if self.param == "delta":
-            out[self.pair_pos] = sigma[i, j]
-            jac[self.pair_pos, :self.n_core] = d_sigma[:, i, j].T
-            out[self.th_pos] = tau
-            jac[self.th_pos, self.th_cols] = 1.0
+            # y = Delta y*: correlations delta_i delta_j Sigma*_ij, thresholds delta_i (tau - mu*_i)
+            delta = self.delta(x)
+            d_mu = self.ram.jacobian(imp)[1][self.core] if self.ram.meanstructure else None
+            mu = imp.mu
+            dd = delta[i] * delta[j]
+            out[self.pair_pos] = dd * sigma[i, j]
+            jac[self.pair_pos, :self.n_core] = (d_sigma[:, i, j] * dd).T
+            t = self.th_item
+            out[self.th_pos] = delta[t] * (tau - mu[t])
+            jac[self.th_pos, self.th_cols] = delta[t]
+            if d_mu is not None:
+                jac[self.th_pos, :self.n_core] = (-d_mu[:, t] * delta[t]).T
+            if self.scale_cols is not None:
+                jac[self.pair_pos, self.scale_cols[i]] = delta[j] * sigma[i, j]
+                jac[self.pair_pos, self.scale_cols[j]] = delta[i] * sigma[i, j]
+                jac[self.th_pos, self.scale_cols[t]] = tau - mu[t]
         else:
             var = np.diag(sigma)
             sd = np.sqrt(var)
@@ -172,10 +189,14 @@ class _Structure:
             jac[self.th_pos, :self.n_core] = (-0.5 * (tau / sd[t])[None, :] * d_var[:, t] / var[t]).T
         return out, jac, theta
 
-    def scale(self, theta: np.ndarray) -> np.ndarray:
-        """The ``~*~`` scale factors: 1 (delta) or 1 / sd(y*) (theta)."""
+    def delta(self, x: np.ndarray) -> np.ndarray:
+        """The delta parameterization's scale factors (1 unless free)."""
+        return np.ones(self.p) if self.scale_cols is None else x[self.scale_cols]
+
+    def scale(self, theta: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+        """The ``~*~`` scale factors: delta (1 unless free) or 1 / sd(y*) (theta)."""
         if self.param == "delta":
-            return np.ones(self.p)
+            return np.ones(self.p) if x is None else self.delta(x)
         return 1.0 / np.sqrt(np.diag(self.ram.implied(theta).sigma))
 
     def start_thresholds(self, sample: OrdinalSample, x: np.ndarray) -> np.ndarray:
@@ -185,7 +206,7 @@ class _Structure:
 
 
 def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
-                parameterization: str = "delta", max_iter: int = 500) -> OrdinalFit:
+                parameterization: str = "delta", max_iter: int = 500, equal_thresholds: bool = False) -> OrdinalFit:
     """Fit the model to each group's ordinal sample statistics (``sample``: one
     :class:`OrdinalSample`, or a sequence of them in the order of ``spec.groups``)."""
     estimator = estimator.upper()
@@ -197,9 +218,17 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     resid = {r.free - 1 for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0}
     core = np.array([k for k in range(n_ram) if k not in resid], dtype=int)
     n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed)) for smp in samples]
-    offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
-    n_par = len(core) + int(offsets[-1])
-    sts = [_Structure(ram, smp, parameterization, core, int(offsets[g]), n_par)
+    p = len(spec.observed)
+    if equal_thresholds:  # one set of thresholds; free scale factors in the later groups (lavaan)
+        offsets = np.zeros(n_groups + 1, dtype=int)
+        n_th_total = n_th[0]
+        scale = [None] + [len(core) + n_th_total + (g - 1) * p + np.arange(p) for g in range(1, n_groups)]
+        n_par = len(core) + n_th_total + (n_groups - 1) * p
+    else:
+        offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
+        scale = [None] * n_groups
+        n_par = len(core) + int(offsets[-1])
+    sts = [_Structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g])
            for g, (ram, smp) in enumerate(zip(rams, samples, strict=True))]
     nobs = np.array([smp.nobs for smp in samples], dtype=float)
     n = float(nobs.sum())
@@ -226,7 +255,12 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     starts = [start_values(ram, np.asarray(smp.cor, dtype=float)[np.ix_(st.order, st.order)], np.zeros(ram.p))
               for ram, smp, st in zip(rams, samples, sts, strict=True)]
     x[:len(core)] = np.mean([theta[core] for theta in starts], axis=0)
+    for st in sts[1:]:
+        if st.scale_cols is not None:
+            x[st.scale_cols] = 1.0
     for g, (st, smp) in enumerate(zip(sts, samples, strict=True)):
+        if equal_thresholds and g > 0:
+            continue
         x[st.th_cols] = st.start_thresholds(smp, x)
     f, r, jac = objective(x)
     converged, it, gmax = False, 0, np.inf
@@ -292,10 +326,11 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
 
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     names = spec.observed
-    frames, scales = [], []
+    frames, scales, scale_se = [], [], []
     for g, (st, th) in enumerate(zip(sts, thetas, strict=True)):
-        scale = st.scale(th)
+        scale = st.scale(th, x)
         scales.append(scale)
+        scale_se.append(np.zeros(st.p) if st.scale_cols is None else se[st.scale_cols])
         tau = x[st.th_cols]
         lab = [(names[m], f"t{k + 1}") for m in range(st.p) for k in range(st.n_th[m])]
         frames.append(pd.DataFrame({"lhs": [a for a, _ in lab], "rhs": [b for _, b in lab],
@@ -305,6 +340,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     return OrdinalFit(theta=theta, estimate=x, vcov_full=vcov_full, vcov=vcov, fmin=f / 2, iterations=it,
                       converged=converged, gradient_max=gmax, identified=identified, fit_measures=measures,
                       threshold_rows=rows, thresholds_std=rows["std_all"].to_numpy(), scale=np.concatenate(scales),
+                      scale_se=np.concatenate(scale_se),
                       implied=implied, residual_rows=tuple(int(k) for k in sorted(resid)))
 
 

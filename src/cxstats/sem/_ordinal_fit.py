@@ -88,24 +88,42 @@ def check_ordinal_options(estimator: str, ordered, *, missing: str, parameteriza
 
 #: group_equal classes an ordinal multigroup fit takes (thresholds, intercepts and residuals
 #: need the ordinal invariance parameterization, not available yet)
-ORDINAL_GROUP_EQUAL = ("loadings", "regressions", "lv.variances", "lv.covariances", "residual.covariances")
+ORDINAL_GROUP_EQUAL = ("thresholds", "loadings", "regressions", "lv.variances", "lv.covariances",
+                       "residual.covariances")
 
 
-def check_ordinal_group_equal(group_equal) -> None:
+def check_ordinal_group_equal(group_equal, parameterization: str = "delta") -> None:
     other = [c for c in group_equal if c not in ORDINAL_GROUP_EQUAL]
     if other:
         raise ModelSpecificationError(
-            f"group_equal={listing(other, quote=True)} is not available with ordered items yet (equal thresholds, "
-            "intercepts or residual variances need the ordinal invariance parameterization of Wu & Estabrook); "
-            f"use {listing(ORDINAL_GROUP_EQUAL, quote=True)}.")
+            f"group_equal={listing(other, quote=True)} is not available with ordered items yet (equal intercepts or "
+            "residual variances of the latent responses need the ordinal invariance parameterization of Wu & "
+            f"Estabrook); use {listing(ORDINAL_GROUP_EQUAL, quote=True)}.")
+    if "thresholds" in group_equal and parameterization != "delta":
+        raise ModelSpecificationError("group_equal='thresholds' is available with parameterization='delta' only "
+                                      "(free scale factors in the later groups, as lavaan); drop parameterization=.")
 
 
-def ordinal_spec(spec: ParameterTable) -> ParameterTable:
+def ordinal_spec(spec: ParameterTable, *, equal_thresholds: bool = False) -> ParameterTable:
     """lavaan's defaults for ordered items: the intercepts of the latent responses and the latent
-    means fixed at 0 (the thresholds carry the items' locations), free parameters renumbered."""
+    means fixed at 0 (the thresholds carry the items' locations), free parameters renumbered.
+    With equal thresholds across groups the latent means of the later groups are free (and,
+    in the estimator, their scale factors)."""
     if not spec.meanstructure:
         return spec
-    rows = [r._replace(free=0, value=0.0) if r.op == "~1" else r for r in spec.rows]
+    latent = set(spec.latent)
+    rows = [r._replace(free=0, value=0.0)
+            if r.op == "~1" and not (equal_thresholds and r.group > 0 and r.lhs in latent) else r
+            for r in spec.rows]
+    if equal_thresholds:  # a fresh free number for each later group's latent mean
+        top = max(r.free for r in rows)
+        fresh = []
+        for r in rows:
+            if r.op == "~1" and r.group > 0 and r.lhs in latent:
+                top += 1
+                r = r._replace(free=top, value=float("nan"))
+            fresh.append(r)
+        rows = fresh
     numbers = sorted({r.free for r in rows if r.free > 0})
     renumber = {old: new for new, old in enumerate(numbers, start=1)}
     rows = [r._replace(free=renumber[r.free]) if r.free > 0 else r for r in rows]
@@ -136,7 +154,8 @@ def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
 
 
 def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, parameterization: str, ci_level: float,
-                       n_dropped: int = 0, missing: str = "listwise", labels=None, group: str | None = None):
+                       n_dropped: int = 0, missing: str = "listwise", labels=None, group: str | None = None,
+                       equal_thresholds: bool = False):
     """Fit the model to each group's ordinal sample statistics (one OrdinalSample, or one per
     group in the order of ``spec.groups``) and assemble the result."""
     from .result import SEMResult
@@ -160,7 +179,8 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
             "categories. The DWLS estimates remain defined (the robust CFI and RMSEA do not), but check items with "
             "rarely used categories (merge adjacent ones) and pairs with correlations near 1.",
             PolychoricNotPositiveDefiniteWarning))
-    fitted = fit_ordinal(spec, samples, estimator=estimator, parameterization=parameterization)
+    fitted = fit_ordinal(spec, samples, estimator=estimator, parameterization=parameterization,
+                         equal_thresholds=equal_thresholds and multigroup)
     models = tuple(RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
                    for g, smp in enumerate(samples))
     if not fitted.converged:
@@ -218,8 +238,11 @@ def ordinal_table(result) -> pd.DataFrame:
     scale = pd.DataFrame({
         "lhs": list(spec.observed) * n_groups, "op": "~*~", "rhs": list(spec.observed) * n_groups,
         "group": [level for level in spec.groups for _ in spec.observed], "label": "",
-        "free": False, "estimate": fitted.scale, "se": 0.0, "z": np.nan, "p_value": np.nan, "ci_low": fitted.scale,
-        "ci_high": fitted.scale, "std_lv": fitted.scale, "std_all": 1.0})
+        "free": fitted.scale_se > 0, "estimate": fitted.scale, "se": fitted.scale_se,
+        "z": np.where(fitted.scale_se > 0, fitted.scale / np.where(fitted.scale_se > 0, fitted.scale_se, 1.0), np.nan),
+        "ci_low": fitted.scale - z_crit * fitted.scale_se, "ci_high": fitted.scale + z_crit * fitted.scale_se,
+        "std_lv": fitted.scale, "std_all": 1.0})
+    scale["p_value"] = 2 * special.ndtr(-np.abs(scale["z"]))
     parts = []
     model_rows = table[table["op"] != ":="]
     for level in spec.groups:
