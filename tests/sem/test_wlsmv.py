@@ -238,3 +238,18 @@ def test_group_equal_classes_with_ordered_items():
                                                        r"parameterization='delta' only"):
         sem.fit(REF["hs"]["model"], data, ordered=True, group="school", group_equal=["thresholds"],
                 parameterization="theta")
+
+
+def test_compare_says_the_ordinal_difference_test_is_not_available():
+    data = _data("hs")
+    one = sem.fit(REF["hs"]["model"], data, ordered=True)
+    two = sem.fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nvisual ~~ 0*speed", data,
+                  ordered=True)
+    with pytest.raises(sem.ComparisonError, match=r"estimator 'WLSMV', which compare\(\) does not support"):
+        sem.compare(one, two)
+
+
+def test_unknown_estimator_names_the_ordinal_ones():
+    with pytest.raises(ModelSpecificationError, match=r"estimator='GLS' is not available; use 'ML' or 'MLR' \(or, "
+                                                       r"for ordered items named with ordered=, 'WLSMV'"):
+        sem.fit(REF["hs"]["model"], _data("hs"), estimator="GLS")

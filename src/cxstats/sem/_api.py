@@ -333,7 +333,8 @@ def _check_estimate(fitted: _Fitted, models, group: str | None) -> tuple[list[st
 
 def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) -> None:
     if str(estimator).upper() not in ("ML", "MLR"):
-        raise ModelSpecificationError(f"estimator={estimator!r} is not available; use 'ML' or 'MLR'.")
+        raise ModelSpecificationError(f"estimator={estimator!r} is not available; use 'ML' or 'MLR' (or, for ordered "
+                                      "items named with ordered=, 'WLSMV', 'ULSMV' or 'DWLS').")
     if missing not in ("listwise", "listwise_deletion", "fiml", "ml"):
         raise ModelSpecificationError(f"missing={missing!r} is not available; use 'listwise' or 'fiml'.")
     if se not in ("standard", "bootstrap", "none"):
