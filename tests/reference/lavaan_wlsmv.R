@@ -96,5 +96,17 @@ for (v in names(equal)) {
 }
 out$hs_groups <- rec
 
+# Variants of the HS model: structural paths, a residual covariance, std.lv, theta with groups.
+hs_model <- cases$hs$model
+extra <- list(
+  paths = list(model = paste0(hs_model, "\nspeed ~ visual + textual"), args = list()),
+  rescov = list(model = paste0(hs_model, "\nx1 ~~ x2"), args = list()),
+  std_lv = list(model = hs_model, args = list(std.lv = TRUE)),
+  ulsmv_theta = list(model = hs_model, args = list(estimator = "ULSMV", parameterization = "theta")))
+out$hs_extra <- lapply(extra, function(e) {
+  fit <- do.call("cfa", c(list(model = e$model, data = hs, ordered = cases$hs$items), e$args))
+  c(list(model = e$model, args = e$args), fit_record(fit))
+})
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, matrix = "rowmajor", dataframe = "rows"),
            "lavaan_wlsmv.json")

@@ -253,3 +253,15 @@ def test_unknown_estimator_names_the_ordinal_ones():
     with pytest.raises(ModelSpecificationError, match=r"estimator='GLS' is not available; use 'ML' or 'MLR' \(or, "
                                                        r"for ordered items named with ordered=, 'WLSMV'"):
         sem.fit(REF["hs"]["model"], _data("hs"), estimator="GLS")
+
+
+@pytest.mark.parametrize("variant", ["paths", "rescov", "std_lv", "ulsmv_theta"])
+def test_model_variants_match_lavaan(variant):
+    """Structural paths between factors, a residual covariance, std.lv and ULSMV under theta."""
+    ref = REF["hs_extra"][variant]
+    args = ref["args"] or {}
+    kwargs = {"std_lv": bool(args.get("std.lv", False)), "estimator": args.get("estimator", "WLSMV"),
+              "parameterization": args.get("parameterization", "delta")}
+    result = sem.fit(ref["model"], _data("hs"), ordered=True, **kwargs)
+    assert result.converged
+    _compare(result, ref, tol_est=1e-4)
