@@ -83,9 +83,11 @@ rec <- list(model = cases$hs$model, items = cases$hs$items, group = "school",
             groups = unique(hs_groups$school), fits = list())
 equal <- list(configural = "", loadings = "loadings", thresholds = "thresholds",
               thresholds_loadings = c("thresholds", "loadings"))
+group_fits <- list()
 for (v in names(equal)) {
   fit <- cfa(cases$hs$model, data = hs_groups, ordered = cases$hs$items, group = "school",
              estimator = "WLSMV", group.equal = equal[[v]])
+  group_fits[[v]] <- fit
   r <- fit_record(fit)
   pe <- parameterEstimates(fit, remove.nonfree = FALSE)
   ss <- standardizedSolution(fit)
@@ -94,6 +96,15 @@ for (v in names(equal)) {
   r$r2 <- NULL
   rec$fits[[v]] <- r
 }
+# lavTestLRT: the scaled-shifted Satorra (2000) difference test lavaan uses for WLSMV
+lrt_record <- function(general, restricted) {
+  a <- lavTestLRT(general, restricted)
+  list(chisq_diff = a[2, "Chisq diff"], df_diff = a[2, "Df diff"], p_value = a[2, "Pr(>Chisq)"])
+}
+rec$lrt <- list(
+  configural_thresholds = lrt_record(group_fits$configural, group_fits$thresholds),
+  thresholds_thresholds_loadings = lrt_record(group_fits$thresholds, group_fits$thresholds_loadings),
+  configural_loadings = lrt_record(group_fits$configural, group_fits$loadings))
 out$hs_groups <- rec
 
 # Variants of the HS model: structural paths, a residual covariance, std.lv, theta with groups.
@@ -103,6 +114,9 @@ extra <- list(
   rescov = list(model = paste0(hs_model, "\nx1 ~~ x2"), args = list()),
   std_lv = list(model = hs_model, args = list(std.lv = TRUE)),
   ulsmv_theta = list(model = hs_model, args = list(estimator = "ULSMV", parameterization = "theta")))
+hs_fit <- cfa(hs_model, data = hs, ordered = cases$hs$items)
+hs_fit0 <- cfa(paste0(hs_model, "\nvisual ~~ 0*speed"), data = hs, ordered = cases$hs$items)
+out$hs_lrt <- c(list(model0 = paste0(hs_model, "\nvisual ~~ 0*speed")), lrt_record(hs_fit, hs_fit0))
 out$hs_extra <- lapply(extra, function(e) {
   fit <- do.call("cfa", c(list(model = e$model, data = hs, ordered = cases$hs$items), e$args))
   c(list(model = e$model, args = e$args), fit_record(fit))

@@ -240,13 +240,37 @@ def test_group_equal_classes_with_ordered_items():
                 parameterization="theta")
 
 
-def test_compare_says_the_ordinal_difference_test_is_not_available():
+@pytest.mark.parametrize("pair", ["configural_thresholds", "thresholds_thresholds_loadings", "configural_loadings"])
+def test_compare_ordinal_fits_matches_lavaan_lrt(pair):
+    """lavTestLRT for WLSMV: the scaled-shifted Satorra (2000) difference, ordinal ladder steps."""
+    ref = REF["hs_groups"]
+    data = pd.read_csv(REF_DIR / "data" / "hs_wlsmv_groups.csv")
+    general, restricted = {"configural_thresholds": ("configural", "thresholds"),
+                           "thresholds_thresholds_loadings": ("thresholds", "thresholds_loadings"),
+                           "configural_loadings": ("configural", "loadings")}[pair]
+    fits = {name: sem.fit(ref["model"], data, ordered=True, group="school", group_equal=GROUP_EQUAL[name])
+            for name in (general, restricted)}
+    result = sem.compare(fits)
+    assert result.method == "satorra.2000"
+    row = result.table.iloc[1]
+    lav = ref["lrt"][pair]
+    assert row["chisq_diff"] == pytest.approx(lav["chisq_diff"], rel=1e-5)
+    assert row["df_diff"] == lav["df_diff"]
+    assert row["p_value"] == pytest.approx(lav["p_value"], rel=1e-4)
+    assert np.isnan(row["aic"]) and "AIC" not in result.summary()
+
+
+def test_compare_single_group_ordinal_pair_and_method_check():
     data = _data("hs")
-    one = sem.fit(REF["hs"]["model"], data, ordered=True)
-    two = sem.fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nvisual ~~ 0*speed", data,
-                  ordered=True)
-    with pytest.raises(sem.ComparisonError, match=r"estimator 'WLSMV', which compare\(\) does not support"):
-        sem.compare(one, two)
+    general = sem.fit(REF["hs"]["model"], data, ordered=True)
+    restricted = sem.fit(REF["hs_lrt"]["model0"], data, ordered=True)
+    row = sem.compare(general, restricted).table.iloc[1]
+    assert row["chisq_diff"] == pytest.approx(REF["hs_lrt"]["chisq_diff"], rel=1e-5)
+    with pytest.raises(sem.ComparisonError, match=r"method='satorra.bentler.2001' does not go with WLSMV fits"):
+        sem.compare(general, restricted, method="satorra.bentler.2001")
+    ml = sem.fit(REF["hs"]["model"], data)
+    with pytest.raises(sem.ComparisonError, match=r"fitted with estimator 'ML' and model 'model 1' with 'WLSMV'"):
+        sem.compare(general, ml)
 
 
 def test_unknown_estimator_names_the_ordinal_ones():

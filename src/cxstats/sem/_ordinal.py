@@ -86,6 +86,10 @@ class OrdinalFit:
     implied: np.ndarray  # implied statistics, in ``wls_obs`` order
     residual_rows: tuple[int, ...]  # free-parameter indices (0-based) the items' residual variances had
     scale_se: np.ndarray | None = None  # SEs of free scale factors (0 when fixed)
+    jacobian: np.ndarray | None = None  # d implied statistics / d estimate, groups stacked
+    group_weights: tuple = ()  # lavaan's reported DWLS weights of each group (ones for ULS)
+    group_gamma: tuple = ()  # lavaan's reported NACOV of each group
+    group_nobs: tuple = ()
 
 
 class _Structure:
@@ -340,7 +344,11 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     return OrdinalFit(theta=theta, estimate=x, vcov_full=vcov_full, vcov=vcov, fmin=f / 2, iterations=it,
                       converged=converged, gradient_max=gmax, identified=identified, fit_measures=measures,
                       threshold_rows=rows, thresholds_std=rows["std_all"].to_numpy(), scale=np.concatenate(scales),
-                      scale_se=np.concatenate(scale_se),
+                      scale_se=np.concatenate(scale_se), jacobian=jac,
+                      group_weights=tuple(w_rep[g] if estimator in ("WLSMV", "DWLS") else np.ones(len(w_rep[g]))
+                                          for g in range(n_groups)),
+                      group_gamma=tuple(np.asarray(smp.nacov, dtype=float) for smp in samples),
+                      group_nobs=tuple(int(v) for v in nobs),
                       implied=implied, residual_rows=tuple(int(k) for k in sorted(resid)))
 
 
@@ -354,6 +362,39 @@ class _Layout:
         self.pair_pos = np.concatenate([stat_start[g] + st.pair_pos for g, st in enumerate(sts)])
         self.group_pairs = [stat_start[g] + st.pair_pos for g, st in enumerate(sts)]
         self.group_stats = [np.arange(stat_start[g], stat_start[g + 1]) for g in range(len(sts))]
+
+
+def scaled_shifted_difference(general: OrdinalFit, restricted: OrdinalFit) -> dict[str, float]:
+    """lavaan's difference test for WLSMV/ULSMV fits (``lavTestLRT``: Satorra, 2000,
+    scaled-shifted; Asparouhov & Muthen, 2006): with ``A`` the constraints that take the
+    general model to the restricted one (the orthogonal complement of ``pinv(D1) D0``, both
+    Jacobians at their own estimates), ``P`` the general model's information ``D1'WD1`` and
+    ``M = P^-1 A' (A P^-1 A')^+ A P^-1``: ``tr1 = sum_g f_g tr(W_g Gamma_g W_g D1_g M D1_g')``,
+    ``tr2 = tr((W D1 M D1' W Gamma_f)^2)`` (``Gamma_f``: ``f_g Gamma_g``), ``a = sqrt(m / tr2)``
+    and ``T = a (T0 - T1) + m - a tr1``. Returns ``a``, ``shift`` (b), ``trace1``, ``trace2``."""
+    from scipy import linalg
+
+    nobs = np.asarray(general.group_nobs, dtype=float)
+    fg = nobs / nobs.sum()
+    d1, d0 = general.jacobian, restricted.jacobian
+    h = np.linalg.pinv(d1) @ d0
+    a_mat = linalg.null_space(h.T).T  # rows: the constraints on the general model's parameters
+    w_all = np.concatenate([fg[g] * w for g, w in enumerate(general.group_weights)])
+    info = d1.T @ (w_all[:, None] * d1)
+    info_inv = np.linalg.pinv(info)
+    apa = a_mat @ info_inv @ a_mat.T
+    m_mat = info_inv @ a_mat.T @ np.linalg.pinv(apa) @ a_mat @ info_inv
+    w_plain = np.concatenate(general.group_weights)
+    gamma_f = _block_diag([fg[g] * gam for g, gam in enumerate(general.group_gamma)])
+    u = (w_plain[:, None] * d1) @ m_mat @ (d1.T * w_plain[None, :])
+    starts = np.concatenate([[0], np.cumsum([len(w) for w in general.group_weights])]).astype(int)
+    trace1 = 0.0
+    for g, gam in enumerate(general.group_gamma):
+        rows = slice(starts[g], starts[g + 1])
+        trace1 += fg[g] * float(np.trace(u[rows, rows] @ gam))
+    ug = u @ gamma_f
+    trace2 = float(np.sum(ug * ug.T))
+    return {"trace1": trace1, "trace2": trace2}
 
 
 def _block_diag(blocks):
