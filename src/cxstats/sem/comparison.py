@@ -5,8 +5,10 @@ The models are sorted by their degrees of freedom, as lavaan does, and each is t
 against the one before it (the next less restricted model): the chi-square difference
 under ML; under MLR the Satorra-Bentler (2001) scaled difference (lavaan's default) or
 its 2010 variant, which evaluates the less restricted model at the estimates of the more
-restricted one (lavaan's M10 model). Beside the test, the change in CFI and RMSEA (robust
-under MLR) is judged by the fit-change rules of Chen (2007) and Cheung & Rensvold (2002).
+restricted one (lavaan's M10 model); under WLSMV and ULSMV (ordered items) lavaan's
+scaled-shifted Satorra (2000) difference (no AIC or BIC: there is no likelihood). Beside the
+test, the change in CFI and RMSEA (robust under MLR, WLSMV and ULSMV) is judged by the
+fit-change rules of Chen (2007) and Cheung & Rensvold (2002).
 
 :func:`difference_test` and :func:`model_measures` are shared with the invariance ladder
 (:mod:`cxstats.sem.invariance`), so both report the same numbers for the same pair.
