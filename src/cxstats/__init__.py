@@ -68,6 +68,8 @@ from .clv import (
     pareto_nbd,
 )
 from .simulate_waves import SimulatedWaves, simulate_cx_waves
+from .ordinal import PolychoricResult, polychoric
+from .sem.ordinal_moments import CorrelationNearOneWarning, OrdinalDataError, PolychoricConvergenceWarning
 
 __version__ = "0.1.0"
 
@@ -162,4 +164,9 @@ __all__ = [
     "ParetoNBDResult",
     "simulate_cx_waves",
     "SimulatedWaves",
+    "polychoric",
+    "PolychoricResult",
+    "OrdinalDataError",
+    "PolychoricConvergenceWarning",
+    "CorrelationNearOneWarning",
 ]

@@ -22,6 +22,7 @@ from scipy.stats import norm
 
 from cxstats.sem._bvn import bvn_cdf, bvn_pdf
 from cxstats.sem.ordinal_moments import (
+    CorrelationNearOneWarning,
     OrdinalDataError,
     PolychoricConvergenceWarning,
     ordinal_moments,
@@ -51,20 +52,24 @@ def case_data(key: str) -> tuple[pd.DataFrame, str]:
     if key == "bfi_pairwise":
         return bfi(), "pairwise"
     data = hs().copy()
+    if key == "hs_binary":
+        return data, "listwise"
     if key == "hs_mixed":
         for v in ("x7", "x8", "x9"):
             data[v] = data[f"{v}_raw"]
     return data, "listwise"
 
 
-CASES = ["bfi_complete", "bfi_pairwise", "hs_ordinal", "hs_mixed"]
+CASES = ["bfi_complete", "bfi_pairwise", "hs_ordinal", "hs_mixed", "hs_binary"]
 
 
 @lru_cache(maxsize=None)
 def moments(key: str):
     case = reference()["cases"][key]
     data, missing = case_data(key)
-    return ordinal_moments(data, case["names"], case["ordered"], missing=missing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrelationNearOneWarning)  # hs_binary: b1 ~~ b4 (tested below)
+        return ordinal_moments(data, case["names"], case["ordered"], missing=missing)
 
 
 @pytest.mark.parametrize("key", CASES)
@@ -191,3 +196,46 @@ def test_unknown_ordered_name_and_unknown_missing_option():
         ordinal_moments(hs(), ["x1", "x2"], ["x9"])
     with pytest.raises(ValueError, match=r"missing"):
         ordinal_moments(hs(), ["x1", "x2"], True, missing="ml")
+
+
+@pytest.mark.parametrize("key", ["bfi_pairwise", "hs_ordinal"])
+def test_standard_errors_from_cells_equal_the_nacov_diagonal(key):
+    case = reference()["cases"][key]
+    m = moments(key)
+    gamma = np.array(case["gamma"])
+    p = len(m.names)
+    pairs = [(i, j) for j in range(p) for i in range(j + 1, p)]
+    offset = len(m.wls_obs) - len(pairs)
+    expected = np.sqrt(np.diag(gamma)[offset:] / m.nobs)
+    np.testing.assert_allclose([m.cor_se[i, j] for i, j in pairs], expected, rtol=1e-6)
+    th = [k for k, name in enumerate(case["wls_obs_names"]) if "|t" in name]
+    np.testing.assert_allclose(np.concatenate([m.threshold_se[n] for n in m.names]),
+                               np.sqrt(np.diag(gamma)[th] / m.nobs), rtol=1e-6)
+
+
+def test_two_by_two_table_with_an_empty_cell_reaches_the_bound_and_warns_as_lavaan():
+    data = hs()
+    assert not ((data.b1 == 2) & (data.b4 == 1)).any()
+    with pytest.warns(CorrelationNearOneWarning, match=r"'b1 ~~ b4' is \(nearly\) 1.*empty cell"):
+        m = ordinal_moments(data, ["b1", "b2", "b4"], True)
+    assert m.near_one == (("b1", "b4"),)
+    assert m.cor[0, 2] == pytest.approx(0.999, abs=1e-9)  # lavaan's bound
+    assert m.empty_cells[("b1", "b4")] == ((2, 1),)
+
+
+def test_ordered_categoricals_are_read_in_their_order_and_unordered_ones_refused():
+    data = hs()
+    labels = {1: "low", 2: "mid", 3: "high", 4: "top"}
+    ordered = pd.Categorical(data.x1.map(labels), categories=list(labels.values()), ordered=True)
+    m = ordinal_moments(data.assign(x1=ordered), ["x1", "x2"], True, nacov=False)
+    plain = ordinal_moments(data, ["x1", "x2"], True, nacov=False)
+    assert m.levels["x1"] == ("low", "mid", "high", "top")
+    np.testing.assert_allclose(m.cor, plain.cor, atol=1e-14)
+    with pytest.raises(OrdinalDataError, match=r"Column 'x1' is an unordered categorical.*as_ordered"):
+        ordinal_moments(data.assign(x1=ordered.as_unordered()), ["x1", "x2"], True)
+    with pytest.raises(OrdinalDataError, match=r"Column 'x1' is not numeric .*coded as integers"):
+        ordinal_moments(data.assign(x1=data.x1.astype(str)), ["x1", "x2"], True)
+    with pytest.raises(ValueError, match=r"Column 'x7_raw' is not numeric .*list it in ordered="):
+        ordinal_moments(data.assign(x7_raw="a"), ["x1", "x7_raw"], ["x1"])
+    with pytest.raises(ValueError, match=r"repeat a name; list each column once"):
+        ordinal_moments(data, ["x1", "x1"], True)

@@ -169,6 +169,10 @@ _PROBLEMS: dict[str, tuple[str, str | None]] = {
     "SpendFrequencyCorrelationWarning": ("Spend depends on purchase frequency",
                                          "the spend model assumes it does not, so expected spends and lifetime values "
                                          "are biased"),
+    "PolychoricConvergenceWarning": ("A correlation between two questions could not be estimated",
+                                     "that correlation, and anything built on it, is not usable"),
+    "CorrelationNearOneWarning": ("Two questions that move as one",
+                                  "the two questions may repeat each other, or too few answers separate them"),
 }
 
 

@@ -54,7 +54,9 @@ from ._bvn import bvn_cdf, bvn_pdf
 __all__ = [
     "OrdinalDataError",
     "OrdinalMoments",
+    "CorrelationNearOneWarning",
     "PolychoricConvergenceWarning",
+    "bvn_cdf",
     "ordinal_moments",
 ]
 
@@ -73,6 +75,10 @@ class PolychoricConvergenceWarning(CxStatsWarning):
     """The maximum-likelihood polychoric or polyserial correlation of a pair did not converge."""
 
 
+class CorrelationNearOneWarning(CxStatsWarning):
+    """A polychoric, polyserial or Pearson correlation is (nearly) 1 in absolute value (lavaan warns too)."""
+
+
 @dataclass(frozen=True)
 class OrdinalMoments:
     """Ordinal sample statistics of one group, in lavaan's layout (see the module docstring).
@@ -83,7 +89,12 @@ class OrdinalMoments:
     ``lav_matrix_vech(R, diagonal = FALSE)``); ``wls_obs_names`` names them as lavaan does
     (``"sat1|t1"``, ``"x7~1"``, ``"x7~~x7"``, ``"sat1~~sat2"``). ``nacov`` is N times the
     asymptotic covariance of ``wls_obs`` and ``wls_v_diag`` = 1 / diag(nacov) the DWLS weights
-    (``None`` when computed with ``nacov=False``).
+    (``None`` when computed with ``nacov=False``). ``cor_se`` (p, p) and ``threshold_se`` are
+    the standard errors of the correlations (correlation metric) and thresholds: the square
+    roots of the diagonal of nacov / N, available without the full matrix. ``pair_nobs`` counts
+    the rows where both variables of a pair are observed; ``empty_cells`` lists the empty cells of
+    each pair's table (lavaan's zero-cell tables); ``not_converged`` the pairs whose ML failed;
+    ``near_one`` the pairs whose correlation exceeds 0.99 in absolute value.
     """
 
     names: tuple[str, ...]
@@ -99,8 +110,11 @@ class OrdinalMoments:
     nacov: np.ndarray | None
     wls_v_diag: np.ndarray | None
     pair_nobs: np.ndarray
+    cor_se: np.ndarray
+    threshold_se: dict[str, np.ndarray]
     empty_cells: dict[tuple[str, str], tuple[tuple[Any, Any], ...]] = field(default_factory=dict)
     not_converged: tuple[tuple[str, str], ...] = ()
+    near_one: tuple[tuple[str, str], ...] = ()
     group: Any = None
 
     @property
@@ -130,7 +144,7 @@ def _levels(data: pd.DataFrame, name: str, where: str) -> tuple[np.ndarray, tupl
         raise OrdinalDataError(
             f"Column '{name}' is not numeric (dtype {column.dtype}); {where} needs the answers of an "
             f"ordered item coded as integers (1 = lowest category). Recode it, e.g. with a codebook.")
-    values = column.to_numpy(dtype=float)
+    values = column.to_numpy(dtype=float, na_value=np.nan)
     observed = values[~np.isnan(values)]
     fractional = observed[observed != np.round(observed)]
     if fractional.size:
@@ -322,6 +336,8 @@ class _Scores:
 
     step1: np.ndarray  # (N, q1) thresholds / means, then variances of continuous variables
     blocks: list[np.ndarray]  # A11 blocks: step-1 columns of each variable
+    a11_inv: list[np.ndarray]  # the inverse of each A11 block
+    cases: bool  # keep case-wise correlation scores (for the full NACOV)
     cor: np.ndarray  # (N, P)
     a21: np.ndarray  # (P, q1)
     a22: np.ndarray  # (P,)
@@ -362,6 +378,9 @@ def ordinal_moments(data: pd.DataFrame, names: Any, ordered: Any, group: str | N
     -----
     PolychoricConvergenceWarning
         A pair's correlation did not converge (also in ``not_converged``).
+    CorrelationNearOneWarning
+        A pair's correlation is above 0.99 in absolute value (also in ``near_one``), as lavaan
+        warns: the two items are (nearly) the same question, or an empty cell of a 2 x 2 table.
     """
     data = check_frame(data, where=where)
     names = tuple(str(n) for n in names)
@@ -389,7 +408,7 @@ def ordinal_moments(data: pd.DataFrame, names: Any, ordered: Any, group: str | N
             if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
                 raise CxStatsError(f"Column '{name}' is not numeric (dtype {column.dtype}); list it in ordered= "
                                    f"if it holds ordered categories, or recode it as numbers.")
-            values[name] = column.to_numpy(dtype=float)
+            values[name] = column.to_numpy(dtype=float, na_value=np.nan)
     observed = np.column_stack([codes[n] >= 0 if n in ordered else ~np.isnan(values[n]) for n in names])
     keep = observed.all(axis=1) if missing == "listwise" else observed.any(axis=1)
     if group is None:
@@ -436,6 +455,8 @@ def _group_moments(names: tuple[str, ...], ordered: frozenset[str], codes: dict[
     step1 = np.zeros((n, q1))
     for name in names:
         if name in ordered:
+            if not want_nacov and not numeric:
+                continue  # the standard errors of polychorics come from the cell counts
             c = codes[name]
             seen = c >= 0
             step1[np.ix_(seen, th_slots[name])] = uni_tables[name][c[seen]]
@@ -446,22 +467,30 @@ def _group_moments(names: tuple[str, ...], ordered: frozenset[str], codes: dict[
             step1[seen, th_slots[name][0]] = (x[seen] - mu) / v
             step1[seen, var_slot[name]] = -1.0 / (2.0 * v) + (x[seen] - mu) ** 2 / (2.0 * v * v)
     blocks = [np.append(th_slots[nm], [var_slot[nm]] if nm in var_slot else []).astype(int) for nm in names]
+    a11_inv = []
+    for name, block in zip(names, blocks):
+        if name in ordered:  # from the category counts: sum over cases of the outer products of scores
+            counts = np.bincount(codes[name][codes[name] >= 0], minlength=len(levels[name])).astype(float)
+            table = uni_tables[name]
+            a11_inv.append(np.linalg.inv(table.T @ (counts[:, None] * table)))
+        else:
+            a11_inv.append(np.linalg.inv(step1[:, block].T @ step1[:, block]))
     # step 2 -----------------------------------------------------------------------------------
     pairs = [(i, j) for j in range(nvar) for i in range(j + 1, nvar)]
     npairs = len(pairs)
     cor = np.eye(nvar)
-    scores = _Scores(step1, blocks, np.zeros((n, npairs)), np.zeros((npairs, q1)), np.zeros(npairs),
+    scores = _Scores(step1, blocks, a11_inv, want_nacov, np.zeros((n, npairs)), np.zeros((npairs, q1)), np.zeros(npairs),
                      np.zeros((npairs, q1)), np.ones(npairs))
-    pair_nobs = np.zeros((nvar, nvar), dtype=int)
-    seen_all = {nm: (codes[nm] >= 0) if nm in ordered else ~np.isnan(values[nm]) for nm in names}
-    for i in range(nvar):
-        for j in range(nvar):
-            pair_nobs[i, j] = np.count_nonzero(seen_all[names[i]] & seen_all[names[j]])
+    seen_all = np.column_stack([(codes[nm] >= 0) if nm in ordered else ~np.isnan(values[nm]) for nm in names])
+    seen_float = seen_all.astype(float)
+    pair_nobs = np.rint(seen_float.T @ seen_float).astype(int)
+    cor_se = np.zeros(npairs)
     empty_cells: dict[tuple[str, str], tuple[tuple[Any, Any], ...]] = {}
     not_converged: list[tuple[str, str]] = []
     ord_pairs = [(p, i, j) for p, (i, j) in enumerate(pairs) if names[i] in ordered and names[j] in ordered]
     if ord_pairs:
-        _polychorics(ord_pairs, names, codes, levels, tau, th_slots, cor, scores, empty_cells, not_converged, max_iter)
+        _polychorics(ord_pairs, names, codes, levels, tau, uni_tables, th_slots, cor, cor_se, scores, empty_cells,
+                     not_converged, max_iter)
     for p, (i, j) in enumerate(pairs):
         a, b = names[i], names[j]
         if a in ordered and b in ordered:
@@ -474,10 +503,21 @@ def _group_moments(names: tuple[str, ...], ordered: frozenset[str], codes: dict[
                              scores)
         if not ok:
             not_converged.append((b, a))
+        u2 = scores.cor[:, p].copy()
+        for v in (i, j):
+            block = blocks[v]
+            u2 -= step1[:, block] @ (a11_inv[v] @ scores.a21[p, block])
+        cor_se[p] = np.sqrt(u2 @ u2) / scores.a22[p]
     if not_converged:
         warn(f"The correlation of {listing([f'{x} ~~ {y}' for x, y in not_converged], quote=True)} did not converge"
              f"{'' if group is None else f' in group {group!r}'}; its value is the starting value and should not be "
              f"used. Check the pair's table for empty or near-empty categories.", PolychoricConvergenceWarning)
+    near_one = tuple((names[j], names[i]) for i, j in pairs if abs(cor[i, j]) > 0.99)
+    if near_one:
+        warn(f"The correlation of {listing([f'{x} ~~ {y}' for x, y in near_one], quote=True)} is (nearly) 1"
+             f"{'' if group is None else f' in group {group!r}'}: the items may repeat one question, or their table "
+             f"has an empty cell that forces the estimate to the bound. Check the pair's table; consider dropping "
+             f"one of the two items.", CorrelationNearOneWarning)
     # wls.obs ----------------------------------------------------------------------------------
     sd = np.array([np.sqrt(variances[nm]) if nm in variances else 1.0 for nm in names])
     cov = cor * np.outer(sd, sd)
@@ -487,6 +527,10 @@ def _group_moments(names: tuple[str, ...], ordered: frozenset[str], codes: dict[
                                              else [f"{nm}~1"])]
     wls_obs = np.concatenate([th_values, [variances[nm] for nm in numeric], [cov[i, j] for i, j in pairs]])
     wls_names = tuple(th_names + [f"{nm}~~{nm}" for nm in numeric] + [f"{names[j]}~~{names[i]}" for i, j in pairs])
+    se_matrix = np.zeros((nvar, nvar))
+    for p, (i, j) in enumerate(pairs):
+        se_matrix[i, j] = se_matrix[j, i] = cor_se[p]
+    threshold_se = {nm: np.sqrt(np.diag(a11_inv[v]))[:tau[nm].size] for v, nm in enumerate(names) if nm in ordered}
     nacov = wls_v = None
     if want_nacov:
         nacov = _nacov(scores, n, numeric, th_slots, pairs)
@@ -495,7 +539,9 @@ def _group_moments(names: tuple[str, ...], ordered: frozenset[str], codes: dict[
     return OrdinalMoments(names=names, ordered=ordered, thresholds=tau, means=means, variances=variances, cor=cor,
                           nobs=n, levels={nm: levels[nm] for nm in names if nm in ordered}, wls_obs=wls_obs,
                           wls_obs_names=wls_names, nacov=nacov, wls_v_diag=wls_v, pair_nobs=pair_nobs,
-                          empty_cells=empty_cells, not_converged=tuple(not_converged), group=group)
+                          cor_se=se_matrix, threshold_se=threshold_se,
+                          empty_cells=empty_cells, not_converged=tuple(not_converged), near_one=near_one,
+                          group=group)
 
 
 def _too_sparse(a: str, b: str, table: np.ndarray, la: tuple[Any, ...], lb: tuple[Any, ...]) -> None:
@@ -513,25 +559,27 @@ def _too_sparse(a: str, b: str, table: np.ndarray, la: tuple[Any, ...], lb: tupl
 
 
 def _polychorics(ord_pairs: list[tuple[int, int, int]], names: tuple[str, ...], codes: dict[str, np.ndarray],
-                 levels: dict[str, tuple[Any, ...]], tau: dict[str, np.ndarray], th_slots: dict[str, np.ndarray],
-                 cor: np.ndarray, scores: _Scores, empty_cells: dict, not_converged: list, max_iter: int) -> None:
+                 levels: dict[str, tuple[Any, ...]], tau: dict[str, np.ndarray], uni_tables: dict[str, np.ndarray],
+                 th_slots: dict[str, np.ndarray], cor: np.ndarray, cor_se: np.ndarray, scores: _Scores,
+                 empty_cells: dict, not_converged: list, max_iter: int) -> None:
     ord_names = [nm for nm in names if nm in tau]
     kmax = max(len(levels[nm]) for nm in ord_names)
-    onehot = {}
-    for nm in ord_names:
-        c = codes[nm]
-        m = np.zeros((c.size, kmax))
-        seen = c >= 0
-        m[np.flatnonzero(seen), c[seen]] = 1.0
-        onehot[nm] = m
-    stacked = np.hstack([onehot[nm] for nm in ord_names])
-    tables = stacked.T @ stacked  # every bivariate table at once (missing rows are all-zero)
     index = {nm: k for k, nm in enumerate(ord_names)}
     npairs = len(ord_pairs)
-    freq = np.empty((npairs, kmax, kmax))
-    for q, (_, i, j) in enumerate(ord_pairs):
-        a, b = index[names[i]], index[names[j]]
-        freq[q] = tables[a * kmax:(a + 1) * kmax, b * kmax:(b + 1) * kmax]
+    rows_idx = np.array([index[names[i]] for _, i, _ in ord_pairs])
+    cols_idx = np.array([index[names[j]] for _, _, j in ord_pairs])
+    # every bivariate table in one count; category kmax stands for "not answered"
+    width = kmax + 1
+    coded = np.column_stack([np.where(codes[nm] >= 0, codes[nm], kmax) for nm in ord_names])
+    full = np.empty((npairs, width, width))
+    for start in range(0, npairs, 256):  # in chunks: at most 256 pairs x N cells at a time
+        stop = min(start + 256, npairs)
+        cells = coded[:, rows_idx[start:stop]] * width + coded[:, cols_idx[start:stop]]
+        cells += np.arange(stop - start) * width * width
+        full[start:stop] = np.bincount(cells.ravel(), minlength=(stop - start) * width * width).reshape(
+            stop - start, width, width)
+    counts = full[:, :kmax, :kmax]
+    freq = counts.copy()
     bounds = _bounds([tau[nm] for nm in ord_names], kmax)
     u1 = np.stack([bounds[index[names[i]]] for _, i, _ in ord_pairs])
     u2 = np.stack([bounds[index[names[j]]] for _, _, j in ord_pairs])
@@ -568,10 +616,6 @@ def _polychorics(ord_pairs: list[tuple[int, int, int]], names: tuple[str, ...], 
     ok = prob > _SQRT_EPS
     safe = np.where(ok, prob, 1.0)
     score_rho = np.where(ok, dprob / safe, 0.0)
-    counts = np.empty((npairs, kmax, kmax))
-    for q, (_, i, j) in enumerate(ord_pairs):
-        a, b = index[names[i]], index[names[j]]
-        counts[q] = tables[a * kmax:(a + 1) * kmax, b * kmax:(b + 1) * kmax]
     weighted = counts * score_rho / safe * ok  # n_ab * score_ab / P_ab
     d1 = _threshold_derivatives(u1, u2, rho)  # (P, K-1, K) rows
     d2 = _threshold_derivatives(u2, u1, rho)  # (P, K-1, K) columns
@@ -579,17 +623,34 @@ def _polychorics(ord_pairs: list[tuple[int, int, int]], names: tuple[str, ...], 
     a21_row = (weighted[:, :-1, :] * d1).sum(axis=2) - (weighted[:, 1:, :] * d1).sum(axis=2)
     wt = weighted.transpose(0, 2, 1)
     a21_col = (wt[:, :-1, :] * d2).sum(axis=2) - (wt[:, 1:, :] * d2).sum(axis=2)
-    padded = np.zeros((npairs, kmax + 1, kmax + 1))
-    padded[:, :kmax, :kmax] = score_rho
+    a22 = (counts * score_rho ** 2).sum(axis=(1, 2))
+    # standard errors from the cells (Muthen's sandwich restricted to one pair): with u the step-1
+    # scores times A11^-1, a case in cell (a, b) contributes (score_ab - u_i(a).A21_i - u_j(b).A21_j) / A22,
+    # a case that answered only one of the two items its step-1 part alone
+    u_tables = np.zeros((len(ord_names), kmax, kmax - 1))
+    for nm in ord_names:
+        v = names.index(nm)
+        k = len(levels[nm])
+        u_tables[index[nm], :k, :k - 1] = uni_tables[nm] @ scores.a11_inv[v]
+    v_row = np.einsum("pak,pk->pa", u_tables[rows_idx], a21_row)
+    v_col = np.einsum("pbk,pk->pb", u_tables[cols_idx], a21_col)
+    inside = (counts * (score_rho - v_row[:, :, None] - v_col[:, None, :]) ** 2).sum(axis=(1, 2))
+    only_row = (full[:, :kmax, kmax] * v_row ** 2).sum(axis=1)
+    only_col = (full[:, kmax, :kmax] * v_col ** 2).sum(axis=1)
+    se = np.sqrt(inside + only_row + only_col) / a22
+    if scores.cases:
+        padded = np.zeros((npairs, kmax + 1, kmax + 1))
+        padded[:, :kmax, :kmax] = score_rho
     for q, (p, i, j) in enumerate(ord_pairs):
         a, b = names[i], names[j]
         scores.a21[p, th_slots[a]] = a21_row[q, :th_slots[a].size]
         scores.a21[p, th_slots[b]] = a21_col[q, :th_slots[b].size]
-        scores.a22[p] = (counts[q] * score_rho[q] ** 2).sum()
-        ca, cb = codes[a].copy(), codes[b].copy()
-        ca[ca < 0], cb[cb < 0] = kmax, kmax
-        scores.cor[:, p] = padded[q][ca, cb]
-
+        scores.a22[p] = a22[q]
+        cor_se[p] = se[q]
+        if scores.cases:
+            ca, cb = codes[a].copy(), codes[b].copy()
+            ca[ca < 0], cb[cb < 0] = kmax, kmax
+            scores.cor[:, p] = padded[q][ca, cb]
 
 def _maximise(loglik: Any, bound: float) -> tuple[float, bool]:
     """Maximise a smooth one-parameter log-likelihood on [-bound, bound] (bounded Brent)."""
@@ -690,13 +751,14 @@ def _polyserial(p: int, num: int, ordv: int, names: tuple[str, ...], values: dic
 
 def _nacov(scores: _Scores, n: int, numeric: list[str], th_slots: dict, pairs: list) -> np.ndarray:
     """N B^-1 (SC'SC) B^-T (Muthén 1984), then the delta method for continuous variables."""
-    u1 = np.empty_like(scores.step1)
-    for block in scores.blocks:
-        s = scores.step1[:, block]
-        u1[:, block] = s @ np.linalg.inv(s.T @ s)
-    u2 = (scores.cor - u1 @ scores.a21.T) / scores.a22
-    u = np.hstack([u1, u2])
-    gamma = u.T @ u
+    n_cases, q1 = scores.step1.shape
+    u = np.empty((n_cases, q1 + scores.cor.shape[1]))  # [step-1 scores A11^-1, step-2 part of B^-1]
+    u1, u2 = u[:, :q1], u[:, q1:]
+    for block, inverse in zip(scores.blocks, scores.a11_inv):
+        u1[:, block] = scores.step1[:, block] @ inverse
+    np.subtract(scores.cor, u1 @ scores.a21.T, out=u2)
+    u2 /= scores.a22
+    gamma = u.T @ u  # numpy hands a'a to BLAS's symmetric rank-k update
     q1 = u1.shape[1]
     if numeric:
         h = np.eye(gamma.shape[0])
@@ -707,3 +769,4 @@ def _nacov(scores: _Scores, n: int, numeric: list[str], th_slots: dict, pairs: l
         flip[[int(th_slots[nm][0]) for nm in numeric]] = -1.0
         gamma = gamma * np.outer(flip, flip)
     return n * gamma
+
