@@ -251,11 +251,11 @@ def test_estimators_must_agree_and_be_supported():
                                                   r"'model 1' with 'ML'; a difference test needs one estimator\. "
                                                   r"Refit them with the same estimator=\."):
         sem.compare(_hs_fit(), _hs_fit(HS + "visual =~ x9\n", "MLR"))
-    wlsmv = dataclasses.replace(_hs_fit(), estimator="WLSMV")
-    with pytest.raises(sem.ComparisonError, match=r"Model 'model 1' was fitted with estimator 'WLSMV', which "
-                                                  r"compare\(\) does not support.*Satorra 2000 method for WLSMV\) is "
-                                                  r"not available yet\."):
-        sem.compare(wlsmv, _hs_fit(HS + "visual =~ x9\n"))
+    dwls = dataclasses.replace(_hs_fit(), estimator="DWLS")
+    with pytest.raises(sem.ComparisonError, match=r"Model 'model 1' was fitted with estimator 'DWLS', which "
+                                                  r"compare\(\) does not support.*WLSMV or ULSMV fits \(Satorra 2000 "
+                                                  r"scaled-shifted difference\)\. Refit with one of these estimators\."):
+        sem.compare(dwls, _hs_fit(HS + "visual =~ x9\n"))
 
 
 def test_models_must_be_fitted_to_the_same_data():
@@ -291,10 +291,11 @@ def test_method_must_exist_and_fit_the_estimator():
     robust = [_hs_fit(HS, "MLR"), _hs_fit(HS + "visual =~ x9\n", "MLR")]
     with pytest.raises(sem.ComparisonError, match=r"method='standard' ignores the robust scaling of MLR fits"):
         sem.compare(robust, method="standard")
-    with pytest.raises(sem.ComparisonError, match=r"method='satorra\.2000' \(lavaan's test for WLSMV"):
+    with pytest.raises(sem.ComparisonError, match=r"method='satorra\.2000' does not go with MLR fits: WLSMV and "
+                                                  r"ULSMV fits take 'satorra\.2000'"):
         sem.compare(robust, method="Satorra.2000")
     with pytest.raises(sem.ComparisonError, match=r"method='wald' is not one of 'standard', 'satorra\.bentler\.2001', "
-                                                  r"'satorra\.bentler\.2010'\."):
+                                                  r"'satorra\.bentler\.2010'.*'satorra\.2000'\."):
         sem.compare(robust, method="wald")
     with pytest.raises(TypeError, match=r"method must be a string such as 'satorra\.bentler\.2001', got int\."):
         sem.compare(robust, method=2001)

@@ -216,3 +216,11 @@ def test_moments_with_fourth_order_sums_carry_each_groups_gamma_in_model_order()
         assert np.allclose(sample.fourth, alone.gamma(level).to_numpy(), rtol=1e-12, atol=1e-12)
     assert np.allclose(gamma_of(m, None, names), alone.total().gamma().to_numpy(), rtol=1e-12, atol=1e-12)
     assert sem.fit(model, moments=moments(hs, ITEMS, group="school"), group="school")._group_moments[0].fourth is None
+
+
+def test_ordered_items_need_the_rows():
+    m = moments(holzinger(), ITEMS)
+    with pytest.raises(sem.ModelSpecificationError, match=r"^ordered= needs the rows: thresholds and polychoric "
+                                                           r"correlations cannot be computed from means and "
+                                                           r"covariances\. Pass the data instead of a Moments\.$"):
+        sem.fit(HS, moments=m, ordered=True)

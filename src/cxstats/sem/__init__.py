@@ -28,6 +28,7 @@ from .invariance import InvarianceResult, invariance
 from .mediation import IndirectEffects
 from .shares import ExplainedShares
 from .result import SEMResult
+from ._ordinal_fit import PolychoricNotPositiveDefiniteWarning
 from .syntax import ModelSyntaxError, parse_model
 from .cross_lagged import CrossLaggedEffects, clpm_syntax, cross_lagged_effects, cross_lagged_syntax, riclpm_syntax
 
@@ -62,4 +63,5 @@ __all__ = [
     "cross_lagged_syntax",
     "cross_lagged_effects",
     "CrossLaggedEffects",
+    "PolychoricNotPositiveDefiniteWarning",
 ]

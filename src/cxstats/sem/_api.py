@@ -26,6 +26,9 @@ from ._fiml_estimate import fiml_estimate
 from ._missing_patterns import em_saturated, missing_patterns, patterns_from_sums, restrict_patterns
 from ._robust import mlr
 from ._robust_moments import robust_samples
+from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
+from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit_ordinal_sample, ordered_names,
+                           ordinal_sample, ordinal_spec, resolve_estimator)
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -100,7 +103,7 @@ def fit(
     group_equal: Sequence[str] = (),
     group_partial: Sequence[str] = (),
     group_labels: Sequence | None = None,
-    estimator: str = "ML",
+    estimator: str | None = None,
     missing: str = "listwise",
     se: str = "standard",
     bootstrap: int = 1000,
@@ -115,6 +118,8 @@ def fit(
     moments: Moments | None = None,
     progress: bool | None = None,
     codebook: Codebook | None = None,
+    ordered: Sequence[str] | bool | None = None,
+    parameterization: str = "delta",
 ) -> SEMResult:
     """Fit a structural equation model written in lavaan syntax by maximum likelihood.
 
@@ -137,7 +142,7 @@ def fit(
     group_partial : parameters exempt from ``group_equal``, e.g. ``["x3 ~ 1"]``.
     group_labels : the group values to use, in this order (default: every value, in order
         of first appearance, as lavaan).
-    estimator : ``"ML"`` or ``"MLR"`` (lavaan's robust ML: the same estimates with
+    estimator : ``"ML"`` (the default without ``ordered=``) or ``"MLR"`` (lavaan's robust ML: the same estimates with
         Huber-White sandwich SEs, the Yuan-Bentler scaled chi-square and the scaled and
         robust fit measures, e.g. ``chisq.scaled``, ``cfi.robust``, ``rmsea.robust``).
     se : ``"standard"`` (expected information, lavaan's default for ML), ``"bootstrap"``
@@ -163,6 +168,21 @@ def fit(
         in a Jupyter notebook).
     codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
         Survey's, when ``data`` is one); its value labels of the ``group`` column name the groups.
+    ordered : the ordinal (Likert) items, or ``True`` for every observed variable: each is the
+        cut of a normal latent response at its thresholds (``x1 | t1`` rows in ``.table``), the
+        model is fitted to the thresholds and polychoric correlations
+        (:func:`cxstats.sem.ordinal_moments`) by ``estimator="WLSMV"`` (the default with
+        ``ordered=``: diagonally weighted least squares, robust SEs, lavaan's scaled-shifted
+        chi-square and ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``), ``"ULSMV"``
+        (unweighted) or ``"DWLS"`` (standard SEs and test). ``missing`` may then be
+        ``"pairwise"``. Every observed variable must be ordered. With ``group=``: thresholds
+        per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
+        ``group_equal`` among thresholds (delta only: the later groups' scale factors ``~*~``
+        and latent means become free, as lavaan), loadings, regressions, lv.variances,
+        lv.covariances and residual.covariances. Checked against lavaan 0.6.14
+        (tests/reference/lavaan_wlsmv.R).
+    parameterization : with ``ordered=``: ``"delta"`` (latent responses with variance 1,
+        lavaan's default) or ``"theta"`` (residual variances 1; scale factors ``~*~``).
 
     Returns
     -------
@@ -189,6 +209,17 @@ def fit(
     labels = labels_from(codebook, data, group=group)
     data, _ = survey_parts(data)
     data, moments_given = moments_parts(data, moments, where="sem.fit")
+    estimator = resolve_estimator(estimator, ordered)
+    check_ordinal_options(estimator, ordered, missing=missing, parameterization=parameterization, se=se, cov=cov,
+                          group=group)
+    if estimator in ORDINAL_ESTIMATORS:
+        if moments_given is not None:
+            raise ModelSpecificationError("ordered= needs the rows: thresholds and polychoric correlations cannot be "
+                                          "computed from means and covariances. Pass the data instead of a Moments.")
+        return _fit_ordered(model, data, ordered, estimator=estimator, parameterization=parameterization,
+                            missing=missing, std_lv=std_lv, ci_level=ci_level, labels=labels, group=group,
+                            group_equal=tuple(group_equal), group_partial=tuple(group_partial),
+                            group_labels=group_labels)
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
     full_information = missing in ("fiml", "ml")
@@ -284,6 +315,29 @@ def fit(
 
 
 # --------------------------------------------------------------------------- estimators
+def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization: str, missing: str, std_lv: bool,
+                 ci_level: float, labels, group: str | None, group_equal: tuple, group_partial: tuple,
+                 group_labels) -> SEMResult:
+    """Ordered items: model -> polychoric sample statistics (per group) -> DWLS/ULS fit -> result."""
+    check_ci_level(ci_level, error=ModelSpecificationError)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame (or a Survey) with ordered=, got {type(data).__name__}.")
+    check_ordinal_group_equal(group_equal, parameterization)
+    levels, _, _ = _split_groups(data, group, group_labels)
+    equal_thresholds = "thresholds" in group_equal
+    spec = ordinal_spec(build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels,
+                                              group_equal=tuple(c for c in group_equal if c != "thresholds"),
+                                              group_partial=group_partial), equal_thresholds=equal_thresholds)
+    if spec.n_free == 0:
+        raise ModelSpecificationError("The model has no free parameters to estimate.")
+    names = ordered_names(ordered, spec)
+    sample = ordinal_sample(data, spec, names, missing, group)
+    nobs = sample.nobs if group is None else sum(s.nobs for s in sample)
+    return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
+                              ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
+                              group=group, equal_thresholds=equal_thresholds)
+
+
 @dataclass(frozen=True)
 class _Fitted:
     """What an estimator hands on: the estimate, its covariance matrix, whether the
@@ -357,7 +411,8 @@ def _check_estimate(fitted: _Fitted, models, group: str | None) -> tuple[list[st
 
 def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) -> None:
     if str(estimator).upper() not in ("ML", "MLR"):
-        raise ModelSpecificationError(f"estimator={estimator!r} is not available; use 'ML' or 'MLR'.")
+        raise ModelSpecificationError(f"estimator={estimator!r} is not available; use 'ML' or 'MLR' (or, for ordered "
+                                      "items named with ordered=, 'WLSMV', 'ULSMV' or 'DWLS').")
     if missing not in ("listwise", "listwise_deletion", "fiml", "ml"):
         raise ModelSpecificationError(f"missing={missing!r} is not available; use 'listwise' or 'fiml'.")
     if se not in ("standard", "bootstrap", "none"):

@@ -5,15 +5,18 @@ The models are sorted by their degrees of freedom, as lavaan does, and each is t
 against the one before it (the next less restricted model): the chi-square difference
 under ML; under MLR the Satorra-Bentler (2001) scaled difference (lavaan's default) or
 its 2010 variant, which evaluates the less restricted model at the estimates of the more
-restricted one (lavaan's M10 model). Beside the test, the change in CFI and RMSEA (robust
-under MLR) is judged by the fit-change rules of Chen (2007) and Cheung & Rensvold (2002).
+restricted one (lavaan's M10 model); under WLSMV and ULSMV (ordered items) lavaan's
+scaled-shifted Satorra (2000) difference (no AIC or BIC: there is no likelihood). Beside the
+test, the change in CFI and RMSEA (robust under MLR, WLSMV and ULSMV) is judged by the
+fit-change rules of Chen (2007) and Cheung & Rensvold (2002).
 
 :func:`difference_test` and :func:`model_measures` are shared with the invariance ladder
 (:mod:`cxstats.sem.invariance`), so both report the same numbers for the same pair.
 
 Checked against lavaan 0.6.14 ``lavTestLRT()`` (tests/reference/lavaan_compare.R): ladders
 of the Holzinger-Swineford CFA, the Political Democracy SEM and the ECSI model, a
-two-group pair, a FIML pair and a non-nested set, ML and MLR (both methods).
+two-group pair, a FIML pair and a non-nested set, ML and MLR (both methods); the WLSMV
+difference tests against ``lavTestLRT()`` of ordinal fits (tests/reference/lavaan_wlsmv.R).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from .._validation import warn
 from ._fiml import fiml
 from ._missing_patterns import missing_patterns
 from ._problems import ComparisonError, ConvergenceWarning, NestingWarning, ScaledDifferenceWarning
+from ._ordinal import scaled_shifted_difference
 from ._robust import mlr, scaled_difference
 from ._robust_moments import robust_samples
 from . import fit_indices as fi
@@ -44,8 +48,10 @@ __all__ = ["ComparisonResult", "DifferenceTest", "compare", "default_method", "d
 
 METHODS = {"standard": "chi-square difference",
            "satorra.bentler.2001": "Satorra–Bentler (2001) scaled chi-square difference",
-           "satorra.bentler.2010": "Satorra–Bentler (2010) scaled chi-square difference"}
-_ESTIMATORS = ("ML", "MLR")
+           "satorra.bentler.2010": "Satorra–Bentler (2010) scaled chi-square difference",
+           "satorra.2000": "Satorra (2000) scaled-shifted chi-square difference"}
+_ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV")
+_ORDINAL = ("WLSMV", "ULSMV")  # ordered items: lavaan's scaled-shifted Satorra (2000) test
 _NEGATIVE_TOLERANCE = np.finfo(float).eps ** (1 / 3)  # lavaan's tolerance for "fits better"
 _PD_TOLERANCE = np.finfo(float).eps ** 0.75  # lavaan's check of the M10 information matrix
 _PROBLEM_WORDS = {
@@ -64,8 +70,9 @@ def model_measures(result: SEMResult) -> dict[str, float]:
     standard statistic), ``chisq_scaled`` and ``scaling_factor`` (MLR; NaN under ML), and
     ``cfi``, ``rmsea`` (the robust versions under MLR) and ``srmr``."""
     fm = result.fit_measures
-    robust = result.estimator == "MLR"
-    return {"npar": float(fm["npar"]), "df": float(fm["df"]), "aic": float(fm["aic"]), "bic": float(fm["bic"]),
+    robust = result.estimator in ("MLR", *_ORDINAL)
+    return {"npar": float(fm["npar"]), "df": float(fm["df"]), "aic": float(fm.get("aic", math.nan)),
+            "bic": float(fm.get("bic", math.nan)),
             "chisq": float(fm["chisq"]),
             "chisq_scaled": float(fm["chisq.scaled"]) if robust else math.nan,
             "scaling_factor": float(fm["chisq.scaling.factor"]) if robust else math.nan,
@@ -89,7 +96,10 @@ class DifferenceTest:
 
 
 def default_method(estimator: str) -> str:
-    """lavaan's default difference test: ``standard`` for ML, Satorra-Bentler 2001 for MLR."""
+    """lavaan's default difference test: ``standard`` for ML, Satorra-Bentler 2001 for MLR,
+    Satorra 2000 (scaled-shifted) for WLSMV and ULSMV."""
+    if estimator in _ORDINAL:
+        return "satorra.2000"
     return "satorra.bentler.2001" if estimator == "MLR" else "standard"
 
 
@@ -107,6 +117,13 @@ def difference_test(general: SEMResult, restricted: SEMResult, *, method: str | 
     if method == "standard":
         p = float(stats.chi2.sf(unscaled, df_diff)) if df_diff > 0 else math.nan
         return DifferenceTest(unscaled, df_diff, p, math.nan, unscaled)
+    if method == "satorra.2000":
+        if df_diff <= 0:
+            return DifferenceTest(unscaled, df_diff, math.nan, math.nan, unscaled)
+        traces = scaled_shifted_difference(general._ordinal, restricted._ordinal)
+        a = math.sqrt(df_diff / traces["trace2"])
+        statistic = a * unscaled + df_diff - a * traces["trace1"]
+        return DifferenceTest(statistic, df_diff, float(stats.chi2.sf(statistic, df_diff)), 1.0 / a, unscaled)
     c10, positive_definite = None, None
     if method == "satorra.bentler.2010" and df_diff > 0:
         c10, positive_definite = _m10_scaling_factor(general, restricted)
@@ -199,8 +216,8 @@ def _check_comparable(fits: list[SEMResult], names: list[str]) -> None:
         if f.estimator not in _ESTIMATORS:
             raise ComparisonError(
                 f"Model '{name}' was fitted with estimator '{f.estimator}', which compare() does not support: it "
-                "tests ML fits (chi-square difference) and MLR fits (Satorra-Bentler scaled difference). A "
-                f"difference test for {f.estimator} (lavaan's Satorra 2000 method for WLSMV) is not available yet.")
+                "tests ML fits (chi-square difference), MLR fits (Satorra-Bentler scaled difference) and WLSMV or "
+                f"ULSMV fits (Satorra 2000 scaled-shifted difference). Refit with one of these estimators.")
     for f, name in zip(fits[1:], names[1:], strict=True):
         if f.estimator != first.estimator:
             raise ComparisonError(f"Model '{name}' was fitted with estimator '{f.estimator}' and model '{name0}' with "
@@ -245,6 +262,9 @@ def _check_same_data(first: SEMResult, name0: str, other: SEMResult, name: str) 
             + ": a difference test needs the same data. Fit both models to the same rows (drop incomplete rows "
               "before fitting, or use missing='fiml').")
     for m0, m1, level in zip(first._group_moments, other._group_moments, first.groups or (None,), strict=True):
+        if hasattr(m0, "wls_obs"):  # ordered items: the thresholds and polychoric correlations
+            _check_same_ordinal(m0, m1, level, name0, name)
+            continue
         order = [list(m1.names).index(v) for v in m0.names]
         cov1, mean1 = m1.cov[np.ix_(order, order)], m1.mean[order]
         scale = max(1.0, float(np.abs(m0.cov).max()))
@@ -258,6 +278,17 @@ def _check_same_data(first: SEMResult, name0: str, other: SEMResult, name: str) 
                 "number of rows, but different values (covariances or means). Fit both models to the same data frame.")
 
 
+def _check_same_ordinal(m0, m1, level, name0: str, name: str) -> None:
+    order = [list(m1.names).index(v) for v in m0.names]
+    same = np.allclose(np.asarray(m1.cor)[np.ix_(order, order)], m0.cor, rtol=1e-6, atol=1e-8) and all(
+        np.allclose(m0.thresholds[v], m1.thresholds[v], rtol=1e-6, atol=1e-8) for v in m0.names)
+    if not same:
+        where = f" in group '{level}'" if level is not None else ""
+        raise ComparisonError(
+            f"Model '{name}' and model '{name0}' were fitted to different data{where}: the same items and number of "
+            "rows, but different thresholds or polychoric correlations. Fit both models to the same data frame.")
+
+
 def _method(method: str | None, estimator: str) -> str:
     if method is None:
         return default_method(estimator)
@@ -265,15 +296,16 @@ def _method(method: str | None, estimator: str) -> str:
         raise TypeError(f"method must be a string such as 'satorra.bentler.2001', got {type(method).__name__}.")
     compact = re.sub(r"[-_. ]", "", method.lower())
     known = {re.sub(r"[-_. ]", "", m): m for m in (*METHODS, "default")}
-    if compact == "satorra2000":
-        raise ComparisonError("method='satorra.2000' (lavaan's test for WLSMV and scaled-shifted statistics) is not "
-                              "available; for MLR fits use 'satorra.bentler.2001' (the default) or "
-                              "'satorra.bentler.2010'.")
     if compact not in known:
         raise ComparisonError(f"method={method!r} is not one of {listing(METHODS, quote=True)}.")
     chosen = known[compact]
     if chosen == "default":
         return default_method(estimator)
+    if (estimator in _ORDINAL) != (chosen == "satorra.2000"):
+        raise ComparisonError(f"method='{chosen}' does not go with {estimator} fits: WLSMV and ULSMV fits take "
+                              "'satorra.2000' (lavaan's scaled-shifted difference, the default for them), ML fits "
+                              "'standard', MLR fits 'satorra.bentler.2001' or 'satorra.bentler.2010'. Leave method= "
+                              "out for lavaan's default.")
     if estimator == "ML" and chosen != "standard":
         raise ComparisonError(f"method='{chosen}' scales the difference of robust (MLR) tests, but these models were "
                               "fitted by ML, whose chi-square difference needs no scaling. Leave method= out, or refit "
@@ -335,9 +367,11 @@ class ComparisonResult(Exportable):
     rules: tuple[float, float] = field(default=(0.01, 0.015))
 
     def _display(self) -> pd.DataFrame:
-        robust = self.estimator == "MLR"
+        robust = self.estimator in ("MLR", *_ORDINAL)
         columns = ["model", "npar", "df", "aic", "bic", "chisq", *(["chisq_scaled"] if robust else []), "chisq_diff",
                    "df_diff", "p_value", "cfi", "delta_cfi", "rmsea", "delta_rmsea"]
+        if self.table["aic"].isna().all():  # WLSMV/ULSMV: no likelihood, no AIC or BIC (as lavaan)
+            columns = [c for c in columns if c not in ("aic", "bic")]
         rename = {"model": "Model", "npar": "Parameters", "df": "df", "chisq": "χ²", "chisq_scaled": "χ² (scaled)",
                   "chisq_diff": "Δχ² (scaled)" if robust else "Δχ²", "df_diff": "Δdf", "p_value": "p",
                   "cfi": "CFI (robust)" if robust else "CFI", "delta_cfi": "ΔCFI",
@@ -424,11 +458,13 @@ class ComparisonResult(Exportable):
                    if row.lrt == "untested" or row.fit_rule == "untested"]
         both = (f"**{by_test}** by both the difference tests and the fit-change rules" if by_test == by_rule else
                 f"**{by_test}** by the difference tests, **{by_rule}** by the fit-change rules")
+        untested = (f" The comparison stops at {stopped[0]}, which could not be tested against the model before it "
+                    "(see the cautions below): the preference holds only up to there." if stopped else "")
+        if not self.lowest_aic:  # WLSMV/ULSMV: no likelihood, so no AIC or BIC (as lavaan)
+            return f"- Preferred: {both}.{untested}"
         ic = (f"AIC and BIC also favour {self.lowest_aic}" if self.lowest_aic == self.lowest_bic == by_test else
               f"AIC favours {self.lowest_aic} and BIC {self.lowest_bic}" if self.lowest_aic != self.lowest_bic else
               f"AIC and BIC favour {self.lowest_aic}")
-        untested = (f" The comparison stops at {stopped[0]}, which could not be tested against the model before it "
-                    "(see the cautions below): the preference holds only up to there." if stopped else "")
         return (f"- Preferred: {both}.{untested} {ic} (lower is better; BIC penalises extra parameters more, so it "
                 "leans to simpler models in large samples).")
 
@@ -564,10 +600,11 @@ def compare(fit_a, fit_b=None, /, *more: SEMResult, method: str | None = None, n
     for i, (f, label) in enumerate(zip(fits, labels, strict=True)):
         m = model_measures(f)
         row = {"model": label, "npar": m["npar"], "df": m["df"], "aic": m["aic"], "bic": m["bic"], "chisq": m["chisq"]}
-        if estimator == "MLR":
+        robust = estimator in ("MLR", *_ORDINAL)
+        if robust:
             row.update(chisq_scaled=m["chisq_scaled"], scaling_factor=m["scaling_factor"])
         row.update(chisq_diff=math.nan, df_diff=math.nan, p_value=math.nan)
-        row.update({"scaling_factor_diff": math.nan} if estimator == "MLR" else {"rmsea_diff": math.nan})
+        row.update({"scaling_factor_diff": math.nan} if robust else {"rmsea_diff": math.nan})
         row.update(cfi=m["cfi"], delta_cfi=math.nan, rmsea=m["rmsea"], delta_rmsea=math.nan, lrt="", fit_rule="",
                    problems="")
         if i:
@@ -579,7 +616,7 @@ def compare(fit_a, fit_b=None, /, *more: SEMResult, method: str | None = None, n
             row.update(chisq_diff=test.chisq_diff, df_diff=test.df_diff, p_value=test.p_value,
                        delta_cfi=m["cfi"] - before["cfi"], delta_rmsea=m["rmsea"] - before["rmsea"],
                        problems="; ".join(kinds))
-            if estimator == "MLR":
+            if robust:
                 row["scaling_factor_diff"] = test.scaling_factor
             else:
                 row["rmsea_diff"] = fi.rmsea(max(test.unscaled, 0.0), test.df_diff, f.nobs, ngroups=ngroups) \
@@ -597,8 +634,8 @@ def compare(fit_a, fit_b=None, /, *more: SEMResult, method: str | None = None, n
         table=table, models=dict(zip(labels, fits, strict=True)), estimator=estimator, method=method,
         nobs=int(first.nobs), group=first.group, groups=tuple(first.groups), group_nobs=tuple(first.group_nobs),
         preferred=_walk(table, "lrt"), preferred_fit_rule=_walk(table, "fit_rule"),
-        lowest_aic=str(table.loc[table["aic"].idxmin(), "model"]),
-        lowest_bic=str(table.loc[table["bic"].idxmin(), "model"]),
+        lowest_aic=str(table.loc[table["aic"].idxmin(), "model"]) if table["aic"].notna().any() else "",
+        lowest_bic=str(table.loc[table["bic"].idxmin(), "model"]) if table["bic"].notna().any() else "",
         not_nested=tuple(not_nested), scaling_failed=tuple(failed), problems=tuple(problems), alpha=alpha,
         rules=(delta_cfi, delta_rmsea))
 

@@ -22,8 +22,9 @@ from .inference import r_squared
 __all__ = ["SEMResult", "PlainText", "TABLE_COLUMNS"]
 
 
-_SECTIONS = (("=~", "Measurement (loadings)"), ("~", "Regressions"), ("~~", "Variances and covariances"),
-             ("~1", "Intercepts"), (":=", "Defined parameters"))
+_SECTIONS = (("=~", "Measurement (loadings)"), ("~", "Regressions"), ("|", "Thresholds"),
+             ("~~", "Variances and covariances"), ("~1", "Intercepts"), ("~*~", "Scale factors"),
+             (":=", "Defined parameters"))
 _HEADLINE = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr")
 
 
@@ -77,6 +78,10 @@ class SEMResult(Exportable):
     _missing_fit: Any = field(repr=False, compare=False)
     missing: str = "listwise"
     labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    ordered: tuple[str, ...] = ()  # the ordered (ordinal) indicators: fitted by WLSMV, ULSMV or DWLS
+    parameterization: str | None = None  # "delta" or "theta" with ordered items
+    polychoric_not_positive_definite: bool = False
+    _ordinal: Any = field(default=None, repr=False, compare=False)
 
     _TABLES = {
         "table": ("Parameters", "Every parameter of the model (loadings, regressions, variances and covariances, "
@@ -98,6 +103,9 @@ class SEMResult(Exportable):
     # bootstrap or an invariance ladder does, should not pay for pandas objects nobody reads.
     @cached_property
     def table(self) -> pd.DataFrame:
+        if self._ordinal is not None:
+            from ._ordinal_fit import ordinal_table
+            return ordinal_table(self)
         table = parameter_table(self._groups.models, self._spec, self._estimate, self._vcov, self._defined,
                                 self._ci_level)
         if self._bootstrap is not None:
@@ -106,6 +114,8 @@ class SEMResult(Exportable):
 
     @cached_property
     def fit_measures(self) -> pd.Series:
+        if self._ordinal is not None:  # WLSMV / ULSMV / DWLS: lavaan's measures for ordered items
+            return pd.Series(self._ordinal.fit_measures, name="fit_measures", dtype=float)
         if self._missing_fit is not None:  # FIML: every measure from the incomplete-data likelihood
             return pd.Series(self._missing_fit.fit_measures, name="fit_measures", dtype=float)
         measures = fit_measures(self._groups, self._spec, self._group_moments, self._estimate)
@@ -120,7 +130,10 @@ class SEMResult(Exportable):
         interval) and srmr; under MLR the scaled chi-square and the robust CFI, TLI and RMSEA."""
         fm = self.fit_measures
         names = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
-        if self.estimator == "MLR":
+        if self.estimator in ("WLSMV", "ULSMV"):
+            source = ("chisq.scaled", "df.scaled", "pvalue.scaled", "cfi.scaled", "tli.scaled", "rmsea.scaled",
+                      "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled")
+        elif self.estimator == "MLR":
             source = ("chisq.scaled", "df.scaled", "pvalue.scaled", "cfi.robust", "tli.robust", "rmsea.robust",
                       "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
         else:
@@ -146,6 +159,9 @@ class SEMResult(Exportable):
         """
         from .modindices import modification_indices
 
+        if self._ordinal is not None:
+            raise ValueError("Modification indices are not available for ordered items (WLSMV, ULSMV, DWLS) yet; "
+                             "compare nested models with a scaled difference test instead.")
         table = modification_indices(self)
         if minimum > 0:
             table = table[table["mi"] >= minimum]
@@ -495,7 +511,7 @@ class SEMResult(Exportable):
         return self.r2.rename_axis(["group", "variable"] if self.groups else "variable").reset_index()
 
     def _modindices_table(self) -> pd.DataFrame | None:
-        return None if self.missing == "fiml" else self.modindices()  # score tests need complete data
+        return None if self.missing == "fiml" or self._ordinal is not None else self.modindices()  # score tests need complete data
 
     def _latent_table(self) -> pd.DataFrame | None:
         return self.latent_correlations() if self._spec.latent else None
