@@ -3,7 +3,7 @@
 ::
 
     cxstats sem MODEL DATA [--group G] [--estimator ML|MLR] [--missing listwise|fiml] [--out FILE]
-    cxstats invariance MODEL DATA --group G [--estimator ML|MLR] [--out FILE]
+    cxstats invariance MODEL DATA --group G [--estimator ML|MLR] [--missing listwise|fiml] [--out FILE]
     cxstats reliability DATA [--codebook C] [--constructs A,B] [--out FILE]
     cxstats nps DATA COLUMN [--group G] [--min-base N] [--out FILE]
     cxstats drivers DATA --outcome Y --drivers X1,X2 [--bootstrap N --seed S] [--out FILE]
@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help, description=description, epilog=epilog,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
+    def estimation_options(sub: argparse.ArgumentParser) -> None:  # the SEM commands: sem, invariance
+        sub.add_argument("--estimator", choices=("ML", "MLR"), default="ML",
+                         help="ML, or MLR (robust SEs and scaled test for non-normal answers); default ML")
+        sub.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
+                         help="drop incomplete rows (listwise, default) or use every answer (fiml)")
+
     def data_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--codebook", metavar="FILE", help="the codebook YAML of DATA (default: <stem>.codebook.yaml "
                          "beside it; SPSS files also carry their own labels)")
@@ -83,10 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                      "in quotes, e.g. 'SAT =~ q1 + q2 + q3'")
     sem.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
     sem.add_argument("--group", metavar="G", help="column with groups: fit a multigroup model")
-    sem.add_argument("--estimator", choices=("ML", "MLR"), default="ML",
-                     help="ML, or MLR (robust SEs and scaled test for non-normal answers); default ML")
-    sem.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
-                     help="drop incomplete rows (listwise, default) or use every answer (fiml)")
+    estimation_options(sem)
     data_options(sem)
 
     inv = add("invariance", "test measurement invariance across groups",
@@ -98,9 +101,7 @@ def _parser() -> argparse.ArgumentParser:
                      "model in quotes")
     inv.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
     inv.add_argument("--group", metavar="G", required=True, help="column with the groups to compare")
-    inv.add_argument("--estimator", choices=("ML", "MLR"), default="ML", help="ML (default) or MLR")
-    inv.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
-                     help="listwise (default) or fiml")
+    estimation_options(inv)
     data_options(inv)
 
     rel = add("reliability", "Cronbach's alpha, omega, CR and AVE of the codebook's concepts",
