@@ -29,7 +29,7 @@ from .._format import listing
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
-from ._derived import bootstrap_of, derive
+from ._derived import derive_with_problems
 from ._problems import DecompositionWarning, ModelSpecificationError
 from .shares import _html, _summary_start
 
@@ -171,11 +171,7 @@ def indirect_effects(result, through: str | Sequence[str] | None = None, *, pred
                 out += [effect, effect * scale, tot, tot * scale, effect / tot if tot != 0 else np.nan]
         return np.array(out)
 
-    boot = bootstrap_of(result, bootstrap, seed, progress=progress)
-    derived = derive(result, values, boot)
-    problems = list(result.problems)
-    if boot is not None and boot is not result._bootstrap and boot.failed:
-        problems.append(boot.message)
+    derived, problems = derive_with_problems(result, values, bootstrap, seed, progress=progress)
     rows, inconsistent = [], []
     for g in range(len(models)):
         for e, (m, x, y, _, text) in enumerate(entries):

@@ -38,7 +38,7 @@ from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from ..formatting import labels_of
-from ._derived import bootstrap_of, derive
+from ._derived import derive_with_problems
 from ._problems import DecompositionWarning, ModelSpecificationError
 
 __all__ = ["ExplainedShares", "explained_shares", "SHARE_COLUMNS"]
@@ -266,11 +266,7 @@ def explained_shares(result, outcome: str | Sequence[str] | None = None, *,
             out += [r2, *dominance, *(dominance / r2), *weights, _model_r2(models[g], implied[g], o)]
         return np.array(out)
 
-    boot = bootstrap_of(result, bootstrap, seed, progress=progress)
-    derived = derive(result, values, boot)
-    problems = list(result.problems)
-    if boot is not None and boot is not result._bootstrap and boot.failed:
-        problems.append(boot.message)
+    derived, problems = derive_with_problems(result, values, bootstrap, seed, progress=progress)
     rows, correlated = [], []
     for (g, o, xs), part in zip(spans, slices, strict=True):
         est, se, low, high = (a[part] for a in (derived.estimate, derived.se, derived.ci_low, derived.ci_high))
