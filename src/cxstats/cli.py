@@ -215,15 +215,7 @@ def _sem(args):
     from . import formatting as fmt
     from . import sem
 
-    model = _model(args.model)
-    survey = _load(args.data, args.codebook)
-    data, codebook = survey_parts(survey)
-    if args.group:
-        _columns(data, "--group", [args.group])
-    try:
-        sem.parse_model(model)
-    except ValueError as exc:
-        raise UsageError(f"MODEL: {str(exc).splitlines()[0]}") from None  # without the caret under the line
+    model, survey, codebook = _model_and_survey(args, check_group=bool(args.group))
     result = sem.fit(model, survey, group=args.group, estimator=args.estimator, missing=args.missing)
     shown = ["group"] * bool(result.groups) + ["kind", "parameter", "estimate", "se", "p_value", "ci", "std_all"]
     table = fmt.table(result.table, columns=shown, labels=result, digits=3)  # its labels name the groups too
@@ -231,18 +223,28 @@ def _sem(args):
     return {"SEM": result}, codebook, [("Fit measures", fit), ("Parameters", table)]
 
 
-def _invariance(args):
-    from . import formatting as fmt
+def _model_and_survey(args, *, check_group: bool):
+    """MODEL, DATA and --group of the SEM commands, checked before fitting: the model text
+    (it parses), the survey and its codebook; with ``check_group``, --group must be a column."""
     from . import sem
 
     model = _model(args.model)
     survey = _load(args.data, args.codebook)
     data, codebook = survey_parts(survey)
-    _columns(data, "--group", [args.group])
+    if check_group:
+        _columns(data, "--group", [args.group])
     try:
         sem.parse_model(model)
     except ValueError as exc:
         raise UsageError(f"MODEL: {str(exc).splitlines()[0]}") from None  # without the caret under the line
+    return model, survey, codebook
+
+
+def _invariance(args):
+    from . import formatting as fmt
+    from . import sem
+
+    model, survey, codebook = _model_and_survey(args, check_group=True)
     result = sem.invariance(model, survey, group=args.group, estimator=args.estimator, missing=args.missing)
     table = fmt.table(result.table, columns=["level", "chisq", "df", "chisq_diff", "df_diff", "p_value", "cfi",
                                              "delta_cfi", "rmsea", "delta_rmsea", "holds"],
