@@ -95,6 +95,16 @@ class PurchaseModel(Exportable):
         return (f"<p>{self._name}, {self.n:,} customers, log-likelihood {self.loglik:.3f}</p>"
                 + self.table.to_html(index=False))
 
+    def _opening(self) -> list[str]:
+        """The first lines of a plain summary, the same in both models: the base and the
+        purchase rate of an active customer (the gamma distribution r, alpha they share)."""
+        r, alpha = self.params[:2]
+        unit = _UNIT_WORDS[self.time_unit]
+        year = 365.0 if self.time_unit == "D" else 52.0
+        return [f"- {self._name} fitted to {fmt.integer(self.n)} customers ({fmt.integer(self.n_repeat)} bought again).",
+                f"- While active, a customer makes on average {fmt.number(r / alpha * year, 1)} repeat purchases a "
+                f"year (gamma-distributed rates, r = {fmt.number(r, 3)}, alpha = {fmt.number(alpha, 2)} {unit})."]
+
     def _closing(self, lines: list[str]) -> PlainText:
         year = 365.0 if self.time_unit == "D" else 52.0
         lines.append(f"- A new customer is expected to make {fmt.number(float(self.expected_purchases(year)), 2)} "
@@ -125,12 +135,8 @@ class BGNBDResult(PurchaseModel):
 
     def plain_summary(self) -> PlainText:
         """What the parameters say about buying and dropping out, in sentences."""
-        r, alpha, a, b = self.params
-        unit = _UNIT_WORDS[self.time_unit]
-        year = 365.0 if self.time_unit == "D" else 52.0
-        lines = [f"- BG/NBD fitted to {fmt.integer(self.n)} customers ({fmt.integer(self.n_repeat)} bought again)."]
-        lines.append(f"- While active, a customer makes on average {fmt.number(r / alpha * year, 1)} repeat purchases a "
-                     f"year (gamma-distributed rates, r = {fmt.number(r, 3)}, alpha = {fmt.number(alpha, 2)} {unit}).")
+        _, _, a, b = self.params
+        lines = self._opening()
         lines.append(f"- After each purchase a customer stops buying for good with probability "
                      f"{fmt.percent(a / (a + b))} on average (beta-distributed, a = {fmt.number(a, 3)}, "
                      f"b = {fmt.number(b, 3)}).")
@@ -158,12 +164,10 @@ class ParetoNBDResult(PurchaseModel):
 
     def plain_summary(self) -> PlainText:
         """What the parameters say about buying and dropping out, in sentences."""
-        r, alpha, s, beta = self.params
+        _, _, s, beta = self.params
         unit = _UNIT_WORDS[self.time_unit]
         year = 365.0 if self.time_unit == "D" else 52.0
-        lines = [f"- Pareto/NBD fitted to {fmt.integer(self.n)} customers ({fmt.integer(self.n_repeat)} bought again)."]
-        lines.append(f"- While active, a customer makes on average {fmt.number(r / alpha * year, 1)} repeat purchases a "
-                     f"year (gamma-distributed rates, r = {fmt.number(r, 3)}, alpha = {fmt.number(alpha, 2)} {unit}).")
+        lines = self._opening()
         lines.append(f"- Customers stop buying at an average rate of {fmt.number(s / beta * year, 2)} a year (a "
                      "customer's drop-out can come at any time; gamma-distributed drop-out rates, "
                      f"s = {fmt.number(s, 3)}, beta = {fmt.number(beta, 2)} {unit}).")

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ._format import level as shown_level
 from ._results import Table
-from .formatting import _COUNT_COLUMNS, _header, _is_p_column, _parameter_rows, labels_of
+from .formatting import _COUNT_COLUMNS, _header, _is_p_column, _parameter_columns, labels_of
 
 __all__ = ["export", "plain_text", "readable", "NUMBER_FORMATS"]
 
@@ -210,18 +210,7 @@ def readable(table: Table, labels: Mapping[str, str] | None = None, *, ci_level:
         frame = frame.reset_index()
         frame = frame.rename(columns={f"_index{j}": "" for j in range(len(names))})
     frame.columns = [str(c) for c in frame.columns]
-    if "free" in frame.columns:  # fixed parameters (markers, constraints) have no SE, test or interval
-        fixed = ~frame["free"].astype(bool)
-        for column in ("se", "z", "p_value", "ci_low", "ci_high"):
-            if column in frame.columns:
-                frame[column] = frame[column].astype(float).mask(fixed)
-        frame = frame.drop(columns=["free"])
-    if {"lhs", "op", "rhs"} <= set(frame.columns):
-        kinds, texts = _parameter_rows(frame, label)
-        position = list(frame.columns).index("lhs")
-        frame.insert(position, "parameter", texts)
-        frame.insert(position, "kind", kinds)
-        frame = frame.drop(columns=["lhs", "op", "rhs"])
+    frame = _parameter_columns(frame, label, first=False)
     for column in ("group", "label"):  # a single-group model, parameters without labels
         if column in frame.columns and frame[column].map(lambda v: _blank(v) or v == "").all():
             frame = frame.drop(columns=[column])

@@ -9,6 +9,9 @@
 - One colour-blind-safe palette for the package: Okabe & Ito (2008), ordered so that the
   first four colours (blue, orange, bluish green, black) stay far apart (CIELAB distance
   above 50) for normal vision and for deuteranopia, the commonest colour-vision deficiency.
+- :func:`draw_intervals`, :func:`interval_key` and :func:`finish_interval_plot` draw the
+  interval plots (forest plots of group comparisons, lagged effects, PLS multigroup paths):
+  bars, markers filled when the estimate is notable, a dashed zero line, a legend of the marks.
 - :func:`keep_inside` widens an axes' limits until every text placed in data coordinates
   (point labels, value labels) lies inside the axes.
 """
@@ -22,9 +25,11 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.text import Annotation
 
-__all__ = ["ACCENT", "GREY", "PALETTE", "ReportFigure", "colours", "keep_inside", "new_figure"]
+__all__ = ["ACCENT", "GREY", "PALETTE", "ReportFigure", "colours", "draw_intervals", "finish_interval_plot",
+           "interval_key", "keep_inside", "new_figure"]
 
 #: Okabe-Ito colours, in the order groups receive them.
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#000000", "#CC79A7", "#D55E00", "#56B4E9",
@@ -141,6 +146,37 @@ def new_figure(width: float, height: float, *, ax: Any = None, nrows: int = 1, n
     fig = ReportFigure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, **subplots)
     return fig, axes
+
+
+def draw_intervals(ax: Any, y: Any, estimate: Any, low: Any, high: Any, *, ink: Any, filled: Any,
+                   size: float = 40) -> None:
+    """Interval bars from ``low`` to ``high`` at heights ``y`` and a marker at each estimate, in
+    ``ink``, filled where ``filled`` is true and hollow (white) elsewhere."""
+    ax.hlines(y, low, high, color=ink, linewidth=2)
+    ax.scatter(estimate, y, s=size, zorder=3, color=np.where(filled, ink, "white"), edgecolor=ink, linewidths=1.4)
+
+
+def interval_key(*, filled: str, hollow: str, bar: str, zero: str) -> list[Line2D]:
+    """Legend entries that explain the marks of :func:`draw_intervals` and the zero line:
+    "Filled: ``filled``", "Hollow: ``hollow``", "Bar: ``bar``", "Dashed: ``zero``"."""
+    return [Line2D([], [], ls="", marker="o", color="0.3", label=f"Filled: {filled}"),
+            Line2D([], [], ls="", marker="o", color="0.3", mfc="white", label=f"Hollow: {hollow}"),
+            Line2D([], [], color="0.3", lw=2, label=f"Bar: {bar}"),
+            Line2D([], [], color=GREY, lw=0.8, ls="--", label=f"Dashed: {zero}")]
+
+
+def finish_interval_plot(fig: Figure, ax: Any, handles: list[Any], *, own: bool, title: str) -> Figure:
+    """The common end of an interval plot: a dashed line at zero, the legend (below the plot
+    when the figure is the function's own, constrained layout making room for it; inside a
+    user's axes otherwise), the title on the left, no top and right spines. Returns ``fig``."""
+    ax.axvline(0.0, color=GREY, linewidth=0.8, linestyle="--")
+    if own:
+        fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center", ncols=2)
+    else:
+        ax.legend(handles=handles, fontsize=7, frameon=False)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
 
 
 def keep_inside(ax: Any, *, rounds: int = 4) -> None:

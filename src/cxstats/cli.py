@@ -3,7 +3,7 @@
 ::
 
     cxstats sem MODEL DATA [--group G] [--estimator ML|MLR] [--missing listwise|fiml] [--out FILE]
-    cxstats invariance MODEL DATA --group G [--estimator ML|MLR] [--out FILE]
+    cxstats invariance MODEL DATA --group G [--estimator ML|MLR] [--missing listwise|fiml] [--out FILE]
     cxstats reliability DATA [--codebook C] [--constructs A,B] [--out FILE]
     cxstats nps DATA COLUMN [--group G] [--min-base N] [--out FILE]
     cxstats drivers DATA --outcome Y --drivers X1,X2 [--bootstrap N --seed S] [--out FILE]
@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help, description=description, epilog=epilog,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
+    def estimation_options(sub: argparse.ArgumentParser) -> None:  # the SEM commands: sem, invariance
+        sub.add_argument("--estimator", choices=("ML", "MLR"), default="ML",
+                         help="ML, or MLR (robust SEs and scaled test for non-normal answers); default ML")
+        sub.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
+                         help="drop incomplete rows (listwise, default) or use every answer (fiml)")
+
     def data_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--codebook", metavar="FILE", help="the codebook YAML of DATA (default: <stem>.codebook.yaml "
                          "beside it; SPSS files also carry their own labels)")
@@ -83,10 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                      "in quotes, e.g. 'SAT =~ q1 + q2 + q3'")
     sem.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
     sem.add_argument("--group", metavar="G", help="column with groups: fit a multigroup model")
-    sem.add_argument("--estimator", choices=("ML", "MLR"), default="ML",
-                     help="ML, or MLR (robust SEs and scaled test for non-normal answers); default ML")
-    sem.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
-                     help="drop incomplete rows (listwise, default) or use every answer (fiml)")
+    estimation_options(sem)
     data_options(sem)
 
     inv = add("invariance", "test measurement invariance across groups",
@@ -98,9 +101,7 @@ def _parser() -> argparse.ArgumentParser:
                      "model in quotes")
     inv.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
     inv.add_argument("--group", metavar="G", required=True, help="column with the groups to compare")
-    inv.add_argument("--estimator", choices=("ML", "MLR"), default="ML", help="ML (default) or MLR")
-    inv.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
-                     help="listwise (default) or fiml")
+    estimation_options(inv)
     data_options(inv)
 
     rel = add("reliability", "Cronbach's alpha, omega, CR and AVE of the codebook's concepts",
@@ -214,15 +215,7 @@ def _sem(args):
     from . import formatting as fmt
     from . import sem
 
-    model = _model(args.model)
-    survey = _load(args.data, args.codebook)
-    data, codebook = survey_parts(survey)
-    if args.group:
-        _columns(data, "--group", [args.group])
-    try:
-        sem.parse_model(model)
-    except ValueError as exc:
-        raise UsageError(f"MODEL: {str(exc).splitlines()[0]}") from None  # without the caret under the line
+    model, survey, codebook = _model_and_survey(args, check_group=bool(args.group))
     result = sem.fit(model, survey, group=args.group, estimator=args.estimator, missing=args.missing)
     shown = ["group"] * bool(result.groups) + ["kind", "parameter", "estimate", "se", "p_value", "ci", "std_all"]
     table = fmt.table(result.table, columns=shown, labels=result, digits=3)  # its labels name the groups too
@@ -230,18 +223,28 @@ def _sem(args):
     return {"SEM": result}, codebook, [("Fit measures", fit), ("Parameters", table)]
 
 
-def _invariance(args):
-    from . import formatting as fmt
+def _model_and_survey(args, *, check_group: bool):
+    """MODEL, DATA and --group of the SEM commands, checked before fitting: the model text
+    (it parses), the survey and its codebook; with ``check_group``, --group must be a column."""
     from . import sem
 
     model = _model(args.model)
     survey = _load(args.data, args.codebook)
     data, codebook = survey_parts(survey)
-    _columns(data, "--group", [args.group])
+    if check_group:
+        _columns(data, "--group", [args.group])
     try:
         sem.parse_model(model)
     except ValueError as exc:
         raise UsageError(f"MODEL: {str(exc).splitlines()[0]}") from None  # without the caret under the line
+    return model, survey, codebook
+
+
+def _invariance(args):
+    from . import formatting as fmt
+    from . import sem
+
+    model, survey, codebook = _model_and_survey(args, check_group=True)
     result = sem.invariance(model, survey, group=args.group, estimator=args.estimator, missing=args.missing)
     table = fmt.table(result.table, columns=["level", "chisq", "df", "chisq_diff", "df_diff", "p_value", "cfi",
                                              "delta_cfi", "rmsea", "delta_rmsea", "holds"],

@@ -202,6 +202,25 @@ def _header(name: Any, ci_level: float) -> str:
     return text[:1].upper() + text[1:] if text and text[0].islower() and not text.isupper() else text
 
 
+def _parameter_columns(frame: pd.DataFrame, name, *, first: bool) -> pd.DataFrame:
+    """A parameter table made readable: no SE, test or interval on fixed parameters (then no
+    ``free`` column), and ``lhs, op, rhs`` replaced by ``kind, parameter`` (first, or where
+    ``lhs`` stood). Used by :func:`table` and the exports."""
+    if "free" in frame.columns:  # fixed parameters (markers, constraints) have no SE, test or interval
+        fixed = ~frame["free"].astype(bool)
+        for column in ("se", "z", "p_value", "ci_low", "ci_high"):
+            if column in frame.columns:
+                frame[column] = frame[column].astype(float).mask(fixed)
+        frame = frame.drop(columns=["free"])
+    if {"lhs", "op", "rhs"} <= set(frame.columns):
+        kinds, texts = _parameter_rows(frame, name)
+        position = 0 if first else list(frame.columns).index("lhs")
+        frame.insert(position, "parameter", texts)
+        frame.insert(position, "kind", kinds)
+        frame = frame.drop(columns=["lhs", "op", "rhs"])
+    return frame
+
+
 def _parameter_rows(data: pd.DataFrame, name) -> tuple[list[str], list[str]]:
     kinds, texts = [], []
     for lhs, op, rhs in zip(data["lhs"], data["op"], data["rhs"], strict=True):
@@ -277,17 +296,7 @@ def table(data: pd.DataFrame | pd.Series, *, columns: Sequence[str] | None = Non
         if frame.columns[0] == "index":
             frame = frame.rename(columns={"index": ""})
     frame = frame.reset_index(drop=True)
-    if "free" in frame.columns:  # fixed parameters (markers, constraints) have no SE, test or interval
-        fixed = ~frame["free"].astype(bool)
-        for column in ("se", "z", "p_value", "ci_low", "ci_high"):
-            if column in frame.columns:
-                frame[column] = frame[column].astype(float).mask(fixed)
-        frame = frame.drop(columns=["free"])
-    if {"lhs", "op", "rhs"} <= set(frame.columns):
-        kinds, texts = _parameter_rows(frame, label)
-        frame.insert(0, "parameter", texts)
-        frame.insert(0, "kind", kinds)
-        frame = frame.drop(columns=["lhs", "op", "rhs"])
+    frame = _parameter_columns(frame, label, first=True)
     for low in [c for c in frame.columns if str(c) == "ci_low" or str(c).endswith("_ci_low")]:
         high = str(low)[: -len("low")] + "high"
         if high in frame.columns:  # ci_low/ci_high -> "ci"; share_ci_low/share_ci_high -> "share_ci"

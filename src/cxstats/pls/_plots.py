@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from .. import formatting as fmt
-from .._figures import GREY, colours, new_figure
+from .._figures import colours, draw_intervals, finish_interval_plot, interval_key, new_figure
 
 __all__ = ["multigroup_plot"]
 
@@ -32,23 +32,12 @@ def multigroup_plot(result, *, labels, group_labels, title: str | None, ax=None)
                                                                                          strict=True))]
         y = -np.arange(k) + offset
         colour = ink[g]
-        ax.hlines(y, paths["ci_low"], paths["ci_high"], color=colour, linewidth=2)
-        ax.scatter(paths["estimate"], y, s=36, zorder=3, color=np.where(differs, colour, "white"), edgecolor=colour,
-                   linewidths=1.4)
+        draw_intervals(ax, y, paths["estimate"], paths["ci_low"], paths["ci_high"], ink=colour, filled=differs, size=36)
         handles.append(Line2D([], [], color=colour, lw=2, marker="o", label=str(group_labels.get(label, label))))
-    ax.axvline(0.0, color=GREY, linewidth=0.8, linestyle="--")
     ax.set_yticks(-np.arange(k), names, fontsize=8)
     ax.set_xlabel("Path coefficient (standardized)")
     level = fmt.number(100 * result.ci_level, 0)
-    handles += [Line2D([], [], ls="", marker="o", color="0.3", label="Filled: the path differs between the groups "
-                       "(permutation p < .05)"),
-                Line2D([], [], ls="", marker="o", color="0.3", mfc="white", label="Hollow: no detectable difference"),
-                Line2D([], [], color="0.3", lw=2, label=f"Bar: {level}% bootstrap interval in the group"),
-                Line2D([], [], color=GREY, lw=0.8, ls="--", label="Dashed: no effect (0)")]
-    if own:
-        fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center", ncols=2)
-    else:
-        ax.legend(handles=handles, fontsize=7, frameon=False)
-    ax.set_title(title or f"Paths by {result.group}", loc="left", fontsize=11)
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    handles += interval_key(filled="the path differs between the groups (permutation p < .05)",
+                            hollow="no detectable difference", bar=f"{level}% bootstrap interval in the group",
+                            zero="no effect (0)")
+    return finish_interval_plot(fig, ax, handles, own=own, title=title or f"Paths by {result.group}")

@@ -21,7 +21,7 @@ from scipy import special
 from ._bootstrap import BootstrapDraws, bootstrap_estimates
 from ._problems import ModelSpecificationError
 
-__all__ = ["Derived", "derive", "bootstrap_of"]
+__all__ = ["Derived", "derive", "bootstrap_of", "derive_with_problems"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,14 @@ def derive(result, f: Callable[[np.ndarray], np.ndarray], boot: BootstrapDraws |
     names = {"percentile": "percentile", "bc": "bias-corrected", "bca": "BCa"}
     return Derived(value, draws[keep].std(axis=0, ddof=1), low, high, f"bootstrap ({names[boot.ci]})",
                    int(keep.sum()))
+
+
+def derive_with_problems(result, f: Callable[[np.ndarray], np.ndarray], bootstrap: int, seed: int | None, *,
+                         progress: bool | None = None) -> tuple[Derived, list[str]]:
+    """:func:`derive` with the draws :func:`bootstrap_of` picks, and the problems to report:
+    the fit's own, plus the message of new bootstrap draws that failed."""
+    boot = bootstrap_of(result, bootstrap, seed, progress=progress)
+    problems = list(result.problems)
+    if boot is not None and boot is not result._bootstrap and boot.failed:
+        problems.append(boot.message)
+    return derive(result, f, boot), problems

@@ -7,7 +7,7 @@ from matplotlib.lines import Line2D
 
 from .. import formatting as fmt
 from .._errors import CxStatsError
-from .._figures import GREY, colours, new_figure
+from .._figures import colours, draw_intervals, finish_interval_plot, interval_key, new_figure
 
 __all__ = ["forest_plot"]
 
@@ -57,22 +57,11 @@ def forest_plot(comparison, *, title: str | None = None, labels=None, units: str
     height = 2.0 + 0.3 * len(names) + 0.18 * blocks.max(initial=0)
     own = ax is None
     fig, ax = new_figure(7.0, height, ax=ax)
-    ink = [colour_of[g] for g in table["group"]]
-    ax.hlines(y, low, high, color=ink, linewidth=2)
-    ax.scatter(est, y, s=40, zorder=3, color=np.where(filled, ink, "white"), edgecolor=ink, linewidths=1.4)
-    ax.axvline(0.0, color=GREY, linewidth=0.8, linestyle="--")
+    draw_intervals(ax, y, est, low, high, ink=[colour_of[g] for g in table["group"]], filled=filled)
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel(xlabel)
     level = f"{fmt.number(100 * comparison.ci_level, 0)}% confidence interval"
     handles = [Line2D([], [], color=colour_of[g], lw=2, label=str(labels.get(str(g), g))) for g in groups]
-    handles += [Line2D([], [], ls="", marker="o", color="0.3", label=f"Filled: {filled_text}"),
-                Line2D([], [], ls="", marker="o", color="0.3", mfc="white", label=f"Hollow: {hollow_text}"),
-                Line2D([], [], color="0.3", lw=2, label=f"Bar: {level}"),
-                Line2D([], [], color=GREY, lw=0.8, ls="--", label="Dashed: no difference (0)")]
-    if own:  # below the plot, inside the figure (constrained layout makes room for it)
-        fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center", ncols=2)
-    else:
-        ax.legend(handles=handles, fontsize=7, frameon=False)
-    ax.set_title(title or f"{comparison.kind.capitalize()} by group", loc="left", fontsize=11)
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    handles += interval_key(filled=filled_text, hollow=hollow_text, bar=level, zero="no difference (0)")
+    return finish_interval_plot(fig, ax, handles, own=own,
+                                title=title or f"{comparison.kind.capitalize()} by group")

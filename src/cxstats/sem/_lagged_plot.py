@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.lines import Line2D
 
 from .. import formatting as fmt
 from .._errors import CxStatsError
-from .._figures import GREY, colours, new_figure
+from .._figures import colours, draw_intervals, finish_interval_plot, interval_key, new_figure
 
 __all__ = ["lagged_effects_plot"]
 
@@ -40,24 +39,12 @@ def lagged_effects_plot(effects, *, show: str = "cross-lagged", title: str | Non
     fig, ax = new_figure(7.0, 1.9 + 0.32 * len(rows) + 0.2 * block.max(initial=0), ax=ax)
     ink = [colour_of[p] for p in zip(table["predictor"], table["outcome"], strict=True)]
     low, high, est = table["ci_low"].to_numpy(), table["ci_high"].to_numpy(), table["estimate"].to_numpy()
-    filled = (low > 0) | (high < 0)
-    ax.hlines(y, low, high, color=ink, linewidth=2)
-    ax.scatter(est, y, s=40, zorder=3, color=np.where(filled, ink, "white"), edgecolor=ink, linewidths=1.4)
-    ax.axvline(0.0, color=GREY, linewidth=0.8, linestyle="--")
+    draw_intervals(ax, y, est, low, high, ink=ink, filled=(low > 0) | (high < 0))
     ax.set_yticks(y, rows, fontsize=8)
     within = effects.model == "RI-CLPM"
     ax.set_xlabel("Change at the next wave (scale points)\nper point " + ("above the usual level" if within
                                                                          else "higher"))
     level = f"{fmt.number(100 * effects.ci_level, 0)}% confidence interval"
-    handles = [Line2D([], [], ls="", marker="o", color="0.3", label="Filled: interval excludes 0"),
-               Line2D([], [], ls="", marker="o", color="0.3", mfc="white", label="Hollow: interval includes 0"),
-               Line2D([], [], color="0.3", lw=2, label=f"Bar: {level}"),
-               Line2D([], [], color=GREY, lw=0.8, ls="--", label="Dashed: no effect (0)")]
-    if own:
-        fig.legend(handles=handles, fontsize=7, frameon=False, loc="outside lower center", ncols=2)
-    else:
-        ax.legend(handles=handles, fontsize=7, frameon=False)
+    handles = interval_key(filled="interval excludes 0", hollow="interval includes 0", bar=level, zero="no effect (0)")
     default = f"Lagged effects ({effects.model}, n = {fmt.integer(effects.nobs)})"
-    ax.set_title(title or default, loc="left", fontsize=11)
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    return finish_interval_plot(fig, ax, handles, own=own, title=title or default)

@@ -18,7 +18,6 @@ tests/reference/lavaan_shares_mediation.R).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,10 +29,9 @@ from .._format import listing
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
-from ..formatting import labels_of
-from ._derived import bootstrap_of, derive
+from ._derived import derive_with_problems
 from ._problems import DecompositionWarning, ModelSpecificationError
-from .shares import _one_group
+from .shares import _html, _summary_start
 
 __all__ = ["IndirectEffects", "indirect_effects", "INDIRECT_COLUMNS"]
 
@@ -80,12 +78,8 @@ class IndirectEffects(Exportable):
         interval excludes zero, and the proportion of the total effect it carries."""
         from .. import formatting as fmt
 
-        names = labels_of(labels)
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
-        table = self.table
-        table = _one_group(table, group)
+        name, table, lines = _summary_start(self, labels, group)
         how = "delta-method" if self.method == "delta" else f"bootstrap, {fmt.integer(self.draws)} draws"
-        lines = [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
         for r in table.itertuples():
             steps = " → ".join(name(v) for v in r.path.split(" (")[0].split(" → "))
             clear = r.ci_low > 0 or r.ci_high < 0
@@ -100,8 +94,7 @@ class IndirectEffects(Exportable):
         return PlainText("\n".join(lines))
 
     def _repr_html_(self) -> str:
-        return (f"<p>Indirect effects ({html.escape(self.method)} intervals)</p>"
-                + self.table.dropna(axis=1, how="all").round(3).to_html(index=False, na_rep=""))
+        return _html("Indirect effects", self)
 
 
 def _paths(edges: dict[str, list[str]]) -> list[list[str]]:
@@ -178,11 +171,7 @@ def indirect_effects(result, through: str | Sequence[str] | None = None, *, pred
                 out += [effect, effect * scale, tot, tot * scale, effect / tot if tot != 0 else np.nan]
         return np.array(out)
 
-    boot = bootstrap_of(result, bootstrap, seed, progress=progress)
-    derived = derive(result, values, boot)
-    problems = list(result.problems)
-    if boot is not None and boot is not result._bootstrap and boot.failed:
-        problems.append(boot.message)
+    derived, problems = derive_with_problems(result, values, bootstrap, seed, progress=progress)
     rows, inconsistent = [], []
     for g in range(len(models)):
         for e, (m, x, y, _, text) in enumerate(entries):

@@ -38,7 +38,7 @@ from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from ..formatting import labels_of
-from ._derived import bootstrap_of, derive
+from ._derived import derive_with_problems
 from ._problems import DecompositionWarning, ModelSpecificationError
 
 __all__ = ["ExplainedShares", "explained_shares", "SHARE_COLUMNS"]
@@ -155,11 +155,7 @@ class ExplainedShares(Exportable):
         first, each with its interval (in ``group`` of a multigroup model; default the first)."""
         from .. import formatting as fmt
 
-        names = labels_of(labels)
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
-        table = self.table
-        table = _one_group(table, group)
-        lines = [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        name, table, lines = _summary_start(self, labels, group)
         for outcome, part in table.groupby("outcome", sort=False):
             part = part.sort_values("rank")
             parts = [f"{name(r.predictor)} {fmt.percent(r.share)} {fmt.interval(r.share_ci_low, r.share_ci_high, kind='percent', digits=0)}"
@@ -171,8 +167,23 @@ class ExplainedShares(Exportable):
         return PlainText("\n".join(lines))
 
     def _repr_html_(self) -> str:
-        return (f"<p>Explained shares ({html.escape(self.method)} intervals)</p>"
-                + self.table.dropna(axis=1, how="all").round(3).to_html(index=False, na_rep=""))
+        return _html("Explained shares", self)
+
+
+def _summary_start(result, labels, group):
+    """What the plain summaries of explained shares and indirect effects start from: the
+    label lookup, the rows of ``group`` (see :func:`_one_group`) and a caution line per
+    problem."""
+    names = labels_of(labels)
+    name = lambda v: names.get(str(v), str(v))  # noqa: E731
+    lines = [f"- Caution: {p.split(': ', 1)[-1]}" for p in result.problems]
+    return name, _one_group(result.table, group), lines
+
+
+def _html(title: str, result) -> str:
+    """The Jupyter view of a decomposition: title, interval method, the table (empty columns dropped)."""
+    return (f"<p>{title} ({html.escape(result.method)} intervals)</p>"
+            + result.table.dropna(axis=1, how="all").round(3).to_html(index=False, na_rep=""))
 
 
 def _one_group(table: pd.DataFrame, group) -> pd.DataFrame:
@@ -255,11 +266,7 @@ def explained_shares(result, outcome: str | Sequence[str] | None = None, *,
             out += [r2, *dominance, *(dominance / r2), *weights, _model_r2(models[g], implied[g], o)]
         return np.array(out)
 
-    boot = bootstrap_of(result, bootstrap, seed, progress=progress)
-    derived = derive(result, values, boot)
-    problems = list(result.problems)
-    if boot is not None and boot is not result._bootstrap and boot.failed:
-        problems.append(boot.message)
+    derived, problems = derive_with_problems(result, values, bootstrap, seed, progress=progress)
     rows, correlated = [], []
     for (g, o, xs), part in zip(spans, slices, strict=True):
         est, se, low, high = (a[part] for a in (derived.estimate, derived.se, derived.ci_low, derived.ci_high))
