@@ -19,6 +19,7 @@ from ._errors import CxStatsError
 from . import formatting as fmt
 from ._results import Exportable, PlainText
 from ._transactions import _NS_PER_DAY, DuplicateTransactionsWarning, per_customer, read_transactions, visit_gaps
+from ._transactions_sql import customer_totals, is_source
 
 __all__ = ["DuplicateTransactionsWarning", "RFMResult", "PurchaseSummary", "rfm", "purchase_summary", "SEGMENTS"]
 
@@ -234,12 +235,22 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     bins = _check_bins(bins, where)
     if ties not in _TIES:
         raise CxStatsError(f"{where}: ties must be 'shared' or 'first', got {ties!r}.")
-    records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
-                                       as_of=as_of, duplicates=duplicates)
-    if len(records.customers) < 2:
-        raise CxStatsError(f"{where}: only one customer ({records.customers[0]}) has bought by "
+    if is_source(transactions):
+        chk, frame, counts = customer_totals(transactions, customer=customer, date=date, amount=amount, where=where,
+                                             as_of=as_of, duplicates=duplicates)
+        customers, stamp = pd.Index(frame["customer"], name="customer"), pd.Timestamp(chk.cutoff)
+        totals = {k: frame[k].to_numpy() for k in ("frequency", "monetary", "first", "last")}
+        counted = {"n_transactions": counts["transactions"], "excluded": counts["excluded"],
+                   "duplicates": chk.duplicates, "problems": chk.problems}
+    else:
+        records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
+                                           as_of=as_of, duplicates=duplicates)
+        customers, totals = records.customers, per_customer(records)
+        counted = {"n_transactions": int(records.codes.size), "excluded": records.excluded,
+                   "duplicates": records.duplicates, "problems": records.problems}
+    if len(customers) < 2:
+        raise CxStatsError(f"{where}: only one customer ({customers[0]}) has bought by "
                            f"{stamp.date()}; RFM scores rank customers against each other and need at least two.")
-    totals = per_customer(records)
     recency = (stamp.value - totals["last"]) // _NS_PER_DAY
     frequency, monetary = totals["frequency"], totals["monetary"]
     scores = [_score(v, better, bins, ties) for v, better in ((recency, "lower"), (frequency, "higher"),
@@ -249,7 +260,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
     segment = _segment(*quintiles)
     r, f, m = scores
     table = pd.DataFrame({
-        "customer": records.customers,
+        "customer": customers,
         "first_purchase": pd.to_datetime(totals["first"]),
         "last_purchase": pd.to_datetime(totals["last"]),
         "recency_days": recency,
@@ -262,8 +273,7 @@ def rfm(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str 
         "segment": pd.Categorical.from_codes(segment, categories=_NAMES),
     })
     return RFMResult(table=table, segments=_segment_table(segment, recency, frequency, monetary), as_of=stamp,
-                     bins=bins, ties=ties, n_customers=len(table), n_transactions=int(records.codes.size),
-                     excluded=records.excluded, duplicates=records.duplicates, problems=records.problems)
+                     bins=bins, ties=ties, n_customers=len(table), **counted)
 
 
 @dataclass(frozen=True)
