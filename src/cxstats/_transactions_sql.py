@@ -362,3 +362,39 @@ def customer_totals(data: Any, *, customer: str, date: str, amount: str, where: 
     counts = {"transactions": int(frame["frequency"].sum()), "excluded": excluded}
     frame = frame.astype({"frequency": np.int64, "first": np.int64, "last": np.int64})
     return chk, frame.drop(columns="excluded"), counts
+
+
+def _distribution_sql(column: str) -> str:
+    return (f"count({column}), avg({column}), stddev_samp({column}), min({column}), "
+            f"quantile_cont({column}, [0.25, 0.5, 0.75, 0.9]), max({column})")
+
+
+def _distribution_row(name: str, row: tuple) -> dict:
+    n, mean, sd, low, q, high = row
+    if not n:
+        return {"measure": name, "n": 0, **dict.fromkeys(("mean", "sd", "min", "p25", "median", "p75", "p90", "max"),
+                                                          np.nan)}
+    return {"measure": name, "n": int(n), "mean": float(mean), "sd": np.nan if sd is None else float(sd),
+            "min": float(low), "p25": q[0], "median": q[1], "p75": q[2], "p90": q[3], "max": float(high)}
+
+
+def purchase_totals(data: Any, *, customer: str, date: str, amount: str, where: str,
+                    duplicates: str = "warn") -> tuple[Checked, pd.DataFrame, list[dict], int]:
+    """Per customer: purchases, spend, first and last purchase, purchase days and mean gap (days);
+    and the distributions of the amounts and of all gaps between purchase days (rows of
+    :func:`cxstats.rfm._distribution`), with the number of transactions."""
+    chk, frame, counts = customer_totals(data, customer=customer, date=date, amount=amount, where=where,
+                                         duplicates=duplicates)
+    base = chk.base()
+    day = floor_div("t", _NS_PER_DAY)
+    gaps = f"""WITH days AS (SELECT DISTINCT c, {day} AS day FROM ({base})),
+               gaps AS (SELECT c, day - lag(day) OVER (PARTITION BY c ORDER BY day) AS gap FROM days)"""
+    visits = chk.src.query(f"""{gaps}
+        SELECT c AS customer, count(gap) AS gaps, avg(gap) AS mean_gap FROM gaps GROUP BY c ORDER BY c""").df()
+    spread = chk.src.query(f"{gaps} SELECT {_distribution_sql('CAST(gap AS DOUBLE)')} FROM gaps").fetchall()[0]
+    # "keep"/"warn": every row once (k = 1); "drop": every distinct row once
+    amounts = chk.src.query(f"SELECT {_distribution_sql('a')} FROM ({base})").fetchall()[0]
+    frame["gaps"] = visits["gaps"].to_numpy(dtype=np.int64)
+    frame["mean_gap"] = visits["mean_gap"].to_numpy(dtype=float, na_value=np.nan)
+    return chk, frame, [_distribution_row("amount_per_purchase", amounts),
+                        _distribution_row("days_between_purchases", spread)], counts["transactions"]

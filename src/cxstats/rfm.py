@@ -19,7 +19,7 @@ from ._errors import CxStatsError
 from . import formatting as fmt
 from ._results import Exportable, PlainText
 from ._transactions import _NS_PER_DAY, DuplicateTransactionsWarning, per_customer, read_transactions, visit_gaps
-from ._transactions_sql import customer_totals, is_source
+from ._transactions_sql import customer_totals, is_source, purchase_totals
 
 __all__ = ["DuplicateTransactionsWarning", "RFMResult", "PurchaseSummary", "rfm", "purchase_summary", "SEGMENTS"]
 
@@ -369,17 +369,29 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
     >>> int(summary.table.set_index("measure").loc["purchases_per_customer", "n"])
     2357
     """
-    records, _ = read_transactions(transactions, customer=customer, date=date, amount=amount,
-                                   where="purchase_summary", duplicates=duplicates)
-    totals = per_customer(records)
-    gaps, gap_codes = visit_gaps(records)
-    n = len(records.customers)
-    gap_count = np.bincount(gap_codes, minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_gap = np.bincount(gap_codes, weights=gaps, minlength=n) / gap_count
+    where = "purchase_summary"
+    if is_source(transactions):
+        chk, frame, spread, n_transactions = purchase_totals(transactions, customer=customer, date=date,
+                                                            amount=amount, where=where, duplicates=duplicates)
+        names = pd.Index(frame["customer"], name="customer")
+        totals = {k: frame[k].to_numpy() for k in ("frequency", "monetary", "first", "last")}
+        gap_count, mean_gap = frame["gaps"].to_numpy(), frame["mean_gap"].to_numpy()
+        dates, found = (chk.first, chk.last), (chk.duplicates, chk.problems)
+    else:
+        records, _ = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
+                                       duplicates=duplicates)
+        totals = per_customer(records)
+        gaps, gap_codes = visit_gaps(records)
+        names, n_transactions = records.customers, int(records.codes.size)
+        gap_count = np.bincount(gap_codes, minlength=len(names))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_gap = np.bincount(gap_codes, weights=gaps, minlength=len(names)) / gap_count
+        spread = [_distribution("amount_per_purchase", records.amounts),
+                  _distribution("days_between_purchases", gaps)]
+        dates, found = (int(records.dates.min()), int(records.dates.max())), (records.duplicates, records.problems)
     frequency, monetary = totals["frequency"], totals["monetary"]
     customers = pd.DataFrame({
-        "customer": records.customers,
+        "customer": names,
         "frequency": frequency,
         "purchase_days": gap_count + 1,
         "total_amount": monetary,
@@ -388,15 +400,13 @@ def purchase_summary(transactions: pd.DataFrame, *, customer: str = "customer_id
         "last_purchase": pd.to_datetime(totals["last"]),
         "mean_gap_days": mean_gap,
     })
-    measures = {"purchases_per_customer": frequency, "spend_per_customer": monetary,
-                "amount_per_purchase": records.amounts, "days_between_purchases": gaps,
-                "customer_mean_gap_days": mean_gap[gap_count > 0]}
-    table = pd.DataFrame([_distribution(name, np.asarray(v, dtype=float)) for name, v in measures.items()])
-    return PurchaseSummary(table=table, customers=customers, n_customers=n, n_transactions=int(records.codes.size),
-                           pct_repeat=100.0 * float((gap_count > 0).mean()),
-                           first_date=pd.Timestamp(int(records.dates.min())),
-                           last_date=pd.Timestamp(int(records.dates.max())), duplicates=records.duplicates,
-                           problems=records.problems)
+    rows = [_distribution("purchases_per_customer", np.asarray(frequency, dtype=float)),
+            _distribution("spend_per_customer", np.asarray(monetary, dtype=float)), *spread,
+            _distribution("customer_mean_gap_days", mean_gap[gap_count > 0])]
+    return PurchaseSummary(table=pd.DataFrame(rows), customers=customers, n_customers=len(names),
+                           n_transactions=n_transactions, pct_repeat=100.0 * float((gap_count > 0).mean()),
+                           first_date=pd.Timestamp(dates[0]), last_date=pd.Timestamp(dates[1]),
+                           duplicates=found[0], problems=found[1])
 
 
 def _times(median: float) -> str:
