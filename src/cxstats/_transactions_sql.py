@@ -398,3 +398,56 @@ def purchase_totals(data: Any, *, customer: str, date: str, amount: str, where: 
     frame["mean_gap"] = visits["mean_gap"].to_numpy(dtype=float, na_value=np.nan)
     return chk, frame, [_distribution_row("amount_per_purchase", amounts),
                         _distribution_row("days_between_purchases", spread)], counts["transactions"]
+
+
+_PERIOD_SQL = {
+    "D": "day",
+    "W": floor_div("day + 3", 7),  # Monday-to-Sunday weeks (pandas' W); 1970-01-01 was a Thursday
+    "M": "year(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)) * 12 + month(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)) - 1",
+    "Q": "year(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)) * 4 + quarter(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)) - 1",
+    "Y": "year(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE))",
+}
+
+
+def period_counts(data: Any, *, customer: str, date: str, freq: str, where: str) -> dict[str, Any]:
+    """Per period (consecutive slots from the first): customers active, new, returning after a gap,
+    and active again in the next period; with the first and last date, customers and records."""
+    src = open_source(data, where)
+    absent = [col for col in (customer, date) if col not in src.columns]
+    if absent:
+        raise CxStatsError(f"No column {listing(absent, quote=True)} in the transactions; columns: "
+                           f"{listing(src.columns, limit=20)}.")
+    c, d = quote(customer), quote(date)
+    t, parsed = date_expression(src, date, where)
+    n, unread, first, last = src.query(f"""
+        SELECT count(*) FILTER (WHERE {c} IS NOT NULL AND {t} IS NOT NULL),
+               count(*) FILTER (WHERE {d} IS NOT NULL AND {t} IS NULL),
+               min({t}) FILTER (WHERE {c} IS NOT NULL), max({t}) FILTER (WHERE {c} IS NOT NULL)
+        FROM cx_src""").fetchall()[0]
+    if parsed and unread:
+        rows, values = src.rows_text(f"{d} IS NOT NULL AND {t} IS NULL", d, unread)
+        raise CxStatsError(f"Column '{date}' has values that are not dates: {rows}: {listing(values)}. Fix them "
+                           "or set them to missing.")
+    if n < 2:
+        raise CxStatsError(f"Too few rows: {int(n)} transaction(s) with a customer and a date.")
+    period = _PERIOD_SQL[freq].replace("day", "d")
+    counts = src.query(f"""
+        WITH pairs AS (SELECT DISTINCT c, {period} AS p
+                       FROM (SELECT {c} AS c, {floor_div(t, _NS_PER_DAY)} AS d FROM cx_src
+                             WHERE {c} IS NOT NULL AND {t} IS NOT NULL)),
+             steps AS (SELECT p, lead(p) OVER w AS next, lag(p) OVER w AS previous FROM pairs
+                       WINDOW w AS (PARTITION BY c ORDER BY p))
+        SELECT p, count(*) AS active, count(*) FILTER (WHERE previous IS NULL) AS new,
+               count(*) FILTER (WHERE previous < p - 1) AS returning,
+               count(*) FILTER (WHERE next = p + 1) AS repurchased
+        FROM steps GROUP BY p ORDER BY p""").df()
+    slot = counts["p"].to_numpy(dtype=np.int64)
+    slot = slot - slot.min()
+    n_slots = int(slot.max()) + 1
+    out: dict[str, Any] = {"first": int(first), "last": int(last), "n_transactions": int(n), "n_slots": n_slots}
+    for name in ("active", "new", "returning", "repurchased"):
+        full = np.zeros(n_slots, dtype=np.int64)
+        full[slot] = counts[name].to_numpy(dtype=np.int64)
+        out[name] = full
+    out["n_customers"] = int(out["new"].sum())
+    return out
