@@ -451,3 +451,21 @@ def period_counts(data: Any, *, customer: str, date: str, freq: str, where: str)
         out[name] = full
     out["n_customers"] = int(out["new"].sum())
     return out
+
+
+def period_histories(data: Any, *, customer: str, date: str, amount: str, where: str, as_of: object,
+                     duplicates: str, unit: str) -> tuple[Checked, pd.DataFrame, dict[str, int]]:
+    """Per customer, purchases by the cutoff pooled by period (days, or Monday weeks): ``customer,
+    periods, first, last`` (period numbers since 1970), ``total`` spend and ``first_spend`` (of the
+    first period); with ``transactions`` and ``excluded`` counts."""
+    chk = check(data, customer=customer, date=date, amount=amount, where=where, as_of=as_of, duplicates=duplicates)
+    day = floor_div("t", _NS_PER_DAY)
+    period = day if unit == "D" else floor_div(f"{day} + 3", 7)
+    rows = "count(*)" if chk.mode == "drop" else "sum(k)"
+    frame = chk.src.query(f"""
+        WITH pooled AS (SELECT c, {period} AS p, sum(a) AS s, {rows} AS n FROM ({chk.base()})
+                        WHERE t <= {chk.cutoff} GROUP BY c, p)
+        SELECT c AS customer, count(*) AS periods, min(p) AS first, max(p) AS last, sum(s) AS total,
+               arg_min(s, p) AS first_spend, sum(n) AS n FROM pooled GROUP BY c ORDER BY c""").df()
+    excluded = chk.src.query(f"SELECT coalesce({rows}, 0) FROM ({chk.base()}) WHERE t > {chk.cutoff}").fetchall()[0][0]
+    return chk, frame, {"transactions": int(frame["n"].sum()), "excluded": int(excluded)}
