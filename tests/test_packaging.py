@@ -21,7 +21,7 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
     wanted = {_name(r) for r in project["dependencies"] + extras["report"] + extras["notebooks"]
-              + extras["bench"] + extras["docs"]}
+              + extras["bench"] + extras["docs"] + extras["scale"]}
     wanted |= {_name(r) for r in extras["dev"] if not r.startswith("cxstats")}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
     conda = {_name(d) for d in env if isinstance(d, str)} - {"python", "pip"}
