@@ -73,25 +73,30 @@ class Source:
     where: str
     error: type[Exception]
 
-    def query(self, sql: str) -> Any:
+    def query(self, sql: str, *, frame: bool = False) -> Any:
+        """The rows (or a pandas frame) of ``sql`` run over ``cx_src``."""
+        return self._run(self.relation, "cx_src", sql, frame)
+
+    def rows_query(self, sql: str) -> Any:
+        return self._run(self.rows, "cx_rows", sql, False)
+
+    def _run(self, relation: Any, name: str, sql: str, frame: bool) -> Any:
         try:
-            return self.relation.query("cx_src", sql)
+            result = relation.query(name, sql)
+            return result.df() if frame else result.fetchall()
         except self.error as exc:
             raise CxStatsError(f"{self.where}: DuckDB could not read the transactions ({_first_line(exc)}). "
                                "Check the files or the relation.") from None
-
-    def rows_query(self, sql: str) -> Any:
-        return self.rows.query("cx_rows", sql)
 
     def rows_text(self, condition: str, value: str | None, total: int) -> tuple[str, list[Any]]:
         """``row(s) 3, 7 of 'tx.parquet'`` (or ``2 row(s)``) and up to five values where ``condition`` holds."""
         if self.rows is None:
             values = [] if value is None else [v[0] for v in self.query(
-                f"SELECT {value} FROM cx_src WHERE {condition} LIMIT {_SHOWN + 1}").fetchall()]
+                f"SELECT {value} FROM cx_src WHERE {condition} LIMIT {_SHOWN + 1}")]
             return f"{total} row(s)", values
         order = "list_position(" + _sql_list(self.files) + ", filename)"
         found = self.rows_query(f"SELECT filename, file_row_number{'' if value is None else ', ' + value} FROM cx_rows "
-                                f"WHERE {condition} ORDER BY {order}, file_row_number LIMIT {_SHOWN + 1}").fetchall()
+                                f"WHERE {condition} ORDER BY {order}, file_row_number LIMIT {_SHOWN + 1}")
         return _row_names(self.files, [(f, r) for f, r, *_ in found], total), [v[2] for v in found if len(v) > 2]
 
 
@@ -185,8 +190,10 @@ def date_expression(src: Source, name: str, where: str) -> tuple[str, bool]:
     col = quote(name)
     if kind == "TIMESTAMP WITH TIME ZONE":
         return f"epoch_ns({col})", False
+    if kind == "TIMESTAMP_NS":
+        return f"epoch_ns({col})", False
     if kind in _DATE_TYPES:
-        return f"epoch_ns(CAST({col} AS TIMESTAMP_NS))", False
+        return f"epoch_ns(CAST({col} AS TIMESTAMP))", False
     if kind == "VARCHAR":
         return f"epoch_ns(try_cast({col} AS TIMESTAMP_NS))", True
     if kind.startswith(_NUMBER_TYPES) or kind == "BOOLEAN":
@@ -264,7 +271,7 @@ def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of
                count(*) FILTER (WHERE {value} IS NULL OR isnan({value})),
                count(*) FILTER (WHERE {value} < 0), count(*) FILTER (WHERE isinf({value})),
                count(*) FILTER (WHERE {t} >= {today.value}), min({t}), max({t})
-        FROM cx_src""").fetchall()[0]
+        FROM cx_src""")[0]
     n, no_id, unread, no_date, no_amount, negative, infinite, future, first, last = stats
     if n == 0:
         raise CxStatsError(f"{where}: the transactions are empty (0 rows); there is nothing to summarise.")
@@ -284,7 +291,7 @@ def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of
     if no_amount:
         rows, _ = src.rows_text(f"{value} IS NULL OR isnan({value})", None, no_amount)
         text = [v for v, in src.query(f"SELECT {a} FROM cx_src WHERE {a} IS NOT NULL AND {value} IS NULL "
-                                      f"LIMIT {_SHOWN + 1}").fetchall()]
+                                      f"LIMIT {_SHOWN + 1}")]
         detail = f" (not numbers: {listing(text, quote=True)})" if text else ""
         raise CxStatsError(f"{where}: column '{amount}' has no valid amount in {rows}{detail}. "
                            "Drop those transactions or fill in the amount.")
@@ -310,7 +317,7 @@ def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of
     repeated, problems = 0, []
     if duplicates != "keep":
         every = ", ".join(quote(col) for col in src.columns)
-        distinct = src.query(f"SELECT count(*) FROM (SELECT 1 FROM cx_src GROUP BY {every})").fetchall()[0][0]
+        distinct = src.query(f"SELECT count(*) FROM (SELECT 1 FROM cx_src GROUP BY {every})")[0][0]
         repeated = int(n - distinct)
         if repeated and duplicates == "warn":
             rows = _repeated_rows(src, every, repeated)
@@ -336,7 +343,7 @@ def _repeated_rows(src: Source, every: str, total: int) -> str:
                                              ORDER BY {order}, file_row_number) AS copy
                    FROM cx_rows r JOIN g ON {on})
         SELECT filename, file_row_number FROM copies WHERE copy > 1 ORDER BY file_order, file_row_number
-        LIMIT {_SHOWN + 1}""").fetchall()
+        LIMIT {_SHOWN + 1}""")
     return _row_names(src.files, found, total)
 
 
@@ -356,7 +363,7 @@ def customer_totals(data: Any, *, customer: str, date: str, amount: str, where: 
                sum(a * {'1' if chk.mode == 'drop' else 'k'}) FILTER (WHERE {inside}) AS monetary,
                min(t) FILTER (WHERE {inside}) AS first, max(t) FILTER (WHERE {inside}) AS last,
                {n} FILTER (WHERE NOT {inside}) AS excluded
-        FROM ({chk.base()}) GROUP BY c ORDER BY c""").df()
+        FROM ({chk.base()}) GROUP BY c ORDER BY c""", frame=True)
     excluded = int(frame["excluded"].fillna(0).sum())
     frame = frame[frame["frequency"].fillna(0) > 0].reset_index(drop=True)
     counts = {"transactions": int(frame["frequency"].sum()), "excluded": excluded}
@@ -390,10 +397,10 @@ def purchase_totals(data: Any, *, customer: str, date: str, amount: str, where: 
     gaps = f"""WITH days AS (SELECT DISTINCT c, {day} AS day FROM ({base})),
                gaps AS (SELECT c, day - lag(day) OVER (PARTITION BY c ORDER BY day) AS gap FROM days)"""
     visits = chk.src.query(f"""{gaps}
-        SELECT c AS customer, count(gap) AS gaps, avg(gap) AS mean_gap FROM gaps GROUP BY c ORDER BY c""").df()
-    spread = chk.src.query(f"{gaps} SELECT {_distribution_sql('CAST(gap AS DOUBLE)')} FROM gaps").fetchall()[0]
+        SELECT c AS customer, count(gap) AS gaps, avg(gap) AS mean_gap FROM gaps GROUP BY c ORDER BY c""", frame=True)
+    spread = chk.src.query(f"{gaps} SELECT {_distribution_sql('CAST(gap AS DOUBLE)')} FROM gaps")[0]
     # "keep"/"warn": every row once (k = 1); "drop": every distinct row once
-    amounts = chk.src.query(f"SELECT {_distribution_sql('a')} FROM ({base})").fetchall()[0]
+    amounts = chk.src.query(f"SELECT {_distribution_sql('a')} FROM ({base})")[0]
     frame["gaps"] = visits["gaps"].to_numpy(dtype=np.int64)
     frame["mean_gap"] = visits["mean_gap"].to_numpy(dtype=float, na_value=np.nan)
     return chk, frame, [_distribution_row("amount_per_purchase", amounts),
@@ -423,7 +430,7 @@ def period_counts(data: Any, *, customer: str, date: str, freq: str, where: str)
         SELECT count(*) FILTER (WHERE {c} IS NOT NULL AND {t} IS NOT NULL),
                count(*) FILTER (WHERE {d} IS NOT NULL AND {t} IS NULL),
                min({t}) FILTER (WHERE {c} IS NOT NULL), max({t}) FILTER (WHERE {c} IS NOT NULL)
-        FROM cx_src""").fetchall()[0]
+        FROM cx_src""")[0]
     if parsed and unread:
         rows, values = src.rows_text(f"{d} IS NOT NULL AND {t} IS NULL", d, unread)
         raise CxStatsError(f"Column '{date}' has values that are not dates: {rows}: {listing(values)}. Fix them "
@@ -440,7 +447,7 @@ def period_counts(data: Any, *, customer: str, date: str, freq: str, where: str)
         SELECT p, count(*) AS active, count(*) FILTER (WHERE previous IS NULL) AS new,
                count(*) FILTER (WHERE previous < p - 1) AS returning,
                count(*) FILTER (WHERE next = p + 1) AS repurchased
-        FROM steps GROUP BY p ORDER BY p""").df()
+        FROM steps GROUP BY p ORDER BY p""", frame=True)
     slot = counts["p"].to_numpy(dtype=np.int64)
     slot = slot - slot.min()
     n_slots = int(slot.max()) + 1
@@ -466,6 +473,6 @@ def period_histories(data: Any, *, customer: str, date: str, amount: str, where:
         WITH pooled AS (SELECT c, {period} AS p, sum(a) AS s, {rows} AS n FROM ({chk.base()})
                         WHERE t <= {chk.cutoff} GROUP BY c, p)
         SELECT c AS customer, count(*) AS periods, min(p) AS first, max(p) AS last, sum(s) AS total,
-               arg_min(s, p) AS first_spend, sum(n) AS n FROM pooled GROUP BY c ORDER BY c""").df()
-    excluded = chk.src.query(f"SELECT coalesce({rows}, 0) FROM ({chk.base()}) WHERE t > {chk.cutoff}").fetchall()[0][0]
+               arg_min(s, p) AS first_spend, sum(n) AS n FROM pooled GROUP BY c ORDER BY c""", frame=True)
+    excluded = chk.src.query(f"SELECT coalesce({rows}, 0) FROM ({chk.base()}) WHERE t > {chk.cutoff}")[0][0]
     return chk, frame, {"transactions": int(frame["n"].sum()), "excluded": int(excluded)}
