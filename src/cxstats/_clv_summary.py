@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 
 from . import formatting as fmt
-from ._clv_data import _MONDAY_SHIFT, as_ns, holdout_counts, period_end_ns, period_index, period_start_ns, summarise, time_unit
+from ._clv_data import (_MONDAY_SHIFT, as_ns, holdout_counts, period_end_ns, period_index, period_start_ns,
+                        summarise, time_unit)
 from ._errors import CxStatsError
 from ._format import listing
 from ._results import PlainText
 from ._transactions import _NS_PER_DAY, read_transactions
-from ._transactions_sql import is_source, period_histories
+from ._transactions_sql import TransactionSource, is_source, period_histories
 
 __all__ = ["CLVSummary", "CalibrationHoldout", "clv_summary", "calibration_holdout", "history_frame"]
 
@@ -69,14 +70,18 @@ class CLVSummary:
         return PlainText("\n".join(lines))
 
 
-def clv_summary(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str = "date",
-                amount: str = "amount", as_of: object = None, time_unit: str = "D",
+def clv_summary(transactions: pd.DataFrame | TransactionSource, *, customer: str = "customer_id",
+                date: str = "date", amount: str = "amount", as_of: object = None, time_unit: str = "D",
                 duplicates: str = "warn") -> CLVSummary:
     """Frequency, recency, customer age and mean repeat spend of every customer.
 
     Parameters
     ----------
-    transactions : one row per purchase.
+    transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
+        in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
+        (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``) or a connection holding one
+        table. Rows in messages are then named by file and zero-based row within it.
     customer, date, amount : the columns holding the customer id, the purchase date and
         the amount (non-negative).
     as_of : end of observation; transactions after its period are left out. Default: the
@@ -196,7 +201,11 @@ def calibration_holdout(transactions: pd.DataFrame, *, calibration_end: object, 
 
     Parameters
     ----------
-    transactions : one row per purchase.
+    transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
+        in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
+        (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``) or a connection holding one
+        table. Rows in messages are then named by file and zero-based row within it.
     calibration_end : last date of the calibration period (e.g. ``"1997-09-30"``).
     observation_end : last date of the holdout period. Default: the last transaction date.
     customer, date, amount, time_unit, duplicates : as :func:`clv_summary`.

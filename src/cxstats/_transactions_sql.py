@@ -21,14 +21,22 @@ from __future__ import annotations
 import glob
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 import pandas as pd
 
 from ._errors import CxStatsError
 from ._format import listing
+
+if TYPE_CHECKING:
+    import duckdb
+
+#: What the transaction functions read besides a pandas DataFrame.
+TransactionSource = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]], "duckdb.DuckDBPyRelation",
+                          "duckdb.DuckDBPyConnection"]
 
 _NS_PER_DAY = 86_400 * 10**9
 _SHOWN = 5
@@ -407,12 +415,13 @@ def purchase_totals(data: Any, *, customer: str, date: str, amount: str, where: 
                         _distribution_row("days_between_purchases", spread)], counts["transactions"]
 
 
+_CALENDAR = "CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)"
 _PERIOD_SQL = {
     "D": "day",
     "W": floor_div("day + 3", 7),  # Monday-to-Sunday weeks (pandas' W); 1970-01-01 was a Thursday
-    "M": "year(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)) * 12 + month(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)) - 1",
-    "Q": "year(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)) * 4 + quarter(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)) - 1",
-    "Y": "year(CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE))",
+    "M": f"year({_CALENDAR}) * 12 + month({_CALENDAR}) - 1",
+    "Q": f"year({_CALENDAR}) * 4 + quarter({_CALENDAR}) - 1",
+    "Y": f"year({_CALENDAR})",
 }
 
 
@@ -437,7 +446,7 @@ def period_counts(data: Any, *, customer: str, date: str, freq: str, where: str)
                            "or set them to missing.")
     if n < 2:
         raise CxStatsError(f"Too few rows: {int(n)} transaction(s) with a customer and a date.")
-    period = _PERIOD_SQL[freq].replace("day", "d")
+    period = _PERIOD_SQL[freq].replace("day", "d")  # the day number column below
     counts = src.query(f"""
         WITH pairs AS (SELECT DISTINCT c, {period} AS p
                        FROM (SELECT {c} AS c, {floor_div(t, _NS_PER_DAY)} AS d FROM cx_src

@@ -33,7 +33,7 @@ from ._validation import warn
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
 from ._validation import survey_parts
-from ._transactions_sql import is_source, period_counts
+from ._transactions_sql import TransactionSource, is_source, period_counts
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
            "churn_model", "cox_model", "kaplan_meier", "period_rates"]
@@ -681,13 +681,17 @@ class PeriodRatesResult(Exportable):
 _PERIODS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y", "A": "Y"}
 
 
-def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period: str = "M",
-                 ci_level: float = 0.95) -> PeriodRatesResult:
+def period_rates(transactions: pd.DataFrame | TransactionSource, customer: str, date: str, *,
+                 period: str = "M", ci_level: float = 0.95) -> PeriodRatesResult:
     """Churn and repurchase rates per period from transaction records.
 
     Parameters
     ----------
-    transactions : one row per purchase.
+    transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
+        in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
+        (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``) or a connection holding one
+        table. Rows in messages are then named by file and zero-based row within it.
     customer : column of customer ids.
     date : column of purchase dates (datetime or parseable text).
     period : ``"D"``, ``"W"``, ``"M"`` (default), ``"Q"`` or ``"Y"``.
