@@ -130,7 +130,7 @@ def clv_summary(transactions: pd.DataFrame | TransactionSource, *, customer: str
         s = _histories(frame, end, unit)
         customers = frame["customer"].to_numpy()
         found = {"n_transactions": counts["transactions"], "excluded": counts["excluded"],
-                 "duplicates": chk.duplicates, "problems": chk.problems}
+                 "duplicates": counts["duplicates"], "problems": counts["problems"]}
     else:
         records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
                                            as_of=cutoff, duplicates=duplicates)

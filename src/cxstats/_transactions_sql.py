@@ -247,24 +247,64 @@ class Checked:
     first: int  # ns
     last: int
     cutoff: int
-    duplicates: int
-    problems: tuple[str, ...]
-    mode: str  # "keep", "warn" or "drop"
+    mode: str  # duplicates: "keep", "warn" or "drop"
+    where: str
+
+    @property
+    def every(self) -> str:
+        return ", ".join(quote(c) for c in self.src.columns)
 
     def base(self) -> str:
-        """``SELECT c, t, a, k``: one row per record (k = 1), or per distinct record with k its copies."""
+        """``SELECT c, t, a, k``: with ``"keep"`` one row per record (k = 1); else one row per
+        distinct record, k its copies (so that repeated rows are found in the same pass)."""
         if self.mode == "keep":
-            return f"SELECT {self.customer} AS c, {self.time} AS t, {self.amount} AS a, 1 AS k FROM cx_src"
-        every = ", ".join(quote(c) for c in self.src.columns)
-        return (f"SELECT {self.customer} AS c, {self.time} AS t, {self.amount} AS a, count(*) AS k FROM cx_src "
-                f"GROUP BY {every}")
+            return self.rows()
+        # group the stored columns first, convert after: the conversions then run once per distinct row
+        return (f"SELECT {self.customer} AS c, {self.time} AS t, {self.amount} AS a, cx_copies AS k FROM "
+                f"(SELECT {self.every}, count(*) AS cx_copies FROM cx_src GROUP BY {self.every})")
+
+    def rows(self) -> str:
+        """``SELECT c, t, a, k``, one row per purchase as counted: every record (k = 1), or with
+        ``"drop"`` every distinct record."""
+        if self.mode == "drop":
+            return self.base()
+        return f"SELECT {self.customer} AS c, {self.time} AS t, {self.amount} AS a, 1 AS k FROM cx_src"
+
+    @property
+    def purchases(self) -> str:
+        """SQL counting purchases over :meth:`base` rows; ``spend`` sums their amounts."""
+        return "count(*)" if self.mode == "drop" else "sum(k)"
+
+    @property
+    def spend(self) -> str:
+        return "sum(a)" if self.mode == "drop" else "sum(a * k)"
+
+    def repeated(self, repeats: pd.Series, customers: pd.Series) -> tuple[int, tuple[str, ...]]:
+        """The number of rows repeating an earlier one (from the per-customer ``repeats`` that a
+        :meth:`base` aggregation found), and the warning that ``"warn"`` issues, rows named."""
+        from ._transactions import DuplicateTransactionsWarning
+        from ._validation import warn
+
+        counts = repeats.fillna(0).to_numpy(dtype=np.int64)
+        total = int(counts.sum())
+        if not total or self.mode != "warn":
+            return total, ()
+        rows = _repeated_rows(self, customers[counts > 0].tolist(), total)
+        return total, (warn(
+            f"{self.where}: {total} row(s) repeat an earlier row exactly ({rows}) and are counted as separate "
+            "purchases. If they are a double export pass duplicates='drop' (or drop_duplicates() first); if "
+            "they are genuine repeat purchases pass duplicates='keep'.", DuplicateTransactionsWarning),)
 
 
 def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of: object = None,
           duplicates: str = "warn") -> Checked:
-    """The checks of :func:`cxstats._transactions.read_transactions`, in DuckDB; see there."""
-    from ._transactions import DuplicateTransactionsWarning, _timestamp_ns
-    from ._validation import one_of, warn
+    """The checks of :func:`cxstats._transactions.read_transactions`, in DuckDB; see there.
+
+    Repeated rows are counted (and warned about) by the aggregation that follows, in the
+    same pass: see :meth:`Checked.base` and :meth:`Checked.repeated`.
+    """
+    from ._transactions import _timestamp_ns
+    from ._validation import one_of
 
     one_of("duplicates", duplicates, ("warn", "keep", "drop"))
     src = open_source(data, where)
@@ -322,61 +362,66 @@ def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of
             f"{where}: as_of {show_day(cutoff)} is before the first transaction ({show_day(first)}); no customer "
             f"had bought by then. Pass a date from {show_day(first)} on, or as_of=None for the last date "
             f"({show_day(last)}).")
-    repeated, problems = 0, []
-    if duplicates != "keep":
-        every = ", ".join(quote(col) for col in src.columns)
-        distinct = src.query(f"SELECT count(*) FROM (SELECT 1 FROM cx_src GROUP BY {every})")[0][0]
-        repeated = int(n - distinct)
-        if repeated and duplicates == "warn":
-            rows = _repeated_rows(src, every, repeated)
-            problems.append(warn(
-                f"{where}: {repeated} row(s) repeat an earlier row exactly ({rows}) and are counted as separate "
-                "purchases. If they are a double export pass duplicates='drop' (or drop_duplicates() first); if "
-                "they are genuine repeat purchases pass duplicates='keep'.", DuplicateTransactionsWarning))
-    mode = "drop" if duplicates == "drop" and repeated else "keep"
     return Checked(src=src, customer=c, time=t, amount=value, n_rows=int(n), first=int(first), last=int(last),
-                   cutoff=cutoff, duplicates=repeated, problems=tuple(problems), mode=mode)
+                   cutoff=cutoff, mode=duplicates, where=where)
 
 
-def _repeated_rows(src: Source, every: str, total: int) -> str:
-    """``rows 3, 9 of 'tx.parquet'``: the copies after the first of each repeated row (file order)."""
+def _repeated_rows(chk: Checked, customers: list[Any], total: int) -> str:
+    """``rows 3, 9 of 'tx.parquet'``: the copies after the first of each repeated row (file order).
+
+    Only the customers known to have repeated rows are looked at (when they are not too
+    many), so that this costs a light pass over the files, not another grouping of all rows.
+    """
+    src = chk.src
     if src.rows is None:
         return f"{total} row(s) of the relation"
-    on = " AND ".join(f"r.{quote(col)} IS NOT DISTINCT FROM g.{quote(col)}" for col in src.columns)
+    columns = src.columns
+    every = chk.every
+    only = f" WHERE {chk.customer} IN (SELECT unnest({_sql_values(customers)}))" if len(customers) <= 10_000 else ""
+    on = " AND ".join(f"r.{quote(col)} IS NOT DISTINCT FROM g.{quote(col)}" for col in columns)
     order = "list_position(" + _sql_list(src.files) + ", filename)"
-    found = src.rows_query(f"""
-        WITH g AS (SELECT {every} FROM cx_rows GROUP BY {every} HAVING count(*) > 1),
+    sql = f"""
+        WITH picked AS (SELECT * FROM cx_rows{only}),
+        g AS (SELECT {every} FROM picked GROUP BY {every} HAVING count(*) > 1),
         copies AS (SELECT filename, file_row_number, {order} AS file_order,
-                          row_number() OVER (PARTITION BY {', '.join('r.' + quote(col) for col in src.columns)}
+                          row_number() OVER (PARTITION BY {', '.join('r.' + quote(col) for col in columns)}
                                              ORDER BY {order}, file_row_number) AS copy
-                   FROM cx_rows r JOIN g ON {on})
+                   FROM picked r JOIN g ON {on})
         SELECT filename, file_row_number FROM copies WHERE copy > 1 ORDER BY file_order, file_row_number
-        LIMIT {_SHOWN + 1}""")
-    return _row_names(src.files, found, total)
+        LIMIT {_SHOWN + 1}"""
+    return _row_names(src.files, src.rows_query(sql), total)
+
+
+def _sql_values(values: list[Any]) -> str:
+    """A SQL list literal of ids (numbers or text)."""
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        return "[" + ", ".join(str(int(v)) for v in values) + "]"
+    return _sql_list([str(v) for v in values])
 
 
 def customer_totals(data: Any, *, customer: str, date: str, amount: str, where: str, as_of: object = None,
-                    duplicates: str = "warn") -> tuple[Checked, pd.DataFrame, dict[str, int]]:
+                    duplicates: str = "warn") -> tuple[Checked, pd.DataFrame, dict[str, Any]]:
     """Purchases, spend, first and last purchase (ns) of every customer who bought by the cutoff.
 
     Returns the checked source, a frame ``customer, frequency, monetary, first, last`` sorted
-    by customer, and ``transactions`` (counted) and ``excluded`` (after the cutoff).
+    by customer, and ``transactions`` (counted), ``excluded`` (after the cutoff),
+    ``duplicates`` (rows repeating an earlier row) and ``problems``.
     """
     chk = check(data, customer=customer, date=date, amount=amount, where=where, as_of=as_of, duplicates=duplicates)
-    # "drop" counts each distinct row once; "keep"/"warn" each copy (k of them)
-    n = "count(*)" if chk.mode == "drop" else "sum(k)"
     inside = f"t <= {chk.cutoff}"
     frame = chk.src.query(f"""
-        SELECT c AS customer, {n} FILTER (WHERE {inside}) AS frequency,
-               sum(a * {'1' if chk.mode == 'drop' else 'k'}) FILTER (WHERE {inside}) AS monetary,
+        SELECT c AS customer, {chk.purchases} FILTER (WHERE {inside}) AS frequency,
+               {chk.spend} FILTER (WHERE {inside}) AS monetary,
                min(t) FILTER (WHERE {inside}) AS first, max(t) FILTER (WHERE {inside}) AS last,
-               {n} FILTER (WHERE NOT {inside}) AS excluded
+               {chk.purchases} FILTER (WHERE NOT {inside}) AS excluded, sum(k) - count(*) AS repeats
         FROM ({chk.base()}) GROUP BY c ORDER BY c""", frame=True)
+    repeated, problems = chk.repeated(frame["repeats"], frame["customer"])
     excluded = int(frame["excluded"].fillna(0).sum())
     frame = frame[frame["frequency"].fillna(0) > 0].reset_index(drop=True)
-    counts = {"transactions": int(frame["frequency"].sum()), "excluded": excluded}
+    counts = {"transactions": int(frame["frequency"].sum()), "excluded": excluded, "duplicates": repeated,
+              "problems": problems}
     frame = frame.astype({"frequency": np.int64, "first": np.int64, "last": np.int64})
-    return chk, frame.drop(columns="excluded"), counts
+    return chk, frame.drop(columns=["excluded", "repeats"]), counts
 
 
 def _distribution_sql(column: str) -> str:
@@ -394,25 +439,24 @@ def _distribution_row(name: str, row: tuple) -> dict:
 
 
 def purchase_totals(data: Any, *, customer: str, date: str, amount: str, where: str,
-                    duplicates: str = "warn") -> tuple[Checked, pd.DataFrame, list[dict], int]:
+                    duplicates: str = "warn") -> tuple[Checked, pd.DataFrame, list[dict], dict[str, Any]]:
     """Per customer: purchases, spend, first and last purchase, purchase days and mean gap (days);
     and the distributions of the amounts and of all gaps between purchase days (rows of
-    :func:`cxstats.rfm._distribution`), with the number of transactions."""
+    :func:`cxstats.rfm._distribution`), with the counts of :func:`customer_totals`."""
     chk, frame, counts = customer_totals(data, customer=customer, date=date, amount=amount, where=where,
                                          duplicates=duplicates)
-    base = chk.base()
+    rows = chk.rows()  # one row per purchase as counted (the distinct days are the same either way)
     day = floor_div("t", _NS_PER_DAY)
-    gaps = f"""WITH days AS (SELECT DISTINCT c, {day} AS day FROM ({base})),
+    gaps = f"""WITH days AS (SELECT DISTINCT c, {day} AS day FROM ({rows})),
                gaps AS (SELECT c, day - lag(day) OVER (PARTITION BY c ORDER BY day) AS gap FROM days)"""
     visits = chk.src.query(f"""{gaps}
         SELECT c AS customer, count(gap) AS gaps, avg(gap) AS mean_gap FROM gaps GROUP BY c ORDER BY c""", frame=True)
     spread = chk.src.query(f"{gaps} SELECT {_distribution_sql('CAST(gap AS DOUBLE)')} FROM gaps")[0]
-    # "keep"/"warn": every row once (k = 1); "drop": every distinct row once
-    amounts = chk.src.query(f"SELECT {_distribution_sql('a')} FROM ({base})")[0]
+    amounts = chk.src.query(f"SELECT {_distribution_sql('a')} FROM ({rows})")[0]
     frame["gaps"] = visits["gaps"].to_numpy(dtype=np.int64)
     frame["mean_gap"] = visits["mean_gap"].to_numpy(dtype=float, na_value=np.nan)
     return chk, frame, [_distribution_row("amount_per_purchase", amounts),
-                        _distribution_row("days_between_purchases", spread)], counts["transactions"]
+                        _distribution_row("days_between_purchases", spread)], counts
 
 
 _CALENDAR = "CAST(DATE '1970-01-01' + CAST(day AS INTEGER) AS DATE)"
@@ -470,18 +514,25 @@ def period_counts(data: Any, *, customer: str, date: str, freq: str, where: str)
 
 
 def period_histories(data: Any, *, customer: str, date: str, amount: str, where: str, as_of: object,
-                     duplicates: str, unit: str) -> tuple[Checked, pd.DataFrame, dict[str, int]]:
+                     duplicates: str, unit: str) -> tuple[Checked, pd.DataFrame, dict[str, Any]]:
     """Per customer, purchases by the cutoff pooled by period (days, or Monday weeks): ``customer,
     periods, first, last`` (period numbers since 1970), ``total`` spend and ``first_spend`` (of the
-    first period); with ``transactions`` and ``excluded`` counts."""
+    first period); with the counts of :func:`customer_totals`."""
     chk = check(data, customer=customer, date=date, amount=amount, where=where, as_of=as_of, duplicates=duplicates)
     day = floor_div("t", _NS_PER_DAY)
     period = day if unit == "D" else floor_div(f"{day} + 3", 7)
-    rows = "count(*)" if chk.mode == "drop" else "sum(k)"
+    inside = f"t <= {chk.cutoff}"
     frame = chk.src.query(f"""
-        WITH pooled AS (SELECT c, {period} AS p, sum(a) AS s, {rows} AS n FROM ({chk.base()})
-                        WHERE t <= {chk.cutoff} GROUP BY c, p)
-        SELECT c AS customer, count(*) AS periods, min(p) AS first, max(p) AS last, sum(s) AS total,
-               arg_min(s, p) AS first_spend, sum(n) AS n FROM pooled GROUP BY c ORDER BY c""", frame=True)
-    excluded = chk.src.query(f"SELECT coalesce({rows}, 0) FROM ({chk.base()}) WHERE t > {chk.cutoff}")[0][0]
-    return chk, frame, {"transactions": int(frame["n"].sum()), "excluded": int(excluded)}
+        WITH pooled AS (SELECT c, {period} AS p, {chk.spend} FILTER (WHERE {inside}) AS s,
+                               {chk.purchases} FILTER (WHERE {inside}) AS n,
+                               {chk.purchases} FILTER (WHERE NOT {inside}) AS excluded, sum(k) - count(*) AS repeats
+                        FROM ({chk.base()}) GROUP BY c, p)
+        SELECT c AS customer, count(*) FILTER (WHERE n > 0) AS periods, min(p) FILTER (WHERE n > 0) AS first,
+               max(p) FILTER (WHERE n > 0) AS last, sum(s) AS total, arg_min(s, p) FILTER (WHERE n > 0) AS first_spend,
+               sum(n) AS n, sum(excluded) AS excluded, sum(repeats) AS repeats
+        FROM pooled GROUP BY c ORDER BY c""", frame=True)
+    repeated, problems = chk.repeated(frame["repeats"], frame["customer"])
+    excluded = int(frame["excluded"].fillna(0).sum())
+    frame = frame[frame["periods"] > 0].reset_index(drop=True)
+    return chk, frame, {"transactions": int(frame["n"].sum()), "excluded": excluded, "duplicates": repeated,
+                        "problems": problems}

@@ -249,7 +249,7 @@ def rfm(transactions: pd.DataFrame | TransactionSource, *, customer: str = "cust
         customers, stamp = pd.Index(frame["customer"], name="customer"), pd.Timestamp(chk.cutoff)
         totals = {k: frame[k].to_numpy() for k in ("frequency", "monetary", "first", "last")}
         counted = {"n_transactions": counts["transactions"], "excluded": counts["excluded"],
-                   "duplicates": chk.duplicates, "problems": chk.problems}
+                   "duplicates": counts["duplicates"], "problems": counts["problems"]}
     else:
         records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
                                            as_of=as_of, duplicates=duplicates)
@@ -383,12 +383,13 @@ def purchase_summary(transactions: pd.DataFrame | TransactionSource, *, customer
     """
     where = "purchase_summary"
     if is_source(transactions):
-        chk, frame, spread, n_transactions = purchase_totals(transactions, customer=customer, date=date,
+        chk, frame, spread, counts = purchase_totals(transactions, customer=customer, date=date,
                                                             amount=amount, where=where, duplicates=duplicates)
         names = pd.Index(frame["customer"], name="customer")
         totals = {k: frame[k].to_numpy() for k in ("frequency", "monetary", "first", "last")}
         gap_count, mean_gap = frame["gaps"].to_numpy(), frame["mean_gap"].to_numpy()
-        dates, found = (chk.first, chk.last), (chk.duplicates, chk.problems)
+        dates, found = (chk.first, chk.last), (counts["duplicates"], counts["problems"])
+        n_transactions = counts["transactions"]
     else:
         records, _ = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
                                        duplicates=duplicates)
