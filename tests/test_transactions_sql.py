@@ -227,6 +227,16 @@ def test_source_errors(tmp_path):
         rfm([1, 2, 3])
 
 
+def test_values_duckdb_cannot_convert_are_an_error(tmp_path):
+    # a date beyond 2262 does not fit in nanoseconds (nor does it in the pandas path)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE tx AS SELECT * FROM (VALUES (1, TIMESTAMP '2024-01-01', 1.0), "
+                "(2, TIMESTAMP '2999-01-01', 2.0)) AS t(customer_id, date, amount)")
+    with pytest.raises(CxStatsError, match=r"rfm: DuckDB could not read the transactions \(Conversion Error.*\). "
+                                           r"Check the files or the relation."):
+        rfm(con, as_of="2024-06-30")
+
+
 def test_as_of_and_one_customer_errors(tmp_path):
     path = _bad(tmp_path)
     with pytest.raises(CxStatsError, match=r"as_of 2023-12-01 is before the first transaction \(2024-01-01\); "

@@ -123,7 +123,8 @@ def open_source(data: Any, where: str) -> Source:
     elif is_source(data) and not type(data).__module__.startswith(("duckdb", "_duckdb")):
         files = _files(data, where)
         con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
-                                     "temp_directory": os.path.join(tempfile.gettempdir(), "cxstats-duckdb")})
+                                     "temp_directory": os.path.join(tempfile.gettempdir(),
+                                                                    f"cxstats-duckdb-{os.getpid()}")})
         try:
             relation = con.read_parquet(files)
             rows = con.read_parquet(files, filename=True, file_row_number=True)
