@@ -491,10 +491,9 @@ def period_counts(data: Any, *, customer: str, date: str, freq: str, where: str)
                            "or set them to missing.")
     if n < 2:
         raise CxStatsError(f"Too few rows: {int(n)} transaction(s) with a customer and a date.")
-    period = _PERIOD_SQL[freq].replace("day", "d")  # the day number column below
     counts = src.query(f"""
-        WITH pairs AS (SELECT DISTINCT c, {period} AS p
-                       FROM (SELECT {c} AS c, {floor_div(t, _NS_PER_DAY)} AS d FROM cx_src
+        WITH pairs AS (SELECT DISTINCT c, {_PERIOD_SQL[freq]} AS p
+                       FROM (SELECT {c} AS c, {floor_div(t, _NS_PER_DAY)} AS day FROM cx_src
                              WHERE {c} IS NOT NULL AND {t} IS NOT NULL)),
              steps AS (SELECT p, lead(p) OVER w AS next, lag(p) OVER w AS previous FROM pairs
                        WINDOW w AS (PARTITION BY c ORDER BY p))
