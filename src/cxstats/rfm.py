@@ -383,8 +383,8 @@ def purchase_summary(transactions: pd.DataFrame | TransactionSource, *, customer
     """
     where = "purchase_summary"
     if is_source(transactions):
-        chk, frame, spread, counts = purchase_totals(transactions, customer=customer, date=date,
-                                                            amount=amount, where=where, duplicates=duplicates)
+        chk, frame, spread, counts = purchase_totals(transactions, customer=customer, date=date, amount=amount,
+                                                     where=where, duplicates=duplicates)
         names = pd.Index(frame["customer"], name="customer")
         totals = {k: frame[k].to_numpy() for k in ("frequency", "monetary", "first", "last")}
         gap_count, mean_gap = frame["gaps"].to_numpy(), frame["mean_gap"].to_numpy()
