@@ -27,6 +27,15 @@ resident memory (must stay under 4 GB); the totals of the first chunk's customer
 checked against the pandas path on that chunk alone (customers do not span chunks).
 
 Usage: ``python benchmarks/bench_rfm.py [--transactions N] [--customers N] [--repeat R] [--big N]``.
+
+Closing note (2026-12-07, ``--repeat 1``, two cores shared with other jobs, load average
+about 10 throughout, so absolute times are inflated 3-5x): at 10^7 transactions,
+``rfm(path)`` took 22.8 s and 1.00 GB peak against 34.5 s and 1.49 GB for
+``pd.read_parquet`` + ``rfm`` (ratio 0.66 in time, 0.67 in memory; identical tables, 72
+repeated rows found by both); per-customer totals 6.6 s in DuckDB vs 7.1 s in polars (16.5
+vs 16.7 s with the duplicate check). 10^8 transactions (10 files, 0.78 GB, 10^7 customers,
+default ``duplicates="warn"``: 714 repeated rows): 338.5 s, peak resident memory 3.40 GB
+(under 4 GB); the first file's customers matched the pandas path.
 """
 
 from __future__ import annotations
