@@ -269,3 +269,18 @@ def test_missing_duckdb_names_the_extra(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r"rfm: reading Parquet files or DuckDB tables needs the optional DuckDB "
                                           r"engine; install it with pip install cxstats\[scale\]"):
         rfm(path)
+
+
+def test_the_records_never_reach_pandas(cdnow, sources, monkeypatch):
+    # only per-customer (or per-period) summaries come back from DuckDB
+    import pyarrow.parquet
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the transaction log was read into Python")
+
+    monkeypatch.setattr(pd, "read_parquet", refuse)
+    monkeypatch.setattr(pyarrow.parquet, "read_table", refuse)
+    expected = cdnow.groupby("customer_id")["amount"].size()
+    table = rfm(sources["glob"], duplicates="keep").table
+    np.testing.assert_array_equal(table["frequency"], expected.to_numpy())
+    assert len(_quiet(period_rates, sources["file"], "customer_id", "date").table) == 18
