@@ -42,3 +42,11 @@ def test_public_names_are_exported_and_typed():
     for name in cxstats.__all__:
         assert hasattr(cxstats, name), name
     assert (ROOT / "src" / "cxstats" / "py.typed").exists()
+
+
+def test_make_test_installs_the_scale_engines():
+    """``make test`` installs the dev extra, which pulls in the scale extra (DuckDB, Dask)."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "cxstats[scale]" in [r.split("#")[0].strip() for r in extras["dev"]]
+    assert {_name(r) for r in extras["scale"]} == {"duckdb", "dask"}
+    assert '-e ".[dev,' in (ROOT / "Makefile").read_text()
