@@ -69,7 +69,10 @@ def test_multigroup_mlr_fiml_sem_with_inline_model_and_csv_tables(tmp_path):
                "--missing", "fiml", "--out", "tables/sem.csv", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Competence has the largest total effect on Customer loyalty" in done.stdout
-    assert "Group" in done.stdout.splitlines()[done.stdout.splitlines().index("Parameters") + 1]
+    header, first = done.stdout.splitlines()[done.stdout.splitlines().index("Parameters") + 1:][:2]
+    assert "Group" in header and first.split()[:2] == ["Contract", "plan"]  # the codebook's value label of 2
+    assert "344 respondents: Contract plan 219, Prepaid plan 125" in done.stdout
+    assert "In the group servicetype = Contract plan:" in done.stdout
     table = pd.read_csv(tmp_path / "tables" / "sem.csv")  # the tidy table at full precision
     assert {"lhs", "op", "rhs", "group", "estimate", "p_value"} <= set(table.columns)
     assert set(table["group"].dropna()) == {1, 2}
@@ -93,7 +96,10 @@ def test_invariance_reliability_nps_and_drivers(tmp_path):
         shutil.copy(data_dir() / name, tmp_path / name)
     done = run("reliability", "ecsi_mobile.csv", "--out", "rel.xlsx", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("- Customer expectations: Cronbach's α 0.43 [0.30, 0.54]")
+    assert done.stdout.startswith("- Caution: Construct 'CUSL', one-factor model: Negative variance estimate(s) "
+                                  "for CUSL3")  # the Heywood case behind CUSL's ω is shown first
+    assert "warning: HeywoodWarning: Construct 'CUSL', one-factor model:" in done.stderr
+    assert "\n- Customer expectations: Cronbach's α 0.43 [0.30, 0.54]" in done.stdout
     assert "- Customer loyalty: Cronbach's α 0.44" in done.stdout and "do not agree well enough" in done.stdout
     assert "Perceived quality" in done.stdout and "PERQ" not in done.stdout
     assert [row[0] for row in sheet_rows(tmp_path / "rel.xlsx", "Reliability")[1:3]] == [
@@ -164,17 +170,13 @@ def test_render_keeps_its_command_line(argv, tmp_path, monkeypatch, capsys):
                       {"formats": ["html", "pdf"], "execute": True, "strict": False})]
 
 
-def test_a_survey_object_from_read_survey_is_accepted(tmp_path, monkeypatch, capsys):
-    """read_survey may return a Survey (data + codebook) instead of a DataFrame."""
+def test_the_survey_from_read_survey_is_analysed_whole(tmp_path, monkeypatch, capsys):
+    """The analyses get the Survey read_survey returns (data and codebook), not its parts."""
     dataset = cxstats.load_dataset("ecsi_mobile")
-
-    class Survey:
-        data = dataset.data
-        codebook = dataset.codebook
-
+    assert isinstance(dataset, cxstats.Survey)
     (tmp_path / "survey.csv").write_text("x\n1\n", encoding="utf-8")
     (tmp_path / "survey.codebook.yaml").write_text("", encoding="utf-8")
-    monkeypatch.setattr(cxstats.data, "read_survey", lambda path, codebook=None: Survey())
+    monkeypatch.setattr(cxstats.data, "read_survey", lambda path, codebook=None: dataset)
     assert cli.main(["reliability", str(tmp_path / "survey.csv"), "--constructs", "CUSA,CUSL"]) == 0
     out = capsys.readouterr().out
     assert "Customer satisfaction: Cronbach's α 0.77" in out and "Image" not in out
@@ -191,7 +193,8 @@ def test_survey_files_with_a_codebook_elsewhere(suffix, tmp_path, monkeypatch, c
     assert cli.main(["reliability", path.name, "--codebook", "books/ecsi.yaml", "--out", "alpha.csv"]) == 0
     captured = capsys.readouterr()
     out = captured.out
-    assert "warning: HeywoodWarning: Negative variance estimate(s) for CUSL3" in captured.err  # shown, one line
+    assert ("warning: HeywoodWarning: Construct 'CUSL', one-factor model: Negative variance estimate(s) for CUSL3"
+            in captured.err)  # shown, one line
     assert "Customer satisfaction: Cronbach's α 0.77 [0.72, 0.82]" in out and "Wrote alpha.csv, alpha_items.csv" in out
     written = pd.read_csv(tmp_path / "alpha.csv")
     with pytest.warns(cxstats.CxStatsWarning, match="CUSL3"):

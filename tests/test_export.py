@@ -51,7 +51,9 @@ def test_every_result_class_exports():
     classes = [getattr(cxstats, n) for n in cxstats.__all__ if n.endswith("Result")]
     classes += [cxstats.PurchaseSummary, sem.GroupComparison, sem.SEMResult, sem.InvarianceResult, pls.PLSResult,
                 pls.PLSAssessment, pls.PLSIndexResult,
-                pls.PLSMultigroupResult, pls.MICOMResult, pls.PLSPredictResult]
+                pls.PLSMultigroupResult, pls.MICOMResult, pls.PLSPredictResult, cxstats.CLVSummary,
+                cxstats.CalibrationHoldout, cxstats.HoldoutValidation, sem.ExplainedShares, sem.IndirectEffects,
+                sem.CrossLaggedEffects]
     missing = [c.__name__ for c in classes if not issubclass(c, Exportable)]
     assert not missing
     for cls in classes:  # each declared table is an attribute of the result

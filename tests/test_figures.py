@@ -341,3 +341,17 @@ def test_a_figure_shows_once_in_an_executed_notebook(tmp_path):
             images = [o for o in cell.outputs if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
             assert len(images) == (0 if name == "nothing" else 1), (name, formats)
             assert all(("image/svg+xml" in o["data"]) == bool(formats) for o in images)
+
+
+def test_a_figure_of_your_own_is_a_report_figure_outside_pyplot():
+    fig, axes = cxstats.plots.figure(7, 4, nrows=2, sharex=True)
+    assert plt.get_fignums() == [] and isinstance(fig, ReportFigure) and fig.get_layout_engine() is not None
+    assert len(axes) == 2 and tuple(fig.get_size_inches()) == (7.0, 4.0)
+    assert "image/png" in fig._repr_mimebundle_()
+
+
+@pytest.mark.parametrize("width, height, shown", [(0, 3, "width.*got 0"), (7, -1, "height.*got -1"),
+                                                  ("7", 3, "width.*got '7'"), (7, float("nan"), "height.*got nan")])
+def test_a_figure_of_your_own_needs_a_positive_size(width, height, shown):
+    with pytest.raises(cxstats.CxStatsError, match=rf"^Argument {shown}\.$"):
+        cxstats.plots.figure(width, height)

@@ -220,3 +220,23 @@ def test_reliability_by_group_names_the_group_in_errors_and_warnings():
                                                               "Construct 'CUSA' in group 'b' of 'seg'"]
     assert [problem.split(":")[1].strip() for problem in result.problems] == [
         "Construct 'CUSA' in group 'a' of 'seg'", "Construct 'CUSA' in group 'b' of 'seg'"]
+
+
+def test_warnings_of_the_one_factor_models_name_the_construct_and_are_problems():
+    mobi = cxstats.load_dataset("ecsi_mobile")
+    with pytest.warns(cxstats.sem.HeywoodWarning) as caught:
+        result = cxstats.reliability(mobi, constructs=["CUSA", "CUSL"])
+    messages = [str(w.message) for w in caught if issubclass(w.category, cxstats.CxStatsWarning)]
+    assert len(messages) == 1 and messages[0].startswith(
+        "Construct 'CUSL', one-factor model: Negative variance estimate(s) for CUSL3 (a Heywood case).")
+    assert messages[0].endswith("factor=False gives the item statistics alone.")
+    assert result.problems == (f"HeywoodWarning: {messages[0]}",)
+    assert "Caution: Construct 'CUSL', one-factor model" in str(result.plain_summary())
+    with pytest.warns(cxstats.CxStatsWarning) as caught:  # group b: no convergence, not identified, improper
+        by_group = cxstats.reliability(mobi.data.assign(seg=["a"] * 125 + ["b"] * 125), mobi.codebook,
+                                       constructs=["CUSL"], group="seg")
+    assert by_group.problems == tuple(f"{w.category.__name__}: {w.message}" for w in caught)
+    assert {p.split(", one-factor model: ")[0] for p in by_group.problems} == {
+        "HeywoodWarning: Construct 'CUSL' in group 'a' of 'seg'", "HeywoodWarning: Construct 'CUSL' in group 'b' of 'seg'",
+        "ConvergenceWarning: Construct 'CUSL' in group 'b' of 'seg'",
+        "IdentificationWarning: Construct 'CUSL' in group 'b' of 'seg'"}

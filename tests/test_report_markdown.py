@@ -76,6 +76,36 @@ def test_cautions_list_the_problems_of_any_result():
         cautions([], model=1)
 
 
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_cxstats_warning_has_a_caution_title_in_words():
+    import importlib
+    import pkgutil
+
+    import cxstats
+    from cxstats import CxStatsWarning
+    from cxstats.report._callouts import _PROBLEMS
+
+    for module in pkgutil.walk_packages(cxstats.__path__, "cxstats."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    kinds = {sub for sub in _subclasses(CxStatsWarning) if sub.__module__.startswith("cxstats")}
+    assert {"HeywoodWarning", "NestingWarning", "ScaledDifferenceWarning", "DecompositionWarning",
+            "CLVConvergenceWarning"} <= {k.__name__ for k in kinds}
+    missing = sorted(k.__name__ for k in kinds if k.__name__ not in _PROBLEMS)
+    assert missing == [], f"Warnings without a caution title in words: {missing}"
+    for kind in kinds:
+        title, meaning = _PROBLEMS[kind.__name__]
+        assert title[0].isupper() and "Warning" not in title
+        assert meaning is None or (meaning[0].islower() and not meaning.endswith("."))
+        shown = cautions([f"{kind.__name__}: Something happened."])._repr_markdown_()
+        assert f"- {title}: Something happened." in shown and kind.__name__ not in shown
+
+
 def test_inline_code_needs_execution(tmp_path, capsys):
     cell = new_markdown_cell("The index is `{python} index_text`.")
     nb = _notebook(new_raw_cell("---\ntitle: T\n---"), cell)
@@ -281,8 +311,8 @@ def test_inline_values_are_text_not_markdown(tmp_path):
                              metadata={"cxstats": {"inline": ["212", "$5", "$9", "a_b_c", "212", "**bold**"],
                                                    "inline_markdown": [False] * 5 + [True]}})
     page = to_html(_notebook(cell))
-    dollar = '<span class="tex2jax_ignore">$</span>'  # MathJax would read "$5, $" as mathematics
-    assert f"<p>212) customers paid {dollar}5, {dollar}9 and a_b_c #212; <strong>bold</strong>.</p>" in page
+    assert "<p>212) customers paid $5, $9 and a_b_c #212; <strong>bold</strong>.</p>" in page  # no MathJax
+    assert "\ue024" not in page and "x-mathjax-config" not in page and "libs/mathjax" not in page
     assert "<ol" not in page.split("<body", 1)[1]
     from cxstats.report._cells import report_cells
     from cxstats.report._render import _in_short_html

@@ -68,6 +68,10 @@ from .clv import (
     pareto_nbd,
 )
 from .simulate_waves import SimulatedWaves, simulate_cx_waves
+from .ordinal import PolychoricResult, polychoric
+from .sem.ordinal_moments import CorrelationNearOneWarning, OrdinalDataError, PolychoricConvergenceWarning
+from ._moments import Moments, MomentsError, moments
+from .simulate_parquet import write_panel_parquet
 
 __version__ = "0.1.0"
 
@@ -162,4 +166,13 @@ __all__ = [
     "ParetoNBDResult",
     "simulate_cx_waves",
     "SimulatedWaves",
+    "polychoric",
+    "PolychoricResult",
+    "OrdinalDataError",
+    "PolychoricConvergenceWarning",
+    "CorrelationNearOneWarning",
+    "moments",
+    "Moments",
+    "MomentsError",
+    "write_panel_parquet",
 ]

@@ -15,7 +15,7 @@ import pandas as pd
 from . import _clv_models as models
 from . import formatting as fmt
 from ._clv_summary import history_frame
-from ._results import PlainText
+from ._results import Exportable, PlainText
 
 __all__ = ["PurchaseModel", "BGNBDResult", "ParetoNBDResult", "GammaGammaResult", "LifetimeValueResult",
            "HoldoutValidation", "MAX_CORRELATION"]
@@ -26,7 +26,7 @@ MAX_CORRELATION = 0.3
 
 
 @dataclass(frozen=True)
-class PurchaseModel:
+class PurchaseModel(Exportable):
     """What the BG/NBD and Pareto/NBD results share: fields, predictions, display.
 
     ``table``: one row per parameter (``term, estimate, se, ci_low, ci_high``). ``data``:
@@ -34,6 +34,11 @@ class PurchaseModel:
     ``loglik`` is the total log-likelihood (comparable between the two models on the same
     data: the higher, the better the fit, both having four parameters).
     """
+
+    _TABLES = {
+        "table": ("Purchase model", "Parameters of the purchase-frequency model (BG/NBD or Pareto/NBD) with SEs "
+                  "from the Hessian and intervals."),
+    }
 
     table: pd.DataFrame
     data: pd.DataFrame
@@ -166,7 +171,7 @@ class ParetoNBDResult(PurchaseModel):
 
 
 @dataclass(frozen=True)
-class GammaGammaResult:
+class GammaGammaResult(Exportable):
     """The Gamma-Gamma model of spend per purchase, fitted to the repeat buyers.
 
     ``table``: ``term, estimate, se, ci_low, ci_high`` for ``p`` (shape of a purchase's
@@ -175,6 +180,11 @@ class GammaGammaResult:
     monetary_value`` of all customers given (the fit uses those with frequency > 0).
     ``correlation``: Pearson correlation of frequency and monetary value among repeat buyers.
     """
+
+    _TABLES = {
+        "table": ("Spend model", "Parameters of the Gamma-Gamma model of the mean spend per repeat purchase, with SEs "
+                  "and intervals."),
+    }
 
     table: pd.DataFrame
     data: pd.DataFrame
@@ -219,7 +229,7 @@ class GammaGammaResult:
 
 
 @dataclass(frozen=True)
-class LifetimeValueResult:
+class LifetimeValueResult(Exportable):
     """Discounted expected spend of every customer over the coming ``months``, with bootstrap intervals.
 
     ``table``: one row per customer: ``customer, segment, frequency, recency, T,
@@ -231,6 +241,13 @@ class LifetimeValueResult:
     resampling customers and refitting both models). ``total_clv`` (property) is the sum
     over customers, ``total_ci_low, total_ci_high`` its bootstrap interval.
     """
+
+    _TABLES = {
+        "segments": ("Value by segment", "Customer lifetime value per segment: mean and total with bootstrap intervals "
+                     "(customers resampled, both models refitted); segments below the minimum base are not described."),
+        "table": ("Value by customer", "Expected purchases, P(alive), expected spend and discounted lifetime value of "
+                  "each customer."),
+    }
 
     table: pd.DataFrame
     segments: pd.DataFrame
@@ -321,13 +338,18 @@ class LifetimeValueResult:
 
 
 @dataclass(frozen=True)
-class HoldoutValidation:
+class HoldoutValidation(Exportable):
     """Predicted and actual holdout purchases, by number of repeat purchases in the calibration period.
 
     ``table``: one row per group (``calibration_purchases`` 0, 1, ... and the last group
     ``max_purchases`` or more): ``calibration_purchases, label, customers, actual,
     predicted`` (mean purchases per customer in the holdout period).
     """
+
+    _TABLES = {
+        "table": ("Holdout check", "Purchases predicted for the holdout period against those made, by the number of "
+                  "repeat purchases in the calibration period."),
+    }
 
     table: pd.DataFrame
     total_actual: float

@@ -17,7 +17,7 @@ from ._clv_data import (_MONDAY_SHIFT, as_ns, holdout_counts, period_end_ns, per
                         summarise, time_unit)
 from ._errors import CxStatsError
 from ._format import listing
-from ._results import PlainText
+from ._results import Exportable, PlainText
 from ._transactions import _NS_PER_DAY, read_transactions
 from ._transactions_sql import TransactionSource, is_source, period_histories
 
@@ -30,7 +30,7 @@ _UNIT_WORDS = {"D": "days", "W": "weeks"}
 # ---------------------------------------------------------------- summaries
 
 @dataclass(frozen=True)
-class CLVSummary:
+class CLVSummary(Exportable):
     """Per-customer purchase history in the form the BG/NBD and Gamma-Gamma models use.
 
     ``table``: one row per customer (sorted by customer): ``customer, frequency`` (repeat
@@ -39,6 +39,11 @@ class CLVSummary:
     ``monetary_value`` (mean amount of the repeat purchases; 0 without any),
     ``first_purchase``. Periods are ``time_unit`` (``"D"`` days, ``"W"`` weeks).
     """
+
+    _TABLES = {
+        "table": ("Customer summary", "Per customer: repeat purchases (frequency), recency, age (T) and mean repeat "
+                  "spend, in the lifetimes conventions."),
+    }
 
     table: pd.DataFrame
     as_of: pd.Timestamp
@@ -158,7 +163,7 @@ def _histories(frame: pd.DataFrame, end_ns: int, unit: str) -> dict[str, np.ndar
 
 
 @dataclass(frozen=True)
-class CalibrationHoldout:
+class CalibrationHoldout(Exportable):
     """Purchase histories up to ``calibration_end`` and the purchases that followed, per customer.
 
     ``table``: one row per customer who bought by ``calibration_end``: ``customer,
@@ -167,6 +172,11 @@ class CalibrationHoldout:
     ``observation_end``), ``monetary_value_holdout`` (mean amount of those transactions, 0
     without any), ``duration_holdout`` (length of the holdout in periods).
     """
+
+    _TABLES = {
+        "table": ("Calibration and holdout", "Per customer: the summary over the calibration period and the purchases "
+                  "and spend in the holdout period."),
+    }
 
     table: pd.DataFrame
     calibration_end: pd.Timestamp

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._format import level as shown_level
 from ._results import Table
 from .formatting import _COUNT_COLUMNS, _header, _is_p_column, _parameter_rows, labels_of
 
@@ -115,7 +116,9 @@ def export(results: Any, path: str | Path, *, labels: Any = None) -> Path:
     used = {"Contents"}
     listing = []
     for name, result in named.items():
-        names = labels_of(labels if labels is not None else getattr(result, "codebook", None))
+        kept = getattr(result, "labels", None)  # a result's own labels (codebook, group value labels)
+        names = {**(dict(kept) if isinstance(kept, Mapping) else {}),
+                 **labels_of(labels if labels is not None else getattr(result, "codebook", None))}
         sheets = []
         tables = result._tables()
         for title, table in tables.items():
@@ -224,9 +227,12 @@ def readable(table: Table, labels: Mapping[str, str] | None = None, *, ci_level:
             frame = frame.drop(columns=[column])
     headers, kinds, columns = [], [], {}
     level = f"{100 * ci_level:.0f}% CI"
+    key = lambda v: "" if _blank(v) else v if isinstance(v, str) else shown_level(v)  # noqa: E731
     for j, column in enumerate(frame.columns):
         values = frame[column]
-        if values.dtype == bool or (values.dtype == object and values.map(
+        if column == "group" and values.map(lambda v: key(v) in labels).any():  # levels with value labels
+            values, kind = values.map(lambda v: label(key(v)) if key(v) else ""), "text"
+        elif values.dtype == bool or (values.dtype == object and values.map(
                 lambda v: isinstance(v, bool | np.bool_) or _blank(v)).all() and values.notna().any()):
             values, kind = values.map(lambda v: "" if _blank(v) else ("yes" if v else "no")), "text"
         elif pd.api.types.is_datetime64_any_dtype(values):

@@ -30,6 +30,14 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+def level(value: Any) -> str:
+    """A group level (or another data value) for a message: numbers bare, as a reader writes
+    them (``2``, not ``np.int64(2)`` or ``2.0``), text in quotes (``'north'``)."""
+    if hasattr(value, "item") and type(value).__module__ == "numpy":  # a NumPy scalar
+        value = value.item()
+    return repr(value) if isinstance(value, str) else _plain(value)
+
+
 def every(values: Iterable[Any], *, conjunction: str = "and") -> str:
     """All values, none left out, for prose: ``a``, ``a and b``, ``a, b and c``."""
     shown = [_plain(v) for v in values]

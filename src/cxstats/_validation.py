@@ -36,8 +36,10 @@ __all__ = [
     "within_scale",
     "strip_ansi",
     "survey_parts",
+    "moments_parts",
     "need_codebook",
     "labels_from",
+    "group_level_labels",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -247,6 +249,26 @@ def survey_parts(data: Any, codebook: Any = None) -> tuple[Any, Any]:
     return data, codebook
 
 
+def moments_parts(data: Any, moments: Any = None, *, where: str) -> tuple[Any, Any]:
+    """``(data, None)`` for rows, or ``(None, moments)`` when a :class:`~cxstats.Moments` is
+    passed as ``data`` or as ``moments=``: the one place where functions accept sufficient
+    statistics in place of rows (what they can compute from them is in ``cxstats._sufficient``)."""
+    from ._moments import Moments
+
+    if isinstance(data, Moments):
+        if moments is not None:
+            raise TypeError(f"{where}: pass the Moments once, as data or as moments=, not both.")
+        return None, data
+    if moments is None:
+        return data, None
+    if not isinstance(moments, Moments):
+        raise TypeError(f"{where}: moments= must be a cxstats.Moments (what cxstats.moments() returns), got "
+                        f"{type(moments).__name__}.")
+    if data is not None:
+        raise TypeError(f"{where}: pass either the data or moments=, not both.")
+    return None, moments
+
+
 def need_codebook(codebook: Any, *, where: str, argument: str = "codebook") -> Any:
     """``codebook`` unless it is None, else an error saying how to pass one."""
     if codebook is None:
@@ -255,15 +277,33 @@ def need_codebook(codebook: Any, *, where: str, argument: str = "codebook") -> A
     return codebook
 
 
-def labels_from(*sources: Any) -> dict[str, str]:
+def labels_from(*sources: Any, group: str | None = None) -> dict[str, str]:
     """The ``{code: label}`` of the first Codebook or Survey among ``sources`` ({} when there is none):
-    what a result keeps so that its summaries and figures name constructs and items in words."""
+    what a result keeps so that its summaries and figures name constructs and items in words.
+
+    With ``group`` (the grouping column of the analysis), the codebook's value labels of that
+    column are added, keyed by the level as it prints (``"2"``, and ``"2.0"`` for a column of
+    floats): the one place where results learn to call group 2 "Contract plan".
+    """
     from .data.codebook import Codebook
     from .data.survey import Survey
 
     for source in sources:
-        if isinstance(source, Survey):
-            return dict(source.codebook.labels)
-        if isinstance(source, Codebook):
-            return dict(source.labels)
+        codebook = source.codebook if isinstance(source, Survey) else source
+        if isinstance(codebook, Codebook):
+            return {**codebook.labels, **group_level_labels(codebook, group)}
     return {}
+
+
+def group_level_labels(codebook: Any, column: str | None) -> dict[str, str]:
+    """``{level: label}`` from the codebook's value labels of ``column`` (a variable or an item),
+    keyed by ``str(level)`` for both integer and float levels; {} without labels."""
+    if codebook is None or column is None:
+        return {}
+    declared = next((c for c in (*codebook.items, *codebook.variables) if c.name == column), None)
+    out: dict[str, str] = {}
+    for code, text in (declared.labels if declared is not None else {}).items():
+        out[str(float(code))] = str(text)
+        if float(code).is_integer():
+            out[str(int(code))] = str(text)
+    return out

@@ -25,6 +25,7 @@ from scipy import stats
 from . import _outcome_ratios, _survival
 from . import formatting as fmt
 from ._errors import CxStatsError
+from ._format import level as shown_level
 from ._format import listing
 from ._results import Exportable, PlainText
 from .retention import cox_model
@@ -334,7 +335,8 @@ def _group_masks(data: pd.DataFrame, group: str | pd.Series, focus: Any, referen
             raise CxStatsError(f"Say which group the claim is about with focus= (levels of '{name}': "
                                f"{listing(sorted(levels, key=str), limit=10)}).")
     if focus not in levels:
-        raise CxStatsError(f"focus={focus!r} is not a value of '{name}' (levels: {listing(sorted(levels, key=str))}).")
+        raise CxStatsError(f"focus={shown_level(focus)} is not a value of '{name}' "
+                           f"(levels: {listing(sorted(levels, key=str))}).")
     focus_mask = (values == focus).to_numpy()
     if reference is None:
         others = [v for v in levels if v != focus]
@@ -350,7 +352,8 @@ def _group_masks(data: pd.DataFrame, group: str | pd.Series, focus: Any, referen
     binary = isinstance(focus, (bool, np.bool_)) or focus in (0, 1)  # a flag: say "with", not "= True"
     focus_label = (f"customers with {name}" if bool(focus) else f"customers without {name}") if binary else str(focus)
     if not reference_mask.any():
-        raise CxStatsError(f"All customers are in the focus group {name} = {focus!r}; there is nobody to compare with.")
+        raise CxStatsError(f"All customers are in the focus group {name} = {shown_level(focus)}; there is nobody to "
+                           "compare with.")
     return name, values, focus_mask, reference_mask, focus_label, reference_label
 
 

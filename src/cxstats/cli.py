@@ -32,6 +32,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._validation import survey_parts
+
 __all__ = ["main"]
 
 COMMANDS = ("sem", "invariance", "reliability", "nps", "drivers", "render")
@@ -142,17 +144,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------------------- data
-def _load(source: str, codebook: str | None, *, need_codebook: bool = False) -> tuple[pd.DataFrame, Any]:
-    """DATA and its codebook (None when there is none and the command can do without)."""
-    from .data import Codebook, list_datasets, load_dataset, read_survey, read_table
+def _load(source: str, codebook: str | None, *, need_codebook: bool = False) -> Any:
+    """DATA as a :class:`~cxstats.Survey` (data and codebook: the analyses take it whole, so its
+    labels name concepts, items and groups), or a DataFrame when it has no codebook and the
+    command can do without."""
+    from .data import list_datasets, load_dataset, read_survey, read_table
 
     path = Path(source)
     if codebook is not None and not Path(codebook).is_file():
         raise UsageError(f"--codebook: file '{codebook}' not found. Give the path of the codebook YAML of DATA.")
     if not path.exists():
         if source in list_datasets():
-            dataset = load_dataset(source)
-            return getattr(dataset, "data", dataset), getattr(dataset, "codebook", None)
+            return load_dataset(source)
         raise UsageError(f"DATA: '{source}' is neither a file nor a bundled data set. Give the path of a CSV, Excel, "
                          f"SPSS or Parquet file, or one of {', '.join(list_datasets())}.")
     if path.is_dir():
@@ -165,18 +168,12 @@ def _load(source: str, codebook: str | None, *, need_codebook: bool = False) -> 
                 raise UsageError(f"DATA: '{path.name}' has no codebook, which says which questions measure which "
                                  f"concept. Put '{beside.name}' beside it or pass --codebook FILE.yaml "
                                  "(format: data/README.md).")
-            return read_table(path), None
-        survey = read_survey(path, codebook=codebook)
+            return read_table(path)
+        return read_survey(path, codebook=codebook)
     except UsageError:
         raise
     except (ValueError, TypeError, OSError) as exc:
         raise UsageError(f"DATA: {_message(exc)}") from None
-    frame = getattr(survey, "data", survey)  # a Survey (data + codebook) or, today, a DataFrame
-    found = getattr(survey, "codebook", None)
-    if found is None:
-        found = (Codebook.from_yaml(codebook) if codebook is not None else Codebook.from_yaml(beside)
-                 if beside.exists() else Codebook.from_sav(path))
-    return frame, found
 
 
 def _columns(data: pd.DataFrame, option: str, names: list[str]) -> None:
@@ -218,17 +215,17 @@ def _sem(args):
     from . import sem
 
     model = _model(args.model)
-    data, codebook = _load(args.data, args.codebook)
+    survey = _load(args.data, args.codebook)
+    data, codebook = survey_parts(survey)
     if args.group:
         _columns(data, "--group", [args.group])
     try:
         sem.parse_model(model)
     except ValueError as exc:
         raise UsageError(f"MODEL: {str(exc).splitlines()[0]}") from None  # without the caret under the line
-    result = sem.fit(model, data, group=args.group, estimator=args.estimator, missing=args.missing)
-    labels = fmt.labels_of(codebook)
+    result = sem.fit(model, survey, group=args.group, estimator=args.estimator, missing=args.missing)
     shown = ["group"] * bool(result.groups) + ["kind", "parameter", "estimate", "se", "p_value", "ci", "std_all"]
-    table = fmt.table(result.table, columns=shown, labels=labels, digits=3)
+    table = fmt.table(result.table, columns=shown, labels=result, digits=3)  # its labels name the groups too
     fit = fmt.fit_measures(result.headline_fit, ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"))
     return {"SEM": result}, codebook, [("Fit measures", fit), ("Parameters", table)]
 
@@ -238,13 +235,14 @@ def _invariance(args):
     from . import sem
 
     model = _model(args.model)
-    data, codebook = _load(args.data, args.codebook)
+    survey = _load(args.data, args.codebook)
+    data, codebook = survey_parts(survey)
     _columns(data, "--group", [args.group])
     try:
         sem.parse_model(model)
     except ValueError as exc:
         raise UsageError(f"MODEL: {str(exc).splitlines()[0]}") from None  # without the caret under the line
-    result = sem.invariance(model, data, group=args.group, estimator=args.estimator, missing=args.missing)
+    result = sem.invariance(model, survey, group=args.group, estimator=args.estimator, missing=args.missing)
     table = fmt.table(result.table, columns=["level", "chisq", "df", "chisq_diff", "df_diff", "p_value", "cfi",
                                              "delta_cfi", "rmsea", "delta_rmsea", "holds"],
                       labels=codebook, digits={"cfi": 3, "delta_cfi": 3, "rmsea": 3, "delta_rmsea": 3},
@@ -258,7 +256,8 @@ def _reliability(args):
     from . import formatting as fmt
     from .reliability import reliability
 
-    data, codebook = _load(args.data, args.codebook, need_codebook=True)
+    survey = _load(args.data, args.codebook, need_codebook=True)
+    codebook = survey.codebook
     constructs = _list(args.constructs, "--constructs") if args.constructs is not None else None
     if constructs is not None:
         known = set(codebook.blocks())
@@ -266,9 +265,9 @@ def _reliability(args):
         if unknown:
             raise UsageError(f"--constructs: {', '.join(map(repr, unknown))} not in the codebook. Choose from: "
                              f"{', '.join(known)}.")
-    result = reliability(data, codebook, constructs=constructs)
+    result = reliability(survey, constructs=constructs)
     table = fmt.table(result.table, columns=["construct", "n_items", "n", "alpha", "alpha_ci", "omega", "cr", "ave"],
-                      labels=codebook, rename={"n_items": "Questions"})
+                      labels=result, rename={"n_items": "Questions"})
     return {"Reliability": result}, codebook, [("Reliability", table)]
 
 
@@ -276,16 +275,17 @@ def _nps(args):
     from . import formatting as fmt
     from .nps import nps
 
-    data, codebook = _load(args.data, args.codebook)
+    survey = _load(args.data, args.codebook)
+    data, codebook = survey_parts(survey)
     _columns(data, "COLUMN", [args.column])
     if args.group:
         _columns(data, "--group", [args.group])
     if args.min_base < 1:
         raise UsageError(f"--min-base: {args.min_base} is not a base size. Give a whole number of 1 or more "
                          "(default 30).")
-    result = nps(data, args.column, group=args.group, min_base=args.min_base)
+    result = nps(survey, args.column, group=args.group, min_base=args.min_base)
     table = fmt.table(result.table, columns=["group", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps",
-                                             "ci", "suppressed"], labels=codebook, digits=1)
+                                             "ci", "suppressed"], labels=result, digits=1)
     return {"NPS": result}, codebook, [("Net Promoter Score", table)]
 
 
@@ -294,15 +294,16 @@ def _drivers(args):
     from ._export import plain_text
     from .drivers import driver_regression, relative_importance
 
-    data, codebook = _load(args.data, args.codebook)
+    survey = _load(args.data, args.codebook)
+    data, codebook = survey_parts(survey)
     drivers = _list(args.drivers, "--drivers")
     _columns(data, "--outcome", [args.outcome])
     _columns(data, "--drivers", drivers)
     if args.bootstrap < 0:
         raise UsageError(f"--bootstrap: {args.bootstrap} draws is not possible. Give 0 (no intervals) or a number "
                          "of draws such as 1000.")
-    regression = driver_regression(data, args.outcome, drivers)
-    importance = relative_importance(data, args.outcome, drivers, bootstrap=args.bootstrap, seed=args.seed,
+    regression = driver_regression(survey, args.outcome, drivers)
+    importance = relative_importance(survey, args.outcome, drivers, bootstrap=args.bootstrap, seed=args.seed,
                                      progress=False)
     merged = regression.table.merge(importance.table[["term", "share", "rank"]], on="term", how="left")
     merged = merged[merged["term"] != "(Intercept)"].sort_values("rank")

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Sequence
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,12 +30,17 @@ from ._importance import CHUNK
 from ._importance import lmg as exact_lmg
 from ._results import Exportable, PlainText
 from .data.codebook import Codebook
-from ._validation import check_frame, count, declared_scale, labels_from, numeric_columns, one_of, survey_parts, within_scale
+from ._sufficient import Sample, check_items, needs_rows, ols, samples
+from ._validation import (check_frame, count, declared_scale, labels_from, moments_parts, numeric_columns, one_of,
+                          survey_parts, within_scale)
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .sem._problems import ConvergenceWarning
 from ._validation import warn
 from ._progress import progress_bar
+
+if TYPE_CHECKING:
+    from ._moments import Moments
 
 __all__ = ["CollinearityWarning", "DriverResult", "IPMAResult", "ImportanceResult", "driver_regression",
            "importance_performance", "relative_importance"]
@@ -211,20 +217,26 @@ class ImportanceResult(Exportable):
         return PlainText("\n".join(lines))
 
 
-def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str], where: str = "driver analysis"
-            ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    check_frame(data, where=where)
+def _driver_names(outcome: str, drivers: Sequence[str], where: str) -> list[str]:
     drivers = [drivers] if isinstance(drivers, str) else list(drivers)
     if not drivers:
         raise CxStatsError("Name at least one driver.")
-    absent = [c for c in [outcome, *drivers] if c not in data.columns]
-    if absent:
-        raise CxStatsError(f"No column {listing(absent, quote=True)} in the data; columns: {listing(data.columns, limit=20)}.")
     if outcome in drivers:
         raise CxStatsError(f"'{outcome}' is both the outcome and a driver.")
     repeated = list(dict.fromkeys(d for d in drivers if drivers.count(d) > 1))
     if repeated:
         raise CxStatsError(f"{where}: driver(s) {listing(repeated, quote=True)} are named more than once; name each once.")
+    return drivers
+
+
+def _design(data: pd.DataFrame, outcome: str, drivers: Sequence[str], where: str = "driver analysis"
+            ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    check_frame(data, where=where)
+    named = [drivers] if isinstance(drivers, str) else list(drivers)
+    absent = [c for c in [outcome, *named] if c not in data.columns]
+    if absent and named:
+        raise CxStatsError(f"No column {listing(absent, quote=True)} in the data; columns: {listing(data.columns, limit=20)}.")
+    drivers = _driver_names(outcome, drivers, where)
     numeric = numeric_columns(data, [outcome, *drivers], where=where, role="column")
     frame = numeric.dropna()
     n, p = len(frame), len(drivers)
@@ -257,8 +269,36 @@ def _check_rank(x: np.ndarray, drivers: list[str]) -> None:
             )
 
 
-def _collinearity(x: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, float, tuple[str, ...]]:
-    corr = np.corrcoef(x, rowvar=False).reshape(len(drivers), len(drivers))
+def _sufficient_design(moments, outcome: str, drivers: Sequence[str], where: str) -> tuple[Sample, list[str]]:
+    """The pooled statistics of the outcome and the drivers from a Moments, with the checks of :func:`_design`."""
+    drivers = _driver_names(outcome, drivers, where)
+    check_items(moments, [outcome, *drivers], where=where, role="column")
+    p = len(drivers)
+    n = int(moments.total().n[None])
+    if n < p + 2:
+        raise CxStatsError(f"{n} complete rows are too few for {p} drivers; at least {p + 2} are needed.")
+    sample = samples(moments, [outcome, *drivers], where=where)[0]
+    cov = sample.cov.to_numpy()[1:, 1:]
+    constant = [d for d, v in zip(drivers, np.diag(cov), strict=True) if v <= 0]
+    if constant:
+        raise CxStatsError(f"Driver(s) {listing(constant, quote=True)} do not vary in the complete rows; drop them.")
+    corr = sample.corr.to_numpy()[1:, 1:]
+    if np.linalg.matrix_rank(corr) < p:  # a driver that is a linear combination of others (and a constant)
+        for j, name in enumerate(drivers):
+            rest = [k for k in range(p) if k != j]
+            coef = np.linalg.lstsq(corr[np.ix_(rest, rest)], corr[rest, j], rcond=None)[0]
+            if 1.0 - corr[j, rest] @ coef <= 1e-10:
+                others = [drivers[k] for k, c in zip(rest, coef, strict=True) if abs(c) > 1e-8]
+                raise CxStatsError(
+                    f"Driver '{name}' is a linear combination of {listing(others, quote=True)} (plus a constant); "
+                    "their separate effects cannot be estimated. Drop one of them or combine them into one score."
+                )
+    return sample, drivers
+
+
+def _collinearity(corr: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, float, tuple[str, ...]]:
+    """VIFs, the condition number and collinearity warnings from the drivers' correlation matrix."""
+    corr = np.asarray(corr).reshape(len(drivers), len(drivers))
     vif = np.diag(np.linalg.inv(corr)) if len(drivers) > 1 else np.ones(1)
     eigen = np.linalg.eigvalsh(corr)
     condition = float(np.sqrt(eigen.max() / eigen.min()))
@@ -276,13 +316,16 @@ def _collinearity(x: np.ndarray, drivers: list[str]) -> tuple[np.ndarray, float,
     return vif, condition, tuple(problems)
 
 
-def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, family: str = "gaussian",
+def driver_regression(data: pd.DataFrame | Moments, outcome: str, drivers: Sequence[str], *, family: str = "gaussian",
                       se: str = "classical", ci_level: float = 0.95, codebook: Codebook | None = None) -> DriverResult:
     """Regress ``outcome`` on ``drivers`` (rows complete on all of them).
 
     Parameters
     ----------
-    data : respondents in rows, or a :class:`~cxstats.Survey`.
+    data : respondents in rows, a :class:`~cxstats.Survey`, or a :class:`~cxstats.Moments`
+        over the outcome and the drivers (OLS with classical SEs from the pooled means and
+        cross-products, equal to OLS on the same rows; ``family="binomial"``/``"ordinal"``
+        and HC SEs need the rows).
     codebook : a :class:`~cxstats.Codebook` (default: the Survey's) whose labels the result
         keeps for :meth:`DriverResult.plain_summary`.
     family : ``"gaussian"`` (OLS), ``"binomial"`` (logistic; the outcome must be 0/1) or
@@ -303,11 +346,14 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
     """
     labels = labels_from(codebook, data)
     data, _ = survey_parts(data)
+    data, moments = moments_parts(data, where="driver_regression")
     one_of("family", family, ("gaussian", "binomial", "ordinal"))
     one_of("se", se, ("classical", "HC3", "HC1"))
     ci_level = check_ci_level(ci_level)
+    if moments is not None:
+        return replace(_regression_from_moments(moments, outcome, drivers, family, se, ci_level), labels=labels)
     x, y, drivers = _design(data, outcome, drivers, where="driver_regression")
-    vif, condition, problems = _collinearity(x, drivers)
+    vif, condition, problems = _collinearity(np.corrcoef(x, rowvar=False), drivers)
     if family == "ordinal":
         return replace(_ordinal(x, y, drivers, vif, condition, problems, ci_level), outcome=outcome, labels=labels)
     design = sm.add_constant(x, has_constant="add")
@@ -341,6 +387,27 @@ def driver_regression(data: pd.DataFrame, outcome: str, drivers: Sequence[str], 
         table["ame_ci_low"], table["ame_ci_high"] = ame - half, ame + half
     return DriverResult(table=table, nobs=len(y), r2=r2, adj_r2=adj, condition_number=condition, family=family,
                         se_type=se, problems=problems, outcome=outcome, labels=labels)
+
+
+def _regression_from_moments(moments, outcome: str, drivers: Sequence[str], family: str, se: str,
+                             ci_level: float) -> DriverResult:
+    """OLS with classical SEs from the pooled means and cross-products of a Moments."""
+    where = "driver_regression"
+    if family != "gaussian":
+        raise needs_rows(where, f"family='{family}'", "Pass the data, or use family='gaussian' (OLS), which needs "
+                                                      "only means and cross-products.")
+    if se != "classical":
+        raise needs_rows(where, f"se='{se}' (each row's residual enters a heteroskedasticity-consistent SE)",
+                         "Pass the data, or use se='classical'.")
+    sample, drivers = _sufficient_design(moments, outcome, drivers, where)
+    vif, condition, problems = _collinearity(sample.corr.to_numpy()[1:, 1:], drivers)
+    fit = ols(sample, outcome, drivers, ci_level)
+    table = pd.DataFrame({"term": ["(Intercept)", *drivers], "estimate": fit["params"], "se": fit["bse"],
+                          "statistic": fit["tvalues"], "df": fit["df"], "p_value": fit["pvalues"],
+                          "ci_low": fit["ci"][:, 0], "ci_high": fit["ci"][:, 1], "std_beta": fit["std_beta"],
+                          "vif": np.concatenate([[np.nan], vif])})
+    return DriverResult(table=table, nobs=sample.n, r2=fit["r2"], adj_r2=fit["adj_r2"], condition_number=condition,
+                        family="gaussian", se_type="classical", problems=problems, outcome=outcome)
 
 
 def _average_marginal_effects(params: np.ndarray, cov: np.ndarray, design: np.ndarray
@@ -446,7 +513,7 @@ def _exact_cost(p: int, bootstrap: int) -> str:
     return f"{time_text} on one core and {max(memory, 0.01):.2g} GB"
 
 
-def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
+def relative_importance(data: pd.DataFrame | Moments, outcome: str, drivers: Sequence[str], *, bootstrap: int = 0,
                         seed: int | None = None, ci_level: float = 0.95, method: str = "exact",
                         permutations: int = 2000, max_drivers: int = 15,
                         progress: bool | None = None, codebook: Codebook | None = None) -> ImportanceResult:
@@ -454,6 +521,9 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
 
     Parameters
     ----------
+    data : respondents in rows, a :class:`~cxstats.Survey`, or a :class:`~cxstats.Moments`
+        over the outcome and the drivers (the exact or sampled LMG from the pooled
+        correlation matrix, equal to that of the same rows; the bootstrap needs the rows).
     bootstrap : number of resamples for percentile intervals of the shares and their
         pairwise differences (0: none).
     method : ``"exact"`` (default): LMG over all 2^p subsets of the drivers.
@@ -488,12 +558,22 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     """
     labels = labels_from(codebook, data)
     data, _ = survey_parts(data)
+    data, moments = moments_parts(data, where="relative_importance")
     one_of("method", method, ("exact", "sampled"))
     ci_level = check_ci_level(ci_level)
     bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
     permutations = count("permutations", permutations, minimum=100)
     max_drivers = count("max_drivers", max_drivers, minimum=1)
-    x, y, drivers = _design(data, outcome, drivers, where="relative_importance")
+    if moments is not None:
+        if bootstrap:
+            raise needs_rows("relative_importance", f"bootstrap={bootstrap} (resampling respondents)",
+                             "Pass the data for bootstrap intervals, or use bootstrap=0.")
+        sample, drivers = _sufficient_design(moments, outcome, drivers, "relative_importance")
+        values, nobs, corr = None, sample.n, sample.corr.to_numpy()
+    else:
+        x, y, drivers = _design(data, outcome, drivers, where="relative_importance")
+        values = np.column_stack([y, x])
+        nobs, corr = len(y), np.corrcoef(values, rowvar=False)
     p = len(drivers)
     if method == "exact" and p > max_drivers:
         raise CxStatsError(
@@ -504,7 +584,6 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
             "scores (e.g. one per SERVQUAL dimension)."
         )
     rng = np.random.default_rng(seed)
-    values = np.column_stack([y, x])
     show = (method == "exact" and p >= _EXACT_SHOWN_FROM) if progress is None else bool(progress)
 
     def estimate(corr: np.ndarray, bar) -> tuple[np.ndarray, np.ndarray]:
@@ -519,7 +598,7 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     with progress_bar(show, total=per_fit * (1 + bootstrap), unit="subset" if method == "exact" else "order",
                        desc=f"LMG, {p} drivers" + (f" (about {_exact_cost(p, bootstrap).split(' on')[0]})"
                                                    if method == "exact" else "")) as bar:
-        lmg, mc_se = estimate(np.corrcoef(values, rowvar=False), bar)
+        lmg, mc_se = estimate(corr, bar)
         r2 = float(lmg.sum())
         share = 100 * lmg / r2
         low = high = np.full(p, np.nan)
@@ -545,7 +624,7 @@ def relative_importance(data: pd.DataFrame, outcome: str, drivers: Sequence[str]
     rank[order] = np.arange(1, p + 1)
     table = pd.DataFrame({"term": drivers, "lmg": lmg, "mc_se": mc_se, "share": share, "share_ci_low": low,
                           "share_ci_high": high, "rank": rank})
-    return ImportanceResult(table=table, differences=differences, r2=r2, nobs=len(y), bootstrap=bootstrap,
+    return ImportanceResult(table=table, differences=differences, r2=r2, nobs=nobs, bootstrap=bootstrap,
                             method=method, permutations=permutations if method == "sampled" else None, labels=labels,
                             outcome=outcome)
 

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._format import level as shown_level
+
 __all__ = [
     "HEADERS",
     "currency",
@@ -243,7 +245,9 @@ def table(data: pd.DataFrame | pd.Series, *, columns: Sequence[str] | None = Non
         ``X_ci_low``/``X_ci_high`` (e.g. ``share_ci``, header "Share: 95% CI", formatted
         like ``X``). Default: all, with ``lhs/op/rhs`` replaced by ``kind`` and ``parameter``
         and each interval pair by its built column.
-    labels : ``{code: label}`` or a Codebook: codes in text cells and the index become labels.
+    labels : ``{code: label}`` or a Codebook: codes in text cells and the index become labels;
+        or a result with ``labels`` (an SEM, invariance, reliability or NPS result), whose
+        codebook value labels also name the levels of a ``group`` column.
     rename : header overrides, by source column name (``{"estimate": "PLS"}``).
     digits : decimals for numbers, one for all or per column (default 2).
     ci_level : the level the ``ci`` header states.
@@ -315,6 +319,8 @@ def table(data: pd.DataFrame | pd.Series, *, columns: Sequence[str] | None = Non
                      for v in values]
         elif values.dtype == bool:
             cells = ["yes" if bool(v) else "no" for v in values]
+        elif key == "group":  # group levels are names: 2 (or 2.0), or its value label ("Contract plan")
+            cells = ["" if _missing(v) else label(v if isinstance(v, str) else shown_level(v)) for v in values]
         elif pd.api.types.is_numeric_dtype(values):
             show = _formatter(kind, places, unit)
             cells = [show(v) for v in values]

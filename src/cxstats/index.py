@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,11 @@ from ._format import listing
 from ._validation import check_frame, declared_scale, numeric_columns, warn
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
-from ._validation import survey_parts
+from ._sufficient import check_items, samples
+from ._validation import moments_parts, survey_parts
+
+if TYPE_CHECKING:
+    from ._moments import Moments
 
 __all__ = ["IndexResult", "SmallGroupWarning", "satisfaction_index"]
 
@@ -36,7 +41,7 @@ class SmallGroupWarning(CxStatsWarning):
 @dataclass(frozen=True)
 class IndexResult(Exportable):
     """A 0-100 index: ``table`` (``group, n, estimate, se, ci_low, ci_high``), ``scores``
-    (one value per respondent, NaN when every item is missing), ``weights`` (normalised to
+    (one value per respondent, NaN when every item is missing; empty from a Moments), ``weights`` (normalised to
     sum 1) and the response ``scale`` the items were rescaled from; ``problems``: the warnings
     issued (a group with fewer than two answers has no SE or interval), for reports."""
 
@@ -58,7 +63,7 @@ class IndexResult(Exportable):
 
 
 def satisfaction_index(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Moments,
     items: Sequence[str],
     *,
     scale: tuple[float, float] | None = None,
@@ -71,14 +76,19 @@ def satisfaction_index(
 
     Parameters
     ----------
-    data : respondents in rows.
+    data : respondents in rows, or a :class:`~cxstats.Moments` over the items: each group's
+        index is then ``w'mean`` with SD ``sqrt(w'Cw)`` (rescaled), which equals the index of
+        the rows complete on the Moments' items (on complete data, the same rows; with the
+        rows, a respondent's index averages the items they answered). ``scores`` is then
+        empty and only the item means can be checked against the scale.
     items : the items of the index (e.g. the three ACSI satisfaction items).
     scale : ``(low, high)`` of the response scale; read from ``codebook`` when omitted.
     weights : ``None`` (equal), a mapping item -> weight, a fitted
         :class:`cxstats.sem.SEMResult` whose standardized loadings on the construct
         measured by ``items`` become the weights, or a fitted ``cxstats.pls`` result whose
         unstandardized outer weights (weight / SD) of that construct become the weights.
-    group : a column to report the index by (e.g. country or segment).
+    group : a column to report the index by (e.g. country or segment); with a Moments, its
+        group column (or None for all rows).
 
     Returns
     -------
@@ -93,9 +103,12 @@ def satisfaction_index(
     72.0
     """
     data, codebook = survey_parts(data, codebook)
-    check_frame(data, where="satisfaction_index")
+    data, moments = moments_parts(data, where="satisfaction_index")
     ci_level = check_ci_level(ci_level)
     items = [items] if isinstance(items, str) else list(items)
+    if moments is not None:
+        return _index_from_moments(moments, items, scale, codebook, weights, group, ci_level)
+    check_frame(data, where="satisfaction_index")
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise CxStatsError(f"satisfaction_index: no column {listing(absent, quote=True)} in the data.")
@@ -123,6 +136,13 @@ def satisfaction_index(
         raise CxStatsError(f"satisfaction_index: only {int(scores.notna().sum())} respondent(s) answered any of "
                            f"{listing(items, quote=True)}; an index with an interval needs at least 2.")
     rows = [_summary(label, s.dropna(), ci_level) for label, s in frames]
+    table, problems = _table(rows, group)
+    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level,
+                       problems=problems)
+
+
+def _table(rows: list[dict], group: str | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The index table and the warning for groups too small for an interval."""
     table = pd.DataFrame(rows, columns=["group", "n", "estimate", "se", "ci_low", "ci_high"])
     problems = []
     small = table[table["n"] < 2]
@@ -131,8 +151,35 @@ def satisfaction_index(
         problems.append(warn(f"satisfaction_index: group(s) {shown} of '{group}' have fewer than 2 answers, so their "
                              "index has no standard error or interval (NaN). Merge small groups or report them "
                              "without an interval.", SmallGroupWarning))
-    return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level,
-                       problems=tuple(problems))
+    return table, tuple(problems)
+
+
+def _index_from_moments(moments, items: list[str], scale, codebook, weights, group: str | None,
+                        ci_level: float) -> IndexResult:
+    """The index of each group from its item means and covariance matrix: a weighted mean of
+    items is linear, so its mean is ``w'mean`` and its variance ``w'Cw`` (rescaled to 0-100)."""
+    if len(items) == 0:
+        raise CxStatsError("satisfaction_index needs at least one item.")
+    check_items(moments, items, where="satisfaction_index")
+    low, high = _scale(items, scale, codebook)
+    w = _weights(items, weights)
+    parts = samples(moments, items, group, where="satisfaction_index", minimum=0)
+    for part in parts:
+        outside = [i for i, m in part.mean.items() if part.n and not low <= m <= high]
+        if outside:
+            raise CxStatsError(f"satisfaction_index: the mean of {listing(outside, quote=True)}"
+                               f"{'' if group is None else f' in group {part.label!r}'} lies outside the "
+                               f"{low:g}-{high:g} scale; recode the answers or pass the right scale=.")
+    if sum(part.n for part in parts) < 2:
+        raise CxStatsError(f"satisfaction_index: only {sum(part.n for part in parts)} respondent(s) answered every "
+                           f"one of {listing(items, quote=True)}; an index with an interval needs at least 2.")
+    unit = 100.0 / (high - low)
+    weight = w.to_numpy()
+    rows = [_summary_of(part.label, part.n, unit * (weight @ (part.mean.to_numpy() - low)),
+                        unit * np.sqrt(weight @ part.cov.to_numpy() @ weight), ci_level) for part in parts]
+    table, problems = _table(rows, group)
+    return IndexResult(table=table, scores=pd.Series(dtype=float, name="index"), weights=w, scale=(low, high),
+                       ci_level=ci_level, problems=problems)
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:
@@ -175,7 +222,13 @@ def _weights(items: list[str], weights) -> pd.Series:
 
 def _summary(label, scores: pd.Series, ci_level: float) -> dict:
     n = int(scores.size)
-    mean = float(scores.mean()) if n else float("nan")
-    se = float(scores.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    return _summary_of(label, n, float(scores.mean()) if n else float("nan"),
+                       float(scores.std(ddof=1)) if n > 1 else float("nan"), ci_level)
+
+
+def _summary_of(label, n: int, mean: float, sd: float, ci_level: float) -> dict:
+    """Mean, SE ``sd / sqrt(n)`` and t interval of a group's index (no SE or interval below 2 answers)."""
+    mean = float(mean) if n else float("nan")
+    se = float(sd / np.sqrt(n)) if n > 1 else float("nan")
     half = stats.t.ppf(0.5 + ci_level / 2, n - 1) * se if n > 1 else float("nan")
     return {"group": label, "n": n, "estimate": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half}

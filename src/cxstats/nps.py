@@ -11,8 +11,8 @@ Wilson score intervals (Wilson, 1927), which stay inside 0-100% for small bases.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,11 +22,15 @@ from ._errors import CxStatsError
 from . import formatting as fmt
 from ._format import listing, rows_and_values
 from ._results import Exportable, PlainText
-from ._validation import check_frame, count, declared_scale, numeric_columns, one_of, within_scale
+from ._sufficient import count_parts
+from ._validation import check_frame, count, declared_scale, moments_parts, numeric_columns, one_of, within_scale
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .formatting import labels_of
-from ._validation import survey_parts
+from ._validation import labels_from, survey_parts
+
+if TYPE_CHECKING:
+    from ._moments import Moments
 
 __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 
@@ -35,7 +39,9 @@ __all__ = ["NPSResult", "nps", "nps_difference", "top_box"]
 class NPSResult(Exportable):
     """``table``: one row per group (``group, n, pct_promoters, pct_passives, pct_detractors,
     nps, se, ci_low, ci_high, suppressed``); groups below ``min_base`` keep their n but
-    their shares and NPS are NaN and ``suppressed`` is True."""
+    their shares and NPS are NaN and ``suppressed`` is True; ``labels``: the codebook's
+    ``{code: label}`` with its value labels of the group column, when the data were a Survey
+    (the summary names the groups by them)."""
 
     _TABLES = {
         "table": ("NPS", "Net Promoter Score per group: share of promoters (9-10), passives (7-8) and detractors "
@@ -49,6 +55,7 @@ class NPSResult(Exportable):
     ci: str = "normal"
     n_boot: int | None = None
     ci_level: float = 0.95
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         return self.table.round(1).to_html(index=False, na_rep="–")
@@ -56,9 +63,10 @@ class NPSResult(Exportable):
     def plain_summary(self, *, labels: Mapping[Any, str] | None = None) -> PlainText:
         """Sentences for a stakeholder: each NPS with its interval and base, the widest gap, suppressed groups.
 
-        ``labels`` (a dict or a Codebook) names the groups.
+        ``labels`` (a dict or a Codebook) names the groups, adding to or replacing the labels
+        kept on the result.
         """
-        names = labels_of(labels)
+        names = {**self.labels, **labels_of(labels)}
         name = lambda g: names.get(str(g), str(g))  # noqa: E731
         level = fmt.percent(self.ci_level)
         shown = self.table[~self.table["suppressed"]]
@@ -104,8 +112,23 @@ def _answers(data: pd.DataFrame, column: str) -> pd.Series:
 
 def _nps_row(values: pd.Series, ci_level: float) -> dict:
     answered = values.dropna()
-    n = int(answered.size)
-    promoters, detractors = float((answered >= 9).mean()), float((answered <= 6).mean())
+    return _nps_from_counts(int(answered.size), int((answered >= 9).sum()), int((answered <= 6).sum()), ci_level)
+
+
+def _counted_answers(counts: pd.Series, column: str) -> pd.Series:
+    """Value counts of 0-10 answers (from a :class:`~cxstats.Moments`), checked like :func:`_answers`."""
+    values = pd.to_numeric(pd.Series(counts.index, dtype=object), errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(values) | (values < 0) | (values > 10) | (values != np.floor(values))
+    if bad.any():
+        raise CxStatsError(f"NPS answers in '{column}' must be whole numbers from 0 to 10; the Moments count "
+                           f"{listing(list(counts.index[bad]))}. Recode them or set them to missing, then compute "
+                           "the moments again.")
+    return pd.Series(counts.to_numpy(dtype=np.int64), index=values)
+
+
+def _nps_from_counts(n: int, n_promoters: int, n_detractors: int, ci_level: float) -> dict:
+    """NPS, shares, SE and normal interval from the number of answers, promoters and detractors."""
+    promoters, detractors = n_promoters / n, n_detractors / n
     score = 100 * (promoters - detractors)
     se = 100 * np.sqrt((promoters + detractors - (promoters - detractors) ** 2) / n)
     z = stats.norm.ppf(0.5 + ci_level / 2)
@@ -114,7 +137,7 @@ def _nps_row(values: pd.Series, ci_level: float) -> dict:
             "ci_high": min(score + z * se, 100.0)}
 
 
-def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: int = 30,
+def nps(data: pd.DataFrame | Moments, column: str, *, group: str | None = None, min_base: int = 30,
         ci_level: float = 0.95, ci: str = "normal", n_boot: int = 2000, seed: int | None = None) -> NPSResult:
     """Net Promoter Score overall or per group, with a confidence interval and base-size rule.
 
@@ -123,9 +146,15 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
 
     Parameters
     ----------
-    data : respondents in rows.
+    data : respondents in rows, or a :class:`~cxstats.Survey` (its codebook's value labels of
+        ``group`` then name the groups in the summary).
+        A :class:`~cxstats.Moments` holding the value counts of ``column``
+        (``cxstats.moments(source, items, group=..., counts=[column])``) may stand in for
+        them: the table, both kinds of interval included, equals that of the rows (the
+        bootstrap is a multinomial draw from the counts either way).
     column : the 0-10 "how likely are you to recommend" answers.
-    group : a column to report the NPS by (segment, country, wave).
+    group : a column to report the NPS by (segment, country, wave); with a Moments, its
+        group column (or None for all answers).
     min_base : groups with fewer answers are suppressed.
     ci_level : coverage of the interval.
     ci : ``"normal"`` (default): ``nps +/- z se`` with the closed-form multinomial SE,
@@ -158,20 +187,30 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     >>> float(row["nps"]), bool(row["ci_low"] < 30 < row["ci_high"])
     (30.0, True)
     """
+    labels = labels_from(data, group=group)
     data, _ = survey_parts(data)
+    data, moments = moments_parts(data, where="nps")
     one_of("ci", ci, ("normal", "bootstrap"))
     ci_level = check_ci_level(ci_level)
     min_base = count("min_base", min_base, minimum=1)
     if ci == "bootstrap":
         n_boot = count("n_boot", n_boot, minimum=100, what=" for a bootstrap interval")
-    values = _answers(data, column)
-    if group is not None and group not in data.columns:
-        raise CxStatsError(f"No group column '{group}' in the data.")
-    parts = [("all", values)] if group is None else list(values.groupby(data[group], sort=True))
+    if moments is not None:  # value counts per group: (n, promoters, detractors)
+        parts = [(label, _counted_answers(counts, column)) for label, counts in
+                 count_parts(moments, column, group, where="nps")]
+        tallies = [(label, int(c.sum()), int(c[c.index >= 9].sum()), int(c[c.index <= 6].sum())) for label, c in parts]
+    else:
+        values = _answers(data, column)
+        if group is not None and group not in data.columns:
+            raise CxStatsError(f"No group column '{group}' in the data.")
+        parts = [("all", values)] if group is None else list(values.groupby(data[group], sort=True))
+        tallies = [(label, int(part.notna().sum()), int((part >= 9).sum()), int((part <= 6).sum()))
+                   for label, part in parts]
     rng = np.random.default_rng(seed) if ci == "bootstrap" else None
     rows = []
-    for label, part in parts:
-        row = {"group": label, **_nps_row(part, ci_level)} if part.notna().sum() else {"group": label, "n": 0}
+    for label, n, promoters, detractors in tallies:
+        row = ({"group": label, **_nps_from_counts(n, promoters, detractors, ci_level)} if n
+               else {"group": label, "n": 0})
         row["suppressed"] = row["n"] < min_base
         if rng is not None and not row["suppressed"] and row["n"] > 0:
             row.update(_bootstrap_interval(row, n_boot, ci_level, rng))
@@ -187,7 +226,7 @@ def nps(data: pd.DataFrame, column: str, *, group: str | None = None, min_base: 
     columns = ["group", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "se", "ci_low", "ci_high",
                "suppressed"]
     return NPSResult(table=pd.DataFrame(rows, columns=columns), min_base=min_base, ci=ci,
-                     n_boot=int(n_boot) if ci == "bootstrap" else None, ci_level=ci_level)
+                     n_boot=int(n_boot) if ci == "bootstrap" else None, ci_level=ci_level, labels=labels)
 
 
 def _all_suppressed(group: str, sizes: list[tuple[Any, int]], min_base: int) -> None:
@@ -327,14 +366,16 @@ def _two_levels(data: pd.DataFrame, group: str | None, levels: tuple[Any, Any] |
     return first, second
 
 
-def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, float] | None = None, boxes: int = 2,
-            group: str | None = None, min_base: int = 30, ci_level: float = 0.95,
+def top_box(data: pd.DataFrame | Moments, items: Sequence[str], *, scale: tuple[float, float] | None = None,
+            boxes: int = 2, group: str | None = None, min_base: int = 30, ci_level: float = 0.95,
             codebook: Codebook | None = None) -> pd.DataFrame:
     """Share of answers in the top ``boxes`` scale points (CSAT top-2-box), with Wilson intervals.
 
     Parameters
     ----------
-    data : respondents in rows.
+    data : respondents in rows. A :class:`~cxstats.Moments` holding the value counts of
+        the items (``counts=items``) may stand in for them: the shares and Wilson intervals
+        equal those of the rows.
     items : the rating items to report.
     scale : ``(low, high)`` of the response scale; read from ``codebook`` when omitted
         (as in :func:`cxstats.satisfaction_index`).
@@ -371,6 +412,7 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
     1     b   5      NaN        True
     """
     data, codebook = survey_parts(data, codebook)
+    data, moments = moments_parts(data, where="top_box")
     if isinstance(items, str):
         items = [items]
     low, high = declared_scale(items, scale, codebook, where="top_box")
@@ -380,6 +422,36 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
                            f"got {boxes}.")
     ci_level = check_ci_level(ci_level)
     min_base = count("min_base", min_base, minimum=1)
+    if moments is not None:
+        tallies = [(label, item, *_top_counts(counts, item, (low, high), boxes))
+                   for item in items for label, counts in count_parts(moments, item, group, where="top_box")]
+    else:
+        tallies = _top_tallies(data, items, (low, high), boxes, group)
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    rows = []
+    for label, item, n, n_top in tallies:
+        row = {"group": label, "item": item, "n": n, "pct_top": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+               "suppressed": n < min_base or n == 0}
+        if not row["suppressed"]:
+            share = n_top / n
+            centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
+            half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
+            row.update({"pct_top": 100 * share, "ci_low": 100 * (centre - half), "ci_high": 100 * (centre + half)})
+        rows.append(row)
+    if rows and all(row["suppressed"] for row in rows):
+        if group is not None:
+            _all_suppressed(group, [(row["group"], row["n"]) for row in rows], min_base)
+        largest = max(rows, key=lambda row: row["n"])
+        raise CxStatsError(f"Every item has fewer answers than min_base={min_base} (the most, {largest['n']}, for "
+                           f"'{largest['item']}'); there is no share to report. Collect more answers or lower "
+                           "min_base deliberately.")
+    return pd.DataFrame(rows, columns=["group", "item", "n", "pct_top", "ci_low", "ci_high", "suppressed"])
+
+
+def _top_tallies(data: pd.DataFrame, items: list[str], bounds: tuple[float, float], boxes: int,
+                 group: str | None) -> list[tuple[Any, str, int, int]]:
+    """``(group, item, answers, answers in the top boxes)`` from the rows, with the checks of the answers."""
+    low, high = bounds
     answers = numeric_columns(data, items, where="top_box", role="item")
     within_scale(answers, (low, high), where="top_box")
     if high - low <= 20:
@@ -394,27 +466,31 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, scale: tuple[float, flo
                 )
     if group is not None and group not in data.columns:
         raise CxStatsError(f"No group column '{group}' in the data.")
-    z = stats.norm.ppf(0.5 + ci_level / 2)
-    rows = []
+    tallies = []
     for item in items:
         values = answers[item]
         parts = [("all", values)] if group is None else list(values.groupby(data[group], sort=True))
         for label, part in parts:
             answered = part.dropna()
-            n = int(answered.size)
-            row = {"group": label, "item": item, "n": n, "pct_top": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                   "suppressed": n < min_base or n == 0}
-            if not row["suppressed"]:
-                share = float((answered > high - boxes).mean())
-                centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
-                half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
-                row.update({"pct_top": 100 * share, "ci_low": 100 * (centre - half), "ci_high": 100 * (centre + half)})
-            rows.append(row)
-    if rows and all(row["suppressed"] for row in rows):
-        if group is not None:
-            _all_suppressed(group, [(row["group"], row["n"]) for row in rows], min_base)
-        largest = max(rows, key=lambda row: row["n"])
-        raise CxStatsError(f"Every item has fewer answers than min_base={min_base} (the most, {largest['n']}, for "
-                           f"'{largest['item']}'); there is no share to report. Collect more answers or lower "
-                           "min_base deliberately.")
-    return pd.DataFrame(rows, columns=["group", "item", "n", "pct_top", "ci_low", "ci_high", "suppressed"])
+            tallies.append((label, item, int(answered.size), int((answered > high - boxes).sum())))
+    return tallies
+
+
+def _top_counts(counts: pd.Series, item: str, bounds: tuple[float, float], boxes: int) -> tuple[int, int]:
+    """``(answers, answers in the top boxes)`` from an item's value counts, with the checks of the answers."""
+    low, high = bounds
+    values = pd.to_numeric(pd.Series(counts.index, dtype=object), errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).any():
+        raise CxStatsError(f"top_box: the Moments count non-numeric values of '{item}' "
+                           f"({listing(list(counts.index[np.isnan(values)]), quote=True)}); recode them to numbers.")
+    outside = (values < low) | (values > high)
+    if outside.any():
+        raise CxStatsError(f"top_box: column '{item}' has values outside the declared scale {low:g}-{high:g} (the "
+                           f"Moments count {listing(list(values[outside]))}). Pass the true scale of the answers, or "
+                           "recode or set those values to missing.")
+    if high - low <= 20 and (np.floor(values) != values).any():
+        raise CxStatsError(f"top_box: item '{item}' has fractional values on the {low:g}-{high:g} scale (the Moments "
+                           f"count {listing(list(values[np.floor(values) != values]))}); top-box counts whole scale "
+                           "points. Round or recode them, or check the export (averaged values?).")
+    n = counts.to_numpy(dtype=np.int64)
+    return int(n.sum()), int(n[values > high - boxes].sum())

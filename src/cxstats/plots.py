@@ -25,7 +25,7 @@ from .data.codebook import Codebook
 from .describe import group_sizes as _group_size_table
 from ._validation import need_codebook, survey_parts
 
-__all__ = ["item_distributions", "missingness", "group_sizes", "index_distribution", "metric_dashboard"]
+__all__ = ["item_distributions", "missingness", "group_sizes", "index_distribution", "metric_dashboard", "figure"]
 
 _WIDTH = 7.0
 
@@ -237,3 +237,44 @@ def metric_dashboard(metrics: Mapping[str, Any], *, labels: Mapping[Any, str] | 
     fig.supxlabel("Dot: estimate (value above it); line: confidence interval; n: respondents in the group.",
                   fontsize=7, color=GREY)
     return fig
+
+
+def figure(width: float = _WIDTH, height: float = 3.0, *, nrows: int = 1, ncols: int = 1,
+           **subplots: Any) -> tuple[Figure, Any]:
+    """An empty figure and its axes for a chart of your own, shown once in Jupyter and in reports.
+
+    Like ``plt.subplots`` but without pyplot: the figure is the package's own kind (shown
+    through its ``_repr_mimebundle_``, once, whether or not it is the cell's value) with
+    constrained layout, sized in inches (a report page is about 7 inches wide). Draw into
+    the axes, or pass them as ``ax=`` to the ``plot()`` methods of cxstats results to put
+    several in one figure.
+
+    Parameters
+    ----------
+    width, height : size in inches (positive).
+    nrows, ncols, subplots : passed to :meth:`matplotlib.figure.Figure.subplots`
+        (e.g. ``sharex=True``).
+
+    Returns
+    -------
+    (Figure, axes)
+        The axes as ``Figure.subplots`` returns them: one Axes, or an array of them.
+
+    Raises
+    ------
+    CxStatsError
+        ``width`` or ``height`` is not a positive number.
+
+    Examples
+    --------
+    >>> import cxstats
+    >>> fig, axes = cxstats.plots.figure(7, 4, nrows=2)
+    >>> len(axes)
+    2
+    """
+    for name, value in (("width", width), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or value <= 0:
+            raise CxStatsError(f"Argument {name} must be a positive number of inches (a report page is about "
+                               f"{_WIDTH:g} wide), got {value!r}.")
+    return new_figure(float(width), float(height), nrows=nrows, ncols=ncols, **subplots)

@@ -15,9 +15,10 @@ its items), the score most driver analyses start from.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,12 +27,16 @@ from scipy import stats
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
 from ._results import Exportable, PlainText
-from ._validation import (check_frame, count, labels_from, need_codebook, numeric_columns, one_of, survey_parts,
-                          warn)
+from ._sufficient import group_levels, needs_rows, samples
+from ._validation import (check_frame, count, labels_from, moments_parts, need_codebook, numeric_columns, one_of,
+                          survey_parts, warn)
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .data.survey import Survey
 from .sem.moments import ml_moments
+
+if TYPE_CHECKING:
+    from ._moments import Moments
 
 __all__ = ["ReliabilityResult", "ReverseCodingWarning", "ValidityResult", "reliability", "scale_scores", "validity"]
 
@@ -129,11 +134,13 @@ def scale_scores(data: pd.DataFrame | Survey, codebook: Codebook | None = None,
 @dataclass(frozen=True)
 class ReliabilityResult(Exportable):
     """``table``: one row per construct (``construct, n_items, n, alpha, alpha_ci_low,
-    alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``); ``items``: one row
+    alpha_ci_high, alpha_std, average_r, omega, omega_model, cr, ave``, and ``alpha_ordinal``,
+    ``omega_ordinal`` with ``ordinal=True``); ``items``: one row
     per item (``construct, item, loading, item_total_r, alpha_if_deleted``); both start with
     a ``group`` column when ``group=`` was given; ``problems``: the warnings issued (e.g. a
-    negative item-total correlation), for reports; ``labels``: the codebook's ``{code: label}``
-    when one was given (summaries name constructs and items by it)."""
+    negative item-total correlation, or a Heywood case in a construct's one-factor model), for
+    reports; ``labels``: the codebook's ``{code: label}`` when one was given (summaries name
+    constructs and items by it, and groups by its value labels of the group column)."""
 
     _TABLES = {
         "table": ("Reliability", "One row per concept: Cronbach's α with its Feldt interval, standardized α, "
@@ -163,7 +170,10 @@ class ReliabilityResult(Exportable):
         names = {**self.labels, **fmt.labels_of(labels)}
         name = lambda v: names.get(str(v), str(v))  # noqa: E731
         lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        grouped = "group" in self.table.columns
         for row in self.table.itertuples():
+            where = "" if not grouped else f" ({name(row.group)})" if str(row.group) in names else (
+                f" (group {listing([row.group])})")
             if row.alpha >= 0.80:
                 verdict = "its items agree well and can be averaged into one score"
             elif row.alpha >= 0.70:
@@ -173,9 +183,10 @@ class ReliabilityResult(Exportable):
             else:
                 verdict = "its items do not agree well enough to be averaged into one score"
             omega = "" if pd.isna(row.omega) else f", ω {fmt.number(row.omega)}"
-            lines.append(f"- **{name(row.construct)}**: Cronbach's α {fmt.estimate(row.alpha, row.alpha_ci_low, row.alpha_ci_high)}"
+            lines.append(f"- **{name(row.construct)}**{where}: Cronbach's α {fmt.estimate(row.alpha, row.alpha_ci_low, row.alpha_ci_high)}"
                          f"{omega} over {fmt.integer(row.n_items)} items (n = {fmt.integer(row.n)}): {verdict}.")
-            weak = self.items[(self.items["construct"] == row.construct) & (self.items["item_total_r"] < 0.30)]
+            weak = self.items[(self.items["construct"] == row.construct) & (self.items["item_total_r"] < 0.30)
+                              & ((self.items["group"] == row.group) if grouped else True)]
             for item in weak.itertuples():
                 dropped = ("" if pd.isna(item.alpha_if_deleted) else
                            f"; without it α would be {fmt.number(item.alpha_if_deleted)}")
@@ -292,12 +303,16 @@ def _blocks(blocks: Mapping[str, Sequence[str]] | Codebook, constructs: Sequence
     return {k: list(v) for k, v in found.items()}
 
 
-def _block_data(data: pd.DataFrame, construct: str, items: list[str], *, minimum: int) -> np.ndarray:
+def _enough_items(construct: str, items: list[str], minimum: int) -> None:
     if len(items) < minimum:
         raise CxStatsError(
             f"Construct '{construct}' has {len(items)} item(s); {'alpha' if minimum == 2 else 'this'} needs at "
             f"least {minimum}. Leave single-item constructs out (constructs=...)."
         )
+
+
+def _block_data(data: pd.DataFrame, construct: str, items: list[str], *, minimum: int) -> np.ndarray:
+    _enough_items(construct, items, minimum)
     absent = [i for i in items if i not in data.columns]
     if absent:
         raise CxStatsError(f"Construct '{construct}': no column {listing(absent, quote=True)} in the data.")
@@ -320,6 +335,83 @@ def _block_data(data: pd.DataFrame, construct: str, items: list[str], *, minimum
     return values
 
 
+def _ordinal(values: np.ndarray, items: list[str], construct: str, where: str, problems: list,
+             omega: bool) -> tuple[float, float]:
+    """(ordinal alpha, categorical omega) of one construct's complete rows."""
+    from .sem.ordinal_moments import OrdinalDataError, ordinal_moments
+
+    try:
+        moments = ordinal_moments(pd.DataFrame(values, columns=items), items, True, nacov=False,
+                                  where=f"reliability(ordinal=True) of construct '{construct}'{where}")
+    except OrdinalDataError as exc:
+        raise type(exc)(f"Construct '{construct}'{where}: {exc}") from None
+    if moments.not_converged:
+        problems.append(f"PolychoricConvergenceWarning: construct '{construct}'{where}: the polychoric correlation of "
+                        f"{', '.join(f'{a} ~~ {b}' for a, b in moments.not_converged)} did not converge; its ordinal "
+                        "alpha is unreliable.")
+    if not omega:
+        return _alpha(moments.cor), np.nan
+    loadings = _dwls_one_factor(moments.cor, moments.cor_se)
+    if np.any(np.abs(loadings) >= 1.0):
+        from .sem import HeywoodWarning
+
+        problems.append(warn(
+            f"Construct '{construct}'{where}: the one-factor model of the items' polychoric correlations has a "
+            f"standardized loading of 1 or more ({', '.join(f'{i} {v:.2f}' for i, v in zip(items, loadings))}), so "
+            "categorical omega is not defined (omega_ordinal is missing). The items may not measure one concept.",
+            HeywoodWarning))
+        return _alpha(moments.cor), np.nan
+    thresholds = [moments.thresholds[i] for i in items]
+    return _alpha(moments.cor), _categorical_omega(np.outer(loadings, loadings), moments.cor, thresholds)
+
+
+def _dwls_one_factor(cor: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """Standardized loadings of a one-factor model of a polychoric matrix by DWLS (lavaan's WLSMV estimates).
+
+    With ordered items in the delta parameterization the thresholds of a one-factor model are
+    fitted exactly and the residual variances are 1 - l^2, so DWLS minimises
+    sum_(i<j) (r_ij - l_i l_j)^2 / se_ij^2 (lavaan's weights 1 / diag(NACOV), up to N).
+    """
+    from scipy.optimize import least_squares
+
+    k = cor.shape[0]
+    rows, cols = np.tril_indices(k, -1)
+    weight = 1.0 / se[rows, cols]
+    values, vectors = np.linalg.eigh(cor)
+    start = vectors[:, -1] * np.sqrt(max(values[-1] - 1.0, 0.1) * k / (k - 1))
+    start = start if start.sum() >= 0 else -start
+    fit = least_squares(lambda l: weight * (cor[rows, cols] - l[rows] * l[cols]), start,
+                        xtol=1e-15, ftol=1e-15, gtol=1e-15, method="lm")
+    loadings = fit.x
+    return loadings if loadings.sum() >= 0 else -loadings
+
+
+def _categorical_omega(common: np.ndarray, total: np.ndarray, thresholds: list[np.ndarray]) -> float:
+    """Green & Yang's (2009) categorical omega (semTools ``compRelSEM`` with ``ord.scale = TRUE``).
+
+    sum_jj' [sum_cc' Phi2(t_jc, t_j'c'; C_jj') - sum_c Phi(t_jc) sum_c' Phi(t_j'c')] over the same with the
+    polychoric matrix R in place of the common (factor) part C = l l' of the latent responses.
+    """
+    from scipy.special import ndtr
+
+    from .sem.ordinal_moments import bvn_cdf
+
+    def joint(matrix: np.ndarray) -> float:
+        total_sum = 0.0
+        for j, tj in enumerate(thresholds):
+            for jp, tjp in enumerate(thresholds):
+                r = matrix[j, jp]
+                h, kk = np.meshgrid(tj, tjp, indexing="ij")
+                if r >= 1.0:
+                    both = ndtr(np.minimum(h, kk)).sum()
+                else:
+                    both = bvn_cdf(h, kk, r).sum()
+                total_sum += both - ndtr(tj).sum() * ndtr(tjp).sum()
+        return total_sum
+
+    return joint(common) / joint(total)
+
+
 def _alpha(cov: np.ndarray) -> float:
     k = cov.shape[0]
     return k / (k - 1) * (1 - np.trace(cov) / cov.sum())
@@ -338,30 +430,73 @@ def _feldt(alpha: float, n: int, k: int, ci_level: float) -> tuple[float, float]
     return 1 - (1 - alpha) * upper_q, 1 - (1 - alpha) * lower_q
 
 
-def _one_factor(items: list[str], values: np.ndarray) -> tuple[np.ndarray, float, float, float]:
-    """Standardized loadings, omega (observed total variance), omega (model variance), AVE."""
+def _one_factor(items: list[str], n: int, cov: np.ndarray, rows: dict, *, construct: str, where: str,
+                problems: list[str]) -> tuple[np.ndarray, float, float, float]:
+    """Standardized loadings, omega (observed total variance), omega (model variance), AVE;
+    ``cov`` has divisor n - 1 and ``rows`` is what ``sem.fit`` fits (the rows, or cov= and nobs=).
+
+    The CFA's warnings are issued again naming the construct (the model calls it ``F``) and
+    appended to ``problems``.
+    """
     from . import sem
 
-    frame = pd.DataFrame(values, columns=items)
-    fit = sem.fit("F =~ " + " + ".join(items), frame, std_lv=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = sem.fit("F =~ " + " + ".join(items), std_lv=True, **rows)
+    for caught_warning in caught:
+        advice = (f" The model-based values of '{construct}' (ω, CR, AVE, loadings) rest on this model; "
+                  "factor=False gives the item statistics alone."
+                  if issubclass(caught_warning.category, CxStatsWarning) else "")
+        problems.append(warn(f"Construct '{construct}'{where}, one-factor model: {caught_warning.message}{advice}",
+                             caught_warning.category))
     loadings = fit.table[fit.table["op"] == "=~"].set_index("rhs")
     residual = fit.table[(fit.table["op"] == "~~") & (fit.table["lhs"] != "F")].set_index("lhs")
     lam, theta = loadings.loc[items, "estimate"].to_numpy(), residual.loc[items, "estimate"].to_numpy()
     true_part = lam.sum() ** 2
-    sample = ml_moments(values)[0]  # divisor N, as lavaan's sample moments
+    sample = cov * ((n - 1) / n)  # divisor N, as lavaan's sample moments
     return (loadings.loc[items, "std_all"].to_numpy(), true_part / sample.sum(),
             true_part / (true_part + theta.sum()), float((lam**2).sum() / np.trace(sample)))
 
 
-def reliability(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
+def _rows_sample(data: pd.DataFrame):
+    """For :func:`_reliability`: a construct's (n, covariance, what sem.fit fits) from the rows
+    complete within the construct."""
+    def sample_of(construct: str, items: list[str]) -> tuple[int, np.ndarray, dict]:
+        values = _block_data(data, construct, items, minimum=2)
+        return len(values), np.cov(values, rowvar=False), {"data": pd.DataFrame(values, columns=items)}
+    return sample_of
+
+
+def _moments_sample(moments, group: str | None, level):
+    """For :func:`_reliability`: a construct's (n, covariance, what sem.fit fits) from a Moments
+    (the rows complete on every item of the Moments, in group ``level``)."""
+    def sample_of(construct: str, items: list[str]) -> tuple[int, np.ndarray, dict]:
+        _enough_items(construct, items, 2)
+        sample = samples(moments, items, group, where="reliability", labels=None if group is None else [level],
+                         minimum=0)[0]
+        if sample.n < 3:
+            raise CxStatsError(f"Construct '{construct}' has {sample.n} complete rows; at least 3 are needed.")
+        constant = [i for i, v in zip(items, np.diag(sample.cov.to_numpy()), strict=True) if v <= 0]
+        if constant:
+            raise CxStatsError(f"Construct '{construct}': item(s) {listing(constant, quote=True)} are constant in the "
+                               "complete rows; a constant item has no reliability. Drop it from the construct.")
+        return sample.n, sample.cov.to_numpy(), {"cov": sample.cov, "nobs": sample.n}
+    return sample_of
+
+
+def reliability(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
                 constructs: Sequence[str] | None = None, ci_level: float = 0.95,
-                factor: bool = True, group: str | None = None) -> ReliabilityResult:
+                factor: bool = True, group: str | None = None, ordinal: bool = False) -> ReliabilityResult:
     """Reliability of each construct's items (rows complete within the construct).
 
     Parameters
     ----------
     data : respondents in rows, or a :class:`~cxstats.Survey` (its codebook is then the
-        default ``blocks``, and its labels name constructs and items in the summary).
+        default ``blocks``, and its labels name constructs and items in the summary), or a
+        :class:`~cxstats.Moments` over the items: every number comes from each construct's
+        n and covariance matrix, so the result equals that of the rows complete on all the
+        Moments' items (on complete data, the same rows); ``group`` must then be the
+        Moments' group column.
     blocks : ``{construct: [items]}`` or a :class:`Codebook` (its constructs).
     constructs : a subset of the constructs.
     ci_level : level of the Feldt interval for alpha.
@@ -373,6 +508,13 @@ def reliability(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]]
     group : a column (country, segment, wave) to report the reliability by: each group's
         rows are analysed on their own, and ``table`` and ``items`` start with a ``group``
         column (levels sorted; rows without a group value are left out).
+    ordinal : also give ordinal alpha (column ``alpha_ordinal``): Cronbach's alpha of the
+        items' polychoric correlation matrix (Zumbo, Gadermann & Zeisser, 2007), and, with
+        ``factor=True`` and three or more items, categorical omega (``omega_ordinal``; Green &
+        Yang, 2009) from a one-factor model of the polychorics fitted by DWLS (the estimates of
+        lavaan's WLSMV), for Likert items whose answers are ordered categories (coded as integers).
+        The polychorics are lavaan's two-step estimates (:func:`cxstats.polychoric`) on the
+        construct's complete rows.
 
     Notes
     -----
@@ -383,24 +525,42 @@ def reliability(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]]
     sum(1 - l^2)) for standardized loadings l; ``ave`` = sum lambda^2 / sum s_ii, the share of
     the observed item variance the factor explains (semTools ``AVE``). Constructs with two
     items get alpha but no CFA-based values (a two-item factor is not identified alone).
+    Ordinal alpha = k/(k-1) (1 - k / sum R) for the polychoric matrix R, as psych's
+    ``alpha(polychoric(x)$rho)``: equal to 1e-10 on the same matrix; psych's own polychorics
+    differ from lavaan's by about 1e-3 (psych adds 0.5 to empty cells and stops its optimiser
+    earlier), and ordinal alpha with them by less than 1e-3
+    (``tests/reference/lavaan_polychoric.R``). Categorical omega matches
+    ``semTools::compRelSEM(cfa(model, data, ordered = items, std.lv = TRUE))`` (semTools 0.5.6,
+    lavaan 0.6.14) to 1e-6.
     """
-    labels = labels_from(blocks, data)
+    labels = labels_from(blocks, data, group=group)
     data, blocks = survey_parts(data, blocks)
+    data, moments = moments_parts(data, where="reliability")
     blocks = need_codebook(blocks, where="reliability", argument="blocks")
-    check_frame(data, where="reliability")
+    if moments is None:
+        check_frame(data, where="reliability")
     ci_level = check_ci_level(ci_level)
+    if ordinal and moments is not None:
+        raise CxStatsError("reliability(ordinal=True) needs the rows: polychoric correlations cannot be computed "
+                           "from means and covariances. Pass the data instead of a Moments, or drop ordinal=True.")
     chosen = _blocks(blocks, constructs)
     if group is None:
-        table, items, problems = _reliability(data, chosen, ci_level, factor, where="")
+        sample_of = _rows_sample(data) if moments is None else _moments_sample(moments, None, None)
+        table, items, problems = _reliability(sample_of, chosen, ci_level, factor, where="", ordinal=ordinal)
         return ReliabilityResult(table=table, items=items, problems=problems, labels=labels)
-    if not isinstance(group, str) or group not in data.columns:
+    if moments is not None:
+        parts = [(level, _moments_sample(moments, group, level))
+                 for level in group_levels(moments, group, where="reliability")]
+    elif not isinstance(group, str) or group not in data.columns:
         raise CxStatsError(f"reliability: no group column {group!r} in the data; columns: "
                            f"{listing(data.columns, limit=20, quote=True)}.")
+    else:
+        parts = [(level, _rows_sample(part)) for level, part in data.groupby(group, sort=True)]
     tables, item_tables, problems = [], [], []
-    for level, part in data.groupby(group, sort=True):
+    for level, sample_of in parts:
         where = f" in group '{level}' of '{group}'"
         try:
-            table, items, found = _reliability(part, chosen, ci_level, factor, where=where)
+            table, items, found = _reliability(sample_of, chosen, ci_level, factor, where=where, ordinal=ordinal)
         except CxStatsError as exc:
             raise CxStatsError(f"Group '{level}' of '{group}': {exc}") from None
         tables.append(table.assign(group=level))
@@ -412,31 +572,39 @@ def reliability(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]]
                              labels=labels)
 
 
-def _reliability(data: pd.DataFrame, blocks: dict[str, list[str]], ci_level: float, factor: bool, *,
-                 where: str) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
-    """The construct and item tables of one sample; ``where`` names the group in warnings."""
+def _reliability(sample_of, blocks: dict[str, list[str]], ci_level: float, factor: bool, *,
+                 where: str, ordinal: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
+    """The construct and item tables of one sample, every number from each construct's n and
+    covariance matrix (``sample_of``: :func:`_rows_sample` or :func:`_moments_sample`);
+    ``where`` names the group in warnings. Ordinal values need the rows."""
     rows, item_rows, problems = [], [], []
     for construct, items in blocks.items():
-        values = _block_data(data, construct, items, minimum=2)
-        n, k = values.shape
-        cov = np.cov(values, rowvar=False)
-        corr = np.corrcoef(values, rowvar=False)
+        n, cov, fit_rows = sample_of(construct, items)
+        k = len(items)
+        sd = np.sqrt(np.diag(cov))
+        corr = cov / np.outer(sd, sd)
         alpha = _alpha(cov)
         average_r = (corr.sum() - k) / (k * (k - 1))
         low, high = _feldt(alpha, n, k, ci_level)
         loadings, omega, omega_model, cr, ave = np.full(k, np.nan), np.nan, np.nan, np.nan, np.nan
         if factor and k >= 3:
-            loadings, omega, omega_model, ave = _one_factor(items, values)
+            loadings, omega, omega_model, ave = _one_factor(items, n, cov, fit_rows, construct=construct, where=where,
+                                                            problems=problems)
             cr = _composite_reliability(loadings)
         rows.append({"construct": construct, "n_items": k, "n": n, "alpha": alpha, "alpha_ci_low": low,
                      "alpha_ci_high": high, "alpha_std": k * average_r / (1 + (k - 1) * average_r),
                      "average_r": average_r, "omega": omega, "omega_model": omega_model, "cr": cr, "ave": ave})
-        total = values.sum(axis=1)
+        if ordinal:
+            values = fit_rows["data"].to_numpy()
+            alpha_ord, omega_ord = _ordinal(values, items, construct, where, problems, factor and k >= 3)
+            rows[-1]["alpha_ordinal"], rows[-1]["omega_ordinal"] = alpha_ord, omega_ord
+        with_total, total = cov.sum(axis=1), cov.sum()  # cov(x_j, sum), var(sum)
         for j, item in enumerate(items):
             rest = np.delete(np.arange(k), j)
+            rest_var = total - 2 * with_total[j] + cov[j, j]  # var(sum - x_j)
             item_rows.append({
                 "construct": construct, "item": item, "loading": loadings[j],
-                "item_total_r": np.corrcoef(values[:, j], total - values[:, j])[0, 1],
+                "item_total_r": (with_total[j] - cov[j, j]) / np.sqrt(cov[j, j] * rest_var),
                 "alpha_if_deleted": _alpha(cov[np.ix_(rest, rest)]) if k > 2 else np.nan,
             })
         negative = [(r["item"], r["item_total_r"]) for r in item_rows[-k:] if r["item_total_r"] < 0]
@@ -476,7 +644,7 @@ def _htmt_pairs(corr: np.ndarray, blocks: dict[str, list[str]], items: list[str]
     return [mean(absolute[np.ix_(index[a], index[b])].ravel()) / np.sqrt(mono[a] * mono[b]) for a, b in pairs]
 
 
-def validity(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
+def validity(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
              constructs: Sequence[str] | None = None, bootstrap: int = 0, seed: int | None = None,
              ci_level: float = 0.95) -> ValidityResult:
     """Convergent and discriminant validity from one CFA over the constructs.
@@ -491,15 +659,24 @@ def validity(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | 
     Fornell-Larcker holds when every sqrt(AVE) exceeds the construct's correlations. With
     ``bootstrap`` > 0, HTMT gets percentile intervals from resampled respondents (an upper
     bound below 0.85 or 0.90 supports discriminant validity; Henseler et al., 2015).
+
+    ``data`` may be a :class:`~cxstats.Moments` over the items instead of rows: the CFA, AVE,
+    CR, omega and HTMT then come from its pooled statistics and equal those of the same
+    rows; the HTMT bootstrap needs the rows.
     """
     from . import sem
 
     labels = labels_from(blocks, data)
     data, blocks = survey_parts(data, blocks)
+    data, moments = moments_parts(data, where="validity")
     blocks = need_codebook(blocks, where="validity", argument="blocks")
-    check_frame(data, where="validity")
+    if moments is None:
+        check_frame(data, where="validity")
     ci_level = check_ci_level(ci_level)
     bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
+    if moments is not None and bootstrap:
+        raise needs_rows("validity", f"bootstrap={bootstrap} (HTMT intervals from resampled respondents)",
+                         "Pass the data for HTMT intervals, or use bootstrap=0.")
     chosen = _blocks(blocks, constructs)
     for construct, items in chosen.items():
         if len(items) < 2:
@@ -507,14 +684,20 @@ def validity(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | 
     if len(chosen) < 2:
         raise CxStatsError("validity needs at least two constructs.")
     items = [i for block in chosen.values() for i in block]
-    absent = [i for i in items if i not in data.columns]
-    if absent:
-        raise CxStatsError(f"No column {listing(absent, quote=True)} in the data.")
-    frame = numeric_columns(data, items, where="validity", role="item").dropna()
     model_text = "\n".join(f"{c} =~ {' + '.join(block)}" for c, block in chosen.items())
-    fit = sem.fit(model_text, frame, std_lv=True)
+    if moments is not None:  # the pooled statistics of the rows complete on the Moments' items
+        pooled = samples(moments, items, where="validity")[0]
+        fit = sem.fit(model_text, moments=moments, std_lv=True)
+        sample, corr_items = pooled.ml_cov, pooled.corr
+    else:
+        absent = [i for i in items if i not in data.columns]
+        if absent:
+            raise CxStatsError(f"No column {listing(absent, quote=True)} in the data.")
+        frame = numeric_columns(data, items, where="validity", role="item").dropna()
+        fit = sem.fit(model_text, frame, std_lv=True)
+        sample = pd.DataFrame(ml_moments(frame.to_numpy(dtype=float))[0], index=items, columns=items)
+        corr_items = frame.corr()
     table = fit.table
-    sample = pd.DataFrame(ml_moments(frame.to_numpy(dtype=float))[0], index=items, columns=items)
     rows = []
     for construct, block in chosen.items():
         loadings = table[(table["op"] == "=~") & (table["lhs"] == construct)].set_index("rhs").loc[block]
@@ -533,7 +716,6 @@ def validity(data: pd.DataFrame | Survey, blocks: Mapping[str, Sequence[str]] | 
     fornell = corr_lv.copy()
     for c, root in zip(result["construct"], result["sqrt_ave"], strict=True):
         fornell.loc[c, c] = root
-    corr_items = frame.corr()
     htmt = _htmt(corr_items, chosen, geometric=False)
     pairs = [(a, b) for i, a in enumerate(chosen) for b in list(chosen)[i + 1:]]
     ci = pd.DataFrame({"construct_a": [a for a, _ in pairs], "construct_b": [b for _, b in pairs],

@@ -23,6 +23,7 @@ from scipy import stats
 
 from . import _survival
 from ._errors import CxStatsError, CxStatsWarning
+from ._format import level as shown_level
 from ._format import listing, rows_and_values
 from . import formatting as fmt
 from ._results import Exportable, PlainText
@@ -429,11 +430,11 @@ def _cox_design(frame: pd.DataFrame, event: np.ndarray, covariates: Sequence[str
             levels = sorted(pd.unique(values).tolist(), key=lambda v: (str(type(v)), v))
         if column in reference:
             if reference[column] not in levels:
-                raise CxStatsError(f"Reference level {reference[column]!r} is not a value of '{column}'; it has "
-                                   f"{listing(levels)}.")
+                raise CxStatsError(f"Reference level {shown_level(reference[column])} is not a value of '{column}'; "
+                                   f"it has {listing(levels)}.")
             levels = [reference[column], *[v for v in levels if v != reference[column]]]
         if len(levels) < 2:
-            raise CxStatsError(f"Covariate '{column}' has only one value ({levels[0]!r}); drop it.")
+            raise CxStatsError(f"Covariate '{column}' has only one value ({shown_level(levels[0])}); drop it.")
         _events_per_level(values, event, column, levels)
         used[column] = levels[0]
         blocks.append(np.column_stack([(values == v).to_numpy(dtype=float) for v in levels[1:]]))
@@ -452,9 +453,9 @@ def _events_per_level(values: pd.Series, event: np.ndarray, column: str, levels:
         member = (values == level).to_numpy()
         if member.any() and event[member].sum() == 0:
             raise CxStatsError(
-                f"No churn events among the {int(member.sum())} customers in group {column} = {level!r}: the hazard "
-                "ratio of that group is not estimable (it would be 0 or infinite). Merge the group with a similar "
-                "one, drop it, or compare retention with kaplan_meier()."
+                f"No churn events among the {int(member.sum())} customers in group {column} = {shown_level(level)}: "
+                "the hazard ratio of that group is not estimable (it would be 0 or infinite). Merge the group with a "
+                "similar one, drop it, or compare retention with kaplan_meier()."
             )
 
 

@@ -57,6 +57,22 @@ def test_rows_without_answers_are_dropped_with_a_message():
     assert any("answer none of the model's variables" in p for p in result.problems)
 
 
+def test_messages_name_numbered_groups_as_plain_numbers():
+    corp = cxstats.load_dataset("corporate_reputation").data  # servicetype 1/2 (int64); row 177 misses cusa
+    with pytest.warns(cxstats.CxStatsWarning) as caught:
+        result = sem.fit("CUSL =~ cusl_1 + cusl_2 + cusl_3\nCUSL ~ cusa", corp, group="servicetype", missing="fiml")
+    assert "1 row(s) in group 2 miss a covariate ('cusa') and were left out: rows 177." in [
+        str(w.message) for w in caught]
+    assert not any("np." in str(w.message) or "np." in p for w in caught for p in result.problems)
+    tiny = corp[corp["servicetype"] == 2].head(3)
+    with pytest.raises(sem.ModelSpecificationError, match=r"^Group 1 of 'servicetype' has \d+ complete rows .* leave "
+                                                          r"1 out with group_labels=\.$"):
+        sem.fit("CUSL =~ cusl_1 + cusl_2 + cusl_3", pd.concat([corp[corp["servicetype"] == 1].head(3), tiny]),
+                group="servicetype")
+    with pytest.raises(ValueError, match=r"^group=3 is not one of the model's groups: 2, 1\.$"):
+        result.latent_correlations(group=np.int64(3))
+
+
 def test_fiml_equals_ml_on_complete_data(hs):
     model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6"
     full = sem.fit(model, hs, missing="fiml")

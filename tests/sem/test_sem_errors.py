@@ -538,7 +538,9 @@ def test_a_label_used_for_two_kinds_of_parameter_across_groups(hs):
 
 
 def test_summary_statistics_with_groups(hs):
-    with pytest.raises(sem.ModelSpecificationError, match=r"Multigroup models need raw data with the group column"):
+    with pytest.raises(sem.ModelSpecificationError, match=r"Multigroup models need raw data with the group column, "
+                                                           r"or each group's statistics: pass data= and group=, or "
+                                                           r"moments="):
         sem.fit(ONE_FACTOR, cov=hs[ITEMS3].cov(), nobs=len(hs), group="school")
 
 

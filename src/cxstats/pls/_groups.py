@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsError
+from .._format import level as shown_level
 from .._format import listing
 from .._resampling import map_chunks
 from ._algorithm import Layout, inner_estimates, outer_weights
@@ -88,10 +89,11 @@ def split_groups(model: str, data: pd.DataFrame, group: str, groups, missing: st
         groups = present
     groups = tuple(groups)
     if len(groups) != 2 or groups[0] == groups[1]:
-        raise CxStatsError(f"groups must name two different values of '{group}', got {groups!r}.")
+        raise CxStatsError(f"groups must name two different values of '{group}', "
+                           f"got ({', '.join(map(shown_level, groups))}).")
     for g in groups:
         if g not in present:
-            raise CxStatsError(f"Group {g!r} is not a value of column '{group}' (its values: "
+            raise CxStatsError(f"Group {shown_level(g)} is not a value of column '{group}' (its values: "
                                f"{listing([_plain(v) for v in present], limit=10)}).")
     notes = []
     keep = values.isin(groups).to_numpy()

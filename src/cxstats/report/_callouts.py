@@ -169,6 +169,19 @@ _PROBLEMS: dict[str, tuple[str, str | None]] = {
     "SpendFrequencyCorrelationWarning": ("Spend depends on purchase frequency",
                                          "the spend model assumes it does not, so expected spends and lifetime values "
                                          "are biased"),
+    "DecompositionWarning": ("Shares that do not add up",
+                             "a split of explained variance or of an effect cannot be read as shares of a whole, "
+                             "so report the effects themselves"),
+    "NestingWarning": ("Models that do not behave as nested",
+                       "the test comparing the two models does not test the added restrictions, so do not use its "
+                       "p-value"),
+    "ScaledDifferenceWarning": ("A corrected model comparison that cannot be trusted",
+                                "the corrected (scaled) test comparing the two models cannot be trusted, so do not "
+                                "use its p-value"),
+    "PolychoricConvergenceWarning": ("A correlation between two questions could not be estimated",
+                                     "that correlation, and anything built on it, is not usable"),
+    "CorrelationNearOneWarning": ("Two questions that move as one",
+                                  "the two questions may repeat each other, or too few answers separate them"),
 }
 
 

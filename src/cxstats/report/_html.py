@@ -113,7 +113,8 @@ def to_html(nb: nbformat.NotebookNode, name: str = "the notebook", prepared: tup
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     body, _ = exporter.from_notebook_node(shown, resources={"metadata": {"name": meta.get("title", "Report")}})
-    return _offline(_dollars(_with_toc(body.replace("</head>", _CSS + "</head>", 1))))
+    # the dollar signs of inline values (DOLLAR kept them from being read as maths on the way) as "$"
+    return _offline(_with_toc(body.replace("</head>", _CSS + "</head>", 1))).replace(DOLLAR, "$")
 
 
 # nbconvert's page loads require.js and MathJax from a CDN; a report has no widgets or
@@ -125,13 +126,6 @@ _CDN_SCRIPTS = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/lib
 def _offline(page: str) -> str:
     """The page without the scripts nbconvert fetches from the internet (require.js, MathJax)."""
     return _CDN_SCRIPTS.sub("", page)
-
-
-def _dollars(page: str) -> str:
-    """The dollar signs of inline values (:data:`DOLLAR`) as text that MathJax does not read as mathematics."""
-    page = re.sub(f">([^<]*{DOLLAR}[^<]*)<",
-                  lambda m: ">" + m.group(1).replace(DOLLAR, '<span class="tex2jax_ignore">$</span>') + "<", page)
-    return page.replace(DOLLAR, "$")  # in attributes (a heading's id)
 
 
 _TOC_MARK = '<div class="cx-toc-here"></div>'

@@ -9,7 +9,7 @@ it) and returns their text as JSON: the value's ``_repr_markdown_()`` when it ha
 
 A plain value is text, not Markdown: it is escaped so that Markdown does not reinterpret
 it (``212`` at the start of a line before ``) customers`` is not a list item, ``$5`` and
-``$9`` are not maths, in the PDF nor for MathJax in the HTML, ``*`` and ``_`` are not
+``$9`` are not maths, in the PDF nor in the HTML, ``*`` and ``_`` are not
 emphasis). A ``_repr_markdown_()`` value is inserted as it is.
 """
 
@@ -59,9 +59,9 @@ _LINE_LEAD = re.compile(r"[ \t]*(?:(?:[-+*]|\d{1,9}[.)]|>)[ \t]+)*")
 _ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])(?=[ \t]|$)")
 
 
-# A dollar sign of a value: Markdown reads "$5 and $9" as mathematics, and so does MathJax in
-# the browser ("$25.99 (median; mean $35.28)"). Values carry this placeholder instead; the PDF
-# writer turns it into an escaped "$", the HTML writer into a "$" that MathJax leaves alone.
+# A dollar sign of a value: Markdown reads "$5 and $9" as mathematics ("$25.99 (median; mean
+# $35.28)"). Values carry this placeholder instead; the PDF writer turns it into an escaped "$",
+# the HTML writers into a plain "$" once the Markdown is converted (the HTML loads no MathJax).
 DOLLAR = "\ue024"
 
 

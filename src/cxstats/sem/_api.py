@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsWarning
+from .._format import level as shown_level
 from .._format import listing
 from .._threads import single_threaded_blas
 from ._bootstrap import bootstrap_estimates
@@ -31,13 +32,19 @@ from ._problems import (
 from .estimate import Estimate, Groups, fisher_scoring, start_values
 from .inference import DefinedParameters, constraint_basis, covariance_of_estimates
 from .matrices import RamModel
-from .moments import SampleMoments, check_rows, moments_from_data, moments_from_summary, numeric_values
+from .moments import (SampleMoments, check_rows, moments_from_data, moments_from_sufficient, moments_from_summary,
+                      numeric_values)
 from .partable import ParameterTable, build_parameter_table
 from .result import SEMResult
 from .syntax import parse_model
 from .._validation import ci_level as check_ci_level
-from .._validation import labels_from, survey_parts, warn
+from .._errors import CxStatsError
+from .._sufficient import gamma_of, group_levels, samples
+from .._validation import labels_from, moments_parts, survey_parts, warn
 from ..data.codebook import Codebook
+
+if TYPE_CHECKING:
+    from .._moments import Moments
 
 __all__ = ["fit"]
 
@@ -45,7 +52,7 @@ __all__ = ["fit"]
 @single_threaded_blas
 def fit(
     model: str,
-    data: pd.DataFrame | None = None,
+    data: pd.DataFrame | Moments | None = None,
     *,
     group: str | None = None,
     group_equal: Sequence[str] = (),
@@ -63,6 +70,7 @@ def fit(
     cov: pd.DataFrame | np.ndarray | None = None,
     means: pd.Series | np.ndarray | None = None,
     nobs: int | None = None,
+    moments: Moments | None = None,
     progress: bool | None = None,
     codebook: Codebook | None = None,
 ) -> SEMResult:
@@ -100,10 +108,19 @@ def fit(
     fixed_x : treat observed exogenous covariates as fixed (lavaan's default).
     cov, means, nobs : fit to summary statistics instead of raw data (a covariance matrix
         with divisor N - 1, as published; optional means; the sample size).
+    moments : a :class:`~cxstats.Moments` (what :func:`cxstats.moments` computes where the
+        data live: Parquet, DuckDB, Dask) instead of raw data; it may also be passed as
+        ``data``. ML works from it, one group or several: ``group`` must be the Moments' group
+        column (without ``group`` the pooled statistics of the rows with a group value are
+        fitted) and ``group_labels`` picks and orders its levels (default: the Moments'
+        order). Estimates, SEs, chi-square, fit measures, modification indices and score
+        tests equal those from the same rows in memory (the rows complete on every item of
+        the Moments). ``se="bootstrap"`` needs the rows; ``estimator="MLR"`` needs moments
+        computed with ``fourth=True``; ``missing="fiml"`` from a Moments is refused.
     progress : show a progress bar during the bootstrap (default: in a terminal, or as a widget
         in a Jupyter notebook).
     codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
-        Survey's, when ``data`` is one).
+        Survey's, when ``data`` is one); its value labels of the ``group`` column name the groups.
 
     Returns
     -------
@@ -127,22 +144,29 @@ def fit(
     Political Democracy SEM, a mediation model with ``:=`` and the ECSI model
     (tests/reference).
     """
-    labels = labels_from(codebook, data)
+    labels = labels_from(codebook, data, group=group)
     data, _ = survey_parts(data)
+    data, moments_given = moments_parts(data, moments, where="sem.fit")
     _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap)
     robust_estimator = str(estimator).upper() == "MLR"
     full_information = missing in ("fiml", "ml")
     _check_data_options(data, cov, means, nobs, group, se, full_information=full_information,
-                        robust=robust_estimator)
+                        robust=robust_estimator, moments=moments_given)
     statements = parse_model(model)
-    levels, frames, n_no_group = _split_groups(data, group, group_labels)
+    if moments_given is not None:
+        levels, frames, n_no_group = _moment_levels(moments_given, group, group_labels), None, 0
+    else:
+        levels, frames, n_no_group = _split_groups(data, group, group_labels)
     spec = build_parameter_table(statements, std_lv=std_lv, fixed_x=fixed_x, groups=levels,
                                  group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                                  meanstructure=True if full_information else None)
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     data_problems: list[str] = []  # rows FIML had to leave out: warned and kept on the result
-    if full_information:
+    if moments_given is not None:
+        moments, patterns = _sufficient_sample(spec, moments_given, group, levels), None
+        n_no_group = moments_given.n_dropped
+    elif full_information:
         moments, patterns = _fiml_sample(spec, frames, group, levels, data_problems)
     elif data is None:
         moments, patterns = _summary_sample(spec, cov, means, nobs), None
@@ -294,8 +318,12 @@ def _check_options(estimator, missing, se, bootstrap_ci, ci_level, bootstrap) ->
         raise ModelSpecificationError(f"bootstrap must be a whole number of at least 10 draws, got {bootstrap!r}.")
 
 
-def _check_data_options(data, cov, means, nobs, group, se, *, full_information: bool, robust: bool) -> None:
-    """Which data options go together (raw data or summary statistics)."""
+def _check_data_options(data, cov, means, nobs, group, se, *, full_information: bool, robust: bool,
+                        moments=None) -> None:
+    """Which data options go together (raw data, summary statistics or a Moments)."""
+    if moments is not None:
+        _check_moment_options(moments, cov, means, nobs, se, full_information=full_information, robust=robust)
+        return
     if full_information and cov is not None:
         raise ModelSpecificationError("missing='fiml' needs raw data: it uses every answered value. Pass data= "
                                       "instead of cov=.")
@@ -309,7 +337,31 @@ def _check_data_options(data, cov, means, nobs, group, se, *, full_information: 
     if cov is not None and se == "bootstrap":
         raise ModelSpecificationError("se='bootstrap' needs raw data; summary statistics (cov=) cannot be resampled.")
     if cov is not None and group is not None:
-        raise ModelSpecificationError("Multigroup models need raw data with the group column: pass data= and group=.")
+        raise ModelSpecificationError("Multigroup models need raw data with the group column, or each group's "
+                                      "statistics: pass data= and group=, or moments=cxstats.moments(source, items, "
+                                      "group=...) and group=.")
+
+
+def _check_moment_options(moments, cov, means, nobs, se, *, full_information: bool, robust: bool) -> None:
+    """What a fit from a Moments can do: ML; MLR and FIML only with the statistics they need."""
+    if cov is not None or means is not None or nobs is not None:
+        raise ModelSpecificationError("cov=, means= and nobs= describe one sample; with moments= they come from the "
+                                      "Moments. Drop them.")
+    if se == "bootstrap":
+        raise ModelSpecificationError("se='bootstrap' needs the rows (one per respondent) to resample, but a "
+                                      "cxstats.Moments holds only counts, means and cross-products. Pass the data, "
+                                      "or use se='standard'.")
+    if robust and not moments.has_fourth:
+        raise ModelSpecificationError("estimator='MLR' needs the third- and fourth-order moments of the data for its "
+                                      "robust SEs and scaled test; these Moments lack them. Compute them with "
+                                      "cxstats.moments(source, items, group=..., fourth=True).")
+    if full_information and not moments.has_patterns:
+        raise ModelSpecificationError("missing='fiml' needs the statistics of each missing-data pattern; these "
+                                      "Moments hold only complete rows. Compute them with cxstats.moments(source, "
+                                      "items, group=..., patterns=True).")
+    if full_information:  # never fall back to the listwise statistics under the name of FIML
+        raise ModelSpecificationError("missing='fiml' from a Moments (its missing-data patterns) is not available "
+                                      "yet; pass the data, whose every answered value FIML uses.")
 
 
 def _check_degrees_of_freedom(spec: ParameterTable, moments) -> None:
@@ -377,6 +429,50 @@ def _split_groups(data: pd.DataFrame | None, group: str | None, labels) -> tuple
     return tuple(levels), frames, int(len(data) - sum(len(f) for f in frames))
 
 
+def _moment_levels(moments, group: str | None, labels) -> tuple:
+    """The groups to fit from a Moments: its levels (sorted), or ``labels``; ``(None,)`` without group."""
+    if group is None and labels is not None:
+        raise ModelSpecificationError("group_labels= goes with group=; pass the group column too.")
+    try:
+        levels = group_levels(moments, group, labels, where="sem.fit")
+    except CxStatsError as exc:
+        raise ModelSpecificationError(str(exc)) from None
+    if group is not None and len(levels) < 2:
+        raise ModelSpecificationError(
+            f"The group column '{group}' has {len(levels)} value(s) ({listing(levels, quote=True)}) in the Moments; a "
+            "multigroup model needs at least two groups. Fit without group= instead."
+        )
+    return tuple(levels)
+
+
+def _sufficient_sample(spec: ParameterTable, moments, group: str | None, levels) -> tuple[SampleMoments, ...]:
+    """Each group's ML moments (divisor N) from a Moments, with the checks of the raw-data path."""
+    absent = [v for v in spec.observed if v not in moments.items]
+    if absent:
+        raise ModelSpecificationError(
+            f"The model uses {listing(absent, limit=10, quote=True)}, which {'is' if len(absent) == 1 else 'are'} "
+            f"neither a latent variable (left of '=~') nor an item of the Moments. The Moments hold "
+            f"{listing(moments.items, limit=30, quote=True)}. Check the spelling, define it with '=~', or compute the "
+            "moments with it among the items."
+        )
+    out = []
+    for sample in samples(moments, spec.observed, group, where="sem.fit", labels=None if group is None else levels,
+                          minimum=0):
+        level = None if group is None else sample.label
+        fourth = gamma_of(moments, level, spec.observed) if moments.has_fourth else None
+        found = moments_from_sufficient(sample.ml_cov.to_numpy(), sample.mean.to_numpy(), sample.n, spec.observed,
+                                        n_free=spec.n_free if group is None else 0, fourth=fourth)
+        p = len(spec.observed)
+        if group is not None and found.nobs <= p:
+            raise ModelSpecificationError(
+                f"Group {sample.label!r} of '{group}' has {found.nobs} complete rows for {p} variables; each group "
+                "needs more rows than variables (and in practice many more) for its covariance matrix. Merge small "
+                f"groups or leave {sample.label!r} out with group_labels=."
+            )
+        out.append(found)
+    return tuple(out)
+
+
 def _summary_sample(spec: ParameterTable, cov, means, nobs) -> tuple[SampleMoments]:
     """One group's moments from a published covariance matrix (and means)."""
     if spec.meanstructure and means is None:
@@ -400,9 +496,9 @@ def _group_moments(frame: pd.DataFrame, spec: ParameterTable, group: str, level)
     p = len(spec.observed)
     if moments.nobs <= p:
         raise ModelSpecificationError(
-            f"Group {level!r} of '{group}' has {moments.nobs} complete rows for {p} variables; each group needs "
-            "more rows than variables (and in practice many more) for its covariance matrix. Merge small groups "
-            f"or leave {level!r} out with group_labels=."
+            f"Group {shown_level(level)} of '{group}' has {moments.nobs} complete rows for {p} variables; each group "
+            "needs more rows than variables (and in practice many more) for its covariance matrix. Merge small groups "
+            f"or leave {shown_level(level)} out with group_labels=."
         )
     return moments
 
@@ -411,7 +507,7 @@ def _incomplete_moments(frame: pd.DataFrame, spec: ParameterTable, group: str | 
     """FIML's data of one group: the values with their gaps, grouped by missing-data pattern,
     and the saturated model's EM moments (which stand in for the sample moments)."""
     values = numeric_values(frame, spec.observed)
-    where = "" if group is None else f" in group {level!r}"
+    where = "" if group is None else f" in group {shown_level(level)}"
     x = [spec.observed.index(n) for n in spec.exogenous_x]
     no_x = np.isnan(values[:, x]).any(axis=1) if x else np.zeros(len(values), dtype=bool)
     if no_x.any():  # the covariates are conditioned on, as lavaan does: rows without them go

@@ -46,7 +46,8 @@ def bootstrap_of(result, bootstrap: int, seed: int | None, *, progress: bool | N
         return result._bootstrap
     if any(m.data is None for m in result._group_moments):
         raise ModelSpecificationError("bootstrap= needs raw data, but this model was fitted to summary statistics "
-                                      "(cov=). Refit it with data= to bootstrap, or use bootstrap=0 (delta method).")
+                                      "(cov= or moments=). Refit it with data= to bootstrap, or use bootstrap=0 "
+                                      "(delta method).")
     ci = result._bootstrap.ci if result._bootstrap is not None else "percentile"
     return bootstrap_estimates(result._groups, result._group_moments, result._estimate, result._constraint_basis,
                                result._defined, draws=int(bootstrap), seed=seed, ci=ci, ci_level=result._ci_level,

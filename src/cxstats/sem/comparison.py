@@ -29,7 +29,7 @@ from scipy import stats
 
 from .. import formatting as fmt
 from .._format import every, listing
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._validation import warn
 from ._fiml import fiml
 from ._missing_patterns import missing_patterns
@@ -286,7 +286,7 @@ def _method(method: str | None, estimator: str) -> str:
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class ComparisonResult:
+class ComparisonResult(Exportable):
     """Nested models compared by difference tests, as lavaan's ``lavTestLRT()``.
 
     Attributes
@@ -309,6 +309,11 @@ class ComparisonResult:
     problems : the warnings issued here, then each model's own problems prefixed with its
         name (``"cfa: HeywoodWarning: ..."``).
     """
+
+    _TABLES = {
+        "table": ("Model comparison", "Nested models in order of degrees of freedom: fit, chi-square difference tests "
+                  "(scaled under MLR), AIC/BIC and the changes in CFI and RMSEA."),
+    }
 
     table: pd.DataFrame
     models: dict[str, SEMResult]

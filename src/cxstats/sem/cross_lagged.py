@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .._format import every
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from ._problems import ModelSpecificationError
 from .result import SEMResult
 
@@ -78,7 +78,7 @@ def cross_lagged_syntax(variables: Sequence[str] | Mapping[str, Sequence[str]], 
 
     Raises
     ------
-    ModelSpecificationError
+    cxstats.sem.ModelSpecificationError
         Fewer than two constructs, too few waves, a code that is not a valid name or ends
         with a digit, constructs with different numbers of waves, or a column used twice.
     TypeError
@@ -232,7 +232,7 @@ def _columns(variables, waves: int | None, *, minimum: int) -> dict[str, list[st
 
 # ----------------------------------------------------------------------------- results
 @dataclass(frozen=True)
-class CrossLaggedEffects:
+class CrossLaggedEffects(Exportable):
     """The lagged paths of a fitted CLPM or RI-CLPM, in a tidy table with a plain summary.
 
     Attributes
@@ -254,6 +254,11 @@ class CrossLaggedEffects:
     ci_level : the confidence level of ``ci_low`` and ``ci_high``.
     problems : the fit's warnings (non-convergence, negative variances ...), as text.
     """
+
+    _TABLES = {
+        "table": ("Lagged effects", "Cross-lagged and autoregressive paths between waves with estimates, intervals and "
+                  "standardized values."),
+    }
 
     table: pd.DataFrame
     model: str
@@ -371,7 +376,7 @@ def cross_lagged_effects(result: SEMResult) -> CrossLaggedEffects:
 
     Raises
     ------
-    ModelSpecificationError
+    cxstats.sem.ModelSpecificationError
         The fit has no lagged regressions between within components ``w<code><wave>``,
         or has several groups.
     TypeError

@@ -113,6 +113,8 @@ def score_tests(result: SEMResult) -> pd.DataFrame:
         reduced = basis.T @ d
         return float(n * reduced @ np.linalg.pinv(basis.T @ info @ basis, hermitian=True) @ reduced)
 
+    released = _released_statistics(d, info, r, n)  # the same numbers from one bordered inverse, when it exists
+
     rows_by_index = {}
     for row in result._spec.rows:
         if row.free in ties:
@@ -120,7 +122,7 @@ def score_tests(result: SEMResult) -> pd.DataFrame:
     out = []
     for k in ties:
         kept = np.array([pk != k for pk, _, _ in pairs])
-        x2 = statistic(kept)
+        x2 = statistic(kept) if released is None else released(~kept)
         df = int((~kept).sum())
         first = rows_by_index[k][0]
         out.append({"parameter": _parameter_name(first), "lhs": first.lhs, "op": first.op, "rhs": first.rhs,
@@ -130,6 +132,36 @@ def score_tests(result: SEMResult) -> pd.DataFrame:
     total = statistic(np.zeros(len(pairs), dtype=bool))
     table.attrs["total"] = {"x2": total, "df": len(pairs), "p_value": float(stats.chi2.sf(total, len(pairs)))}
     return table
+
+
+def _released_statistics(d: np.ndarray, info: np.ndarray, r: np.ndarray, n: int):
+    """The score statistic of releasing the constraints ``J`` (the others kept), for any ``J``,
+    from one inverse of the bordered information ``[[I, R'], [R, 0]]`` (lavaan's route).
+
+    At the constrained estimate the gradient is ``d = -R' lambda`` (the Lagrange multipliers),
+    and ``N d' K1 (K1' I K1)^-1 K1' d = N lambda_J' [(-E22)_JJ]^-1 lambda_J`` with ``E22``
+    the constraint block of the bordered inverse: a (G - 1)-square solve per test instead
+    of a null space and a pseudo-inverse of the parameter dimension. None when the bordered
+    matrix is singular or ``d`` is not in the row space of the constraints (the caller then
+    uses the null-space form)."""
+    q, m = info.shape[0], r.shape[0]
+    bordered = np.block([[info, r.T], [r, np.zeros((m, m))]])
+    try:
+        inverse = np.linalg.inv(bordered)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.allclose(inverse @ bordered, np.eye(q + m), atol=1e-8):
+        return None
+    multipliers = -np.linalg.lstsq(r.T, d, rcond=None)[0]
+    if np.linalg.norm(r.T @ multipliers + d) > 1e-6 * max(1.0, np.linalg.norm(d)):
+        return None
+    variance = -inverse[q:, q:]
+
+    def statistic(release: np.ndarray) -> float:
+        lam = multipliers[release]
+        return float(n * lam @ np.linalg.solve(variance[np.ix_(release, release)], lam))
+
+    return statistic
 
 
 # --- Wald tests ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,8 +40,11 @@ from ._problems import ModelSpecificationError
 from .comparison import difference_test, model_measures, sample_size_note
 from .group_tests import score_tests
 from .result import SEMResult
-from .._validation import labels_from, survey_parts
+from .._validation import labels_from, moments_parts, survey_parts
 from ..data.codebook import Codebook
+
+if TYPE_CHECKING:
+    from .._moments import Moments
 
 __all__ = ["InvarianceResult", "invariance", "LEVELS"]
 
@@ -261,12 +265,13 @@ class InvarianceResult(Exportable):
 
 
 @single_threaded_blas
-def invariance(model: str, data: pd.DataFrame, *, group: str,
+def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group: str,
                levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
                estimator: str = "ML", missing: str = "listwise", std_lv: bool = False,
                group_labels: Sequence | None = None, group_partial: Sequence[str] = (),
                partial: bool = True, alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
-               max_free: int | None = None, codebook: Codebook | None = None) -> InvarianceResult:
+               max_free: int | None = None, codebook: Codebook | None = None,
+               moments: Moments | None = None) -> InvarianceResult:
     """Fit the invariance ladder and, where a level fails, search for partial invariance.
 
     Parameters
@@ -285,9 +290,14 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
     codebook : a :class:`~cxstats.Codebook` whose labels name items and concepts in
         ``plain_summary()`` (default: the codebook of ``data`` when it is a
         :class:`~cxstats.Survey`).
+    moments : a :class:`~cxstats.Moments` grouped by ``group`` instead of raw data (it may
+        also be passed as ``data``): the ML ladder, the difference tests and the score tests
+        of the partial search come from the sufficient statistics alone and equal those
+        from the rows (see :func:`cxstats.sem.fit`).
     """
-    labels = labels_from(codebook, data)
+    labels = labels_from(codebook, data, group=group)
     data, _ = survey_parts(data)
+    data, moments = moments_parts(data, moments, where="sem.invariance")
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown or not levels:
         raise ModelSpecificationError(
@@ -307,7 +317,7 @@ def invariance(model: str, data: pd.DataFrame, *, group: str,
             warnings.simplefilter("ignore")  # problems stay on the result (.problems) and in the table
             return fit(model, data, group=group, group_equal=LEVELS[level], group_partial=tuple(freed),
                        estimator=estimator, missing=missing, std_lv=std_lv, group_labels=group_labels,
-                       se="standard")
+                       se="standard", moments=moments)
 
     def row_for(name: str, result: SEMResult) -> dict:
         m = model_measures(result)

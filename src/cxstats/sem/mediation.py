@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import special
 
 from .._format import listing
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from ..formatting import labels_of
@@ -43,7 +43,7 @@ INDIRECT_COLUMNS = ["predictor", "mediator", "outcome", "path", "group", "estima
 
 
 @dataclass(frozen=True)
-class IndirectEffects:
+class IndirectEffects(Exportable):
     """Indirect effects through the mediators of a fitted SEM.
 
     Attributes
@@ -61,6 +61,11 @@ class IndirectEffects:
         opposite signs (inconsistent mediation): their ``proportion`` is not a share.
     problems : the fit's problems and the warnings raised here.
     """
+
+    _TABLES = {
+        "table": ("Indirect effects", "Every path through the mediator with its estimate, standardized estimate, "
+                  "interval and the proportion of the total effect it carries."),
+    }
 
     table: pd.DataFrame
     method: str

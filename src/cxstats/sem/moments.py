@@ -17,7 +17,7 @@ from .._format import listing
 from .._validation import check_frame
 from ._problems import ModelSpecificationError
 
-__all__ = ["SampleMoments", "check_rows", "ml_moments", "moments_from_data", "moments_from_summary"]
+__all__ = ["SampleMoments", "check_rows", "ml_moments", "moments_from_data", "moments_from_sufficient", "moments_from_summary"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class SampleMoments:
     data: np.ndarray | None = None  # complete cases, kept for the bootstrap (FIML: all rows, with gaps)
     n_dropped: int = 0
     saturated: object | None = None  # FIML: the EM estimates behind cov and mean
+    fourth: np.ndarray | None = None  # MLR: lavaan's Gamma when given with the statistics (no rows)
 
 
 def _unknown(names: tuple[str, ...], available: list[str], where: str) -> None:
@@ -99,13 +100,28 @@ def moments_from_data(data: pd.DataFrame, names: tuple[str, ...], *, n_free: int
     n = values.shape[0]
     check_rows(n, n_free)
     cov, mean = ml_moments(values)
+    _check_constant(cov, mean, names)
+    return SampleMoments(names=names, cov=cov, mean=mean, nobs=n, data=values, n_dropped=int((~complete).sum()))
+
+
+def moments_from_sufficient(cov: np.ndarray, mean: np.ndarray, nobs: int, names: tuple[str, ...], *,
+                            n_free: int, fourth: np.ndarray | None = None) -> SampleMoments:
+    """Moments from sufficient statistics of complete rows (a :class:`~cxstats.Moments`):
+    the covariance with divisor N, the means and N, in model order, and lavaan's Gamma
+    (``fourth``) when it was computed; no rows are kept."""
+    check_rows(int(nobs), n_free)
+    _check_constant(cov, mean, names)
+    return SampleMoments(names=names, cov=np.asarray(cov, dtype=float), mean=np.asarray(mean, dtype=float),
+                         nobs=int(nobs), fourth=fourth)
+
+
+def _check_constant(cov: np.ndarray, mean: np.ndarray, names: tuple[str, ...]) -> None:
     constant = [names[i] for i in np.flatnonzero(np.diag(cov) <= 1e-12 * np.maximum(1.0, mean**2))]
     if constant:
         raise ModelSpecificationError(
             f"Variable(s) {listing(constant, quote=True)} have the same value in every complete row; "
             "a constant variable cannot be modelled. Drop it from the model."
         )
-    return SampleMoments(names=names, cov=cov, mean=mean, nobs=n, data=values, n_dropped=int((~complete).sum()))
 
 
 def moments_from_summary(cov: pd.DataFrame, names: tuple[str, ...], *, nobs: int,

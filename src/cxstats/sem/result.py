@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._results import Exportable, PlainText
 from .._format import every
+from .._format import level as shown_level
 from ..formatting import labels_of, p_text
 from ._tables import TABLE_COLUMNS, fit_measures, parameter_table
 from .inference import r_squared
@@ -160,7 +161,8 @@ class SEMResult(Exportable):
             return self._model
         level = self.groups[0] if group is None else group
         if level not in self.groups:
-            raise ValueError(f"group={group!r} is not one of the model's groups: {', '.join(map(str, self.groups))}.")
+            raise ValueError(f"group={shown_level(group)} is not one of the model's groups: "
+                             f"{', '.join(map(str, self.groups))}.")
         return self._groups.models[self.groups.index(level)]
 
     def latent_correlations(self, group=None) -> pd.DataFrame:
@@ -236,7 +238,7 @@ class SEMResult(Exportable):
 
         Raises
         ------
-        ModelSpecificationError
+        cxstats.sem.ModelSpecificationError
             No regressions in the model; ``outcome`` is not the left side of a ``~``;
             ``predictors`` with several outcomes, or naming the outcome or unknown
             variables; ``bootstrap`` not 0 or at least 10; ``bootstrap`` on a fit to
@@ -329,7 +331,7 @@ class SEMResult(Exportable):
 
         Raises
         ------
-        ModelSpecificationError
+        cxstats.sem.ModelSpecificationError
             No regressions; ``through`` is not a mediator; ``predictor``/``outcome`` not in
             the structural model; no path through the mediator; ``bootstrap`` not 0 or at
             least 10, or given for a fit to summary statistics.

@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsError
+from .._format import level as shown_level
 from .._format import listing
 from .._importance import lmg, relative_weights
-from .._results import PlainText
+from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from ..formatting import labels_of
@@ -48,7 +49,7 @@ SHARE_COLUMNS = ["outcome", "predictor", "group", "r2", "r2_ci_low", "r2_ci_high
 
 
 @dataclass(frozen=True)
-class ExplainedShares:
+class ExplainedShares(Exportable):
     """Each predictor's part of the explained variance of each outcome of a fitted SEM.
 
     Attributes
@@ -70,6 +71,11 @@ class ExplainedShares:
         shares split the R² of the implied regression, not the model's R².
     """
 
+    _TABLES = {
+        "table": ("Explained shares", "Each outcome's R² split among its predictors: general dominance (LMG) weights, "
+                  "their shares of R² and Johnson's relative weights, with intervals (proportions)."),
+    }
+
     table: pd.DataFrame
     method: str
     draws: int
@@ -86,8 +92,8 @@ class ExplainedShares:
             pairs = listing([f"{o} <- {p}" for o, p in zip(self.table["outcome"], self.table["predictor"],
                                                             strict=True)], limit=40, quote=True)
             raise ModelSpecificationError(f"No share of '{outcome}' for the predictor '{predictor}'"
-                                          f"{'' if group is None else f' in group {group!r}'}; the table has "
-                                          f"{pairs}.")
+                                          f"{'' if group is None else f' in group {shown_level(group)}'}; the table "
+                                          f"has {pairs}.")
         return rows.iloc[0]
 
     def statement(self, outcome: str, predictor: str, *, group=None, labels=None,
@@ -108,7 +114,7 @@ class ExplainedShares:
         ------
         CxStatsError
             ``claim`` is not a proportion between 0 and 1 (a percentage gets a hint).
-        ModelSpecificationError
+        cxstats.sem.ModelSpecificationError
             The outcome-predictor pair (or group) is not in the table.
         """
         from .. import formatting as fmt
@@ -178,7 +184,7 @@ def _one_group(table: pd.DataFrame, group) -> pd.DataFrame:
     levels = list(dict.fromkeys(table["group"]))
     level = levels[0] if group is None else group
     if level not in levels:
-        raise ModelSpecificationError(f"group={group!r} is not one of the model's groups: "
+        raise ModelSpecificationError(f"group={shown_level(group)} is not one of the model's groups: "
                                       f"{listing(levels, quote=True)}.")
     return table[table["group"] == level]
 
