@@ -55,6 +55,7 @@ def _all(sources):
     yield "connection", con
     yield "table", con.table("tx")
     yield "query", con.sql("SELECT customer_id, date, cds, amount FROM tx")
+    yield "pair", (con, "SELECT * FROM tx")
 
 
 def _quiet(func, *args, **kwargs):
@@ -222,6 +223,8 @@ def test_source_errors(tmp_path):
     with pytest.raises(CxStatsError, match=r"rfm: the DuckDB connection holds 2 tables \('a', 'b'\); pass the one "
                                            r"with the transactions, e.g. con.table\('sales'\)"):
         rfm(con)
+    with pytest.raises(CxStatsError, match=r"rfm: DuckDB could not run the query \(.*\); fix the SQL."):
+        rfm((con, "SELECT * FROM no_such_table"))
     with pytest.raises(TypeError, match="needs a pandas DataFrame of transactions, Parquet file\\(s\\) or a DuckDB "
                                         "relation, got list"):
         rfm([1, 2, 3])

@@ -85,8 +85,9 @@ def clv_summary(transactions: pd.DataFrame | TransactionSource, *, customer: str
     transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
         in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
         (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
-        relation (``con.table("sales")``, ``con.sql("SELECT ...")``) or a connection holding one
-        table. Rows in messages are then named by file and zero-based row within it.
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")``
+        pair or a connection holding one table. Rows in messages are then named by file and
+        zero-based row within it.
     customer, date, amount : the columns holding the customer id, the purchase date and
         the amount (non-negative).
     as_of : end of observation; transactions after its period are left out. Default: the
@@ -211,11 +212,7 @@ def calibration_holdout(transactions: pd.DataFrame, *, calibration_end: object, 
 
     Parameters
     ----------
-    transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
-        in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
-        (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
-        relation (``con.table("sales")``, ``con.sql("SELECT ...")``) or a connection holding one
-        table. Rows in messages are then named by file and zero-based row within it.
+    transactions : one row per purchase (a pandas DataFrame).
     calibration_end : last date of the calibration period (e.g. ``"1997-09-30"``).
     observation_end : last date of the holdout period. Default: the last transaction date.
     customer, date, amount, time_unit, duplicates : as :func:`clv_summary`.

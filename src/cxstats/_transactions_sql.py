@@ -3,7 +3,8 @@
 :func:`cxstats.rfm`, :func:`cxstats.purchase_summary`, :func:`cxstats.period_rates` and
 :func:`cxstats.clv_summary` accept, in place of a pandas DataFrame, a Parquet source (a
 path, a glob such as ``"sales/*.parquet"``, a folder, or a list of paths) or a DuckDB
-relation (``con.table("tx")``, ``con.sql("SELECT ...")``) or connection holding one table.
+relation (``con.table("tx")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")`` pair
+(the form :func:`cxstats.moments` takes) or a connection holding one table.
 The per-customer (or per-period) aggregates are computed by DuckDB, out of core, and only
 they come back to Python; the log itself is never loaded into pandas. The checks are those
 of the pandas path (:mod:`cxstats._transactions`), with the same messages; rows are named
@@ -49,9 +50,16 @@ _DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S
 MEMORY_LIMIT = "2GB"
 
 
+def _is_query(data: Any) -> bool:
+    """A ``(DuckDB connection, SQL query)`` pair, the form :func:`cxstats.moments` also takes."""
+    return (isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], str)
+            and type(data[0]).__module__.split(".")[0] in ("duckdb", "_duckdb"))
+
+
 def is_source(data: Any) -> bool:
-    """True for what this module reads: paths, lists of paths, DuckDB relations or connections."""
-    if isinstance(data, (str, os.PathLike)):
+    """True for what this module reads: paths, lists of paths, DuckDB relations, connections or
+    (connection, query) pairs."""
+    if isinstance(data, (str, os.PathLike)) or _is_query(data):
         return True
     if isinstance(data, (list, tuple)) and data and all(isinstance(p, (str, os.PathLike)) for p in data):
         return True
@@ -115,6 +123,11 @@ def open_source(data: Any, where: str) -> Source:
     duckdb = _duckdb(where)
     if isinstance(data, duckdb.DuckDBPyRelation):
         relation, rows, files = data, None, []
+    elif _is_query(data):
+        try:
+            relation, rows, files = data[0].sql(data[1]), None, []
+        except duckdb.Error as exc:
+            raise CxStatsError(f"{where}: DuckDB could not run the query ({_first_line(exc)}); fix the SQL.") from None
     elif isinstance(data, duckdb.DuckDBPyConnection):
         tables = [t[0] for t in data.sql("SHOW TABLES").fetchall()]
         if len(tables) != 1:

@@ -691,8 +691,9 @@ def period_rates(transactions: pd.DataFrame | TransactionSource, customer: str, 
     transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
         in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
         (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
-        relation (``con.table("sales")``, ``con.sql("SELECT ...")``) or a connection holding one
-        table. Rows in messages are then named by file and zero-based row within it.
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")``
+        pair or a connection holding one table. Rows in messages are then named by file and
+        zero-based row within it.
     customer : column of customer ids.
     date : column of purchase dates (datetime or parseable text).
     period : ``"D"``, ``"W"``, ``"M"`` (default), ``"Q"`` or ``"Y"``.

@@ -150,8 +150,9 @@ def rfm(transactions: pd.DataFrame | TransactionSource, *, customer: str = "cust
     transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
         in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
         (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
-        relation (``con.table("sales")``, ``con.sql("SELECT ...")``) or a connection holding one
-        table. Rows in messages are then named by file and zero-based row within it.
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")``
+        pair or a connection holding one table. Rows in messages are then named by file and
+        zero-based row within it.
     customer, date, amount : the columns holding the customer id, the purchase date
         (datetimes or text such as ``1997-01-31``) and the amount (non-negative).
     as_of : the date recency is counted to; transactions after it are left out. Default:
@@ -347,8 +348,9 @@ def purchase_summary(transactions: pd.DataFrame | TransactionSource, *, customer
     transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
         in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
         (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
-        relation (``con.table("sales")``, ``con.sql("SELECT ...")``) or a connection holding one
-        table. Rows in messages are then named by file and zero-based row within it.
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")``
+        pair or a connection holding one table. Rows in messages are then named by file and
+        zero-based row within it.
     customer, date, amount : the columns holding the customer id, the purchase date and the
         amount (non-negative).
     duplicates : ``"warn"`` (default), ``"keep"`` or ``"drop"`` rows that repeat an earlier
