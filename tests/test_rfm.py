@@ -216,7 +216,7 @@ def test_errors(func):
         func(_tx(date=[20240101, 20240102, 20240103]))
     with pytest.raises(CxStatsError, match=r"column 'customer_id' has no customer id in row\(s\) 0"):
         func(_tx(customer_id=[None, 2, 3]))
-    with pytest.raises(TypeError, match="needs a pandas DataFrame of transactions, got list"):
+    with pytest.raises(TypeError, match=r"needs a pandas DataFrame of transactions, Parquet file\(s\) or a DuckDB relation, got list"):
         func([1, 2, 3])
 
 

@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 
 from . import formatting as fmt
-from ._clv_data import as_ns, holdout_counts, period_end_ns, period_index, period_start_ns, summarise, time_unit
+from ._clv_data import (_MONDAY_SHIFT, as_ns, holdout_counts, period_end_ns, period_index, period_start_ns,
+                        summarise, time_unit)
 from ._errors import CxStatsError
 from ._format import listing
 from ._results import Exportable, PlainText
-from ._transactions import read_transactions
+from ._transactions import _NS_PER_DAY, read_transactions
+from ._transactions_sql import TransactionSource, is_source, period_histories
 
 __all__ = ["CLVSummary", "CalibrationHoldout", "clv_summary", "calibration_holdout", "history_frame"]
 
@@ -73,14 +75,19 @@ class CLVSummary(Exportable):
         return PlainText("\n".join(lines))
 
 
-def clv_summary(transactions: pd.DataFrame, *, customer: str = "customer_id", date: str = "date",
-                amount: str = "amount", as_of: object = None, time_unit: str = "D",
+def clv_summary(transactions: pd.DataFrame | TransactionSource, *, customer: str = "customer_id",
+                date: str = "date", amount: str = "amount", as_of: object = None, time_unit: str = "D",
                 duplicates: str = "warn") -> CLVSummary:
     """Frequency, recency, customer age and mean repeat spend of every customer.
 
     Parameters
     ----------
-    transactions : one row per purchase.
+    transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
+        in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
+        (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")``
+        pair or a connection holding one table. Rows in messages are then named by file and
+        zero-based row within it.
     customer, date, amount : the columns holding the customer id, the purchase date and
         the amount (non-negative).
     as_of : end of observation; transactions after its period are left out. Default: the
@@ -122,14 +129,38 @@ def clv_summary(transactions: pd.DataFrame, *, customer: str = "customer_id", da
     where = "clv_summary"
     unit = _unit(time_unit, where)
     cutoff = None if as_of is None else pd.Timestamp(period_end_ns(as_ns(as_of, "as_of", where), unit))
-    records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
-                                       as_of=cutoff, duplicates=duplicates)
-    end = stamp.value if as_of is None else as_ns(as_of, "as_of", where)
-    s = summarise(records, None, end, unit)
-    table = _summary_frame(records.customers[s["codes"]], s)
+    if is_source(transactions):
+        chk, frame, counts = period_histories(transactions, customer=customer, date=date, amount=amount, where=where,
+                                              as_of=cutoff, duplicates=duplicates, unit=unit)
+        end = chk.cutoff if as_of is None else as_ns(as_of, "as_of", where)
+        s = _histories(frame, end, unit)
+        customers = frame["customer"].to_numpy()
+        found = {"n_transactions": counts["transactions"], "excluded": counts["excluded"],
+                 "duplicates": counts["duplicates"], "problems": counts["problems"]}
+    else:
+        records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
+                                           as_of=cutoff, duplicates=duplicates)
+        end = stamp.value if as_of is None else as_ns(as_of, "as_of", where)
+        s = summarise(records, None, end, unit)
+        customers = records.customers[s["codes"]]
+        found = {"n_transactions": int(records.codes.size), "excluded": records.excluded,
+                 "duplicates": records.duplicates, "problems": records.problems}
+    table = _summary_frame(customers, s)
     return CLVSummary(table=table, as_of=pd.Timestamp(period_start_ns(end, unit)), time_unit=unit, n_customers=len(table),
-                      n_repeat=int((s["frequency"] > 0).sum()), n_transactions=int(records.codes.size),
-                      excluded=records.excluded, duplicates=records.duplicates, problems=records.problems)
+                      n_repeat=int((s["frequency"] > 0).sum()), **found)
+
+
+def _histories(frame: pd.DataFrame, end_ns: int, unit: str) -> dict[str, np.ndarray]:
+    """:func:`cxstats._clv_data.summarise` from per-customer period totals computed elsewhere (DuckDB)."""
+    first, last = frame["first"].to_numpy(dtype=np.int64), frame["last"].to_numpy(dtype=np.int64)
+    frequency = frame["periods"].to_numpy(dtype=np.int64) - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, (frame["total"].to_numpy() - frame["first_spend"].to_numpy()) / frequency,
+                            0.0)
+    end = int(period_index(end_ns, unit))
+    first_day = first if unit == "D" else first * 7 - _MONDAY_SHIFT
+    return {"frequency": frequency, "recency": (last - first).astype(float), "T": (end - first).astype(float),
+            "monetary_value": monetary, "first": first_day * _NS_PER_DAY}
 
 
 @dataclass(frozen=True)
@@ -181,7 +212,7 @@ def calibration_holdout(transactions: pd.DataFrame, *, calibration_end: object, 
 
     Parameters
     ----------
-    transactions : one row per purchase.
+    transactions : one row per purchase (a pandas DataFrame).
     calibration_end : last date of the calibration period (e.g. ``"1997-09-30"``).
     observation_end : last date of the holdout period. Default: the last transaction date.
     customer, date, amount, time_unit, duplicates : as :func:`clv_summary`.

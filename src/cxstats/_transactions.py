@@ -48,7 +48,8 @@ def read_transactions(data: pd.DataFrame, *, customer: str, date: str, amount: s
     With ``as_of=None`` a date after today is an error: recency would be counted to it.
     """
     if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{where} needs a pandas DataFrame of transactions, got {type(data).__name__}.")
+        raise TypeError(f"{where} needs a pandas DataFrame of transactions, Parquet file(s) or a DuckDB relation, "
+                        f"got {type(data).__name__}.")
     check_frame(data, where=where, name="transactions")
     one_of("duplicates", duplicates, DUPLICATES)
     absent = [c for c in (customer, date, amount) if c not in data.columns]

@@ -34,6 +34,7 @@ from ._validation import warn
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
 from ._validation import survey_parts
+from ._transactions_sql import TransactionSource, is_source, period_counts
 
 __all__ = ["CoxResult", "KaplanMeierResult", "NoEventsWarning", "PartialPeriodWarning", "PeriodRatesResult",
            "churn_model", "cox_model", "kaplan_meier", "period_rates"]
@@ -681,13 +682,18 @@ class PeriodRatesResult(Exportable):
 _PERIODS = {"D": "D", "W": "W", "M": "M", "Q": "Q", "Y": "Y", "A": "Y"}
 
 
-def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period: str = "M",
-                 ci_level: float = 0.95) -> PeriodRatesResult:
+def period_rates(transactions: pd.DataFrame | TransactionSource, customer: str, date: str, *,
+                 period: str = "M", ci_level: float = 0.95) -> PeriodRatesResult:
     """Churn and repurchase rates per period from transaction records.
 
     Parameters
     ----------
-    transactions : one row per purchase.
+    transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
+        in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
+        (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
+        relation (``con.table("sales")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")``
+        pair or a connection holding one table. Rows in messages are then named by file and
+        zero-based row within it.
     customer : column of customer ids.
     date : column of purchase dates (datetime or parseable text).
     period : ``"D"``, ``"W"``, ``"M"`` (default), ``"Q"`` or ``"Y"``.
@@ -722,18 +728,54 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     1998Q1     384    0        188          169       0.560
     1998Q2     300    0        131         <NA>         NaN
     """
-    check_frame(transactions, where="period_rates", name='transactions')
     ci_level = check_ci_level(ci_level)
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"transactions must be a pandas DataFrame, got {type(transactions).__name__}.")
-    absent = [c for c in (customer, date) if c not in transactions.columns]
-    if absent:
-        raise CxStatsError(f"No column {listing(absent, quote=True)} in the transactions; columns: "
-                           f"{listing(transactions.columns, limit=20)}.")
     if period not in _PERIODS:
         raise CxStatsError(f"period must be one of {listing(list(_PERIODS), quote=True)} (day, week, month, quarter, "
                            f"year), got {period!r}.")
     freq = _PERIODS[period]
+    if is_source(transactions):
+        counts = period_counts(transactions, customer=customer, date=date, freq=freq, where="period_rates")
+    else:
+        counts = _period_counts(transactions, customer, date, freq)
+    n_slots = counts["n_slots"]
+    active = counts["active"].astype(float)
+    repurchased = counts["repurchased"].astype(float)
+    table = pd.DataFrame({
+        "period": pd.period_range(pd.Period(pd.Timestamp(counts["first"]), freq=freq), periods=n_slots, freq=freq),
+        "active": counts["active"].astype(int), "new": counts["new"].astype(int),
+        "returning": counts["returning"].astype(int), "repurchased": repurchased, "churned": active - repurchased})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["repurchase_rate"] = repurchased / active
+    table["churn_rate"] = 1 - table["repurchase_rate"]
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    share, n = table["churn_rate"].to_numpy(), active
+    with np.errstate(divide="ignore", invalid="ignore"):  # a period without buyers has no rate
+        centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
+    table["churn_ci_low"], table["churn_ci_high"] = centre - half, centre + half
+    table.loc[n_slots - 1, ["repurchased", "churned", "repurchase_rate", "churn_rate", "churn_ci_low",
+                            "churn_ci_high"]] = np.nan
+    table[["repurchased", "churned"]] = table[["repurchased", "churned"]].round().astype("Int64")
+    problems = []
+    last_day = pd.Timestamp(counts["last"])
+    if last_day < table["period"].iloc[-1].end_time.normalize():
+        message = (f"The data end on {last_day:%Y-%m-%d}, inside the last period ({table['period'].iloc[-1]}); "
+                   f"repurchase in {table['period'].iloc[-2] if n_slots > 1 else 'the period before'} is understated "
+                   "and churn overstated. Drop the partial period or choose period boundaries that match the data.")
+        warn(message, PartialPeriodWarning)
+        problems.append(f"PartialPeriodWarning: {message}")
+    return PeriodRatesResult(table=table, period=period, n_customers=counts["n_customers"],
+                             n_transactions=counts["n_transactions"], problems=tuple(problems), ci_level=ci_level)
+
+
+def _period_counts(transactions: pd.DataFrame, customer: str, date: str, freq: str) -> dict[str, Any]:
+    """Per period (consecutive slots from the first): customers active, new, returning after a gap and
+    active again in the next period, from the distinct (customer, period) pairs found with one sort."""
+    check_frame(transactions, where="period_rates", name="transactions")
+    absent = [c for c in (customer, date) if c not in transactions.columns]
+    if absent:
+        raise CxStatsError(f"No column {listing(absent, quote=True)} in the transactions; columns: "
+                           f"{listing(transactions.columns, limit=20)}.")
     ids, dates = transactions[customer], transactions[date]
     if not pd.api.types.is_datetime64_any_dtype(dates):
         parsed = pd.to_datetime(dates, errors="coerce")
@@ -761,32 +803,8 @@ def period_rates(transactions: pd.DataFrame, customer: str, date: str, *, period
     is_first[1:] = who[1:] != who[:-1]
     after_gap = np.zeros(len(pairs), dtype=bool)
     after_gap[1:] = (~is_first[1:]) & (when[1:] > when[:-1] + 1)
-    active = np.bincount(when, minlength=n_slots).astype(float)
-    repurchased = np.bincount(when, weights=same_next, minlength=n_slots)
-    table = pd.DataFrame({
-        "period": pd.period_range(pd.Period(dates.min(), freq=freq), periods=n_slots, freq=freq),
-        "active": active.astype(int), "new": np.bincount(when, weights=is_first, minlength=n_slots).astype(int),
-        "returning": np.bincount(when, weights=after_gap, minlength=n_slots).astype(int),
-        "repurchased": repurchased, "churned": active - repurchased})
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["repurchase_rate"] = repurchased / active
-    table["churn_rate"] = 1 - table["repurchase_rate"]
-    z = stats.norm.ppf(0.5 + ci_level / 2)
-    share, n = table["churn_rate"].to_numpy(), active
-    with np.errstate(divide="ignore", invalid="ignore"):  # a period without buyers has no rate
-        centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
-        half = z / (1 + z**2 / n) * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
-    table["churn_ci_low"], table["churn_ci_high"] = centre - half, centre + half
-    table.loc[n_slots - 1, ["repurchased", "churned", "repurchase_rate", "churn_rate", "churn_ci_low",
-                            "churn_ci_high"]] = np.nan
-    table[["repurchased", "churned"]] = table[["repurchased", "churned"]].round().astype("Int64")
-    problems = []
-    last_day = dates.max()
-    if last_day < table["period"].iloc[-1].end_time.normalize():
-        message = (f"The data end on {last_day:%Y-%m-%d}, inside the last period ({table['period'].iloc[-1]}); "
-                   f"repurchase in {table['period'].iloc[-2] if n_slots > 1 else 'the period before'} is understated "
-                   "and churn overstated. Drop the partial period or choose period boundaries that match the data.")
-        warn(message, PartialPeriodWarning)
-        problems.append(f"PartialPeriodWarning: {message}")
-    return PeriodRatesResult(table=table, period=period, n_customers=int(codes.max()) + 1,
-                             n_transactions=int(keep.sum()), problems=tuple(problems), ci_level=ci_level)
+    return {"first": dates.min(), "last": dates.max(), "n_slots": n_slots, "n_customers": int(codes.max()) + 1,
+            "n_transactions": int(keep.sum()), "active": np.bincount(when, minlength=n_slots),
+            "new": np.bincount(when, weights=is_first, minlength=n_slots),
+            "returning": np.bincount(when, weights=after_gap, minlength=n_slots),
+            "repurchased": np.bincount(when, weights=same_next, minlength=n_slots)}
