@@ -55,6 +55,16 @@ def test_sem_table_reads_as_words():
     assert all(isinstance(v, str) for v in shown.to_numpy().ravel())
 
 
+def test_defined_parameters_keep_their_se_interval_and_p():
+    mobi = cxstats.load_dataset("ecsi_mobile")
+    res = cxstats.sem.fit("CUSA =~ CUSA1 + a*CUSA2 + b*CUSA3\nratio := a / b", mobi.data)
+    row = res.table.query("op == ':='").iloc[0]
+    shown = fmt.table(res.table.query("op == ':='"), columns=["parameter", "estimate", "se", "ci", "p_value"])
+    assert shown.iloc[0]["SE"] == fmt.number(row.se)
+    assert shown.iloc[0]["95% CI"] == fmt.interval(row.ci_low, row.ci_high) != ""
+    assert shown.iloc[0]["p"] == fmt.p_value(row.p_value) != ""
+
+
 def test_table_headers_counts_and_booleans():
     frame = pd.DataFrame({"term": ["q1", "q2"], "n": [10.0, 12.0], "std_beta": [0.2, -0.00001],
                           "significant": [True, False], "p_holm": [0.2, 1e-6], "odd_name": [1, 2]})

@@ -208,6 +208,8 @@ def _parameter_columns(frame: pd.DataFrame, name, *, first: bool) -> pd.DataFram
     ``lhs`` stood). Used by :func:`table` and the exports."""
     if "free" in frame.columns:  # fixed parameters (markers, constraints) have no SE, test or interval
         fixed = ~frame["free"].astype(bool)
+        if "op" in frame.columns:  # defined parameters (:=) are not free, yet have a delta-method SE and interval
+            fixed &= frame["op"].to_numpy() != ":="
         for column in ("se", "z", "p_value", "ci_low", "ci_high"):
             if column in frame.columns:
                 frame[column] = frame[column].astype(float).mask(fixed)
