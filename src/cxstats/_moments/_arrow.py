@@ -143,7 +143,6 @@ def add_columns(cols: list[np.ndarray], n: int, grouping: tuple[np.ndarray, list
     missing), optional group codes (-1 = missing) with their levels and the count columns:
     each column is converted and shifted into a reused buffer in one pass, then one syrk per
     cache-sized slice (or per group)."""
-    items = range(len(cols))
     scratch = acc.scratch.get("fast")
     if scratch is None:
         scratch = acc.scratch["fast"] = _Scratch(len(cols))
@@ -159,7 +158,7 @@ def add_columns(cols: list[np.ndarray], n: int, grouping: tuple[np.ndarray, list
             scratch.shift = np.where(np.isfinite(means), means, 0.0)
     shift = scratch.shift
     if grouping is None:
-        g = np.zeros((len(items) + 1, len(items) + 1))
+        g = np.zeros((len(cols) + 1, len(cols) + 1))
         dropped = 0
         buf = scratch.take(min(n, _SLICE))
         for start in range(0, n, _SLICE):
