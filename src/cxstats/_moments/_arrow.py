@@ -113,6 +113,24 @@ def _gram(a: np.ndarray) -> tuple[np.ndarray, int]:
     return a @ a.T, int((~keep).sum())
 
 
+def _gram_rows(cols: list[np.ndarray], shift: np.ndarray, start: int, stop: int,
+               scratch: _Scratch) -> tuple[np.ndarray, int]:
+    """Augmented cross-products of rows start:stop, a cache-sized slice at a time: each slice
+    is converted and shifted into the buffer, then multiplied by its own transpose."""
+    g = np.zeros((len(cols) + 1, len(cols) + 1))
+    dropped = 0
+    buf = scratch.take(min(stop - start, _SLICE))
+    for a in range(start, stop, _SLICE):
+        b = min(a + _SLICE, stop)
+        k = b - a
+        for j, col in enumerate(cols):
+            np.subtract(col[a:b], shift[j], out=buf[j + 1, :k])
+        part, lost = _gram(buf[:, :k])
+        g += part
+        dropped += lost
+    return g, dropped
+
+
 def _block_from_gram(g: np.ndarray, shift: np.ndarray) -> Block:
     n = int(round(g[0, 0]))
     if n == 0:
@@ -158,37 +176,27 @@ def add_columns(cols: list[np.ndarray], n: int, grouping: tuple[np.ndarray, list
             scratch.shift = np.where(np.isfinite(means), means, 0.0)
     shift = scratch.shift
     if grouping is None:
-        g = np.zeros((len(cols) + 1, len(cols) + 1))
-        dropped = 0
-        buf = scratch.take(min(n, _SLICE))
-        for start in range(0, n, _SLICE):
-            stop = min(start + _SLICE, n)
-            k = stop - start
-            for j, col in enumerate(cols):
-                np.subtract(col[start:stop], shift[j], out=buf[j + 1, :k])
-            part, lost = _gram(buf[:, :k])
-            g += part
-            dropped += lost
+        g, dropped = _gram_rows(cols, shift, 0, n, scratch)
         block = _stats.with_parts(_block_from_gram(g, shift), counts=_counts(extra, None, acc.counts))
         acc.add_block(None, block, n_dropped=dropped)
         return
     codes, levels = grouping
-    buf = scratch.take(n)
-    for j, col in enumerate(cols):
-        np.subtract(col, shift[j], out=buf[j + 1, :n])
     missing = codes < 0
     acc.n_dropped += int(missing.sum())
     change = np.flatnonzero(np.diff(codes)) + 1
-    if len(change) < 64:  # rows clustered by group (a sorted or partitioned file): contiguous runs, no copy
+    if len(change) < 64:  # rows clustered by group (a sorted or partitioned file): contiguous runs
         starts = np.concatenate([[0], change])
         stops = np.concatenate([change, [n]])
         for a, b in zip(starts, stops, strict=True):
             if codes[a] < 0:
                 continue
-            part, lost = _gram(buf[:, a:b])
-            block = _stats.with_parts(_block_from_gram(part, shift), counts=_counts(extra, slice(a, b), acc.counts))
+            g, lost = _gram_rows(cols, shift, int(a), int(b), scratch)
+            block = _stats.with_parts(_block_from_gram(g, shift), counts=_counts(extra, slice(a, b), acc.counts))
             acc.add_block(_scalar(levels[codes[a]]), block, n_dropped=lost)
         return
+    buf = scratch.take(n)
+    for j, col in enumerate(cols):
+        np.subtract(col, shift[j], out=buf[j + 1, :n])
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(-1, len(levels) + 1))
     for k, level in enumerate(levels):
