@@ -182,6 +182,9 @@ _PROBLEMS: dict[str, tuple[str, str | None]] = {
                                      "that correlation, and anything built on it, is not usable"),
     "CorrelationNearOneWarning": ("Two questions that move as one",
                                   "the two questions may repeat each other, or too few answers separate them"),
+    "PolychoricNotPositiveDefiniteWarning": ("Correlations between answers that cannot all hold together",
+                                             "the correlations of the ordered answers contradict one another, so the "
+                                             "model's numbers rest on an adjusted matrix and need care"),
 }
 
 
