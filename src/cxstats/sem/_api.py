@@ -314,6 +314,17 @@ def fit(
     )
 
 
+def fit_ordinal_step(model: str, data, ordered, *, group: str, group_equal: tuple, estimator: str,
+                     parameterization: str, missing: str, group_labels=None) -> SEMResult:
+    """One step of the ordinal invariance ladder: the multigroup WLSMV fit identified as Wu &
+    Estabrook (2016) (factor variances 1 in the first group), with ``group_equal`` among
+    thresholds, loadings, intercepts (of the latent responses) and residuals (theta)."""
+    return _fit_ordered(model, data, ordered, estimator=estimator, parameterization=parameterization,
+                        missing=missing, std_lv=True, ci_level=0.95, labels={}, group=group,
+                        group_equal=tuple(group_equal), group_partial=(), group_labels=group_labels,
+                        identification="wu.estabrook")
+
+
 # --------------------------------------------------------------------------- estimators
 def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization: str, missing: str, std_lv: bool,
                  ci_level: float, labels, group: str | None, group_equal: tuple, group_partial: tuple,
@@ -337,7 +348,8 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     names = ordered_names(ordered, spec)
-    sample = ordinal_sample(data, spec, names, missing, group)
+    sample = _shared(data, ("ordinal", group, tuple(spec.groups), names, missing),
+                     lambda: ordinal_sample(data, spec, names, missing, group))  # computed once per ladder
     nobs = sample.nobs if group is None else sum(s.nobs for s in sample)
     return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
                               ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
