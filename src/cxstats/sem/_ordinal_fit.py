@@ -87,8 +87,8 @@ def check_ordinal_options(estimator: str, ordered, *, missing: str, parameteriza
 
 
 
-#: group_equal classes an ordinal multigroup fit takes (thresholds, intercepts and residuals
-#: need the ordinal invariance parameterization, not available yet)
+#: group_equal classes an ordinal multigroup fit takes in sem.fit (lavaan's identification);
+#: intercepts and residuals of the latent responses need Wu & Estabrook's (sem.invariance)
 ORDINAL_GROUP_EQUAL = ("thresholds", "loadings", "regressions", "lv.variances", "lv.covariances",
                        "residual.covariances")
 
@@ -97,12 +97,15 @@ def check_ordinal_group_equal(group_equal, parameterization: str = "delta") -> N
     other = [c for c in group_equal if c not in ORDINAL_GROUP_EQUAL]
     if other:
         raise ModelSpecificationError(
-            f"group_equal={listing(other, quote=True)} is not available with ordered items yet (equal intercepts or "
-            "residual variances of the latent responses need the ordinal invariance parameterization of Wu & "
-            f"Estabrook); use {listing(ORDINAL_GROUP_EQUAL, quote=True)}.")
+            f"group_equal={listing(other, quote=True)} is not available with ordered items in sem.fit (equal "
+            "intercepts or residual variances of the latent responses need the identification of Wu & Estabrook, "
+            "2016); fit the ordinal invariance ladder with sem.invariance(model, data, group=..., ordered=...), or "
+            f"use {listing(ORDINAL_GROUP_EQUAL, quote=True)}.")
     if "thresholds" in group_equal and parameterization != "delta":
         raise ModelSpecificationError("group_equal='thresholds' is available with parameterization='delta' only "
-                                      "(free scale factors in the later groups, as lavaan); drop parameterization=.")
+                                      "(free scale factors in the later groups, as lavaan); drop parameterization=, "
+                                      "or fit the ordinal ladder (equal thresholds under theta) with "
+                                      "sem.invariance(..., ordered=..., parameterization='theta').")
 
 
 def ordinal_spec(spec: ParameterTable, *, equal_thresholds: bool = False) -> ParameterTable:
