@@ -173,3 +173,18 @@ def test_ordinal_ladder_means_where_scalar_holds():
     assert "Latent means can be compared across groups (full scalar invariance)." in text
     assert "Latent means relative to odd (0; in standard deviations of odd), from the scalar model: visual in even:" \
         in text
+
+
+def test_ordinal_ladder_needs_the_rows():
+    from cxstats import moments, sem
+    from cxstats.sem import ModelSpecificationError
+
+    sums = moments(DATA, REF["items"], group="school")
+    with pytest.raises(ModelSpecificationError, match=r"ordered= needs the rows: thresholds and polychoric"):
+        sem.invariance(REF["model"], sums, group="school", ordered=True)
+
+
+def test_ordinal_ladder_exports_latent_means(ladders):
+    tables = ladders["delta"]._tables()
+    assert list(tables) == ["Invariance", "Latent means", "Parameters by level"]  # no partial search
+    assert list(tables["Latent means"].frame["lhs"]) == ["visual", "textual", "speed"]

@@ -47,7 +47,7 @@ from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from .._errors import CxStatsWarning
-from . import _problems
+from . import _ordinal_fit, _problems
 from ._api import fit, fit_ordinal_step, sharing_samples
 from ._ordinal_fit import check_ordinal_options
 from ._problems import ModelSpecificationError
@@ -257,11 +257,16 @@ class InvarianceResult(Exportable):
         if self.latent_means.empty or not self.means_comparable:
             return []
         first = name(self.groups[0])
+        spec = self.models[self.means_level]._spec
+        latent = set(spec.latent)
+        unit_variance = all(r.free == 0 for r in spec.rows
+                            if r.group == 0 and r.op == "~~" and r.lhs == r.rhs and r.lhs in latent)
+        units = f"standard deviations of {first}" if unit_variance else "the units of each factor's first item"
         parts = [f"{name(r.lhs)} in {name(r.group)}: {fmt.number(r.estimate, 2, signed=True)} "
                  f"{fmt.interval(r.ci_low, r.ci_high, 2)}, {fmt.p_text(r.p_value)}"
                  for r in self.latent_means.itertuples()]
-        return [f"- Latent means relative to {first} (0; in standard deviations of {first}), from the "
-                f"{self.means_level} model: {'; '.join(parts)}."]
+        return [f"- Latent means relative to {first} (0; in {units}), from the {self.means_level} model: "
+                f"{'; '.join(parts)}."]
 
     def _freed_at(self, level: str) -> list[str]:
         """Parameters freed by the partial search at ``level`` ("scalar (partial)" -> the scalar steps)."""
@@ -475,7 +480,8 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
     for problem in ladder.problems:  # silenced while fitting; shown once here, named by level
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")
-        warn(f"Invariance ladder, {level} model: {message}", getattr(_problems, kind, CxStatsWarning))
+        kind_class = getattr(_problems, kind, None) or getattr(_ordinal_fit, kind, CxStatsWarning)
+        warn(f"Invariance ladder, {level} model: {message}", kind_class)
     return ladder
 
 
@@ -524,20 +530,23 @@ def _latent_means(models: dict[str, SEMResult], table: pd.DataFrame) -> tuple[pd
     """The later groups' latent means (relative to the first group's 0) from the last level
     that holds, when it is scalar or strict; else from the scalar model, marked not comparable."""
     holding = []
-    for row in table.itertuples():
-        if not row.holds:
+    levels, holds = list(table["level"]), list(table["holds"])
+    for k, level in enumerate(levels):
+        if not holds[k]:
+            if k + 1 < len(levels) and levels[k + 1] == f"{level} (partial)":
+                continue  # the partial version of this level takes its place
             break
-        holding.append(row.level)
+        holding.append(level)
+    cols = ["lhs", "group", "estimate", "se", "z", "p_value", "ci_low", "ci_high"]
     with_means = [lv for lv in models if lv.split(" ")[0] in ("scalar", "strict")]
     if not with_means:
-        return pd.DataFrame(columns=["lhs", "group", "estimate", "se", "z", "p_value", "ci_low", "ci_high"]), None, False
+        return pd.DataFrame(columns=cols), None, False
     accepted = [lv for lv in holding if lv in with_means]
     level = accepted[-1] if accepted else with_means[0]
     result = models[level]
     tab = result.table
     latent = set(result._spec.latent)
     rows = tab[tab["op"].eq("~1") & tab["lhs"].isin(latent) & tab["free"].astype(bool)]
-    cols = ["lhs", "group", "estimate", "se", "z", "p_value", "ci_low", "ci_high"]
     return rows[cols].reset_index(drop=True), level, bool(accepted)
 
 
