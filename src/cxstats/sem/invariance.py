@@ -254,7 +254,10 @@ class InvarianceResult(Exportable):
                 "tested on top of this and should be read with caution."]
 
     def _latent_mean_lines(self, name) -> list[str]:
-        if self.latent_means.empty or not self.means_comparable:
+        """The latent means in words, for ordinal ladders; a continuous ladder's means are read
+        with :func:`latent_mean_differences` (in SD units, from the model the reader chooses), and
+        a second set in the summary would give a report two values for one comparison."""
+        if self.latent_means.empty or not self.means_comparable or not self.ordered:
             return []
         first = name(self.groups[0])
         spec = self.models[self.means_level]._spec
