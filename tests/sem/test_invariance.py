@@ -291,3 +291,18 @@ def test_latent_mean_forest_plot():
         comparison.plot(units="z")
     assert "<table" in comparison._repr_html_()
     assert isinstance(pd.DataFrame(comparison.table), pd.DataFrame)
+
+
+def test_latent_means_from_the_last_level_that_holds():
+    """The continuous ladder also keeps the later group's latent means (``latent_means``); here
+    from the partial scalar model when it holds. Its plain summary leaves them to
+    latent_mean_differences, so that a report does not give one comparison two values."""
+    ladder = hs_ladder()
+    table = ladder.table.set_index("level")
+    assert not table.loc["scalar", "holds"] and table.loc["scalar (partial)", "holds"]
+    assert not table.loc["strict", "holds"]
+    assert ladder.means_level == "scalar (partial)" and ladder.means_comparable
+    assert "Latent means relative to" not in str(ladder.plain_summary())
+    model = ladder.models[ladder.means_level].table
+    expected = model[model["op"].eq("~1") & model["lhs"].eq("textual") & model["free"].astype(bool)]["estimate"]
+    assert ladder.latent_means.set_index("lhs").loc["textual", "estimate"] == pytest.approx(float(expected.iloc[0]))

@@ -28,7 +28,7 @@ from ._robust import mlr
 from ._robust_moments import robust_samples
 from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
 from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit_ordinal_sample, ordered_names,
-                           ordinal_sample, ordinal_spec, resolve_estimator)
+                           ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_spec)
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -314,28 +314,56 @@ def fit(
     )
 
 
+def fit_ordinal_step(model: str, data, ordered, *, group: str, group_equal: tuple, estimator: str,
+                     parameterization: str, missing: str, group_labels=None) -> SEMResult:
+    """One step of the ordinal invariance ladder: the multigroup WLSMV fit identified as Wu &
+    Estabrook (2016) (factor variances 1 in the first group), with ``group_equal`` among
+    thresholds, loadings, intercepts (of the latent responses) and residuals (theta)."""
+    return _fit_ordered(model, data, ordered, estimator=estimator, parameterization=parameterization,
+                        missing=missing, std_lv=True, ci_level=0.95, labels={}, group=group,
+                        group_equal=tuple(group_equal), group_partial=(), group_labels=group_labels,
+                        identification="wu.estabrook")
+
+
 # --------------------------------------------------------------------------- estimators
 def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization: str, missing: str, std_lv: bool,
                  ci_level: float, labels, group: str | None, group_equal: tuple, group_partial: tuple,
-                 group_labels) -> SEMResult:
-    """Ordered items: model -> polychoric sample statistics (per group) -> DWLS/ULS fit -> result."""
+                 group_labels, identification: str = "lavaan") -> SEMResult:
+    """Ordered items: model -> polychoric sample statistics (per group) -> DWLS/ULS fit -> result.
+    ``identification="wu.estabrook"`` (the ordinal invariance ladder): the groups are identified
+    as Wu & Estabrook (2016), which also makes equal intercepts (and, under theta, residual
+    variances) of the latent responses available."""
     check_ci_level(ci_level, error=ModelSpecificationError)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame (or a Survey) with ordered=, got {type(data).__name__}.")
-    check_ordinal_group_equal(group_equal, parameterization)
+    if identification == "lavaan":
+        check_ordinal_group_equal(group_equal, parameterization)
     levels, _, _ = _split_groups(data, group, group_labels)
     equal_thresholds = "thresholds" in group_equal
-    spec = ordinal_spec(build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels,
-                                              group_equal=tuple(c for c in group_equal if c != "thresholds"),
-                                              group_partial=group_partial), equal_thresholds=equal_thresholds)
+    table = build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels,
+                                  group_equal=tuple(c for c in group_equal if c != "thresholds"),
+                                  group_partial=group_partial)
+    spec = (wu_estabrook_spec(table, equal_thresholds=equal_thresholds) if identification == "wu.estabrook"
+            else ordinal_spec(table, equal_thresholds=equal_thresholds))
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     names = ordered_names(ordered, spec)
-    sample = ordinal_sample(data, spec, names, missing, group)
+    sample = _shared(data, ("ordinal", group, tuple(spec.groups), names, missing),
+                     lambda: ordinal_sample(data, spec, names, missing, group))  # computed once per ladder
     nobs = sample.nobs if group is None else sum(s.nobs for s in sample)
+    if identification == "wu.estabrook":
+        first = sample if group is None else sample[0]
+        binary = [n for n in spec.observed if len(first.thresholds[n]) < 2]
+        if binary:
+            raise ModelSpecificationError(
+                f"The ordinal invariance ladder needs at least 3 answer categories per item; "
+                f"{listing(binary, quote=True)} {'has' if len(binary) == 1 else 'have'} 2. With one threshold, equal "
+                "thresholds cannot free the item's intercept and scale (Wu & Estabrook's rules for binary items are "
+                "not available yet); keep items with 3 or more categories.")
     return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
                               ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
-                              group=group, equal_thresholds=equal_thresholds)
+                              group=group, equal_thresholds=equal_thresholds,
+                              free_residuals=identification == "wu.estabrook")
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ class _Structure:
     ``th_offset`` after them."""
 
     def __init__(self, ram: RamModel, sample: OrdinalSample, parameterization: str, core: np.ndarray,
-                 th_offset: int, n_par: int, scale_cols: np.ndarray | None = None):
+                 th_offset: int, n_par: int, scale_cols: np.ndarray | None = None, fixed: set | None = None):
         spec = ram.spec
         self.ram, self.param = ram, parameterization
         self.p = ram.p
@@ -110,7 +110,8 @@ class _Structure:
         self.order = order  # model position -> sample position
         self.residual = {}  # model item position -> free index of its residual variance
         for r in spec.rows:
-            if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0:
+            if (r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0
+                    and (fixed is None or r.free - 1 in fixed)):
                 self.residual[names.index(r.lhs)] = r.free - 1
         self.core = core
         self.n_core = len(core)
@@ -187,10 +188,16 @@ class _Structure:
             d_var = np.einsum("kii->ki", d_sigma)  # (n_core, p)
             jac[self.pair_pos, :self.n_core] = (d_sigma[:, i, j] / (sd[i] * sd[j])
                                                 - 0.5 * cor * (d_var[:, i] / var[i] + d_var[:, j] / var[j])).T
+            # thresholds (tau - mu*_i) / sd(y*_i): mu* (the latent responses' intercepts and the
+            # loadings times the latent means) is 0 unless the later groups' means are free
             t = self.th_item
-            out[self.th_pos] = tau / sd[t]
+            mu = imp.mu[t]
+            out[self.th_pos] = (tau - mu) / sd[t]
             jac[self.th_pos, self.th_cols] = 1.0 / sd[t]
-            jac[self.th_pos, :self.n_core] = (-0.5 * (tau / sd[t])[None, :] * d_var[:, t] / var[t]).T
+            jac[self.th_pos, :self.n_core] = (-0.5 * ((tau - mu) / sd[t])[None, :] * d_var[:, t] / var[t]).T
+            if self.ram.meanstructure:
+                d_mu = self.ram.jacobian(imp)[1][self.core]
+                jac[self.th_pos, :self.n_core] -= (d_mu[:, t] / sd[t]).T
         return out, jac, theta
 
     def delta(self, x: np.ndarray) -> np.ndarray:
@@ -210,9 +217,15 @@ class _Structure:
 
 
 def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
-                parameterization: str = "delta", max_iter: int = 500, equal_thresholds: bool = False) -> OrdinalFit:
+                parameterization: str = "delta", max_iter: int = 500, equal_thresholds: bool = False,
+                free_residuals: bool = False) -> OrdinalFit:
     """Fit the model to each group's ordinal sample statistics (``sample``: one
-    :class:`OrdinalSample`, or a sequence of them in the order of ``spec.groups``)."""
+    :class:`OrdinalSample`, or a sequence of them in the order of ``spec.groups``).
+
+    ``equal_thresholds``: one set of thresholds for every group; under delta the later groups'
+    scale factors are then free. ``free_residuals`` (theta): the later groups' residual
+    variances of the latent responses are parameters, unless tied to the first group's (fixed
+    at 1), as Wu & Estabrook (2016) free them once the thresholds are equal."""
     estimator = estimator.upper()
     samples = [sample] if isinstance(sample, OrdinalSample) or hasattr(sample, "wls_obs") else list(sample)
     n_groups = len(samples)
@@ -220,19 +233,29 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
             for g, smp in enumerate(samples)]
     n_ram = rams[0].n_par
     resid = {r.free - 1 for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0}
+    free_resid: set[int] = set()
+    if free_residuals and parameterization == "theta":  # later groups' own residual variances are parameters
+        first = {r.lhs: r.free for r in spec.rows if r.group == 0 and r.op == "~~" and r.lhs == r.rhs}
+        free_resid = {r.free - 1 for r in spec.rows if r.group > 0 and r.op == "~~" and r.lhs == r.rhs
+                      and r.lhs in spec.observed and r.free > 0 and r.free != first.get(r.lhs)}
+        resid -= free_resid
     core = np.array([k for k in range(n_ram) if k not in resid], dtype=int)
     n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed)) for smp in samples]
     p = len(spec.observed)
     if equal_thresholds:  # one set of thresholds; free scale factors in the later groups (lavaan)
         offsets = np.zeros(n_groups + 1, dtype=int)
         n_th_total = n_th[0]
-        scale = [None] + [len(core) + n_th_total + (g - 1) * p + np.arange(p) for g in range(1, n_groups)]
-        n_par = len(core) + n_th_total + (n_groups - 1) * p
+        if parameterization == "delta":
+            scale = [None] + [len(core) + n_th_total + (g - 1) * p + np.arange(p) for g in range(1, n_groups)]
+            n_par = len(core) + n_th_total + (n_groups - 1) * p
+        else:  # theta: the scale follows from the (free) residual variances
+            scale = [None] * n_groups
+            n_par = len(core) + n_th_total
     else:
         offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
         scale = [None] * n_groups
         n_par = len(core) + int(offsets[-1])
-    sts = [_Structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g])
+    sts = [_Structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g], resid)
            for g, (ram, smp) in enumerate(zip(rams, samples, strict=True))]
     nobs = np.array([smp.nobs for smp in samples], dtype=float)
     n = float(nobs.sum())
@@ -259,6 +282,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     starts = [start_values(ram, np.asarray(smp.cor, dtype=float)[np.ix_(st.order, st.order)], np.zeros(ram.p))
               for ram, smp, st in zip(rams, samples, sts, strict=True)]
     x[:len(core)] = np.mean([theta[core] for theta in starts], axis=0)
+    if free_resid:  # start the later groups' residual variances at the first group's 1
+        x[[int(np.flatnonzero(core == k)[0]) for k in sorted(free_resid)]] = 1.0
     for st in sts[1:]:
         if st.scale_cols is not None:
             x[st.scale_cols] = 1.0

@@ -27,7 +27,8 @@ from .inference import DefinedParameters
 from .matrices import RamModel
 from .partable import ParameterTable
 
-__all__ = ["PolychoricNotPositiveDefiniteWarning", "check_ordinal_options", "fit_ordinal_sample", "ordinal_table"]
+__all__ = ["PolychoricNotPositiveDefiniteWarning", "check_ordinal_options", "fit_ordinal_sample", "ordinal_table",
+           "wu_estabrook_spec"]
 
 
 class PolychoricNotPositiveDefiniteWarning(CxStatsWarning):
@@ -86,8 +87,8 @@ def check_ordinal_options(estimator: str, ordered, *, missing: str, parameteriza
 
 
 
-#: group_equal classes an ordinal multigroup fit takes (thresholds, intercepts and residuals
-#: need the ordinal invariance parameterization, not available yet)
+#: group_equal classes an ordinal multigroup fit takes in sem.fit (lavaan's identification);
+#: intercepts and residuals of the latent responses need Wu & Estabrook's (sem.invariance)
 ORDINAL_GROUP_EQUAL = ("thresholds", "loadings", "regressions", "lv.variances", "lv.covariances",
                        "residual.covariances")
 
@@ -96,12 +97,15 @@ def check_ordinal_group_equal(group_equal, parameterization: str = "delta") -> N
     other = [c for c in group_equal if c not in ORDINAL_GROUP_EQUAL]
     if other:
         raise ModelSpecificationError(
-            f"group_equal={listing(other, quote=True)} is not available with ordered items yet (equal intercepts or "
-            "residual variances of the latent responses need the ordinal invariance parameterization of Wu & "
-            f"Estabrook); use {listing(ORDINAL_GROUP_EQUAL, quote=True)}.")
+            f"group_equal={listing(other, quote=True)} is not available with ordered items in sem.fit (equal "
+            "intercepts or residual variances of the latent responses need the identification of Wu & Estabrook, "
+            "2016); fit the ordinal invariance ladder with sem.invariance(model, data, group=..., ordered=...), or "
+            f"use {listing(ORDINAL_GROUP_EQUAL, quote=True)}.")
     if "thresholds" in group_equal and parameterization != "delta":
         raise ModelSpecificationError("group_equal='thresholds' is available with parameterization='delta' only "
-                                      "(free scale factors in the later groups, as lavaan); drop parameterization=.")
+                                      "(free scale factors in the later groups, as lavaan); drop parameterization=, "
+                                      "or fit the ordinal ladder (equal thresholds under theta) with "
+                                      "sem.invariance(..., ordered=..., parameterization='theta').")
 
 
 def ordinal_spec(spec: ParameterTable, *, equal_thresholds: bool = False) -> ParameterTable:
@@ -124,6 +128,33 @@ def ordinal_spec(spec: ParameterTable, *, equal_thresholds: bool = False) -> Par
                 r = r._replace(free=top, value=float("nan"))
             fresh.append(r)
         rows = fresh
+    numbers = sorted({r.free for r in rows if r.free > 0})
+    renumber = {old: new for new, old in enumerate(numbers, start=1)}
+    rows = [r._replace(free=renumber[r.free]) if r.free > 0 else r for r in rows]
+    return replace(spec, rows=tuple(rows))
+
+
+def wu_estabrook_spec(spec: ParameterTable, *, equal_thresholds: bool) -> ParameterTable:
+    """The identification of Wu & Estabrook (2016) for a step of the ordinal invariance ladder
+    (semTools' ``measEq.syntax(..., ID.cat = "Wu.Estabrook.2016")``): the first group's
+    latent-response intercepts and latent means fixed at 0 (with ``std_lv`` its latent
+    variances at 1); once the thresholds are equal, the later groups' intercepts are free unless
+    tied to the first group's (equal intercepts, which then free the later groups' latent means,
+    as the parameter table already does). Without equal thresholds every intercept and latent
+    mean is 0 (the configural model, as lavaan's default). The later groups' scale factors
+    (delta) or residual variances (theta) are freed by the estimator (``fit_ordinal``)."""
+    if not spec.meanstructure:
+        return spec
+    latent = set(spec.latent)
+    first = {r.lhs: r.free for r in spec.rows if r.group == 0 and r.op == "~1"}
+    rows = []
+    for r in spec.rows:
+        if r.op == "~1":
+            fixed = (r.group == 0 or not equal_thresholds
+                     or (r.lhs not in latent and r.free > 0 and r.free == first.get(r.lhs)))
+            if fixed:
+                r = r._replace(free=0, value=0.0)
+        rows.append(r)
     numbers = sorted({r.free for r in rows if r.free > 0})
     renumber = {old: new for new, old in enumerate(numbers, start=1)}
     rows = [r._replace(free=renumber[r.free]) if r.free > 0 else r for r in rows]
@@ -155,7 +186,7 @@ def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
 
 def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, parameterization: str, ci_level: float,
                        n_dropped: int = 0, missing: str = "listwise", labels=None, group: str | None = None,
-                       equal_thresholds: bool = False):
+                       equal_thresholds: bool = False, free_residuals: bool = False):
     """Fit the model to each group's ordinal sample statistics (one OrdinalSample, or one per
     group in the order of ``spec.groups``) and assemble the result."""
     from .result import SEMResult
@@ -180,7 +211,8 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
             "rarely used categories (merge adjacent ones) and pairs with correlations near 1.",
             PolychoricNotPositiveDefiniteWarning))
     fitted = fit_ordinal(spec, samples, estimator=estimator, parameterization=parameterization,
-                         equal_thresholds=equal_thresholds and multigroup)
+                         equal_thresholds=equal_thresholds and multigroup,
+                         free_residuals=free_residuals and equal_thresholds and multigroup)
     models = tuple(RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
                    for g, smp in enumerate(samples))
     if not fitted.converged:
@@ -221,6 +253,12 @@ def ordinal_table(result) -> pd.DataFrame:
                             result._ci_level)
     items = set(spec.observed)
     fixed = table["op"].eq("~~") & table["lhs"].eq(table["rhs"]) & table["lhs"].isin(items)
+    n_groups = len(result._groups.models)
+    estimated = {(r.lhs, spec.groups[r.group] if n_groups > 1 else table["group"].iloc[0]) for r in spec.rows
+                 if r.op == "~~" and r.lhs == r.rhs and r.lhs in items and r.free > 0
+                 and r.free - 1 not in fitted.residual_rows}  # theta: the later groups' free residual variances
+    if estimated:
+        fixed &= ~pd.Series([(a, b) in estimated for a, b in zip(table["lhs"], table["group"])], index=table.index)
     table.loc[fixed, "free"] = False
     table.loc[fixed, ["se", "z", "p_value"]] = [0.0, np.nan, np.nan]
     table.loc[fixed, "ci_low"] = table.loc[fixed, "estimate"]
@@ -234,7 +272,6 @@ def ordinal_table(result) -> pd.DataFrame:
         "estimate": th["estimate"], "se": th["se"], "z": z, "p_value": 2 * special.ndtr(-np.abs(z)),
         "ci_low": th["estimate"] - z_crit * th["se"], "ci_high": th["estimate"] + z_crit * th["se"],
         "std_lv": th["estimate"], "std_all": th["std_all"]})
-    n_groups = len(result._groups.models)
     scale = pd.DataFrame({
         "lhs": list(spec.observed) * n_groups, "op": "~*~", "rhs": list(spec.observed) * n_groups,
         "group": [level for level in spec.groups for _ in spec.observed], "label": "",

@@ -15,6 +15,19 @@ significant; the freed parameters carry over to the next levels (``group_partial
 
 Checked against lavaan 0.6.14 (tests/reference/lavaan_invariance.R): every level's fit,
 the LRT table, the score tests and the partial scalar model.
+
+With ordered (Likert) items (``ordered=``) the ladder follows Wu & Estabrook (2016) as
+semTools' ``measEq.syntax(..., ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")`` writes it,
+fitted by WLSMV: configural (thresholds and loadings free per group; latent-response
+intercepts and latent means 0, latent variances 1) -> ``thresholds`` equal (the later groups'
+latent-response intercepts and scale factors (delta) or residual variances (theta) become
+free) -> ``metric`` (+ loadings; the later groups' latent variances free) -> ``scalar`` (+
+latent-response intercepts; the later groups' latent means free) -> ``strict`` (+ residual
+variances; theta only). Each step is tested against the previous one by lavaan's
+scaled-shifted difference (``lavTestLRT``) and by the changes in the scaled CFI and RMSEA.
+Checked against semTools 0.5.6 / lavaan 0.6.14 (tests/reference/semtools_ordinal_ladder.R).
+There is no partial search with ordered items: the score tests it needs (modification
+indices) are not available for WLSMV fits in cxstats.
 """
 
 from __future__ import annotations
@@ -34,8 +47,9 @@ from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
 from .._errors import CxStatsWarning
-from . import _problems
-from ._api import fit, sharing_samples
+from . import _ordinal_fit, _problems
+from ._api import fit, fit_ordinal_step, sharing_samples
+from ._ordinal_fit import check_ordinal_options
 from ._problems import ModelSpecificationError
 from .comparison import difference_test, model_measures, sample_size_note
 from .group_tests import score_tests
@@ -46,7 +60,7 @@ from ..data.codebook import Codebook
 if TYPE_CHECKING:
     from .._moments import Moments
 
-__all__ = ["InvarianceResult", "invariance", "LEVELS"]
+__all__ = ["InvarianceResult", "invariance", "LEVELS", "ORDINAL_LEVELS"]
 
 LEVELS: dict[str, tuple[str, ...]] = {
     "configural": (),
@@ -54,11 +68,24 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
+#: the ordinal ladder (Wu & Estabrook, 2016): equal thresholds come first
+ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "thresholds": ("thresholds",),
+    "metric": ("thresholds", "loadings"),
+    "scalar": ("thresholds", "loadings", "intercepts"),
+    "strict": ("thresholds", "loadings", "intercepts", "residuals"),
+}
 _ADDED = {"metric": ("=~",), "scalar": ("~1",), "strict": ("~~",)}
 _WORDS = {"configural": "the same factor structure in every group",
+          "thresholds": "equal thresholds (the answer categories are used alike)",
           "metric": "equal loadings (items relate to their factor alike)",
           "scalar": "equal intercepts (the same factor level gives the same item level)",
           "strict": "equal residual variances (items are equally precise)"}
+_ORDINAL_WORDS = {**_WORDS,
+                  "metric": "equal thresholds and loadings (items relate to their factor alike)",
+                  "scalar": "equal intercepts of the latent responses (the same factor level gives the same answers)",
+                  "strict": "equal residual variances of the latent responses (items are equally precise)"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +95,14 @@ class InvarianceResult(Exportable):
     chisq, df, chisq_diff, df_diff, p_value, cfi, delta_cfi, rmsea, delta_rmsea, srmr,
     lrt, fit_rule, holds``), ``search`` (the steps of the partial search:
     ``level, step, parameter, x2, df, p_value``), ``noninvariant_items`` and ``labels`` (the
-    codebook's ``{code: label}`` when the ladder was fitted to a Survey or with ``codebook=``)."""
+    codebook's ``{code: label}`` when the ladder was fitted to a Survey or with ``codebook=``).
+
+    ``latent_means`` (``lhs, group, estimate, se, z, p_value, ci_low, ci_high``: each later
+    group's latent mean relative to the first group's 0) come from ``means_level``, the last
+    level that holds when it is scalar or strict, else the scalar model (``means_comparable``
+    then False: the means should not be compared). With ordered items, ``ordered`` names them
+    and ``parameterization`` is ``"delta"`` or ``"theta"``; the CFI and RMSEA of the table are
+    the scaled ones, and ``search`` stays empty (no partial search)."""
 
     models: dict[str, SEMResult]
     table: pd.DataFrame
@@ -81,6 +115,11 @@ class InvarianceResult(Exportable):
     alpha: float
     rules: tuple[float, float] = field(default=(0.01, 0.015))
     labels: Mapping[str, str] = field(default_factory=dict)
+    ordered: tuple[str, ...] = ()
+    parameterization: str | None = None
+    latent_means: pd.DataFrame = field(default_factory=pd.DataFrame)
+    means_level: str | None = None
+    means_comparable: bool = False
 
     _TABLES = {
         "table": ("Invariance", "The ladder, one row per level (configural, metric, scalar, strict; partial "
@@ -88,6 +127,8 @@ class InvarianceResult(Exportable):
                   "and whether the level holds by each criterion."),
         "search": ("Partial search", "Steps of the search for partial invariance: the parameter freed at each "
                    "step and its score test."),
+        "latent_means": ("Latent means", "Each later group's latent mean relative to the first group's (0), from "
+                         "the last level that holds (scalar or strict)."),
         "_parameters": ("Parameters by level", "Every parameter of every level's model, per group."),
     }
 
@@ -131,7 +172,7 @@ class InvarianceResult(Exportable):
         disagreements = []
         for row in self.table.itertuples():
             base = row.level.split(" ")[0]
-            words = _WORDS.get(base, row.level)
+            words = (_ORDINAL_WORDS if self.ordered else _WORDS).get(base, row.level)
             title = f"**{row.level.capitalize()}**"
             if row.df_diff == 0 or pd.isna(row.p_value):
                 lines.append(f"- {title} — {words}: the starting point, CFI {fmt.number(row.cfi, 3)}, RMSEA "
@@ -172,8 +213,15 @@ class InvarianceResult(Exportable):
                              f"hold ({change}; {rules}). "
                              + sample_size_note(False, n_total, "differences between groups")
                              + " Treat this level with caution.")
+        lines += self._threshold_lines()
         lines += self._noninvariance_lines(name)
         lines += self._means_line()
+        lines += self._latent_mean_lines(name)
+        if self.ordered:
+            lines.append("- The items were treated as ordered categories (WLSMV, "
+                         f"{self.parameterization} parameterization; levels after Wu & Estabrook, 2016; CFI and "
+                         "RMSEA are the scaled ones). No search for partial invariance was made: it needs score "
+                         "tests (modification indices), which are not available with ordered items.")
         by_kind: dict[str, list[tuple[str, str]]] = {}
         for problem in self.problems:  # one caution per kind of problem, naming every level it affects
             level, rest = problem.split(": ", 1)
@@ -193,6 +241,35 @@ class InvarianceResult(Exportable):
                          f"{found[0][1]}{also} Fit and tests of {'this model' if len(found) == 1 else 'these models'} "
                          "are not trustworthy until this is resolved.")
         return PlainText("\n".join(lines))
+
+    def _threshold_lines(self) -> list[str]:
+        """What failing equal thresholds means (ordinal ladder only)."""
+        rows = [r for r in self.table.itertuples() if r.level == "thresholds"]
+        if not rows or (rows[0].lrt == "holds" and rows[0].fit_rule == "holds"):
+            return []
+        return ["- Thresholds differ across groups: the answer categories are used differently (at the same level "
+                "of what an item measures, respondents in some groups pick higher or lower categories, or use the "
+                "extreme categories more or less). Comparisons of answer distributions between groups then mix "
+                "differences in the concept with differences in how the scale is used; the later levels are "
+                "tested on top of this and should be read with caution."]
+
+    def _latent_mean_lines(self, name) -> list[str]:
+        """The latent means in words, for ordinal ladders; a continuous ladder's means are read
+        with :func:`latent_mean_differences` (in SD units, from the model the reader chooses), and
+        a second set in the summary would give a report two values for one comparison."""
+        if self.latent_means.empty or not self.means_comparable or not self.ordered:
+            return []
+        first = name(self.groups[0])
+        spec = self.models[self.means_level]._spec
+        latent = set(spec.latent)
+        unit_variance = all(r.free == 0 for r in spec.rows
+                            if r.group == 0 and r.op == "~~" and r.lhs == r.rhs and r.lhs in latent)
+        units = f"standard deviations of {first}" if unit_variance else "the units of each factor's first item"
+        parts = [f"{name(r.lhs)} in {name(r.group)}: {fmt.number(r.estimate, 2, signed=True)} "
+                 f"{fmt.interval(r.ci_low, r.ci_high, 2)}, {fmt.p_text(r.p_value)}"
+                 for r in self.latent_means.itertuples()]
+        return [f"- Latent means relative to {first} (0; in {units}), from the {self.means_level} model: "
+                f"{'; '.join(parts)}."]
 
     def _freed_at(self, level: str) -> list[str]:
         """Parameters freed by the partial search at ``level`` ("scalar (partial)" -> the scalar steps)."""
@@ -267,22 +344,35 @@ class InvarianceResult(Exportable):
 @single_threaded_blas
 @sharing_samples  # every level fits the same data: each group's statistics are computed once
 def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group: str,
-               levels: Sequence[str] = ("configural", "metric", "scalar", "strict"),
-               estimator: str = "ML", missing: str = "listwise", std_lv: bool = False,
+               levels: Sequence[str] | None = None,
+               estimator: str | None = None, missing: str = "listwise", std_lv: bool | None = None,
                group_labels: Sequence | None = None, group_partial: Sequence[str] = (),
-               partial: bool = True, alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
+               partial: bool | None = None, alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
                max_free: int | None = None, codebook: Codebook | None = None,
-               moments: Moments | None = None) -> InvarianceResult:
+               moments: Moments | None = None, ordered: Sequence[str] | bool | None = None,
+               parameterization: str = "delta") -> InvarianceResult:
     """Fit the invariance ladder and, where a level fails, search for partial invariance.
 
     Parameters
     ----------
     model : a measurement model in lavaan syntax (structural paths are allowed).
     group : the column with the groups (countries, segments, waves).
-    levels : the levels to fit, in order, from ``configural``, ``metric``, ``scalar``, ``strict``.
-    estimator, missing, std_lv, group_labels : as in :func:`cxstats.sem.fit`.
-    group_partial : parameters known to differ, freed at every level (e.g. ``["x3 ~ 1"]``).
-    partial : search for partial invariance where a level fails its chi-square difference test.
+    levels : the levels to fit, in order, from ``configural``, ``metric``, ``scalar``, ``strict``
+        (default: all four). With ordered items from ``configural``, ``thresholds``, ``metric``,
+        ``scalar`` and (theta only) ``strict``; default all but ``strict`` under delta, all under theta.
+    estimator, missing, std_lv, group_labels : as in :func:`cxstats.sem.fit` (default
+        ``estimator``: ML, or WLSMV with ``ordered=``; ``std_lv``: False, but True with ``ordered=``,
+        the identification of Wu & Estabrook).
+    group_partial : parameters known to differ, freed at every level (e.g. ``["x3 ~ 1"]``; not
+        with ordered items).
+    partial : search for partial invariance where a level fails its chi-square difference test
+        (default True; not available with ordered items: the search needs score tests, which
+        cxstats does not compute for WLSMV fits).
+    ordered : ordered (Likert) items, or ``True`` for every item: the ordinal ladder of Wu &
+        Estabrook (2016), fitted by WLSMV (see the module docstring), checked against semTools
+        0.5.6 ``measEq.syntax`` models fitted by lavaan 0.6.14.
+    parameterization : with ``ordered=``: ``"delta"`` (the default) or ``"theta"`` (needed
+        for the ``strict`` level).
     alpha : level of the difference tests and of the score tests in the search.
     delta_cfi, delta_rmsea : the fit-change rules (a level holds by them when CFI drops by
         at most ``delta_cfi`` and RMSEA rises by at most ``delta_rmsea``).
@@ -299,15 +389,27 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
     labels = labels_from(codebook, data, group=group)
     data, _ = survey_parts(data)
     data, moments = moments_parts(data, moments, where="sem.invariance")
-    unknown = [lv for lv in levels if lv not in LEVELS]
+    is_ordinal = ordered is not None and ordered is not False and (ordered is True or len(list(ordered)) > 0)
+    if is_ordinal:
+        estimator, std_lv, levels = _check_ordinal_ladder(estimator, std_lv, levels, partial, group_partial,
+                                                          moments, parameterization, missing)
+        partial, ladder_levels = False, ORDINAL_LEVELS
+    else:
+        estimator = "ML" if estimator is None else estimator
+        std_lv = bool(std_lv)
+        partial = True if partial is None else partial
+        levels = ("configural", "metric", "scalar", "strict") if levels is None else levels
+        ladder_levels = LEVELS
+    unknown = [lv for lv in levels if lv not in ladder_levels]
     if unknown or not levels:
         raise ModelSpecificationError(
-            f"levels={listing(unknown or ['(none)'], quote=True)}: choose from {listing(LEVELS, quote=True)}, in order."
-        )
-    order = [list(LEVELS).index(lv) for lv in levels]
+            f"levels={listing(unknown or ['(none)'], quote=True)}: choose from {listing(ladder_levels, quote=True)}, "
+            "in order.")
+    order = [list(ladder_levels).index(lv) for lv in levels]
     if order != sorted(order) or len(set(order)) != len(order):
-        raise ModelSpecificationError(f"levels must go up the ladder without repeats: {listing(LEVELS, quote=True)}.")
-    robust = str(estimator).upper() == "MLR"
+        raise ModelSpecificationError(
+            f"levels must go up the ladder without repeats: {listing(ladder_levels, quote=True)}.")
+    robust = str(estimator).upper() in ("MLR", "WLSMV", "ULSMV")
     freed = list(group_partial)
     models: dict[str, SEMResult] = {}
     rows, steps = [], []
@@ -316,19 +418,23 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
     def run(level: str) -> SEMResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # problems stay on the result (.problems) and in the table
+            if is_ordinal:
+                return fit_ordinal_step(model, data, ordered, group=group, group_equal=ORDINAL_LEVELS[level],
+                                        estimator=estimator, parameterization=parameterization, missing=missing,
+                                        group_labels=group_labels)
             return fit(model, data, group=group, group_equal=LEVELS[level], group_partial=tuple(freed),
                        estimator=estimator, missing=missing, std_lv=std_lv, group_labels=group_labels,
                        se="standard", moments=moments)
 
     def row_for(name: str, result: SEMResult) -> dict:
-        m = model_measures(result)
+        m = _measures(result)
         out = {"level": name, "npar": m["npar"], "chisq": m["chisq_scaled"] if robust else m["chisq"], "df": m["df"],
                "chisq_diff": np.nan, "df_diff": 0.0, "p_value": np.nan, "cfi": m["cfi"], "delta_cfi": np.nan,
                "rmsea": m["rmsea"], "delta_rmsea": np.nan, "srmr": m["srmr"], "lrt": "", "fit_rule": "", "holds": True,
                "problems": "; ".join(p.split(": ", 1)[0] for p in result.problems)}
         if previous is not None:
             test = difference_test(previous, result)
-            before = model_measures(previous)
+            before = _measures(previous)
             d_cfi, d_rmsea = m["cfi"] - before["cfi"], m["rmsea"] - before["rmsea"]
             p = test.p_value
             lrt_ok = bool(p >= alpha) if np.isfinite(p) else True
@@ -367,14 +473,84 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
     search = pd.DataFrame(steps, columns=["level", "step", "parameter", "x2", "df", "p_value"])
     found = [f for f in freed if f not in group_partial]
     items = tuple(dict.fromkeys(_item_of(f) for f in found))
+    means, means_level, comparable = _latent_means(models, table)
     ladder = InvarianceResult(models=models, table=table, search=search, freed=tuple(freed),
                               noninvariant_items=items, group=group, groups=result.groups, robust=robust, alpha=alpha,
-                              rules=(delta_cfi, delta_rmsea), labels=labels)
+                              rules=(delta_cfi, delta_rmsea), labels=labels,
+                              ordered=tuple(result.ordered or ()) if is_ordinal else (),
+                              parameterization=parameterization if is_ordinal else None,
+                              latent_means=means, means_level=means_level, means_comparable=comparable)
     for problem in ladder.problems:  # silenced while fitting; shown once here, named by level
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")
-        warn(f"Invariance ladder, {level} model: {message}", getattr(_problems, kind, CxStatsWarning))
+        kind_class = getattr(_problems, kind, None) or getattr(_ordinal_fit, kind, CxStatsWarning)
+        warn(f"Invariance ladder, {level} model: {message}", kind_class)
     return ladder
+
+
+def _measures(result: SEMResult) -> dict[str, float]:
+    """The comparison's measures; with ordered items the scaled CFI and RMSEA (Wu & Estabrook's
+    ladder as usually reported with WLSMV)."""
+    m = model_measures(result)
+    if result.ordered:
+        fm = result.fit_measures
+        m.update(cfi=float(fm["cfi.scaled"]), rmsea=float(fm["rmsea.scaled"]))
+    return m
+
+
+def _check_ordinal_ladder(estimator, std_lv, levels, partial, group_partial, moments, parameterization, missing):
+    """The options of the ordinal ladder, checked once: (estimator, std_lv, levels)."""
+    estimator = "WLSMV" if estimator is None else str(estimator).upper()
+    check_ordinal_options(estimator, True, missing=missing, parameterization=parameterization, se="standard",
+                          cov=None, group=None)
+    if partial:
+        raise ModelSpecificationError(
+            "partial=True is not available with ordered items: the search for partial invariance frees the "
+            "constraint with the largest score test (modification index), and score tests are not available for "
+            "WLSMV fits. Drop partial= (the ladder then reports each level without a search), or name parameters "
+            "known to differ in a continuous ladder.")
+    if group_partial:
+        raise ModelSpecificationError(
+            "group_partial= is not available with ordered items yet (freeing single thresholds, loadings or "
+            "intercepts needs Wu & Estabrook's rules for each item); drop group_partial=.")
+    if moments is not None:
+        raise ModelSpecificationError("ordered= needs the rows: thresholds and polychoric correlations cannot be "
+                                      "computed from means and covariances. Pass the data instead of a Moments.")
+    if std_lv is False:
+        raise ModelSpecificationError(
+            "std_lv=False is not available with ordered items: the ordinal ladder identifies each factor by its "
+            "variance (1 in the first group), as Wu & Estabrook (2016) and semTools (ID.fac='std.lv'). Drop std_lv=.")
+    if levels is None:
+        levels = ("configural", "thresholds", "metric", "scalar") + (("strict",) if parameterization == "theta" else ())
+    if "strict" in levels and parameterization != "theta":
+        raise ModelSpecificationError(
+            "levels='strict' with ordered items needs parameterization='theta': under 'delta' the residual "
+            "variances of the latent responses are not parameters, so their equality cannot be tested (as semTools).")
+    return estimator, True, tuple(levels)
+
+
+def _latent_means(models: dict[str, SEMResult], table: pd.DataFrame) -> tuple[pd.DataFrame, str | None, bool]:
+    """The later groups' latent means (relative to the first group's 0) from the last level
+    that holds, when it is scalar or strict; else from the scalar model, marked not comparable."""
+    holding = []
+    levels, holds = list(table["level"]), list(table["holds"])
+    for k, level in enumerate(levels):
+        if not holds[k]:
+            if k + 1 < len(levels) and levels[k + 1] == f"{level} (partial)":
+                continue  # the partial version of this level takes its place
+            break
+        holding.append(level)
+    cols = ["lhs", "group", "estimate", "se", "z", "p_value", "ci_low", "ci_high"]
+    with_means = [lv for lv in models if lv.split(" ")[0] in ("scalar", "strict")]
+    if not with_means:
+        return pd.DataFrame(columns=cols), None, False
+    accepted = [lv for lv in holding if lv in with_means]
+    level = accepted[-1] if accepted else with_means[0]
+    result = models[level]
+    tab = result.table
+    latent = set(result._spec.latent)
+    rows = tab[tab["op"].eq("~1") & tab["lhs"].isin(latent) & tab["free"].astype(bool)]
+    return rows[cols].reset_index(drop=True), level, bool(accepted)
 
 
 def _candidates(result: SEMResult, level: str, freed: list[str]) -> pd.DataFrame:
