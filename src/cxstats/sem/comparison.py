@@ -7,8 +7,8 @@ under ML; under MLR the Satorra-Bentler (2001) scaled difference (lavaan's defau
 its 2010 variant, which evaluates the less restricted model at the estimates of the more
 restricted one (lavaan's M10 model); under WLSMV and ULSMV (ordered items) lavaan's
 scaled-shifted Satorra (2000) difference (no AIC or BIC: there is no likelihood). Beside the
-test, the change in CFI and RMSEA (robust under MLR, WLSMV and ULSMV) is judged by the
-fit-change rules of Chen (2007) and Cheung & Rensvold (2002).
+test, the change in CFI and RMSEA (robust under MLR, scaled under WLSMV and ULSMV) is judged
+by the fit-change rules of Chen (2007) and Cheung & Rensvold (2002).
 
 :func:`difference_test` and :func:`model_measures` are shared with the invariance ladder
 (:mod:`cxstats.sem.invariance`), so both report the same numbers for the same pair.
@@ -68,16 +68,18 @@ _PROBLEM_WORDS = {
 def model_measures(result: SEMResult) -> dict[str, float]:
     """The numbers a comparison reads from one fit: ``npar, df, aic, bic, chisq`` (the
     standard statistic), ``chisq_scaled`` and ``scaling_factor`` (MLR; NaN under ML), and
-    ``cfi``, ``rmsea`` (the robust versions under MLR) and ``srmr``."""
+    ``cfi``, ``rmsea`` (the robust versions under MLR; the scaled ones with ordered items, as
+    Wu & Estabrook's ladder is usually reported with WLSMV) and ``srmr``."""
     fm = result.fit_measures
     robust = result.estimator in ("MLR", *_ORDINAL)
+    kind = "scaled" if result.estimator in _ORDINAL else "robust"
     return {"npar": float(fm["npar"]), "df": float(fm["df"]), "aic": float(fm.get("aic", math.nan)),
             "bic": float(fm.get("bic", math.nan)),
             "chisq": float(fm["chisq"]),
             "chisq_scaled": float(fm["chisq.scaled"]) if robust else math.nan,
             "scaling_factor": float(fm["chisq.scaling.factor"]) if robust else math.nan,
-            "cfi": float(fm["cfi.robust" if robust else "cfi"]),
-            "rmsea": float(fm["rmsea.robust" if robust else "rmsea"]), "srmr": float(fm["srmr"])}
+            "cfi": float(fm[f"cfi.{kind}" if robust else "cfi"]),
+            "rmsea": float(fm[f"rmsea.{kind}" if robust else "rmsea"]), "srmr": float(fm["srmr"])}
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,7 @@ class ComparisonResult(Exportable):
         ``chisq_diff`` (scaled under MLR), ``df_diff, p_value``, under MLR
         ``scaling_factor_diff`` (cd), under ML ``rmsea_diff`` (lavaan's RMSEA of the
         difference), then ``cfi, delta_cfi, rmsea, delta_rmsea`` (robust CFI and RMSEA under
-        MLR; deltas are this row minus the row above), ``lrt`` and ``fit_rule`` (``holds``,
+        MLR, scaled ones under WLSMV/ULSMV; deltas are this row minus the row above), ``lrt`` and ``fit_rule`` (``holds``,
         ``rejected`` or ``untested``: whether the added restrictions hold by the test and
         by the fit-change rules) and ``problems`` (kinds of problem with the row's test).
     models : the fitted models by name, in table order.
@@ -368,14 +370,15 @@ class ComparisonResult(Exportable):
 
     def _display(self) -> pd.DataFrame:
         robust = self.estimator in ("MLR", *_ORDINAL)
+        kind = "scaled" if self.estimator in _ORDINAL else "robust"
         columns = ["model", "npar", "df", "aic", "bic", "chisq", *(["chisq_scaled"] if robust else []), "chisq_diff",
                    "df_diff", "p_value", "cfi", "delta_cfi", "rmsea", "delta_rmsea"]
         if self.table["aic"].isna().all():  # WLSMV/ULSMV: no likelihood, no AIC or BIC (as lavaan)
             columns = [c for c in columns if c not in ("aic", "bic")]
         rename = {"model": "Model", "npar": "Parameters", "df": "df", "chisq": "χ²", "chisq_scaled": "χ² (scaled)",
                   "chisq_diff": "Δχ² (scaled)" if robust else "Δχ²", "df_diff": "Δdf", "p_value": "p",
-                  "cfi": "CFI (robust)" if robust else "CFI", "delta_cfi": "ΔCFI",
-                  "rmsea": "RMSEA (robust)" if robust else "RMSEA", "delta_rmsea": "ΔRMSEA"}
+                  "cfi": f"CFI ({kind})" if robust else "CFI", "delta_cfi": "ΔCFI",
+                  "rmsea": f"RMSEA ({kind})" if robust else "RMSEA", "delta_rmsea": "ΔRMSEA"}
         digits = {"aic": 1, "bic": 1, "chisq": 2, "chisq_scaled": 2, "chisq_diff": 2, "cfi": 3, "delta_cfi": 3,
                   "rmsea": 3, "delta_rmsea": 3}
         return fmt.table(self.table, columns=columns, rename=rename, digits=digits, integers=["df_diff"])

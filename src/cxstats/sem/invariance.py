@@ -427,14 +427,14 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
                        se="standard", moments=moments)
 
     def row_for(name: str, result: SEMResult) -> dict:
-        m = _measures(result)
+        m = model_measures(result)
         out = {"level": name, "npar": m["npar"], "chisq": m["chisq_scaled"] if robust else m["chisq"], "df": m["df"],
                "chisq_diff": np.nan, "df_diff": 0.0, "p_value": np.nan, "cfi": m["cfi"], "delta_cfi": np.nan,
                "rmsea": m["rmsea"], "delta_rmsea": np.nan, "srmr": m["srmr"], "lrt": "", "fit_rule": "", "holds": True,
                "problems": "; ".join(p.split(": ", 1)[0] for p in result.problems)}
         if previous is not None:
             test = difference_test(previous, result)
-            before = _measures(previous)
+            before = model_measures(previous)
             d_cfi, d_rmsea = m["cfi"] - before["cfi"], m["rmsea"] - before["rmsea"]
             p = test.p_value
             lrt_ok = bool(p >= alpha) if np.isfinite(p) else True
@@ -486,16 +486,6 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
         kind_class = getattr(_problems, kind, None) or getattr(_ordinal_fit, kind, CxStatsWarning)
         warn(f"Invariance ladder, {level} model: {message}", kind_class)
     return ladder
-
-
-def _measures(result: SEMResult) -> dict[str, float]:
-    """The comparison's measures; with ordered items the scaled CFI and RMSEA (Wu & Estabrook's
-    ladder as usually reported with WLSMV)."""
-    m = model_measures(result)
-    if result.ordered:
-        fm = result.fit_measures
-        m.update(cfi=float(fm["cfi.scaled"]), rmsea=float(fm["rmsea.scaled"]))
-    return m
 
 
 def _check_ordinal_ladder(estimator, std_lv, levels, partial, group_partial, moments, parameterization, missing):
