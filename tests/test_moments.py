@@ -279,3 +279,12 @@ def test_categorical_group_keeps_the_category_order(panel):
     m = cxstats.moments(data, ITEMS, group="country")
     assert m.groups == tuple(g for g, _ in data.groupby("country", observed=True))
     assert (m + m).groups == ("US", "DE", "CN", "BR")
+
+
+def test_a_given_shift_changes_nothing(panel):
+    base = cxstats.moments(panel, ITEMS, group="country")
+    for shift in ([100.0] * len(ITEMS), {"DE": [-3.0] * len(ITEMS)}):
+        other = cxstats.moments(panel, ITEMS, group="country", shift=shift, batch_rows=77)
+        for g in base.groups:
+            np.testing.assert_allclose(other.cross[g], base.cross[g], rtol=1e-12, atol=1e-9)
+            np.testing.assert_allclose(other.mean[g], base.mean[g], rtol=0, atol=1e-12)

@@ -79,7 +79,8 @@ def test_parquet_errors(tracker, tmp_path):
         cxstats.moments(tmp_path, ITEMS)
     with pytest.raises(MomentsError, match=r"No item column 'NOPE' in the Parquet file"):
         cxstats.moments(files, ["SAT1", "NOPE"])
-    with pytest.raises(MomentsError, match=r"Item column 'country' is not numeric \(type (large_)?string\) in the Parquet"):
+    with pytest.raises(MomentsError,
+                       match=r"Item column 'country' is not numeric \(type (large_)?string\) in the Parquet"):
         cxstats.moments(files, ["SAT1", "country"])
     bad = tmp_path / "notes.parquet"
     bad.write_text("not parquet")

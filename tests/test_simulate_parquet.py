@@ -33,7 +33,8 @@ def test_errors(tmp_path):
         cxstats.write_panel_parquet(tmp_path, 1_001)
     with pytest.raises(CxStatsError, match=r"chunk_rows must be a positive whole number, got 0\.$"):
         cxstats.write_panel_parquet(tmp_path, 1_000, chunk_rows=0)
-    with pytest.raises(CxStatsError, match=r"Each chunk needs at least 50 responses per country \(200 in all\); got 100"):
+    with pytest.raises(CxStatsError,
+                       match=r"Each chunk needs at least 50 responses per country \(200 in all\); got 100"):
         cxstats.write_panel_parquet(tmp_path, 100)
     with pytest.raises(CxStatsError, match=r"item_dtype must be 'float32' or 'float64', got 'int8'\.$"):
         cxstats.write_panel_parquet(tmp_path, 400, item_dtype="int8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import warnings
 from types import MappingProxyType
 
 import numpy as np
@@ -112,6 +113,24 @@ def _gram(a: np.ndarray) -> tuple[np.ndarray, int]:
     return a @ a.T, int((~keep).sum())
 
 
+def _gram_rows(cols: list[np.ndarray], shift: np.ndarray, start: int, stop: int,
+               scratch: _Scratch) -> tuple[np.ndarray, int]:
+    """Augmented cross-products of rows start:stop, a cache-sized slice at a time: each slice
+    is converted and shifted into the buffer, then multiplied by its own transpose."""
+    g = np.zeros((len(cols) + 1, len(cols) + 1))
+    dropped = 0
+    buf = scratch.take(min(stop - start, _SLICE))
+    for a in range(start, stop, _SLICE):
+        b = min(a + _SLICE, stop)
+        k = b - a
+        for j, col in enumerate(cols):
+            np.subtract(col[a:b], shift[j], out=buf[j + 1, :k])
+        part, lost = _gram(buf[:, :k])
+        g += part
+        dropped += lost
+    return g, dropped
+
+
 def _block_from_gram(g: np.ndarray, shift: np.ndarray) -> Block:
     n = int(round(g[0, 0]))
     if n == 0:
@@ -131,57 +150,53 @@ def _counts(extra, idx, counts):
     return MappingProxyType(out)
 
 
-def _fast_batch(batch, items: Sequence[str], group: str | None, acc: Accumulator) -> None:
-    """Listwise n, mean and cross-products of a batch: convert and shift each column into a
-    reused buffer in one pass, then one syrk per slice (or per group)."""
+def fast_eligible(acc: Accumulator) -> bool:
+    """The fast path computes listwise n, means and cross-products only."""
+    return not (acc.fourth or acc.patterns or isinstance(acc.shift, Mapping))
+
+
+def add_columns(cols: list[np.ndarray], n: int, grouping: tuple[np.ndarray, list] | None,
+                extra: Mapping[str, np.ndarray], acc: Accumulator) -> None:
+    """Listwise n, mean and cross-products of a batch given as item columns (numpy, NaN =
+    missing), optional group codes (-1 = missing) with their levels and the count columns:
+    each column is converted and shifted into a reused buffer in one pass, then one syrk per
+    cache-sized slice (or per group)."""
     scratch = acc.scratch.get("fast")
     if scratch is None:
-        scratch = acc.scratch["fast"] = _Scratch(len(items))
-    cols = _column_arrays(batch, items)
-    n = batch.num_rows
+        scratch = acc.scratch["fast"] = _Scratch(len(cols))
     if scratch.shift is None:
         if acc.shift is not None and not isinstance(acc.shift, Mapping):
             scratch.shift = np.asarray(acc.shift, dtype=float)
         elif acc.default_shift is not None:
             scratch.shift = np.asarray(acc.default_shift, dtype=float)
         else:  # the first batch's column means (NaN-free): near every group's mean on the scale of the data
-            with np.errstate(invalid="ignore"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column: shift 0
                 means = np.array([np.nanmean(c) if len(c) else 0.0 for c in cols], dtype=float)
             scratch.shift = np.where(np.isfinite(means), means, 0.0)
     shift = scratch.shift
-    extra = {c: batch.column(c).to_numpy(zero_copy_only=False) for c in acc.counts}
-    if group is None:
-        g = np.zeros((len(items) + 1, len(items) + 1))
-        dropped = 0
-        buf = scratch.take(min(n, _SLICE))
-        for start in range(0, n, _SLICE):
-            stop = min(start + _SLICE, n)
-            k = stop - start
-            for j, col in enumerate(cols):
-                np.subtract(col[start:stop], shift[j], out=buf[j + 1, :k])
-            part, lost = _gram(buf[:, :k])
-            g += part
-            dropped += lost
+    if grouping is None:
+        g, dropped = _gram_rows(cols, shift, 0, n, scratch)
         block = _stats.with_parts(_block_from_gram(g, shift), counts=_counts(extra, None, acc.counts))
         acc.add_block(None, block, n_dropped=dropped)
         return
-    codes, levels = _group_codes(batch, group)
-    buf = scratch.take(n)
-    for j, col in enumerate(cols):
-        np.subtract(col, shift[j], out=buf[j + 1, :n])
+    codes, levels = grouping
     missing = codes < 0
     acc.n_dropped += int(missing.sum())
     change = np.flatnonzero(np.diff(codes)) + 1
-    if len(change) < 64:  # rows clustered by group (a sorted or partitioned file): contiguous runs, no copy
+    if len(change) < 64:  # rows clustered by group (a sorted or partitioned file): contiguous runs
         starts = np.concatenate([[0], change])
         stops = np.concatenate([change, [n]])
         for a, b in zip(starts, stops, strict=True):
             if codes[a] < 0:
                 continue
-            part, lost = _gram(buf[:, a:b])
-            block = _stats.with_parts(_block_from_gram(part, shift), counts=_counts(extra, slice(a, b), acc.counts))
+            g, lost = _gram_rows(cols, shift, int(a), int(b), scratch)
+            block = _stats.with_parts(_block_from_gram(g, shift), counts=_counts(extra, slice(a, b), acc.counts))
             acc.add_block(_scalar(levels[codes[a]]), block, n_dropped=lost)
         return
+    buf = scratch.take(n)
+    for j, col in enumerate(cols):
+        np.subtract(col, shift[j], out=buf[j + 1, :n])
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(-1, len(levels) + 1))
     for k, level in enumerate(levels):
@@ -198,8 +213,10 @@ def add_batch(batch, items: Sequence[str], group: str | None, acc: Accumulator) 
     group dictionary-encoded in Arrow, the count columns as numpy."""
     if batch.num_rows == 0:
         return
-    if not (acc.fourth or acc.patterns or isinstance(acc.shift, Mapping)):
-        _fast_batch(batch, items, group, acc)
+    extra = {c: batch.column(c).to_numpy(zero_copy_only=False) for c in acc.counts}
+    if fast_eligible(acc):
+        add_columns(_column_arrays(batch, items), batch.num_rows,
+                    None if group is None else _group_codes(batch, group), extra, acc)
         return
     # items stored column by column (p x n, C order): its transpose is the n x p batch, and
     # subtracting the shift in place and forming y'y (syrk) need no further copy
@@ -207,7 +224,6 @@ def add_batch(batch, items: Sequence[str], group: str | None, acc: Accumulator) 
     for j, col in enumerate(_column_arrays(batch, items)):
         buf[j] = col
     values = buf.T
-    extra = {c: batch.column(c).to_numpy(zero_copy_only=False) for c in acc.counts}
     if group is None:
         acc.add(values, None, extra, inplace=True)
         return

@@ -37,12 +37,24 @@ def frame_values(frame: pd.DataFrame, items: Sequence[str]) -> np.ndarray:
 
 def from_frame(frame: pd.DataFrame, items: Sequence[str], group: str | None, acc: Accumulator,
                batch_rows: int) -> None:
+    from ._arrow import add_columns, fast_eligible
+
     check_columns(list(frame.columns), items, group, acc.counts)
+    fast = fast_eligible(acc)
     for start in range(0, max(len(frame), 1), batch_rows):
         part = frame.iloc[start:start + batch_rows]
         if len(part) == 0:
             break
+        extra = {c: part[c].to_numpy() for c in acc.counts}
+        if fast:
+            frame_values(part.iloc[:0], items)  # the dtype check
+            cols = [part[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in items]
+            grouping = None
+            if group is not None:
+                codes, levels = pd.factorize(part[group], sort=False)
+                grouping = (np.asarray(codes, dtype=np.int64), list(levels))
+            add_columns(cols, len(part), grouping, extra, acc)
+            continue
         values = frame_values(part, items)
         groups = part[group].to_numpy() if group is not None else None
-        extra = {c: part[c].to_numpy() for c in acc.counts}
         acc.add(values, groups, extra)

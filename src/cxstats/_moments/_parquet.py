@@ -79,7 +79,7 @@ def from_parquet(source: Any, items: Sequence[str], group: str | None, acc: Accu
         own.scratch = local.scratch  # the conversion buffer is reused by every row group of a thread
         handle = local.files.get(path)
         if handle is None:
-            handle = local.files[path] = pq.ParquetFile(path)
+            handle = local.files[path] = pq.ParquetFile(path, memory_map=True)
         for batch in handle.iter_batches(batch_size=batch_rows, row_groups=[rg], columns=columns,
                                          use_threads=workers == 1):
             add_batch(batch, items, group, own)
