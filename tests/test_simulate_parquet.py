@@ -41,3 +41,20 @@ def test_errors(tmp_path):
     cxstats.write_panel_parquet(tmp_path / "x", 400, seed=1)
     with pytest.raises(CxStatsError, match=r"already holds Parquet files; write to a new or empty directory\.$"):
         cxstats.write_panel_parquet(tmp_path / "x", 400, seed=1)
+
+
+def test_noninvariant_items_are_built_into_every_chunk(tmp_path):
+    files = cxstats.write_panel_parquet(tmp_path / "a", 2_000, chunk_rows=1_000, seed=3, noninvariant_items=1)
+    plain = cxstats.write_panel_parquet(tmp_path / "b", 2_000, chunk_rows=1_000, seed=3)
+    for biased, same in zip(files, plain, strict=True):
+        a, b = pd.read_parquet(biased), pd.read_parquet(same)
+        # the same draws; only RES2's answers in China (the third country) are shifted upwards
+        pd.testing.assert_frame_equal(a.drop(columns="RES2"), b.drop(columns="RES2"))
+        china = a["country"] == "CN"
+        assert a.loc[~china, "RES2"].equals(b.loc[~china, "RES2"])
+        assert a.loc[china, "RES2"].mean() > b.loc[china, "RES2"].mean() + 0.2
+    with pytest.raises(CxStatsError, match=r"noninvariant_items must be 0, 1 or 2, got 3\.$"):
+        cxstats.write_panel_parquet(tmp_path / "c", 400, noninvariant_items=3)
+    with pytest.raises(CxStatsError, match=r"noninvariant_country must point at a country other than the reference"):
+        cxstats.write_panel_parquet(tmp_path / "d", 400, noninvariant_items=1, noninvariant_country=0)
+    assert not any((tmp_path / "c").glob("*.parquet")) and not any((tmp_path / "d").glob("*.parquet"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import CxStatsError
-from .simulate import simulate_cx_panel
+from .simulate import _check_arguments, simulate_cx_panel
 
 __all__ = ["write_panel_parquet"]
 
@@ -25,7 +25,8 @@ _MIN_PER_COUNTRY = 50  # simulate_cx_panel's minimum
 
 def write_panel_parquet(path: str | os.PathLike, n_rows: int, *, chunk_rows: int = 500_000, seed: int | None = None,
                         countries: Sequence[str] = _COUNTRIES, item_dtype: str = "float32",
-                        row_group_rows: int = 131_072) -> list[Path]:
+                        row_group_rows: int = 131_072, noninvariant_items: int = 0,
+                        noninvariant_country: int = 2) -> list[Path]:
     """Write a simulated CX tracker of ``n_rows`` responses to a directory of Parquet files.
 
     Parameters
@@ -38,6 +39,9 @@ def write_panel_parquet(path: str | os.PathLike, n_rows: int, *, chunk_rows: int
     countries : country codes, as in :func:`cxstats.simulate_cx_panel`.
     item_dtype : ``"float32"`` (Likert values are exact in float32; half the bytes) or ``"float64"``.
     row_group_rows : rows per Parquet row group.
+    noninvariant_items, noninvariant_country : items measured differently in one country,
+        as in :func:`cxstats.simulate_cx_panel` (1: the intercept of ``RES2`` is shifted;
+        2: also the loading of ``EMP3`` is weakened); the same in every chunk.
 
     Returns
     -------
@@ -49,8 +53,8 @@ def write_panel_parquet(path: str | os.PathLike, n_rows: int, *, chunk_rows: int
     ------
     CxStatsError
         ``n_rows`` or ``chunk_rows`` not a positive multiple of the number of countries, too
-        few rows per country in a chunk, an unknown ``item_dtype``, or Parquet files already
-        in ``path``.
+        few rows per country in a chunk, an unknown ``item_dtype``, a bad ``noninvariant_items``
+        or ``noninvariant_country``, or Parquet files already in ``path``.
 
     Examples
     --------
@@ -75,6 +79,7 @@ def write_panel_parquet(path: str | os.PathLike, n_rows: int, *, chunk_rows: int
                                f"every country has the same number of responses.")
     if item_dtype not in ("float32", "float64"):
         raise CxStatsError(f"item_dtype must be 'float32' or 'float64', got {item_dtype!r}.")
+    _check_arguments(_MIN_PER_COUNTRY, countries, noninvariant_items, noninvariant_country)  # before any file
     sizes = [chunk_rows] * (n_rows // chunk_rows) + ([n_rows % chunk_rows] if n_rows % chunk_rows else [])
     if len(sizes) > 1 and sizes[-1] < _MIN_PER_COUNTRY * k:
         sizes[-2] += sizes.pop()
@@ -89,7 +94,8 @@ def write_panel_parquet(path: str | os.PathLike, n_rows: int, *, chunk_rows: int
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(len(sizes))]
     written, offset = [], 0
     for number, (size, chunk_seed) in enumerate(zip(sizes, seeds, strict=True)):
-        data = simulate_cx_panel(size // k, countries=countries, seed=chunk_seed).data
+        data = simulate_cx_panel(size // k, countries=countries, seed=chunk_seed, noninvariant_items=noninvariant_items,
+                                 noninvariant_country=noninvariant_country).data
         data["respondent"] = data["respondent"] + offset
         offset += size
         table = pa.Table.from_pandas(data, preserve_index=False)

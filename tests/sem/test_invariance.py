@@ -306,3 +306,15 @@ def test_latent_means_from_the_last_level_that_holds():
     model = ladder.models[ladder.means_level].table
     expected = model[model["op"].eq("~1") & model["lhs"].eq("textual") & model["free"].astype(bool)]["estimate"]
     assert ladder.latent_means.set_index("lhs").loc["textual", "estimate"] == pytest.approx(float(expected.iloc[0]))
+
+
+def test_plain_summary_of_a_partial_level_with_every_constraint_freed():
+    ladder = hs_ladder()
+    last = ladder.table.iloc[-1]
+    emptied = last.copy()
+    emptied[["level", "df_diff", "chisq_diff", "p_value"]] = [f"{last.level} (partial)", 0.0, np.nan, np.nan]
+    table = pd.concat([ladder.table, emptied.to_frame().T], ignore_index=True)
+    text = str(replace(ladder, table=table).plain_summary())
+    line = next(x for x in text.splitlines() if x.startswith(f"- **{last.level.capitalize()} (partial)**"))
+    assert "the search freed every constraint this level adds, so nothing of it is left to test" in line
+    assert "the starting point" not in line

@@ -174,6 +174,11 @@ class InvarianceResult(Exportable):
             base = row.level.split(" ")[0]
             words = (_ORDINAL_WORDS if self.ordered else _WORDS).get(base, row.level)
             title = f"**{row.level.capitalize()}**"
+            if row.Index > 0 and row.df_diff == 0 and "partial" in row.level:
+                lines.append(f"- {title} — {words}: the search freed every constraint this level adds, so "
+                             f"nothing of it is left to test; the model equals the level before (CFI "
+                             f"{fmt.number(row.cfi, 3)}, RMSEA {fmt.number(row.rmsea, 3)}).")
+                continue
             if row.df_diff == 0 or pd.isna(row.p_value):
                 lines.append(f"- {title} — {words}: the starting point, CFI {fmt.number(row.cfi, 3)}, RMSEA "
                              f"{fmt.number(row.rmsea, 3)}.")
