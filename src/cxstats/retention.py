@@ -688,12 +688,8 @@ def period_rates(transactions: pd.DataFrame | TransactionSource, customer: str, 
 
     Parameters
     ----------
-    transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
-        in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
-        (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
-        relation (``con.table("sales")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")``
-        pair or a connection holding one table. Rows in messages are then named by file and
-        zero-based row within it.
+    transactions : one row per purchase: a pandas DataFrame, or Parquet files or a DuckDB
+        relation/query, summarised where they live (as for :func:`cxstats.rfm`).
     customer : column of customer ids.
     date : column of purchase dates (datetime or parseable text).
     period : ``"D"``, ``"W"``, ``"M"`` (default), ``"Q"`` or ``"Y"``.

@@ -345,12 +345,8 @@ def purchase_summary(transactions: pd.DataFrame | TransactionSource, *, customer
 
     Parameters
     ----------
-    transactions : one row per purchase: a pandas DataFrame, or where the records live (summarised
-        in DuckDB, never loaded into pandas; needs ``pip install cxstats[scale]``): Parquet files
-        (a path, a glob such as ``"sales/*.parquet"``, a folder or a list of paths), a DuckDB
-        relation (``con.table("sales")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")``
-        pair or a connection holding one table. Rows in messages are then named by file and
-        zero-based row within it.
+    transactions : one row per purchase: a pandas DataFrame, or Parquet files or a DuckDB
+        relation/query, summarised where they live (as for :func:`cxstats.rfm`).
     customer, date, amount : the columns holding the customer id, the purchase date and the
         amount (non-negative).
     duplicates : ``"warn"`` (default), ``"keep"`` or ``"drop"`` rows that repeat an earlier

@@ -20,6 +20,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from .._vech import vech_index
+
 __all__ = ["Block", "Pattern", "from_rows", "merge", "pattern_key", "shift_sums", "vech_index"]
 
 
@@ -48,16 +50,6 @@ class Block:
 
 
 _PRODUCT_ROWS = 2_000_000  # elements of the slice of pairwise products formed at once (16 MB)
-
-
-def vech_index(p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column indices of lavaan's ``vech`` (lower triangle, column by column)."""
-    rows, cols = [], []
-    for j in range(p):
-        for i in range(j, p):
-            rows.append(i)
-            cols.append(j)
-    return np.array(rows, dtype=int), np.array(cols, dtype=int)
 
 
 def _pair_positions(p: int) -> np.ndarray:

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.linalg.blas import dsyrk
 
+from .._vech import vech_index as vech_indices
 from ._problems import ModelSpecificationError
 from .estimate import _gradient_and_hessian
 from .matrices import RamModel
@@ -51,16 +52,6 @@ __all__ = ["RobustSample", "gamma_from_data", "robust_sample", "robust_samples",
            "group_information", "first_order_from_moments"]
 
 _BATCH_ROWS = 16_384
-
-
-def vech_indices(p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of each element of lavaan's ``vech`` (lower triangle, column by column)."""
-    rows, cols = [], []
-    for j in range(p):
-        for i in range(j, p):
-            rows.append(i)
-            cols.append(j)
-    return np.array(rows, dtype=int), np.array(cols, dtype=int)
 
 
 @dataclass(frozen=True)
