@@ -160,10 +160,13 @@ def fit(
         ``data``. ML works from it, one group or several: ``group`` must be the Moments' group
         column (without ``group`` the pooled statistics of the rows with a group value are
         fitted) and ``group_labels`` picks and orders its levels (default: the Moments'
-        order). Estimates, SEs, chi-square, fit measures, modification indices and score
-        tests equal those from the same rows in memory (the rows complete on every item of
-        the Moments). ``se="bootstrap"`` needs the rows; ``estimator="MLR"`` needs moments
-        computed with ``fourth=True``; ``missing="fiml"`` from a Moments is refused.
+        order, its levels sorted, where a fit to rows keeps their order of appearance, as
+        lavaan does: pass ``group_labels`` to match). Estimates, SEs, chi-square, fit
+        measures, modification indices and score tests equal those from the same rows in
+        memory (the rows complete on every item of the Moments). ``se="bootstrap"`` needs
+        the rows; ``estimator="MLR"`` needs moments computed with ``fourth=True``;
+        ``missing="fiml"`` needs them computed with ``patterns=True`` (FIML from the
+        per-pattern sums equals FIML from the rows; MLR with FIML needs the rows).
     progress : show a progress bar during the bootstrap (default: in a terminal, or as a widget
         in a Jupyter notebook).
     codebook : a :class:`~cxstats.Codebook` whose labels the result keeps (default: the
