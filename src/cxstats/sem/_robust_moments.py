@@ -178,20 +178,15 @@ def _linear_hessian(sigma, mu, d_sigma, d_mu, sample: RobustSample) -> np.ndarra
 
 
 def _numerical_hessian(model, theta: np.ndarray, sample: RobustSample, step: float = 1e-5) -> np.ndarray:
-    """-d2 log L by the five-point stencil of the moment-based gradient (any model object)."""
+    """-d2 log L by the five-point stencil of the moment-based gradient (any model object):
+    :func:`cxstats.sem._robust.observed_information` with N = 1 (not per observation)."""
+    from ._robust import observed_information  # _robust imports this module
+
     def gradient(t):
         _, sigma, mu, d_sigma, d_mu = _implied(model, t, sample.mean)
         return _loglik_gradient(sigma, mu, d_sigma, d_mu, sample)
 
-    q = len(theta)
-    hess = np.zeros((q, q))
-    for j in range(q):
-        h = step * max(1.0, abs(theta[j]))
-        e = np.zeros(q)
-        e[j] = h
-        g = [gradient(theta + k * e) for k in (-2, -1, 1, 2)]
-        hess[:, j] = (g[0] - 8.0 * g[1] + 8.0 * g[2] - g[3]) / (12.0 * h)
-    return -0.5 * (hess + hess.T)
+    return observed_information(gradient, theta, 1.0, step)
 
 
 def group_information(model, theta: np.ndarray, sample: RobustSample) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
