@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CxStatsError
-from ._transactions import _NS_PER_DAY, Transactions
+from ._transactions import _NS_PER_DAY, Transactions, _timestamp_ns
 
 UNITS = {"D": 1, "W": 7}
 # 1970-01-01 was a Thursday: Monday-based weeks start 3 days before it
@@ -92,15 +92,7 @@ def time_unit(value: object, where: str) -> str:
 
 
 def as_ns(value: object, name: str, where: str) -> int:
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise CxStatsError(f"{where}: {name} {value!r} is not a date; pass e.g. '1997-09-30'.") from None
-    if stamp is pd.NaT:
-        raise CxStatsError(f"{where}: {name} is missing (NaT); pass a date.")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return int(stamp.as_unit("ns").value)
+    return _timestamp_ns(value, where, name=name, example="1997-09-30", missing="a date")
 
 
 def period_start_ns(ns: int, unit: str) -> int:

@@ -197,13 +197,15 @@ def _amounts(column: pd.Series, name: str, where: str) -> np.ndarray:
     return values
 
 
-def _timestamp_ns(value: object, where: str) -> int:
+def _timestamp_ns(value: object, where: str, *, name: str = "as_of", example: str = "1998-06-30",
+                  missing: str = "a date or None") -> int:
+    """``value`` as nanoseconds since the epoch (UTC, time zone dropped); errors name ``name``."""
     try:
         stamp = pd.Timestamp(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise CxStatsError(f"{where}: as_of {value!r} is not a date; pass e.g. '1998-06-30'.") from None
+        raise CxStatsError(f"{where}: {name} {value!r} is not a date; pass e.g. '{example}'.") from None
     if stamp is pd.NaT:
-        raise CxStatsError(f"{where}: as_of is missing (NaT); pass a date or None.")
+        raise CxStatsError(f"{where}: {name} is missing (NaT); pass {missing}.")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return int(stamp.as_unit("ns").value)
