@@ -28,7 +28,7 @@ from ._robust import mlr
 from ._robust_moments import robust_samples
 from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
 from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit_ordinal_sample, ordered_names,
-                           ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_spec)
+                           ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_fixed_scales, wu_estabrook_spec)
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -354,19 +354,14 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
     sample = _shared(data, ("ordinal", group, tuple(spec.groups), names, missing),
                      lambda: ordinal_sample(data, spec, names, missing, group))  # computed once per ladder
     nobs = sample.nobs if group is None else sum(s.nobs for s in sample)
-    if identification == "wu.estabrook":
+    fixed_scale = ()
+    if identification == "wu.estabrook":  # binary items: the scale stays at 1 while the intercept is free
         first = sample if group is None else sample[0]
-        binary = [n for n in spec.observed if len(first.thresholds[n]) < 2]
-        if binary:
-            raise ModelSpecificationError(
-                f"The ordinal invariance ladder needs at least 3 answer categories per item; "
-                f"{listing(binary, quote=True)} {'has' if len(binary) == 1 else 'have'} 2. With one threshold, equal "
-                "thresholds cannot free the item's intercept and scale (Wu & Estabrook's rules for binary items are "
-                "not available yet); keep items with 3 or more categories.")
+        fixed_scale = wu_estabrook_fixed_scales(spec, {n: len(first.thresholds[n]) for n in spec.observed})
     return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
                               ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
                               group=group, equal_thresholds=equal_thresholds,
-                              free_residuals=identification == "wu.estabrook")
+                              free_residuals=identification == "wu.estabrook", fixed_scale=fixed_scale)
 
 
 @dataclass(frozen=True)
