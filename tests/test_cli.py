@@ -154,7 +154,8 @@ def test_ordered_items_in_sem_invariance_and_reliability(tmp_path):
     assert "- Thresholds — equal thresholds (the answer categories are used alike): not testable" in done.stdout
     ladder = done.stdout.split("Invariance ladder\n")[1].splitlines()
     assert ladder[0].rstrip().endswith("Holds Tested against")
-    assert ladder[2].split()[0] == "thresholds" and "not testable" in ladder[2] and ladder[2].split()[-1] == "configural"
+    assert ladder[2].split()[0] == "thresholds" and "not testable" in ladder[2]
+    assert ladder[2].split()[-1] == "configural"
     assert ladder[4].split()[0] == "scalar" and ladder[4].split()[-1] == "thresholds"
     written = pd.read_csv(tmp_path / "inv.csv")
     assert list(written["lrt"].fillna("")) == ["", "equivalent", "holds", "rejected"]  # the tidy table

@@ -28,7 +28,8 @@ from ._robust import mlr
 from ._robust_moments import robust_samples
 from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
 from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit_ordinal_sample, ordered_names,
-                           ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_fixed_scales, wu_estabrook_spec)
+                           ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_spec)
+from ._ordinal_fit import wu_estabrook_fixed_scales
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
