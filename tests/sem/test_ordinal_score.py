@@ -161,3 +161,14 @@ def test_three_groups_release_each_parameter_in_every_later_group():
     assert set(merged["groups"]) == {", ".join(ref["groups"])}
     assert ours.attrs["total"]["df"] == ref["total"]["df"]
     assert ours.attrs["total"]["x2"] == pytest.approx(ref["total"]["x2"], rel=1e-5)
+
+
+def test_search_skips_the_intercepts_of_binary_items():
+    """All items binary: scalar fails, but freeing a binary item's intercept refixes its scale
+    (the same df, nothing tested), so the search frees none and the summary says why."""
+    data = pd.read_csv(REF_DIR / "data" / "hs_binary_groups.csv")
+    ladder = sem.invariance(REF["model"], data, group="school", ordered=True, levels=["configural", "metric", "scalar"])
+    assert not ladder.table.set_index("level").loc["scalar", "holds"]
+    assert ladder.search.empty and "scalar (partial)" not in set(ladder.table["level"])
+    assert "did not free the intercepts of the binary items (x1, x2, x3, x4, x5, x6, x7, x8 and x9)" in str(
+        ladder.plain_summary())
