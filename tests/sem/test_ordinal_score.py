@@ -172,3 +172,11 @@ def test_search_skips_the_intercepts_of_binary_items():
     assert ladder.search.empty and "scalar (partial)" not in set(ladder.table["level"])
     assert "did not free the intercepts of the binary items (x1, x2, x3, x4, x5, x6, x7, x8 and x9)" in str(
         ladder.plain_summary())
+
+
+def test_group_partial_cannot_free_every_threshold_of_an_item():
+    from cxstats.sem import ModelSpecificationError
+
+    with pytest.raises(ModelSpecificationError, match=r"group_partial frees every threshold of 'x5'; keep at least one"):
+        sem.invariance(REF["model"], DATA, group="school", ordered=True,
+                       group_partial=["x5 | t1", "x5 | t2", "x5 | t3"], levels=["configural", "thresholds"])
