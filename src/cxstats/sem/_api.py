@@ -348,7 +348,7 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
         check_ordinal_group_equal(group_equal, parameterization)
     levels, _, _ = _split_groups(data, group, group_labels)
     equal_thresholds = "thresholds" in group_equal
-    table = build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels,
+    table = build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels, auto_fix_single=False,
                                   group_equal=tuple(c for c in group_equal if c != "thresholds"),
                                   group_partial=group_partial)
     spec = (wu_estabrook_spec(table, equal_thresholds=equal_thresholds) if identification == "wu.estabrook"

@@ -5,7 +5,10 @@ loading of each factor fixed to 1 (or every latent variance fixed to 1 with
 ``std_lv=True``), free residual variances of observed and latent variables, free
 covariances among exogenous latent variables and among observed outcomes that predict
 nothing else, observed exogenous covariates fixed at their sample (co)variances
-(``fixed.x``), and a mean structure when an intercept is mentioned. Shared labels make
+(``fixed.x``), a mean structure when an intercept is mentioned, and (``auto.fix.single``) the
+residual variance of a factor's only indicator fixed at 0 unless the model sets it (the
+indicator measures the factor without error; an indicator of several factors is exempt, as
+in lavaan). Shared labels make
 parameters equal; ``:=`` rows define new parameters; ``==`` rows are linear constraints.
 
 Multigroup models repeat the rows once per group (``Row.group``), with a mean structure,
@@ -98,8 +101,11 @@ def _ordered_unique(names) -> list[str]:
 
 def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = False,
                           fixed_x: bool = True, meanstructure: bool | None = None, groups: tuple = (None,),
-                          group_equal: tuple[str, ...] = (), group_partial: tuple[str, ...] = ()) -> ParameterTable:
-    """Apply lavaan's defaults to parsed statements and number the free parameters."""
+                          group_equal: tuple[str, ...] = (), group_partial: tuple[str, ...] = (),
+                          auto_fix_single: bool = True) -> ParameterTable:
+    """Apply lavaan's defaults to parsed statements and number the free parameters
+    (``auto_fix_single=False``: keep a single indicator's residual variance free, as the
+    ordinal estimator needs for its latent responses)."""
     latent = _ordered_unique(s.lhs for s in statements if s.op in ("=~", "<~"))
     model_statements = [s for s in statements if s.op in ("=~", "~", "~~")]
     composite = [s for s in statements if s.op == "<~"]
@@ -136,6 +142,8 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
     for g in range(n_groups):
         rows += _group_rows(g, n_groups, model_statements, observed, latent, exogenous_x, latent_y + ov_y, latent_x,
                             meanstructure=meanstructure, std_lv=std_lv, group_equal=group_equal)
+    if auto_fix_single:
+        rows = _fix_single_indicators(rows)
     rows = _number_free_parameters(rows, group_equal, partial)
     defined = tuple(s for s in statements if s.op == ":=")
     constraints = tuple(s for s in statements if s.op in ("==", "<", ">"))
@@ -143,6 +151,20 @@ def build_parameter_table(statements: tuple[Statement, ...], *, std_lv: bool = F
     return ParameterTable(rows=tuple(Row(**{c: r[c] for c in COLUMNS}) for r in rows), observed=tuple(observed),
                           latent=tuple(latent), exogenous_x=tuple(exogenous_x), meanstructure=meanstructure,
                           defined=defined, constraints=constraints, groups=tuple(groups))
+
+
+def _fix_single_indicators(rows: list[dict]) -> list[dict]:
+    """lavaan's ``auto.fix.single``: a factor measured by one indicator (which measures no
+    other factor) takes that indicator's residual variance as 0, unless the user wrote it."""
+    loadings = [r for r in rows if r["op"] == "=~" and r["lhs"] != r["rhs"] and r["group"] == 0]
+    per_factor: dict[str, list[str]] = {}
+    per_indicator: dict[str, int] = {}
+    for r in loadings:
+        per_factor.setdefault(r["lhs"], []).append(r["rhs"])
+        per_indicator[r["rhs"]] = per_indicator.get(r["rhs"], 0) + 1
+    single = {ind[0] for ind in per_factor.values() if len(ind) == 1 and per_indicator[ind[0]] == 1}
+    return [dict(r, free=0, value=0.0) if (r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in single
+                                           and not r["user"]) else r for r in rows]
 
 
 def _group_equal(group_equal, n_groups: int) -> frozenset[str]:
