@@ -207,12 +207,12 @@ def _empty(tmp_path) -> str:
 
 
 def test_source_errors(tmp_path):
-    with pytest.raises(CxStatsError, match=r"rfm: there is no file '.*nothing.parquet'. Check the path"):
+    with pytest.raises(CxStatsError, match=r"rfm: there is no file or folder '.*nothing.parquet'. Check the path"):
         rfm(str(tmp_path / "nothing.parquet"))
     with pytest.raises(CxStatsError, match=r"rfm: no file matches '.*\*.parquet'. Check the folder and the pattern"):
         rfm(str(tmp_path / "*.parquet"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(CxStatsError, match=r"rfm: the folder '.*empty' holds no .parquet file."):
+    with pytest.raises(CxStatsError, match=r"rfm: the folder '.*empty' holds no Parquet file \(\*\.parquet, \*\.parq, \*\.pq\)\."):
         rfm(tmp_path / "empty")
     (tmp_path / "notes.txt").write_text("not a parquet file")
     with pytest.raises(CxStatsError, match=r"rfm: cannot read '.*notes.txt' as Parquet \(.*\). Pass Parquet files"):

@@ -21,7 +21,6 @@ and 16.7 s with the exact-duplicate check, peak memory 0.77 and 1.26 GB) on two 
 
 from __future__ import annotations
 
-import glob
 import os
 import tempfile
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CxStatsError
+from ._parquet_files import parquet_files
 from ._format import listing
 
 if TYPE_CHECKING:
@@ -155,26 +155,7 @@ def open_source(data: Any, where: str) -> Source:
 
 
 def _files(data: Any, where: str) -> list[str]:
-    given = [data] if isinstance(data, (str, os.PathLike)) else list(data)
-    files: list[str] = []
-    for item in given:
-        path = os.fspath(item)
-        if any(ch in path for ch in "*?["):
-            found = sorted(glob.glob(path, recursive=True))
-            if not found:
-                raise CxStatsError(f"{where}: no file matches '{path}'. Check the folder and the pattern "
-                                   "(e.g. 'sales/*.parquet').")
-            files += found
-        elif os.path.isdir(path):
-            found = sorted(glob.glob(os.path.join(path, "**", "*.parquet"), recursive=True))
-            if not found:
-                raise CxStatsError(f"{where}: the folder '{path}' holds no .parquet file.")
-            files += found
-        elif not os.path.exists(path):
-            raise CxStatsError(f"{where}: there is no file '{path}'. Check the path, or pass a pandas DataFrame.")
-        else:
-            files.append(path)
-    return files
+    return parquet_files(data, where=where, error=CxStatsError)
 
 
 def _files_label(files: list[str]) -> str:

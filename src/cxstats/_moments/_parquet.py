@@ -3,22 +3,18 @@ over threads, each thread with its own running statistics merged at the end."""
 
 from __future__ import annotations
 
-import glob
 import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from ._accumulate import Accumulator
 from ._arrow import add_batch, check_schema
+from .._parquet_files import parquet_files
 from ._core import MomentsError
 
 __all__ = ["is_parquet_source", "parquet_paths", "from_parquet"]
-
-_SUFFIXES = (".parquet", ".parq", ".pq")
-
 
 def is_parquet_source(source: Any) -> bool:
     if isinstance(source, (str, os.PathLike)):
@@ -29,25 +25,7 @@ def is_parquet_source(source: Any) -> bool:
 
 def parquet_paths(source: Any) -> list[str]:
     """A path, a directory (its Parquet files, recursively), a glob or a list of these -> files."""
-    parts = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    out: list[str] = []
-    for part in parts:
-        text = os.fspath(part)
-        if any(ch in text for ch in "*?["):
-            found = sorted(glob.glob(text, recursive=True))
-            if not found:
-                raise MomentsError(f"No file matches the pattern {text!r}; check the path and the pattern.")
-            out.extend(found)
-        elif Path(text).is_dir():
-            found = sorted(str(p) for p in Path(text).rglob("*") if p.suffix in _SUFFIXES and p.is_file())
-            if not found:
-                raise MomentsError(f"The directory {text!r} holds no Parquet files (*.parquet, *.parq, *.pq).")
-            out.extend(found)
-        elif Path(text).is_file():
-            out.append(text)
-        else:
-            raise MomentsError(f"No file or directory {text!r}; check the path.")
-    return out
+    return parquet_files(source, where="cxstats.moments", error=MomentsError)
 
 
 def from_parquet(source: Any, items: Sequence[str], group: str | None, acc: Accumulator, batch_rows: int,
