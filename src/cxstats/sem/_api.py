@@ -27,6 +27,7 @@ from ._missing_patterns import em_saturated, missing_patterns, patterns_from_sum
 from ._robust import mlr
 from ._robust_moments import robust_samples
 from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
+from ._ordinal_mixed import mixed_continuous
 from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit_ordinal_sample, ordered_names,
                            ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_spec)
 from ._problems import (
@@ -343,11 +344,17 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
         check_ordinal_group_equal(group_equal, parameterization)
     levels, _, _ = _split_groups(data, group, group_labels)
     equal_thresholds = "thresholds" in group_equal
-    table = build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels,
+    statements = parse_model(model)
+    table = build_parameter_table(statements, std_lv=std_lv, groups=levels,
                                   group_equal=tuple(c for c in group_equal if c != "thresholds"),
                                   group_partial=group_partial)
+    continuous = mixed_continuous(table, ordered_names(ordered, table), ladder=identification == "wu.estabrook")
+    if continuous and not table.meanstructure:  # their means are sample statistics (lavaan)
+        table = build_parameter_table(statements, std_lv=std_lv, groups=levels, meanstructure=True,
+                                      group_equal=tuple(c for c in group_equal if c != "thresholds"),
+                                      group_partial=group_partial)
     spec = (wu_estabrook_spec(table, equal_thresholds=equal_thresholds) if identification == "wu.estabrook"
-            else ordinal_spec(table, equal_thresholds=equal_thresholds))
+            else ordinal_spec(table, equal_thresholds=equal_thresholds, continuous=continuous))
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     names = ordered_names(ordered, spec)

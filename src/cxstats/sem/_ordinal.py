@@ -226,13 +226,17 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     scale factors are then free. ``free_residuals`` (theta): the later groups' residual
     variances of the latent responses are parameters, unless tied to the first group's (fixed
     at 1), as Wu & Estabrook (2016) free them once the thresholds are equal."""
+    from ._ordinal_mixed import ROBUST_NAMES, MixedStructure, continuous_names, residual_summaries, start_moments
+
     estimator = estimator.upper()
     samples = [sample] if isinstance(sample, OrdinalSample) or hasattr(sample, "wls_obs") else list(sample)
     n_groups = len(samples)
+    continuous = continuous_names(spec.observed, samples)  # their residual variances are parameters
     rams = [RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
             for g, smp in enumerate(samples)]
     n_ram = rams[0].n_par
-    resid = {r.free - 1 for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0}
+    resid = {r.free - 1 for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0
+             and r.lhs not in continuous}
     free_resid: set[int] = set()
     if free_residuals and parameterization == "theta":  # later groups' own residual variances are parameters
         first = {r.lhs: r.free for r in spec.rows if r.group == 0 and r.op == "~~" and r.lhs == r.rhs}
@@ -240,7 +244,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                       and r.lhs in spec.observed and r.free > 0 and r.free != first.get(r.lhs)}
         resid -= free_resid
     core = np.array([k for k in range(n_ram) if k not in resid], dtype=int)
-    n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed)) for smp in samples]
+    n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed if nm not in continuous)) for smp in samples]
     p = len(spec.observed)
     if equal_thresholds:  # one set of thresholds; free scale factors in the later groups (lavaan)
         offsets = np.zeros(n_groups + 1, dtype=int)
@@ -255,7 +259,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
         scale = [None] * n_groups
         n_par = len(core) + int(offsets[-1])
-    sts = [_Structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g], resid)
+    structure = MixedStructure if continuous else _Structure
+    sts = [structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g], resid)
            for g, (ram, smp) in enumerate(zip(rams, samples, strict=True))]
     nobs = np.array([smp.nobs for smp in samples], dtype=float)
     n = float(nobs.sum())
@@ -279,7 +284,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         return float(r @ (w * r)), r, jac
 
     x = np.zeros(n_par)
-    starts = [start_values(ram, np.asarray(smp.cor, dtype=float)[np.ix_(st.order, st.order)], np.zeros(ram.p))
+    starts = [start_values(ram, *start_moments(smp, st.order)) if continuous else
+              start_values(ram, np.asarray(smp.cor, dtype=float)[np.ix_(st.order, st.order)], np.zeros(ram.p))
               for ram, smp, st in zip(rams, samples, sts, strict=True)]
     x[:len(core)] = np.mean([theta[core] for theta in starts], axis=0)
     if free_resid:  # start the later groups' residual variances at the first group's 1
@@ -348,7 +354,10 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     layout = _Layout(sts, stat_start, nobs)
     measures = _fit_measures(s, implied, jac, w, n, df, layout, chisq, estimator, w_rep_all, gamma_rep, hr_inv)
     if estimator in ("WLSMV", "ULSMV"):
-        measures.update(_robust_measures(samples, implied, jac, estimator, df, layout))
+        measures.update(_robust_measures(samples, implied, jac, estimator, df, layout) if not continuous
+                        else dict.fromkeys(ROBUST_NAMES, float("nan")))  # lavaan: not defined (NA)
+    if continuous:
+        measures.update(residual_summaries(samples, s, implied, layout))
     measures["wrmr"] = float(np.sqrt(chisq / (len(s) / n_groups)))  # lavaan: statistics per group
     measures["npar"] = float(n_par)
     measures["fmin"] = f / 2
@@ -383,7 +392,10 @@ class _Layout:
     def __init__(self, sts, stat_start, nobs):
         self.sts, self.nobs = sts, nobs
         self.n_groups = len(sts)
-        self.th_pos = np.concatenate([stat_start[g] + st.th_pos for g, st in enumerate(sts)])
+        from ._ordinal_mixed import baseline_positions
+
+        # the statistics the baseline fits exactly (thresholds; means and variances of continuous variables)
+        self.th_pos = np.concatenate([stat_start[g] + baseline_positions(st) for g, st in enumerate(sts)])
         self.pair_pos = np.concatenate([stat_start[g] + st.pair_pos for g, st in enumerate(sts)])
         self.group_pairs = [stat_start[g] + st.pair_pos for g, st in enumerate(sts)]
         self.group_stats = [np.arange(stat_start[g], stat_start[g + 1]) for g in range(len(sts))]
