@@ -12,7 +12,10 @@
 # Case bfi: psych::bfi agreeableness A1-A5 ordered (6 categories) and conscientiousness
 #           C1-C5 treated as continuous scores, complete cases, 2-factor CFA (WLSMV delta);
 #           and the same with missing = "pairwise" on every row.
-# Per fit: wls.obs, parameterEstimates (est, se), fitMeasures, standardizedSolution (std.all).
+# Per fit: wls.obs, parameterEstimates (est, se), fitMeasures, standardizedSolution (std.all), R².
+# groups_thresholds (equal loadings and thresholds) is stored for the record: lavaan then also
+# equates the continuous variables' intercepts and frees the second group's latent means, which
+# sem.fit refuses for mixed models (tests/sem/test_wlsmv_mixed.py checks the message).
 suppressPackageStartupMessages({
   library(jsonlite)
   library(lavaan)
@@ -44,11 +47,14 @@ fit_record <- function(fit) {
   sgroup <- if (is.null(ss$group)) rep(1L, nrow(ss)) else ss$group
   wls <- lavInspect(fit, "wls.obs")
   if (!is.list(wls)) wls <- list(wls)
+  r2 <- lavInspect(fit, "r2")
+  if (!is.list(r2)) r2 <- list(r2)
   list(
     nobs = lavInspect(fit, "nobs"),
     wls_obs = lapply(wls, function(w) list(names = names(w), values = as.numeric(w))),
     partable = data.frame(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = group, est = pe$est, se = pe$se),
     std = data.frame(lhs = ss$lhs, op = ss$op, rhs = ss$rhs, group = sgroup, est_std = ss$est.std),
+    r2 = lapply(r2, as.list),
     fit = fm)
 }
 

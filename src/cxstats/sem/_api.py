@@ -179,8 +179,14 @@ def fit(
         ``ordered=``: diagonally weighted least squares, robust SEs, lavaan's scaled-shifted
         chi-square and ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``), ``"ULSMV"``
         (unweighted) or ``"DWLS"`` (standard SEs and test). ``missing`` may then be
-        ``"pairwise"``. Every observed variable must be ordered. With ``group=``: thresholds
-        per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
+        ``"pairwise"``. Observed variables not in ``ordered=`` are continuous (lavaan's mixed
+        models): their means, variances and covariances (polyserial correlations times the sd
+        with ordered items) join the statistics, their intercepts (``x7 ~1`` rows) and
+        residual variances are free parameters, and lavaan's robust CFI/TLI/RMSEA are NaN (not
+        defined for them); a continuous variable may not be an exogenous predictor only
+        (lavaan's ``conditional.x``), nor be combined with equal thresholds across groups.
+        Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv_mixed.R). With
+        ``group=``: thresholds per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
         ``group_equal`` among thresholds (delta only: the later groups' scale factors ``~*~``
         and latent means become free, as lavaan), loadings, regressions, lv.variances,
         lv.covariances and residual.covariances. Checked against lavaan 0.6.14

@@ -27,7 +27,13 @@ with ``W_g f_g`` and ``Gamma_g / f_g``, ``f_g = N_g / N``); the mean-and-varianc
 divides by ``N - G``. The baseline model frees the thresholds and fixes every correlation
 at 0.
 
-Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv.R).
+Models that also have continuous observed variables (mixed models: their means among the
+thresholds, their variances, covariances and polyserial covariances; free intercepts and
+residual variances) use :class:`cxstats.sem._ordinal_mixed.MixedStructure` in place of
+``_Structure`` and the baseline and residual summaries described there.
+
+Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv.R; mixed models:
+tests/reference/lavaan_wlsmv_mixed.R).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ statistics -> DWLS/ULS estimate -> checks -> :class:`SEMResult`) and its paramet
 The table follows lavaan's ``parameterEstimates()`` for ordered items: the model's rows, the
 thresholds (``x1 | t1``, ...), the items' residual variances (fixed: ``1 - R²`` under the delta
 parameterization, 1 under theta) and the scale factors (``x1 ~*~ x1``: 1 under delta,
-``1 / sd(y*)`` under theta).
+``1 / sd(y*)`` under theta). Continuous variables in the model (not in ``ordered=``) keep
+their free residual variances and intercepts (``x7 ~1``) and have no thresholds or scale
+factors.
 """
 
 from __future__ import annotations

@@ -1,0 +1,139 @@
+"""Models that mix ordered and continuous indicators in sem.fit(..., ordered=[...]) (WLSMV,
+ULSMV, DWLS; delta and theta; one group and two), checked against lavaan 0.6.14
+(tests/reference/lavaan_wlsmv_mixed.R -> lavaan_wlsmv_mixed.json): Holzinger-Swineford with
+x1-x3 cut into 4 categories and x4-x9 continuous, and psych's bfi with A1-A5 ordered and
+C1-C5 continuous."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxstats import sem
+from cxstats.sem._problems import ModelSpecificationError
+
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
+REF = json.loads((REF_DIR / "lavaan_wlsmv_mixed.json").read_text())
+DATA = {"hs": "hs_mixed.csv", "bfi": "bfi_mixed.csv"}
+CASES = [("hs", name) for name in REF["hs"] if name != "groups_thresholds"] + [("bfi", name) for name in REF["bfi"]]
+CHISQ = ("chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled")
+INDICES = ("df", "pvalue", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.df", "cfi", "tli", "rmsea",
+           "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "cfi.scaled", "tli.scaled", "rmsea.scaled",
+           "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled", "srmr", "wrmr", "npar", "fmin",
+           "nfi", "rfi", "ifi", "rni", "pnfi", "nfi.scaled", "rfi.scaled", "ifi.scaled", "rni.scaled", "rmr",
+           "rmr_nomean", "srmr_bentler", "srmr_bentler_nomean", "crmr", "crmr_nomean", "gfi", "agfi", "pgfi", "mfi",
+           "cn_05", "cn_01")
+ROBUST = ("cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
+
+
+def _data(case, ref):
+    data = pd.read_csv(REF_DIR / "data" / DATA[case])
+    if case == "bfi" and ref["args"].get("missing") != "pairwise":
+        data = data.dropna()
+    return data
+
+
+def _fit(case, name):
+    ref = REF[case][name]
+    args = ref["args"]
+    options = {"estimator": args["estimator"], "parameterization": args.get("parameterization", "delta"),
+               "missing": args.get("missing", "listwise")}
+    if "group" in args:
+        options["group"] = args["group"]
+    if "group.equal" in args:
+        equal = args["group.equal"]
+        options["group_equal"] = [equal] if isinstance(equal, str) else equal
+    return sem.fit(ref["model"], _data(case, ref), ordered=ref["ordered"], **options), ref
+
+
+def _merged(result, ref, key):
+    table = result.table
+    levels = list(dict.fromkeys(table["group"]))
+    lav = pd.DataFrame(ref[key])
+    lav["group"] = [levels[g - 1] for g in lav["group"]]
+    merged = lav.merge(table, on=["lhs", "op", "rhs", "group"], how="left", validate="one_to_one")
+    assert merged["estimate"].notna().all(), merged.loc[merged["estimate"].isna(), ["lhs", "op", "rhs"]]
+    return merged
+
+
+@pytest.mark.parametrize(("case", "name"), CASES)
+def test_mixed_fit_matches_lavaan(case, name):
+    result, ref = _fit(case, name)
+    assert result.converged and result.nobs == int(np.sum(ref["nobs"]))
+    if result.groups:
+        assert list(result.group_nobs) == ref["nobs"]
+    est = _merged(result, ref, "partable")
+    np.testing.assert_allclose(est["estimate"], est["est"], atol=1e-4)
+    free = est["se_x"] > 0
+    np.testing.assert_allclose(est.loc[free, "se_y"], est.loc[free, "se_x"], rtol=1e-3)
+    assert (est.loc[~free, "se_y"] == 0).all()
+    std = _merged(result, ref, "std")
+    np.testing.assert_allclose(std["std_all"], std["est_std"], atol=1e-4)
+    r2 = result.r2
+    by_group = ref["r2"].items() if isinstance(ref["r2"], dict) else [(None, ref["r2"][0])]  # one group: a list
+    for level, values in by_group:
+        for item, value in values.items():
+            assert (r2[item] if level is None else r2[(level, item)]) == pytest.approx(value, abs=1e-4)
+    fm = result.fit_measures
+    for name_ in CHISQ:
+        if name_ in ref["fit"]:
+            assert fm[name_] == pytest.approx(ref["fit"][name_], rel=1e-5), name_
+    for name_ in INDICES:
+        if name_ in ref["fit"]:
+            assert fm[name_] == pytest.approx(ref["fit"][name_], abs=1e-4), name_
+        else:  # lavaan reports no p-value for the plain ULS statistic
+            assert name_ not in fm.index or np.isnan(fm[name_]), name_
+    for name_ in ROBUST:  # lavaan's catML robust measures are not defined with continuous variables
+        assert name_ not in ref["fit"] and (name_ not in fm.index or np.isnan(fm[name_]))
+
+
+def test_sample_statistics_follow_lavaan_layout():
+    """The statistics fitted are lavaan's wls.obs (thresholds, minus the means, variances, then the
+    correlations and covariances), and the implied ones at the estimates reproduce them to the residuals."""
+    result, ref = _fit("hs", "wlsmv_delta")
+    sample = result._group_moments[0]
+    lav = ref["wls_obs"][0]
+    assert list(sample.wls_obs_names) == lav["names"]
+    np.testing.assert_allclose(sample.wls_obs, lav["values"], atol=1e-6)
+    means = [v for k, v in zip(lav["names"], lav["values"], strict=True) if k.endswith("~1")]
+    assert np.all(np.array(means) < 0)  # minus the means of x4-x9 (all positive scores)
+
+
+def test_mixed_table_rows():
+    result, _ = _fit("hs", "wlsmv_delta")
+    t = result.table
+    continuous = [f"x{i}" for i in range(4, 10)]
+    assert result.ordered == ("x1", "x2", "x3")
+    assert list(t.loc[t["op"] == "~*~", "lhs"]) == ["x1", "x2", "x3"]  # no scale factors for continuous variables
+    assert set(t.loc[t["op"] == "|", "lhs"]) == {"x1", "x2", "x3"}
+    intercepts = t[t["op"] == "~1"].set_index("lhs")
+    assert intercepts.loc[continuous, "free"].all() and (intercepts.loc[continuous, "se"] > 0).all()
+    assert not intercepts.loc[["x1", "x2", "x3", "visual", "textual", "speed"], "free"].any()
+    resid = t[(t["op"] == "~~") & (t["lhs"] == t["rhs"])].set_index("lhs")
+    assert resid.loc[continuous, "free"].all() and not resid.loc[["x1", "x2", "x3"], "free"].any()
+    np.testing.assert_allclose(resid.loc[["x1", "x2", "x3"], "estimate"], 1 - result.r2[["x1", "x2", "x3"]])
+
+
+def test_equal_thresholds_with_continuous_variables_refused():
+    ref = REF["hs"]["groups_thresholds"]
+    with pytest.raises(ModelSpecificationError, match=r"group_equal='thresholds' is not available for models with "
+                                                      r"continuous variables \('x4', .*'x9' are not in ordered=\).*"
+                                                      r"Drop 'thresholds'"):
+        sem.fit(ref["model"], _data("hs", ref), ordered=ref["ordered"], group="school",
+                group_equal=["loadings", "thresholds"])
+
+
+def test_continuous_exogenous_predictor_refused():
+    data = _data("hs", REF["hs"]["wlsmv_delta"])
+    with pytest.raises(ModelSpecificationError, match=r"The continuous variable\(s\) 'x9' only predict .*"
+                                                      r"conditional\.x.*list them in ordered="):
+        sem.fit("visual =~ x1 + x2 + x3\nvisual ~ x9", data, ordered=["x1", "x2", "x3"])
+
+
+def test_invariance_ladder_with_continuous_variables_refused():
+    ref = REF["hs"]["groups_configural"]
+    with pytest.raises(ModelSpecificationError, match=r"ordinal invariance ladder needs every observed variable in "
+                                                      r"ordered=; 'x4', .*'x9' are continuous"):
+        sem.invariance(ref["model"], _data("hs", ref), group="school", ordered=ref["ordered"])
