@@ -13,9 +13,8 @@
 #           C1-C5 treated as continuous scores, complete cases, 2-factor CFA (WLSMV delta);
 #           and the same with missing = "pairwise" on every row.
 # Per fit: wls.obs, parameterEstimates (est, se), fitMeasures, standardizedSolution (std.all), R².
-# groups_thresholds (equal loadings and thresholds) is stored for the record: lavaan then also
-# equates the continuous variables' intercepts and frees the second group's latent means, which
-# sem.fit refuses for mixed models (tests/sem/test_wlsmv_mixed.py checks the message).
+# With equal thresholds lavaan also equates the continuous variables' intercepts across groups
+# and frees the second group's latent means and scale factors of the ordered items.
 suppressPackageStartupMessages({
   library(jsonlite)
   library(lavaan)

@@ -17,7 +17,7 @@ from cxstats.sem._problems import ModelSpecificationError
 REF_DIR = Path(__file__).resolve().parents[1] / "reference"
 REF = json.loads((REF_DIR / "lavaan_wlsmv_mixed.json").read_text())
 DATA = {"hs": "hs_mixed.csv", "bfi": "bfi_mixed.csv"}
-CASES = [("hs", name) for name in REF["hs"] if name != "groups_thresholds"] + [("bfi", name) for name in REF["bfi"]]
+CASES = [("hs", name) for name in REF["hs"]] + [("bfi", name) for name in REF["bfi"]]
 CHISQ = ("chisq", "chisq.scaled", "baseline.chisq", "baseline.chisq.scaled")
 INDICES = ("df", "pvalue", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.df", "cfi", "tli", "rmsea",
            "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "cfi.scaled", "tli.scaled", "rmsea.scaled",
@@ -116,13 +116,16 @@ def test_mixed_table_rows():
     np.testing.assert_allclose(resid.loc[["x1", "x2", "x3"], "estimate"], 1 - result.r2[["x1", "x2", "x3"]])
 
 
-def test_equal_thresholds_with_continuous_variables_refused():
-    ref = REF["hs"]["groups_thresholds"]
-    with pytest.raises(ModelSpecificationError, match=r"group_equal='thresholds' is not available for models with "
-                                                      r"continuous variables \('x4', .*'x9' are not in ordered=\).*"
-                                                      r"Drop 'thresholds'"):
-        sem.fit(ref["model"], _data("hs", ref), ordered=ref["ordered"], group="school",
-                group_equal=["loadings", "thresholds"])
+def test_equal_thresholds_equate_continuous_intercepts():
+    result, _ = _fit("hs", "groups_thresholds")
+    t = result.table
+    intercepts = t[t["op"] == "~1"].pivot(index="lhs", columns="group", values="estimate")
+    continuous = [f"x{i}" for i in range(4, 10)]
+    np.testing.assert_array_equal(intercepts.loc[continuous, "Pasteur"], intercepts.loc[continuous, "Grant-White"])
+    scale = t[t["op"] == "~*~"]
+    assert list(scale["lhs"]) == ["x1", "x2", "x3"] * 2
+    later = scale[scale["group"] == "Grant-White"]
+    assert later["free"].all() and (later["se"] > 0).all()
 
 
 def test_continuous_exogenous_predictor_refused():

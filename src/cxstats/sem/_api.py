@@ -183,8 +183,9 @@ def fit(
         models): their means, variances and covariances (polyserial correlations times the sd
         with ordered items) join the statistics, their intercepts (``x7 ~1`` rows) and
         residual variances are free parameters, and lavaan's robust CFI/TLI/RMSEA are NaN (not
-        defined for them); a continuous variable may not be an exogenous predictor only
-        (lavaan's ``conditional.x``), nor be combined with equal thresholds across groups.
+        defined for them); equal thresholds across groups also make their intercepts equal
+        (lavaan); a continuous variable may not be an exogenous predictor only (lavaan's
+        ``conditional.x``).
         Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv_mixed.R). With
         ``group=``: thresholds per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
         ``group_equal`` among thresholds (delta only: the later groups' scale factors ``~*~``

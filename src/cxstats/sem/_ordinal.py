@@ -232,7 +232,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     scale factors are then free. ``free_residuals`` (theta): the later groups' residual
     variances of the latent responses are parameters, unless tied to the first group's (fixed
     at 1), as Wu & Estabrook (2016) free them once the thresholds are equal."""
-    from ._ordinal_mixed import ROBUST_NAMES, MixedStructure, continuous_names, residual_summaries, start_moments
+    from ._ordinal_mixed import (ROBUST_NAMES, MixedStructure, continuous_names, residual_summaries, scale_columns,
+                                 start_moments)
 
     estimator = estimator.upper()
     samples = [sample] if isinstance(sample, OrdinalSample) or hasattr(sample, "wls_obs") else list(sample)
@@ -256,8 +257,10 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         offsets = np.zeros(n_groups + 1, dtype=int)
         n_th_total = n_th[0]
         if parameterization == "delta":
-            scale = [None] + [len(core) + n_th_total + (g - 1) * p + np.arange(p) for g in range(1, n_groups)]
-            n_par = len(core) + n_th_total + (n_groups - 1) * p
+            n_scaled = p - len(continuous)  # continuous variables have no scale factor
+            scale = [None] + [scale_columns(len(core) + n_th_total + (g - 1) * n_scaled, spec.observed, continuous)
+                              for g in range(1, n_groups)]
+            n_par = len(core) + n_th_total + (n_groups - 1) * n_scaled
         else:  # theta: the scale follows from the (free) residual variances
             scale = [None] * n_groups
             n_par = len(core) + n_th_total

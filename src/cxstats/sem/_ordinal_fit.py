@@ -22,7 +22,7 @@ from .._errors import CxStatsWarning
 from .._format import listing
 from .._validation import warn
 from ._ordinal import ESTIMATORS, PARAMETERIZATIONS, OrdinalFit, fit_ordinal
-from ._ordinal_mixed import check_mixed_options, continuous_names
+from ._ordinal_mixed import continuous_names
 from ._problems import ConvergenceWarning, HeywoodWarning, IdentificationWarning, ModelSpecificationError
 from ._tables import TABLE_COLUMNS, parameter_table
 from .estimate import Estimate, Groups
@@ -117,13 +117,17 @@ def ordinal_spec(spec: ParameterTable, *, equal_thresholds: bool = False,
     means fixed at 0 (the thresholds carry the items' locations), free parameters renumbered.
     With equal thresholds across groups the latent means of the later groups are free (and,
     in the estimator, their scale factors). The intercepts of ``continuous`` observed variables
-    stay as the table has them (free, as lavaan)."""
+    stay free (as lavaan), equal across groups with equal thresholds (lavaan)."""
     if not spec.meanstructure:
         return spec
     latent, keep = set(spec.latent), set(continuous)
     rows = [r._replace(free=0, value=0.0)
             if r.op == "~1" and r.lhs not in keep and not (equal_thresholds and r.group > 0 and r.lhs in latent)
             else r for r in spec.rows]
+    if equal_thresholds and keep:  # lavaan: equal thresholds also equate the continuous variables' intercepts
+        first = {r.lhs: r.free for r in rows if r.op == "~1" and r.group == 0 and r.lhs in keep and r.free > 0}
+        rows = [r._replace(free=first[r.lhs]) if r.op == "~1" and r.group > 0 and r.lhs in first and r.free > 0
+                else r for r in rows]
     if equal_thresholds:  # a fresh free number for each later group's latent mean
         top = max(r.free for r in rows)
         fresh = []
@@ -197,7 +201,6 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
     samples = (sample,) if hasattr(sample, "wls_obs") else tuple(sample)
     multigroup = len(samples) > 1
     continuous = continuous_names(spec.observed, samples)
-    check_mixed_options(continuous, equal_thresholds=equal_thresholds and multigroup)
     problems: list[str] = []
     bad = []
     for level, smp in zip(spec.groups, samples, strict=True):

@@ -32,7 +32,7 @@ from ._ordinal import _Structure
 from ._problems import ModelSpecificationError
 
 __all__ = ["continuous_names", "MixedStructure", "start_moments", "baseline_positions", "residual_summaries",
-           "mixed_continuous", "check_mixed_options",
+           "mixed_continuous", "scale_columns",
            "ROBUST_NAMES"]
 
 ROBUST_NAMES = ("cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust",
@@ -48,14 +48,14 @@ def continuous_names(observed, samples) -> tuple[str, ...]:
     return tuple(n for n in observed if n not in ordered)
 
 
-def check_mixed_options(continuous, *, equal_thresholds: bool) -> None:
-    """What the mixed models do not support yet (raised before fitting)."""
-    if continuous and equal_thresholds:
-        raise ModelSpecificationError(
-            f"group_equal='thresholds' is not available for models with continuous variables "
-            f"({', '.join(repr(n) for n in continuous)} are not in ordered=): lavaan then also equates their "
-            "intercepts and frees the later groups' latent means, which sem.fit does not do yet. Drop "
-            "'thresholds' from group_equal (thresholds per group), or list those variables in ordered=.")
+def scale_columns(start: int, observed, continuous) -> np.ndarray:
+    """The parameter columns of one later group's free scale factors (delta, equal thresholds),
+    by model position: consecutive for the ordered items; a continuous variable, which has none,
+    points at the first of them (never used: its scale is 1)."""
+    ordered = [m for m, n in enumerate(observed) if n not in set(continuous)]
+    cols = np.full(len(observed), start, dtype=int)
+    cols[ordered] = start + np.arange(len(ordered))
+    return cols
 
 
 class MixedStructure(_Structure):
