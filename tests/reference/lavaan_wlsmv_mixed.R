@@ -8,7 +8,9 @@
 #           and x4-x9 continuous, 3-factor CFA (visual, textual, speed), n = 301: WLSMV
 #           (delta and theta), ULSMV and DWLS (delta); a structural variant (speed ~ visual +
 #           textual); two groups by school (configural, equal loadings, equal loadings and
-#           thresholds).
+#           thresholds); variants: an observed outcome (x9 ~ visual + textual), residual
+#           covariances (x1 ~~ x4, x7 ~~ x8; delta and theta), std.lv, two groups under theta;
+#           lavTestLRT between the two-group fits and for a single-group pair.
 # Case bfi: psych::bfi agreeableness A1-A5 ordered (6 categories) and conscientiousness
 #           C1-C5 treated as continuous scores, complete cases, 2-factor CFA (WLSMV delta);
 #           and the same with missing = "pairwise" on every row.
@@ -75,6 +77,28 @@ out$hs <- list(
                         group.equal = "loadings"),
   groups_thresholds = run(hs_model, hs, hs_ordered, estimator = "WLSMV", group = "school",
                           group.equal = c("loadings", "thresholds")))
+out$hs_extra <- list(
+  outcome = run("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nx9 ~ visual + textual", hs, hs_ordered,
+                estimator = "WLSMV"),
+  rescov = run(paste0(hs_model, "\nx1 ~~ x4\nx7 ~~ x8"), hs, hs_ordered, estimator = "WLSMV"),
+  rescov_theta = run(paste0(hs_model, "\nx1 ~~ x4\nx7 ~~ x8"), hs, hs_ordered, estimator = "WLSMV",
+                     parameterization = "theta"),
+  std_lv = run(hs_model, hs, hs_ordered, estimator = "WLSMV", std.lv = TRUE),
+  groups_theta = run(hs_model, hs, hs_ordered, estimator = "WLSMV", group = "school",
+                     parameterization = "theta"))
+# lavTestLRT (scaled-shifted, Satorra 2000) between the two-group fits and a single-group pair
+lrt_record <- function(general, restricted) {
+  a <- lavTestLRT(general, restricted)
+  list(chisq_diff = a[2, "Chisq diff"], df_diff = a[2, "Df diff"], p_value = a[2, "Pr(>Chisq)"])
+}
+g_fit <- function(equal) cfa(hs_model, data = hs, ordered = hs_ordered, group = "school", group.equal = equal)
+configural <- g_fit(""); loadings <- g_fit("loadings"); thresholds <- g_fit(c("loadings", "thresholds"))
+one <- cfa(hs_model, data = hs, ordered = hs_ordered)
+one0 <- cfa(paste0(hs_model, "\nvisual ~~ 0*speed"), data = hs, ordered = hs_ordered)
+out$lrt <- list(
+  configural_loadings = lrt_record(configural, loadings),
+  loadings_thresholds = lrt_record(loadings, thresholds),
+  single = c(list(model0 = paste0(hs_model, "\nvisual ~~ 0*speed")), lrt_record(one, one0)))
 out$bfi <- list(
   wlsmv_delta = run(bfi_model, bfi_complete, bfi_ordered, estimator = "WLSMV"),
   wlsmv_pairwise = run(bfi_model, bfi_all, bfi_ordered, estimator = "WLSMV", missing = "pairwise"))

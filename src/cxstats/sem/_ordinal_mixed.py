@@ -129,9 +129,10 @@ class MixedStructure(_Structure):
         if self.param == "delta":
             scale = np.where(self.is_ordered, self.delta(x), 1.0)
             d_scale = np.zeros((self.n_core, self.p))
-        else:
-            scale = np.where(self.is_ordered, 1.0 / np.sqrt(var), 1.0)
-            d_scale = np.where(self.is_ordered, -0.5 * scale * d_var / var, 0.0)
+        else:  # (a trial step of the optimiser may give a negative variance: NaN, rejected there)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.where(self.is_ordered, 1.0 / np.sqrt(var), 1.0)
+                d_scale = np.where(self.is_ordered, -0.5 * scale * d_var / var, 0.0)
         tau = x[self.th_cols]
         out = np.zeros(self.n_stat)
         jac = np.zeros((self.n_stat, self.n_par))
