@@ -61,7 +61,7 @@ def test_wu_estabrook_step_matches_semtools_model(parameterization, name):
 def ladders():
     from cxstats import sem
 
-    return {pz: sem.invariance(REF["model"], DATA, group="school", ordered=True, parameterization=pz)
+    return {pz: sem.invariance(REF["model"], DATA, group="school", ordered=True, parameterization=pz, partial=False)
             for pz in REF["ladders"]}
 
 
@@ -113,7 +113,7 @@ def test_ordinal_ladder_summary_explains_itself(ladders):
     text = str(ladders["theta"].plain_summary())
     assert "equal thresholds (the answer categories are used alike) — holds" in text
     assert "equal intercepts of the latent responses" in text
-    assert "not available with ordered items" in text and "theta parameterization" in text
+    assert "theta parameterization" in text
     assert "answer categories are used differently" not in text  # the thresholds hold here
 
 
@@ -130,7 +130,7 @@ def test_ordinal_ladder_comparable_means_and_threshold_failure():
         value = shifted[item]
         shifted.loc[later & value.eq(2), item] = 1
     ladder = sem.invariance(REF["model"], shifted, group="school", ordered=True,
-                            levels=["configural", "thresholds", "metric"])
+                            levels=["configural", "thresholds", "metric"], partial=False)
     row = ladder.table.set_index("level").loc["thresholds"]
     assert row["lrt"] == "rejected"
     assert "the answer categories are used differently" in str(ladder.plain_summary())
@@ -138,11 +138,9 @@ def test_ordinal_ladder_comparable_means_and_threshold_failure():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"partial": True}, r"partial=True is not available with ordered items: .*score tests are not available"),
     ({"levels": ["configural", "thresholds", "metric", "scalar", "strict"]},
      r"levels='strict' with ordered items needs parameterization='theta'"),
     ({"std_lv": False}, r"std_lv=False is not available with ordered items"),
-    ({"group_partial": ["x1 =~ visual"]}, r"group_partial= is not available with ordered items yet"),
     ({"estimator": "ML"}, r"estimator='ML' treats the items as continuous"),
     ({"levels": ["configural", "scalar", "metric"]}, r"levels must go up the ladder without repeats: 'configural', "
                                                     r"'thresholds'"),
@@ -186,7 +184,7 @@ def test_ordinal_ladder_needs_the_rows():
 
 def test_ordinal_ladder_exports_latent_means(ladders):
     tables = ladders["delta"]._tables()
-    assert list(tables) == ["Invariance", "Latent means", "Parameters by level"]  # no partial search
+    assert list(tables) == ["Invariance", "Latent means", "Parameters by level"]  # partial=False: no search
     assert list(tables["Latent means"].frame["lhs"]) == ["visual", "textual", "speed"]
 
 

@@ -174,3 +174,11 @@ def test_compare_mixed_fits_to_rescaled_data_refused():
                                                    r"but different thresholds or polychoric correlations \(or means "
                                                    r"and variances of continuous variables\)"):
         sem.compare(general, restricted)
+
+
+def test_score_tests_of_mixed_fits_refused():
+    result, _ = _fit("hs", "groups_loadings")
+    with pytest.raises(ModelSpecificationError, match=r"Score tests of a model with continuous variables among ordered "
+                                                      r"items \('x4', .*'x9' not in ordered=\) are not available yet\. "
+                                                      r"Compare nested fits with sem.compare"):
+        sem.score_tests(result)

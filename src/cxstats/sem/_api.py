@@ -326,20 +326,24 @@ def fit(
 
 
 def fit_ordinal_step(model: str, data, ordered, *, group: str, group_equal: tuple, estimator: str,
-                     parameterization: str, missing: str, group_labels=None) -> SEMResult:
+                     parameterization: str, missing: str, group_labels=None, group_partial: tuple = ()) -> SEMResult:
     """One step of the ordinal invariance ladder: the multigroup WLSMV fit identified as Wu &
     Estabrook (2016) (factor variances 1 in the first group), with ``group_equal`` among
-    thresholds, loadings, intercepts (of the latent responses) and residuals (theta)."""
+    thresholds, loadings, intercepts (of the latent responses) and residuals (theta), and
+    ``group_partial`` the parameters exempt from them (``"x3 | t2"`` frees one threshold, as
+    semTools' ``group.partial``)."""
+    thresholds = tuple(p for p in group_partial if "|" in p)
     return _fit_ordered(model, data, ordered, estimator=estimator, parameterization=parameterization,
                         missing=missing, std_lv=True, ci_level=0.95, labels={}, group=group,
-                        group_equal=tuple(group_equal), group_partial=(), group_labels=group_labels,
-                        identification="wu.estabrook")
+                        group_equal=tuple(group_equal), group_partial=tuple(p for p in group_partial if "|" not in p),
+                        group_labels=group_labels, identification="wu.estabrook",
+                        free_thresholds=tuple(tuple(part.strip() for part in p.split("|")) for p in thresholds))
 
 
 # --------------------------------------------------------------------------- estimators
 def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization: str, missing: str, std_lv: bool,
                  ci_level: float, labels, group: str | None, group_equal: tuple, group_partial: tuple,
-                 group_labels, identification: str = "lavaan") -> SEMResult:
+                 group_labels, identification: str = "lavaan", free_thresholds: tuple = ()) -> SEMResult:
     """Ordered items: model -> polychoric sample statistics (per group) -> DWLS/ULS fit -> result.
     ``identification="wu.estabrook"`` (the ordinal invariance ladder): the groups are identified
     as Wu & Estabrook (2016), which also makes equal intercepts (and, under theta, residual
@@ -368,6 +372,14 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
     sample = _shared(data, ("ordinal", group, tuple(spec.groups), names, missing),
                      lambda: ordinal_sample(data, spec, names, missing, group))  # computed once per ladder
     nobs = sample.nobs if group is None else sum(s.nobs for s in sample)
+    first = sample if group is None else sample[0]
+    for item, tk in free_thresholds:
+        count = len(first.thresholds.get(item, ())) if item in spec.observed else 0
+        if tk not in [f"t{k + 1}" for k in range(count)]:
+            raise ModelSpecificationError(
+                f"group_partial entry '{item} | {tk}' is not a threshold of the model: "
+                + (f"{item!r} has thresholds t1 to t{count}." if count else f"{item!r} is not an item of the model.")
+                + " Write a threshold as 'item | tk', e.g. 'x3 | t1'.")
     if identification == "wu.estabrook":
         first = sample if group is None else sample[0]
         binary = [n for n in spec.observed if len(first.thresholds[n]) < 2]
@@ -380,7 +392,7 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
     return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
                               ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
                               group=group, equal_thresholds=equal_thresholds,
-                              free_residuals=identification == "wu.estabrook")
+                              free_residuals=identification == "wu.estabrook", free_thresholds=free_thresholds)
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,9 @@ class OrdinalFit:
     group_weights: tuple = ()  # lavaan's reported DWLS weights of each group (ones for ULS)
     group_gamma: tuple = ()  # lavaan's reported NACOV of each group
     group_nobs: tuple = ()
+    equal_thresholds: bool = False  # one set of thresholds for every group (but ``free_thresholds``)
+    free_thresholds: frozenset = frozenset()  # (item, "tk") with a copy per group despite equal thresholds
+    free_residuals: bool = False  # theta: the later groups' residual variances are parameters unless tied
 
 
 class _Structure:
@@ -224,18 +227,21 @@ class _Structure:
 
 def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                 parameterization: str = "delta", max_iter: int = 500, equal_thresholds: bool = False,
-                free_residuals: bool = False) -> OrdinalFit:
+                free_residuals: bool = False, free_thresholds=frozenset()) -> OrdinalFit:
     """Fit the model to each group's ordinal sample statistics (``sample``: one
     :class:`OrdinalSample`, or a sequence of them in the order of ``spec.groups``).
 
     ``equal_thresholds``: one set of thresholds for every group; under delta the later groups'
     scale factors are then free. ``free_residuals`` (theta): the later groups' residual
     variances of the latent responses are parameters, unless tied to the first group's (fixed
-    at 1), as Wu & Estabrook (2016) free them once the thresholds are equal."""
+    at 1), as Wu & Estabrook (2016) free them once the thresholds are equal. ``free_thresholds``
+    (with equal thresholds): ``(item, "tk")`` pairs whose threshold each group estimates on its own
+    (a partial-invariance model; semTools' ``group.partial = "item|tk"``)."""
     from ._ordinal_mixed import (ROBUST_NAMES, MixedStructure, continuous_names, residual_summaries, scale_columns,
                                  start_moments)
 
     estimator = estimator.upper()
+    free_thresholds = frozenset(free_thresholds) if equal_thresholds else frozenset()
     samples = [sample] if isinstance(sample, OrdinalSample) or hasattr(sample, "wls_obs") else list(sample)
     n_groups = len(samples)
     continuous = continuous_names(spec.observed, samples)  # their residual variances are parameters
@@ -268,9 +274,16 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
         scale = [None] * n_groups
         n_par = len(core) + int(offsets[-1])
+    own = [k for k, (item, m) in enumerate((nm, m) for nm in spec.observed if nm not in continuous
+                                           for m in range(len(samples[0].thresholds[nm])))
+           if (item, f"t{m + 1}") in free_thresholds]  # positions (in the shared set) each later group copies
+    n_par += (n_groups - 1) * len(own)
     structure = MixedStructure if continuous else _Structure
     sts = [structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g], resid)
            for g, (ram, smp) in enumerate(zip(rams, samples, strict=True))]
+    for g, st in enumerate(sts[1:]):  # the later groups' own copies of the freed thresholds, at the end
+        st.th_cols = st.th_cols.copy()
+        st.th_cols[own] = n_par - (n_groups - 1 - g) * len(own) + np.arange(len(own))
     nobs = np.array([smp.nobs for smp in samples], dtype=float)
     n = float(nobs.sum())
     fg = nobs / n
@@ -304,6 +317,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
             x[st.scale_cols] = 1.0
     for g, (st, smp) in enumerate(zip(sts, samples, strict=True)):
         if equal_thresholds and g > 0:
+            x[st.th_cols[own]] = st.start_thresholds(smp, x)[own]
             continue
         x[st.th_cols] = st.start_thresholds(smp, x)
     f, r, jac = objective(x)
@@ -392,7 +406,9 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                                           for g in range(n_groups)),
                       group_gamma=tuple(np.asarray(smp.nacov, dtype=float) for smp in samples),
                       group_nobs=tuple(int(v) for v in nobs),
-                      implied=implied, residual_rows=tuple(int(k) for k in sorted(resid)))
+                      implied=implied, residual_rows=tuple(int(k) for k in sorted(resid)),
+                      equal_thresholds=bool(equal_thresholds), free_thresholds=free_thresholds,
+                      free_residuals=bool(free_residuals and parameterization == "theta"))
 
 
 class _Layout:

@@ -190,7 +190,7 @@ def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
 
 def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, parameterization: str, ci_level: float,
                        n_dropped: int = 0, missing: str = "listwise", labels=None, group: str | None = None,
-                       equal_thresholds: bool = False, free_residuals: bool = False):
+                       equal_thresholds: bool = False, free_residuals: bool = False, free_thresholds=()):
     """Fit the model to each group's ordinal sample statistics (one OrdinalSample, or one per
     group in the order of ``spec.groups``) and assemble the result."""
     from .result import SEMResult
@@ -217,7 +217,8 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
             PolychoricNotPositiveDefiniteWarning))
     fitted = fit_ordinal(spec, samples, estimator=estimator, parameterization=parameterization,
                          equal_thresholds=equal_thresholds and multigroup,
-                         free_residuals=free_residuals and equal_thresholds and multigroup)
+                         free_residuals=free_residuals and equal_thresholds and multigroup,
+                         free_thresholds=frozenset(free_thresholds))
     models = tuple(RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
                    for g, smp in enumerate(samples))
     if not fitted.converged:

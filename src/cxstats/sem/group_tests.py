@@ -22,6 +22,7 @@ score tests, the Wald test of ``b1 == b2`` and the latent means of the scalar mo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from scipy import linalg, stats
 from .._results import Exportable
 from .._multiplicity import holm
 from .._threads import single_threaded_blas
+from ._ordinal_score import ScoreParts, ordinal_score_parts
 from ._problems import ModelSpecificationError
 from .estimate import Groups
 from .inference import constraint_rows
@@ -79,34 +81,58 @@ def _released_model(result: SEMResult):
     return groups, np.array(theta), ties
 
 
-@single_threaded_blas
-def score_tests(result: SEMResult) -> pd.DataFrame:
-    """Score (Lagrange multiplier) tests of the equalities that tie parameters across groups.
-
-    Returns one row per tied parameter: ``parameter, lhs, op, rhs, groups, x2, df, p_value``
-    (sorted by ``x2``, largest first), and ``result.attrs["total"]`` holds the joint test of
-    all of them (``x2, df, p_value``). A large statistic names a parameter whose equality
-    costs fit: the candidate to free in a partial-invariance model.
-    """
-    _require_groups(result, "score_tests()")
+def _continuous_score_parts(result: SEMResult) -> ScoreParts:
+    """Gradient and expected information of the released model (ML), and one constraint row
+    per equality (each later copy of a tied parameter against the first)."""
     if result._spec.constraints:
         raise ModelSpecificationError(
             "score_tests() handles equalities from group_equal= and shared labels; the model also has "
             "'==' constraints. Express them through shared labels instead."
         )
     groups, theta, ties = _released_model(result)
-    if not ties:
-        raise ModelSpecificationError("The model ties no parameter across groups (no group_equal=, no shared "
-                                      "labels): there is no equality to test.")
-    n = sum(groups.nobs)
     grad, _ = groups.gradient_and_hessian(groups.implied(theta), hessian=False)
     d = grad / 2.0  # gradient of lavaan's F (which carries a factor 1/2)
     info = groups.expected_hessian(theta) / 2.0  # expected information per observation
-    q = len(theta)
-    pairs = [(k, a, b) for k, idx in ties.items() for a, b in zip(idx[:1] * (len(idx) - 1), idx[1:], strict=True)]
-    r = np.zeros((len(pairs), q))
-    for i, (_, a, b) in enumerate(pairs):
-        r[i, a - 1], r[i, b - 1] = 1.0, -1.0
+    rows_by_index: dict[int, list] = {}
+    for row in result._spec.rows:
+        if row.free in ties:
+            rows_by_index.setdefault(row.free, []).append(row)
+    r, keys, described = [], [], []
+    for k, idx in ties.items():
+        first = rows_by_index[k][0]
+        for b, row in zip(idx[1:], rows_by_index[k][1:], strict=True):
+            line = np.zeros(len(theta))
+            line[idx[0] - 1], line[b - 1] = 1.0, -1.0
+            r.append(line)
+            keys.append(k)
+            described.append((first.lhs, first.op, first.rhs, (first.group, row.group)))
+    return ScoreParts(d=d, info=info, r=np.array(r), keys=tuple(keys), rows=tuple(described),
+                      n=float(sum(groups.nobs)))
+
+
+@single_threaded_blas
+def score_tests(result: SEMResult) -> pd.DataFrame:
+    """Score (Lagrange multiplier) tests of the equalities that tie parameters across groups.
+
+    Returns one row per tied parameter: ``parameter, lhs, op, rhs, groups, x2, df, p_value``
+    (sorted by ``x2``, largest first), and ``result.attrs["total"]`` holds the joint test of
+    all of them (``x2, df, p_value``; with ordered items, of the equalities between
+    parameters, as lavaan's total test). A large statistic names a parameter whose equality
+    costs fit: the candidate to free in a partial-invariance model.
+
+    With ordered items (WLSMV, ULSMV, DWLS) the equalities also include the thresholds
+    (``x3 | t1``) and, in a model identified as Wu & Estabrook (the ordinal invariance ladder),
+    the later groups' intercepts (and, under theta, residual variances) of the latent responses
+    that the first group's fixed values tie: the statistics are lavaan's ``lavTestScore`` and
+    ``modindices`` for a DWLS fit (see :mod:`cxstats.sem._ordinal_score`).
+    """
+    _require_groups(result, "score_tests()")
+    parts = ordinal_score_parts(result) if result._ordinal is not None else _continuous_score_parts(result)
+    if not parts.keys:
+        raise ModelSpecificationError("The model ties no parameter across groups (no group_equal=, no shared "
+                                      "labels): there is no equality to test.")
+    d, info, r, n = parts.d, parts.info, parts.r, parts.n
+    q = len(d)
 
     def statistic(kept: np.ndarray) -> float:
         basis = linalg.null_space(r[kept]) if kept.any() else np.eye(q)
@@ -114,23 +140,23 @@ def score_tests(result: SEMResult) -> pd.DataFrame:
         return float(n * reduced @ np.linalg.pinv(basis.T @ info @ basis, hermitian=True) @ reduced)
 
     released = _released_statistics(d, info, r, n)  # the same numbers from one bordered inverse, when it exists
-
-    rows_by_index = {}
-    for row in result._spec.rows:
-        if row.free in ties:
-            rows_by_index.setdefault(row.free, []).append(row)
+    keys = np.array([str(k) for k in parts.keys])
     out = []
-    for k in ties:
-        kept = np.array([pk != k for pk, _, _ in pairs])
+    for key in dict.fromkeys(keys):
+        kept = keys != key
         x2 = statistic(kept) if released is None else released(~kept)
         df = int((~kept).sum())
-        first = rows_by_index[k][0]
-        out.append({"parameter": _parameter_name(first), "lhs": first.lhs, "op": first.op, "rhs": first.rhs,
-                    "groups": ", ".join(str(result.groups[r.group]) for r in rows_by_index[k]),
+        members = [parts.rows[i] for i in np.flatnonzero(~kept)]
+        lhs, op, rhs, _ = members[0]
+        groups = dict.fromkeys(g for *_, pair in members for g in pair)
+        out.append({"parameter": _parameter_name(SimpleNamespace(lhs=lhs, op=op, rhs=rhs)), "lhs": lhs, "op": op,
+                    "rhs": rhs, "groups": ", ".join(str(result.groups[g]) for g in groups),
                     "x2": x2, "df": df, "p_value": float(stats.chi2.sf(x2, df))})
     table = pd.DataFrame(out).sort_values("x2", ascending=False, kind="stable").reset_index(drop=True)
-    total = statistic(np.zeros(len(pairs), dtype=bool))
-    table.attrs["total"] = {"x2": total, "df": len(pairs), "p_value": float(stats.chi2.sf(total, len(pairs)))}
+    in_total = np.ones(len(keys), dtype=bool) if parts.in_total is None else parts.in_total
+    total = statistic(~in_total)
+    df_total = int(in_total.sum())
+    table.attrs["total"] = {"x2": total, "df": df_total, "p_value": float(stats.chi2.sf(total, df_total))}
     return table
 
 

@@ -26,8 +26,14 @@ latent-response intercepts; the later groups' latent means free) -> ``strict`` (
 variances; theta only). Each step is tested against the previous one by lavaan's
 scaled-shifted difference (``lavTestLRT``) and by the changes in the scaled CFI and RMSEA.
 Checked against semTools 0.5.6 / lavaan 0.6.14 (tests/reference/semtools_ordinal_ladder.R).
-There is no partial search with ordered items: the score tests it needs (modification
-indices) are not available for WLSMV fits in cxstats.
+The partial search works the same way with ordered items: the score tests are lavaan's
+``lavTestScore`` (threshold and loading equalities) and ``modindices`` (the later groups'
+latent-response intercepts and, under theta, residual variances, which Wu & Estabrook tie to
+the first group's 0 and 1) on the WLSMV fit; a freed threshold (``"x3 | t1"``) is estimated in
+each group as semTools' ``group.partial`` does, and is a candidate only while at least two
+other thresholds of its item stay equal (they identify the item's intercept and scale).
+Checked against lavaan (tests/reference/lavaan_ordinal_score.R): the score tests of every step
+and the partial model that frees the largest.
 """
 
 from __future__ import annotations
@@ -76,7 +82,7 @@ ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
     "scalar": ("thresholds", "loadings", "intercepts"),
     "strict": ("thresholds", "loadings", "intercepts", "residuals"),
 }
-_ADDED = {"metric": ("=~",), "scalar": ("~1",), "strict": ("~~",)}
+_ADDED = {"thresholds": ("|",), "metric": ("=~",), "scalar": ("~1",), "strict": ("~~",)}
 _WORDS = {"configural": "the same factor structure in every group",
           "thresholds": "equal thresholds (the answer categories are used alike)",
           "metric": "equal loadings (items relate to their factor alike)",
@@ -225,8 +231,7 @@ class InvarianceResult(Exportable):
         if self.ordered:
             lines.append("- The items were treated as ordered categories (WLSMV, "
                          f"{self.parameterization} parameterization; levels after Wu & Estabrook, 2016; CFI and "
-                         "RMSEA are the scaled ones). No search for partial invariance was made: it needs score "
-                         "tests (modification indices), which are not available with ordered items.")
+                         "RMSEA are the scaled ones).")
         by_kind: dict[str, list[tuple[str, str]]] = {}
         for problem in self.problems:  # one caution per kind of problem, naming every level it affects
             level, rest = problem.split(": ", 1)
@@ -249,8 +254,8 @@ class InvarianceResult(Exportable):
 
     def _threshold_lines(self) -> list[str]:
         """What failing equal thresholds means (ordinal ladder only)."""
-        rows = [r for r in self.table.itertuples() if r.level == "thresholds"]
-        if not rows or (rows[0].lrt == "holds" and rows[0].fit_rule == "holds"):
+        rows = [r for r in self.table.itertuples() if r.level.startswith("thresholds")]
+        if not rows or (rows[-1].lrt == "holds" and rows[-1].fit_rule == "holds"):  # the partial level may hold
             return []
         return ["- Thresholds differ across groups: the answer categories are used differently (at the same level "
                 "of what an item measures, respondents in some groups pick higher or lower categories, or use the "
@@ -286,6 +291,9 @@ class InvarianceResult(Exportable):
     @staticmethod
     def _describe(entry: str, name) -> str:
         compact = entry.replace(" ", "")
+        if "|" in compact:
+            item, tk = compact.split("|")
+            return f"threshold {tk.lstrip('t')} of {name(item)}"
         if "=~" in compact:
             factor, item = compact.split("=~")
             return f"the loading of {name(item)} on {name(factor)}"
@@ -294,10 +302,12 @@ class InvarianceResult(Exportable):
         return f"the intercept of {name(compact.split('~')[0])}"
 
     def _noninvariance_lines(self, name) -> list[str]:
-        kinds: dict[str, list[str]] = {"=~": [], "~1": [], "~~": []}
+        kinds: dict[str, list[str]] = {"|": [], "=~": [], "~1": [], "~~": []}
         for entry in self.freed:
             compact = entry.replace(" ", "")
-            if "=~" in compact:
+            if "|" in compact:
+                kinds["|"].append(self._describe(entry, name))
+            elif "=~" in compact:
                 factor, item = compact.split("=~")
                 kinds["=~"].append(f"{name(item)} (on {name(factor)})")
             elif "~~" in compact:
@@ -308,6 +318,13 @@ class InvarianceResult(Exportable):
         def these(found: list[str], one: str, many: str) -> str:
             return one if len(found) == 1 else many
 
+        if kinds["|"]:
+            found = kinds["|"]
+            lines.append(f"- Thresholds differ across groups for {every(found)}: respondents at the same level of the "
+                         "concept choose the answer categories of "
+                         f"{these(found, 'this item', 'these items')} differently in some groups; "
+                         f"{these(found, 'it is', 'they are')} left free, so the other levels rest on the remaining "
+                         "thresholds.")
         if kinds["~1"]:
             found = kinds["~1"]
             lines.append(f"- Intercepts differ across groups for {every(found)}: at the same level of the concept, "
@@ -368,11 +385,11 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
     estimator, missing, std_lv, group_labels : as in :func:`cxstats.sem.fit` (default
         ``estimator``: ML, or WLSMV with ``ordered=``; ``std_lv``: False, but True with ``ordered=``,
         the identification of Wu & Estabrook).
-    group_partial : parameters known to differ, freed at every level (e.g. ``["x3 ~ 1"]``; not
-        with ordered items).
+    group_partial : parameters known to differ, freed at every level (e.g. ``["x3 ~ 1"]``; with
+        ordered items also single thresholds, ``"x3 | t2"``).
     partial : search for partial invariance where a level fails its chi-square difference test
-        (default True; not available with ordered items: the search needs score tests, which
-        cxstats does not compute for WLSMV fits).
+        (default True; with ordered items the score tests are lavaan's for WLSMV fits, and the
+        thresholds level is searched too).
     ordered : ordered (Likert) items, or ``True`` for every item: the ordinal ladder of Wu &
         Estabrook (2016), fitted by WLSMV (see the module docstring), checked against semTools
         0.5.6 ``measEq.syntax`` models fitted by lavaan 0.6.14.
@@ -396,9 +413,10 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
     data, moments = moments_parts(data, moments, where="sem.invariance")
     is_ordinal = ordered is not None and ordered is not False and (ordered is True or len(list(ordered)) > 0)
     if is_ordinal:
-        estimator, std_lv, levels = _check_ordinal_ladder(estimator, std_lv, levels, partial, group_partial,
-                                                          moments, parameterization, missing)
-        partial, ladder_levels = False, ORDINAL_LEVELS
+        estimator, std_lv, levels = _check_ordinal_ladder(estimator, std_lv, levels, moments, parameterization,
+                                                          missing)
+        ladder_levels = ORDINAL_LEVELS
+        partial = True if partial is None else partial
     else:
         estimator = "ML" if estimator is None else estimator
         std_lv = bool(std_lv)
@@ -426,7 +444,7 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
             if is_ordinal:
                 return fit_ordinal_step(model, data, ordered, group=group, group_equal=ORDINAL_LEVELS[level],
                                         estimator=estimator, parameterization=parameterization, missing=missing,
-                                        group_labels=group_labels)
+                                        group_labels=group_labels, group_partial=tuple(freed))
             return fit(model, data, group=group, group_equal=LEVELS[level], group_partial=tuple(freed),
                        estimator=estimator, missing=missing, std_lv=std_lv, group_labels=group_labels,
                        se="standard", moments=moments)
@@ -455,8 +473,9 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
         models[level] = result
         rows.append(row)
         if not row["holds"] and partial and level in _ADDED:
-            added = [r for r in result._spec.rows if r.op in _ADDED[level]]
-            limit = max_free if max_free is not None else max(1, len({(r.lhs, r.op, r.rhs) for r in added}) // 2)
+            added = ({(r.lhs, "|") for r in result._spec.rows if r.lhs in result._spec.observed} if level == "thresholds"
+                     else {(r.lhs, r.op, r.rhs) for r in result._spec.rows if r.op in _ADDED[level]})
+            limit = max_free if max_free is not None else max(1, len(added) // 2)
             for step in range(1, limit + 1):
                 candidates = _candidates(result, level, freed)
                 if candidates.empty or candidates["p_value"].iloc[0] >= alpha:
@@ -493,21 +512,11 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
     return ladder
 
 
-def _check_ordinal_ladder(estimator, std_lv, levels, partial, group_partial, moments, parameterization, missing):
+def _check_ordinal_ladder(estimator, std_lv, levels, moments, parameterization, missing):
     """The options of the ordinal ladder, checked once: (estimator, std_lv, levels)."""
     estimator = "WLSMV" if estimator is None else str(estimator).upper()
     check_ordinal_options(estimator, True, missing=missing, parameterization=parameterization, se="standard",
                           cov=None, group=None)
-    if partial:
-        raise ModelSpecificationError(
-            "partial=True is not available with ordered items: the search for partial invariance frees the "
-            "constraint with the largest score test (modification index), and score tests are not available for "
-            "WLSMV fits. Drop partial= (the ladder then reports each level without a search), or name parameters "
-            "known to differ in a continuous ladder.")
-    if group_partial:
-        raise ModelSpecificationError(
-            "group_partial= is not available with ordered items yet (freeing single thresholds, loadings or "
-            "intercepts needs Wu & Estabrook's rules for each item); drop group_partial=.")
     if moments is not None:
         raise ModelSpecificationError("ordered= needs the rows: thresholds and polychoric correlations cannot be "
                                       "computed from means and covariances. Pass the data instead of a Moments.")
@@ -557,6 +566,9 @@ def _candidates(result: SEMResult, level: str, freed: list[str]) -> pd.DataFrame
         keep &= tests["lhs"] == tests["rhs"]
     if level == "scalar":
         keep &= ~tests["lhs"].isin(result._spec.latent)
+    if level == "thresholds":  # an item's intercept and scale need two other equal thresholds (Wu & Estabrook)
+        tied = tests.loc[keep, "lhs"].value_counts()
+        keep &= tests["lhs"].map(tied).fillna(0) >= 3
     return tests[keep].reset_index(drop=True)
 
 
@@ -564,6 +576,8 @@ def _item_of(entry: str) -> str:
     """The item a freed parameter belongs to: the indicator of a loading, the variable of an
     intercept or residual variance."""
     compact = entry.replace(" ", "")
+    if "|" in compact:
+        return compact.split("|")[0]
     if "=~" in compact:
         return compact.split("=~")[1]
     if "~~" in compact:

@@ -1,0 +1,143 @@
+"""Score tests of WLSMV fits and the partial search of the ordinal invariance ladder, against
+lavaan 0.6.14 / semTools 0.5.6 (tests/reference/lavaan_ordinal_score.R): ``lavTestScore``
+(threshold and loading equalities, univariate and total), ``modindices`` (the later group's
+intercepts and, under theta, residual variances of the latent responses), the partial models
+semTools writes with ``group.partial``, and the search of the intercepts step run to its end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxstats import sem
+from cxstats.sem._api import fit_ordinal_step
+from cxstats.sem.group_tests import score_tests
+
+REF_DIR = Path(__file__).resolve().parents[1] / "reference"
+REF = json.loads((REF_DIR / "lavaan_ordinal_score.json").read_text())
+DATA = pd.read_csv(REF_DIR / REF["data"])
+LEVELS = {"thresholds": ("thresholds",), "loadings": ("thresholds", "loadings"),
+          "intercepts": ("thresholds", "loadings", "intercepts"),
+          "residuals": ("thresholds", "loadings", "intercepts", "residuals")}
+
+
+def lavaan_name(text: str) -> str:
+    """semTools' group.partial entry ("x2|t3", "x3~1") as cxstats writes it ("x2 | t3", "x3 ~ 1")."""
+    for op in ("|", "=~", "~~"):
+        if op in text:
+            lhs, rhs = text.split(op)
+            return f"{lhs} {op} {rhs}"
+    return text.replace("~1", " ~ 1")
+
+
+def fit_case(case: dict, partial: tuple = ()):
+    return fit_ordinal_step(REF["model"], DATA, True, group="school", group_equal=LEVELS[case["step"]],
+                            estimator="WLSMV", parameterization=case["parameterization"], missing="listwise",
+                            group_partial=partial)
+
+
+@pytest.fixture(scope="module")
+def fits():
+    return {key: fit_case(case) for key, case in REF["cases"].items()}
+
+
+@pytest.mark.parametrize("key", list(REF["cases"]))
+def test_score_tests_match_lavtestscore(fits, key):
+    """Every equality's univariate test and the total test (1 df each with two groups)."""
+    case = REF["cases"][key]
+    ours = score_tests(fits[key])
+    ref = pd.DataFrame(case["score"])
+    merged = ref.merge(ours, on=["lhs", "op", "rhs"], how="left", suffixes=("_ref", ""), validate="one_to_one")
+    assert merged["x2"].notna().all() and (merged["df"] == 1).all()
+    np.testing.assert_allclose(merged["x2"], merged["x2_ref"], rtol=1e-4, atol=1e-4)
+    assert ours.attrs["total"]["df"] == case["score_total"]["df"]
+    assert ours.attrs["total"]["x2"] == pytest.approx(case["score_total"]["x2"], rel=1e-5)
+
+
+@pytest.mark.parametrize("key", [k for k, c in REF["cases"].items() if c["step"] in ("intercepts", "residuals")])
+def test_score_tests_of_fixed_intercepts_and_residuals_match_modindices(fits, key):
+    """Intercepts (and, under theta, residual variances) that Wu & Estabrook tie to the first
+    group's 0 (1) are tested as lavaan's modification indices of freeing them."""
+    case = REF["cases"][key]
+    ours = score_tests(fits[key])
+    released = ours[ours["op"].isin(["~1", "~~"]) & ours["lhs"].eq(ours["rhs"].where(ours["op"] == "~~", ours["lhs"]))]
+    ref = pd.DataFrame(case["modindices"])
+    merged = released.merge(ref, on=["lhs", "op", "rhs"], how="left", validate="one_to_one")
+    assert len(merged) == (9 if case["step"] == "intercepts" else 18)
+    np.testing.assert_allclose(merged["x2"], merged["mi"], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("key", list(REF["cases"]))
+def test_partial_model_matches_semtools_group_partial(key):
+    """The model freeing the step's largest test: one threshold, loading, intercept or residual."""
+    case = REF["cases"][key]
+    ref = case["partial"]
+    result = fit_case(case, (lavaan_name(ref["parameter"]),))
+    fm = result.fit_measures
+    assert result.converged and fm["npar"] == ref["fit"]["npar"] and fm["df"] == ref["fit"]["df"]
+    assert fm["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-5)
+    assert fm["chisq.scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=1e-5)
+    groups = {g: i + 1 for i, g in enumerate(REF["groups"])}
+    table = result.table.assign(group=result.table["group"].map(groups))
+    merged = pd.DataFrame(ref["partable"]).merge(table, on=["lhs", "op", "rhs", "group"], how="left",
+                                                 validate="one_to_one")
+    assert merged["estimate"].notna().all()
+    np.testing.assert_allclose(merged["estimate"], merged["est"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(merged["se_x"].fillna(0), merged["se_y"].fillna(0), rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("parameterization", ["delta", "theta"])
+def test_ordinal_ladder_partial_search_matches_lavaan(parameterization):
+    """The scalar step fails; the search frees x3's and then x7's intercept by their
+    modification indices, and the partial scalar model (and, under theta, the strict model on
+    top of it) is tested against the metric model as lavTestLRT does."""
+    ref = REF["searches"][parameterization]
+    ladder = sem.invariance(REF["model"], DATA, group="school", ordered=True, parameterization=parameterization)
+    assert list(ladder.search["parameter"]) == [lavaan_name(p) for p in ref["freed"]]
+    np.testing.assert_allclose(ladder.search["x2"], [s["mi"] for s in ref["steps"]], rtol=1e-4)
+    rows = ladder.table.set_index("level")
+    partial = rows.loc["scalar (partial)"]
+    assert partial["chisq"] == pytest.approx(ref["final"]["fit"]["chisq.scaled"], rel=1e-5)
+    assert partial["chisq_diff"] == pytest.approx(ref["final"]["lrt"]["chisq_diff"], rel=1e-5)
+    assert partial["df_diff"] == ref["final"]["lrt"]["df_diff"] and partial["holds"]
+    if parameterization == "theta":
+        assert rows.loc["strict", "chisq_diff"] == pytest.approx(ref["strict"]["lrt"]["chisq_diff"], rel=1e-5)
+    assert ladder.freed == ("x3 ~ 1", "x7 ~ 1") and ladder.noninvariant_items == ("x3", "x7")
+    assert ladder.means_level == ("strict" if parameterization == "theta" else "scalar (partial)")
+    text = str(ladder.plain_summary())
+    assert "holds (after freeing the intercept of x3 and the intercept of x7)" in text
+    assert "Intercepts differ across groups for x3 and x7" in text
+
+
+def test_threshold_search_frees_one_threshold_and_keeps_the_item_identified():
+    """Thresholds shifted in one group: the thresholds step fails, the search frees a threshold
+    of the shifted item, never a third one of a four-category item (its intercept and scale
+    need two equal thresholds), and the summary names it."""
+    shifted = DATA.copy()
+    later = shifted["school"].eq(REF["groups"][1])
+    moved = shifted.index[later & shifted["x5"].eq(3)]
+    moved = moved[:len(moved) * 4 // 5]  # most of one category's answers one lower
+    shifted.loc[moved, "x5"] = 2
+    ladder = sem.invariance(REF["model"], shifted, group="school", ordered=True,
+                            levels=["configural", "thresholds", "metric"])
+    rows = ladder.table.set_index("level")
+    assert not rows.loc["thresholds", "holds"]
+    freed = list(ladder.search["parameter"])
+    assert freed and all(p.startswith("x5 | t") for p in freed[:1])
+    per_item = pd.Series([p.split(" | ")[0] for p in freed if "|" in p]).value_counts()
+    assert (per_item <= 1).all()  # 3 thresholds each: one may go, two must stay equal
+    assert "thresholds (partial)" in rows.index
+    text = str(ladder.plain_summary())
+    assert f"Thresholds differ across groups for threshold {freed[0].split(' | t')[1]} of x5" in text
+
+
+def test_group_partial_threshold_needs_a_model_threshold():
+    from cxstats.sem import ModelSpecificationError
+
+    with pytest.raises(ModelSpecificationError, match=r"x5 \| t9"):
+        sem.invariance(REF["model"], DATA, group="school", ordered=True, group_partial=["x5 | t9"],
+                       levels=["configural", "thresholds"])
