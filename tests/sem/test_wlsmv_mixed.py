@@ -130,11 +130,15 @@ def test_equal_thresholds_equate_continuous_intercepts():
     assert later["free"].all() and (later["se"] > 0).all()
 
 
-def test_continuous_exogenous_predictor_refused():
+@pytest.mark.parametrize(("model", "ordered", "name"), [
+    ("visual =~ x1 + x2 + x3\nvisual ~ x9", ["x1", "x2", "x3"], "x9"),  # a continuous covariate
+    ("textual =~ x4 + x5 + x6\ntextual ~ x1", ["x1"], "x1"),  # an ordered covariate, continuous indicators
+])
+def test_exogenous_predictor_in_mixed_model_refused(model, ordered, name):
     data = _data("hs", REF["hs"]["wlsmv_delta"])
-    with pytest.raises(ModelSpecificationError, match=r"The continuous variable\(s\) 'x9' only predict .*"
-                                                      r"conditional\.x.*list them in ordered="):
-        sem.fit("visual =~ x1 + x2 + x3\nvisual ~ x9", data, ordered=["x1", "x2", "x3"])
+    with pytest.raises(ModelSpecificationError, match=rf"The observed variable\(s\) '{name}' only predict .*"
+                                                      r"conditional\.x.*mix ordered and continuous"):
+        sem.fit(model, data, ordered=ordered)
 
 
 def test_invariance_ladder_with_continuous_variables_refused():

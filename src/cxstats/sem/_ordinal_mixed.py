@@ -231,18 +231,18 @@ def _rescale(values: np.ndarray, var_product: np.ndarray) -> np.ndarray:
 
 def mixed_continuous(spec, ordered, *, ladder: bool = False) -> tuple[str, ...]:
     """The model's observed variables not in ``ordered`` (continuous), checked for what mixed
-    models support: not exogenous predictors (lavaan would condition on them, ``conditional.x``)
-    and not in the ordinal invariance ladder."""
+    models support: no exogenous observed predictors, ordered or continuous (lavaan would
+    condition on them, ``conditional.x``), and not the ordinal invariance ladder."""
     continuous = tuple(n for n in spec.observed if n not in set(ordered))
     if not continuous:
         return ()
-    predictors = [n for n in continuous if n in set(spec.exogenous_x)]
+    predictors = list(spec.exogenous_x)
     if predictors:
         raise ModelSpecificationError(
-            f"The continuous variable(s) {', '.join(repr(n) for n in predictors)} only predict (exogenous "
-            "covariates); with ordered items lavaan conditions on such covariates (conditional.x), which sem.fit "
-            "does not do yet. Make them indicators of a factor, list them in ordered= if they are ordinal, or "
-            "leave them out of the model.")
+            f"The observed variable(s) {', '.join(repr(n) for n in predictors)} only predict (exogenous "
+            "covariates); in a model with ordered items lavaan conditions on such covariates (conditional.x), which "
+            "sem.fit does not do for models that mix ordered and continuous variables. Make them indicators of a "
+            "factor, or leave them out of the model.")
     if ladder:
         raise ModelSpecificationError(
             f"The ordinal invariance ladder needs every observed variable in ordered=; "
