@@ -14,6 +14,7 @@
 # Case bfi: psych::bfi agreeableness A1-A5 ordered (6 categories) and conscientiousness
 #           C1-C5 treated as continuous scores, complete cases, 2-factor CFA (WLSMV delta);
 #           and the same with missing = "pairwise" on every row.
+# Case hs also stores lavaan's wls.obs, gamma (NACOV) and diag(wls.v) of the WLSMV fit.
 # Per fit: wls.obs, parameterEstimates (est, se), fitMeasures, standardizedSolution (std.all), R².
 # With equal thresholds lavaan also equates the continuous variables' intercepts across groups
 # and frees the second group's latent means and scale factors of the ordered items.
@@ -77,6 +78,11 @@ out$hs <- list(
                         group.equal = "loadings"),
   groups_thresholds = run(hs_model, hs, hs_ordered, estimator = "WLSMV", group = "school",
                           group.equal = c("loadings", "thresholds")))
+# lavaan's own sample statistics of case hs (the estimator alone is checked on them)
+hs_fit <- cfa(hs_model, data = hs, ordered = hs_ordered)
+out$hs_sample <- list(wls_obs = as.numeric(lavInspect(hs_fit, "wls.obs")),
+                      gamma = unclass(lavInspect(hs_fit, "gamma")),
+                      wls_v_diag = as.numeric(diag(lavInspect(hs_fit, "wls.v"))))
 out$hs_extra <- list(
   outcome = run("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nx9 ~ visual + textual", hs, hs_ordered,
                 estimator = "WLSMV"),

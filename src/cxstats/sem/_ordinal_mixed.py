@@ -145,13 +145,10 @@ class MixedStructure(_Structure):
         out[self.th_pos] = scale[t] * (tau - mu[t])
         jac[self.th_pos, self.th_cols] = scale[t]
         jac[self.th_pos, :self.n_core] = (-d_mu[:, t] * scale[t] + d_scale[:, t] * (tau - mu[t])).T
-        if self.scale_cols is not None and self.param == "delta":
-            free = self.is_ordered
-            for pos, a, b in zip(self.pair_pos, i, j, strict=True):
-                if free[a]:
-                    jac[pos, self.scale_cols[a]] += scale[b] * sigma[a, b]
-                if free[b]:
-                    jac[pos, self.scale_cols[b]] += scale[a] * sigma[a, b]
+        if self.scale_cols is not None and self.param == "delta":  # free scale factors of the ordered items
+            fi, fj = self.is_ordered[i], self.is_ordered[j]
+            jac[self.pair_pos[fi], self.scale_cols[i[fi]]] += (scale[j] * sigma[i, j])[fi]
+            jac[self.pair_pos[fj], self.scale_cols[j[fj]]] += (scale[i] * sigma[i, j])[fj]
             jac[self.th_pos, self.scale_cols[t]] = tau - mu[t]
         m = self.numeric
         out[self.mean_pos] = -mu[m]
