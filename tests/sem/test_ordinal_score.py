@@ -141,3 +141,23 @@ def test_group_partial_threshold_needs_a_model_threshold():
     with pytest.raises(ModelSpecificationError, match=r"x5 \| t9"):
         sem.invariance(REF["model"], DATA, group="school", ordered=True, group_partial=["x5 | t9"],
                        levels=["configural", "thresholds"])
+
+
+def test_three_groups_release_each_parameter_in_every_later_group():
+    """psych's bfi by education (three groups, 6-point items, metric step): each threshold or
+    loading is released in both later groups at once (2 df), as lavTestScore(release = ...)
+    (tests/reference/lavaan_ordinal_score_groups.R); and the total test."""
+    ref = json.loads((REF_DIR / "lavaan_ordinal_score_groups.json").read_text())
+    data = pd.read_csv(REF_DIR / ref["data"])
+    result = fit_ordinal_step(ref["model"], data, True, group=ref["group"], group_equal=("thresholds", "loadings"),
+                              estimator="WLSMV", parameterization="delta", missing="listwise")
+    assert list(result.groups) == ref["groups"]
+    assert result.fit_measures["chisq.scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=1e-5)
+    ours = score_tests(result)
+    merged = pd.DataFrame(ref["tests"]).merge(ours, on=["lhs", "op", "rhs"], how="left", suffixes=("_ref", ""),
+                                              validate="one_to_one")
+    assert len(merged) == len(ours) == 60 and (merged["df"] == 2).all()
+    np.testing.assert_allclose(merged["x2"], merged["x2_ref"], rtol=1e-4, atol=1e-4)
+    assert set(merged["groups"]) == {", ".join(ref["groups"])}
+    assert ours.attrs["total"]["df"] == ref["total"]["df"]
+    assert ours.attrs["total"]["x2"] == pytest.approx(ref["total"]["x2"], rel=1e-5)
