@@ -105,6 +105,12 @@ out$lrt <- list(
   configural_loadings = lrt_record(configural, loadings),
   loadings_thresholds = lrt_record(loadings, thresholds),
   single = c(list(model0 = paste0(hs_model, "\nvisual ~~ 0*speed")), lrt_record(one, one0)))
+# the same pair with x7 in other units (x7 * 10): lavaan's difference test depends on them
+hs10 <- hs
+hs10$x7 <- hs10$x7 * 10
+out$lrt$single_x7_times_10 <- lrt_record(cfa(hs_model, data = hs10, ordered = hs_ordered),
+                                         cfa(paste0(hs_model, "\nvisual ~~ 0*speed"), data = hs10,
+                                             ordered = hs_ordered))
 out$bfi <- list(
   wlsmv_delta = run(bfi_model, bfi_complete, bfi_ordered, estimator = "WLSMV"),
   wlsmv_pairwise = run(bfi_model, bfi_all, bfi_ordered, estimator = "WLSMV", missing = "pairwise"))

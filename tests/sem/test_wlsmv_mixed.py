@@ -5,6 +5,7 @@ Holzinger-Swineford with x1-x3 cut into 4 categories and x4-x9 continuous, and p
 A1-A5 ordered and C1-C5 continuous."""
 
 import json
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -174,14 +175,18 @@ def test_invariance_ladder_with_continuous_variables_refused():
         sem.invariance(ref["model"], _data("hs", ref), group="school", ordered=ref["ordered"])
 
 
-@pytest.mark.parametrize("pair", ["configural_loadings", "loadings_thresholds", "single"])
+@pytest.mark.parametrize("pair", ["configural_loadings", "loadings_thresholds", "single", "single_x7_times_10"])
 def test_compare_mixed_fits_matches_lavaan_lrt(pair):
-    """lavTestLRT between WLSMV fits of mixed models (the scaled-shifted Satorra 2000 difference)."""
+    """lavTestLRT between WLSMV fits of mixed models (the scaled-shifted Satorra 2000 difference;
+    like lavaan's, it depends on the units of the continuous variables: x7 * 10 changes it)."""
     lav = REF["lrt"][pair]
-    if pair == "single":
-        general, _ = _fit("hs", "wlsmv_delta")
+    if pair.startswith("single"):
         ref = REF["hs"]["wlsmv_delta"]
-        restricted = sem.fit(lav["model0"], _data("hs", ref), ordered=ref["ordered"])
+        data = _data("hs", ref)
+        if pair == "single_x7_times_10":
+            data = data.assign(x7=lambda d: 10 * d["x7"])
+        general = sem.fit(ref["model"], data, ordered=ref["ordered"])
+        restricted = sem.fit(REF["lrt"]["single"]["model0"], data, ordered=ref["ordered"])
     else:
         first, second = pair.split("_")
         general, _ = _fit("hs", f"groups_{first}")
@@ -212,3 +217,23 @@ def test_score_tests_of_mixed_fits_refused():
                                                       r"items \('x4', .*'x9' not in ordered=\) are not available yet\. "
                                                       r"Compare nested fits with sem.compare"):
         sem.score_tests(result)
+
+
+@pytest.mark.parametrize("factor", [1000.0, 0.001])
+def test_units_of_a_continuous_variable_change_nothing_standardized(factor):
+    """x7 in other units: the same chi-square and standardized solution, no false identification warning."""
+    base, ref = _fit("hs", "wlsmv_delta")
+    data = _data("hs", ref).assign(x7=lambda d: d["x7"] * factor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rescaled = sem.fit(ref["model"], data, ordered=ref["ordered"])
+    assert rescaled.identified and rescaled.converged
+    assert rescaled.fit_measures["chisq.scaled"] == pytest.approx(base.fit_measures["chisq.scaled"], rel=1e-6)
+    np.testing.assert_allclose(rescaled.table["std_all"], base.table["std_all"], atol=1e-6)
+    intercept = rescaled.table.query("lhs == 'x7' and op == '~1'").iloc[0]
+    before = base.table.query("lhs == 'x7' and op == '~1'").iloc[0]
+    assert intercept["estimate"] == pytest.approx(factor * before["estimate"], rel=1e-6)
+    assert intercept["se"] == pytest.approx(factor * before["se"], rel=1e-6)
+    # the difference test stays computable (lavaan 0.6.14's lavTestLRT stops with an error at these units)
+    restricted = sem.fit(REF["lrt"]["single"]["model0"], data, ordered=ref["ordered"])
+    assert np.isfinite(sem.compare(rescaled, restricted).table.iloc[1]["chisq_diff"])

@@ -99,6 +99,7 @@ class OrdinalFit:
     equal_thresholds: bool = False  # one set of thresholds for every group (but ``free_thresholds``)
     free_thresholds: frozenset = frozenset()  # (item, "tk") with a copy per group despite equal thresholds
     free_residuals: bool = False  # theta: the later groups' residual variances are parameters unless tied
+    continuous: tuple = ()  # the model's continuous observed variables (a mixed model)
 
 
 class _Structure:
@@ -237,8 +238,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     at 1), as Wu & Estabrook (2016) free them once the thresholds are equal. ``free_thresholds``
     (with equal thresholds): ``(item, "tk")`` pairs whose threshold each group estimates on its own
     (a partial-invariance model; semTools' ``group.partial = "item|tk"``)."""
-    from ._ordinal_mixed import (ROBUST_NAMES, MixedStructure, continuous_names, residual_summaries, scale_columns,
-                                 start_moments)
+    from ._ordinal_mixed import (ROBUST_NAMES, MixedStructure, continuous_names, full_rank_scaled, residual_summaries,
+                                 scale_columns, scaled_pinv, start_moments)
 
     estimator = estimator.upper()
     free_thresholds = frozenset(free_thresholds) if equal_thresholds else frozenset()
@@ -357,12 +358,14 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
 
     # ------------------------------------------------------------------ inference
     identified = bool(np.linalg.matrix_rank(h, tol=1e-10 * max(1.0, np.abs(h).max())) == h.shape[0])
+    if continuous:  # continuous variables on large or small scales: judge the rank on the scale-free matrix
+        identified = full_rank_scaled(h)
     # SEs and the traces of the scaled test use lavaan's reported weights and NACOV (groups
     # weighted by f_g: W_g f_g, Gamma_g / f_g), and the sandwich is divided by N - G
     w_rep_all = np.concatenate([fg[g] * (w_rep[g] if estimator in ("WLSMV", "DWLS") else np.ones(len(w_rep[g])))
                                 for g in range(n_groups)])
     gamma_rep = _block_diag([np.asarray(smp.nacov, dtype=float) / fg[g] for g, smp in enumerate(samples)])
-    hr_inv = np.linalg.pinv(jac.T @ (w_rep_all[:, None] * jac))
+    hr_inv = (scaled_pinv if continuous else np.linalg.pinv)(jac.T @ (w_rep_all[:, None] * jac))
     wdr = w_rep_all[:, None] * jac
     if estimator == "DWLS" or estimator == "ULS":
         vcov = hr_inv / (n - n_groups)  # lavaan's "standard" SEs for (D)WLS: the inverse of D'WD
@@ -408,7 +411,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                       group_nobs=tuple(int(v) for v in nobs),
                       implied=implied, residual_rows=tuple(int(k) for k in sorted(resid)),
                       equal_thresholds=bool(equal_thresholds), free_thresholds=free_thresholds,
-                      free_residuals=bool(free_residuals and parameterization == "theta"))
+                      free_residuals=bool(free_residuals and parameterization == "theta"),
+                      continuous=tuple(continuous))
 
 
 class _Layout:
@@ -439,7 +443,12 @@ def scaled_shifted_difference(general: OrdinalFit, restricted: OrdinalFit) -> di
     nobs = np.asarray(general.group_nobs, dtype=float)
     fg = nobs / nobs.sum()
     d1, d0 = general.jacobian, restricted.jacobian
-    h = np.linalg.pinv(d1) @ d0
+    if general.continuous:  # parameters and statistics in the units of continuous variables: work in unit scale
+        from ._ordinal_mixed import unit_scale_jacobians
+
+        d1, d0, h = unit_scale_jacobians(d1, d0, np.concatenate(general.group_weights))
+    else:
+        h = np.linalg.pinv(d1) @ d0
     a_mat = linalg.null_space(h.T).T  # rows: the constraints on the general model's parameters
     w_all = np.concatenate([fg[g] * w for g, w in enumerate(general.group_weights)])
     info = d1.T @ (w_all[:, None] * d1)

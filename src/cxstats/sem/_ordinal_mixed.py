@@ -32,7 +32,7 @@ from ._ordinal import _Structure
 from ._problems import ModelSpecificationError
 
 __all__ = ["continuous_names", "MixedStructure", "start_moments", "baseline_positions", "residual_summaries",
-           "mixed_continuous", "scale_columns",
+           "mixed_continuous", "scale_columns", "full_rank_scaled", "scaled_pinv", "unit_scale_jacobians",
            "ROBUST_NAMES"]
 
 ROBUST_NAMES = ("cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust",
@@ -168,6 +168,44 @@ class MixedStructure(_Structure):
         names = self.ram.spec.observed
         return np.concatenate([np.asarray(sample.thresholds[n], dtype=float) * sd[m] for m, n in enumerate(names)
                                if self.is_ordered[m]] or [np.zeros(0)])
+
+
+def scaled_pinv(info: np.ndarray) -> np.ndarray:
+    """The pseudo-inverse of an information matrix computed on ``D^-1/2 info D^-1/2`` (``D`` its
+    diagonal) and scaled back: parameters in the units of continuous variables can spread the
+    diagonal over many orders of magnitude, past what ``pinv``'s relative cut-off keeps."""
+    d = np.sqrt(np.abs(np.diag(info)))
+    d[d == 0] = 1.0
+    return np.linalg.pinv(info / np.outer(d, d), hermitian=True) / np.outer(d, d)
+
+
+def unit_scale_jacobians(d1: np.ndarray, d0: np.ndarray, weights: np.ndarray):
+    """For the difference test of two mixed fits: both Jacobians with each parameter rescaled to a
+    unit diagonal of ``D'WD``, and ``pinv(D1) D0`` on them. The test does not depend on the
+    parameters' scale, and ``pinv`` of a full-column-rank ``D1 S`` is ``S^-1 pinv(D1)``: the same
+    statistic as lavaan's, computed without the loss of precision when parameters in the units
+    of continuous variables differ by orders of magnitude. (lavaan's statistic, ``pinv(D1) D0``
+    with both Jacobians at their own estimates, does depend on the units of the continuous
+    variables, as does this one.)"""
+    root = np.sqrt(weights)[:, None]
+
+    def unit(d):
+        norm = np.sqrt(np.einsum("ij,ij->j", root * d, root * d))
+        norm[norm == 0] = 1.0
+        return d / norm
+
+    d1, d0 = unit(d1), unit(d0)
+    return d1, d0, np.linalg.pinv(d1) @ d0
+
+
+def full_rank_scaled(info: np.ndarray) -> bool:
+    """Whether the information matrix has full rank, judged on ``D^-1/2 info D^-1/2`` (``D`` its
+    diagonal), so that parameters in the units of a continuous variable (an intercept of 3,000, a
+    variance of 10^6) do not make the matrix look singular."""
+    d = np.sqrt(np.abs(np.diag(info)))
+    d[d == 0] = 1.0
+    scaled = info / np.outer(d, d)
+    return bool(np.linalg.matrix_rank(scaled, tol=1e-10 * max(1.0, np.abs(scaled).max())) == info.shape[0])
 
 
 def start_moments(sample, order) -> tuple[np.ndarray, np.ndarray]:
