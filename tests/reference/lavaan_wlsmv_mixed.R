@@ -10,7 +10,8 @@
 #           textual); two groups by school (configural, equal loadings, equal loadings and
 #           thresholds); variants: an observed outcome (x9 ~ visual + textual), residual
 #           covariances (x1 ~~ x4, x7 ~~ x8; delta and theta), std.lv, two groups under theta;
-#           lavTestLRT between the two-group fits and for a single-group pair.
+#           lavTestLRT between the two-group fits and for a single-group pair; lavTestScore
+#           and modindices of the two-group fits with equalities.
 # Case bfi: psych::bfi agreeableness A1-A5 ordered (6 categories) and conscientiousness
 #           C1-C5 treated as continuous scores, complete cases, 2-factor CFA (WLSMV delta);
 #           and the same with missing = "pairwise" on every row.
@@ -111,6 +112,20 @@ hs10$x7 <- hs10$x7 * 10
 out$lrt$single_x7_times_10 <- lrt_record(cfa(hs_model, data = hs10, ordered = hs_ordered),
                                          cfa(paste0(hs_model, "\nvisual ~~ 0*speed"), data = hs10,
                                              ordered = hs_ordered))
+# lavTestScore of the two-group fits with equalities: each "==" constraint (named by the parameter
+# of group 1 it ties) and the total test; modindices of the fixed intercepts of the ordered items'
+# latent responses in group 2 (with equal thresholds, where the latent means are free)
+score_record <- function(fit) {
+  pt <- parTable(fit)
+  sc <- suppressWarnings(lavTestScore(fit))
+  a <- match(sc$uni$lhs, pt$plabel)
+  mi <- modindices(fit, free.remove = FALSE, sort. = FALSE, minimum.value = -Inf)
+  mi <- mi[mi$group == 2 & mi$op == "~1" & mi$lhs %in% hs_ordered, ]
+  list(score = data.frame(lhs = pt$lhs[a], op = pt$op[a], rhs = pt$rhs[a], x2 = sc$uni$X2, df = sc$uni$df),
+       total = list(x2 = sc$test$X2, df = sc$test$df),
+       modindices = data.frame(lhs = mi$lhs, op = mi$op, rhs = mi$rhs, mi = mi$mi))
+}
+out$score <- list(groups_loadings = score_record(loadings), groups_thresholds = score_record(thresholds))
 out$bfi <- list(
   wlsmv_delta = run(bfi_model, bfi_complete, bfi_ordered, estimator = "WLSMV"),
   wlsmv_pairwise = run(bfi_model, bfi_all, bfi_ordered, estimator = "WLSMV", missing = "pairwise"))

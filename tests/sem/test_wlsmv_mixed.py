@@ -211,12 +211,21 @@ def test_compare_mixed_fits_to_rescaled_data_refused():
         sem.compare(general, restricted)
 
 
-def test_score_tests_of_mixed_fits_refused():
-    result, _ = _fit("hs", "groups_loadings")
-    with pytest.raises(ModelSpecificationError, match=r"Score tests of a model with continuous variables among ordered "
-                                                      r"items \('x4', .*'x9' not in ordered=\) are not available yet\. "
-                                                      r"Compare nested fits with sem.compare"):
-        sem.score_tests(result)
+@pytest.mark.parametrize("name", ["groups_loadings", "groups_thresholds"])
+def test_score_tests_of_mixed_fits_match_lavaan(name):
+    """lavTestScore (each equality, continuous variables' intercepts included, and the total) and
+    modindices of the ordered items' fixed intercepts in the second group."""
+    result, _ = _fit("hs", name)
+    ours = sem.score_tests(result)
+    lav = REF["score"][name]
+    ref = pd.DataFrame(lav["score"])
+    if lav["modindices"]:
+        ref = pd.concat([ref, pd.DataFrame(lav["modindices"]).rename(columns={"mi": "x2"})], ignore_index=True)
+    merged = ref.merge(ours, on=["lhs", "op", "rhs"], how="left", suffixes=("_ref", ""), validate="one_to_one")
+    assert merged["x2"].notna().all() and len(ours) == len(ref)
+    np.testing.assert_allclose(merged["x2"], merged["x2_ref"], rtol=1e-4, atol=1e-4)
+    assert ours.attrs["total"]["df"] == lav["total"]["df"]
+    assert ours.attrs["total"]["x2"] == pytest.approx(lav["total"]["x2"], rel=1e-5)
 
 
 @pytest.mark.parametrize("factor", [1000.0, 0.001])
