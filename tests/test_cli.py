@@ -127,6 +127,48 @@ def test_invariance_reliability_nps_and_drivers(tmp_path):
                                "Driver regression"]
 
 
+def test_ordered_items_in_sem_invariance_and_reliability(tmp_path):
+    """--ordered (a list, or all) and --parameterization reach sem.fit and sem.invariance, and
+    reliability --ordinal adds ordinal alpha and categorical omega: the printed numbers are those
+    of the library calls."""
+    quality = "QUAL =~ qual_1 + qual_2 + qual_3 + qual_4"
+    done = run("sem", quality, "corporate_reputation", "--ordered", "qual_1,qual_2,qual_3,qual_4",
+               "--parameterization", "theta", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    survey = cxstats.load_dataset("corporate_reputation")
+    expected = cxstats.sem.fit(quality, survey, ordered=["qual_1", "qual_2", "qual_3", "qual_4"],
+                               parameterization="theta")
+    assert expected.parameterization == "theta" and expected.estimator == "WLSMV"
+    rows = [line.split() for line in done.stdout.splitlines()]
+    threshold = expected.table.query("op == '|' and lhs == 'qual_2' and rhs == 't3'")["estimate"].iloc[0]
+    assert ["Threshold", "Innovator", "t3", cxstats.formatting.number(threshold, 3)] in [r[:4] for r in rows]
+    assert f"CFI (comparative fit) {cxstats.formatting.number(expected.headline_fit['cfi'], 3)}" in " ".join(
+        done.stdout.split())
+
+    binary = pd.read_csv(Path(__file__).parent / "reference" / "data" / "hs_binary_groups.csv")
+    binary.to_csv(tmp_path / "binary.csv", index=False)
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    done = run("invariance", model, "binary.csv", "--group", "school", "--ordered", "all", "--out", "inv.csv",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "- Thresholds — equal thresholds (the answer categories are used alike): not testable" in done.stdout
+    ladder = done.stdout.split("Invariance ladder\n")[1].splitlines()
+    assert ladder[0].rstrip().endswith("Holds Tested against")
+    assert ladder[2].split()[0] == "thresholds" and "not testable" in ladder[2]
+    assert ladder[2].split()[-1] == "configural"
+    assert ladder[4].split()[0] == "scalar" and ladder[4].split()[-1] == "thresholds"
+    written = pd.read_csv(tmp_path / "inv.csv")
+    assert list(written["lrt"].fillna("")) == ["", "equivalent", "holds", "rejected"]  # the tidy table
+    assert list(written["compared_with"].fillna("")) == ["", "configural", "thresholds", "thresholds"]
+
+    done = run("reliability", "corporate_reputation", "--constructs", "CUSL", "--ordinal", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = cxstats.reliability(survey, constructs=["CUSL"], ordinal=True).table
+    header, row = done.stdout.split("Reliability\n")[1].splitlines()[:2]
+    assert "Ordinal α" in header and "Categorical ω" in header
+    assert cxstats.formatting.number(table["alpha_ordinal"].iloc[0], 2) in row.split()
+
+
 def test_bad_input_is_one_line_with_exit_status_2(tmp_path):
     done = run("sem", "CUSA =~ CUSA1 + CUSA2 + CUSA3", "ecsi_mobile", "--group", "country", cwd=tmp_path)
     assert done.returncode == 2
@@ -215,7 +257,31 @@ def test_survey_files_with_a_codebook_elsewhere(suffix, tmp_path, monkeypatch, c
     (["sem", "CUSA =~ CUSA1", "."], "cxstats sem: error: DATA: '.' is a folder. Give the path of a CSV, Excel, "
      "SPSS or Parquet file."),
     (["sem", "CUSA =~ CUSA1", "ecsi_mobile", "--estimator", "WLS"], "cxstats sem: error: Argument --estimator: "
-     "invalid choice: 'WLS' (choose from 'ML', 'MLR'). Run 'cxstats sem --help' for the usage."),
+     "invalid choice: 'WLS' (choose from 'ML', 'MLR', 'WLSMV', 'ULSMV', 'DWLS'). Run 'cxstats sem --help' for the "
+     "usage."),
+    (["sem", "CUSA =~ CUSA1 + CUSA2", "ecsi_mobile", "--estimator", "WLSMV"], "cxstats sem: error: --estimator: "
+     "WLSMV is for ordered items. Name them with --ordered ITEMS (or --ordered all), or use ML or MLR."),
+    (["invariance", "CUSA =~ CUSA1 + CUSA2", "corporate_reputation", "--group", "servicetype", "--ordered", "all",
+      "--estimator", "MLR"], "cxstats invariance: error: --estimator: MLR treats the items as numbers, but "
+     "--ordered declares them ordered categories. Use WLSMV (the default with --ordered), ULSMV or DWLS, or drop "
+     "--ordered."),
+    (["sem", "CUSA =~ CUSA1 + CUSA2", "ecsi_mobile", "--parameterization", "theta"], "cxstats sem: error: "
+     "--parameterization: theta applies to ordered items only. Name them with --ordered ITEMS (or --ordered all), "
+     "or drop --parameterization."),
+    (["sem", "CUSA =~ CUSA1 + CUSA2", "ecsi_mobile", "--ordered", "all", "--parameterization", "gamma"],
+     "cxstats sem: error: Argument --parameterization: invalid choice: 'gamma' (choose from 'delta', 'theta')."),
+    (["sem", "CUSA =~ CUSA1 + CUSA2", "ecsi_mobile", "--ordered", "CUSA1,CUSA9"], "cxstats sem: error: --ordered: "
+     "column 'CUSA9' not in DATA. Choose from: CUEX1"),
+    (["sem", "CUSA =~ CUSA1 + CUSA2", "ecsi_mobile", "--ordered", "CUSA1,CUSA3"], "cxstats sem: error: --ordered: "
+     "'CUSA3' is not in MODEL. Name items of the model (CUSA1, CUSA2), or give 'all'."),
+    (["sem", "CUSA =~ CUSA1 + CUSA2", "ecsi_mobile", "--ordered", ","], "cxstats sem: error: --ordered: give one or "
+     "more comma-separated column names (e.g. --ordered q2,q3)."),
+    (["sem", "CUSA =~ CUSA1 + CUSA2", "ecsi_mobile", "--ordered", "all", "--missing", "fiml"], "cxstats sem: error: "
+     "--missing: fiml is not available with --ordered. Use listwise or pairwise (each correlation from the rows "
+     "that answer both items)."),
+    (["sem", "CUSA =~ CUSA1 + CUSA2", "ecsi_mobile", "--missing", "pairwise"], "cxstats sem: error: --missing: "
+     "pairwise is available with --ordered only. Use listwise or fiml, or name the ordered items with --ordered "
+     "ITEMS."),
     (["sem", "CUSA =~ CUSA1 + CUSA2 + XX", "ecsi_mobile"], "cxstats sem: error: The model uses 'XX', which is "
      "neither a latent variable"),
     (["sem", "CUSA =~ CUSA1", "ecsi_mobile", "--codebook", "nope.yaml"], "cxstats sem: error: --codebook: file "

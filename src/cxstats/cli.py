@@ -3,8 +3,10 @@
 ::
 
     cxstats sem MODEL DATA [--group G] [--estimator ML|MLR] [--missing listwise|fiml] [--out FILE]
+                           [--ordered ITEMS|all [--estimator WLSMV|ULSMV|DWLS] [--parameterization delta|theta]]
     cxstats invariance MODEL DATA --group G [--estimator ML|MLR] [--missing listwise|fiml] [--out FILE]
-    cxstats reliability DATA [--codebook C] [--constructs A,B] [--out FILE]
+                           [--ordered ITEMS|all [--estimator WLSMV|ULSMV|DWLS] [--parameterization delta|theta]]
+    cxstats reliability DATA [--codebook C] [--constructs A,B] [--ordinal] [--out FILE]
     cxstats nps DATA COLUMN [--group G] [--min-base N] [--out FILE]
     cxstats drivers DATA --outcome Y --drivers X1,X2 [--bootstrap N --seed S] [--out FILE]
     cxstats render [NOTEBOOK|FOLDER ...] -o reports       (as python -m cxstats.report)
@@ -15,6 +17,12 @@ data set (:func:`cxstats.list_datasets`). Each analysis prints its plain summary
 table (codebook labels, readable numbers) and, with ``--out``, writes every table: an ``.xlsx``
 workbook (:func:`cxstats.export`) or ``.csv`` files (the main table in FILE, the others beside
 it as ``<stem>_<table>.csv``, full precision).
+
+``--ordered`` treats the named items of MODEL (comma-separated, or ``all``) as ordered
+categories (Likert answers): ``ordered=`` of :func:`cxstats.sem.fit` and
+:func:`cxstats.sem.invariance` (WLSMV on polychoric correlations by default; ``--missing
+pairwise`` is then also available; for invariance, the ladder of Wu & Estabrook, 2016).
+``reliability --ordinal`` adds ordinal alpha and categorical omega (``ordinal=True``).
 
 Bad input (a missing file or column, an unknown option value) ends with a one-line message
 that names the argument and says what to do, and exit status 2; warnings about an estimate
@@ -37,6 +45,8 @@ from ._validation import survey_parts
 __all__ = ["main"]
 
 COMMANDS = ("sem", "invariance", "reliability", "nps", "drivers", "render")
+_ESTIMATORS = ("ML", "MLR", "WLSMV", "ULSMV", "DWLS")
+_ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV", "DWLS")
 _RENDER_OPTIONS = ("-o", "--output", "--formats", "--no-execute", "--strict")
 
 
@@ -68,10 +78,18 @@ def _parser() -> argparse.ArgumentParser:
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
     def estimation_options(sub: argparse.ArgumentParser) -> None:  # the SEM commands: sem, invariance
-        sub.add_argument("--estimator", choices=("ML", "MLR"), default="ML",
-                         help="ML, or MLR (robust SEs and scaled test for non-normal answers); default ML")
-        sub.add_argument("--missing", choices=("listwise", "fiml"), default="listwise",
-                         help="drop incomplete rows (listwise, default) or use every answer (fiml)")
+        sub.add_argument("--estimator", choices=_ESTIMATORS, default=None,
+                         help="ML, or MLR (robust SEs and scaled test for non-normal answers); default ML. With "
+                         "--ordered: WLSMV (the default), ULSMV or DWLS")
+        sub.add_argument("--missing", choices=("listwise", "fiml", "pairwise"), default="listwise",
+                         help="drop incomplete rows (listwise, default) or use every answer (fiml); with --ordered, "
+                         "listwise or pairwise (each correlation from the rows that answer both items)")
+        sub.add_argument("--ordered", metavar="ITEMS", help="treat these items of MODEL as ordered categories "
+                         "(Likert answers): comma-separated names, or 'all' for every item; fitted by WLSMV on "
+                         "polychoric correlations")
+        sub.add_argument("--parameterization", choices=("delta", "theta"), default=None,
+                         help="with --ordered: delta (latent responses with variance 1, the default) or theta "
+                         "(residual variances 1)")
 
     def data_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--codebook", metavar="FILE", help="the codebook YAML of DATA (default: <stem>.codebook.yaml "
@@ -111,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
                "cxstats reliability survey.csv --constructs SAT,LOY --out alpha.xlsx"))
     rel.add_argument("data", metavar="DATA", help="survey file (with a codebook) or bundled data set name")
     rel.add_argument("--constructs", metavar="A,B", help="comma-separated concepts (default: all)")
+    rel.add_argument("--ordinal", action="store_true", help="also give ordinal alpha and categorical omega (the "
+                     "answers as ordered categories: polychoric correlations)")
     data_options(rel)
 
     nps = add("nps", "Net Promoter Score, overall or per group",
@@ -216,7 +236,7 @@ def _sem(args):
     from . import sem
 
     model, survey, codebook = _model_and_survey(args, check_group=bool(args.group))
-    result = sem.fit(model, survey, group=args.group, estimator=args.estimator, missing=args.missing)
+    result = sem.fit(model, survey, group=args.group, missing=args.missing, **_ordinal_options(args, model, survey))
     shown = ["group"] * bool(result.groups) + ["kind", "parameter", "estimate", "se", "p_value", "ci", "std_all"]
     table = fmt.table(result.table, columns=shown, labels=result, digits=3)  # its labels name the groups too
     fit = fmt.fit_measures(result.headline_fit, ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"))
@@ -240,18 +260,64 @@ def _model_and_survey(args, *, check_group: bool):
     return model, survey, codebook
 
 
+def _ordinal_options(args, model: str, survey) -> dict:
+    """--ordered, --estimator and --parameterization of the SEM commands, checked together:
+    ``ordered``, ``estimator`` and ``parameterization`` for sem.fit / sem.invariance."""
+    from . import sem
+
+    if args.ordered is None:
+        if args.estimator in _ORDINAL_ESTIMATORS:
+            raise UsageError(f"--estimator: {args.estimator} is for ordered items. Name them with --ordered ITEMS "
+                             "(or --ordered all), or use ML or MLR.")
+        if args.parameterization is not None:
+            raise UsageError(f"--parameterization: {args.parameterization} applies to ordered items only. Name "
+                             "them with --ordered ITEMS (or --ordered all), or drop --parameterization.")
+        if args.missing == "pairwise":
+            raise UsageError("--missing: pairwise is available with --ordered only. Use listwise or fiml, or name "
+                             "the ordered items with --ordered ITEMS.")
+        return {"estimator": args.estimator or "ML"}
+    if args.estimator in ("ML", "MLR"):
+        raise UsageError(f"--estimator: {args.estimator} treats the items as numbers, but --ordered declares them "
+                         "ordered categories. Use WLSMV (the default with --ordered), ULSMV or DWLS, or drop "
+                         "--ordered.")
+    if args.missing == "fiml":
+        raise UsageError("--missing: fiml is not available with --ordered. Use listwise or pairwise (each "
+                         "correlation from the rows that answer both items).")
+    options = {"estimator": args.estimator, "parameterization": args.parameterization or "delta"}
+    if args.ordered.strip().lower() == "all":
+        return {**options, "ordered": True}
+    names = _list(args.ordered, "--ordered")
+    data, _ = survey_parts(survey)
+    _columns(data, "--ordered", names)
+    statements = sem.parse_model(model)
+    latent = {s.lhs for s in statements if s.op == "=~"}
+    variables = list(dict.fromkeys(name for s in statements if s.op in ("=~", "~", "~~")
+                                   for name in (s.lhs, *(t.name for t in s.terms)) if name not in latent))
+    outside = [n for n in names if n not in variables]
+    if outside:
+        raise UsageError(f"--ordered: {', '.join(map(repr, outside))} {'is' if len(outside) == 1 else 'are'} not in "
+                         f"MODEL. Name items of the model ({', '.join(variables)}), or give 'all'.")
+    return {**options, "ordered": names}
+
+
 def _invariance(args):
     from . import formatting as fmt
     from . import sem
 
     model, survey, codebook = _model_and_survey(args, check_group=True)
-    result = sem.invariance(model, survey, group=args.group, estimator=args.estimator, missing=args.missing)
-    table = fmt.table(result.table, columns=["level", "chisq", "df", "chisq_diff", "df_diff", "p_value", "cfi",
-                                             "delta_cfi", "rmsea", "delta_rmsea", "holds"],
+    result = sem.invariance(model, survey, group=args.group, missing=args.missing,
+                            **_ordinal_options(args, model, survey))
+    ladder, against = result.table, []
+    if result.ordered:  # a level that adds nothing testable (equal thresholds of binary items) says so
+        ladder = ladder.assign(holds=ladder["holds"].map({True: "yes", False: "no"}).where(
+            ladder["lrt"] != "equivalent", "not testable"))
+        against = ["compared_with"]
+    table = fmt.table(ladder, columns=["level", "chisq", "df", "chisq_diff", "df_diff", "p_value", "cfi",
+                                       "delta_cfi", "rmsea", "delta_rmsea", "holds", *against],
                       labels=codebook, digits={"cfi": 3, "delta_cfi": 3, "rmsea": 3, "delta_rmsea": 3},
                       integers=["df", "df_diff"],
                       rename={"chisq_diff": "Δχ²", "df_diff": "Δdf", "delta_cfi": "ΔCFI", "delta_rmsea": "ΔRMSEA",
-                              "level": "Level", "chisq": "χ²", "holds": "Holds"})
+                              "level": "Level", "chisq": "χ²", "holds": "Holds", "compared_with": "Tested against"})
     return {"Invariance": result}, codebook, [("Invariance ladder", table)]
 
 
@@ -268,9 +334,12 @@ def _reliability(args):
         if unknown:
             raise UsageError(f"--constructs: {', '.join(map(repr, unknown))} not in the codebook. Choose from: "
                              f"{', '.join(known)}.")
-    result = reliability(survey, constructs=constructs)
-    table = fmt.table(result.table, columns=["construct", "n_items", "n", "alpha", "alpha_ci", "omega", "cr", "ave"],
-                      labels=result, rename={"n_items": "Questions"})
+    result = reliability(survey, constructs=constructs, ordinal=args.ordinal)
+    ordinal = ["alpha_ordinal", "omega_ordinal"] if args.ordinal else []
+    table = fmt.table(result.table, columns=["construct", "n_items", "n", "alpha", "alpha_ci", *ordinal, "omega", "cr",
+                                             "ave"],
+                      labels=result, rename={"n_items": "Questions", "alpha_ordinal": "Ordinal α",
+                                             "omega_ordinal": "Categorical ω"})
     return {"Reliability": result}, codebook, [("Reliability", table)]
 
 

@@ -187,12 +187,3 @@ def test_ordinal_ladder_exports_latent_means(ladders):
     assert list(tables) == ["Invariance", "Latent means", "Parameters by level"]  # partial=False: no search
     assert list(tables["Latent means"].frame["lhs"]) == ["visual", "textual", "speed"]
 
-
-def test_ordinal_ladder_refuses_binary_items():
-    from cxstats import sem
-    from cxstats.sem import ModelSpecificationError
-
-    binary = DATA.assign(x2=(DATA["x2"] > 2).astype(int) + 1)
-    with pytest.raises(ModelSpecificationError, match=r"needs at least 3 answer categories per item; 'x2' has 2\. "
-                                                      r"With one threshold"):
-        sem.invariance(REF["model"], binary, group="school", ordered=True)

@@ -161,3 +161,22 @@ def test_three_groups_release_each_parameter_in_every_later_group():
     assert set(merged["groups"]) == {", ".join(ref["groups"])}
     assert ours.attrs["total"]["df"] == ref["total"]["df"]
     assert ours.attrs["total"]["x2"] == pytest.approx(ref["total"]["x2"], rel=1e-5)
+
+
+def test_search_skips_the_intercepts_of_binary_items():
+    """All items binary: scalar fails, but freeing a binary item's intercept refixes its scale
+    (the same df, nothing tested), so the search frees none and the summary says why."""
+    data = pd.read_csv(REF_DIR / "data" / "hs_binary_groups.csv")
+    ladder = sem.invariance(REF["model"], data, group="school", ordered=True, levels=["configural", "metric", "scalar"])
+    assert not ladder.table.set_index("level").loc["scalar", "holds"]
+    assert ladder.search.empty and "scalar (partial)" not in set(ladder.table["level"])
+    assert "did not free the intercepts of the binary items (x1, x2, x3, x4, x5, x6, x7, x8 and x9)" in str(
+        ladder.plain_summary())
+
+
+def test_group_partial_cannot_free_every_threshold_of_an_item():
+    from cxstats.sem import ModelSpecificationError
+
+    with pytest.raises(ModelSpecificationError, match=r"group_partial frees every threshold of 'x5'; keep at least one"):
+        sem.invariance(REF["model"], DATA, group="school", ordered=True,
+                       group_partial=["x5 | t1", "x5 | t2", "x5 | t3"], levels=["configural", "thresholds"])

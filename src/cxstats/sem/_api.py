@@ -30,6 +30,7 @@ from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
 from ._ordinal_mixed import mixed_continuous
 from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit_ordinal_sample, ordered_names,
                            ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_spec)
+from ._ordinal_fit import wu_estabrook_fixed_scales
 from ._problems import (
     ConvergenceWarning,
     HeywoodWarning,
@@ -380,19 +381,21 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
                 f"group_partial entry '{item} | {tk}' is not a threshold of the model: "
                 + (f"{item!r} has thresholds t1 to t{count}." if count else f"{item!r} is not an item of the model.")
                 + " Write a threshold as 'item | tk', e.g. 'x3 | t1'.")
-    if identification == "wu.estabrook":
-        first = sample if group is None else sample[0]
-        binary = [n for n in spec.observed if len(first.thresholds[n]) < 2]
-        if binary:
-            raise ModelSpecificationError(
-                f"The ordinal invariance ladder needs at least 3 answer categories per item; "
-                f"{listing(binary, quote=True)} {'has' if len(binary) == 1 else 'have'} 2. With one threshold, equal "
-                "thresholds cannot free the item's intercept and scale (Wu & Estabrook's rules for binary items are "
-                "not available yet); keep items with 3 or more categories.")
+    equal = {n: len(first.thresholds[n]) - sum(1 for item, _ in set(free_thresholds) if item == n)
+             for n in spec.observed if n not in continuous}  # thresholds still equal across groups, per item
+    if equal_thresholds and any(v == 0 for v in equal.values()):
+        item = next(n for n, v in equal.items() if v == 0)
+        raise ModelSpecificationError(
+            f"group_partial frees every threshold of {item!r}; keep at least one of them equal (it identifies the "
+            "item's intercept in the later groups), or leave the item out of the comparison.")
+    fixed_scale = ()
+    if identification == "wu.estabrook":  # one equal threshold (binary items): the scale stays at 1, intercept free
+        fixed_scale = wu_estabrook_fixed_scales(spec, equal)
     return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
                               ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
                               group=group, equal_thresholds=equal_thresholds,
-                              free_residuals=identification == "wu.estabrook", free_thresholds=free_thresholds)
+                              free_residuals=identification == "wu.estabrook", fixed_scale=fixed_scale,
+                              free_thresholds=free_thresholds)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ tests/reference/lavaan_wlsmv_mixed.R).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +101,7 @@ class OrdinalFit:
     free_thresholds: frozenset = frozenset()  # (item, "tk") with a copy per group despite equal thresholds
     free_residuals: bool = False  # theta: the later groups' residual variances are parameters unless tied
     continuous: tuple = ()  # the model's continuous observed variables (a mixed model)
+    fixed_scale: tuple = ()  # (group index, item): scale (delta) or residual variance (theta) kept at 1
 
 
 class _Structure:
@@ -186,10 +188,12 @@ class _Structure:
             jac[self.th_pos, self.th_cols] = delta[t]
             if d_mu is not None:
                 jac[self.th_pos, :self.n_core] = (-d_mu[:, t] * delta[t]).T
-            if self.scale_cols is not None:
-                jac[self.pair_pos, self.scale_cols[i]] = delta[j] * sigma[i, j]
-                jac[self.pair_pos, self.scale_cols[j]] = delta[i] * sigma[i, j]
-                jac[self.th_pos, self.scale_cols[t]] = tau - mu[t]
+            if self.scale_cols is not None:  # a column of -1: that item's scale factor is fixed at 1
+                sc = self.scale_cols
+                fi, fj, ft = sc[i] >= 0, sc[j] >= 0, sc[t] >= 0
+                jac[self.pair_pos[fi], sc[i][fi]] = (delta[j] * sigma[i, j])[fi]
+                jac[self.pair_pos[fj], sc[j][fj]] = (delta[i] * sigma[i, j])[fj]
+                jac[self.th_pos[ft], sc[t][ft]] = (tau - mu[t])[ft]
         else:
             var = np.diag(sigma)
             sd = np.sqrt(var)
@@ -212,7 +216,9 @@ class _Structure:
 
     def delta(self, x: np.ndarray) -> np.ndarray:
         """The delta parameterization's scale factors (1 unless free)."""
-        return np.ones(self.p) if self.scale_cols is None else x[self.scale_cols]
+        if self.scale_cols is None:
+            return np.ones(self.p)
+        return np.where(self.scale_cols >= 0, x[self.scale_cols], 1.0)
 
     def scale(self, theta: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
         """The ``~*~`` scale factors: delta (1 unless free) or 1 / sd(y*) (theta)."""
@@ -228,7 +234,8 @@ class _Structure:
 
 def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                 parameterization: str = "delta", max_iter: int = 500, equal_thresholds: bool = False,
-                free_residuals: bool = False, free_thresholds=frozenset()) -> OrdinalFit:
+                free_residuals: bool = False, free_thresholds=frozenset(),
+                fixed_scale: Collection[tuple[int, str]] = ()) -> OrdinalFit:
     """Fit the model to each group's ordinal sample statistics (``sample``: one
     :class:`OrdinalSample`, or a sequence of them in the order of ``spec.groups``).
 
@@ -237,15 +244,21 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     variances of the latent responses are parameters, unless tied to the first group's (fixed
     at 1), as Wu & Estabrook (2016) free them once the thresholds are equal. ``free_thresholds``
     (with equal thresholds): ``(item, "tk")`` pairs whose threshold each group estimates on its own
-    (a partial-invariance model; semTools' ``group.partial = "item|tk"``)."""
+    (a partial-invariance model; semTools' ``group.partial = "item|tk"``). ``fixed_scale``:
+    ``(group index, item)`` pairs whose scale factor (delta) or residual variance (theta) stays
+    fixed at 1 although the thresholds are equal (Wu & Estabrook's binary items, whose one
+    threshold identifies their intercept but not also their scale; see
+    :func:`~cxstats.sem._ordinal_fit.wu_estabrook_fixed_scales`)."""
     from ._ordinal_mixed import (ROBUST_NAMES, MixedStructure, continuous_names, full_rank_scaled, residual_summaries,
-                                 scale_columns, scaled_pinv, start_moments)
+                                 scaled_pinv, start_moments)
 
     estimator = estimator.upper()
     free_thresholds = frozenset(free_thresholds) if equal_thresholds else frozenset()
     samples = [sample] if isinstance(sample, OrdinalSample) or hasattr(sample, "wls_obs") else list(sample)
     n_groups = len(samples)
     continuous = continuous_names(spec.observed, samples)  # their residual variances are parameters
+    if continuous and equal_thresholds:  # continuous variables have no scale factor to free
+        fixed_scale = tuple(fixed_scale) + tuple((g, nm) for g in range(1, n_groups) for nm in continuous)
     rams = [RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
             for g, smp in enumerate(samples)]
     n_ram = rams[0].n_par
@@ -255,7 +268,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     if free_residuals and parameterization == "theta":  # later groups' own residual variances are parameters
         first = {r.lhs: r.free for r in spec.rows if r.group == 0 and r.op == "~~" and r.lhs == r.rhs}
         free_resid = {r.free - 1 for r in spec.rows if r.group > 0 and r.op == "~~" and r.lhs == r.rhs
-                      and r.lhs in spec.observed and r.free > 0 and r.free != first.get(r.lhs)}
+                      and r.lhs in spec.observed and r.free > 0 and r.free != first.get(r.lhs)
+                      and (r.group, r.lhs) not in set(fixed_scale)}
         resid -= free_resid
     core = np.array([k for k in range(n_ram) if k not in resid], dtype=int)
     n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed if nm not in continuous)) for smp in samples]
@@ -264,10 +278,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         offsets = np.zeros(n_groups + 1, dtype=int)
         n_th_total = n_th[0]
         if parameterization == "delta":
-            n_scaled = p - len(continuous)  # continuous variables have no scale factor
-            scale = [None] + [scale_columns(len(core) + n_th_total + (g - 1) * n_scaled, spec.observed, continuous)
-                              for g in range(1, n_groups)]
-            n_par = len(core) + n_th_total + (n_groups - 1) * n_scaled
+            scale, n_par = _scale_columns(spec, n_groups, len(core) + n_th_total, fixed_scale)
         else:  # theta: the scale follows from the (free) residual variances
             scale = [None] * n_groups
             n_par = len(core) + n_th_total
@@ -315,7 +326,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         x[[int(np.flatnonzero(core == k)[0]) for k in sorted(free_resid)]] = 1.0
     for st in sts[1:]:
         if st.scale_cols is not None:
-            x[st.scale_cols] = 1.0
+            x[st.scale_cols[st.scale_cols >= 0]] = 1.0
     for g, (st, smp) in enumerate(zip(sts, samples, strict=True)):
         if equal_thresholds and g > 0:
             x[st.th_cols[own]] = st.start_thresholds(smp, x)[own]
@@ -394,7 +405,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     for g, (st, th) in enumerate(zip(sts, thetas, strict=True)):
         scale = st.scale(th, x)
         scales.append(scale)
-        scale_se.append(np.zeros(st.p) if st.scale_cols is None else se[st.scale_cols])
+        scale_se.append(np.zeros(st.p) if st.scale_cols is None
+                        else np.where(st.scale_cols >= 0, se[st.scale_cols], 0.0))
         tau = x[st.th_cols]
         lab = [(names[m], f"t{k + 1}") for m in range(st.p) for k in range(st.n_th[m])]
         frames.append(pd.DataFrame({"lhs": [a for a, _ in lab], "rhs": [b for _, b in lab],
@@ -412,7 +424,22 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                       implied=implied, residual_rows=tuple(int(k) for k in sorted(resid)),
                       equal_thresholds=bool(equal_thresholds), free_thresholds=free_thresholds,
                       free_residuals=bool(free_residuals and parameterization == "theta"),
-                      continuous=tuple(continuous))
+                      fixed_scale=tuple(fixed_scale), continuous=tuple(continuous))
+
+
+def _scale_columns(spec: ParameterTable, n_groups: int, start: int, fixed_scale) -> tuple[list, int]:
+    """The delta parameterization's free scale factors of the later groups (equal thresholds):
+    one column per item and later group after ``start``, -1 where ``fixed_scale`` keeps the
+    item's scale at 1. Returns (columns per group, None for the first; the number of parameters)."""
+    fixed = set(fixed_scale)
+    scale, at = [None], start
+    for g in range(1, n_groups):
+        cols = np.full(len(spec.observed), -1, dtype=int)
+        for m, name in enumerate(spec.observed):
+            if (g, name) not in fixed:
+                cols[m], at = at, at + 1
+        scale.append(cols)
+    return scale, at
 
 
 class _Layout:

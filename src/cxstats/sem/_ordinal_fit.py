@@ -31,7 +31,7 @@ from .matrices import RamModel
 from .partable import ParameterTable
 
 __all__ = ["PolychoricNotPositiveDefiniteWarning", "check_ordinal_options", "fit_ordinal_sample", "ordinal_table",
-           "wu_estabrook_spec"]
+           "wu_estabrook_fixed_scales", "wu_estabrook_spec"]
 
 
 class PolychoricNotPositiveDefiniteWarning(CxStatsWarning):
@@ -170,6 +170,21 @@ def wu_estabrook_spec(spec: ParameterTable, *, equal_thresholds: bool) -> Parame
     return replace(spec, rows=tuple(rows))
 
 
+def wu_estabrook_fixed_scales(spec: ParameterTable, n_thresholds: dict[str, int]) -> tuple[tuple[int, str], ...]:
+    """The binary items whose scale stays fixed in the later groups under Wu & Estabrook's
+    identification (semTools 0.5.6 ``measEq.syntax(..., ID.cat = "Wu.Estabrook.2016")``): once
+    its thresholds are equal, an item's first equal threshold frees its intercept in the later
+    groups and a second one its scale factor (delta) or residual variance (theta); an equal
+    intercept also frees the scale. A binary item has one threshold, so its scale stays at 1
+    while its intercept is free (thresholds and metric levels) and is freed once the intercept
+    is tied (scalar). ``n_thresholds``: thresholds per item. Returns ``(group index, item)``
+    pairs for :func:`~cxstats.sem._ordinal.fit_ordinal` (``spec`` as ``wu_estabrook_spec`` left
+    it: a later group's intercept is free exactly when it is not tied to the first group's)."""
+    return tuple((r.group, r.lhs) for r in spec.rows
+                 if r.op == "~1" and r.group > 0 and r.lhs in spec.observed and r.free > 0
+                 and n_thresholds.get(r.lhs, 0) == 1)
+
+
 def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
     """``ordered=`` as model-ordered names, checked against the model's observed variables (the
     others are continuous)."""
@@ -190,7 +205,8 @@ def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
 
 def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, parameterization: str, ci_level: float,
                        n_dropped: int = 0, missing: str = "listwise", labels=None, group: str | None = None,
-                       equal_thresholds: bool = False, free_residuals: bool = False, free_thresholds=()):
+                       equal_thresholds: bool = False, free_residuals: bool = False,
+                       fixed_scale: Sequence[tuple[int, str]] = (), free_thresholds=()):
     """Fit the model to each group's ordinal sample statistics (one OrdinalSample, or one per
     group in the order of ``spec.groups``) and assemble the result."""
     from .result import SEMResult
@@ -218,6 +234,7 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
     fitted = fit_ordinal(spec, samples, estimator=estimator, parameterization=parameterization,
                          equal_thresholds=equal_thresholds and multigroup,
                          free_residuals=free_residuals and equal_thresholds and multigroup,
+                         fixed_scale=tuple(fixed_scale) if equal_thresholds and multigroup else (),
                          free_thresholds=frozenset(free_thresholds))
     models = tuple(RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
                    for g, smp in enumerate(samples))

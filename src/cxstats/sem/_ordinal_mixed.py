@@ -32,7 +32,7 @@ from ._ordinal import _Structure
 from ._problems import ModelSpecificationError
 
 __all__ = ["continuous_names", "MixedStructure", "start_moments", "baseline_positions", "residual_summaries",
-           "mixed_continuous", "scale_columns", "full_rank_scaled", "scaled_pinv", "unit_scale_jacobians",
+           "mixed_continuous", "full_rank_scaled", "scaled_pinv", "unit_scale_jacobians",
            "ROBUST_NAMES"]
 
 ROBUST_NAMES = ("cfi.robust", "tli.robust", "nnfi.robust", "rni.robust", "rmsea.robust", "rmsea.ci.lower.robust",
@@ -46,16 +46,6 @@ def continuous_names(observed, samples) -> tuple[str, ...]:
     if not ordered:
         return ()
     return tuple(n for n in observed if n not in ordered)
-
-
-def scale_columns(start: int, observed, continuous) -> np.ndarray:
-    """The parameter columns of one later group's free scale factors (delta, equal thresholds),
-    by model position: consecutive for the ordered items; a continuous variable, which has none,
-    points at the first of them (never used: its scale is 1)."""
-    ordered = [m for m, n in enumerate(observed) if n not in set(continuous)]
-    cols = np.full(len(observed), start, dtype=int)
-    cols[ordered] = start + np.arange(len(ordered))
-    return cols
 
 
 class MixedStructure(_Structure):
@@ -145,11 +135,12 @@ class MixedStructure(_Structure):
         out[self.th_pos] = scale[t] * (tau - mu[t])
         jac[self.th_pos, self.th_cols] = scale[t]
         jac[self.th_pos, :self.n_core] = (-d_mu[:, t] * scale[t] + d_scale[:, t] * (tau - mu[t])).T
-        if self.scale_cols is not None and self.param == "delta":  # free scale factors of the ordered items
-            fi, fj = self.is_ordered[i], self.is_ordered[j]
+        if self.scale_cols is not None and self.param == "delta":  # free scale factors (-1: fixed at 1)
+            free = self.is_ordered & (self.scale_cols >= 0)
+            fi, fj, ft = free[i], free[j], free[t]
             jac[self.pair_pos[fi], self.scale_cols[i[fi]]] += (scale[j] * sigma[i, j])[fi]
             jac[self.pair_pos[fj], self.scale_cols[j[fj]]] += (scale[i] * sigma[i, j])[fj]
-            jac[self.th_pos, self.scale_cols[t]] = tau - mu[t]
+            jac[self.th_pos[ft], self.scale_cols[t[ft]]] = (tau - mu[t])[ft]
         m = self.numeric
         out[self.mean_pos] = -mu[m]
         jac[self.mean_pos, :self.n_core] = -d_mu[:, m].T

@@ -32,8 +32,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._ordinal import OrdinalFit, _Structure
-from ._ordinal_mixed import MixedStructure, continuous_names, scale_columns
+from ._ordinal import OrdinalFit, _scale_columns, _Structure
+from ._ordinal_mixed import MixedStructure, continuous_names
 from .matrices import RamModel
 
 
@@ -66,6 +66,7 @@ def ordinal_score_parts(result) -> ScoreParts:
     observed = set(spec.observed)
     latent = set(spec.latent)
     # ---- the released RAM rows: every free row its own number; rows tied to a constant freed
+    fixed_scale = set(fitted.fixed_scale)  # binary items: kept at 1 for identification, not tied
     later_means_free = any(r.op == "~1" and r.group > 0 and r.lhs in latent and r.free > 0 for r in spec.rows)
     computed = set(fitted.residual_rows)  # restricted indices of residual variances that are not parameters
     rows, origin, to_constant = [], [], {}
@@ -77,7 +78,7 @@ def ordinal_score_parts(result) -> ScoreParts:
                 release = 0.0  # an intercept tied to the first group's 0
         is_resid = r.op == "~~" and r.lhs == r.rhs and r.lhs in observed
         if is_resid and r.free > 0 and r.free - 1 in computed:
-            if theta_pz and fitted.free_residuals and r.group > 0:
+            if theta_pz and fitted.free_residuals and r.group > 0 and (r.group, r.lhs) not in fixed_scale:
                 release = 1.0  # theta: a residual variance tied to the first group's 1
             else:
                 rows.append(r._replace(free=-1))  # computed (delta) or fixed at 1 (theta): not a parameter
@@ -110,10 +111,7 @@ def ordinal_score_parts(result) -> ScoreParts:
     n_par = len(core) + int(offsets[-1])
     scale = [None] * n_groups
     if fitted.equal_thresholds and not theta_pz:
-        n_scaled = p - len(continuous)
-        scale = [None] + [scale_columns(n_par + (g - 1) * n_scaled, spec.observed, continuous)
-                          for g in range(1, n_groups)]
-        n_par += (n_groups - 1) * n_scaled
+        scale, n_par = _scale_columns(spec, n_groups, n_par, fitted.fixed_scale)
     rams = [RamModel(released.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(p))
             for g, smp in enumerate(samples)]
     structure = MixedStructure if continuous else _Structure
@@ -129,8 +127,7 @@ def ordinal_score_parts(result) -> ScoreParts:
     x[len(core):len(core) + int(offsets[-1])] = fitted.threshold_rows["estimate"].to_numpy()
     for g, cols in enumerate(scale):
         if cols is not None:
-            scaled = [m for m, nm in enumerate(spec.observed) if nm not in continuous]
-            x[cols[scaled]] = fitted.scale[g * p:(g + 1) * p][scaled]
+            x[cols[cols >= 0]] = fitted.scale[g * p:(g + 1) * p][cols >= 0]
     parts = [st.implied(x) for st in sts]
     implied = np.concatenate([part[0] for part in parts])
     if not np.allclose(implied, fitted.implied, atol=1e-7):  # the mapping must reproduce the fit

@@ -184,8 +184,8 @@ def _released_statistics(d: np.ndarray, info: np.ndarray, r: np.ndarray, n: int)
     variance = -inverse[q:, q:]
 
     def statistic(release: np.ndarray) -> float:
-        lam = multipliers[release]
-        return float(n * lam @ np.linalg.solve(variance[np.ix_(release, release)], lam))
+        lam = multipliers[release]  # a singular block (a release that leaves the model unidentified): lavaan's ginv
+        return float(n * lam @ np.linalg.pinv(variance[np.ix_(release, release)], hermitian=True) @ lam)
 
     return statistic
 

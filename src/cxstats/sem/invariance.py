@@ -26,6 +26,21 @@ latent-response intercepts; the later groups' latent means free) -> ``strict`` (
 variances; theta only). Each step is tested against the previous one by lavaan's
 scaled-shifted difference (``lavTestLRT``) and by the changes in the scaled CFI and RMSEA.
 Checked against semTools 0.5.6 / lavaan 0.6.14 (tests/reference/semtools_ordinal_ladder.R).
+
+Items with two or three answer categories follow the same rules (semTools' ``ID.cat =
+"Wu.Estabrook.2016"``): in a later group, an item's first equal threshold frees its
+latent-response intercept and a second one its scale; a tied intercept also frees the scale.
+So with 3 categories equal thresholds free both and add no constraint, and with 2 (binary
+items) they free the intercept only: the scale stays at 1 at the thresholds and metric levels
+and is freed at scalar. Hence (Wu & Estabrook, 2016) equal thresholds are not testable when
+every item has 2 or 3 categories: that level has the configural model's fit and df and is
+reported as ``"equivalent"`` (``lrt`` and ``fit_rule``), not as a test; with binary items the
+metric step tests equal loadings together with equal scales (loadings alone cannot be tested),
+and the scalar model, which frees the binary items' scales that metric fixes, is not nested in
+metric: it is tested against the thresholds model (configural when thresholds is not fitted),
+named in the table's ``compared_with``. Checked against semTools 0.5.6 / lavaan 0.6.14 on
+binary and mixed binary and 4-category items (tests/reference/semtools_ordinal_ladder_binary.R).
+
 The partial search works the same way with ordered items: the score tests are lavaan's
 ``lavTestScore`` (threshold and loading equalities) and ``modindices`` (the later groups'
 latent-response intercepts and, under theta, residual variances, which Wu & Estabrook tie to
@@ -99,7 +114,7 @@ class InvarianceResult(Exportable):
     """The ladder: ``models`` (level name -> fitted model; a partial level under its name
     with the freed parameters in ``freed``), ``table`` (one row per level: ``level, npar,
     chisq, df, chisq_diff, df_diff, p_value, cfi, delta_cfi, rmsea, delta_rmsea, srmr,
-    lrt, fit_rule, holds``), ``search`` (the steps of the partial search:
+    lrt, fit_rule, holds, problems, compared_with``), ``search`` (the steps of the partial search:
     ``level, step, parameter, x2, df, p_value``), ``noninvariant_items`` and ``labels`` (the
     codebook's ``{code: label}`` when the ladder was fitted to a Survey or with ``codebook=``).
 
@@ -108,7 +123,11 @@ class InvarianceResult(Exportable):
     level that holds when it is scalar or strict, else the scalar model (``means_comparable``
     then False: the means should not be compared). With ordered items, ``ordered`` names them
     and ``parameterization`` is ``"delta"`` or ``"theta"``; the CFI and RMSEA of the table are
-    the scaled ones, and ``search`` stays empty (no partial search)."""
+    the scaled ones, and the search frees thresholds too (``"x3 | t1"``). ``binary_items`` names the
+    ordered items with two answer categories. The table's ``compared_with`` names the level each
+    level is tested against (the one before, except the ordinal scalar level with binary items:
+    thresholds); a level that only identifies the model (equal thresholds when every item has 2
+    or 3 categories) has ``lrt`` and ``fit_rule`` ``"equivalent"``, ``df_diff`` 0 and no p-value."""
 
     models: dict[str, SEMResult]
     table: pd.DataFrame
@@ -126,11 +145,13 @@ class InvarianceResult(Exportable):
     latent_means: pd.DataFrame = field(default_factory=pd.DataFrame)
     means_level: str | None = None
     means_comparable: bool = False
+    binary_items: tuple[str, ...] = ()
 
     _TABLES = {
         "table": ("Invariance", "The ladder, one row per level (configural, metric, scalar, strict; partial "
-                  "levels after freeing parameters): fit, χ² difference test and changes in CFI and RMSEA, "
-                  "and whether the level holds by each criterion."),
+                  "levels after freeing parameters): fit, χ² difference test (against the level named in "
+                  "compared_with) and changes in CFI and RMSEA, and whether the level holds by each criterion "
+                  "(\"equivalent\": the level adds nothing testable, as equal thresholds of binary items)."),
         "search": ("Partial search", "Steps of the search for partial invariance: the parameter freed at each "
                    "step and its score test."),
         "latent_means": ("Latent means", "Each later group's latent mean relative to the first group's (0), from "
@@ -185,6 +206,13 @@ class InvarianceResult(Exportable):
                              f"nothing of it is left to test; the model equals the level before (CFI "
                              f"{fmt.number(row.cfi, 3)}, RMSEA {fmt.number(row.rmsea, 3)}).")
                 continue
+            if row.lrt == "equivalent":
+                lines.append(f"- {title} — {words}: **not testable** with these items. "
+                             + self._equivalent_reason(base, name)
+                             + f" The model is equivalent to the {row.compared_with} model (the same fit: CFI "
+                             f"{fmt.number(row.cfi, 3)}, RMSEA {fmt.number(row.rmsea, 3)}; a χ² difference of 0 on 0 "
+                             "df), so it is reported as such rather than as a test.")
+                continue
             if row.df_diff == 0 or pd.isna(row.p_value):
                 lines.append(f"- {title} — {words}: the starting point, CFI {fmt.number(row.cfi, 3)}, RMSEA "
                              f"{fmt.number(row.rmsea, 3)}.")
@@ -206,6 +234,7 @@ class InvarianceResult(Exportable):
             freed = self._freed_at(row.level)
             after = f" (after freeing {every([self._describe(f, name) for f in freed])})" if freed else ""
             lrt_ok, rule_ok = row.lrt == "holds", row.fit_rule == "holds"
+            binary_note = self._binary_note(base, row.compared_with, name)
             if lrt_ok and rule_ok:
                 lines.append(f"- {title} — {words} — holds{after}: the chi-square difference test finds no "
                              f"significant loss of fit ({test}) and {change} ({rules}).")
@@ -224,7 +253,10 @@ class InvarianceResult(Exportable):
                              f"hold ({change}; {rules}). "
                              + sample_size_note(False, n_total, "differences between groups")
                              + " Treat this level with caution.")
+            if binary_note:
+                lines[-1] += " " + binary_note
         lines += self._threshold_lines()
+        lines += self._binary_search_line(name)
         lines += self._noninvariance_lines(name)
         lines += self._means_line()
         lines += self._latent_mean_lines(name)
@@ -255,13 +287,50 @@ class InvarianceResult(Exportable):
     def _threshold_lines(self) -> list[str]:
         """What failing equal thresholds means (ordinal ladder only)."""
         rows = [r for r in self.table.itertuples() if r.level.startswith("thresholds")]
-        if not rows or (rows[-1].lrt == "holds" and rows[-1].fit_rule == "holds"):  # the partial level may hold
+        if not rows or rows[0].lrt == "equivalent" or (rows[-1].lrt == "holds" and rows[-1].fit_rule == "holds"):
             return []
         return ["- Thresholds differ across groups: the answer categories are used differently (at the same level "
                 "of what an item measures, respondents in some groups pick higher or lower categories, or use the "
                 "extreme categories more or less). Comparisons of answer distributions between groups then mix "
                 "differences in the concept with differences in how the scale is used; the later levels are "
                 "tested on top of this and should be read with caution."]
+
+    def _equivalent_reason(self, base: str, name) -> str:
+        """Why a level of the ordinal ladder adds nothing testable (Wu & Estabrook, 2016)."""
+        if base == "thresholds":
+            return ("With two or three answer categories an item has at most two thresholds, and equal thresholds "
+                    "only take over the job of fixing where the item's latent response sits and how it is scaled "
+                    "in each group (Wu & Estabrook, 2016: for binary items there is no separate test of equal "
+                    "thresholds, and 3-category items must assume them).")
+        return "Every constraint this level adds only identifies the model."
+
+    def _binary_search_line(self, name) -> list[str]:
+        """Why the search freed no binary item's intercept where scalar failed."""
+        levels = list(self.table["level"])
+        scalar = self.table[self.table["level"].eq("scalar")]
+        if not self.binary_items or scalar.empty or bool(scalar["holds"].iloc[0]) or "scalar (partial)" in levels:
+            return []
+        items = every([name(i) for i in self.binary_items])
+        return [f"- The search for partial invariance did not free the intercepts of the binary items ({items}): "
+                "freeing a binary item's intercept fixes its scale again (Wu & Estabrook, 2016), so the model would "
+                "change without anything being tested."]
+
+    def _binary_note(self, base: str, compared_with: str, name) -> str:
+        """What a step of the ordinal ladder tests when some items are binary (semTools' rules)."""
+        if not self.binary_items:
+            return ""
+        items = every([name(i) for i in self.binary_items])
+        scale = ("the scale of their latent responses (their total variance)" if self.parameterization == "delta"
+                 else "the residual variances of their latent responses")
+        if base == "metric":
+            return (f"With binary items ({items}) equal loadings cannot be tested on their own (Wu & Estabrook, "
+                    f"2016): this step also keeps {scale} fixed at 1 in every group, as semTools "
+                    "writes it, so for these items it tests equal loadings and equal scales together.")
+        if base == "scalar" and compared_with and compared_with != "metric":
+            return (f"This test is against the {compared_with} model, not the metric model: with binary items "
+                    f"({items}) the scalar model frees {scale} in the later groups, which the metric model fixes, "
+                    "so the two are not nested; it tests equal loadings and equal intercepts together.")
+        return ""
 
     def _latent_mean_lines(self, name) -> list[str]:
         """The latent means in words, for ordinal ladders; a continuous ladder's means are read
@@ -392,7 +461,10 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
         thresholds level is searched too).
     ordered : ordered (Likert) items, or ``True`` for every item: the ordinal ladder of Wu &
         Estabrook (2016), fitted by WLSMV (see the module docstring), checked against semTools
-        0.5.6 ``measEq.syntax`` models fitted by lavaan 0.6.14.
+        0.5.6 ``measEq.syntax`` models fitted by lavaan 0.6.14. Binary (two-category) items are
+        allowed, alone or mixed with items of more categories: with them equal thresholds are
+        not testable (shown as equivalent to configural), metric tests equal loadings and equal
+        scales together, and scalar is tested against the thresholds model (``compared_with``).
     parameterization : with ``ordered=``: ``"delta"`` (the default) or ``"theta"`` (needed
         for the ``strict`` level).
     alpha : level of the difference tests and of the score tests in the search.
@@ -454,9 +526,10 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
         out = {"level": name, "npar": m["npar"], "chisq": m["chisq_scaled"] if robust else m["chisq"], "df": m["df"],
                "chisq_diff": np.nan, "df_diff": 0.0, "p_value": np.nan, "cfi": m["cfi"], "delta_cfi": np.nan,
                "rmsea": m["rmsea"], "delta_rmsea": np.nan, "srmr": m["srmr"], "lrt": "", "fit_rule": "", "holds": True,
-               "problems": "; ".join(p.split(": ", 1)[0] for p in result.problems)}
+               "problems": "; ".join(p.split(": ", 1)[0] for p in result.problems), "compared_with": ""}
         if previous is not None:
             test = difference_test(previous, result)
+            out["compared_with"] = next(name for name, r in models.items() if r is previous)
             before = model_measures(previous)
             d_cfi, d_rmsea = m["cfi"] - before["cfi"], m["rmsea"] - before["rmsea"]
             p = test.p_value
@@ -465,10 +538,14 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
             out.update(chisq_diff=test.chisq_diff if test.df_diff > 0 else np.nan, df_diff=test.df_diff, p_value=p,
                        delta_cfi=d_cfi, delta_rmsea=d_rmsea, lrt="holds" if lrt_ok else "rejected",
                        fit_rule="holds" if rule_ok else "rejected", holds=lrt_ok)
+            if is_ordinal and test.df_diff == 0:  # e.g. equal thresholds of binary and 3-category items
+                out.update(p_value=np.nan, lrt="equivalent", fit_rule="equivalent", holds=True)
         return out
 
     for level in levels:
         result = run(level)
+        if is_ordinal and rows:  # the nested model to test against (binary items: scalar is not nested in metric)
+            previous = models[_tested_against(level, [r["level"] for r in rows], _binary_items(result))]
         row = row_for(level, result)
         models[level] = result
         rows.append(row)
@@ -503,7 +580,8 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
                               rules=(delta_cfi, delta_rmsea), labels=labels,
                               ordered=tuple(result.ordered or ()) if is_ordinal else (),
                               parameterization=parameterization if is_ordinal else None,
-                              latent_means=means, means_level=means_level, means_comparable=comparable)
+                              latent_means=means, means_level=means_level, means_comparable=comparable,
+                              binary_items=_binary_items(result) if is_ordinal else ())
     for problem in ladder.problems:  # silenced while fitting; shown once here, named by level
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")
@@ -531,6 +609,27 @@ def _check_ordinal_ladder(estimator, std_lv, levels, moments, parameterization, 
             "levels='strict' with ordered items needs parameterization='theta': under 'delta' the residual "
             "variances of the latent responses are not parameters, so their equality cannot be tested (as semTools).")
     return estimator, True, tuple(levels)
+
+
+def _binary_items(result: SEMResult) -> tuple[str, ...]:
+    """The ordered items with two answer categories (one threshold) in an ordinal fit."""
+    rows = result._ordinal.threshold_rows
+    first = rows[rows["group"].eq(rows["group"].iloc[0])]
+    counts = first["lhs"].value_counts()
+    return tuple(name for name in result._spec.observed if counts.get(name, 0) == 1)
+
+
+def _tested_against(level: str, fitted: list[str], binary: tuple[str, ...]) -> str:
+    """The level an ordinal level is tested against: the one before, except scalar after metric
+    with binary items. There semTools (Wu & Estabrook's rules) frees the binary items' scales at
+    scalar (their intercepts are tied) that metric keeps at 1, so scalar is not nested in metric;
+    it is nested in the thresholds model (with binary items equivalent to configural) and is
+    tested against it (or against configural when thresholds was not fitted)."""
+    if level == "scalar" and binary and fitted[-1].split(" ")[0] == "metric":  # or "metric (partial)"
+        earlier = [lv for lv in fitted if lv.split(" ")[0] in ("configural", "thresholds")]
+        if earlier:
+            return earlier[-1]
+    return fitted[-1]
 
 
 def _latent_means(models: dict[str, SEMResult], table: pd.DataFrame) -> tuple[pd.DataFrame, str | None, bool]:
@@ -566,6 +665,11 @@ def _candidates(result: SEMResult, level: str, freed: list[str]) -> pd.DataFrame
         keep &= tests["lhs"] == tests["rhs"]
     if level == "scalar":
         keep &= ~tests["lhs"].isin(result._spec.latent)
+        if result._ordinal is not None:  # an item with one equal threshold (binary): freeing its intercept refixes
+            rows = result._ordinal.threshold_rows  # its scale (Wu & Estabrook), which tests nothing
+            counts = rows[rows["group"].eq(rows["group"].iloc[0])]["lhs"].value_counts()
+            equal = {n: counts.get(n, 0) - sum(1 for f in freed if _item_of(f) == n and "|" in f) for n in counts.index}
+            keep &= ~tests["lhs"].map(equal).eq(1)
     if level == "thresholds":  # an item's intercept and scale need two other equal thresholds (Wu & Estabrook)
         tied = tests.loc[keep, "lhs"].value_counts()
         keep &= tests["lhs"].map(tied).fillna(0) >= 3
