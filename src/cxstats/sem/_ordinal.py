@@ -394,7 +394,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         measures.update(_robust_measures(samples, implied, jac, estimator, df, layout) if not continuous
                         else dict.fromkeys(ROBUST_NAMES, float("nan")))  # lavaan: not defined (NA)
     if continuous:
-        measures.update(residual_summaries(samples, s, implied, layout))
+        measures.update(residual_summaries(s, implied, layout))
     measures["wrmr"] = float(np.sqrt(chisq / (len(s) / n_groups)))  # lavaan: statistics per group
     measures["npar"] = float(n_par)
     measures["fmin"] = f / 2

@@ -249,7 +249,7 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
                if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and fitted.theta[r.free - 1] < 0]
     if heywood:
         problems.append(warn(f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case; with ordered "
-                             "items the residual variance is 1 - R² under the delta parameterization). The model may "
+                             "items their residual variance is 1 - R² under the delta parameterization). The model may "
                              "be misspecified or a factor has too few indicators.", HeywoodWarning))
     estimate = Estimate(fitted.theta, 2 * fitted.fmin, fitted.iterations, fitted.converged, fitted.gradient_max)
     groups = Groups(models, [np.asarray(smp.cor, dtype=float) for smp in samples],

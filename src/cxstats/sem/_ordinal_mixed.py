@@ -11,7 +11,9 @@ item and a continuous one, covariances between continuous ones
 The model (lavaan 0.6.14's rules): the intercepts of the continuous variables are free
 parameters (the latent means and the intercepts of the latent responses stay 0), their
 residual variances are free (not ``1 - explained``, which holds for ordered items under
-delta). With ``s_i`` the scale of variable ``i`` (ordered: its delta, 1, or ``1 /
+delta). With equal thresholds across groups their intercepts are equal too, the later groups'
+latent means and the ordered items' scale factors free (lavaan's ``group.equal =
+"thresholds"``). With ``s_i`` the scale of variable ``i`` (ordered: its delta, 1, or ``1 /
 sd(y*_i)`` under theta; continuous: 1), ``Sigma`` and ``mu`` the model's implied covariance
 and means, the implied statistics are ``s_i (tau - mu_i)`` (thresholds), ``-mu_i`` (means of
 continuous variables), ``Sigma_ii`` (their variances) and ``s_i s_j Sigma_ij``. The baseline
@@ -20,6 +22,11 @@ The residual summaries (SRMR and relatives) take the off-diagonal residuals (sta
 the sample variances for ``srmr``, by the sample and the implied ones for ``crmr``, raw for
 ``rmr``) and the threshold residuals, but not the means or variances of continuous variables;
 lavaan's robust (``catML``) CFI and RMSEA are not defined for such models (NaN, as lavaan).
+
+Parameters in the units of a continuous variable can differ from the others by orders of
+magnitude: the information matrix is inverted and ranked on its unit-diagonal form, and the
+difference test works with Jacobians on unit parameter scale (:func:`scaled_pinv`,
+:func:`full_rank_scaled`, :func:`unit_scale_jacobians`).
 
 Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv_mixed.R).
 """
@@ -217,7 +224,7 @@ def baseline_positions(st) -> np.ndarray:
     return st.th_pos
 
 
-def residual_summaries(samples, s: np.ndarray, implied: np.ndarray, layout) -> dict[str, float]:
+def residual_summaries(s: np.ndarray, implied: np.ndarray, layout) -> dict[str, float]:
     """lavaan's RMR / SRMR / CRMR for a model with continuous variables (the module docstring):
     per group the off-diagonal residuals (raw, standardized by the sample variances, or each
     side by its own variances) and the threshold residuals; groups weighted by their share of N."""
