@@ -136,11 +136,6 @@ def test_ordered_items_not_in_the_model():
         sem.fit(REF["hs"]["model"], _data("hs"), ordered=["x1", "sat1"])
 
 
-def test_ordered_and_continuous_items_mixed():
-    with pytest.raises(ModelSpecificationError, match=r"'x9' are not in ordered=; models that mix"):
-        sem.fit(REF["hs"]["model"], _data("hs"), ordered=[f"x{i}" for i in range(1, 9)])
-
-
 def test_fiml_with_ordered_items():
     with pytest.raises(ModelSpecificationError, match=r"missing='fiml' is not available with ordered items.*"
                                                        r"missing='pairwise'"):

@@ -27,6 +27,7 @@ from ._missing_patterns import em_saturated, missing_patterns, patterns_from_sum
 from ._robust import mlr
 from ._robust_moments import robust_samples
 from ._ordinal import ESTIMATORS as ORDINAL_ESTIMATORS
+from ._ordinal_mixed import mixed_continuous
 from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit_ordinal_sample, ordered_names,
                            ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_spec)
 from ._ordinal_fit import wu_estabrook_fixed_scales
@@ -179,8 +180,15 @@ def fit(
         ``ordered=``: diagonally weighted least squares, robust SEs, lavaan's scaled-shifted
         chi-square and ``cfi.scaled``, ``tli.scaled``, ``rmsea.scaled``), ``"ULSMV"``
         (unweighted) or ``"DWLS"`` (standard SEs and test). ``missing`` may then be
-        ``"pairwise"``. Every observed variable must be ordered. With ``group=``: thresholds
-        per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
+        ``"pairwise"``. Observed variables not in ``ordered=`` are continuous (lavaan's mixed
+        models): their means, variances and covariances (polyserial correlations times the sd
+        with ordered items) join the statistics, their intercepts (``x7 ~1`` rows) and
+        residual variances are free parameters, and lavaan's robust CFI/TLI/RMSEA are NaN (not
+        defined for them); equal thresholds across groups also make their intercepts equal
+        (lavaan); such models may not have exogenous observed predictors (lavaan conditions on
+        them, ``conditional.x``).
+        Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv_mixed.R). With
+        ``group=``: thresholds per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
         ``group_equal`` among thresholds (delta only: the later groups' scale factors ``~*~``
         and latent means become free, as lavaan), loadings, regressions, lv.variances,
         lv.covariances and residual.covariances. Checked against lavaan 0.6.14
@@ -348,11 +356,17 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
         check_ordinal_group_equal(group_equal, parameterization)
     levels, _, _ = _split_groups(data, group, group_labels)
     equal_thresholds = "thresholds" in group_equal
-    table = build_parameter_table(parse_model(model), std_lv=std_lv, groups=levels, auto_fix_single=False,
+    statements = parse_model(model)
+    table = build_parameter_table(statements, std_lv=std_lv, groups=levels, auto_fix_single=False,
                                   group_equal=tuple(c for c in group_equal if c != "thresholds"),
                                   group_partial=group_partial)
+    continuous = mixed_continuous(table, ordered_names(ordered, table), ladder=identification == "wu.estabrook")
+    if continuous and not table.meanstructure:  # their means are sample statistics (lavaan)
+        table = build_parameter_table(statements, std_lv=std_lv, groups=levels, meanstructure=True,
+                                      group_equal=tuple(c for c in group_equal if c != "thresholds"),
+                                      group_partial=group_partial)
     spec = (wu_estabrook_spec(table, equal_thresholds=equal_thresholds) if identification == "wu.estabrook"
-            else ordinal_spec(table, equal_thresholds=equal_thresholds))
+            else ordinal_spec(table, equal_thresholds=equal_thresholds, continuous=continuous))
     if spec.n_free == 0:
         raise ModelSpecificationError("The model has no free parameters to estimate.")
     names = ordered_names(ordered, spec)
@@ -368,7 +382,7 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
                 + (f"{item!r} has thresholds t1 to t{count}." if count else f"{item!r} is not an item of the model.")
                 + " Write a threshold as 'item | tk', e.g. 'x3 | t1'.")
     equal = {n: len(first.thresholds[n]) - sum(1 for item, _ in set(free_thresholds) if item == n)
-             for n in spec.observed}  # thresholds still equal across groups, per item
+             for n in spec.observed if n not in continuous}  # thresholds still equal across groups, per item
     if equal_thresholds and any(v == 0 for v in equal.values()):
         item = next(n for n, v in equal.items() if v == 0)
         raise ModelSpecificationError(

@@ -27,7 +27,13 @@ with ``W_g f_g`` and ``Gamma_g / f_g``, ``f_g = N_g / N``); the mean-and-varianc
 divides by ``N - G``. The baseline model frees the thresholds and fixes every correlation
 at 0.
 
-Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv.R).
+Models that also have continuous observed variables (mixed models: their means among the
+thresholds, their variances, covariances and polyserial covariances; free intercepts and
+residual variances) use :class:`cxstats.sem._ordinal_mixed.MixedStructure` in place of
+``_Structure`` and the baseline and residual summaries described there.
+
+Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv.R; mixed models:
+tests/reference/lavaan_wlsmv_mixed.R).
 """
 
 from __future__ import annotations
@@ -94,6 +100,7 @@ class OrdinalFit:
     equal_thresholds: bool = False  # one set of thresholds for every group (but ``free_thresholds``)
     free_thresholds: frozenset = frozenset()  # (item, "tk") with a copy per group despite equal thresholds
     free_residuals: bool = False  # theta: the later groups' residual variances are parameters unless tied
+    continuous: tuple = ()  # the model's continuous observed variables (a mixed model)
     fixed_scale: tuple = ()  # (group index, item): scale (delta) or residual variance (theta) kept at 1
 
 
@@ -242,14 +249,21 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     fixed at 1 although the thresholds are equal (Wu & Estabrook's binary items, whose one
     threshold identifies their intercept but not also their scale; see
     :func:`~cxstats.sem._ordinal_fit.wu_estabrook_fixed_scales`)."""
+    from ._ordinal_mixed import (ROBUST_NAMES, MixedStructure, continuous_names, full_rank_scaled, residual_summaries,
+                                 scaled_pinv, start_moments)
+
     estimator = estimator.upper()
     free_thresholds = frozenset(free_thresholds) if equal_thresholds else frozenset()
     samples = [sample] if isinstance(sample, OrdinalSample) or hasattr(sample, "wls_obs") else list(sample)
     n_groups = len(samples)
+    continuous = continuous_names(spec.observed, samples)  # their residual variances are parameters
+    if continuous and equal_thresholds:  # continuous variables have no scale factor to free
+        fixed_scale = tuple(fixed_scale) + tuple((g, nm) for g in range(1, n_groups) for nm in continuous)
     rams = [RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
             for g, smp in enumerate(samples)]
     n_ram = rams[0].n_par
-    resid = {r.free - 1 for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0}
+    resid = {r.free - 1 for r in spec.rows if r.op == "~~" and r.lhs == r.rhs and r.lhs in spec.observed and r.free > 0
+             and r.lhs not in continuous}
     free_resid: set[int] = set()
     if free_residuals and parameterization == "theta":  # later groups' own residual variances are parameters
         first = {r.lhs: r.free for r in spec.rows if r.group == 0 and r.op == "~~" and r.lhs == r.rhs}
@@ -258,7 +272,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                       and (r.group, r.lhs) not in set(fixed_scale)}
         resid -= free_resid
     core = np.array([k for k in range(n_ram) if k not in resid], dtype=int)
-    n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed)) for smp in samples]
+    n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed if nm not in continuous)) for smp in samples]
     p = len(spec.observed)
     if equal_thresholds:  # one set of thresholds; free scale factors in the later groups (lavaan)
         offsets = np.zeros(n_groups + 1, dtype=int)
@@ -272,11 +286,12 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
         scale = [None] * n_groups
         n_par = len(core) + int(offsets[-1])
-    own = [k for k, (item, m) in enumerate((nm, m) for nm in spec.observed
+    own = [k for k, (item, m) in enumerate((nm, m) for nm in spec.observed if nm not in continuous
                                            for m in range(len(samples[0].thresholds[nm])))
            if (item, f"t{m + 1}") in free_thresholds]  # positions (in the shared set) each later group copies
     n_par += (n_groups - 1) * len(own)
-    sts = [_Structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g], resid)
+    structure = MixedStructure if continuous else _Structure
+    sts = [structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g], resid)
            for g, (ram, smp) in enumerate(zip(rams, samples, strict=True))]
     for g, st in enumerate(sts[1:]):  # the later groups' own copies of the freed thresholds, at the end
         st.th_cols = st.th_cols.copy()
@@ -303,7 +318,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         return float(r @ (w * r)), r, jac
 
     x = np.zeros(n_par)
-    starts = [start_values(ram, np.asarray(smp.cor, dtype=float)[np.ix_(st.order, st.order)], np.zeros(ram.p))
+    starts = [start_values(ram, *start_moments(smp, st.order)) if continuous else
+              start_values(ram, np.asarray(smp.cor, dtype=float)[np.ix_(st.order, st.order)], np.zeros(ram.p))
               for ram, smp, st in zip(rams, samples, sts, strict=True)]
     x[:len(core)] = np.mean([theta[core] for theta in starts], axis=0)
     if free_resid:  # start the later groups' residual variances at the first group's 1
@@ -353,12 +369,14 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
 
     # ------------------------------------------------------------------ inference
     identified = bool(np.linalg.matrix_rank(h, tol=1e-10 * max(1.0, np.abs(h).max())) == h.shape[0])
+    if continuous:  # continuous variables on large or small scales: judge the rank on the scale-free matrix
+        identified = full_rank_scaled(h)
     # SEs and the traces of the scaled test use lavaan's reported weights and NACOV (groups
     # weighted by f_g: W_g f_g, Gamma_g / f_g), and the sandwich is divided by N - G
     w_rep_all = np.concatenate([fg[g] * (w_rep[g] if estimator in ("WLSMV", "DWLS") else np.ones(len(w_rep[g])))
                                 for g in range(n_groups)])
     gamma_rep = _block_diag([np.asarray(smp.nacov, dtype=float) / fg[g] for g, smp in enumerate(samples)])
-    hr_inv = np.linalg.pinv(jac.T @ (w_rep_all[:, None] * jac))
+    hr_inv = (scaled_pinv if continuous else np.linalg.pinv)(jac.T @ (w_rep_all[:, None] * jac))
     wdr = w_rep_all[:, None] * jac
     if estimator == "DWLS" or estimator == "ULS":
         vcov = hr_inv / (n - n_groups)  # lavaan's "standard" SEs for (D)WLS: the inverse of D'WD
@@ -373,7 +391,10 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     layout = _Layout(sts, stat_start, nobs)
     measures = _fit_measures(s, implied, jac, w, n, df, layout, chisq, estimator, w_rep_all, gamma_rep, hr_inv)
     if estimator in ("WLSMV", "ULSMV"):
-        measures.update(_robust_measures(samples, implied, jac, estimator, df, layout))
+        measures.update(_robust_measures(samples, implied, jac, estimator, df, layout) if not continuous
+                        else dict.fromkeys(ROBUST_NAMES, float("nan")))  # lavaan: not defined (NA)
+    if continuous:
+        measures.update(residual_summaries(s, implied, layout))
     measures["wrmr"] = float(np.sqrt(chisq / (len(s) / n_groups)))  # lavaan: statistics per group
     measures["npar"] = float(n_par)
     measures["fmin"] = f / 2
@@ -403,7 +424,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                       implied=implied, residual_rows=tuple(int(k) for k in sorted(resid)),
                       equal_thresholds=bool(equal_thresholds), free_thresholds=free_thresholds,
                       free_residuals=bool(free_residuals and parameterization == "theta"),
-                      fixed_scale=tuple(fixed_scale))
+                      fixed_scale=tuple(fixed_scale), continuous=tuple(continuous))
 
 
 def _scale_columns(spec: ParameterTable, n_groups: int, start: int, fixed_scale) -> tuple[list, int]:
@@ -427,7 +448,10 @@ class _Layout:
     def __init__(self, sts, stat_start, nobs):
         self.sts, self.nobs = sts, nobs
         self.n_groups = len(sts)
-        self.th_pos = np.concatenate([stat_start[g] + st.th_pos for g, st in enumerate(sts)])
+        from ._ordinal_mixed import baseline_positions
+
+        # the statistics the baseline fits exactly (thresholds; means and variances of continuous variables)
+        self.th_pos = np.concatenate([stat_start[g] + baseline_positions(st) for g, st in enumerate(sts)])
         self.pair_pos = np.concatenate([stat_start[g] + st.pair_pos for g, st in enumerate(sts)])
         self.group_pairs = [stat_start[g] + st.pair_pos for g, st in enumerate(sts)]
         self.group_stats = [np.arange(stat_start[g], stat_start[g + 1]) for g in range(len(sts))]
@@ -446,7 +470,12 @@ def scaled_shifted_difference(general: OrdinalFit, restricted: OrdinalFit) -> di
     nobs = np.asarray(general.group_nobs, dtype=float)
     fg = nobs / nobs.sum()
     d1, d0 = general.jacobian, restricted.jacobian
-    h = np.linalg.pinv(d1) @ d0
+    if general.continuous:  # parameters and statistics in the units of continuous variables: work in unit scale
+        from ._ordinal_mixed import unit_scale_jacobians
+
+        d1, d0, h = unit_scale_jacobians(d1, d0, np.concatenate(general.group_weights))
+    else:
+        h = np.linalg.pinv(d1) @ d0
     a_mat = linalg.null_space(h.T).T  # rows: the constraints on the general model's parameters
     w_all = np.concatenate([fg[g] * w for g, w in enumerate(general.group_weights)])
     info = d1.T @ (w_all[:, None] * d1)

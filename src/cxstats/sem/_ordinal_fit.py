@@ -4,7 +4,9 @@ statistics -> DWLS/ULS estimate -> checks -> :class:`SEMResult`) and its paramet
 The table follows lavaan's ``parameterEstimates()`` for ordered items: the model's rows, the
 thresholds (``x1 | t1``, ...), the items' residual variances (fixed: ``1 - R²`` under the delta
 parameterization, 1 under theta) and the scale factors (``x1 ~*~ x1``: 1 under delta,
-``1 / sd(y*)`` under theta).
+``1 / sd(y*)`` under theta). Continuous variables in the model (not in ``ordered=``) keep
+their free residual variances and intercepts (``x7 ~1``) and have no thresholds or scale
+factors.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .._errors import CxStatsWarning
 from .._format import listing
 from .._validation import warn
 from ._ordinal import ESTIMATORS, PARAMETERIZATIONS, OrdinalFit, fit_ordinal
+from ._ordinal_mixed import continuous_names
 from ._problems import ConvergenceWarning, HeywoodWarning, IdentificationWarning, ModelSpecificationError
 from ._tables import TABLE_COLUMNS, parameter_table
 from .estimate import Estimate, Groups
@@ -108,17 +111,23 @@ def check_ordinal_group_equal(group_equal, parameterization: str = "delta") -> N
                                       "sem.invariance(..., ordered=..., parameterization='theta').")
 
 
-def ordinal_spec(spec: ParameterTable, *, equal_thresholds: bool = False) -> ParameterTable:
+def ordinal_spec(spec: ParameterTable, *, equal_thresholds: bool = False,
+                 continuous: Sequence[str] = ()) -> ParameterTable:
     """lavaan's defaults for ordered items: the intercepts of the latent responses and the latent
     means fixed at 0 (the thresholds carry the items' locations), free parameters renumbered.
     With equal thresholds across groups the latent means of the later groups are free (and,
-    in the estimator, their scale factors)."""
+    in the estimator, their scale factors). The intercepts of ``continuous`` observed variables
+    stay free (as lavaan), equal across groups with equal thresholds (lavaan)."""
     if not spec.meanstructure:
         return spec
-    latent = set(spec.latent)
+    latent, keep = set(spec.latent), set(continuous)
     rows = [r._replace(free=0, value=0.0)
-            if r.op == "~1" and not (equal_thresholds and r.group > 0 and r.lhs in latent) else r
-            for r in spec.rows]
+            if r.op == "~1" and r.lhs not in keep and not (equal_thresholds and r.group > 0 and r.lhs in latent)
+            else r for r in spec.rows]
+    if equal_thresholds and keep:  # lavaan: equal thresholds also equate the continuous variables' intercepts
+        first = {r.lhs: r.free for r in rows if r.op == "~1" and r.group == 0 and r.lhs in keep and r.free > 0}
+        rows = [r._replace(free=first[r.lhs]) if r.op == "~1" and r.group > 0 and r.lhs in first and r.free > 0
+                else r for r in rows]
     if equal_thresholds:  # a fresh free number for each later group's latent mean
         top = max(r.free for r in rows)
         fresh = []
@@ -177,7 +186,8 @@ def wu_estabrook_fixed_scales(spec: ParameterTable, n_thresholds: dict[str, int]
 
 
 def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
-    """``ordered=`` as model-ordered names, checked against the model's observed variables."""
+    """``ordered=`` as model-ordered names, checked against the model's observed variables (the
+    others are continuous)."""
     observed = spec.observed
     if ordered is True:
         return tuple(observed)
@@ -190,12 +200,6 @@ def ordered_names(ordered, spec: ParameterTable) -> tuple[str, ...]:
             f"ordered= names {listing(unknown, quote=True)}, which {'is' if len(unknown) == 1 else 'are'} not an "
             f"observed variable of the model ({listing(observed, limit=30, quote=True)}). List only the model's items "
             "in ordered=, or ordered=True for all of them.")
-    continuous = [n for n in observed if n not in names]
-    if continuous:
-        raise ModelSpecificationError(
-            f"The model's observed variables {listing(continuous, quote=True)} are not in ordered=; models that mix "
-            "ordered and continuous variables are not available yet. Add them to ordered= (or use ordered=True), or "
-            "leave them out of the model.")
     return tuple(n for n in observed if n in names)
 
 
@@ -212,6 +216,7 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
                                       "items yet; use shared labels for equal parameters.")
     samples = (sample,) if hasattr(sample, "wls_obs") else tuple(sample)
     multigroup = len(samples) > 1
+    continuous = continuous_names(spec.observed, samples)
     problems: list[str] = []
     bad = []
     for level, smp in zip(spec.groups, samples, strict=True):
@@ -244,7 +249,7 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
                if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and fitted.theta[r.free - 1] < 0]
     if heywood:
         problems.append(warn(f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case; with ordered "
-                             "items the residual variance is 1 - R² under the delta parameterization). The model may "
+                             "items their residual variance is 1 - R² under the delta parameterization). The model may "
                              "be misspecified or a factor has too few indicators.", HeywoodWarning))
     estimate = Estimate(fitted.theta, 2 * fitted.fmin, fitted.iterations, fitted.converged, fitted.gradient_max)
     groups = Groups(models, [np.asarray(smp.cor, dtype=float) for smp in samples],
@@ -259,7 +264,7 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
         _moments=samples[0], _theta=fitted.theta, _vcov=fitted.vcov_full, _constraint_basis=None,
         _estimate=estimate, _defined=DefinedParameters(spec), _ci_level=ci_level, _bootstrap=None, _groups=groups,
         _group_moments=samples, _robust=None, _missing_fit=None, missing=missing, labels=labels or {},
-        ordered=tuple(spec.observed), parameterization=parameterization,
+        ordered=tuple(n for n in spec.observed if n not in continuous), parameterization=parameterization,
         polychoric_not_positive_definite=bool(bad), _ordinal=fitted)
 
 
@@ -269,7 +274,7 @@ def ordinal_table(result) -> pd.DataFrame:
     spec = result._spec
     table = parameter_table(result._groups.models, spec, result._estimate, result._vcov, result._defined,
                             result._ci_level)
-    items = set(spec.observed)
+    items = set(result.ordered or spec.observed)  # continuous variables' residual variances are parameters
     fixed = table["op"].eq("~~") & table["lhs"].eq(table["rhs"]) & table["lhs"].isin(items)
     n_groups = len(result._groups.models)
     estimated = {(r.lhs, spec.groups[r.group] if n_groups > 1 else table["group"].iloc[0]) for r in spec.rows
@@ -298,6 +303,7 @@ def ordinal_table(result) -> pd.DataFrame:
         "ci_low": fitted.scale - z_crit * fitted.scale_se, "ci_high": fitted.scale + z_crit * fitted.scale_se,
         "std_lv": fitted.scale, "std_all": 1.0})
     scale["p_value"] = 2 * special.ndtr(-np.abs(scale["z"]))
+    scale = scale[scale["lhs"].isin(items)]  # continuous variables have no scale factor
     parts = []
     model_rows = table[table["op"] != ":="]
     for level in spec.groups:

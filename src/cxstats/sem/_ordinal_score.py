@@ -21,7 +21,9 @@ intercepts absorb released thresholds); the rows kept identify it.
 
 Checked against lavaan 0.6.14 ``lavTestScore`` (threshold and loading equalities) and
 ``modindices`` (intercepts and residual variances) on semTools' Wu & Estabrook models
-(tests/reference/lavaan_ordinal_score.R).
+(tests/reference/lavaan_ordinal_score.R). Models with continuous variables among the ordered
+items (their intercepts tied with equal thresholds, as lavaan) use the mixed structure of
+:mod:`cxstats.sem._ordinal_mixed` (tests/reference/lavaan_wlsmv_mixed.R).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._ordinal import OrdinalFit, _scale_columns, _Structure
+from ._ordinal_mixed import MixedStructure, continuous_names
 from .matrices import RamModel
 
 
@@ -57,6 +60,7 @@ def ordinal_score_parts(result) -> ScoreParts:
     fitted: OrdinalFit = result._ordinal
     spec = result._spec
     samples = list(result._group_moments)
+    continuous = continuous_names(spec.observed, samples)  # a mixed model: no thresholds or scale factors for them
     n_groups = len(samples)
     theta_pz = result.parameterization == "theta"
     observed = set(spec.observed)
@@ -101,7 +105,7 @@ def ordinal_score_parts(result) -> ScoreParts:
     n_ram = counter
     core = np.array([k for k in range(n_ram) if k not in fixed_resid], dtype=int)
     # ---- thresholds: each group its own; scale factors as in the fit (free in later groups, delta)
-    n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed)) for smp in samples]
+    n_th = [int(sum(len(smp.thresholds[nm]) for nm in spec.observed if nm not in continuous)) for smp in samples]
     offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
     p = len(spec.observed)
     n_par = len(core) + int(offsets[-1])
@@ -110,7 +114,8 @@ def ordinal_score_parts(result) -> ScoreParts:
         scale, n_par = _scale_columns(spec, n_groups, n_par, fitted.fixed_scale)
     rams = [RamModel(released.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(p))
             for g, smp in enumerate(samples)]
-    sts = [_Structure(ram, smp, result.parameterization, core, int(offsets[g]), n_par, scale[g], fixed_resid)
+    structure = MixedStructure if continuous else _Structure
+    sts = [structure(ram, smp, result.parameterization, core, int(offsets[g]), n_par, scale[g], fixed_resid)
            for g, (ram, smp) in enumerate(zip(rams, samples, strict=True))]
     # ---- the restricted estimate in the released coordinates
     x = np.zeros(n_par)
@@ -166,7 +171,8 @@ def ordinal_score_parts(result) -> ScoreParts:
             add([(index_of[new.free - 1], 1.0)], ("fixed", old.op, old.lhs, old.rhs),
                 (old.lhs, old.op, old.rhs, (0, old.group)))
     if fitted.equal_thresholds:
-        labels = [(nm, f"t{m + 1}") for nm in spec.observed for m in range(len(samples[0].thresholds[nm]))]
+        labels = [(nm, f"t{m + 1}") for nm in spec.observed if nm not in continuous
+                  for m in range(len(samples[0].thresholds[nm]))]
         for g in range(1, n_groups):
             for k, (item, tk) in enumerate(labels):
                 if (item, tk) in fitted.free_thresholds:

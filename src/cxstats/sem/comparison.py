@@ -283,12 +283,18 @@ def _check_same_data(first: SEMResult, name0: str, other: SEMResult, name: str) 
 def _check_same_ordinal(m0, m1, level, name0: str, name: str) -> None:
     order = [list(m1.names).index(v) for v in m0.names]
     same = np.allclose(np.asarray(m1.cor)[np.ix_(order, order)], m0.cor, rtol=1e-6, atol=1e-8) and all(
-        np.allclose(m0.thresholds[v], m1.thresholds[v], rtol=1e-6, atol=1e-8) for v in m0.names)
+        v in m1.thresholds and np.allclose(m0.thresholds[v], m1.thresholds[v], rtol=1e-6, atol=1e-8)
+        for v in m0.thresholds)
+    for field in ("means", "variances"):  # continuous variables of a mixed model
+        first, other = getattr(m0, field, None) or {}, getattr(m1, field, None) or {}
+        same = same and set(first) == set(other) and all(np.isclose(first[v], other[v], rtol=1e-6, atol=1e-8)
+                                                         for v in first)
     if not same:
         where = f" in group '{level}'" if level is not None else ""
         raise ComparisonError(
             f"Model '{name}' and model '{name0}' were fitted to different data{where}: the same items and number of "
-            "rows, but different thresholds or polychoric correlations. Fit both models to the same data frame.")
+            "rows, but different thresholds or polychoric correlations (or means and variances of continuous "
+            "variables). Fit both models to the same data frame.")
 
 
 def _method(method: str | None, estimator: str) -> str:
