@@ -160,11 +160,13 @@ def test_equal_thresholds_equate_continuous_intercepts():
 @pytest.mark.parametrize(("model", "ordered", "name"), [
     ("visual =~ x1 + x2 + x3\nvisual ~ x9", ["x1", "x2", "x3"], "x9"),  # a continuous covariate
     ("textual =~ x4 + x5 + x6\ntextual ~ x1", ["x1"], "x1"),  # an ordered covariate, continuous indicators
+    ("textual =~ x4 + x5 + x6\ntextual ~ x1", True, "x1"),  # every variable ordered: lavaan conditions on x1 too
 ])
 def test_exogenous_predictor_in_mixed_model_refused(model, ordered, name):
     data = _data("hs", REF["hs"]["wlsmv_delta"])
     with pytest.raises(ModelSpecificationError, match=rf"The observed variable\(s\) '{name}' only predict .*"
-                                                      r"conditional\.x.*mix ordered and continuous"):
+                                                      r"conditional\.x.*does not do with ordered items\. Make "
+                                                      r"each one the single indicator"):
         sem.fit(model, data, ordered=ordered)
 
 

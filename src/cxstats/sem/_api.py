@@ -185,8 +185,8 @@ def fit(
         with ordered items) join the statistics, their intercepts (``x7 ~1`` rows) and
         residual variances are free parameters, and lavaan's robust CFI/TLI/RMSEA are NaN (not
         defined for them); equal thresholds across groups also make their intercepts equal
-        (lavaan); such models may not have exogenous observed predictors (lavaan conditions on
-        them, ``conditional.x``).
+        (lavaan). A model with ordered items may not have exogenous observed predictors (lavaan
+        conditions on them, ``conditional.x``): make each the single indicator of a factor.
         Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv_mixed.R). With
         ``group=``: thresholds per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
         ``group_equal`` among thresholds (delta only: the later groups' scale factors ``~*~``

@@ -267,15 +267,15 @@ def mixed_continuous(spec, ordered, *, ladder: bool = False) -> tuple[str, ...]:
     models support: no exogenous observed predictors, ordered or continuous (lavaan would
     condition on them, ``conditional.x``), and not the ordinal invariance ladder."""
     continuous = tuple(n for n in spec.observed if n not in set(ordered))
-    if not continuous:
-        return ()
     predictors = list(spec.exogenous_x)
-    if predictors:
+    if predictors:  # also when every variable is ordered: the fit would differ from lavaan's silently
         raise ModelSpecificationError(
             f"The observed variable(s) {', '.join(repr(n) for n in predictors)} only predict (exogenous "
             "covariates); in a model with ordered items lavaan conditions on such covariates (conditional.x), which "
-            "sem.fit does not do for models that mix ordered and continuous variables. Make them indicators of a "
-            "factor, or leave them out of the model.")
+            "sem.fit does not do with ordered items. Make each one the single indicator of a factor (e.g. "
+            f"'{predictors[0].upper()}F =~ {predictors[0]}'), or leave it out of the model.")
+    if not continuous:
+        return ()
     if ladder:
         raise ModelSpecificationError(
             f"The ordinal invariance ladder needs every observed variable in ordered=; "
