@@ -137,17 +137,18 @@ class _Structure:
         th_start = np.concatenate([[0], np.cumsum([len(sample.thresholds[n]) for n in sample.names])])
         self.th_pos = np.concatenate([np.arange(th_start[o], th_start[o + 1]) for o in order]).astype(int)
         k = int(th_start[-1])
+        self._set_pairs(order, k)
+
+    def _set_pairs(self, order: list[int], k: int) -> None:
+        """The correlations' positions from ``k`` on (column-wise below the diagonal, in sample
+        positions), the number of statistics, and the items whose residual variance is not a
+        parameter."""
         inv = {o: m for m, o in enumerate(order)}
-        pair_i, pair_j, pair_pos = [], [], []
-        for j in range(self.p):  # column-wise below the diagonal, in sample positions
-            for i in range(j + 1, self.p):
-                pair_i.append(inv[i])
-                pair_j.append(inv[j])
-                pair_pos.append(k)
-                k += 1
-        self.pair_i, self.pair_j = np.array(pair_i, dtype=int), np.array(pair_j, dtype=int)
-        self.pair_pos = np.array(pair_pos, dtype=int)
-        self.n_stat = k
+        pairs = [(inv[i], inv[j]) for j in range(self.p) for i in range(j + 1, self.p)]
+        self.pair_i = np.array([a for a, _ in pairs], dtype=int)
+        self.pair_j = np.array([b for _, b in pairs], dtype=int)
+        self.pair_pos = k + np.arange(len(pairs), dtype=int)
+        self.n_stat = k + len(pairs)
         self.items = np.array(sorted(self.residual), dtype=int)
         self.resid_idx = np.array([self.residual[i] for i in self.items], dtype=int)
 

@@ -96,19 +96,7 @@ class MixedStructure(_Structure):
         k = int(start[-1])
         self.var_pos = np.array([k + numeric_sample.index(names[m]) for m in self.numeric], dtype=int)
         k += len(numeric_sample)
-        inv = {o: m for m, o in enumerate(order)}
-        pair_i, pair_j, pair_pos = [], [], []
-        for j in range(self.p):
-            for i in range(j + 1, self.p):
-                pair_i.append(inv[i])
-                pair_j.append(inv[j])
-                pair_pos.append(k)
-                k += 1
-        self.pair_i, self.pair_j = np.array(pair_i, dtype=int), np.array(pair_j, dtype=int)
-        self.pair_pos = np.array(pair_pos, dtype=int)
-        self.n_stat = k
-        self.items = np.array(sorted(self.residual), dtype=int)
-        self.resid_idx = np.array([self.residual[i] for i in self.items], dtype=int)
+        self._set_pairs(order, k)
 
     def implied(self, x: np.ndarray, theta: np.ndarray | None = None):
         """(implied statistics in wls_obs order, Jacobian (n_stat, n_par), RAM theta)."""
