@@ -180,3 +180,22 @@ def test_group_partial_cannot_free_every_threshold_of_an_item():
     with pytest.raises(ModelSpecificationError, match=r"group_partial frees every threshold of 'x5'; keep at least one"):
         sem.invariance(REF["model"], DATA, group="school", ordered=True,
                        group_partial=["x5 | t1", "x5 | t2", "x5 | t3"], levels=["configural", "thresholds"])
+
+
+def test_three_group_ladder_searches_every_step_and_reads_the_means():
+    """bfi by education: the search frees a threshold, two loadings and four intercepts. The
+    thresholds step stays rejected by the χ² test but holds by the fit-change rules, which
+    does not end the chain: the latent means come from the partial scalar model and are read
+    out."""
+    ref = json.loads((REF_DIR / "lavaan_ordinal_score_groups.json").read_text())
+    data = pd.read_csv(REF_DIR / ref["data"])
+    ladder = sem.invariance(ref["model"], data, group=ref["group"], ordered=True)
+    rows = ladder.table.set_index("level")
+    assert rows.loc["thresholds (partial)", "lrt"] == "rejected"
+    assert rows.loc["thresholds (partial)", "fit_rule"] == "holds"
+    assert rows.loc["scalar (partial)", "holds"] and (ladder.search["df"] == 2).all()
+    assert set(ladder.search["level"]) == {"thresholds", "metric", "scalar"}
+    assert ladder.means_level == "scalar (partial)" and ladder.means_comparable
+    assert set(ladder.latent_means["group"]) == {"secondary", "degree"}
+    assert "Latent means relative to some college (0; in standard deviations of some college)" in str(
+        ladder.plain_summary())

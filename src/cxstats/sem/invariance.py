@@ -634,9 +634,16 @@ def _tested_against(level: str, fitted: list[str], binary: tuple[str, ...]) -> s
 
 def _latent_means(models: dict[str, SEMResult], table: pd.DataFrame) -> tuple[pd.DataFrame, str | None, bool]:
     """The later groups' latent means (relative to the first group's 0) from the last level
-    that holds, when it is scalar or strict; else from the scalar model, marked not comparable."""
+    that holds, when it is scalar or strict; else from the scalar model, marked not comparable.
+    A level holds here when either criterion accepts it (the χ² test or the fit-change rules:
+    the summary reports a disagreement and reads such means as approximate); one rejected by
+    both ends the chain unless its partial version takes its place. Among the levels of the
+    chain, the last one the χ² test accepts is preferred (a strict level that only the rules
+    accept does not replace the scalar one)."""
     holding = []
-    levels, holds = list(table["level"]), list(table["holds"])
+    levels = list(table["level"])
+    by_test = dict(zip(levels, (bool(h) for h in table["holds"]), strict=True))
+    holds = [bool(h) or rule == "holds" for h, rule in zip(table["holds"], table["fit_rule"], strict=True)]
     for k, level in enumerate(levels):
         if not holds[k]:
             if k + 1 < len(levels) and levels[k + 1] == f"{level} (partial)":
@@ -648,7 +655,8 @@ def _latent_means(models: dict[str, SEMResult], table: pd.DataFrame) -> tuple[pd
     if not with_means:
         return pd.DataFrame(columns=cols), None, False
     accepted = [lv for lv in holding if lv in with_means]
-    level = accepted[-1] if accepted else with_means[0]
+    preferred = [lv for lv in accepted if by_test[lv]] or accepted
+    level = preferred[-1] if preferred else with_means[0]
     result = models[level]
     tab = result.table
     latent = set(result._spec.latent)
