@@ -654,8 +654,8 @@ def _robust_measures(samples, implied, jac, estimator, df, st: _Layout) -> dict:
     lo, hi = _rmsea_ci(scaled, df, m)
     out["rmsea.ci.lower.robust"] = lo * np.sqrt(c_hat) * root_g
     out["rmsea.ci.upper.robust"] = hi * np.sqrt(c_hat) * root_g
-    out["rmsea.pvalue.robust"] = float(stats.ncx2.sf(scaled, df, m * df / c_hat * 0.05 ** 2 / groups))
-    out["rmsea.notclose.pvalue.robust"] = float(stats.ncx2.cdf(scaled, df, m * df / c_hat * 0.08 ** 2 / groups))
+    out["rmsea.pvalue.robust"] = 1.0 - fitindex._pchisq(scaled, df, m * df / c_hat * 0.05 ** 2 / groups)
+    out["rmsea.notclose.pvalue.robust"] = fitindex._pchisq(scaled, df, m * df / c_hat * 0.08 ** 2 / groups)
     return out
 
 
@@ -683,29 +683,12 @@ def _rmsea(x2, df, n):
     return float(np.sqrt(max((x2 - df) / (n * df), 0.0)))
 
 
-def _ncp(x2, df, prob):
-    from scipy import optimize
-
-    def fn(lam):
-        return stats.ncx2.cdf(x2, df, lam) - prob if lam > 0 else stats.chi2.cdf(x2, df) - prob
-    if fn(0.0) < 0:
-        return 0.0
-    hi = max(x2, 1.0)
-    while fn(hi) > 0:
-        hi *= 2
-    return optimize.brentq(fn, 0.0, hi, xtol=1e-12)
-
-
 def _rmsea_ci(x2, df, n, level=0.90):
-    if df <= 0:
-        return 0.0, 0.0
-    lo = _ncp(x2, df, (1 + level) / 2)
-    hi = _ncp(x2, df, (1 - level) / 2)
-    return float(np.sqrt(lo / (n * df))), float(np.sqrt(hi / (n * df)))
+    """lavaan's RMSEA interval (``lav_fit_rmsea_ci``): :func:`fit_indices.rmsea_ci`."""
+    return (0.0, 0.0) if df <= 0 else fitindex.rmsea_ci(x2, df, n, level)
 
 
 def _rmsea_p(x2, df, n, h0, *, close):
     if df <= 0:
         return float("nan")
-    ncp = h0 ** 2 * n * df
-    return float(stats.ncx2.sf(x2, df, ncp)) if close else float(stats.ncx2.cdf(x2, df, ncp))
+    return fitindex.rmsea_pvalue(x2, df, n, h0) if close else fitindex.rmsea_notclose_pvalue(x2, df, n, h0)
