@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 _MAX_SHOWN = 5
@@ -44,3 +44,14 @@ def every(values: Iterable[Any], *, conjunction: str = "and") -> str:
     if len(shown) <= 1:
         return "".join(shown)
     return f"{', '.join(shown[:-1])} {conjunction} {shown[-1]}"
+
+
+def label_lookup(labels: Any, own: Mapping[str, str] | None = None) -> Callable[[Any], str]:
+    """``name(code)``: the label of a code, or the code itself (as text) when it has none.
+
+    ``labels`` (a dict or a Codebook, read by :func:`cxstats.formatting.labels_of`) adds to or
+    replaces ``own``, the labels a result keeps (e.g. its codebook's)."""
+    from .formatting import labels_of
+
+    names = {**(own or {}), **labels_of(labels)}
+    return lambda value: names.get(str(value), str(value))

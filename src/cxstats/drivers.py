@@ -25,7 +25,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
-from ._format import listing
+from ._format import label_lookup, listing
 from ._importance import CHUNK
 from ._importance import lmg as exact_lmg
 from ._results import Exportable, PlainText
@@ -91,8 +91,7 @@ class DriverResult(Exportable):
         from . import formatting as fmt
         from ._format import every
 
-        names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels, own=self.labels)
         outcome = name(self.outcome) if self.outcome else "the outcome"
         terms = self.table[(self.table["term"] != "(Intercept)") & self.table["se"].notna()]
         terms = terms.reindex(terms["std_beta"].abs().sort_values(ascending=False).index)
@@ -184,8 +183,7 @@ class ImportanceResult(Exportable):
         """
         from . import formatting as fmt
 
-        names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels, own=self.labels)
         ranked = self.table.sort_values("rank")
 
         def share(row) -> str:

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
-from ._format import listing
+from ._format import label_lookup, listing
 from ._results import Exportable, PlainText
 from ._sufficient import group_levels, needs_rows, samples
 from ._validation import (check_frame, count, labels_from, moments_parts, need_codebook, numeric_columns, one_of,
@@ -168,7 +168,7 @@ class ReliabilityResult(Exportable):
         from . import formatting as fmt
 
         names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(names)
         lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
         grouped = "group" in self.table.columns
         for row in self.table.itertuples():
@@ -244,8 +244,7 @@ class ValidityResult(Exportable):
         from . import formatting as fmt
         from ._format import every
 
-        names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels, own=self.labels)
         lines = [f"- Caution: {problem.split(': ', 1)[-1]} The numbers below are not trustworthy until this is "
                  "resolved." for problem in self.problems]
         n = f"{fmt.integer(self.model.nobs)} respondents"

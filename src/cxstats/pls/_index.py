@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsError, CxStatsWarning
-from .._format import listing
+from .._format import label_lookup, listing
 from .._linear import gap
 from .._resampling import map_chunks
 from .._results import Exportable, PlainText
@@ -99,10 +99,8 @@ class PLSIndexResult(Exportable):
         customers: the SEs combine as independent).
         """
         from .. import formatting as fmt
-        from ..formatting import labels_of
 
-        names = {**self.labels, **labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels, own=self.labels)
         whole = self.table[self.table["group"] == "all"].sort_values("estimate", ascending=False)
         level = fmt.percent(self.ci_level)
         lines = [f"- **{name(r.construct)}** scores {fmt.number(r.estimate, 1)} of 100 ({level} interval "

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._format import label_lookup
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._groups import (
@@ -110,8 +111,7 @@ class PLSMultigroupResult(Exportable):
         from .. import formatting as fmt
         from ..formatting import labels_of
 
-        names = labels_of(labels)
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels)
         groups = labels_of(group_labels)
         a, b = (groups.get(str(g), _plain(g)) for g in self.groups)
         rows = []

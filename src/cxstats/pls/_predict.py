@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._format import listing
+from .._format import label_lookup, listing
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._algorithm import Layout, correlations, inner_estimates, outer_weights
@@ -130,10 +130,8 @@ class PLSPredictResult(Exportable):
         Codebook) names constructs and questions."""
         from .. import formatting as fmt
         from .._format import every
-        from ..formatting import labels_of
 
-        names = labels_of(labels)
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels)
         lines = [(f"- The answers of each of the {fmt.integer(self.n)} customers were predicted by a model estimated "
                   f"without that customer ({self.folds}-fold cross-validation, repeated {self.repetitions} times).")]
         for row in self.constructs.itertuples():
