@@ -55,3 +55,10 @@ def label_lookup(labels: Any, own: Mapping[str, str] | None = None) -> Callable[
 
     names = {**(own or {}), **labels_of(labels)}
     return lambda value: names.get(str(value), str(value))
+
+
+def caution_lines(problems: Iterable[str], *, then: str = "") -> list[str]:
+    """A ``- Caution:`` bullet per problem a result records, for its plain summary: the problem's
+    message without the warning's name before the first ``': '``, then ``then`` (a sentence
+    added to each, e.g. `` The numbers below are not trustworthy until this is resolved.``)."""
+    return [f"- Caution: {problem.split(': ', 1)[-1]}{then}" for problem in problems]

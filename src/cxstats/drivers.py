@@ -25,7 +25,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
-from ._format import label_lookup, listing
+from ._format import caution_lines, label_lookup, listing
 from ._importance import CHUNK
 from ._importance import lmg as exact_lmg
 from ._results import Exportable, PlainText
@@ -95,7 +95,7 @@ class DriverResult(Exportable):
         outcome = name(self.outcome) if self.outcome else "the outcome"
         terms = self.table[(self.table["term"] != "(Intercept)") & self.table["se"].notna()]
         terms = terms.reindex(terms["std_beta"].abs().sort_values(ascending=False).index)
-        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        lines = caution_lines(self.problems)
         if self.family == "gaussian":
             lines.append(f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in {outcome} "
                          f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents).")

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ._errors import CxStatsError
-from ._format import label_lookup
+from ._format import caution_lines, label_lookup
 from ._results import Exportable, PlainText
 from ._validation import check_frame, ci_level as check_ci_level, labels_from, survey_parts
 from .data.codebook import Codebook
@@ -82,7 +82,7 @@ class PolychoricResult(Exportable):
         from . import formatting as fmt
 
         name = label_lookup(labels, own=self.labels)
-        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        lines = caution_lines(self.problems)
         level = fmt.percent(self.ci_level)
         parts = self.table.groupby("group", sort=False) if "group" in self.table else [(None, self.table)]
         for key, part in parts:

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
-from ._format import label_lookup, listing
+from ._format import caution_lines, label_lookup, listing
 from ._results import Exportable, PlainText
 from ._sufficient import group_levels, needs_rows, samples
 from ._validation import (check_frame, count, labels_from, moments_parts, need_codebook, numeric_columns, one_of,
@@ -169,7 +169,7 @@ class ReliabilityResult(Exportable):
 
         names = {**self.labels, **fmt.labels_of(labels)}
         name = label_lookup(names)
-        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        lines = caution_lines(self.problems)
         grouped = "group" in self.table.columns
         for row in self.table.itertuples():
             where = "" if not grouped else f" ({name(row.group)})" if str(row.group) in names else (
@@ -245,8 +245,8 @@ class ValidityResult(Exportable):
         from ._format import every
 
         name = label_lookup(labels, own=self.labels)
-        lines = [f"- Caution: {problem.split(': ', 1)[-1]} The numbers below are not trustworthy until this is "
-                 "resolved." for problem in self.problems]
+        lines = caution_lines(self.problems,
+                              then=" The numbers below are not trustworthy until this is resolved.")
         n = f"{fmt.integer(self.model.nobs)} respondents"
         weak = self.table[self.table["ave"] < 0.5]
         strong = self.table[self.table["ave"] >= 0.5]

@@ -24,7 +24,7 @@ from scipy import stats
 from . import _survival
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import level as shown_level
-from ._format import listing, rows_and_values
+from ._format import caution_lines, listing, rows_and_values
 from . import formatting as fmt
 from ._results import Exportable, PlainText
 from .formatting import labels_of
@@ -190,7 +190,7 @@ class KaplanMeierResult(Exportable):
                 lines.append(f"- The retention curves differ by more than chance would explain ({test}).")
             else:
                 lines.append(f"- The differences between the curves are within what chance would produce ({test}).")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 
@@ -405,7 +405,7 @@ class CoxResult(Exportable):
         if np.isfinite(self.concordance):
             lines.append(f"- The model ranks who churns first correctly for {fmt.percent(self.concordance)} of "
                          "comparable pairs of customers (50% = chance).")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 
@@ -675,7 +675,7 @@ class PeriodRatesResult(Exportable):
                  (f"- Period by period this ranged from {_pct(t['repurchase_rate'].min())} to "
                   f"{_pct(t['repurchase_rate'].max())}; the rest ({_pct(1 - pooled)} on average) did not buy in the "
                   "following period (churned for that period; many come back later).")]
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 

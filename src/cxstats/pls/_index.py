@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsError, CxStatsWarning
-from .._format import label_lookup, listing
+from .._format import caution_lines, label_lookup, listing
 from .._linear import gap
 from .._resampling import map_chunks
 from .._results import Exportable, PlainText
@@ -119,7 +119,7 @@ class PLSIndexResult(Exportable):
                              f"({fmt.number(bottom['estimate'], 1)}, n = {fmt.integer(bottom['n'])}); the gap of "
                              f"{fmt.number(difference, 1)} points ({level} CI {fmt.number(low, 1)} to "
                              f"{fmt.number(high, 1)}): {sure}.")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._format import label_lookup
+from .._format import caution_lines, label_lookup
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._groups import (
@@ -134,7 +134,7 @@ class PLSMultigroupResult(Exportable):
                 "differences.")
         caveat = ("- Path differences are meaningful only if the constructs are measured alike in both groups: "
                   "check with MICOM (at least partial invariance).")
-        problems = [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        problems = caution_lines(self.problems)
         return PlainText("\n".join([head, *rows, caveat, *problems]))
 
     def plot(self, *, labels: dict[str, str] | None = None, group_labels: dict | None = None,

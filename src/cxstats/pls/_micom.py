@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .. import formatting as fmt
-from .._format import every
+from .._format import caution_lines, every
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ..formatting import labels_of
@@ -157,7 +157,7 @@ class MICOMResult(Exportable):
                 detail.append(f"{name(c)} ({' and '.join(what)})")
             lines.append(f"- Means or variances differ between the groups for {every(detail)}: compare paths, "
                          "but do not pool the groups for these constructs.")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._format import label_lookup, listing
+from .._format import caution_lines, label_lookup, listing
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._algorithm import Layout, correlations, inner_estimates, outer_weights
@@ -147,7 +147,7 @@ class PLSPredictResult(Exportable):
             lines.append(f"- **{label}**: the model beats the average answer on every question (smallest Q²predict "
                          f"{q2}) and beats a plain linear model on {row.n_beats_lm} of "
                          f"{row.n_indicators}: {_POWER[row.power]}.")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 

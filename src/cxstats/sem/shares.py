@@ -32,7 +32,7 @@ import pandas as pd
 
 from .._errors import CxStatsError
 from .._format import level as shown_level
-from .._format import label_lookup, listing
+from .._format import caution_lines, label_lookup, listing
 from .._importance import lmg, relative_weights
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
@@ -173,7 +173,7 @@ def _summary_start(result, labels, group):
     label lookup, the rows of ``group`` (see :func:`_one_group`) and a caution line per
     problem."""
     name = label_lookup(labels)
-    lines = [f"- Caution: {p.split(': ', 1)[-1]}" for p in result.problems]
+    lines = caution_lines(result.problems)
     return name, _one_group(result.table, group), lines
 
 
