@@ -1,7 +1,7 @@
 """The private text helpers the plain summaries share (``cxstats._format``)."""
 
 import cxstats
-from cxstats._format import caution_lines, label_lookup
+from cxstats._format import caution_lines, label_lookup, problems_html
 
 
 def test_label_lookup_given_labels_replace_own_and_unknown_codes_stay_as_text():
@@ -24,3 +24,9 @@ def test_caution_lines_drop_the_warning_name_and_add_the_sentence():
     assert caution_lines(problems[:1], then=" Read with care.") == [
         "- Caution: Negative variance for CUSL. Read with care."]
     assert caution_lines([]) == []
+
+
+def test_problems_html_escapes_each_problem_and_is_empty_without_problems():
+    assert problems_html(["Weights <did not> converge.", "R² > 1."]) == (
+        "<ul style='color:#a00'><li>Weights &lt;did not&gt; converge.</li><li>R² &gt; 1.</li></ul>")
+    assert problems_html(()) == ""

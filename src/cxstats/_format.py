@@ -62,3 +62,11 @@ def caution_lines(problems: Iterable[str], *, then: str = "") -> list[str]:
     message without the warning's name before the first ``': '``, then ``then`` (a sentence
     added to each, e.g. `` The numbers below are not trustworthy until this is resolved.``)."""
     return [f"- Caution: {problem.split(': ', 1)[-1]}{then}" for problem in problems]
+
+
+def problems_html(problems: Iterable[str]) -> str:
+    """A result's problems as a red HTML list for ``_repr_html_`` (empty text when there are none)."""
+    import html
+
+    items = "".join(f"<li>{html.escape(problem)}</li>" for problem in problems)
+    return f"<ul style='color:#a00'>{items}</ul>" if items else ""

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsError, CxStatsWarning
-from .._format import caution_lines, label_lookup, listing
+from .._format import caution_lines, label_lookup, listing, problems_html
 from .._linear import gap
 from .._resampling import map_chunks
 from .._results import Exportable, PlainText
@@ -86,8 +86,7 @@ class PLSIndexResult(Exportable):
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         return (f"<p><b>Index scores (0-100), SE {html.escape(self.se_method)}</b></p>{problems}"
                 f"{self.table.round(2).to_html(index=False)}")
 

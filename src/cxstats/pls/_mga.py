@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._format import caution_lines, label_lookup
+from .._format import caution_lines, label_lookup, problems_html
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._groups import (
@@ -98,8 +98,7 @@ class PLSMultigroupResult(Exportable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
         return f"<p><b>{html.escape(self._headline())}</b></p>{notes}{problems}{self.table.round(3).to_html(index=False)}"
 

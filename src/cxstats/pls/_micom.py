@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .. import formatting as fmt
-from .._format import caution_lines, every
+from .._format import caution_lines, every, problems_html
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ..formatting import labels_of
@@ -117,8 +117,7 @@ class MICOMResult(Exportable):
                           "", "Verdict", self.verdict.to_string(index=False)])
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         return (f"<p><b>{html.escape(self._headline())}</b></p>{problems}"
                 f"<p>Step 2: compositional invariance</p>{self.compositional.round(3).to_html(index=False)}"
                 f"<p>Step 3: equal means and variances</p>{self.equality.round(3).to_html(index=False)}"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._format import caution_lines, label_lookup, listing
+from .._format import caution_lines, label_lookup, listing, problems_html
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._algorithm import Layout, correlations, inner_estimates, outer_weights
@@ -119,8 +119,7 @@ class PLSPredictResult(Exportable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         return (f"<p><b>{html.escape(self._headline())}</b></p>{problems}{self.table.round(3).to_html(index=False)}"
                 f"{self.constructs.round(3).to_html(index=False)}")
 

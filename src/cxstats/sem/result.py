@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Exportable, PlainText
-from .._format import caution_lines, every
+from .._format import caution_lines, every, problems_html
 from .._format import level as shown_level
 from ..formatting import labels_of, p_text
 from ._tables import TABLE_COLUMNS, fit_measures, parameter_table
@@ -576,8 +576,7 @@ class SEMResult(Exportable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         shown = (self.table if self.groups else self.table.drop(columns=["group"])).round(3)
         return (f"<p><b>Structural equation model</b> — {html.escape(self._headline())}</p>{problems}"
                 + shown.to_html(index=False, na_rep=""))
