@@ -446,8 +446,7 @@ def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, 
     if not fit.mle_retvals.get("converged", True):
         message = ("The ordinal model did not converge; check for categories with very few answers (merge "
                    "them) or drivers that separate the categories perfectly.")
-        warn(message, ConvergenceWarning)
-        problems = (*problems, f"ConvergenceWarning: {message}")
+        problems = (*problems, warn(message, ConvergenceWarning))
     p = len(drivers)
     z_std = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     std_beta = fit_on(z_std)[1].params[:p]

@@ -195,8 +195,7 @@ def permute(pooled: PLSResult, member: np.ndarray, raw: np.ndarray, *, permutati
     if failed:
         text = (f"{failed} of {permutations} permutations were left out (weights that did not converge, or an "
                 f"indicator constant in a permuted group); the tests use the other {permutations - failed}.")
-        warn(text, BootstrapWarning)
-        message = f"BootstrapWarning: {text}"
+        message = warn(text, BootstrapWarning)
     return Permutations(rows_a=orders[ok, :n_a], rows_b=orders[ok, n_a:], weights_a=w_a[ok], weights_b=w_b[ok], paths_a=p_a[ok],
                         paths_b=p_b[ok], requested=permutations, failed=failed, message=message)
 

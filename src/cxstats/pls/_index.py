@@ -255,8 +255,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         pairs = [f"{i} of {c}" for c, i in zip(negative["construct"], negative["indicator"], strict=True)]
         message = (f"Negative unstandardized weight for {listing(pairs, limit=10)}: a higher answer lowers the index. "
                    "Check the item's coding (reverse-worded?) or whether it belongs to the construct.")
-        warn(message, IndexWeightWarning)
-        problems.append(f"IndexWeightWarning: {message}")
+        problems.append(warn(message, IndexWeightWarning))
     rescaled = weights["rescaled"].to_numpy()
     low, high = _bounds(rescaled, owner, lows, highs, len(constructs))
     composite = x @ (spec.mask * rescaled[:, None])
@@ -274,8 +273,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         if failed:
             message = (f"{failed} of {bootstrap} resamples were left out (weights that did not converge, or an "
                        f"indicator constant in the resample); SEs and intervals use the other {bootstrap - failed}.")
-            warn(message, BootstrapWarning)
-            problems.append(f"BootstrapWarning: {message}")
+            problems.append(warn(message, BootstrapWarning))
         alpha = (1 - ci_level) / 2
         flat = means.reshape(means.shape[0], -1)  # (draws, constructs x segments), the table's order
         table["se"] = flat.std(axis=0, ddof=1)

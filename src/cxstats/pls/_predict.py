@@ -274,8 +274,7 @@ def predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed: 
     if not converged.all():
         message = (f"The weights did not converge within {max_iter} iterations in {int((~converged).sum())} of "
                    f"{converged.size} training folds; their predictions use the last iteration.")
-        warn(message, WeightsConvergenceWarning)
-        problems.append(f"WeightsConvergenceWarning: {message}")
+        problems.append(warn(message, WeightsConvergenceWarning))
 
     try:
         beta = _linear_benchmark(x, freq, mean, inputs, targets)
