@@ -483,6 +483,18 @@ def _moments_sample(moments, group: str | None, level):
     return sample_of
 
 
+def _inputs(data, blocks, where: str, *, group: str | None = None):
+    """What ``reliability`` and ``validity`` start from: (data frame or None, the Moments or
+    None, the blocks, the codebook labels), with the data checked when rows were given."""
+    labels = labels_from(blocks, data, group=group)
+    data, blocks = survey_parts(data, blocks)
+    data, moments = moments_parts(data, where=where)
+    blocks = need_codebook(blocks, where=where, argument="blocks")
+    if moments is None:
+        check_frame(data, where=where)
+    return data, moments, blocks, labels
+
+
 def reliability(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
                 constructs: Sequence[str] | None = None, ci_level: float = 0.95,
                 factor: bool = True, group: str | None = None, ordinal: bool = False) -> ReliabilityResult:
@@ -532,12 +544,7 @@ def reliability(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequ
     ``semTools::compRelSEM(cfa(model, data, ordered = items, std.lv = TRUE))`` (semTools 0.5.6,
     lavaan 0.6.14) to 1e-6.
     """
-    labels = labels_from(blocks, data, group=group)
-    data, blocks = survey_parts(data, blocks)
-    data, moments = moments_parts(data, where="reliability")
-    blocks = need_codebook(blocks, where="reliability", argument="blocks")
-    if moments is None:
-        check_frame(data, where="reliability")
+    data, moments, blocks, labels = _inputs(data, blocks, "reliability", group=group)
     ci_level = check_ci_level(ci_level)
     if ordinal and moments is not None:
         raise CxStatsError("reliability(ordinal=True) needs the rows: polychoric correlations cannot be computed "
@@ -665,12 +672,7 @@ def validity(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequenc
     """
     from . import sem
 
-    labels = labels_from(blocks, data)
-    data, blocks = survey_parts(data, blocks)
-    data, moments = moments_parts(data, where="validity")
-    blocks = need_codebook(blocks, where="validity", argument="blocks")
-    if moments is None:
-        check_frame(data, where="validity")
+    data, moments, blocks, labels = _inputs(data, blocks, "validity")
     ci_level = check_ci_level(ci_level)
     bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
     if moments is not None and bootstrap:
