@@ -33,7 +33,7 @@ from .result import PLSResult
 from .._validation import warn
 from .._validation import survey_parts
 
-__all__ = ["GroupSplit", "Permutations", "fit_group", "group_seeds", "permute", "split_groups"]
+__all__ = ["GroupSplit", "Permutations", "fit_group", "group_seeds", "permute", "permute_split", "split_groups"]
 
 CHUNK = 125
 _STATE: dict = {}
@@ -207,6 +207,15 @@ def pooled_raw(model_spec: PLSSpec, split: GroupSplit, missing: str) -> tuple[np
     values = frame.to_numpy()
     impute = missing == "mean" and bool(np.isnan(values).any())
     return values, impute
+
+
+def permute_split(pooled: PLSResult, model_spec: PLSSpec, split: GroupSplit, missing: str, *, permutations: int,
+                  seed: int, tol: float, max_iter: int, progress: bool | None) -> Permutations:
+    """:func:`permute` on the pooled rows of ``split`` (:func:`pooled_raw`): the permutations
+    that MGA and MICOM share."""
+    raw, impute = pooled_raw(model_spec, split, missing)
+    return permute(pooled, split.member, raw, permutations=permutations, seed=seed, impute=impute, tol=tol,
+                   max_iter=max_iter, progress=progress)
 
 
 def permutation_p(observed: np.ndarray, permuted: np.ndarray) -> np.ndarray:

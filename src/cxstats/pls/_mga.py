@@ -28,8 +28,7 @@ from ._groups import (
     fit_group,
     group_seeds,
     permutation_p,
-    permute,
-    pooled_raw,
+    permute_split,
     split_groups,
 )
 from .result import PLSResult
@@ -228,9 +227,8 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     draws_a, draws_b = fit_a._boot.draws[:, columns], fit_b._boot.draws[:, columns]
     j = min(len(draws_a), len(draws_b))
     greater = henseler_p(draws_a[:j], draws_b[:j])
-    raw, impute = pooled_raw(spec, split, missing)
-    perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress)
+    perms = permute_split(pooled, spec, split, missing, permutations=permutations, seed=seed_perm, tol=tol,
+                          max_iter=max_iter, progress=progress)
     est_a, est_b = fit_a._estimate[columns], fit_b._estimate[columns]
     index = {c: k for k, c in enumerate(spec.constructs)}
     outcome = np.array([index[o] for o, _ in spec.paths])

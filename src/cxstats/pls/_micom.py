@@ -39,8 +39,7 @@ from ._groups import (
     fit_group,
     group_seeds,
     permutation_p,
-    permute,
-    pooled_raw,
+    permute_split,
     split_groups,
 )
 from ._mga import _check_counts
@@ -221,9 +220,8 @@ def micom(model: str, data: pd.DataFrame, *, group: str, groups: tuple | None = 
     options = {"scheme": scheme, "consistent": False, "missing": missing, "tol": tol, "max_iter": max_iter}
     pooled = fit_group(model, split, None, **options)
     fit_a, fit_b = fit_group(model, split, 0, **options), fit_group(model, split, 1, **options)
-    raw, impute = pooled_raw(spec, split, missing)
-    perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress)
+    perms = permute_split(pooled, spec, split, missing, permutations=permutations, seed=seed_perm, tol=tol,
+                          max_iter=max_iter, progress=progress)
     constructs = list(spec.constructs)
     r = pooled._correlations
     single = np.array([len(b) == 1 for b in spec.blocks])
