@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 _MAX_SHOWN = 5
@@ -44,3 +44,29 @@ def every(values: Iterable[Any], *, conjunction: str = "and") -> str:
     if len(shown) <= 1:
         return "".join(shown)
     return f"{', '.join(shown[:-1])} {conjunction} {shown[-1]}"
+
+
+def label_lookup(labels: Any, own: Mapping[str, str] | None = None) -> Callable[[Any], str]:
+    """``name(code)``: the label of a code, or the code itself (as text) when it has none.
+
+    ``labels`` (a dict or a Codebook, read by :func:`cxstats.formatting.labels_of`) adds to or
+    replaces ``own``, the labels a result keeps (e.g. its codebook's)."""
+    from .formatting import labels_of
+
+    names = {**(own or {}), **labels_of(labels)}
+    return lambda value: names.get(str(value), str(value))
+
+
+def caution_lines(problems: Iterable[str], *, then: str = "") -> list[str]:
+    """A ``- Caution:`` bullet per problem a result records, for its plain summary: the problem's
+    message without the warning's name before the first ``': '``, then ``then`` (a sentence
+    added to each, e.g. `` The numbers below are not trustworthy until this is resolved.``)."""
+    return [f"- Caution: {problem.split(': ', 1)[-1]}{then}" for problem in problems]
+
+
+def problems_html(problems: Iterable[str]) -> str:
+    """A result's problems as a red HTML list for ``_repr_html_`` (empty text when there are none)."""
+    import html
+
+    items = "".join(f"<li>{html.escape(problem)}</li>" for problem in problems)
+    return f"<ul style='color:#a00'>{items}</ul>" if items else ""

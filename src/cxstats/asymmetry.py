@@ -85,6 +85,18 @@ def _cuts(values: pd.DataFrame, attributes: list[str], scale, codebook: Codebook
             float(np.ceil(high - third)) if high_cut is None else float(high_cut))
 
 
+def _complete_rows(data: pd.DataFrame, outcome: str, attributes: Sequence[str],
+                   where: str) -> tuple[list[str], pd.DataFrame]:
+    """The attributes as a list and the rows with a number for the outcome and every attribute
+    (text that is not a number counts as missing); ``where`` names the function in errors."""
+    check_frame(data, where=where)
+    attributes = list(attributes)
+    absent = [c for c in [outcome, *attributes] if c not in data.columns]
+    if absent:
+        raise CxStatsError(f"{where}: no column {listing(absent, quote=True)} in the data.")
+    return attributes, data[[outcome, *attributes]].apply(pd.to_numeric, errors="coerce").dropna()
+
+
 def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], *,
                    scale: tuple[float, float] | None = None, codebook: Codebook | None = None,
                    low_cut: float | None = None, high_cut: float | None = None,
@@ -102,12 +114,7 @@ def penalty_reward(data: pd.DataFrame, outcome: str, attributes: Sequence[str], 
     min_group : fewest respondents a low or high group may have (else a clear error).
     """
     data, codebook = survey_parts(data, codebook)
-    check_frame(data, where="penalty_reward")
-    attributes = list(attributes)
-    absent = [c for c in [outcome, *attributes] if c not in data.columns]
-    if absent:
-        raise CxStatsError(f"penalty_reward: no column {listing(absent, quote=True)} in the data.")
-    frame = data[[outcome, *attributes]].apply(pd.to_numeric, errors="coerce").dropna()
+    attributes, frame = _complete_rows(data, outcome, attributes, "penalty_reward")
     low, high = _cuts(frame, attributes, scale, codebook, low_cut, high_cut)
     if not low < high:
         raise CxStatsError(f"low_cut ({low:g}) must be below high_cut ({high:g}).")
@@ -162,12 +169,7 @@ def piecewise_effects(data: pd.DataFrame, outcome: str, attributes: Sequence[str
         p_adjusted, factor``.
     """
     data, _ = survey_parts(data)
-    check_frame(data, where="piecewise_effects")
-    attributes = list(attributes)
-    absent = [c for c in [outcome, *attributes] if c not in data.columns]
-    if absent:
-        raise CxStatsError(f"piecewise_effects: no column {listing(absent, quote=True)} in the data.")
-    frame = data[[outcome, *attributes]].apply(pd.to_numeric, errors="coerce").dropna()
+    attributes, frame = _complete_rows(data, outcome, attributes, "piecewise_effects")
     knots = {a: float(frame[a].median()) for a in attributes} | dict(knots or {})
     columns = {}
     for a in attributes:

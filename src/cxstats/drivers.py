@@ -25,7 +25,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
-from ._format import listing
+from ._format import caution_lines, label_lookup, listing
 from ._importance import CHUNK
 from ._importance import lmg as exact_lmg
 from ._results import Exportable, PlainText
@@ -91,12 +91,11 @@ class DriverResult(Exportable):
         from . import formatting as fmt
         from ._format import every
 
-        names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels, own=self.labels)
         outcome = name(self.outcome) if self.outcome else "the outcome"
         terms = self.table[(self.table["term"] != "(Intercept)") & self.table["se"].notna()]
         terms = terms.reindex(terms["std_beta"].abs().sort_values(ascending=False).index)
-        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        lines = caution_lines(self.problems)
         if self.family == "gaussian":
             lines.append(f"- Together the drivers explain {fmt.percent(self.r2)} of the differences in {outcome} "
                          f"(R² = {fmt.number(self.r2, 2)}, {fmt.integer(self.nobs)} respondents).")
@@ -184,8 +183,7 @@ class ImportanceResult(Exportable):
         """
         from . import formatting as fmt
 
-        names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels, own=self.labels)
         ranked = self.table.sort_values("rank")
 
         def share(row) -> str:
@@ -448,8 +446,7 @@ def _ordinal(x: np.ndarray, y: np.ndarray, drivers: list[str], vif: np.ndarray, 
     if not fit.mle_retvals.get("converged", True):
         message = ("The ordinal model did not converge; check for categories with very few answers (merge "
                    "them) or drivers that separate the categories perfectly.")
-        warn(message, ConvergenceWarning)
-        problems = (*problems, f"ConvergenceWarning: {message}")
+        problems = (*problems, warn(message, ConvergenceWarning))
     p = len(drivers)
     z_std = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     std_beta = fit_on(z_std)[1].params[:p]

@@ -20,7 +20,7 @@ from scipy import stats
 
 from ._results import Exportable
 from ._errors import CxStatsError
-from ._format import listing
+from ._format import label_lookup, listing
 from ._linear import combination
 from ._validation import check_frame
 from ._validation import ci_level as check_ci_level
@@ -72,8 +72,7 @@ class ModerationResult(Exportable):
         from . import formatting as fmt
         from ._figures import colours, new_figure
 
-        names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(v, v)  # noqa: E731
+        name = label_lookup(labels, own=self.labels)
         b0, b1, b2, b3 = self._coefficients[:4]
         fig, ax = new_figure(7.0, 3.4, ax=ax)
         xs = np.linspace(-2, 2, 50)

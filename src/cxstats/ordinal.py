@@ -17,6 +17,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ._errors import CxStatsError
+from ._format import caution_lines, label_lookup
 from ._results import Exportable, PlainText
 from ._validation import check_frame, ci_level as check_ci_level, labels_from, survey_parts
 from .data.codebook import Codebook
@@ -80,9 +81,8 @@ class PolychoricResult(Exportable):
         """
         from . import formatting as fmt
 
-        names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
-        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        name = label_lookup(labels, own=self.labels)
+        lines = caution_lines(self.problems)
         level = fmt.percent(self.ci_level)
         parts = self.table.groupby("group", sort=False) if "group" in self.table else [(None, self.table)]
         for key, part in parts:

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ._errors import CxStatsError, CxStatsWarning
-from ._format import listing
+from ._format import caution_lines, label_lookup, listing
 from ._results import Exportable, PlainText
 from ._sufficient import group_levels, needs_rows, samples
 from ._validation import (check_frame, count, labels_from, moments_parts, need_codebook, numeric_columns, one_of,
@@ -168,8 +168,8 @@ class ReliabilityResult(Exportable):
         from . import formatting as fmt
 
         names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
-        lines = [f"- Caution: {problem.split(': ', 1)[-1]}" for problem in self.problems]
+        name = label_lookup(names)
+        lines = caution_lines(self.problems)
         grouped = "group" in self.table.columns
         for row in self.table.itertuples():
             where = "" if not grouped else f" ({name(row.group)})" if str(row.group) in names else (
@@ -244,10 +244,9 @@ class ValidityResult(Exportable):
         from . import formatting as fmt
         from ._format import every
 
-        names = {**self.labels, **fmt.labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
-        lines = [f"- Caution: {problem.split(': ', 1)[-1]} The numbers below are not trustworthy until this is "
-                 "resolved." for problem in self.problems]
+        name = label_lookup(labels, own=self.labels)
+        lines = caution_lines(self.problems,
+                              then=" The numbers below are not trustworthy until this is resolved.")
         n = f"{fmt.integer(self.model.nobs)} respondents"
         weak = self.table[self.table["ave"] < 0.5]
         strong = self.table[self.table["ave"] >= 0.5]
@@ -484,6 +483,18 @@ def _moments_sample(moments, group: str | None, level):
     return sample_of
 
 
+def _inputs(data, blocks, where: str, *, group: str | None = None):
+    """What ``reliability`` and ``validity`` start from: (data frame or None, the Moments or
+    None, the blocks, the codebook labels), with the data checked when rows were given."""
+    labels = labels_from(blocks, data, group=group)
+    data, blocks = survey_parts(data, blocks)
+    data, moments = moments_parts(data, where=where)
+    blocks = need_codebook(blocks, where=where, argument="blocks")
+    if moments is None:
+        check_frame(data, where=where)
+    return data, moments, blocks, labels
+
+
 def reliability(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequence[str]] | Codebook | None = None, *,
                 constructs: Sequence[str] | None = None, ci_level: float = 0.95,
                 factor: bool = True, group: str | None = None, ordinal: bool = False) -> ReliabilityResult:
@@ -533,12 +544,7 @@ def reliability(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequ
     ``semTools::compRelSEM(cfa(model, data, ordered = items, std.lv = TRUE))`` (semTools 0.5.6,
     lavaan 0.6.14) to 1e-6.
     """
-    labels = labels_from(blocks, data, group=group)
-    data, blocks = survey_parts(data, blocks)
-    data, moments = moments_parts(data, where="reliability")
-    blocks = need_codebook(blocks, where="reliability", argument="blocks")
-    if moments is None:
-        check_frame(data, where="reliability")
+    data, moments, blocks, labels = _inputs(data, blocks, "reliability", group=group)
     ci_level = check_ci_level(ci_level)
     if ordinal and moments is not None:
         raise CxStatsError("reliability(ordinal=True) needs the rows: polychoric correlations cannot be computed "
@@ -666,12 +672,7 @@ def validity(data: pd.DataFrame | Survey | Moments, blocks: Mapping[str, Sequenc
     """
     from . import sem
 
-    labels = labels_from(blocks, data)
-    data, blocks = survey_parts(data, blocks)
-    data, moments = moments_parts(data, where="validity")
-    blocks = need_codebook(blocks, where="validity", argument="blocks")
-    if moments is None:
-        check_frame(data, where="validity")
+    data, moments, blocks, labels = _inputs(data, blocks, "validity")
     ci_level = check_ci_level(ci_level)
     bootstrap = count("bootstrap", bootstrap, minimum=10, zero=True, what=" resamples")
     if moments is not None and bootstrap:

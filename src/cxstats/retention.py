@@ -24,7 +24,7 @@ from scipy import stats
 from . import _survival
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import level as shown_level
-from ._format import listing, rows_and_values
+from ._format import caution_lines, listing, rows_and_values
 from . import formatting as fmt
 from ._results import Exportable, PlainText
 from .formatting import labels_of
@@ -190,7 +190,7 @@ class KaplanMeierResult(Exportable):
                 lines.append(f"- The retention curves differ by more than chance would explain ({test}).")
             else:
                 lines.append(f"- The differences between the curves are within what chance would produce ({test}).")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 
@@ -300,8 +300,7 @@ def kaplan_meier(data: pd.DataFrame, time: str, event: str, *, group: str | None
         if sd.event[m].sum() == 0 and group is not None:
             message = (f"No churn events in group '{levels[k]}' of '{group}' ({sizes[k]} customers): its retention "
                        "stays at 100% and its median is not reached; a hazard ratio for it cannot be estimated.")
-            warn(message, NoEventsWarning)
-            problems.append(f"NoEventsWarning: {message}")
+            problems.append(warn(message, NoEventsWarning))
     chisq, df, p_value = np.nan, 0, np.nan
     expected = np.full(len(levels), np.nan)
     if group is not None and len(kept) > 1:
@@ -405,7 +404,7 @@ class CoxResult(Exportable):
         if np.isfinite(self.concordance):
             lines.append(f"- The model ranks who churns first correctly for {fmt.percent(self.concordance)} of "
                          "comparable pairs of customers (50% = chance).")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 
@@ -536,8 +535,7 @@ def cox_model(data: pd.DataFrame, time: str, event: str, covariates: Sequence[st
                    else f"Hazard ratios of {listing(huge, quote=True)} are implausibly large")
         message += (": a covariate may order who churns first perfectly (monotone likelihood), so its coefficient "
                     "is infinite. Merge sparse groups or drop the covariate.")
-        warn(message, ConvergenceWarning)
-        problems.append(f"ConvergenceWarning: {message}")
+        problems.append(warn(message, ConvergenceWarning))
     z = stats.norm.ppf(0.5 + ci_level / 2)
     table = pd.DataFrame({"term": names, "estimate": params, "se": se, "statistic": params / se,
                           "p_value": 2 * stats.norm.sf(np.abs(params / se)), "ci_low": params - z * se,
@@ -675,7 +673,7 @@ class PeriodRatesResult(Exportable):
                  (f"- Period by period this ranged from {_pct(t['repurchase_rate'].min())} to "
                   f"{_pct(t['repurchase_rate'].max())}; the rest ({_pct(1 - pooled)} on average) did not buy in the "
                   "following period (churned for that period; many come back later).")]
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 
@@ -758,8 +756,7 @@ def period_rates(transactions: pd.DataFrame | TransactionSource, customer: str, 
         message = (f"The data end on {last_day:%Y-%m-%d}, inside the last period ({table['period'].iloc[-1]}); "
                    f"repurchase in {table['period'].iloc[-2] if n_slots > 1 else 'the period before'} is understated "
                    "and churn overstated. Drop the partial period or choose period boundaries that match the data.")
-        warn(message, PartialPeriodWarning)
-        problems.append(f"PartialPeriodWarning: {message}")
+        problems.append(warn(message, PartialPeriodWarning))
     return PeriodRatesResult(table=table, period=period, n_customers=counts["n_customers"],
                              n_transactions=counts["n_transactions"], problems=tuple(problems), ci_level=ci_level)
 

@@ -135,7 +135,6 @@ def bootstrap(statistics: Statistics, x: np.ndarray, start: np.ndarray, estimate
     if failed:
         text = (f"{failed} of {draws} bootstrap draws were left out (weights that did not converge, or an indicator "
                 f"constant in the resample); SEs and intervals use the other {int(ok.sum())}.")
-        warn(text, BootstrapWarning)
-        message = f"BootstrapWarning: {text}"
+        message = warn(text, BootstrapWarning)
     return PLSBootstrap(draws=values[ok], estimate=estimate, jackknife=jackknife, requested=draws, failed=failed,
                         ci=ci, ci_level=ci_level, seed=seed, message=message)

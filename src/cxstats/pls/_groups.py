@@ -33,7 +33,7 @@ from .result import PLSResult
 from .._validation import warn
 from .._validation import survey_parts
 
-__all__ = ["GroupSplit", "Permutations", "fit_group", "group_seeds", "permute", "split_groups"]
+__all__ = ["GroupSplit", "Permutations", "fit_group", "group_seeds", "permute", "permute_split", "split_groups"]
 
 CHUNK = 125
 _STATE: dict = {}
@@ -195,8 +195,7 @@ def permute(pooled: PLSResult, member: np.ndarray, raw: np.ndarray, *, permutati
     if failed:
         text = (f"{failed} of {permutations} permutations were left out (weights that did not converge, or an "
                 f"indicator constant in a permuted group); the tests use the other {permutations - failed}.")
-        warn(text, BootstrapWarning)
-        message = f"BootstrapWarning: {text}"
+        message = warn(text, BootstrapWarning)
     return Permutations(rows_a=orders[ok, :n_a], rows_b=orders[ok, n_a:], weights_a=w_a[ok], weights_b=w_b[ok], paths_a=p_a[ok],
                         paths_b=p_b[ok], requested=permutations, failed=failed, message=message)
 
@@ -208,6 +207,15 @@ def pooled_raw(model_spec: PLSSpec, split: GroupSplit, missing: str) -> tuple[np
     values = frame.to_numpy()
     impute = missing == "mean" and bool(np.isnan(values).any())
     return values, impute
+
+
+def permute_split(pooled: PLSResult, model_spec: PLSSpec, split: GroupSplit, missing: str, *, permutations: int,
+                  seed: int, tol: float, max_iter: int, progress: bool | None) -> Permutations:
+    """:func:`permute` on the pooled rows of ``split`` (:func:`pooled_raw`): the permutations
+    that MGA and MICOM share."""
+    raw, impute = pooled_raw(model_spec, split, missing)
+    return permute(pooled, split.member, raw, permutations=permutations, seed=seed, impute=impute, tol=tol,
+                   max_iter=max_iter, progress=progress)
 
 
 def permutation_p(observed: np.ndarray, permuted: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CxStatsError, CxStatsWarning
-from .._format import listing
+from .._format import caution_lines, label_lookup, listing, problems_html
 from .._linear import gap
 from .._resampling import map_chunks
 from .._results import Exportable, PlainText
@@ -86,8 +86,7 @@ class PLSIndexResult(Exportable):
     labels: Mapping[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         return (f"<p><b>Index scores (0-100), SE {html.escape(self.se_method)}</b></p>{problems}"
                 f"{self.table.round(2).to_html(index=False)}")
 
@@ -99,10 +98,8 @@ class PLSIndexResult(Exportable):
         customers: the SEs combine as independent).
         """
         from .. import formatting as fmt
-        from ..formatting import labels_of
 
-        names = {**self.labels, **labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels, own=self.labels)
         whole = self.table[self.table["group"] == "all"].sort_values("estimate", ascending=False)
         level = fmt.percent(self.ci_level)
         lines = [f"- **{name(r.construct)}** scores {fmt.number(r.estimate, 1)} of 100 ({level} interval "
@@ -121,7 +118,7 @@ class PLSIndexResult(Exportable):
                              f"({fmt.number(bottom['estimate'], 1)}, n = {fmt.integer(bottom['n'])}); the gap of "
                              f"{fmt.number(difference, 1)} points ({level} CI {fmt.number(low, 1)} to "
                              f"{fmt.number(high, 1)}): {sure}.")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 
@@ -258,8 +255,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         pairs = [f"{i} of {c}" for c, i in zip(negative["construct"], negative["indicator"], strict=True)]
         message = (f"Negative unstandardized weight for {listing(pairs, limit=10)}: a higher answer lowers the index. "
                    "Check the item's coding (reverse-worded?) or whether it belongs to the construct.")
-        warn(message, IndexWeightWarning)
-        problems.append(f"IndexWeightWarning: {message}")
+        problems.append(warn(message, IndexWeightWarning))
     rescaled = weights["rescaled"].to_numpy()
     low, high = _bounds(rescaled, owner, lows, highs, len(constructs))
     composite = x @ (spec.mask * rescaled[:, None])
@@ -277,8 +273,7 @@ def index_scores(result: PLSResult, *, scale: tuple[float, float] | Mapping[str,
         if failed:
             message = (f"{failed} of {bootstrap} resamples were left out (weights that did not converge, or an "
                        f"indicator constant in the resample); SEs and intervals use the other {bootstrap - failed}.")
-            warn(message, BootstrapWarning)
-            problems.append(f"BootstrapWarning: {message}")
+            problems.append(warn(message, BootstrapWarning))
         alpha = (1 - ci_level) / 2
         flat = means.reshape(means.shape[0], -1)  # (draws, constructs x segments), the table's order
         table["se"] = flat.std(axis=0, ddof=1)

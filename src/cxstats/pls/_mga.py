@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._format import caution_lines, label_lookup, problems_html
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._groups import (
@@ -27,8 +28,7 @@ from ._groups import (
     fit_group,
     group_seeds,
     permutation_p,
-    permute,
-    pooled_raw,
+    permute_split,
     split_groups,
 )
 from .result import PLSResult
@@ -97,8 +97,7 @@ class PLSMultigroupResult(Exportable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
         return f"<p><b>{html.escape(self._headline())}</b></p>{notes}{problems}{self.table.round(3).to_html(index=False)}"
 
@@ -110,8 +109,7 @@ class PLSMultigroupResult(Exportable):
         from .. import formatting as fmt
         from ..formatting import labels_of
 
-        names = labels_of(labels)
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels)
         groups = labels_of(group_labels)
         a, b = (groups.get(str(g), _plain(g)) for g in self.groups)
         rows = []
@@ -134,7 +132,7 @@ class PLSMultigroupResult(Exportable):
                 "differences.")
         caveat = ("- Path differences are meaningful only if the constructs are measured alike in both groups: "
                   "check with MICOM (at least partial invariance).")
-        problems = [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        problems = caution_lines(self.problems)
         return PlainText("\n".join([head, *rows, caveat, *problems]))
 
     def plot(self, *, labels: dict[str, str] | None = None, group_labels: dict | None = None,
@@ -229,9 +227,8 @@ def multigroup(model: str, data: pd.DataFrame, *, group: str, groups: tuple | No
     draws_a, draws_b = fit_a._boot.draws[:, columns], fit_b._boot.draws[:, columns]
     j = min(len(draws_a), len(draws_b))
     greater = henseler_p(draws_a[:j], draws_b[:j])
-    raw, impute = pooled_raw(spec, split, missing)
-    perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress)
+    perms = permute_split(pooled, spec, split, missing, permutations=permutations, seed=seed_perm, tol=tol,
+                          max_iter=max_iter, progress=progress)
     est_a, est_b = fit_a._estimate[columns], fit_b._estimate[columns]
     index = {c: k for k, c in enumerate(spec.constructs)}
     outcome = np.array([index[o] for o, _ in spec.paths])

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .. import formatting as fmt
-from .._format import every
+from .._format import caution_lines, every, problems_html
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ..formatting import labels_of
@@ -39,8 +39,7 @@ from ._groups import (
     fit_group,
     group_seeds,
     permutation_p,
-    permute,
-    pooled_raw,
+    permute_split,
     split_groups,
 )
 from ._mga import _check_counts
@@ -117,8 +116,7 @@ class MICOMResult(Exportable):
                           "", "Verdict", self.verdict.to_string(index=False)])
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         return (f"<p><b>{html.escape(self._headline())}</b></p>{problems}"
                 f"<p>Step 2: compositional invariance</p>{self.compositional.round(3).to_html(index=False)}"
                 f"<p>Step 3: equal means and variances</p>{self.equality.round(3).to_html(index=False)}"
@@ -157,7 +155,7 @@ class MICOMResult(Exportable):
                 detail.append(f"{name(c)} ({' and '.join(what)})")
             lines.append(f"- Means or variances differ between the groups for {every(detail)}: compare paths, "
                          "but do not pool the groups for these constructs.")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 
@@ -222,9 +220,8 @@ def micom(model: str, data: pd.DataFrame, *, group: str, groups: tuple | None = 
     options = {"scheme": scheme, "consistent": False, "missing": missing, "tol": tol, "max_iter": max_iter}
     pooled = fit_group(model, split, None, **options)
     fit_a, fit_b = fit_group(model, split, 0, **options), fit_group(model, split, 1, **options)
-    raw, impute = pooled_raw(spec, split, missing)
-    perms = permute(pooled, split.member, raw, permutations=permutations, seed=seed_perm, impute=impute, tol=tol,
-                    max_iter=max_iter, progress=progress)
+    perms = permute_split(pooled, spec, split, missing, permutations=permutations, seed=seed_perm, tol=tol,
+                          max_iter=max_iter, progress=progress)
     constructs = list(spec.constructs)
     r = pooled._correlations
     single = np.array([len(b) == 1 for b in spec.blocks])

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._format import listing
+from .._format import caution_lines, label_lookup, listing, problems_html
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from ._algorithm import Layout, correlations, inner_estimates, outer_weights
@@ -119,8 +119,7 @@ class PLSPredictResult(Exportable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         return (f"<p><b>{html.escape(self._headline())}</b></p>{problems}{self.table.round(3).to_html(index=False)}"
                 f"{self.constructs.round(3).to_html(index=False)}")
 
@@ -130,10 +129,8 @@ class PLSPredictResult(Exportable):
         Codebook) names constructs and questions."""
         from .. import formatting as fmt
         from .._format import every
-        from ..formatting import labels_of
 
-        names = labels_of(labels)
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels)
         lines = [(f"- The answers of each of the {fmt.integer(self.n)} customers were predicted by a model estimated "
                   f"without that customer ({self.folds}-fold cross-validation, repeated {self.repetitions} times).")]
         for row in self.constructs.itertuples():
@@ -149,7 +146,7 @@ class PLSPredictResult(Exportable):
             lines.append(f"- **{label}**: the model beats the average answer on every question (smallest Q²predict "
                          f"{q2}) and beats a plain linear model on {row.n_beats_lm} of "
                          f"{row.n_indicators}: {_POWER[row.power]}.")
-        lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+        lines += caution_lines(self.problems)
         return PlainText("\n".join(lines))
 
 
@@ -277,8 +274,7 @@ def predict(result: PLSResult, *, folds: int = 10, repetitions: int = 10, seed: 
     if not converged.all():
         message = (f"The weights did not converge within {max_iter} iterations in {int((~converged).sum())} of "
                    f"{converged.size} training folds; their predictions use the last iteration.")
-        warn(message, WeightsConvergenceWarning)
-        problems.append(f"WeightsConvergenceWarning: {message}")
+        problems.append(warn(message, WeightsConvergenceWarning))
 
     try:
         beta = _linear_benchmark(x, freq, mean, inputs, targets)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._format import problems_html
 from .._results import Exportable
 from ._algorithm import InnerEstimates
 from ._spec import PLSSpec
@@ -191,8 +192,7 @@ class PLSResult(Exportable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         paths = self.table[self.table["op"] == "~"].round(3)
         return (f"<p><b>{html.escape(self._headline())}</b></p><p>{html.escape(self.missing)}</p>{problems}"
                 f"<p>Paths</p>{paths.to_html(index=False, na_rep='')}"

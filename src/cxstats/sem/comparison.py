@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import formatting as fmt
-from .._format import every, listing
+from .._format import every, label_lookup, listing
 from .._results import Exportable, PlainText
 from .._validation import warn
 from ._fiml import fiml
@@ -408,8 +408,7 @@ class ComparisonResult(Exportable):
         disagree both verdicts are given with what the sample size means for the test.
         ``labels`` (a dict or a Codebook) names the groups.
         """
-        names = fmt.labels_of(labels)
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels)
         robust = self.estimator == "MLR"
         base = f"{fmt.integer(self.nobs)} respondents"
         if self.groups:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._format import every
+from .._format import every, problems_html
 from .._results import Exportable, PlainText
 from ._problems import ModelSpecificationError
 from .result import SEMResult
@@ -299,8 +299,7 @@ class CrossLaggedEffects(Exportable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         head = html.escape(self.summary().splitlines()[0])
         return (f"<p><b>Lagged effects</b> — {head}</p>{problems}"
                 + self.table.drop(columns=["lhs", "op", "rhs"]).round(3).to_html(index=False, na_rep=""))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._results import Exportable, PlainText
-from .._format import every
+from .._format import caution_lines, every, problems_html
 from .._format import level as shown_level
 from ..formatting import labels_of, p_text
 from ._tables import TABLE_COLUMNS, fit_measures, parameter_table
@@ -450,8 +450,8 @@ class SEMResult(Exportable):
             lines.append(f"- Together the drivers explain {fmt.percent(r2[outcome])} of the differences in "
                          f"{name(outcome)} (R² = {fmt.number(r2[outcome], 2)}).")
         # cautions first, right after the fit: they decide whether the effects can be read at all
-        cautions = [f"- Caution: {problem.split(': ', 1)[-1]} The estimates below are not trustworthy until this "
-                    "is resolved." for problem in self.problems]
+        cautions = caution_lines(self.problems,
+                                 then=" The estimates below are not trustworthy until this is resolved.")
         corr = self.latent_correlations(group) if self._spec.latent else pd.DataFrame()
         close = [f"{name(a)} and {name(b)} ({fmt.number(corr.loc[a, b], 2)})" for i, a in enumerate(corr.index)
                  for b in corr.index[i + 1:] if abs(corr.loc[a, b]) > 0.90]
@@ -532,7 +532,7 @@ class SEMResult(Exportable):
             lines = [f"- Measurement model (no paths between concepts), {fmt.integer(self.nobs)} respondents: "
                      f"CFI {fmt.number(fm['cfi'], 3)}, RMSEA {fmt.number(fm['rmsea'], 3)}, SRMR "
                      f"{fmt.number(fm['srmr'], 3)}."]
-            lines += [f"- Caution: {p.split(': ', 1)[-1]}" for p in self.problems]
+            lines += caution_lines(self.problems)
             return "\n".join(lines)
         seen: list[str] = []
         for outcome in outcomes:
@@ -576,8 +576,7 @@ class SEMResult(Exportable):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
-        problems = f"<ul style='color:#a00'>{problems}</ul>" if problems else ""
+        problems = problems_html(self.problems)
         shown = (self.table if self.groups else self.table.drop(columns=["group"])).round(3)
         return (f"<p><b>Structural equation model</b> — {html.escape(self._headline())}</p>{problems}"
                 + shown.to_html(index=False, na_rep=""))

@@ -32,12 +32,11 @@ import pandas as pd
 
 from .._errors import CxStatsError
 from .._format import level as shown_level
-from .._format import listing
+from .._format import caution_lines, label_lookup, listing
 from .._importance import lmg, relative_weights
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
-from ..formatting import labels_of
 from ._derived import derive_with_problems
 from ._problems import DecompositionWarning, ModelSpecificationError
 
@@ -119,8 +118,7 @@ class ExplainedShares(Exportable):
         """
         from .. import formatting as fmt
 
-        names = labels_of(labels)
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels)
         group = self.table["group"].iloc[0] if group is None else group
         row = self._row(outcome, predictor, group if self.table["group"].notna().any() else None)
         level = f"{fmt.number(100 * self.ci_level, 0)}% CI"
@@ -174,9 +172,8 @@ def _summary_start(result, labels, group):
     """What the plain summaries of explained shares and indirect effects start from: the
     label lookup, the rows of ``group`` (see :func:`_one_group`) and a caution line per
     problem."""
-    names = labels_of(labels)
-    name = lambda v: names.get(str(v), str(v))  # noqa: E731
-    lines = [f"- Caution: {p.split(': ', 1)[-1]}" for p in result.problems]
+    name = label_lookup(labels)
+    lines = caution_lines(result.problems)
     return name, _one_group(result.table, group), lines
 
 
