@@ -32,11 +32,10 @@ from ._ordinal_fit import (check_ordinal_group_equal, check_ordinal_options, fit
                            ordinal_sample, ordinal_spec, resolve_estimator, wu_estabrook_spec)
 from ._ordinal_fit import wu_estabrook_fixed_scales
 from ._problems import (
-    ConvergenceWarning,
     HeywoodWarning,
-    IdentificationWarning,
     ModelSpecificationError,
     NonPositiveDefiniteWarning,
+    estimate_problems,
 )
 from .estimate import Estimate, Groups, fisher_scoring, start_values
 from .inference import DefinedParameters, constraint_basis, covariance_of_estimates
@@ -448,14 +447,9 @@ def _fit_fiml(groups: Groups, patterns, moments: tuple[SampleMoments, ...], star
 def _check_estimate(fitted: _Fitted, models, group: str | None) -> tuple[list[str], tuple[str, ...], bool]:
     """The post-checks every estimator shares, each problem warned and recorded: (problem
     messages, variables with a negative variance, latent covariance not positive definite)."""
-    estimate, problems = fitted.estimate, []
-    if not estimate.converged:
-        problems.append(warn(f"The ML optimiser did not converge after {estimate.iterations} iterations "
-                             f"(largest gradient {estimate.gradient_max:.2g}); estimates are not trustworthy. "
-                             "Check the model, the starting values or the data.", ConvergenceWarning))
-    if not fitted.identified:
-        problems.append(warn("The information matrix is singular: at least one parameter is not identified. "
-                             "Fix a loading or variance per factor, or remove redundant paths.", IdentificationWarning))
+    estimate = fitted.estimate
+    problems = estimate_problems("ML", converged=estimate.converged, iterations=estimate.iterations,
+                                 gradient_max=estimate.gradient_max, identified=fitted.identified)
     heywood = [name for ram in models for name in _heywood(ram, estimate.theta, multigroup=len(models) > 1)]
     if heywood:
         problems.append(warn(f"Negative variance estimate(s) for {', '.join(heywood)} (a Heywood case). "

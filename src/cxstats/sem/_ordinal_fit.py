@@ -23,7 +23,7 @@ from .._format import listing
 from .._validation import warn
 from ._ordinal import ESTIMATORS, PARAMETERIZATIONS, OrdinalFit, fit_ordinal
 from ._ordinal_mixed import continuous_names
-from ._problems import ConvergenceWarning, HeywoodWarning, IdentificationWarning, ModelSpecificationError
+from ._problems import HeywoodWarning, ModelSpecificationError, estimate_problems
 from ._tables import TABLE_COLUMNS, parameter_table
 from .estimate import Estimate, Groups
 from .inference import DefinedParameters
@@ -238,13 +238,8 @@ def fit_ordinal_sample(spec: ParameterTable, sample, *, estimator: str, paramete
                          free_thresholds=frozenset(free_thresholds))
     models = tuple(RamModel(spec.group_view(g), np.asarray(smp.cor, dtype=float), np.zeros(len(spec.observed)))
                    for g, smp in enumerate(samples))
-    if not fitted.converged:
-        problems.append(warn(f"The {estimator} optimiser did not converge after {fitted.iterations} iterations "
-                             f"(largest gradient {fitted.gradient_max:.2g}); estimates are not trustworthy. Check the "
-                             "model and the data.", ConvergenceWarning))
-    if not fitted.identified:
-        problems.append(warn("The information matrix is singular: at least one parameter is not identified. Fix a "
-                             "loading or variance per factor, or remove redundant paths.", IdentificationWarning))
+    problems += estimate_problems(estimator, converged=fitted.converged, iterations=fitted.iterations,
+                                  gradient_max=fitted.gradient_max, identified=fitted.identified)
     heywood = [r.lhs + (f" (group {spec.groups[r.group]})" if multigroup else "") for r in spec.rows
                if r.op == "~~" and r.lhs == r.rhs and r.free > 0 and fitted.theta[r.free - 1] < 0]
     if heywood:

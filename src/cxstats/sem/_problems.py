@@ -64,3 +64,20 @@ class NestingWarning(CxStatsWarning):
 class ScaledDifferenceWarning(CxStatsWarning):
     """A scaled chi-square difference cannot be trusted (a negative scaling factor or
     statistic, or a non-positive-definite information matrix of the M10 model)."""
+
+
+def estimate_problems(optimiser: str, *, converged: bool, iterations: int, gradient_max: float,
+                      identified: bool) -> list[str]:
+    """The checks every estimator makes of its estimate, each problem warned (a named warning)
+    and returned for the result's ``problems``: no convergence, a singular information matrix."""
+    from .._validation import warn
+
+    problems = []
+    if not converged:
+        problems.append(warn(f"The {optimiser} optimiser did not converge after {iterations} iterations (largest "
+                             f"gradient {gradient_max:.2g}); estimates are not trustworthy. Check the model, the "
+                             "starting values or the data.", ConvergenceWarning))
+    if not identified:
+        problems.append(warn("The information matrix is singular: at least one parameter is not identified. Fix a "
+                             "loading or variance per factor, or remove redundant paths.", IdentificationWarning))
+    return problems

@@ -62,8 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .. import formatting as fmt
-from .._format import every, listing
-from ..formatting import labels_of
+from .._format import every, label_lookup, listing
 from .._results import Exportable, PlainText
 from .._threads import single_threaded_blas
 from .._validation import warn
@@ -188,8 +187,7 @@ class InvarianceResult(Exportable):
         variances (which affect neither). Poor configural fit and estimation problems
         (Heywood cases, non-positive-definite matrices) are flagged.
         """
-        names = {**self.labels, **labels_of(labels)}
-        name = lambda v: names.get(str(v), str(v))  # noqa: E731
+        name = label_lookup(labels, self.labels)
         first = next(iter(self.models.values()))
         n_total = int(first.nobs)
         sizes = dict(zip(first.groups, first.group_nobs, strict=False))
