@@ -286,3 +286,24 @@ def test_model_variants_match_lavaan(variant):
     result = sem.fit(ref["model"], _data("hs"), ordered=True, **kwargs)
     assert result.converged
     _compare(result, ref, tol_est=1e-4)
+
+
+def test_ordinal_model_with_more_parameters_than_statistics_is_refused():
+    data = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "data" / "hs_wlsmv.csv")
+    with pytest.raises(ModelSpecificationError, match=r"The model is not identified: it has 8 free parameters "
+                                                      r"\(thresholds included\) but the data provide only 7 sample "
+                                                      r"statistics \(thresholds, correlations\)\. Add indicators"):
+        sem.fit("f =~ x1 + x2", data, ordered=True)
+
+
+def test_ordinal_model_not_identified_warns_and_records_it():
+    """A factor with a free first loading and a free variance: the WLSMV estimate does not
+    settle and its information is singular; both are warned and kept on the result."""
+    data = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "data" / "hs_wlsmv.csv")
+    with (pytest.warns(sem.ConvergenceWarning, match=r"The WLSMV optimiser did not converge after \d+ iterations"),
+          pytest.warns(sem.IdentificationWarning, match=r"The information matrix is singular: at least one parameter "
+                                                        r"is not identified")):
+        result = sem.fit("f =~ NA*x1 + x2 + x3\ng =~ x4 + x5 + x6", data, ordered=True)
+    assert result.identified is False
+    assert any(p.startswith("IdentificationWarning: ") for p in result.problems)
+    assert any(p.startswith("ConvergenceWarning: The WLSMV optimiser did not converge") for p in result.problems)

@@ -48,6 +48,7 @@ from scipy import stats
 from . import fit_indices as fitindex
 from .estimate import start_values
 from .matrices import RamModel
+from ._problems import ModelSpecificationError
 from .partable import ParameterTable
 
 __all__ = ["OrdinalFit", "OrdinalSample", "fit_ordinal", "ESTIMATORS", "PARAMETERIZATIONS"]
@@ -297,6 +298,14 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
     for g, st in enumerate(sts[1:]):  # the later groups' own copies of the freed thresholds, at the end
         st.th_cols = st.th_cols.copy()
         st.th_cols[own] = n_par - (n_groups - 1 - g) * len(own) + np.arange(len(own))
+    n_stats = sum(st.n_stat for st in sts)
+    if n_par > n_stats:
+        kinds = "thresholds, correlations" + (", means and variances" if any(len(getattr(st, "numeric", ())) for st
+                                                                         in sts) else "")
+        raise ModelSpecificationError(
+            f"The model is not identified: it has {n_par} free parameters (thresholds included) but the data provide "
+            f"only {n_stats} sample statistics ({kinds}). Add indicators (three per factor), fix parameters (e.g. a "
+            "loading per factor), or remove paths.")
     nobs = np.array([smp.nobs for smp in samples], dtype=float)
     n = float(nobs.sum())
     fg = nobs / n
