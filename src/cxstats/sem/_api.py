@@ -188,10 +188,11 @@ def fit(
         conditions on them, ``conditional.x``): make each the single indicator of a factor.
         Checked against lavaan 0.6.14 (tests/reference/lavaan_wlsmv_mixed.R). With
         ``group=``: thresholds per group (intercepts of the latent responses and latent means fixed at 0, as lavaan),
-        ``group_equal`` among thresholds (delta only: the later groups' scale factors ``~*~``
-        and latent means become free, as lavaan), loadings, regressions, lv.variances,
+        ``group_equal`` among thresholds (the later groups' latent means and, under delta, their
+        scale factors ``~*~`` or, under theta, their residual variances become free, as lavaan;
+        theta with continuous variables is refused), loadings, regressions, lv.variances,
         lv.covariances and residual.covariances. Checked against lavaan 0.6.14
-        (tests/reference/lavaan_wlsmv.R).
+        (tests/reference/lavaan_wlsmv.R, lavaan_wlsmv_theta_groups.R).
     parameterization : with ``ordered=``: ``"delta"`` (latent responses with variance 1,
         lavaan's default) or ``"theta"`` (residual variances 1; scale factors ``~*~``).
 
@@ -360,6 +361,8 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
                                   group_equal=tuple(c for c in group_equal if c != "thresholds"),
                                   group_partial=group_partial)
     continuous = mixed_continuous(table, ordered_names(ordered, table), ladder=identification == "wu.estabrook")
+    if identification == "lavaan":
+        check_ordinal_group_equal(group_equal, parameterization, mixed=bool(continuous))
     if continuous and not table.meanstructure:  # their means are sample statistics (lavaan)
         table = build_parameter_table(statements, std_lv=std_lv, groups=levels, meanstructure=True,
                                       group_equal=tuple(c for c in group_equal if c != "thresholds"),
@@ -393,7 +396,7 @@ def _fit_ordered(model: str, data, ordered, *, estimator: str, parameterization:
     return fit_ordinal_sample(spec, sample, estimator=estimator, parameterization=parameterization,
                               ci_level=ci_level, n_dropped=len(data) - nobs, missing=missing, labels=labels,
                               group=group, equal_thresholds=equal_thresholds,
-                              free_residuals=identification == "wu.estabrook", fixed_scale=fixed_scale,
+                              free_residuals=identification == "wu.estabrook" or parameterization == "theta", fixed_scale=fixed_scale,
                               free_thresholds=free_thresholds)
 
 

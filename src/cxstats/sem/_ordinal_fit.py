@@ -96,7 +96,7 @@ ORDINAL_GROUP_EQUAL = ("thresholds", "loadings", "regressions", "lv.variances", 
                        "residual.covariances")
 
 
-def check_ordinal_group_equal(group_equal, parameterization: str = "delta") -> None:
+def check_ordinal_group_equal(group_equal, parameterization: str = "delta", *, mixed: bool = False) -> None:
     other = [c for c in group_equal if c not in ORDINAL_GROUP_EQUAL]
     if other:
         raise ModelSpecificationError(
@@ -104,11 +104,10 @@ def check_ordinal_group_equal(group_equal, parameterization: str = "delta") -> N
             "intercepts or residual variances of the latent responses need the identification of Wu & Estabrook, "
             "2016); fit the ordinal invariance ladder with sem.invariance(model, data, group=..., ordered=...), or "
             f"use {listing(ORDINAL_GROUP_EQUAL, quote=True)}.")
-    if "thresholds" in group_equal and parameterization != "delta":
-        raise ModelSpecificationError("group_equal='thresholds' is available with parameterization='delta' only "
-                                      "(free scale factors in the later groups, as lavaan); drop parameterization=, "
-                                      "or fit the ordinal ladder (equal thresholds under theta) with "
-                                      "sem.invariance(..., ordered=..., parameterization='theta').")
+    if mixed and "thresholds" in group_equal and parameterization != "delta":
+        raise ModelSpecificationError("group_equal='thresholds' in a model with continuous variables is available with "
+                                      "parameterization='delta' only (theta is not checked against lavaan there); "
+                                      "drop parameterization=, or list every variable in ordered=.")
 
 
 def ordinal_spec(spec: ParameterTable, *, equal_thresholds: bool = False,
