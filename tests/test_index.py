@@ -17,7 +17,7 @@ def ratings() -> pd.DataFrame:
 
 
 def test_equal_weights_closed_form(ratings):
-    res = cxstats.satisfaction_index(ratings, ["s1", "s2"], scale=(1, 10))
+    res = cxstats.satisfaction_index(ratings, ["s1", "s2"], scale=(1, 10), min_base=1)
     expected = [0.0, 100.0, (3 / 9 + 6 / 9) / 2 * 100, 6 / 9 * 100, np.nan]
     assert np.allclose(res.scores, expected, equal_nan=True)
     row = res.table.iloc[0]
@@ -28,7 +28,8 @@ def test_equal_weights_closed_form(ratings):
 
 
 def test_weights_and_groups(ratings):
-    res = cxstats.satisfaction_index(ratings, ["s1", "s2"], scale=(1, 10), weights={"s1": 3, "s2": 1}, group="seg")
+    res = cxstats.satisfaction_index(ratings, ["s1", "s2"], scale=(1, 10), weights={"s1": 3, "s2": 1}, group="seg",
+                                     min_base=1)
     assert res.weights.tolist() == [0.75, 0.25]
     assert res.scores.iloc[2] == pytest.approx((0.75 * 3 + 0.25 * 6) / 9 * 100)
     assert res.table["group"].tolist() == ["a", "b"] and res.table["n"].tolist() == [2, 2]
@@ -63,3 +64,22 @@ def test_errors(ratings):
 def test_unknown_group_column_is_named(ratings):
     with pytest.raises(CxStatsError, match=r"satisfaction_index: no group column 'country' in the data; columns: 's1'"):
         cxstats.satisfaction_index(ratings, ["s1"], scale=(1, 10), group="country")
+
+
+def test_groups_below_the_minimum_base_are_suppressed():
+    """As nps and top_box: a group with fewer than min_base respondents keeps its n, its index
+    and interval are NaN; all rows below the base, or every group below it, is an error."""
+    data = pd.DataFrame({"s1": [7, 5, 6, 4] * 10 + [2, 3], "seg": ["a"] * 40 + ["b"] * 2})
+    res = cxstats.satisfaction_index(data, ["s1"], scale=(1, 7), group="seg")
+    table = res.table.set_index("group")
+    assert res.min_base == 30 and table["suppressed"].tolist() == [False, True]
+    assert table.loc["b", "n"] == 2 and table.loc[["b"], ["estimate", "se", "ci_low", "ci_high"]].isna().all().all()
+    assert not res.problems  # a suppressed group is not also warned about as too small for an interval
+    with pytest.raises(CxStatsError, match=r"satisfaction_index: only 2 respondents answered: below the minimum base "
+                                           r"of 30 for an index\. Collect more answers or lower min_base deliberately\."):
+        cxstats.satisfaction_index(data[data["seg"] == "b"], ["s1"], scale=(1, 7))
+    with pytest.raises(CxStatsError, match=r"Every group of 'seg' has fewer answers than min_base=50 \(the largest, "
+                                           r"'a', has 40\)"):
+        cxstats.satisfaction_index(data, ["s1"], scale=(1, 7), group="seg", min_base=50)
+    with pytest.raises(CxStatsError, match=r"min_base"):
+        cxstats.satisfaction_index(data, ["s1"], scale=(1, 7), min_base=0)

@@ -203,9 +203,9 @@ def test_satisfaction_index_from_moments_warns_of_a_tiny_group():
     data = pd.concat([panel(), panel().iloc[:1].assign(country="LU")])
     m = moments(data, SAT, group="country")
     with pytest.warns(cxstats.SmallGroupWarning, match=r"group\(s\) 'LU' \(n = 1\) of 'country' have fewer than 2"):
-        mom = cxstats.satisfaction_index(m, SAT, scale=(1, 7), group="country")
+        mom = cxstats.satisfaction_index(m, SAT, scale=(1, 7), group="country", min_base=1)
     with pytest.warns(cxstats.SmallGroupWarning):
-        raw = cxstats.satisfaction_index(data, SAT, scale=(1, 7), group="country")
+        raw = cxstats.satisfaction_index(data, SAT, scale=(1, 7), group="country", min_base=1)
     same_numbers(raw.table, mom.table)
     assert mom.problems == raw.problems
 
@@ -224,7 +224,7 @@ def test_satisfaction_index_errors_from_moments():
     with pytest.raises(cxstats.CxStatsError, match=r"satisfaction_index: only 1 respondent\(s\) answered every one of "
                                                    r"'SAT1', 'SAT2', 'SAT3'; an index with an interval needs at least "
                                                    r"2\."):
-        cxstats.satisfaction_index(one, SAT, scale=(1, 7))
+        cxstats.satisfaction_index(one, SAT, scale=(1, 7), min_base=1)
 
 
 @pytest.mark.parametrize("ci", ["normal", "bootstrap"])

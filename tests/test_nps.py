@@ -170,7 +170,7 @@ def test_metric_dashboard_draws_one_panel_per_metric_with_bases_and_suppressed_g
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "too few answers (n = 10)" in texts and "  n = 100" in texts and "20" in texts
     assert "too few answers (n = 10)" in [t.get_text() for t in fig.axes[1].texts]
-    assert "  n = 10" in [t.get_text() for t in fig.axes[2].texts]  # the index has no minimum base
+    assert "too few answers (n = 10)" in [t.get_text() for t in fig.axes[2].texts]  # min_base as the others
     plt.close(fig)
     with pytest.raises(CxStatsError, match="several rows per group"):
         cxstats.plots.metric_dashboard({"T2B": cxstats.top_box(data, ["sat", "sat2"], scale=(1, 7), group="seg")})

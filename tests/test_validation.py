@@ -475,7 +475,7 @@ def test_an_index_group_without_an_interval_is_named_with_a_warning():
     with pytest.warns(cxstats.SmallGroupWarning, match=r"satisfaction_index: group\(s\) 'b' \(n = 1\) of 'seg' have "
                                                        r"fewer than 2 answers, so their index has no standard error "
                                                        r"or interval \(NaN\)\.") as caught:
-        result = cxstats.satisfaction_index(data, ["sat"], scale=(1, 5), group="seg")
+        result = cxstats.satisfaction_index(data, ["sat"], scale=(1, 5), group="seg", min_base=1)
     assert caught[0].filename == __file__
     assert result.problems[0].startswith("SmallGroupWarning: satisfaction_index: group(s) 'b'")
     assert np.isnan(result.table.set_index("group").loc["b", "se"])

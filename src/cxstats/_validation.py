@@ -307,3 +307,14 @@ def group_level_labels(codebook: Any, column: str | None) -> dict[str, str]:
         if float(code).is_integer():
             out[str(int(code))] = str(text)
     return out
+
+
+def all_suppressed(group: str, sizes: list[tuple[Any, int]], min_base: int) -> None:
+    """Every group is below the base (``sizes``: (group, n) pairs): say so instead of returning a
+    table of NaNs (nps, top_box, satisfaction_index)."""
+    label, largest = max(sizes, key=lambda pair: pair[1]) if sizes else ("-", 0)
+    raise CxStatsError(
+        f"Every group of '{group}' has fewer answers than min_base={min_base} (the largest, '{label}', has "
+        f"{largest}), so every value would be suppressed. Report without group=, merge small groups, or lower "
+        "min_base deliberately."
+    )

@@ -22,7 +22,7 @@ from scipy import stats
 from ._results import Exportable
 from ._errors import CxStatsError, CxStatsWarning
 from ._format import listing
-from ._validation import check_frame, declared_scale, numeric_columns, warn
+from ._validation import all_suppressed, check_frame, count, declared_scale, numeric_columns, warn
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from ._sufficient import check_items, samples
@@ -40,7 +40,8 @@ class SmallGroupWarning(CxStatsWarning):
 
 @dataclass(frozen=True)
 class IndexResult(Exportable):
-    """A 0-100 index: ``table`` (``group, n, estimate, se, ci_low, ci_high``), ``scores``
+    """A 0-100 index: ``table`` (``group, n, estimate, se, ci_low, ci_high, suppressed``: a
+    group with fewer than ``min_base`` answers keeps its n, its values are NaN), ``scores``
     (one value per respondent, NaN when every item is missing; empty from a Moments), ``weights`` (normalised to
     sum 1) and the response ``scale`` the items were rescaled from; ``problems``: the warnings
     issued (a group with fewer than two answers has no SE or interval), for reports."""
@@ -57,6 +58,7 @@ class IndexResult(Exportable):
     scale: tuple[float, float]
     ci_level: float = 0.95
     problems: tuple[str, ...] = ()
+    min_base: int = 30
 
     def _repr_html_(self) -> str:
         return self.table.round(2).to_html(index=False)
@@ -71,6 +73,7 @@ def satisfaction_index(
     weights: Mapping[str, float] | object | None = None,
     group: str | None = None,
     ci_level: float = 0.95,
+    min_base: int = 30,
 ) -> IndexResult:
     """Compute a 0-100 index from rating items, overall and per group.
 
@@ -89,6 +92,9 @@ def satisfaction_index(
         unstandardized outer weights (weight / SD) of that construct become the weights.
     group : a column to report the index by (e.g. country or segment); with a Moments, its
         group column (or None for all rows).
+    min_base : a group answered by fewer respondents keeps its n but its index and interval are
+        NaN (``suppressed`` True), as in :func:`cxstats.nps` and :func:`cxstats.top_box`; an
+        index of all rows below it, or every group below it, is an error.
 
     Returns
     -------
@@ -105,9 +111,11 @@ def satisfaction_index(
     data, codebook = survey_parts(data, codebook)
     data, moments = moments_parts(data, where="satisfaction_index")
     ci_level = check_ci_level(ci_level)
+    min_base = count("min_base", min_base, minimum=1)
     items = [items] if isinstance(items, str) else list(items)
     if moments is not None:
-        return _index_from_moments(moments, items, scale, codebook, weights, group, ci_level)
+        return _index_from_moments(moments, items, scale, codebook, weights, group, min_base=min_base,
+                                   ci_level=ci_level)
     check_frame(data, where="satisfaction_index")
     absent = [i for i in items if i not in data.columns]
     if absent:
@@ -136,16 +144,25 @@ def satisfaction_index(
         raise CxStatsError(f"satisfaction_index: only {int(scores.notna().sum())} respondent(s) answered any of "
                            f"{listing(items, quote=True)}; an index with an interval needs at least 2.")
     rows = [_summary(label, s.dropna(), ci_level) for label, s in frames]
-    table, problems = _table(rows, group)
+    table, problems = _table(rows, group, min_base)
     return IndexResult(table=table, scores=scores, weights=w, scale=(low, high), ci_level=ci_level,
-                       problems=problems)
+                       problems=problems, min_base=min_base)
 
 
-def _table(rows: list[dict], group: str | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """The index table and the warning for groups too small for an interval."""
+def _table(rows: list[dict], group: str | None, min_base: int) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The index table (groups below ``min_base`` suppressed) and the warning for groups too
+    small for an interval."""
     table = pd.DataFrame(rows, columns=["group", "n", "estimate", "se", "ci_low", "ci_high"])
+    table["suppressed"] = table["n"] < min_base
+    if group is None and table["suppressed"].all():
+        raise CxStatsError(f"satisfaction_index: only {int(table['n'].iloc[0])} respondents answered: below the "
+                           f"minimum base of {min_base} for an index. Collect more answers or lower min_base "
+                           "deliberately.")
+    if group is not None and table["suppressed"].all():
+        all_suppressed(group, list(zip(table["group"], table["n"].astype(int), strict=True)), min_base)
+    table.loc[table["suppressed"], ["estimate", "se", "ci_low", "ci_high"]] = np.nan
     problems = []
-    small = table[table["n"] < 2]
+    small = table[(table["n"] < 2) & ~table["suppressed"]]
     if len(small):
         shown = ", ".join(f"'{g}' (n = {n})" for g, n in zip(small["group"], small["n"], strict=True))
         problems.append(warn(f"satisfaction_index: group(s) {shown} of '{group}' have fewer than 2 answers, so their "
@@ -154,8 +171,8 @@ def _table(rows: list[dict], group: str | None) -> tuple[pd.DataFrame, tuple[str
     return table, tuple(problems)
 
 
-def _index_from_moments(moments, items: list[str], scale, codebook, weights, group: str | None,
-                        ci_level: float) -> IndexResult:
+def _index_from_moments(moments, items: list[str], scale, codebook, weights, group: str | None, *,
+                        min_base: int, ci_level: float) -> IndexResult:
     """The index of each group from its item means and covariance matrix: a weighted mean of
     items is linear, so its mean is ``w'mean`` and its variance ``w'Cw`` (rescaled to 0-100)."""
     if len(items) == 0:
@@ -177,9 +194,9 @@ def _index_from_moments(moments, items: list[str], scale, codebook, weights, gro
     weight = w.to_numpy()
     rows = [_summary_of(part.label, part.n, unit * (weight @ (part.mean.to_numpy() - low)),
                         unit * np.sqrt(weight @ part.cov.to_numpy() @ weight), ci_level) for part in parts]
-    table, problems = _table(rows, group)
+    table, problems = _table(rows, group, min_base)
     return IndexResult(table=table, scores=pd.Series(dtype=float, name="index"), weights=w, scale=(low, high),
-                       ci_level=ci_level, problems=problems)
+                       ci_level=ci_level, problems=problems, min_base=min_base)
 
 
 def _scale(items: list[str], scale, codebook: Codebook | None) -> tuple[float, float]:

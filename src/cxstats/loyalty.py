@@ -273,7 +273,8 @@ def loyalty_index(
     columns: dict[str, pd.Series] = {}
     problems: list[str] = []
     if satisfaction is not None:
-        columns["satisfaction"] = satisfaction_index(data, list(satisfaction), scale=scale, codebook=codebook).scores
+        columns["satisfaction"] = satisfaction_index(data, list(satisfaction), scale=scale, codebook=codebook,
+                                                     min_base=1).scores  # the scores only
     if churned is not None:
         columns["retention"] = 100.0 * (1.0 - _churn(data, churned))
     if recommend is not None:

@@ -23,7 +23,8 @@ from . import formatting as fmt
 from ._format import listing, rows_and_values
 from ._results import Exportable, PlainText
 from ._sufficient import count_parts
-from ._validation import check_frame, count, declared_scale, moments_parts, numeric_columns, one_of, within_scale
+from ._validation import (all_suppressed, check_frame, count, declared_scale, moments_parts, numeric_columns, one_of,
+                          within_scale)
 from ._validation import ci_level as check_ci_level
 from .data.codebook import Codebook
 from .formatting import labels_of
@@ -222,21 +223,11 @@ def nps(data: pd.DataFrame | Moments, column: str, *, group: str | None = None, 
         raise CxStatsError(f"Only {rows[0]['n']} answers: below the minimum base of {min_base} for an NPS. "
                            "Collect more answers or lower min_base deliberately.")
     if group is not None and all(row["suppressed"] for row in rows):
-        _all_suppressed(group, [(row["group"], row["n"]) for row in rows], min_base)
+        all_suppressed(group, [(row["group"], row["n"]) for row in rows], min_base)
     columns = ["group", "n", "pct_promoters", "pct_passives", "pct_detractors", "nps", "se", "ci_low", "ci_high",
                "suppressed"]
     return NPSResult(table=pd.DataFrame(rows, columns=columns), min_base=min_base, ci=ci,
                      n_boot=int(n_boot) if ci == "bootstrap" else None, ci_level=ci_level, labels=labels)
-
-
-def _all_suppressed(group: str, sizes: list[tuple[Any, int]], min_base: int) -> None:
-    """Every group is below the base: say so instead of returning a table of NaNs."""
-    label, largest = max(sizes, key=lambda pair: pair[1]) if sizes else ("-", 0)
-    raise CxStatsError(
-        f"Every group of '{group}' has fewer answers than min_base={min_base} (the largest, '{label}', has "
-        f"{largest}), so every value would be suppressed. Report without group=, merge small groups, or lower "
-        "min_base deliberately."
-    )
 
 
 def _bootstrap_interval(row: dict, n_boot: int, ci_level: float, rng: np.random.Generator) -> dict:
@@ -440,7 +431,7 @@ def top_box(data: pd.DataFrame | Moments, items: Sequence[str], *, scale: tuple[
         rows.append(row)
     if rows and all(row["suppressed"] for row in rows):
         if group is not None:
-            _all_suppressed(group, [(row["group"], row["n"]) for row in rows], min_base)
+            all_suppressed(group, [(row["group"], row["n"]) for row in rows], min_base)
         largest = max(rows, key=lambda row: row["n"])
         raise CxStatsError(f"Every item has fewer answers than min_base={min_base} (the most, {largest['n']}, for "
                            f"'{largest['item']}'); there is no share to report. Collect more answers or lower "
