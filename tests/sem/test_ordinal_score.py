@@ -199,3 +199,21 @@ def test_three_group_ladder_searches_every_step_and_reads_the_means():
     assert set(ladder.latent_means["group"]) == {"secondary", "degree"}
     assert "Latent means relative to some college (0; in standard deviations of some college)" in str(
         ladder.plain_summary())
+
+
+def test_search_by_the_fit_change_rules():
+    """partial="rules": bfi by education is rejected by the χ² test at every step but holds by
+    the rules, so nothing is freed (the χ² search frees seven parameters) and the summary says
+    why; an unknown mode is an error."""
+    ref = json.loads((REF_DIR / "lavaan_ordinal_score_groups.json").read_text())
+    data = pd.read_csv(REF_DIR / ref["data"])
+    ladder = sem.invariance(ref["model"], data, group=ref["group"], ordered=True, partial="rules")
+    assert ladder.search.empty and ladder.search_by == "rules"
+    assert (ladder.table["lrt"].iloc[1:] == "rejected").all() and (ladder.table["fit_rule"].iloc[1:] == "holds").all()
+    assert ladder.means_level == "scalar" and ladder.means_comparable
+    assert "worked only where the fit-change rules rejected a level (partial='rules')" in str(ladder.plain_summary())
+    hs = sem.invariance(REF["model"], DATA, group="school", ordered=True, partial="rules")
+    assert list(hs.search["parameter"]) == ["x3 ~ 1", "x7 ~ 1"]  # the rules reject scalar until both are free
+    with pytest.raises(sem.ModelSpecificationError, match=r"partial='loose': use True \(search where the χ² "
+                                                          r"difference test rejects a level\), 'rules'"):
+        sem.invariance(REF["model"], DATA, group="school", ordered=True, partial="loose")

@@ -145,6 +145,7 @@ class InvarianceResult(Exportable):
     means_level: str | None = None
     means_comparable: bool = False
     binary_items: tuple[str, ...] = ()
+    search_by: str = "test"  # what started and stopped the partial search: the χ² "test" or the fit-change "rules"
 
     _TABLES = {
         "table": ("Invariance", "The ladder, one row per level (configural, metric, scalar, strict; partial "
@@ -255,6 +256,10 @@ class InvarianceResult(Exportable):
                 lines[-1] += " " + binary_note
         lines += self._threshold_lines()
         lines += self._binary_search_line(name)
+        if self.search_by == "rules" and (self.table["lrt"] == "rejected").any():
+            lines.append("- The search for partial invariance worked only where the fit-change rules rejected a level "
+                         "(partial='rules'): with this many respondents the chi-square test also flags differences "
+                         "too small to matter, so its rejections alone did not free any parameter.")
         lines += self._noninvariance_lines(name)
         lines += self._means_line()
         lines += self._latent_mean_lines(name)
@@ -436,7 +441,7 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
                levels: Sequence[str] | None = None,
                estimator: str | None = None, missing: str = "listwise", std_lv: bool | None = None,
                group_labels: Sequence | None = None, group_partial: Sequence[str] = (),
-               partial: bool | None = None, alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
+               partial: bool | str | None = None, alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
                max_free: int | None = None, codebook: Codebook | None = None,
                moments: Moments | None = None, ordered: Sequence[str] | bool | None = None,
                parameterization: str = "delta") -> InvarianceResult:
@@ -455,8 +460,11 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
     group_partial : parameters known to differ, freed at every level (e.g. ``["x3 ~ 1"]``; with
         ordered items also single thresholds, ``"x3 | t2"``).
     partial : search for partial invariance where a level fails its chi-square difference test
-        (default True; with ordered items the score tests are lavaan's for WLSMV fits, and the
-        thresholds level is searched too).
+        and until it holds (default True; with ordered items the score tests are lavaan's for
+        WLSMV fits, and the thresholds level is searched too); ``"rules"``: where a level fails
+        the fit-change rules and until they hold, for samples so large that the χ² test rejects
+        differences too small to matter (the candidates still need a significant score test);
+        False: no search.
     ordered : ordered (Likert) items, or ``True`` for every item: the ordinal ladder of Wu &
         Estabrook (2016), fitted by WLSMV (see the module docstring), checked against semTools
         0.5.6 ``measEq.syntax`` models fitted by lavaan 0.6.14. Binary (two-category) items are
@@ -486,11 +494,11 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
         estimator, std_lv, levels = _check_ordinal_ladder(estimator, std_lv, levels, moments, parameterization,
                                                           missing)
         ladder_levels = ORDINAL_LEVELS
-        partial = True if partial is None else partial
+        partial = _search_mode(partial)
     else:
         estimator = "ML" if estimator is None else estimator
         std_lv = bool(std_lv)
-        partial = True if partial is None else partial
+        partial = _search_mode(partial)
         levels = ("configural", "metric", "scalar", "strict") if levels is None else levels
         ladder_levels = LEVELS
     unknown = [lv for lv in levels if lv not in ladder_levels]
@@ -540,6 +548,11 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
                 out.update(p_value=np.nan, lrt="equivalent", fit_rule="equivalent", holds=True)
         return out
 
+    def fails(row: dict) -> bool:
+        """Whether the search works on a level: its χ² test rejects it (or, with
+        ``partial="rules"``, the fit-change rules do)."""
+        return row["fit_rule"] == "rejected" if partial == "rules" else not row["holds"]
+
     for level in levels:
         result = run(level)
         if is_ordinal and rows:  # the nested model to test against (binary items: scalar is not nested in metric)
@@ -547,7 +560,7 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
         row = row_for(level, result)
         models[level] = result
         rows.append(row)
-        if not row["holds"] and partial and level in _ADDED:
+        if fails(row) and partial and level in _ADDED:
             added = ({(r.lhs, "|") for r in result._spec.rows if r.lhs in result._spec.observed} if level == "thresholds"
                      else {(r.lhs, r.op, r.rhs) for r in result._spec.rows if r.op in _ADDED[level]})
             limit = max_free if max_free is not None else max(1, len(added) // 2)
@@ -562,7 +575,7 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
                               "p_value": best["p_value"]})
                 result = run(level)
                 row = row_for(f"{level} (partial)", result)
-                if row["holds"]:
+                if not fails(row):
                     break
             if steps and steps[-1]["level"] == level:
                 models[f"{level} (partial)"] = result
@@ -579,13 +592,22 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
                               ordered=tuple(result.ordered or ()) if is_ordinal else (),
                               parameterization=parameterization if is_ordinal else None,
                               latent_means=means, means_level=means_level, means_comparable=comparable,
-                              binary_items=_binary_items(result) if is_ordinal else ())
+                              binary_items=_binary_items(result) if is_ordinal else (),
+                              search_by="rules" if partial == "rules" else "test")
     for problem in ladder.problems:  # silenced while fitting; shown once here, named by level
         level, rest = problem.split(": ", 1)
         kind, _, message = rest.partition(": ")
         kind_class = getattr(_problems, kind, None) or getattr(_ordinal_fit, kind, CxStatsWarning)
         warn(f"Invariance ladder, {level} model: {message}", kind_class)
     return ladder
+
+
+def _search_mode(partial) -> bool | str:
+    """``partial=`` checked: True (the χ² test; also None), ``"rules"`` or False."""
+    if partial is None or partial is True or partial is False or partial == "rules":
+        return True if partial is None else partial
+    raise ModelSpecificationError(f"partial={partial!r}: use True (search where the χ² difference test rejects a "
+                                  "level), 'rules' (where the fit-change rules reject it) or False (no search).")
 
 
 def _check_ordinal_ladder(estimator, std_lv, levels, moments, parameterization, missing):
