@@ -91,6 +91,11 @@ def test_invariance_reliability_nps_and_drivers(tmp_path):
     assert ladder[0].split()[:3] == ["Level", "χ²", "df"] and ladder[2].split()[0] == "metric"
     assert [row[0] for row in sheet_rows(tmp_path / "inv.xlsx", "Invariance")[1:]] == [
         "configural", "metric", "scalar", "strict"]
+    loyalty = "QUAL =~ " + " + ".join(f"qual_{k}" for k in range(1, 9)) + "\nCUSL =~ cusl_1 + cusl_2 + cusl_3"
+    done = run("invariance", loyalty, "corporate_reputation", "--group", "servicetype", "--ordered", "all", "--search",
+               "rules", cwd=tmp_path)  # the χ² test rejects equal answer levels, the fit-change rules do not
+    assert done.returncode == 0, done.stderr
+    assert "worked only where the fit-change rules rejected a level" in done.stdout and "(partial)" not in done.stdout
 
     for name in ("ecsi_mobile.csv", "ecsi_mobile.codebook.yaml"):  # a survey file with its codebook beside it
         shutil.copy(data_dir() / name, tmp_path / name)
@@ -286,6 +291,8 @@ def test_survey_files_with_a_codebook_elsewhere(suffix, tmp_path, monkeypatch, c
      "neither a latent variable"),
     (["sem", "CUSA =~ CUSA1", "ecsi_mobile", "--codebook", "nope.yaml"], "cxstats sem: error: --codebook: file "
      "'nope.yaml' not found. Give the path of the codebook YAML of DATA."),
+    (["invariance", "CUSA =~ CUSA1 + CUSA2", "corporate_reputation", "--group", "servicetype", "--search", "loose"],
+     "cxstats invariance: error: Argument --search: invalid choice: 'loose' (choose from 'test', 'rules', 'none')."),
     (["invariance", "CUSA =~ CUSA1", "ecsi_mobile"], "cxstats invariance: error: The following arguments are "
      "required: --group. Run 'cxstats invariance --help' for the usage."),
     (["reliability", "answers.csv"], "cxstats reliability: error: DATA: 'answers.csv' has no codebook, which says "

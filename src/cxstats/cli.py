@@ -119,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
                      "model in quotes")
     inv.add_argument("data", metavar="DATA", help="survey file or bundled data set name")
     inv.add_argument("--group", metavar="G", required=True, help="column with the groups to compare")
+    inv.add_argument("--search", choices=("test", "rules", "none"), default="test",
+                     help="partial-invariance search where the chi-square difference test rejects a level (test, the "
+                     "default), where the fit-change rules do (rules: for very large samples), or none")
     estimation_options(inv)
     data_options(inv)
 
@@ -306,6 +309,7 @@ def _invariance(args):
 
     model, survey, codebook = _model_and_survey(args, check_group=True)
     result = sem.invariance(model, survey, group=args.group, missing=args.missing,
+                            partial={"test": True, "rules": "rules", "none": False}[args.search],
                             **_ordinal_options(args, model, survey))
     ladder, against = result.table, []
     if result.ordered:  # a level that adds nothing testable (equal thresholds of binary items) says so
