@@ -532,3 +532,37 @@ def period_histories(data: Any, *, customer: str, date: str, amount: str, where:
     frame = frame[frame["periods"] > 0].reset_index(drop=True)
     return chk, frame, {"transactions": int(frame["n"].sum()), "excluded": excluded, "duplicates": repeated,
                         "problems": problems}
+
+
+def holdout_histories(chk: Checked, calibration_end: int, unit: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`period_histories` of the purchases up to ``calibration_end`` (ns) of a checked source
+    (:func:`check` with ``as_of=observation_end``), with each customer's holdout purchases (after
+    ``calibration_end``, up to the cutoff), in one pass over the rows.
+
+    Returns a frame ``customer, periods, first, last, total, first_spend`` (as
+    :func:`period_histories`, calibration purchases only), ``holdout_periods`` (distinct periods
+    with a holdout purchase), ``holdout_rows`` (holdout purchases as counted) and
+    ``holdout_spend``: one row per customer who bought by ``calibration_end``, sorted by
+    customer; and ``holdout`` (the holdout purchases of every customer), ``duplicates`` (rows
+    repeating an earlier row) and ``problems``.
+    """
+    day = floor_div("t", _NS_PER_DAY)
+    period = day if unit == "D" else floor_div(f"{day} + 3", 7)
+    cal, holdout = f"t <= {calibration_end}", f"t > {calibration_end} AND t <= {chk.cutoff}"
+    frame = chk.src.query(f"""
+        WITH pooled AS (SELECT c, {period} AS p, {chk.spend} FILTER (WHERE {cal}) AS s,
+                               {chk.purchases} FILTER (WHERE {cal}) AS n,
+                               {chk.spend} FILTER (WHERE {holdout}) AS hs, {chk.purchases} FILTER (WHERE {holdout}) AS h,
+                               sum(k) - count(*) AS repeats
+                        FROM ({chk.base()}) GROUP BY c, p)
+        SELECT c AS customer, count(*) FILTER (WHERE n > 0) AS periods, min(p) FILTER (WHERE n > 0) AS first,
+               max(p) FILTER (WHERE n > 0) AS last, sum(s) AS total, arg_min(s, p) FILTER (WHERE n > 0) AS first_spend,
+               count(*) FILTER (WHERE h > 0) AS holdout_periods, sum(h) AS holdout_rows,
+               sum(hs) AS holdout_spend, sum(repeats) AS repeats
+        FROM pooled GROUP BY c ORDER BY c""", frame=True)
+    repeated, problems = chk.repeated(frame["repeats"], frame["customer"])
+    holdout_total = int(frame["holdout_rows"].fillna(0).sum())
+    frame = frame[frame["periods"] > 0].reset_index(drop=True)
+    frame["holdout_rows"] = frame["holdout_rows"].fillna(0).to_numpy(dtype=np.int64)
+    frame["holdout_spend"] = frame["holdout_spend"].fillna(0.0).to_numpy(dtype=float)
+    return frame.drop(columns="repeats"), {"holdout": holdout_total, "duplicates": repeated, "problems": problems}
