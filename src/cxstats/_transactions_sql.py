@@ -1,7 +1,7 @@
 """Purchase records where they live: Parquet files or a DuckDB table, summarised in DuckDB SQL.
 
-:func:`cxstats.rfm`, :func:`cxstats.purchase_summary`, :func:`cxstats.period_rates` and
-:func:`cxstats.clv_summary` accept, in place of a pandas DataFrame, a Parquet source (a
+:func:`cxstats.rfm`, :func:`cxstats.purchase_summary`, :func:`cxstats.period_rates`,
+:func:`cxstats.clv_summary` and :func:`cxstats.calibration_holdout` accept, in place of a pandas DataFrame, a Parquet source (a
 path, a glob such as ``"sales/*.parquet"``, a folder, or a list of paths) or a DuckDB
 relation (``con.table("tx")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")`` pair
 (the form :func:`cxstats.moments` takes) or a connection holding one table.
@@ -552,7 +552,8 @@ def holdout_histories(chk: Checked, calibration_end: int, unit: str) -> tuple[pd
     frame = chk.src.query(f"""
         WITH pooled AS (SELECT c, {period} AS p, {chk.spend} FILTER (WHERE {cal}) AS s,
                                {chk.purchases} FILTER (WHERE {cal}) AS n,
-                               {chk.spend} FILTER (WHERE {holdout}) AS hs, {chk.purchases} FILTER (WHERE {holdout}) AS h,
+                               {chk.spend} FILTER (WHERE {holdout}) AS hs,
+                               {chk.purchases} FILTER (WHERE {holdout}) AS h,
                                sum(k) - count(*) AS repeats
                         FROM ({chk.base()}) GROUP BY c, p)
         SELECT c AS customer, count(*) FILTER (WHERE n > 0) AS periods, min(p) FILTER (WHERE n > 0) AS first,
