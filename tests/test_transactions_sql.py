@@ -183,7 +183,8 @@ def test_calibration_holdout_errors_from_parquet(cdnow, sources, tmp_path):
         split(_drop_column(tmp_path, "amount"), calibration_end="2024-01-02")
     with pytest.raises(CxStatsError, match=rf"^{where}: column 'amount' has negative amounts in row\(s\) 1 of "):
         split(_bad(tmp_path, amount=[1.0, -2.0, 3.0]), calibration_end="2024-01-02")
-    with pytest.raises(CxStatsError, match=rf"^{where}: column 'date' has dates after today \(.*\) in row\(s\) 2 "):
+    with pytest.raises(CxStatsError, match=rf"^{where}: column 'date' has dates after today \(.*\) in row\(s\) 2 "
+                                           r".*with observation_end=None recency .* or pass observation_end= "):
         split(_bad(tmp_path, date=pd.to_datetime(["2024-01-01", "2024-01-02", "2199-01-03"])),
               calibration_end="2024-01-02")
     for source in (sources["file"], duckdb.connect(sources["database"], read_only=True)):
@@ -193,8 +194,13 @@ def test_calibration_holdout_errors_from_parquet(cdnow, sources, tmp_path):
         with pytest.raises(CxStatsError, match=r"calibration_end 1996-01-01 is before the first purchase "
                                                r"\(1997-01-01\); pass a later date\.$"):
             split(source, calibration_end="1996-01-01")
-        with pytest.raises(CxStatsError, match=rf"^{where}: as_of 1996-06-30 is before the first transaction "):
+        with pytest.raises(CxStatsError, match=rf"^{where}: observation_end 1996-06-30 is before the first "
+                                               r"transaction \(1997-01-01\); no customer had bought by then\. Pass a "
+                                               r"date from 1997-01-01 on, or observation_end=None for the last date "
+                                               r"\(1998-06-30\)\.$"):
             split(source, calibration_end="1996-01-01", observation_end="1996-06-30")
+        with pytest.raises(CxStatsError, match=rf"^{where}: observation_end 'soon' is not a date; pass e\.g\. "):
+            split(source, calibration_end="1997-09-30", observation_end="soon")
         with pytest.raises(CxStatsError, match=rf"^{where}: calibration_end is missing \(NaT\); pass a date\.$"):
             split(source, calibration_end=pd.NaT)
         with pytest.raises(CxStatsError, match=rf"^{where}: calibration_end 'soon' is not a date; pass e\.g\. "):

@@ -255,7 +255,7 @@ def calibration_holdout(transactions: pd.DataFrame | TransactionSource, *, calib
     cal = as_ns(calibration_end, "calibration_end", where)
     if is_source(transactions):
         chk = check(transactions, customer=customer, date=date, amount=amount, where=where, as_of=observation_end,
-                    duplicates=duplicates)
+                    duplicates=duplicates, as_of_name="observation_end")
         end, stamp = chk.cutoff, pd.Timestamp(chk.cutoff)
         _split_dates(cal, stamp, chk.first, where)
         frame, found = holdout_histories(chk, cal, unit)
@@ -270,7 +270,7 @@ def calibration_holdout(transactions: pd.DataFrame | TransactionSource, *, calib
         repeated, problems = found["duplicates"], found["problems"]
     else:
         records, stamp = read_transactions(transactions, customer=customer, date=date, amount=amount, where=where,
-                                           as_of=observation_end, duplicates=duplicates)
+                                           as_of=observation_end, duplicates=duplicates, as_of_name="observation_end")
         end = stamp.value
         _split_dates(cal, stamp, int(records.dates.min()), where)
         before = records.dates <= cal

@@ -294,7 +294,7 @@ class Checked:
 
 
 def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of: object = None,
-          duplicates: str = "warn") -> Checked:
+          duplicates: str = "warn", as_of_name: str = "as_of") -> Checked:
     """The checks of :func:`cxstats._transactions.read_transactions`, in DuckDB; see there.
 
     Repeated rows are counted (and warned about) by the aggregation that follows, in the
@@ -351,14 +351,14 @@ def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of
         rows, values = src.rows_text(f"{t} >= {today.value}", f"CAST({d} AS DATE)", future)
         raise CxStatsError(
             f"{where}: column '{date}' has dates after today ({(today - pd.Timedelta(days=1)).date()}) in "
-            f"{rows}: {listing([str(v) for v in values])}; with as_of=None recency would be counted to the latest "
-            "of them. Fix or drop those rows, or pass as_of= (later transactions are then left out).")
-    cutoff = int(last) if as_of is None else _timestamp_ns(as_of, where)
+            f"{rows}: {listing([str(v) for v in values])}; with {as_of_name}=None recency would be counted to the "
+            f"latest of them. Fix or drop those rows, or pass {as_of_name}= (later transactions are then left out).")
+    cutoff = int(last) if as_of is None else _timestamp_ns(as_of, where, name=as_of_name)
     if cutoff < first:
         raise CxStatsError(
-            f"{where}: as_of {show_day(cutoff)} is before the first transaction ({show_day(first)}); no customer "
-            f"had bought by then. Pass a date from {show_day(first)} on, or as_of=None for the last date "
-            f"({show_day(last)}).")
+            f"{where}: {as_of_name} {show_day(cutoff)} is before the first transaction ({show_day(first)}); no "
+            f"customer had bought by then. Pass a date from {show_day(first)} on, or {as_of_name}=None for the last "
+            f"date ({show_day(last)}).")
     return Checked(src=src, customer=c, time=t, amount=value, n_rows=int(n), first=int(first), last=int(last),
                    cutoff=cutoff, mode=duplicates, where=where)
 
