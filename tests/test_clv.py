@@ -340,6 +340,11 @@ def test_split_and_unit_errors(cdnow):
         cxstats.clv_summary(cdnow, time_unit="M")
     with pytest.raises(cxstats.CxStatsError, match=r"^clv_summary: as_of 'soon' is not a date; pass e\.g\. "):
         cxstats.clv_summary(cdnow, as_of="soon")
+    with pytest.raises(cxstats.CxStatsError, match=r"^calibration_holdout: observation_end 1996-06-30 is before the "
+                                                   r"first transaction \(1997-01-01\); .* or observation_end=None "):
+        cxstats.calibration_holdout(cdnow, calibration_end="1996-01-01", observation_end="1996-06-30")
+    with pytest.raises(cxstats.CxStatsError, match=r"^calibration_holdout: observation_end 'soon' is not a date; "):
+        cxstats.calibration_holdout(cdnow, calibration_end="1997-09-30", observation_end="soon")
     with pytest.raises(cxstats.CxStatsError, match=r"^calibration_holdout: calibration_end is missing \(NaT\); pass a "
                                                    r"date\.$"):
         cxstats.calibration_holdout(cdnow, calibration_end=pd.NaT)

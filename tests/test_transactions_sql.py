@@ -1,10 +1,11 @@
-"""Transactions where they live: rfm, purchase_summary, period_rates and clv_summary on real
-Parquet files and a real DuckDB database file give the numbers of the pandas path (counts,
-dates and scores exactly, sums and means to 1e-12), with the same duplicate handling and the
-same errors, naming the file and the row."""
+"""Transactions where they live: rfm, purchase_summary, period_rates, clv_summary and
+calibration_holdout on real Parquet files and a real DuckDB database file give the numbers of
+the pandas path (counts, dates and scores exactly, sums and means to 1e-12), with the same
+duplicate handling and the same errors, naming the file and the row."""
 
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 
@@ -115,6 +116,109 @@ def test_clv_summary_from_parquet_and_duckdb_equals_pandas(cdnow, sources, unit)
                 assert got.table["frequency"].equals(expected.table["frequency"])
                 for field in ("as_of", "n_customers", "n_repeat", "n_transactions", "excluded", "duplicates"):
                     assert getattr(got, field) == getattr(expected, field), (kind, field, duplicates, as_of)
+
+
+def _same_split(got, expected, obj) -> None:
+    pd.testing.assert_frame_equal(got.table, expected.table, **FLOATS, obj=obj)
+    for column in ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"):
+        assert got.table[column].equals(expected.table[column]), (obj, column)
+    for field in ("calibration_end", "observation_end", "time_unit", "duration_holdout", "n_customers", "duplicates"):
+        assert getattr(got, field) == getattr(expected, field), (obj, field)
+    assert len(got.problems) == len(expected.problems), obj
+
+
+@pytest.mark.parametrize("unit", ["D", "W"])
+@pytest.mark.parametrize("duplicates", ["keep", "drop", "warn"])
+def test_calibration_holdout_from_parquet_and_duckdb_equals_pandas(cdnow, sources, unit, duplicates):
+    # 1997-09-30 is a Tuesday: with weeks, that week has calibration and holdout purchases
+    for cal, end in (("1997-09-30", None), ("1997-03-31", "1997-12-31")):
+        expected = _quiet(cxstats.calibration_holdout, cdnow, calibration_end=cal, observation_end=end, time_unit=unit,
+                          duplicates=duplicates)
+        for kind, source in _all(sources):
+            got = _quiet(cxstats.calibration_holdout, source, calibration_end=cal, observation_end=end,
+                         time_unit=unit, duplicates=duplicates)
+            _same_split(got, expected, f"{kind} {cal} {end}")
+    assert expected.duplicates == (0 if duplicates == "keep" else 21)
+    assert expected.table["frequency_holdout"].sum() > 0
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    """Seeded records with times of day, text ids and 40 exact repeats, as a frame and two Parquet files."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    who = rng.integers(0, 1_500, n)
+    seconds = rng.integers(0, 400 * 86_400, n)
+    data = pd.DataFrame({"customer_id": np.char.add("c", who.astype(str)),
+                         "date": pd.Timestamp("2023-01-01") + pd.to_timedelta(seconds, unit="s"),
+                         "amount": np.round(rng.lognormal(3.0, 1.0, n), 2)})
+    data = pd.concat([data, data.sample(40, random_state=1)], ignore_index=True)
+    folder = tmp_path_factory.mktemp("simulated")
+    half = len(data) // 2
+    data.iloc[:half].to_parquet(folder / "a.parquet")
+    data.iloc[half:].to_parquet(folder / "b.parquet")
+    return data, str(folder / "*.parquet")
+
+
+@pytest.mark.parametrize("unit", ["D", "W"])
+@pytest.mark.parametrize("duplicates", ["keep", "drop", "warn"])
+def test_calibration_holdout_of_simulated_records_with_times_of_day(simulated, unit, duplicates):
+    data, files = simulated
+    # ends inside a day (and a week): purchases of that period fall on both sides
+    for cal, end in (("2023-08-16 13:30", None), ("2023-03-01", "2023-12-20 08:00")):
+        expected = _quiet(cxstats.calibration_holdout, data, calibration_end=cal, observation_end=end, time_unit=unit,
+                          duplicates=duplicates)
+        got = _quiet(cxstats.calibration_holdout, files, calibration_end=cal, observation_end=end, time_unit=unit,
+                     duplicates=duplicates)
+        _same_split(got, expected, f"{cal} {end}")
+        assert expected.duplicates == (0 if duplicates == "keep" else 40)
+        assert (expected.table["monetary_value_holdout"] > 0).sum() > 1_000
+
+
+def test_calibration_holdout_errors_from_parquet(cdnow, sources, tmp_path):
+    where = "calibration_holdout"
+    split = functools.partial(cxstats.calibration_holdout, duplicates="keep")
+    with pytest.raises(CxStatsError, match=rf"^{where}: no column 'amount' in the transactions; the data have "
+                                           r"'customer_id', 'date'. Name the columns"):
+        split(_drop_column(tmp_path, "amount"), calibration_end="2024-01-02")
+    with pytest.raises(CxStatsError, match=rf"^{where}: column 'amount' has negative amounts in row\(s\) 1 of "):
+        split(_bad(tmp_path, amount=[1.0, -2.0, 3.0]), calibration_end="2024-01-02")
+    with pytest.raises(CxStatsError, match=rf"^{where}: column 'date' has dates after today \(.*\) in row\(s\) 2 "
+                                           r".*with observation_end=None recency .* or pass observation_end= "):
+        split(_bad(tmp_path, date=pd.to_datetime(["2024-01-01", "2024-01-02", "2199-01-03"])),
+              calibration_end="2024-01-02")
+    for source in (sources["file"], duckdb.connect(sources["database"], read_only=True)):
+        with pytest.raises(CxStatsError, match=r"calibration_end 1998-07-31 is not before observation_end "
+                                               r"1998-06-30; .*calibration_end\.$"):
+            split(source, calibration_end="1998-07-31")
+        with pytest.raises(CxStatsError, match=r"calibration_end 1996-01-01 is before the first purchase "
+                                               r"\(1997-01-01\); pass a later date\.$"):
+            split(source, calibration_end="1996-01-01")
+        with pytest.raises(CxStatsError, match=rf"^{where}: observation_end 1996-06-30 is before the first "
+                                               r"transaction \(1997-01-01\); no customer had bought by then\. Pass a "
+                                               r"date from 1997-01-01 on, or observation_end=None for the last date "
+                                               r"\(1998-06-30\)\.$"):
+            split(source, calibration_end="1996-01-01", observation_end="1996-06-30")
+        with pytest.raises(CxStatsError, match=rf"^{where}: observation_end 'soon' is not a date; pass e\.g\. "):
+            split(source, calibration_end="1997-09-30", observation_end="soon")
+        with pytest.raises(CxStatsError, match=rf"^{where}: calibration_end is missing \(NaT\); pass a date\.$"):
+            split(source, calibration_end=pd.NaT)
+        with pytest.raises(CxStatsError, match=rf"^{where}: calibration_end 'soon' is not a date; pass e\.g\. "):
+            split(source, calibration_end="soon")
+        with pytest.raises(CxStatsError, match=rf"^{where}: time_unit must be 'D' \(days\) or 'W'"):
+            split(source, calibration_end="1997-09-30", time_unit="M")
+        with pytest.raises(CxStatsError, match=r"Argument duplicates must be 'warn', 'keep' or 'drop', got 'no'"):
+            cxstats.calibration_holdout(source, calibration_end="1997-09-30", duplicates="no")
+    last = cdnow["date"].max()
+    quiet = tmp_path / "quiet.parquet"
+    cdnow[cdnow["date"] != last].to_parquet(quiet)
+    with pytest.raises(CxStatsError, match=r"no purchase falls after calibration_end 1998-06-29 up to "
+                                           r"1998-06-30; .*later observation_end\.$"):
+        split(str(quiet), calibration_end="1998-06-29", observation_end="1998-06-30")
+    with pytest.warns(DuplicateTransactionsWarning, match=rf"^{where}: 21 row\(s\) repeat an earlier row exactly "
+                                                          r"\(row\(s\) 402, 892, "):
+        result = cxstats.calibration_holdout(sources["file"], calibration_end="1997-09-30")
+    assert result.problems[0].startswith(f"DuplicateTransactionsWarning: {where}: 21 row(s)")
 
 
 def test_repeated_rows_are_named_by_file_and_row(cdnow, sources):
@@ -287,3 +391,6 @@ def test_the_records_never_reach_pandas(cdnow, sources, monkeypatch):
     table = rfm(sources["glob"], duplicates="keep").table
     np.testing.assert_array_equal(table["frequency"], expected.to_numpy())
     assert len(_quiet(period_rates, sources["file"], "customer_id", "date").table) == 18
+    split = cxstats.calibration_holdout(sources["glob"], calibration_end="1997-09-30", duplicates="keep")
+    bought = cdnow[cdnow["date"] <= "1997-09-30"].groupby("customer_id").size()
+    np.testing.assert_array_equal(split.table["customer"], bought.index.to_numpy())

@@ -39,7 +39,8 @@ class Transactions:
 
 
 def read_transactions(data: pd.DataFrame, *, customer: str, date: str, amount: str, where: str,
-                      as_of: object = None, duplicates: str = "warn") -> tuple[Transactions, pd.Timestamp]:
+                      as_of: object = None, duplicates: str = "warn",
+                      as_of_name: str = "as_of") -> tuple[Transactions, pd.Timestamp]:
     """Check the three columns and return the records up to ``as_of`` (default: the last date).
 
     Rows that repeat another row exactly (every column equal) are counted as purchases
@@ -87,16 +88,18 @@ def read_transactions(data: pd.DataFrame, *, customer: str, date: str, amount: s
             shown = [str(pd.Timestamp(v).date()) for v in dates[future]]
             raise CxStatsError(
                 f"{where}: column '{date}' has dates after today ({(today - pd.Timedelta(days=1)).date()}) in "
-                f"row(s) {listing(rows)}: {listing(shown)}; with as_of=None recency would be counted to the latest "
-                "of them. Fix or drop those rows, or pass as_of= (later transactions are then left out)."
+                f"row(s) {listing(rows)}: {listing(shown)}; with {as_of_name}=None recency would be counted to the "
+                f"latest of them. Fix or drop those rows, or pass {as_of_name}= (later transactions are then left "
+                "out)."
             )
     last = int(dates.max())
-    cutoff = last if as_of is None else _timestamp_ns(as_of, where)
+    cutoff = last if as_of is None else _timestamp_ns(as_of, where, name=as_of_name)
     first = int(dates.min())
     if cutoff < first:
         raise CxStatsError(
-            f"{where}: as_of {_show(cutoff)} is before the first transaction ({_show(first)}); no customer "
-            f"had bought by then. Pass a date from {_show(first)} on, or as_of=None for the last date ({_show(last)})."
+            f"{where}: {as_of_name} {_show(cutoff)} is before the first transaction ({_show(first)}); no "
+            f"customer had bought by then. Pass a date from {_show(first)} on, or {as_of_name}=None for the last "
+            f"date ({_show(last)})."
         )
     keep = dates <= cutoff
     excluded = int(keep.size - keep.sum())

@@ -1,7 +1,7 @@
 """Purchase records where they live: Parquet files or a DuckDB table, summarised in DuckDB SQL.
 
-:func:`cxstats.rfm`, :func:`cxstats.purchase_summary`, :func:`cxstats.period_rates` and
-:func:`cxstats.clv_summary` accept, in place of a pandas DataFrame, a Parquet source (a
+:func:`cxstats.rfm`, :func:`cxstats.purchase_summary`, :func:`cxstats.period_rates`,
+:func:`cxstats.clv_summary` and :func:`cxstats.calibration_holdout` accept, in place of a pandas DataFrame, a Parquet source (a
 path, a glob such as ``"sales/*.parquet"``, a folder, or a list of paths) or a DuckDB
 relation (``con.table("tx")``, ``con.sql("SELECT ...")``), a ``(connection, "SELECT ...")`` pair
 (the form :func:`cxstats.moments` takes) or a connection holding one table.
@@ -294,7 +294,7 @@ class Checked:
 
 
 def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of: object = None,
-          duplicates: str = "warn") -> Checked:
+          duplicates: str = "warn", as_of_name: str = "as_of") -> Checked:
     """The checks of :func:`cxstats._transactions.read_transactions`, in DuckDB; see there.
 
     Repeated rows are counted (and warned about) by the aggregation that follows, in the
@@ -351,14 +351,14 @@ def check(data: Any, *, customer: str, date: str, amount: str, where: str, as_of
         rows, values = src.rows_text(f"{t} >= {today.value}", f"CAST({d} AS DATE)", future)
         raise CxStatsError(
             f"{where}: column '{date}' has dates after today ({(today - pd.Timedelta(days=1)).date()}) in "
-            f"{rows}: {listing([str(v) for v in values])}; with as_of=None recency would be counted to the latest "
-            "of them. Fix or drop those rows, or pass as_of= (later transactions are then left out).")
-    cutoff = int(last) if as_of is None else _timestamp_ns(as_of, where)
+            f"{rows}: {listing([str(v) for v in values])}; with {as_of_name}=None recency would be counted to the "
+            f"latest of them. Fix or drop those rows, or pass {as_of_name}= (later transactions are then left out).")
+    cutoff = int(last) if as_of is None else _timestamp_ns(as_of, where, name=as_of_name)
     if cutoff < first:
         raise CxStatsError(
-            f"{where}: as_of {show_day(cutoff)} is before the first transaction ({show_day(first)}); no customer "
-            f"had bought by then. Pass a date from {show_day(first)} on, or as_of=None for the last date "
-            f"({show_day(last)}).")
+            f"{where}: {as_of_name} {show_day(cutoff)} is before the first transaction ({show_day(first)}); no "
+            f"customer had bought by then. Pass a date from {show_day(first)} on, or {as_of_name}=None for the last "
+            f"date ({show_day(last)}).")
     return Checked(src=src, customer=c, time=t, amount=value, n_rows=int(n), first=int(first), last=int(last),
                    cutoff=cutoff, mode=duplicates, where=where)
 
@@ -532,3 +532,38 @@ def period_histories(data: Any, *, customer: str, date: str, amount: str, where:
     frame = frame[frame["periods"] > 0].reset_index(drop=True)
     return chk, frame, {"transactions": int(frame["n"].sum()), "excluded": excluded, "duplicates": repeated,
                         "problems": problems}
+
+
+def holdout_histories(chk: Checked, calibration_end: int, unit: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`period_histories` of the purchases up to ``calibration_end`` (ns) of a checked source
+    (:func:`check` with ``as_of=observation_end``), with each customer's holdout purchases (after
+    ``calibration_end``, up to the cutoff), in one pass over the rows.
+
+    Returns a frame ``customer, periods, first, last, total, first_spend`` (as
+    :func:`period_histories`, calibration purchases only), ``holdout_periods`` (distinct periods
+    with a holdout purchase), ``holdout_rows`` (holdout purchases as counted) and
+    ``holdout_spend``: one row per customer who bought by ``calibration_end``, sorted by
+    customer; and ``holdout`` (the holdout purchases of every customer), ``duplicates`` (rows
+    repeating an earlier row) and ``problems``.
+    """
+    day = floor_div("t", _NS_PER_DAY)
+    period = day if unit == "D" else floor_div(f"{day} + 3", 7)
+    cal, holdout = f"t <= {calibration_end}", f"t > {calibration_end} AND t <= {chk.cutoff}"
+    frame = chk.src.query(f"""
+        WITH pooled AS (SELECT c, {period} AS p, {chk.spend} FILTER (WHERE {cal}) AS s,
+                               {chk.purchases} FILTER (WHERE {cal}) AS n,
+                               {chk.spend} FILTER (WHERE {holdout}) AS hs,
+                               {chk.purchases} FILTER (WHERE {holdout}) AS h,
+                               sum(k) - count(*) AS repeats
+                        FROM ({chk.base()}) GROUP BY c, p)
+        SELECT c AS customer, count(*) FILTER (WHERE n > 0) AS periods, min(p) FILTER (WHERE n > 0) AS first,
+               max(p) FILTER (WHERE n > 0) AS last, sum(s) AS total, arg_min(s, p) FILTER (WHERE n > 0) AS first_spend,
+               count(*) FILTER (WHERE h > 0) AS holdout_periods, sum(h) AS holdout_rows,
+               sum(hs) AS holdout_spend, sum(repeats) AS repeats
+        FROM pooled GROUP BY c ORDER BY c""", frame=True)
+    repeated, problems = chk.repeated(frame["repeats"], frame["customer"])
+    holdout_total = int(frame["holdout_rows"].fillna(0).sum())
+    frame = frame[frame["periods"] > 0].reset_index(drop=True)
+    frame["holdout_rows"] = frame["holdout_rows"].fillna(0).to_numpy(dtype=np.int64)
+    frame["holdout_spend"] = frame["holdout_spend"].fillna(0.0).to_numpy(dtype=float)
+    return frame.drop(columns="repeats"), {"holdout": holdout_total, "duplicates": repeated, "problems": problems}
