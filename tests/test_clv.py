@@ -342,12 +342,13 @@ def test_split_and_unit_errors(cdnow):
         cxstats.clv_summary(cdnow, as_of="soon")
     with pytest.raises(cxstats.CxStatsError, match=r"^calibration_holdout: observation_end 1996-06-30 is before the "
                                                    r"first transaction \(1997-01-01\); .* or observation_end=None "):
-        cxstats.calibration_holdout(cdnow, calibration_end="1996-01-01", observation_end="1996-06-30")
+        cxstats.calibration_holdout(cdnow, calibration_end="1996-01-01", observation_end="1996-06-30",
+                                    duplicates="keep")
     with pytest.raises(cxstats.CxStatsError, match=r"^calibration_holdout: observation_end 'soon' is not a date; "):
-        cxstats.calibration_holdout(cdnow, calibration_end="1997-09-30", observation_end="soon")
+        cxstats.calibration_holdout(cdnow, calibration_end="1997-09-30", observation_end="soon", duplicates="keep")
     with pytest.raises(cxstats.CxStatsError, match=r"^calibration_holdout: calibration_end is missing \(NaT\); pass a "
                                                    r"date\.$"):
-        cxstats.calibration_holdout(cdnow, calibration_end=pd.NaT)
+        cxstats.calibration_holdout(cdnow, calibration_end=pd.NaT, duplicates="keep")
 
 
 def test_fitting_does_not_change_the_summary(summary):
