@@ -183,6 +183,11 @@ def test_bad_input_is_one_line_with_exit_status_2(tmp_path):
         "CUSA2, CUSA3, CUSCO, CUSL1, CUSL2, CUSL3, IMAG1, IMAG2, IMAG3, IMAG4, IMAG5, PERQ1, PERQ2, PERQ3, PERQ4, "
         "PERQ5, PERQ6, PERQ7, PERV1, PERV2."]
     assert "Traceback" not in done.stderr
+    wide = pd.DataFrame({f"c{k}": [1, 2, 3, 4] for k in range(1, 36)})  # more columns than the message lists
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    done = run("sem", "F =~ c1 + c2 + c3", "wide.csv", "--group", "country", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("Choose from: " + ", ".join(f"c{k}" for k in range(1, 31)) + " and 5 more.")
 
 
 def test_help_and_render_subcommand(tmp_path):

@@ -40,6 +40,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._format import listing
 from ._validation import survey_parts
 
 __all__ = ["main"]
@@ -203,7 +204,7 @@ def _load(source: str, codebook: str | None, *, need_codebook: bool = False) -> 
 def _columns(data: pd.DataFrame, option: str, names: list[str]) -> None:
     missing = [n for n in names if n not in data.columns]
     if missing:
-        shown = ", ".join(map(str, data.columns[:30])) + (" ..." if len(data.columns) > 30 else "")
+        shown = listing(data.columns, limit=30)  # "a, b, ... and 12 more"
         raise UsageError(f"{option}: column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
                          f"not in DATA. Choose from: {shown}.")
 
