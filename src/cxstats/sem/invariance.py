@@ -565,7 +565,7 @@ def invariance(model: str, data: pd.DataFrame | Moments | None = None, *, group:
                      else {(r.lhs, r.op, r.rhs) for r in result._spec.rows if r.op in _ADDED[level]})
             limit = max_free if max_free is not None else max(1, len(added) // 2)
             for step in range(1, limit + 1):
-                candidates = _candidates(result, level, freed)
+                candidates = _candidates(result, level)
                 if candidates.empty or candidates["p_value"].iloc[0] >= alpha:
                     break
                 best = candidates.iloc[0]
@@ -631,11 +631,15 @@ def _check_ordinal_ladder(estimator, std_lv, levels, moments, parameterization, 
     return estimator, True, tuple(levels)
 
 
+def _thresholds_per_item(result: SEMResult) -> pd.Series:
+    """How many thresholds each ordered item has in an ordinal fit (its categories - 1)."""
+    rows = result._ordinal.threshold_rows
+    return rows[rows["group"].eq(rows["group"].iloc[0])]["lhs"].value_counts()
+
+
 def _binary_items(result: SEMResult) -> tuple[str, ...]:
     """The ordered items with two answer categories (one threshold) in an ordinal fit."""
-    rows = result._ordinal.threshold_rows
-    first = rows[rows["group"].eq(rows["group"].iloc[0])]
-    counts = first["lhs"].value_counts()
+    counts = _thresholds_per_item(result)
     return tuple(name for name in result._spec.observed if counts.get(name, 0) == 1)
 
 
@@ -684,7 +688,7 @@ def _latent_means(models: dict[str, SEMResult], table: pd.DataFrame) -> tuple[pd
     return rows[cols].reset_index(drop=True), level, bool(accepted)
 
 
-def _candidates(result: SEMResult, level: str, freed: list[str]) -> pd.DataFrame:
+def _candidates(result: SEMResult, level: str) -> pd.DataFrame:
     """Score tests of the constraints ``level`` added that are still in place, largest first."""
     tests = score_tests(result)
     ops = _ADDED[level]
@@ -694,9 +698,8 @@ def _candidates(result: SEMResult, level: str, freed: list[str]) -> pd.DataFrame
     if level == "scalar":
         keep &= ~tests["lhs"].isin(result._spec.latent)
         if result._ordinal is not None:  # an item with one equal threshold (binary): freeing its intercept refixes
-            rows = result._ordinal.threshold_rows  # its scale (Wu & Estabrook), which tests nothing
-            counts = rows[rows["group"].eq(rows["group"].iloc[0])]["lhs"].value_counts()
-            equal = {n: counts.get(n, 0) - sum(1 for f in freed if _item_of(f) == n and "|" in f) for n in counts.index}
+            freed = pd.Series([item for item, _ in result._ordinal.free_thresholds], dtype=object)  # its scale
+            equal = _thresholds_per_item(result).sub(freed.value_counts(), fill_value=0)  # (Wu & Estabrook)
             keep &= ~tests["lhs"].map(equal).eq(1)
     if level == "thresholds":  # an item's intercept and scale need two other equal thresholds (Wu & Estabrook)
         tied = tests.loc[keep, "lhs"].value_counts()
