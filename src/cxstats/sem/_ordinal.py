@@ -51,7 +51,7 @@ from .matrices import RamModel
 from ._problems import ModelSpecificationError
 from .partable import ParameterTable
 
-__all__ = ["OrdinalFit", "OrdinalSample", "fit_ordinal", "ESTIMATORS", "PARAMETERIZATIONS"]
+__all__ = ["OrdinalFit", "OrdinalSample", "fit_ordinal", "threshold_labels", "ESTIMATORS", "PARAMETERIZATIONS"]
 
 ESTIMATORS = ("WLSMV", "ULSMV", "DWLS", "ULS")
 PARAMETERIZATIONS = ("delta", "theta")
@@ -288,9 +288,8 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         offsets = np.concatenate([[0], np.cumsum(n_th)]).astype(int)
         scale = [None] * n_groups
         n_par = len(core) + int(offsets[-1])
-    own = [k for k, (item, m) in enumerate((nm, m) for nm in spec.observed if nm not in continuous
-                                           for m in range(len(samples[0].thresholds[nm])))
-           if (item, f"t{m + 1}") in free_thresholds]  # positions (in the shared set) each later group copies
+    own = [k for k, label in enumerate(threshold_labels(spec.observed, samples[0], continuous))
+           if label in free_thresholds]  # positions (in the shared set) each later group copies
     n_par += (n_groups - 1) * len(own)
     structure = MixedStructure if continuous else _Structure
     sts = [structure(ram, smp, parameterization, core, int(offsets[g]), n_par, scale[g], resid)
@@ -418,7 +417,7 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
         scale_se.append(np.zeros(st.p) if st.scale_cols is None
                         else np.where(st.scale_cols >= 0, se[st.scale_cols], 0.0))
         tau = x[st.th_cols]
-        lab = [(names[m], f"t{k + 1}") for m in range(st.p) for k in range(st.n_th[m])]
+        lab = threshold_labels(names, samples[g], continuous)
         frames.append(pd.DataFrame({"lhs": [a for a, _ in lab], "rhs": [b for _, b in lab],
                                     "group": spec.groups[g], "estimate": tau, "se": se[st.th_cols],
                                     "std_all": tau * scale[st.th_item]}))
@@ -435,6 +434,13 @@ def fit_ordinal(spec: ParameterTable, sample, *, estimator: str = "WLSMV",
                       equal_thresholds=bool(equal_thresholds), free_thresholds=free_thresholds,
                       free_residuals=bool(free_residuals and parameterization == "theta"),
                       fixed_scale=tuple(fixed_scale), continuous=tuple(continuous))
+
+
+def threshold_labels(names, sample, continuous=()) -> list[tuple[str, str]]:
+    """``(item, "tk")`` of every threshold in the order of the parameter vector: the ordered
+    items of ``names`` (model order), each with its thresholds ``t1, t2, ...`` in ``sample``."""
+    return [(name, f"t{k + 1}") for name in names if name not in continuous
+            for k in range(len(sample.thresholds[name]))]
 
 
 def _scale_columns(spec: ParameterTable, n_groups: int, start: int, fixed_scale) -> tuple[list, int]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._ordinal import OrdinalFit, _scale_columns, _Structure
+from ._ordinal import OrdinalFit, _scale_columns, _Structure, threshold_labels
 from ._ordinal_mixed import MixedStructure, continuous_names
 from .matrices import RamModel
 
@@ -171,10 +171,8 @@ def ordinal_score_parts(result) -> ScoreParts:
             add([(index_of[new.free - 1], 1.0)], ("fixed", old.op, old.lhs, old.rhs),
                 (old.lhs, old.op, old.rhs, (0, old.group)))
     if fitted.equal_thresholds:
-        labels = [(nm, f"t{m + 1}") for nm in spec.observed if nm not in continuous
-                  for m in range(len(samples[0].thresholds[nm]))]
         for g in range(1, n_groups):
-            for k, (item, tk) in enumerate(labels):
+            for k, (item, tk) in enumerate(threshold_labels(spec.observed, samples[0], continuous)):
                 if (item, tk) in fitted.free_thresholds:
                     continue
                 add([(int(sts[0].th_cols[k]), 1.0), (int(sts[g].th_cols[k]), -1.0)], ("|", item, tk),
