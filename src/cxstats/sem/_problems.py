@@ -6,6 +6,7 @@ Every warning is also recorded on the result (``SEMResult.problems``) so reports
 from __future__ import annotations
 
 from .._errors import CxStatsError, CxStatsWarning
+from .._validation import warn
 
 __all__ = [
     "ModelSpecificationError",
@@ -70,8 +71,6 @@ def estimate_problems(optimiser: str, *, converged: bool, iterations: int, gradi
                       identified: bool) -> list[str]:
     """The checks every estimator makes of its estimate, each problem warned (a named warning)
     and returned for the result's ``problems``: no convergence, a singular information matrix."""
-    from .._validation import warn
-
     problems = []
     if not converged:
         problems.append(warn(f"The {optimiser} optimiser did not converge after {iterations} iterations (largest "
