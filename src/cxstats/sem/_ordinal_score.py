@@ -69,7 +69,8 @@ def ordinal_score_parts(result) -> ScoreParts:
     fixed_scale = set(fitted.fixed_scale)  # binary items: kept at 1 for identification, not tied
     later_means_free = any(r.op == "~1" and r.group > 0 and r.lhs in latent and r.free > 0 for r in spec.rows)
     computed = set(fitted.residual_rows)  # restricted indices of residual variances that are not parameters
-    rows, origin, to_constant = [], [], {}
+    final, to_constant = [], {}
+    fixed_resid: set[int] = set()  # released indices of residual variances that _Structure computes or fixes
     counter = 0
     for r in spec.rows:
         release = None
@@ -81,26 +82,14 @@ def ordinal_score_parts(result) -> ScoreParts:
             if theta_pz and fitted.free_residuals and r.group > 0 and (r.group, r.lhs) not in fixed_scale:
                 release = 1.0  # theta: a residual variance tied to the first group's 1
             else:
-                rows.append(r._replace(free=-1))  # computed (delta) or fixed at 1 (theta): not a parameter
-                origin.append(r)
-                continue
+                fixed_resid.add(counter)  # computed (delta) or fixed at 1 (theta): not a parameter
         if r.free > 0 or release is not None:
             counter += 1
-            rows.append(r._replace(free=counter, value=float("nan")))
+            final.append(r._replace(free=counter, value=float("nan")))
             if release is not None:
                 to_constant[counter] = release
         else:
-            rows.append(r)
-        origin.append(r)
-    # rows marked -1 become released parameters that _Structure treats as computed/fixed residuals
-    fixed_resid: set[int] = set()
-    final = []
-    for r in rows:
-        if r.free == -1:
-            counter += 1
-            fixed_resid.add(counter - 1)
-            r = r._replace(free=counter)
-        final.append(r)
+            final.append(r)
     released = replace(spec, rows=tuple(final), n_par=None)
     n_ram = counter
     core = np.array([k for k in range(n_ram) if k not in fixed_resid], dtype=int)
@@ -120,7 +109,7 @@ def ordinal_score_parts(result) -> ScoreParts:
     # ---- the restricted estimate in the released coordinates
     x = np.zeros(n_par)
     index_of = {k: i for i, k in enumerate(core)}
-    for new, old in zip(final, origin, strict=True):
+    for new, old in zip(final, spec.rows, strict=True):
         if new.free > 0 and new.free - 1 in index_of:
             x[index_of[new.free - 1]] = (to_constant[new.free] if new.free in to_constant
                                          else result._theta[old.free - 1])
@@ -153,7 +142,7 @@ def ordinal_score_parts(result) -> ScoreParts:
         described.append(desc)
 
     by_number: dict[int, list[int]] = {}
-    for i, old in enumerate(origin):
+    for i, old in enumerate(spec.rows):
         new = final[i]
         if old.free > 0 and new.free - 1 in index_of:
             by_number.setdefault(old.free, []).append(i)
@@ -162,12 +151,12 @@ def ordinal_score_parts(result) -> ScoreParts:
             continue
         first = final[members[0]]
         for i in members[1:]:
-            other = final[i]
+            other, old = final[i], spec.rows[i]
             add([(index_of[first.free - 1], 1.0), (index_of[other.free - 1], -1.0)], ("tie", number),
-                (origin[i].lhs, origin[i].op, origin[i].rhs, (origin[members[0]].group, origin[i].group)))
+                (old.lhs, old.op, old.rhs, (spec.rows[members[0]].group, old.group)))
     for i, new in enumerate(final):
         if new.free in to_constant:
-            old = origin[i]
+            old = spec.rows[i]
             add([(index_of[new.free - 1], 1.0)], ("fixed", old.op, old.lhs, old.rhs),
                 (old.lhs, old.op, old.rhs, (0, old.group)))
     if fitted.equal_thresholds:
